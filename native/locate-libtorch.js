@@ -1,0 +1,60 @@
+#!/usr/bin/env node
+// Prints the include or library flags node-gyp needs for libtorch, or explains how to get it.
+// The location comes from TSNAS_LIBTORCH (a libtorch tree with include/ and lib/, e.g. a CUDA
+// build unpacked from pytorch.org); without it, Debian's libtorch-dev layout is used.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+function layout() {
+  const root = process.env.TSNAS_LIBTORCH;
+  if (root) {
+    return {
+      source: `TSNAS_LIBTORCH=${root}`,
+      includes: [path.join(root, 'include'), path.join(root, 'include/torch/csrc/api/include')],
+      libdir: path.join(root, 'lib'),
+    };
+  }
+  return {
+    source: "Debian's libtorch-dev",
+    includes: ['/usr/include', '/usr/include/torch/csrc/api/include'],
+    libdir: '/usr/lib/x86_64-linux-gnu',
+  };
+}
+
+function fail(l, missing) {
+  process.stderr.write(
+    `\ntsnas: libtorch not found (${l.source}; missing ${missing}).\n` +
+      'Fix it one of these ways:\n' +
+      '  1. Debian/Ubuntu: sudo apt-get install libtorch-dev   (or run: bash scripts/setup.sh)\n' +
+      '  2. Another libtorch (e.g. CUDA): unpack it and build with\n' +
+      '       TSNAS_LIBTORCH=/path/to/libtorch npm run build:native\n' +
+      '     where /path/to/libtorch contains include/ and lib/libtorch.so\n\n',
+  );
+  process.exit(1);
+}
+
+const l = layout();
+const header = path.join(l.includes[0], 'ATen/ATen.h');
+if (!fs.existsSync(header)) fail(l, header);
+const lib = path.join(l.libdir, 'libtorch.so');
+if (!fs.existsSync(lib)) fail(l, lib);
+
+const what = process.argv[2];
+if (what === 'include') {
+  process.stdout.write(l.includes.join(' '));
+} else if (what === 'libdir') {
+  process.stdout.write(l.libdir);
+} else if (what === 'libs') {
+  const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
+  for (const extra of ['torch_cuda', 'c10_cuda']) {
+    if (fs.existsSync(path.join(l.libdir, `lib${extra}.so`))) libs.push(`-l${extra}`);
+  }
+  process.stdout.write(libs.join(' '));
+} else if (what === 'defines') {
+  const cuda = fs.existsSync(path.join(l.libdir, 'libtorch_cuda.so'));
+  process.stdout.write(cuda ? 'TSNAS_WITH_CUDA=1' : 'TSNAS_WITH_CUDA=0');
+} else {
+  process.stderr.write('usage: locate-libtorch.js include|libdir|libs|defines\n');
+  process.exit(2);
+}

@@ -1,0 +1,36 @@
+// Process-wide engine settings: threads, devices, versions.
+import { native } from './binding';
+
+export function setNumThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
+  native.setNumThreads(n);
+}
+export function getNumThreads(): number {
+  return native.getNumThreads();
+}
+
+export interface RuntimeInfo {
+  torchVersion: string;
+  cudaAvailable: boolean;
+  cudaDeviceCount: number;
+  mkldnn: boolean;
+  threads: number;
+}
+export function runtimeInfo(): RuntimeInfo {
+  const r = native.runtimeInfo();
+  return {
+    torchVersion: r.torchVersion,
+    cudaAvailable: r.cudaAvailable,
+    cudaDeviceCount: r.cudaDeviceCount,
+    mkldnn: r.mkldnn,
+    threads: native.getNumThreads(),
+  };
+}
+
+/** Devices usable now: always 'cpu'; 'cuda:N' when the addon was built against a CUDA libtorch. */
+export function availableDevices(): string[] {
+  const r = native.runtimeInfo();
+  const out = ['cpu'];
+  for (let i = 0; i < r.cudaDeviceCount; i++) out.push(`cuda:${i}`);
+  return out;
+}

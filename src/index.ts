@@ -1,0 +1,4 @@
+// tsnas: hardware-aware neural architecture search on libtorch.
+export * from './engine';
+export * as nn from './nn';
+export * as optim from './optim';

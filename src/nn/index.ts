@@ -1,0 +1,10 @@
+export * from './module';
+export * from './conv2d';
+export * from './batchNorm2d';
+export * from './linear';
+export * from './activations';
+export * from './squeezeExcite';
+export * from './regularization';
+export * from './containers';
+export * as init from './init';
+export * as F from './functional';
