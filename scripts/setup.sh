@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine: system packages, npm packages, the native addon and the
+# TypeScript build. Each step runs only when something is missing or out of date.
+#   bash scripts/setup.sh               # what tsnas needs to run and test
+#   bash scripts/setup.sh --reference   # also Debian's PyTorch, the reference for benchmarks and fixtures
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+reference=0
+for a in "$@"; do
+  case "$a" in
+    --reference) reference=1 ;;
+    *) echo "setup.sh: unknown option '$a' (valid: --reference)" >&2; exit 2 ;;
+  esac
+done
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+
+# 1. System packages (Debian). TSNAS_LIBTORCH points at another libtorch (e.g. CUDA) instead.
+need=()
+if [ -z "${TSNAS_LIBTORCH:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then need+=(libtorch-dev); fi
+if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then need+=(dataset-fashion-mnist); fi
+if [ "$reference" = 1 ] && ! dpkg -s python3-torch >/dev/null 2>&1; then need+=(python3-torch); fi
+if [ "${#need[@]}" -gt 0 ]; then
+  say "installing Debian packages: ${need[*]}"
+  sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+      echo "setup.sh: need root to install ${need[*]}: run 'sudo apt-get install ${need[*]}' and retry" >&2; exit 1
+    fi
+  fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# 2. npm packages, when node_modules is missing or older than the lock file.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# 3. The native addon, when missing, when its sources changed, or when the libtorch location did.
+addon=native/build/Release/tsnas_native.node
+stamp=native/build/libtorch-location
+where="${TSNAS_LIBTORCH:-debian}"
+if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$where" ] \
+   || [ -n "$(find native/src native/binding.gyp native/locate-libtorch.js -newer "$addon" 2>/dev/null)" ]; then
+  say "building the native addon against libtorch ($where)"
+  npx --no-install node-gyp rebuild --directory native -j "$(nproc)" --loglevel=error
+  echo "$where" > "$stamp"
+fi
+
+# 4. TypeScript (incremental enough: a few seconds when nothing changed).
+say "compiling TypeScript"
+npx --no-install tsc -p tsconfig.json
+say "ready"

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The test command: set-up (idempotent), then every test with Node's built-in runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+# One file at a time: tests time native code and check resident memory, which parallel files would disturb.
+exec node --expose-gc --test --test-concurrency=1 dist/test/

@@ -1,0 +1,29 @@
+import type { Command } from 'commander';
+import { runEngineBench } from '../../bench/engineBench';
+import { nonNegativeInt, oneOf, positiveInt } from '../options';
+import { Progress } from '../progress';
+
+export function registerBench(program: Command): void {
+  const bench = program.command('bench').description('benchmarks of tsnas itself');
+  bench
+    .command('engine')
+    .description('train the reference network ref-mbconv on random data: images/s and resident memory')
+    .option('--steps <n>', 'timed training steps', positiveInt('--steps'), 50)
+    .option('--warmup <n>', 'untimed steps first', nonNegativeInt('--warmup'), 5)
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), 64)
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--memory-format <f>', 'contiguous or channels_last', oneOf('--memory-format', ['contiguous', 'channels_last'] as const), 'channels_last')
+    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--json', 'print the result as JSON on the last line')
+    .action((o) => {
+      const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
+      const r = runEngineBench({ ...o, memoryFormat: o.memoryFormat, onStep: (s: number, ms: number) => progress.tick(s + 1, `${ms.toFixed(0)} ms/step`) });
+      if (o.json) {
+        console.log(JSON.stringify(r));
+      } else {
+        console.log(`ref-mbconv, batch ${o.batch}, ${o.threads} threads, ${o.memoryFormat}:`);
+        console.log(`  ${r.imgPerSec.toFixed(1)} images/s (median ${r.msPerStep.toFixed(1)} ms/step over ${o.steps} steps)`);
+        console.log(`  resident memory ${r.rssMBAfterWarmup} MB after warm-up, ${r.rssMBEnd} MB at the end; ${r.liveTensors} tensors left live`);
+      }
+    });
+}

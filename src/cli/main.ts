@@ -1,0 +1,18 @@
+// The tsnas command line: one file per command group under commands/.
+import { Command } from 'commander';
+import { registerBench } from './commands/bench';
+import { registerInfo } from './commands/info';
+
+export function buildProgram(): Command {
+  const program = new Command('tsnas')
+    .description('Hardware-aware neural architecture search on libtorch')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (str, write) => write(str) });
+  registerInfo(program);
+  registerBench(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  await buildProgram().parseAsync(argv);
+}
