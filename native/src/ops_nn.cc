@@ -45,6 +45,8 @@ TSNAS_TENSOR_OP(adaptiveAvgPool2d, at::adaptive_avg_pool2d(T(0), IS(1)))
 TSNAS_TENSOR_OP(adaptiveMaxPool2d, std::get<0>(at::adaptive_max_pool2d(T(0), IS(1))))
 // interpolateBilinear(x, size[2], alignCorners)
 TSNAS_TENSOR_OP(interpolateBilinear, at::upsample_bilinear2d(T(0), IS(1), B(2)))
+// pad(x, pads, value): pads the last dims, pairs (left, right) from the last dim backwards.
+TSNAS_TENSOR_OP(pad, at::constant_pad_nd(T(0), IS(1), N(2)))
 TSNAS_TENSOR_OP(interpolateNearest, at::upsample_nearest2d(T(0), IS(1)))
 
 // crossEntropy(logits, target, reduction, labelSmoothing): class indices (int64) or
@@ -61,7 +63,7 @@ void registerNN(Napi::Env env, Napi::Object e) {
   TSNAS_EXPORT(e, env, gelu); TSNAS_EXPORT(e, env, softmax); TSNAS_EXPORT(e, env, logSoftmax);
   TSNAS_EXPORT(e, env, dropout); TSNAS_EXPORT(e, env, avgPool2d); TSNAS_EXPORT(e, env, maxPool2d);
   TSNAS_EXPORT(e, env, adaptiveAvgPool2d); TSNAS_EXPORT(e, env, adaptiveMaxPool2d);
-  TSNAS_EXPORT(e, env, interpolateBilinear); TSNAS_EXPORT(e, env, interpolateNearest);
+  TSNAS_EXPORT(e, env, interpolateBilinear); TSNAS_EXPORT(e, env, pad); TSNAS_EXPORT(e, env, interpolateNearest);
   TSNAS_EXPORT(e, env, crossEntropy); TSNAS_EXPORT(e, env, mseLoss); TSNAS_EXPORT(e, env, huberLoss);
   TSNAS_EXPORT(e, env, klDiv);
 }

@@ -118,6 +118,7 @@ export interface Native {
   adaptiveMaxPool2d(x: H, size: number[]): H;
   interpolateBilinear(x: H, size: number[], alignCorners: boolean): H;
   interpolateNearest(x: H, size: number[]): H;
+  pad(x: H, pads: number[], value: number): H;
   crossEntropy(logits: H, target: H, reduction: Reduction, labelSmoothing: number): H;
   mseLoss(a: H, b: H, reduction: Reduction): H;
   huberLoss(a: H, b: H, reduction: Reduction, delta: number): H;

@@ -82,6 +82,11 @@ export function interpolate(x: Tensor, size: Pair, mode: 'bilinear' | 'nearest' 
     : Tensor.wrap(native.interpolateBilinear(x.handle, pair(size), alignCorners), 'interpolate');
 }
 
+/** Constant padding of the last dims: pads = [left, right, top, bottom, ...] as PyTorch's F.pad. */
+export function pad(x: Tensor, pads: number[], value = 0): Tensor {
+  return Tensor.wrap(native.pad(x.handle, pads, value), 'pad');
+}
+
 /** Channel shuffle (ShuffleNet): view as [N, g, C/g, H, W], swap axes 1 and 2, flatten back. */
 export function channelShuffle(x: Tensor, groups: number): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];

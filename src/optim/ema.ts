@@ -10,7 +10,7 @@ export class ModelEma {
 
   constructor(readonly model: Module, readonly decay = 0.9998) {
     noGrad(() => {
-      for (const [name, t] of model.stateDict()) this.shadow.set(name, keep(t.detach().clone()));
+      for (const [name, t] of model.stateDict()) this.shadow.set(name, keep(t.clone()));
     });
   }
 
@@ -27,7 +27,7 @@ export class ModelEma {
 
   /** Runs fn with the averaged weights in the model, then puts the trained weights back. */
   withAveragedWeights<T>(fn: () => T): T {
-    const saved = noGrad(() => new Map([...this.model.stateDict()].map(([n, t]) => [n, keep(t.detach().clone())])));
+    const saved = noGrad(() => new Map([...this.model.stateDict()].map(([n, t]) => [n, keep(t.clone())])));
     this.model.loadStateDict(this.shadow);
     try {
       return fn();

@@ -1,0 +1,5 @@
+export * from './imageSet';
+export * from './dataSource';
+export * from './split';
+export * from './loader';
+export { readIdx } from './idx';

@@ -1,0 +1,82 @@
+// A training recipe is data: a schema with defaults, read from a YAML/JSON file and/or flags.
+// Field names follow the FBNetV3 recipe (spec fbnetv3.md, sections 2 and 4).
+import * as fs from 'node:fs';
+import YAML from 'yaml';
+import { z } from 'zod';
+
+export const OPTIMIZERS = ['sgd', 'rmsprop', 'rmsprop-tf', 'adam', 'adamw'] as const;
+
+export const RecipeSchema = z.strictObject({
+  optimizer: z.enum(OPTIMIZERS).default('sgd'),
+  lr: z.number().positive().default(0.05),
+  momentum: z.number().min(0).max(1).default(0.9),
+  nesterov: z.boolean().default(true),
+  weightDecay: z.number().min(0).default(4e-5),
+  schedule: z.enum(['cosine', 'step', 'exponential', 'constant']).default('cosine'),
+  /** Decay factor for 'step' (per stepEpochs) and 'exponential' (per epoch). */
+  gamma: z.number().positive().max(1).default(0.963),
+  stepEpochs: z.number().int().positive().default(30),
+  minLr: z.number().min(0).default(0),
+  warmupEpochs: z.number().min(0).default(0),
+  warmupStartFactor: z.number().min(0).max(1).default(0.1),
+  epochs: z.number().int().positive().default(5),
+  batchSize: z.number().int().positive().default(128),
+  /** EMA decay of the weights, or null for none; evaluation uses the averaged weights. */
+  ema: z.number().gt(0).lt(1).nullable().default(null),
+  dropout: z.number().min(0).lt(1).default(0),
+  stochasticDepth: z.number().min(0).lt(1).default(0),
+  mixup: z.number().min(0).default(0),
+  labelSmoothing: z.number().min(0).lt(1).default(0),
+  /** Maximum global gradient norm, or 0 for no clipping. */
+  gradClip: z.number().min(0).default(0),
+  cropPadding: z.number().int().min(0).default(2),
+  /** Horizontal flips; null means the data set's default (on for clothing and objects, off for digits). */
+  flip: z.boolean().nullable().default(null),
+  /** Input resolution (square); null keeps the data's. */
+  resolution: z.number().int().positive().nullable().default(null),
+  valFraction: z.number().min(0).lt(1).default(0.1),
+  seed: z.number().int().min(0).default(0),
+  /** Knowledge distillation from a teacher checkpoint: loss = weight * KD + (1 - weight) * CE. */
+  distill: z
+    .strictObject({
+      teacher: z.string().min(1),
+      weight: z.number().min(0).max(1).default(0.8),
+      temperature: z.number().positive().default(1),
+    })
+    .nullable()
+    .default(null),
+});
+
+export type Recipe = z.infer<typeof RecipeSchema>;
+export type RecipeInput = z.input<typeof RecipeSchema>;
+
+/** Validates a recipe object; `source` names where it came from in errors. */
+export function parseRecipe(input: unknown, source = 'recipe'): Recipe {
+  const r = RecipeSchema.safeParse(input ?? {});
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new Error(`${source}: invalid recipe:\n${lines.join('\n')}`);
+  }
+  return r.data;
+}
+
+/** Reads a recipe file (YAML or JSON), applies overrides (e.g. from flags) on top. */
+export function loadRecipe(file: string | undefined, overrides: Partial<RecipeInput> = {}): Recipe {
+  let base: unknown = {};
+  if (file) {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      throw new Error(`cannot read recipe file ${file}: ${(e as Error).message}`);
+    }
+    try {
+      base = YAML.parse(text) ?? {};
+    } catch (e) {
+      throw new Error(`${file}: not valid YAML/JSON: ${(e as Error).message}`);
+    }
+    if (typeof base !== 'object' || Array.isArray(base)) throw new Error(`${file}: a recipe must be a mapping of fields`);
+  }
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseRecipe({ ...(base as object), ...defined }, file ?? 'recipe');
+}
