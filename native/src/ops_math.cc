@@ -66,21 +66,26 @@ TSNAS_TENSOR_OP(gt_tt, at::gt(T(0), T(1)))
 TSNAS_TENSOR_OP(gt_ts, at::gt(T(0), S(1)))
 TSNAS_TENSOR_OP(ge_ts, at::ge(T(0), S(1)))
 
-// Reductions: an empty dims list means all dimensions.
-static at::Tensor reduceSum(const Napi::CallbackInfo& info) {
+// Reductions: an empty dims list means all dimensions (kept as size-1 dims with keepdim).
+static std::vector<int64_t> reduceDims(const Napi::CallbackInfo& info) {
   auto dims = IS(1);
+  if (dims.empty() && B(2)) for (int64_t d = 0; d < T(0).dim(); ++d) dims.push_back(d);
+  return dims;
+}
+static at::Tensor reduceSum(const Napi::CallbackInfo& info) {
+  auto dims = reduceDims(info);
   return dims.empty() ? at::sum(T(0)) : at::sum(T(0), dims, B(2));
 }
 static at::Tensor reduceMean(const Napi::CallbackInfo& info) {
-  auto dims = IS(1);
+  auto dims = reduceDims(info);
   return dims.empty() ? at::mean(T(0)) : at::mean(T(0), dims, B(2));
 }
 static at::Tensor reduceAmax(const Napi::CallbackInfo& info) {
-  auto dims = IS(1);
+  auto dims = reduceDims(info);
   return dims.empty() ? at::max(T(0)) : at::amax(T(0), dims, B(2));
 }
 static at::Tensor reduceAmin(const Napi::CallbackInfo& info) {
-  auto dims = IS(1);
+  auto dims = reduceDims(info);
   return dims.empty() ? at::min(T(0)) : at::amin(T(0), dims, B(2));
 }
 TSNAS_TENSOR_OP(sum, reduceSum(info))

@@ -63,7 +63,9 @@ export function randperm(n: number, opts: CreateOptions = {}): Tensor {
 }
 export function arange(start: number, end?: number, step = 1, opts: CreateOptions = {}): Tensor {
   const [s, e] = end === undefined ? [0, start] : [start, end];
-  return Tensor.wrap(native.arange(s, e, step, opts.dtype ?? 'int64', opts.device ?? defaultDevice), 'arange');
+  // As PyTorch: integers give int64, any fractional bound or step gives float32.
+  const dtype = opts.dtype ?? ([s, e, step].every(Number.isInteger) ? 'int64' : 'float32');
+  return Tensor.wrap(native.arange(s, e, step, dtype, opts.device ?? defaultDevice), 'arange');
 }
 /** Draws 0/1 with the probabilities in p. */
 export function bernoulli(p: Tensor): Tensor {

@@ -64,6 +64,7 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data', devi
   } catch (e) {
     throw bad(`header is not JSON (${(e as Error).message})`);
   }
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw bad('header is not a JSON object');
   const data = buf.subarray(8 + n);
   const tensors = new Map<string, Tensor>();
   const metadata = (header.__metadata__ as Record<string, string>) ?? {};
@@ -71,6 +72,13 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data', devi
     for (const [name, raw] of Object.entries(header)) {
       if (name === '__metadata__') continue;
       const e = raw as Entry;
+      const isCount = (v: unknown) => Number.isInteger(v) && (v as number) >= 0;
+      if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !e.shape.every(isCount)) {
+        throw bad(`tensor '${name}' has no valid shape (a list of non-negative integers)`);
+      }
+      if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isCount) || e.data_offsets[0] > e.data_offsets[1]) {
+        throw bad(`tensor '${name}' has no valid data_offsets (two non-negative integers, begin <= end)`);
+      }
       const dtype = DTYPE_OF[e.dtype];
       if (!dtype) throw bad(`tensor '${name}' has unsupported dtype ${e.dtype} (supported: ${Object.values(CODE).join(', ')})`);
       const [begin, end] = e.data_offsets;
