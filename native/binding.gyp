@@ -13,7 +13,7 @@
         "<!@(node locate-libtorch.js include)"
       ],
       "defines": [
-        "NAPI_VERSION=8",
+        "NAPI_EXPERIMENTAL",
         "NAPI_CPP_EXCEPTIONS",
         "<!@(node locate-libtorch.js defines)"
       ],

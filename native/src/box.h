@@ -21,7 +21,7 @@ struct Box {
 std::unordered_set<Box*>& liveBoxes();
 
 Napi::Value wrap(Napi::Env env, at::Tensor t);
-void release(Napi::Env env, Box* box);
+void release(Napi::BasicEnv env, Box* box);
 
 at::Tensor& tensorArg(const Napi::CallbackInfo& info, size_t i);
 c10::optional<at::Tensor> optTensorArg(const Napi::CallbackInfo& info, size_t i);

@@ -19,7 +19,7 @@ static int64_t storageBytes(const at::Tensor& t) {
   return static_cast<int64_t>(t.storage().nbytes());
 }
 
-void release(Napi::Env env, Box* box) {
+void release(Napi::BasicEnv env, Box* box) {
   if (!box->alive) return;
   box->alive = false;
   box->t = at::Tensor();
@@ -28,7 +28,10 @@ void release(Napi::Env env, Box* box) {
   liveBoxes().erase(box);
 }
 
-static void finalize(Napi::Env env, Box* box) {
+// A basic finalizer: it runs inside garbage collection, not deferred to the event loop, so a
+// synchronous training loop that never yields does not pile up the boxes of disposed handles.
+// It may not call into JavaScript; releasing a tensor and adjusting external memory are allowed.
+static void finalize(Napi::BasicEnv env, Box* box) {
   release(env, box);
   delete box;
 }

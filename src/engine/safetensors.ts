@@ -43,8 +43,13 @@ export function encodeSafetensors(tensors: Record<string, Tensor> | Map<string, 
 /** Writes a safetensors file atomically (temp file, then rename), so a crash leaves the old one. */
 export function saveSafetensors(file: string, tensors: Record<string, Tensor> | Map<string, Tensor>, metadata: Record<string, string> = {}): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, encodeSafetensors(tensors, metadata));
-  fs.renameSync(tmp, file);
+  try {
+    fs.writeFileSync(tmp, encodeSafetensors(tensors, metadata));
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw err;
+  }
 }
 
 export interface SafetensorsContent {
@@ -91,9 +96,23 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data', devi
       bytes.set(data.subarray(begin, end));
       tensors.set(name, Tensor.wrap(native.fromBuffer(bytes, e.shape, dtype, device), `load ${name}`));
     }
+    // As Python's reader: the tensors' byte ranges must tile the data exactly (no gaps, overlaps or
+    // trailing bytes), which also catches offsets that point at the wrong place.
+    const ranges = Object.entries(header)
+      .filter(([k]) => k !== '__metadata__')
+      .map(([k, e]) => [k, (e as Entry)?.data_offsets] as const)
+      .filter(([, o]) => Array.isArray(o) && o.length === 2)
+      .sort(([, a], [, b]) => a[0] - b[0] || a[1] - b[1]);
+    let cursor = 0;
+    for (const [name, [begin, end]] of ranges) {
+      if (begin !== cursor) throw bad(`tensor '${name}' starts at byte ${begin}, expected ${cursor} (gap or overlap between tensors)`);
+      cursor = end;
+    }
+    if (ranges.length && cursor !== data.length) throw bad(`the tensors cover ${cursor} data bytes but the file holds ${data.length}`);
   } catch (err) {
     for (const t of tensors.values()) t.dispose();
-    throw err;
+    const msg = (err as Error).message;
+    throw msg.startsWith(source) ? err : bad(msg);
   }
   return { tensors, metadata };
 }

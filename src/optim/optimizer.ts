@@ -94,6 +94,17 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
     if (sd.meta.groups.length !== this.groups.length) {
       throw new Error(`optimizer state has ${sd.meta.groups.length} parameter groups, this optimizer ${this.groups.length}`);
     }
+    // Validate everything before changing anything, so a rejected state leaves this optimizer as it was.
+    const targets = new Map<string, [Tensor, string]>();
+    for (const [key, t] of sd.tensors) {
+      const [gi, pi, name] = key.split('.');
+      const p = this.groups[Number(gi)]?.params[Number(pi)];
+      if (!p || !name) throw new Error(`optimizer state names '${key}', which matches no parameter`);
+      if (t.shape.join('x') !== p.shape.join('x')) {
+        throw new Error(`optimizer state '${key}' has shape [${t.shape}] but its parameter has [${p.shape}]`);
+      }
+      targets.set(key, [p, name]);
+    }
     this.stepCount = sd.meta.stepCount;
     sd.meta.groups.forEach((g, gi) => Object.assign(this.groups[gi]!, g));
     for (const s of this.state.values()) for (const t of Object.values(s)) t.dispose();
@@ -106,16 +117,15 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
       }),
     );
     for (const [key, t] of sd.tensors) {
-      const [gi, pi, name] = key.split('.');
-      const p = this.groups[Number(gi)]?.params[Number(pi)];
-      if (!p || !name) throw new Error(`optimizer state names '${key}', which matches no parameter`);
+      const [p, name] = targets.get(key)!;
       this.stateOf(p)[name] = keep(t.clone());
     }
   }
 
-  /** Frees the state tensors. */
+  /** Frees the state tensors and forgets the step counts. */
   dispose(): void {
     for (const s of this.state.values()) for (const t of Object.values(s)) t.dispose();
     this.state.clear();
+    this.paramSteps.clear();
   }
 }
