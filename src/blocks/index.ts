@@ -1,0 +1,4 @@
+export * from './opName';
+export * from './registry';
+export * from './invertedResidual';
+export * from './simpleBlocks';
