@@ -25,9 +25,9 @@ class InvertedResidual(nn.Module):
         return self.body(x) + x if self.residual else self.body(x)
 
 
-def ref_mbconv(classes=10):
+def ref_mbconv(classes=10, in_channels=3):
     return nn.Sequential(
-        nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
+        nn.Conv2d(in_channels, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU(),
         *[InvertedResidual(*b) for b in BLOCKS],
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, classes))
 

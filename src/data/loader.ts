@@ -104,9 +104,10 @@ export class BatchLoader {
 
     return tidy(() => {
       let x = tensor(pixels, [n, s.channels, s.height, s.width], { device: dev }).float().div(255);
-      x = x.sub(this.#mean).div(this.#std);
+      // Crop before normalising, so padding is black (as torchvision's RandomCrop then Normalize).
       if (offsets) x = randomCrop(x, pad, offsets);
       if (flips) x = where(tensor(flips, [n, 1, 1, 1], { dtype: 'bool', device: dev }), x.flip(3), x);
+      x = x.sub(this.#mean).div(this.#std);
       if (this.o.resize && (this.o.resize !== s.height || this.o.resize !== s.width)) x = interpolate(x, this.o.resize);
       const y = tensor(labels, [n], { device: dev });
       let target: Tensor | null = null;

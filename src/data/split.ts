@@ -26,7 +26,7 @@ export function stratifiedSplit(set: ImageSet, valFraction: number, seed: number
   return { train: rng.shuffle(Int32Array.from(train)), val: rng.shuffle(Int32Array.from(val)) };
 }
 
-/** The first `limit` indices of a seeded stratified order of the whole set (e.g. the test split). */
+/** Every index of a set in order (e.g. the whole test split). */
 export function allIndices(set: ImageSet): Int32Array {
   const out = new Int32Array(set.count);
   for (let i = 0; i < set.count; i++) out[i] = i;

@@ -28,9 +28,9 @@ export const REF_MBCONV_BLOCKS: ReadonlyArray<[number, number, number, number]> 
   [16, 24, 2, 3], [24, 24, 1, 3], [24, 32, 2, 6], [32, 32, 1, 6], [32, 64, 2, 6], [64, 64, 1, 6],
 ];
 
-export function refMbconv(classes = 10): Sequential {
+export function refMbconv(classes = 10, inChannels = 3): Sequential {
   return new Sequential(
-    new Conv2d(3, 16, 3, { padding: 1 }), new BatchNorm2d(16), ReLU(),
+    new Conv2d(inChannels, 16, 3, { padding: 1 }), new BatchNorm2d(16), ReLU(),
     ...REF_MBCONV_BLOCKS.map(([i, o, s, e]) => new RefInvertedResidual(i, o, s, e)),
     new GlobalAvgPool(),
     new Linear(64, classes),

@@ -44,8 +44,11 @@ export function loadCheckpoint(fileOrDir: string): LoadedCheckpoint {
   try {
     state = JSON.parse(metadata.tsnas ?? '');
   } catch {
+    state = null as unknown as CheckpointState;
+  }
+  if (!state || state.format !== 'tsnas-checkpoint/1' || !Number.isInteger(state.epoch)) {
     for (const t of tensors.values()) t.dispose();
-    throw new Error(`${file}: a safetensors file, but not a tsnas checkpoint (no 'tsnas' metadata)`);
+    throw new Error(`${file}: a safetensors file, but not a tsnas checkpoint (its 'tsnas' metadata lacks format 'tsnas-checkpoint/1' and an epoch)`);
   }
   const groups: Record<string, Map<string, Tensor>> = {};
   for (const [name, t] of tensors) {

@@ -78,7 +78,7 @@ export class DivergedError extends Error {}
 /** Trains job.model in place and returns its metrics. Never throws for a failed run. */
 export function train(job: TrainJob): TrainResult {
   const r = job.recipe;
-  const t0 = Date.now();
+  const t0 = performance.now();
   if (job.threads) setNumThreads(job.threads);
   const memoryFormat = job.memoryFormat ?? 'channels_last';
   const model = job.model.to({ memoryFormat }).train();
@@ -97,10 +97,16 @@ export function train(job: TrainJob): TrainResult {
   const lastEpoch = Math.min(r.epochs, job.stopAfterEpochs ?? r.epochs);
   const result = (status: TrainResult['status'], error?: string, testAcc: number | null = null): TrainResult => ({
     status, error, epochs, valAcc: epochs.at(-1)?.valAcc ?? NaN, testAcc,
-    imgPerSec: median(epochs.map((e) => e.imgPerSec)), resumedFrom, seconds: (Date.now() - t0) / 1000,
+    imgPerSec: median(epochs.map((e) => e.imgPerSec)), resumedFrom, seconds: (performance.now() - t0) / 1000,
   });
 
+  // The teacher only predicts: eval mode, so its BatchNorm uses (and keeps) its running statistics.
+  const teacherWasTraining = job.teacher?.training ?? false;
+  job.teacher?.eval();
   try {
+    if (split.train.length === 0) {
+      throw new Error(`no training images: ${job.data.train.name} with limitTrain ${job.limitTrain ?? 'none'} and valFraction ${r.valFraction} leaves an empty training split`);
+    }
     if (job.checkpointDir && hasCheckpoint(job.checkpointDir)) {
       const ck = loadCheckpoint(job.checkpointDir);
       try {
@@ -118,7 +124,7 @@ export function train(job: TrainJob): TrainResult {
     for (let epoch = resumedFrom; epoch < lastEpoch; epoch++) {
       // Dropout and stochastic depth draw from libtorch's generator: seed it per epoch for exact resume.
       manualSeed(r.seed * 100003 + epoch);
-      const e0 = Date.now();
+      const e0 = performance.now();
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -144,11 +150,11 @@ export function train(job: TrainJob): TrainResult {
         b++;
         job.onProgress?.({ epoch: epoch + 1, epochs: lastEpoch, batch: b, batches: nb, loss: lossSum / seen });
       }
-      const trainSeconds = (Date.now() - e0) / 1000;
+      const trainSeconds = (performance.now() - e0) / 1000;
       const val = evalModel();
       const m: EpochMetrics = {
         epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, valAcc: val?.accuracy ?? NaN,
-        valLoss: val?.loss ?? NaN, lr, seconds: (Date.now() - e0) / 1000, imgPerSec: seen / trainSeconds,
+        valLoss: val?.loss ?? NaN, lr, seconds: (performance.now() - e0) / 1000, imgPerSec: seen / trainSeconds,
       };
       epochs.push(m);
       job.onEpoch?.(m);
@@ -177,6 +183,7 @@ export function train(job: TrainJob): TrainResult {
   } catch (err) {
     return result('failed', err instanceof Error ? err.message : String(err));
   } finally {
+    job.teacher?.train(teacherWasTraining);
     trainLoader.dispose();
     valLoader?.dispose();
     optimizer.dispose();

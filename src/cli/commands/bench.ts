@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runEngineBench } from '../../bench/engineBench';
+import { runTrainerBench } from '../../bench/trainerBench';
 import { nonNegativeInt, oneOf, positiveInt } from '../options';
 import { Progress } from '../progress';
 
@@ -25,5 +26,19 @@ export function registerBench(program: Command): void {
         console.log(`  ${r.imgPerSec.toFixed(1)} images/s (median ${r.msPerStep.toFixed(1)} ms/step over ${o.steps} steps)`);
         console.log(`  resident memory ${r.rssMBAfterWarmup} MB after warm-up, ${r.rssMBEnd} MB at the end; ${r.liveTensors} tensors left live`);
       }
+    });
+
+  bench
+    .command('trainer')
+    .description('one epoch of ref-mbconv on Fashion-MNIST through the trainer (augmentation on): images/s')
+    .option('--data <set>', 'data set', 'fashion-mnist')
+    .option('--limit <n>', 'training images', positiveInt('--limit'), 12800)
+    .option('--batch <n>', 'batch size', positiveInt('--batch'), 128)
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--json', 'print the result as JSON on the last line')
+    .action((o) => {
+      const r = runTrainerBench(o);
+      if (o.json) console.log(JSON.stringify(r));
+      else console.log(`trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`);
     });
 }
