@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerInfo } from './commands/info';
+import { registerTrain } from './commands/train';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerInfo(program);
   registerBench(program);
+  registerTrain(program);
   return program;
 }
 

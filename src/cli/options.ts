@@ -23,3 +23,11 @@ export function oneOf<T extends string>(name: string, values: readonly T[]) {
     return v as T;
   };
 }
+
+export function positiveNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name} must be a positive number, got '${v}'`);
+    return n;
+  };
+}

@@ -1,0 +1,100 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { loadDataSource } from '../../data/dataSource';
+import { resolveArchitecture } from '../../space/registry';
+import { recipeOverridesFromArch } from '../../train/archRecipe';
+import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
+import { trainArchitecture } from '../../train/trainArchitecture';
+import { evaluate } from '../../train/evaluate';
+import { restoreNetwork } from '../../train/restoreNetwork';
+import { BatchLoader } from '../../data/loader';
+import { allIndices, stratifiedSplit } from '../../data/split';
+import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';
+import { Progress, formatSeconds } from '../progress';
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('train one architecture of a space on a data set, with a recipe; checkpoints every epoch and resumes')
+    .argument('<space>', 'a built-in space (tsnas space list) or a space file')
+    .argument('[arch]', 'a registered name, a compact architecture string, or per-layer choice indices')
+    .requiredOption('--data <set>', 'fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR or synthetic[:SEED]')
+    .option('--recipe <file>', 'recipe file (YAML or JSON); flags below override it')
+    .option('--epochs <n>', 'epochs', positiveInt('--epochs'))
+    .option('--lr <x>', 'initial learning rate', positiveNumber('--lr'))
+    .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'))
+    .option('--optimizer <name>', OPTIMIZERS.join(', '), oneOf('--optimizer', OPTIMIZERS))
+    .option('--seed <n>', 'seed of data order, augmentation and initialisation', nonNegativeInt('--seed'))
+    .option('--limit-train <n>', 'train on a stratified subset of this many images', positiveInt('--limit-train'))
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('-o, --out <dir>', 'run directory (checkpoint, result.json); an existing checkpoint there is resumed')
+    .option('--json', 'print the result as JSON on the last line')
+    .action((spaceRef: string, archText: string | undefined, o) => {
+      const { space, arch, name } = resolveArchitecture(archText, spaceRef);
+      const data = loadDataSource(o.data);
+      const recipe = loadRecipe(o.recipe, {
+        ...recipeOverridesFromArch(arch),
+        epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, optimizer: o.optimizer, seed: o.seed,
+      });
+      const out = o.out ?? path.join('runs', `train-${space.name}-${name ?? 'arch'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const log = (s: string) => { if (!o.json) process.stderr.write(`${s}\n`); };
+      log(`training ${name ?? 'architecture'} of ${space.name} on ${data.spec} for ${recipe.epochs} epochs (${recipe.optimizer}, lr ${recipe.lr}, batch ${recipe.batchSize}); run directory ${out}`);
+      let bar: Progress | null = null;
+      const result = trainArchitecture({
+        space, spaceRef, arch, recipe, data, limitTrain: o.limitTrain, test: true, checkpointDir: out, threads: o.threads,
+        onProgress: (p) => {
+          if (o.json) return;
+          if (p.batch === 1) bar = new Progress(`epoch ${p.epoch}/${p.epochs}`, p.batches);
+          bar?.tick(p.batch, `loss ${p.loss.toFixed(3)}`);
+        },
+        onEpoch: (m) => log(`epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`),
+      });
+      fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify(result, null, 2));
+      if (result.resumedFrom > 0) log(`(resumed from the checkpoint after epoch ${result.resumedFrom})`);
+      if (result.status === 'failed') {
+        process.exitCode = 1;
+        log(`training failed: ${result.error}`);
+        log(`finished epochs and the last checkpoint are kept in ${out}`);
+      } else {
+        log(`test accuracy ${(100 * result.testAcc!).toFixed(2)}%, validation ${(100 * result.valAcc).toFixed(2)}%; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`);
+      }
+      if (o.json) {
+        console.log(JSON.stringify({
+          status: result.status, error: result.error, testAcc: result.testAcc, valAcc: result.valAcc, epochs: result.epochs,
+          imgPerSec: result.imgPerSec, arch: result.arch, flops: result.flops, params: result.params, checkpoint: out,
+        }));
+      }
+    });
+
+  program
+    .command('eval')
+    .description('evaluate a checkpoint written by tsnas train on a data set (the test split unless --split val)')
+    .argument('<checkpoint>', 'a run directory or its checkpoint.safetensors')
+    .requiredOption('--data <set>', 'the data set')
+    .option('--split <which>', 'test or val (the validation split the run held out)', oneOf('--split', ['test', 'val'] as const), 'test')
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--json', 'print the result as JSON on the last line')
+    .action((checkpoint: string, o) => {
+      const { network, state, info } = restoreNetwork(checkpoint);
+      const data = loadDataSource(o.data);
+      try {
+        const t = data.train;
+        if (t.channels !== info.input[0] || t.classes !== info.classes) {
+          throw new Error(`${checkpoint} holds a network for ${info.input.join('x')} inputs and ${info.classes} classes; ${data.spec} has ${t.channels} channels and ${t.classes} classes`);
+        }
+        const recipe = state.run.recipe as { valFraction: number; seed: number; resolution: number | null };
+        const set = o.split === 'test' ? data.test : data.train;
+        const indices = o.split === 'test' ? allIndices(data.test) : stratifiedSplit(data.train, recipe.valFraction, recipe.seed).val;
+        const loader = new BatchLoader(set, indices, {
+          batchSize: 256, shuffle: false, seed: 0, mean: data.mean, std: data.std, resize: recipe.resolution ?? undefined, memoryFormat: 'channels_last',
+        });
+        const r = (() => { try { return evaluate(network.to({ memoryFormat: 'channels_last' }), loader); } finally { loader.dispose(); } })();
+        if (o.json) console.log(JSON.stringify({ split: o.split, accuracy: r.accuracy, loss: r.loss, count: r.count, arch: info.arch, space: info.space, epoch: state.epoch }));
+        else console.log(`${o.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) over ${r.count} images; ${info.space} ${info.arch}, after epoch ${state.epoch}`);
+      } finally {
+        network.dispose();
+      }
+    });
+}

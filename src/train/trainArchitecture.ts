@@ -1,0 +1,64 @@
+// (space, architecture, recipe, data) -> a trained network's metrics: the one path by which the CLI
+// and every search's evaluator train a candidate. The network's input comes from the data (and the
+// recipe's resolution), its classes from the data, its dropout and stochastic depth from the recipe.
+import { formatArch } from '../arch/format';
+import { buildNetwork } from '../builder/buildNetwork';
+import { archCost } from '../cost/netCost';
+import type { DataSource } from '../data/imageSet';
+import { manualSeed } from '../engine/creation';
+import type { Arch, Space } from '../space/types';
+import type { Recipe } from './recipe';
+import { restoreNetwork, type NetworkInfo } from './restoreNetwork';
+import { train, type EpochMetrics, type TrainProgress, type TrainResult } from './trainer';
+
+export interface TrainArchitectureJob {
+  space: Space;
+  /** How to find the space again (a built-in name or a file path), stored in checkpoints. */
+  spaceRef: string;
+  arch: Arch;
+  recipe: Recipe;
+  data: DataSource;
+  limitTrain?: number;
+  stopAfterEpochs?: number;
+  test?: boolean;
+  checkpointDir?: string;
+  threads?: number;
+  onProgress?: (p: TrainProgress) => void;
+  onEpoch?: (m: EpochMetrics) => void;
+}
+
+export interface ArchitectureResult extends TrainResult {
+  arch: string;
+  flops: number;
+  params: number;
+  input: [number, number, number];
+}
+
+export function inputShapeFor(data: DataSource, recipe: Recipe): [number, number, number] {
+  const t = data.train;
+  return [t.channels, recipe.resolution ?? t.height, recipe.resolution ?? t.width];
+}
+
+export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult {
+  const { space, arch, recipe, data } = job;
+  const input = inputShapeFor(data, recipe);
+  const classes = data.train.classes;
+  const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
+  const cost = archCost(space, arch, decodeOpts);
+  const archText = formatArch(space, arch);
+  manualSeed(recipe.seed);
+  const network = buildNetwork(space, arch, decodeOpts);
+  const teacher = recipe.distill ? restoreNetwork(recipe.distill.teacher).network : undefined;
+  try {
+    const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes };
+    const result = train({
+      model: network, recipe, data, limitTrain: job.limitTrain, stopAfterEpochs: job.stopAfterEpochs, test: job.test,
+      checkpointDir: job.checkpointDir, runInfo: { ...info, flops: cost.flops, params: cost.params },
+      teacher, threads: job.threads, onProgress: job.onProgress, onEpoch: job.onEpoch,
+    });
+    return { ...result, arch: archText, flops: cost.flops, params: cost.params, input };
+  } finally {
+    network.dispose();
+    teacher?.dispose();
+  }
+}
