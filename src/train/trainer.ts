@@ -152,6 +152,9 @@ export function train(job: TrainJob): TrainResult {
       }
       const trainSeconds = (performance.now() - e0) / 1000;
       const val = evalModel();
+      if (val && !Number.isFinite(val.loss)) {
+        throw new DivergedError(`validation loss is ${val.loss} after epoch ${epoch + 1} (learning rate ${lr.toPrecision(3)}): the weights diverged; lower the learning rate or set gradClip`);
+      }
       const m: EpochMetrics = {
         epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, valAcc: val?.accuracy ?? NaN,
         valLoss: val?.loss ?? NaN, lr, seconds: (performance.now() - e0) / 1000, imgPerSec: seen / trainSeconds,
