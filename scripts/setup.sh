@@ -20,6 +20,8 @@ say() { printf '[setup] %s\n' "$*" >&2; }
 need=()
 if [ -z "${TSNAS_LIBTORCH:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then need+=(libtorch-dev); fi
 if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then need+=(dataset-fashion-mnist); fi
+# Headless Chromium: the report tests open the HTML reports in a real browser.
+if ! dpkg -s chromium >/dev/null 2>&1; then need+=(chromium); fi
 if [ "$reference" = 1 ] && ! dpkg -s python3-torch >/dev/null 2>&1; then need+=(python3-torch); fi
 if [ "${#need[@]}" -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"
