@@ -1,0 +1,11 @@
+// The data a study report is made from. The study store builds it (`tsnas study report`);
+// searches that add their own views (e.g. FBNet's per-layer distributions) pass `sections`,
+// and a comparison study's trials (e.g. the random-search baseline) go in `baseline`.
+// Times are milliseconds since the epoch; metrics that are unknown are simply absent.
+
+export interface ReportTrial { number: number; state: 'running'|'complete'|'failed'|'pruned'; arch: string; source: string | null;
+  metrics: Record<string, number>; /* accuracy, testAcc, flops, params, latencyUs when known */
+  epochs: Array<Record<string, number>>; startedAt: number | null; finishedAt: number | null; /* ms since epoch */ error: string | null; }
+export interface ReportSection { title: string; html?: string; charts?: object[] /* Vega-Lite specs */; }
+export interface ReportData { study: { name: string; strategy: string; space: string; evaluator: string; objective: { metric: string; direction: 'maximize'|'minimize' };
+  constraints: string[]; createdAt: number; seed: number; config: Record<string, unknown> }; trials: ReportTrial[]; sections?: ReportSection[]; baseline?: ReportTrial[]; }
