@@ -2,7 +2,12 @@
 import { Command } from 'commander';
 import { registerBench } from './commands/bench';
 import { registerInfo } from './commands/info';
+import { registerSpace } from './commands/space';
+import { registerCost } from './commands/cost';
+import { registerLut } from './commands/lut';
 import { registerTrain } from './commands/train';
+import { registerSearch } from './commands/search';
+import { registerStudy } from './commands/study';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -11,7 +16,12 @@ export function buildProgram(): Command {
     .configureOutput({ outputError: (str, write) => write(str) });
   registerInfo(program);
   registerBench(program);
+  registerSpace(program);
+  registerCost(program);
+  registerLut(program);
   registerTrain(program);
+  registerSearch(program);
+  registerStudy(program);
   return program;
 }
 

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runEngineBench } from '../../bench/engineBench';
-import { runTrainerBench } from '../../bench/trainerBench';
 import { nonNegativeInt, oneOf, positiveInt } from '../options';
 import { Progress } from '../progress';
 
@@ -16,7 +14,8 @@ export function registerBench(program: Command): void {
     .option('--memory-format <f>', 'contiguous or channels_last', oneOf('--memory-format', ['contiguous', 'channels_last'] as const), 'channels_last')
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .option('--json', 'print the result as JSON on the last line')
-    .action((o) => {
+    .action(async (o) => {
+      const { runEngineBench } = await import('../../bench/engineBench');
       const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
       const r = runEngineBench({ ...o, memoryFormat: o.memoryFormat, onStep: (s: number, ms: number) => progress.tick(s + 1, `${ms.toFixed(0)} ms/step`) });
       if (o.json) {
@@ -36,7 +35,8 @@ export function registerBench(program: Command): void {
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 128)
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the result as JSON on the last line')
-    .action((o) => {
+    .action(async (o) => {
+      const { runTrainerBench } = await import('../../bench/trainerBench');
       const r = runTrainerBench(o);
       if (o.json) console.log(JSON.stringify(r));
       else console.log(`trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`);

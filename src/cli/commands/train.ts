@@ -5,10 +5,6 @@ import { loadDataSource } from '../../data/dataSource';
 import { resolveArchitecture } from '../../space/registry';
 import { recipeOverridesFromArch } from '../../train/archRecipe';
 import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
-import { trainArchitecture } from '../../train/trainArchitecture';
-import { evaluate } from '../../train/evaluate';
-import { restoreNetwork } from '../../train/restoreNetwork';
-import { BatchLoader } from '../../data/loader';
 import { allIndices, stratifiedSplit } from '../../data/split';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';
 import { Progress, formatSeconds } from '../progress';
@@ -30,7 +26,9 @@ export function registerTrain(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('-o, --out <dir>', 'run directory (checkpoint, result.json); an existing checkpoint there is resumed')
     .option('--json', 'print the result as JSON on the last line')
-    .action((spaceRef: string, archText: string | undefined, o) => {
+    .action(async (spaceRef: string, archText: string | undefined, o) => {
+      // The engine (libtorch) loads only for commands that run it.
+      const { trainArchitecture } = await import('../../train/trainArchitecture');
       const { space, arch, name } = resolveArchitecture(archText, spaceRef);
       const data = loadDataSource(o.data);
       const recipe = loadRecipe(o.recipe, {
@@ -76,7 +74,10 @@ export function registerTrain(program: Command): void {
     .option('--split <which>', 'test or val (the validation split the run held out)', oneOf('--split', ['test', 'val'] as const), 'test')
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the result as JSON on the last line')
-    .action((checkpoint: string, o) => {
+    .action(async (checkpoint: string, o) => {
+      const { restoreNetwork } = await import('../../train/restoreNetwork');
+      const { evaluate } = await import('../../train/evaluate');
+      const { BatchLoader } = await import('../../data/loader');
       const { network, state, info } = restoreNetwork(checkpoint);
       const data = loadDataSource(o.data);
       try {

@@ -1,0 +1,152 @@
+// tsnas study list | show <study> | report <study>: what the store holds, one study in detail, and
+// a study's HTML report.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import type { ReportData } from '../../report/types';
+import { formatCost } from '../../search/constraints';
+import { buildReportData, describeEvaluator } from '../../study/reportData';
+import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
+import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
+import { bestJson } from './search';
+import { positiveInt } from '../options';
+
+const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5));
+const date = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''));
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+function openReadonly(file: string): StudyStore {
+  return StudyStore.open(file, { readonly: true });
+}
+
+/** Trials ranked by the objective, best first. */
+function ranked(study: StudyRecord, trials: TrialRecord[]): TrialRecord[] {
+  const m = study.objective.metric;
+  const sign = study.objective.direction === 'maximize' ? -1 : 1;
+  return trials.filter((t) => t.state === 'complete' && Number.isFinite(t.metrics[m])).sort((a, b) => sign * (a.metrics[m]! - b.metrics[m]!) || a.number - b.number);
+}
+
+function trialJson(t: TrialRecord) {
+  return { ...t, metrics: bestJson(t)!.metrics };
+}
+
+export function registerStudy(program: Command): void {
+  const study = program.command('study').description('inspect the studies of a store: list, show, report');
+
+  study
+    .command('list')
+    .description('every study of the store: strategy, space, evaluator, trials, best')
+    .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
+    .option('--json', 'print JSON')
+    .action((o: { store: string; json?: boolean }) => {
+      const store = openReadonly(o.store);
+      try {
+        const sums = store.studies().map((s) => store.summary(s));
+        if (o.json) {
+          console.log(JSON.stringify(sums.map((x) => ({
+            name: x.study.name, strategy: x.study.strategy, space: x.study.space, evaluator: x.study.evaluator, data: x.study.data,
+            objective: x.study.objective, constraints: x.study.constraints, createdAt: x.study.createdAt, counts: x.counts, interrupted: x.interrupted,
+            best: bestJson(x.best),
+          }))));
+          return;
+        }
+        if (!sums.length) {
+          console.log(`no studies in ${o.store} yet (start one: npx tsnas search <strategy> --space S --data D | --evaluator E)`);
+          return;
+        }
+        const rows = [['study', 'strategy', 'space', 'evaluator', 'complete', 'failed', 'running', 'best', 'created']];
+        for (const x of sums) {
+          const m = x.study.objective.metric;
+          rows.push([x.study.name, x.study.strategy, path.basename(x.study.space), describeEvaluator(x.study), String(x.counts.complete), String(x.counts.failed + x.counts.pruned),
+            String(x.counts.running), x.best ? `${m} ${fmt(x.best.metrics[m])}` : '-', date(x.study.createdAt)]);
+        }
+        console.log(table(rows));
+      } finally {
+        store.close();
+      }
+    });
+
+  study
+    .command('show')
+    .description('one study: its configuration, trial counts, the best trials, failures')
+    .argument('<study>', 'study name (tsnas study list)')
+    .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
+    .option('--top <n>', 'how many of the best trials to list', positiveInt('--top'), 10)
+    .option('--json', 'print JSON (the study and every trial)')
+    .action((name: string, o: { store: string; top: number; json?: boolean }) => {
+      const store = openReadonly(o.store);
+      try {
+        const s = store.requireStudy(name);
+        const trials = store.trials(s.id);
+        const sum = store.summary(s);
+        const worker = store.activeWorker(s.id);
+        if (o.json) {
+          console.log(JSON.stringify({ study: s, counts: sum.counts, interrupted: sum.interrupted, active: worker, best: bestJson(sum.best), trials: trials.map(trialJson) }));
+          return;
+        }
+        const m = s.objective.metric;
+        const lines = [
+          `study ${s.name}  (${o.store}, directory ${store.studyDir(s.name, false)})`,
+          `  strategy   ${s.strategy} ${JSON.stringify((s.config as { options?: unknown }).options ?? {})}`,
+          `  space      ${s.space}`,
+          `  evaluator  ${describeEvaluator(s)}`,
+          `  objective  ${s.objective.direction} ${m}`,
+          `  constraints ${s.constraints.length ? s.constraints.join(' ') : 'none'}`,
+          `  seed       ${s.seed}; created ${date(s.createdAt)}; target ${(s.config as { trials?: number }).trials ?? '?'} complete trials`,
+          `  trials     ${sum.counts.complete} complete, ${sum.counts.failed} failed (${sum.interrupted} interrupted), ${sum.counts.pruned} pruned, ${sum.counts.running} running` +
+            (sum.counts.running ? (worker ? ` (process ${worker.pid} on ${worker.host})` : ' (no live process: resume to continue)') : ''),
+        ];
+        console.log(lines.join('\n'));
+        const top = ranked(s, trials).slice(0, o.top);
+        if (top.length) {
+          console.log(`\nbest ${top.length} by ${m}:`);
+          const rows = [['#', m, 'flops', 'params', 'latency', 'source', 'arch']];
+          for (const t of top) {
+            rows.push([String(t.number), fmt(t.metrics[m]), formatCost('flops', t.costs.flops), formatCost('params', t.costs.params),
+              t.costs.latencyUs === null ? '-' : formatCost('latency', t.costs.latencyUs), t.source ?? '-', t.arch]);
+          }
+          console.log(table(rows));
+        }
+        const failed = trials.filter((t) => t.state === 'failed' && !isInterrupted(t));
+        if (failed.length) {
+          console.log(`\nfailed (${failed.length}):`);
+          for (const t of failed.slice(-10)) console.log(`  #${t.number} ${t.arch}: ${t.error}`);
+        }
+        const best = bestTrial(trials, m, s.objective.direction);
+        if (best) console.log(`\nbest: trial ${best.number}, ${m} ${fmt(best.metrics[m])}: ${best.arch}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  study
+    .command('report')
+    .description('write a study\'s HTML report (charts of accuracy against cost with the Pareto front, best so far, top candidates)')
+    .argument('<study>', 'study name (tsnas study list)')
+    .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
+    .option('-o, --out <file>', 'the HTML file (default runs/<study>-report.html)')
+    .option('--baseline <study>', 'another study of the store to compare with (e.g. a random-search run)')
+    .action(async (name: string, o: { store: string; out?: string; baseline?: string }) => {
+      const store = openReadonly(o.store);
+      let data: ReportData;
+      try {
+        const s = store.requireStudy(name);
+        data = buildReportData(store, s, o.baseline ? { baseline: store.requireStudy(o.baseline) } : {});
+      } finally {
+        store.close();
+      }
+      // The renderer is loaded only here: it brings vega.
+      const modulePath = path.join(__dirname, '..', '..', 'report', 'index.js');
+      if (!fs.existsSync(modulePath)) throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
+      const { renderStudyReport } = require(modulePath) as { renderStudyReport: (d: ReportData) => Promise<string> };
+      const html = await renderStudyReport(data);
+      const out = o.out ?? path.join('runs', `${name}-report.html`);
+      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+      fs.writeFileSync(out, html);
+      console.log(out);
+    });
+}

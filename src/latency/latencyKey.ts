@@ -1,0 +1,41 @@
+// Latency table keys: one op at one place in a network, as plain text. Two layers with the same
+// key build the same op on the same input shape, so the table times it once. The key holds the
+// op config (canonical op name), the input shape, C_in, C_out and stride, plus what else
+// changes the op built: the e = 1 reading for ir ops with expansion 1, the bias of a linear.
+//   op=ir_k3_e6,in=16x32x32,cin=16,cout=24,s=2
+//   op=ir_k3_e1,e1=keep,in=16x32x32,cin=16,cout=16,s=1
+//   op=linear,bias=1,in=256x1x1,cin=256,cout=10,s=1
+import { parseOp } from '../blocks/opName';
+import type { LayerCostRow } from '../cost/netCost';
+import type { NetDesc } from '../space/types';
+import type { OpSpec } from './target';
+
+export function latencyKey(s: OpSpec): string {
+  const parts = [`op=${s.op}`];
+  if (s.e1FirstConv) parts.push(`e1=${s.e1FirstConv}`);
+  if (s.bias !== undefined) parts.push(`bias=${s.bias ? 1 : 0}`);
+  parts.push(`in=${s.input.join('x')}`, `cin=${s.cin}`, `cout=${s.cout}`, `s=${s.stride}`);
+  return parts.join(',');
+}
+
+/** The op spec of one costBreakdown row of a decoded network. */
+export function opSpecOfRow(row: LayerCostRow, d: NetDesc): OpSpec {
+  const spec: OpSpec = { op: row.op, input: [row.input[0], row.input[1], row.input[2]], cin: row.input[0], cout: row.output[0], stride: row.stride };
+  if (row.op === 'linear') {
+    spec.bias = d.classifier.bias;
+  } else if (isIrE1(row.op)) {
+    spec.e1FirstConv = d.e1FirstConv;
+  }
+  return spec;
+}
+
+const irE1 = new Map<string, boolean>();
+function isIrE1(op: string): boolean {
+  let v = irE1.get(op);
+  if (v === undefined) {
+    const cfg = parseOp(op);
+    v = cfg.type === 'ir' && cfg.expansion === 1;
+    irE1.set(op, v);
+  }
+  return v;
+}

@@ -1,0 +1,152 @@
+// The space, cost and lut commands end to end: `node bin/tsnas.js ...` in a child process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tempDir } from '../data/fixtures';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'tsnas.js');
+
+/** Runs `node bin/tsnas.js args` (each start loads libtorch, ~0.7 s: tests run independent calls concurrently). */
+function tsnas(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin!.end(input ?? '');
+  });
+}
+async function ok(args: string[], input?: string): Promise<string> {
+  const r = await tsnas(args, input);
+  assert.equal(r.code, 0, `tsnas ${args.join(' ')} failed:\n${r.stderr}`);
+  return r.stdout;
+}
+async function fails(args: string[], parts: (string | RegExp)[]): Promise<string> {
+  const r = await tsnas(args);
+  assert.notEqual(r.code, 0, `tsnas ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
+  for (const p of parts) {
+    if (typeof p === 'string') assert.ok(r.stderr.includes(p), `stderr of tsnas ${args.join(' ')} should contain '${p}':\n${r.stderr}`);
+    else assert.match(r.stderr, p);
+  }
+  return r.stderr;
+}
+const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+
+test('space list, show, sample: text and JSON; samples are seeded and are architectures of the space', async () => {
+  const [text, allJson, show, v3, mnv2, a, a2, q, j] = await Promise.all([
+    ok(['space', 'list']),
+    ok(['space', 'list', '--json']),
+    ok(['space', 'show', 'fbnet-s']),
+    ok(['space', 'show', 'fbnetv3']),
+    ok(['space', 'show', 'mobilenetv2', '--json']),
+    ok(['space', 'sample', 'fbnet-s', '-n', '5', '--seed', '3']),
+    ok(['space', 'sample', 'fbnet-s', '-n', '5', '--seed', '3']),
+    ok(['space', 'sample', 'fbnet-s', '-n', '4', '--qmc']),
+    ok(['space', 'sample', 'fbnet-s', '-n', '2', '--json']),
+  ]);
+  for (const x of ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnet-a', '387,420,489']) assert.ok(text.includes(x), x);
+  const all = JSON.parse(allJson);
+  assert.deepEqual(all.map((x: { name: string }) => x.name), ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s']);
+  assert.equal(all.find((x: { name: string }) => x.name === 'fbnet-s').size, '387420489');
+  assert.match(show, /stages\.1\.0\s+16x32x32\s+24x16x16\s+2\s+layer2: ir_k3_e1 ir_k3_e1_g2/);
+  assert.match(show, /fbnet-s-baseline\s+11\.22M MACs/);
+  assert.match(v3, /resolution\s+224\.\.264 \(6 values\)/);
+  assert.equal(JSON.parse(mnv2).namedArchitectures[0].flops, 300774272);
+  const sample = a.trim().split('\n');
+  assert.equal(sample.length, 5);
+  assert.equal(a2, a, 'same seed, same sample');
+  assert.equal(q.trim().split('\n').length, 4);
+  assert.notDeepEqual(q.trim().split('\n'), sample.slice(0, 4));
+  assert.ok(jsonLines(j).every((x) => typeof x.arch === 'string' && /^\d+(-\d+){8}$/.test(x.indices) && x.values.layer1));
+  // The sampled strings are architectures: as arguments, and through a pipe (tsnas space sample ... | tsnas cost fbnet-s -).
+  const [costs, piped] = await Promise.all([ok(['cost', 'fbnet-s', ...sample, '--json']), ok(['cost', 'fbnet-s', '-', '--json'], a)]);
+  assert.deepEqual(jsonLines(costs).map((c) => c.arch), sample);
+  assert.deepEqual(jsonLines(piped).map((c) => c.arch), sample);
+});
+
+test('cost: mobilenetv2 exactly 300,774,272 MACs / 3,504,872 params; fbnet-a by name, string, indices; readable tables', async () => {
+  const [mj, mt, aj, bj, table, s28, layers] = await Promise.all([
+    ok(['cost', 'mobilenetv2', '--json']),
+    ok(['cost', 'mobilenetv2']),
+    ok(['cost', 'fbnet', 'fbnet-a', '--json']),
+    ok(['cost', 'fbnet-a', '--json']),
+    ok(['cost', 'fbnet', 'fbnet-a', 'fbnet-b', 'fbnet-c']),
+    ok(['cost', 'fbnet-s', '0-0-0-0-0-0-0-0-8', '--input', '1x28x28', '--json']),
+    ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--layers']),
+  ]);
+  const [m] = jsonLines(mj);
+  assert.equal(m.flops, 300774272);
+  assert.equal(m.params, 3504872);
+  assert.equal(m.latencyUs, undefined);
+  assert.match(mt, /300\.77M\s+3,504,872\s+mobilenetv2/);
+  const [a] = jsonLines(aj);
+  assert.equal(a.name, 'fbnet-a');
+  assert.equal(a.flops, 249921848);
+  assert.equal(a.params, 4321464);
+  assert.deepEqual(jsonLines(bj)[0], a, 'a registered name alone brings its space');
+  assert.match(table, /MACs\s+params\s+architecture/);
+  assert.match(table, /249\.92M\s+4,321,464\s+fbnet-a/);
+  assert.match(table, /384\.96M\s+5,572,200\s+fbnet-c/);
+  assert.equal(jsonLines(s28)[0].input, '1x28x28');
+  assert.match(layers, /stages\.1\.0\s+ir_k3_e6\s+16x32x32\s+24x16x16\s+2/);
+  const [c] = jsonLines(await ok(['cost', 'fbnet', a.arch, '--json']));
+  assert.equal(c.flops, a.flops);
+});
+
+test('errors: unknown space (listing the valid ones), unknown architecture, bad --input, missing architecture', async () => {
+  await Promise.all([
+    fails(['cost', 'nosuch'], ["unknown space 'nosuch'", 'fbnet, fbnetv3, mobilenetv2, fbnet-s']),
+    fails(['space', 'show', 'nosuch'], ["unknown space 'nosuch'", 'fbnet-s']),
+    fails(['cost', 'fbnet-s', 'fbnet-z'], ["unknown architecture 'fbnet-z' for space 'fbnet-s'", 'fbnet-s-baseline']),
+    fails(['cost', 'fbnet-s', 'fbnet-a'], ["'fbnet-a' belongs to space 'fbnet'"]),
+    fails(['cost', 'fbnet-s', '0-1-2'], ['9 searched choices']),
+    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--input', '3x32'], ['--input', "invalid input shape '3x32'", 'CxHxW']),
+    fails(['cost', 'fbnet-s'], ["space 'fbnet-s' has many architectures", 'fbnet-s-baseline']),
+    fails(['space', 'sample', 'fbnet-s', '-n', '0'], ['-n must be a positive integer']),
+  ]);
+});
+
+test('lut build + cost --lut + lut validate --json end to end (tiny repeats); table errors', async () => {
+  const dir = tempDir('cli-lut');
+  const file = path.join(dir, 'fbnet-s.lut.json');
+  const r = await tsnas(['lut', 'build', 'fbnet-s', '--threads', '1', '--repeats', '2', '--rounds', '1', '--warmup', '1', '--calibrate', '2', '-o', file]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrote .*: 67 ops of space fbnet-s at 3x32x32/);
+  assert.match(r.stderr, /timing ops and 2 whole networks in 1 rounds: 69\/69 \(100%\)/, 'progress is shown');
+  const table = JSON.parse(fs.readFileSync(file, 'utf8'));
+  assert.equal(table.target.runtime, 'libtorch');
+  assert.ok(table.target.machine.cpu && table.target.machine.cores >= 1);
+  assert.equal(typeof table.overheadUs, 'number');
+
+  const v = await tsnas(['lut', 'validate', 'fbnet-s', '--lut', file, '-n', '3', '--repeats', '2', '--rounds', '1', '--json']);
+  assert.equal(v.code, 0, v.stderr);
+  const lines = jsonLines(v.stdout);
+  const last = lines[lines.length - 1];
+  assert.deepEqual(Object.keys(last), ['spearman', 'mape', 'n']);
+  assert.equal(last.n, 3);
+  assert.ok(last.spearman >= -1 && last.spearman <= 1 && last.mape >= 0);
+
+  const bad = path.join(dir, 'bad.json');
+  fs.writeFileSync(bad, JSON.stringify({ ...table, entries: { x: { op: 'skip' } } }));
+  const notJson = path.join(dir, 'notjson.json');
+  fs.writeFileSync(notJson, '{');
+  const [cj, ct] = await Promise.all([
+    ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--json']),
+    ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file]),
+    fails(['lut', 'validate', 'fbnet-s', '--lut', file, '--threads', '2'], ['measured with 1 thread(s), not 2']),
+    fails(['lut', 'validate', 'fbnet-s', '--lut', file, '--input', '1x28x28'], ['built for input 3x32x32, not 1x28x28']),
+    fails(['lut', 'validate', 'fbnet', '--lut', file], ["built for space 'fbnet-s', not 'fbnet'"]),
+    fails(['cost', 'fbnet', 'fbnet-a', '--lut', file], ["built for space 'fbnet-s', not 'fbnet'"]),
+    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--input', '1x28x28'], ['built for input 3x32x32, not 1x28x28']),
+    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', path.join(dir, 'missing.json')], ['cannot read latency table', 'ENOENT']),
+    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', bad], ['malformed latency table', 'entries.x']),
+    fails(['lut', 'validate', 'fbnet-s', '--lut', notJson], ['is not valid JSON']),
+    fails(['lut', 'build', 'fbnet-s', '-o', path.join(dir, 'no', 'such', 'dir', 't.json')], ['cannot write', 'does not exist']),
+    fails(['lut', 'build', 'fbnet-s'], ["required option '-o, --output <file>'"]),
+  ]);
+  assert.ok(jsonLines(cj as string)[0].latencyUs > 0);
+  assert.match(ct as string, /MACs\s+params\s+latency\s+architecture/);
+});
