@@ -31,7 +31,9 @@ function layer(name: string, cfg: OpConfig, cin: number, cout: number, stride: n
 
 function inputShape(space: Space, o: DecodeOptions, resolution?: number): [number, number, number] {
   if (o.input) {
-    if (resolution !== undefined) throw new Error(`space '${space.name}' searches the input resolution; give the resolution in the architecture, not as an input shape`);
+    // A space that searches the resolution takes only the channels from the input (the data's);
+    // the architecture's resolution decides the size, and the loader resizes to it.
+    if (resolution !== undefined) return [o.input[0], resolution, resolution];
     return [o.input[0], o.input[1], o.input[2]];
   }
   const [c, h, w] = space.input;

@@ -77,7 +77,7 @@ export interface NetDesc {
 }
 
 export interface DecodeOptions {
-  /** Input CxHxW overriding the space's default (not allowed when the space searches resolution). */
+  /** Input CxHxW overriding the space's default; in a space that searches the resolution only C is used. */
   input?: readonly [number, number, number];
   classes?: number;
   dropout?: number;

@@ -34,14 +34,19 @@ export interface ArchitectureResult extends TrainResult {
   input: [number, number, number];
 }
 
-export function inputShapeFor(data: DataSource, recipe: Recipe): [number, number, number] {
+/** The network's input: the data's channels; the architecture's searched resolution, else the recipe's, else the data's size. */
+export function inputShapeFor(data: DataSource, recipe: Recipe, arch?: Arch): [number, number, number] {
   const t = data.train;
-  return [t.channels, recipe.resolution ?? t.height, recipe.resolution ?? t.width];
+  const searched = arch?.resolution;
+  const res = typeof searched === 'number' ? searched : recipe.resolution;
+  return [t.channels, res ?? t.height, res ?? t.width];
 }
 
 export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult {
-  const { space, arch, recipe, data } = job;
-  const input = inputShapeFor(data, recipe);
+  const { space, arch, data } = job;
+  const input = inputShapeFor(data, job.recipe, arch);
+  // The loader resizes images to the network's input when the architecture chose a resolution.
+  const recipe = input[1] !== data.train.height || input[2] !== data.train.width ? { ...job.recipe, resolution: input[1] } : job.recipe;
   const classes = data.train.classes;
   const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
   const cost = archCost(space, arch, decodeOpts);

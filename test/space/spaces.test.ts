@@ -7,7 +7,7 @@ import {
   BUILTIN_SPACES, loadSpace, loadSpaceFile, namedArchitectures, parseInputShape, resolveArchitecture, spaceFromData,
   spaceFromText, decode, allLayers,
 } from '../../src/space';
-import { spaceSize, formatArch, formatIndices } from '../../src/arch';
+import { spaceSize, formatArch, formatIndices, defaultArch } from '../../src/arch';
 
 const CANDIDATES = ['ir_k3_e1', 'ir_k3_e1_g2', 'ir_k3_e3', 'ir_k3_e6', 'ir_k5_e1', 'ir_k5_e1_g2', 'ir_k5_e3', 'ir_k5_e6', 'skip'];
 
@@ -197,4 +197,14 @@ test('malformed space files: errors name the file, the field path and the proble
   const { candidates: _c, ...noCandidates } = require('yaml').parse(GOOD);
   assert.throws(() => spaceFromData({ ...noCandidates, style: 'stagewise', stages: [{ kernel: { range: [3, 3] }, expansion: 1, channels: 8, depth: 1, stride: 1 }] }),
     /stages\[0\]\.kernel: range \[3, 3\] is empty/);
+});
+
+test('a space that searches the resolution takes the channels from the input and the size from the architecture', () => {
+  const sp = loadSpace('fbnetv3');
+  const arch = defaultArch(sp);
+  const res = arch.resolution as number;
+  assert.equal(typeof res, 'number');
+  const d = decode(sp, arch, { input: [1, 28, 28], classes: 10 });
+  assert.deepEqual(d.input, [1, res, res]);
+  assert.equal(d.stem.cin, 1);
 });

@@ -1,0 +1,56 @@
+// An evaluator turns an architecture into metrics: by training it (the trainer with a budget), by
+// looking it up in a table (tabular benchmarks), or by a synthetic function (for testing
+// strategies without training). The search loop records what it returns in the trial.
+import type { CostOverride } from '../search/costModel';
+import type { Arch, DecodeOptions } from '../space/types';
+
+export interface EvalJob {
+  arch: Arch;
+  /** Canonical compact string of arch. */
+  archText: string;
+  trialNumber: number;
+  /** The trial's recipe (from recipeFor), or null. */
+  recipe: Record<string, unknown> | null;
+  /** The study's artifact directory. */
+  studyDir: string;
+  /** Call often during long evaluations (throttled by the caller): proves the process is alive. */
+  heartbeat(): void;
+  /** Finished epochs so far (recorded in the running trial). */
+  onEpoch?(epochs: Array<Record<string, number>>): void;
+  /** References a file this evaluation wrote (a checkpoint). */
+  addArtifact?(kind: string, file: string): void;
+  log(line: string): void;
+}
+
+export interface EvalResult {
+  metrics: Record<string, number>;
+  epochs?: Array<Record<string, number>>;
+}
+
+/** A failed evaluation, with what it measured before failing. */
+export class EvaluationError extends Error {
+  constructor(message: string, readonly partial: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>> } = {}) {
+    super(message);
+  }
+}
+
+export type EvaluatorKind = 'train' | 'synthetic' | 'table';
+
+export interface Evaluator {
+  readonly kind: EvaluatorKind;
+  /** As the study records it: 'train', 'synthetic:3', 'table:/abs/file.json'. */
+  readonly spec: string;
+  /** For people: 'training on synthetic:2 (1 epoch, 500 images)'. */
+  readonly description: string;
+  /** Input shape and classes the architectures are evaluated with (their costs follow them). */
+  readonly decode: DecodeOptions;
+  /** Metric names it reports (to check the objective up front). */
+  readonly metrics: readonly string[];
+  /** Costs it knows better than the analytic models (a table's FLOPs). */
+  readonly costOverride?: CostOverride;
+  /** The recipe a trial of arch is evaluated with (recorded in the trial), or null. */
+  recipeFor(arch: Arch, proposed?: Record<string, unknown> | null): Record<string, unknown> | null;
+  evaluate(job: EvalJob): Promise<EvalResult>;
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,137 @@
+// A tabular evaluator (`table:FILE`): metrics looked up in a JSON object whose keys are
+// architecture strings of the study's space (canonical compact strings or per-layer choice
+// indices, "0-3-8-...") and whose values are objects of metrics, e.g.
+//   { "0-3-8-1-0-2-4-4-8": { "val_acc": 0.912, "test_acc": 0.905, "flops": 3.1e6, "params": 81000 }, ... }
+// A mapping renames table fields to the names the study uses (accuracy=val_acc). Fields named
+// flops, params and latencyUs (after mapping) are costs: they replace the analytic ones and
+// constraints use them. An architecture missing from the table fails its trial.
+import * as fs from 'node:fs';
+import { formatArch, formatIndices, acceptsIndices, parseArch } from '../arch/format';
+import type { CostKind, CostMinimum, CostOverride } from '../search/costModel';
+import type { Arch, Space } from '../space/types';
+import type { TrialCosts } from '../study/types';
+import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
+
+const COST_FIELDS: Record<string, keyof TrialCosts> = { flops: 'flops', params: 'params', latencyUs: 'latencyUs' };
+
+export interface TabularEvaluatorOptions {
+  /** Study metric name -> table field (e.g. { accuracy: 'val_acc' }). */
+  metrics?: Record<string, string>;
+}
+
+export interface Table {
+  file: string;
+  /** Canonical architecture string -> metrics (renamed). */
+  rows: Map<string, Record<string, number>>;
+  /** Canonical string -> the architecture. */
+  archs: Map<string, Arch>;
+  fields: string[];
+}
+
+/** Reads and checks a table for a space; errors name the file, the key and the problem. */
+export function loadTable(space: Space, file: string, mapping: Record<string, string> = {}): Table {
+  let data: unknown;
+  try {
+    data = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(e.code ? `cannot read table ${file}: ${e.code}` : `table ${file} is not valid JSON: ${e.message}`);
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new Error(`table ${file} must be a JSON object: architecture string -> { metric: number, ... }`);
+  }
+  const inverse = new Map<string, string>();
+  for (const [name, field] of Object.entries(mapping)) {
+    if (inverse.has(field)) throw new Error(`metric mapping: table field '${field}' is mapped twice (${inverse.get(field)} and ${name})`);
+    inverse.set(field, name);
+  }
+  const rows = new Map<string, Record<string, number>>();
+  const archs = new Map<string, Arch>();
+  const rawFields = new Set<string>();
+  const bad: string[] = [];
+  for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    let arch: Arch;
+    try {
+      arch = parseArch(space, key);
+    } catch (err) {
+      bad.push(`  key '${key}': ${(err as Error).message}`);
+      continue;
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) {
+      bad.push(`  key '${key}': the value must be an object of metrics, got ${JSON.stringify(value)}`);
+      continue;
+    }
+    const m: Record<string, number> = {};
+    for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof v !== 'number') continue;
+      rawFields.add(field);
+      const name = inverse.get(field) ?? field;
+      if (mapping[field] !== undefined && !inverse.has(field)) continue; // shadowed by a mapped field
+      m[name] = v;
+    }
+    const canonical = formatArch(space, arch);
+    const prev = rows.get(canonical);
+    if (prev && JSON.stringify(prev) !== JSON.stringify(m)) {
+      bad.push(`  key '${key}': the same architecture as another key (${canonical}) with different metrics`);
+      continue;
+    }
+    rows.set(canonical, m);
+    archs.set(canonical, arch);
+  }
+  if (bad.length) {
+    const more = bad.length > 5 ? `\n  ... and ${bad.length - 5} more` : '';
+    throw new Error(`table ${file} does not fit space '${space.name}' (${bad.length} bad key(s)):\n${bad.slice(0, 5).join('\n')}${more}`);
+  }
+  if (!rows.size) throw new Error(`table ${file} is empty`);
+  for (const [name, field] of Object.entries(mapping)) {
+    if (!rawFields.has(field)) throw new Error(`metric mapping ${name}=${field}: table ${file} has no field '${field}' (fields: ${[...rawFields].join(', ')})`);
+  }
+  const fields = new Set<string>();
+  for (const m of rows.values()) for (const k of Object.keys(m)) fields.add(k);
+  return { file, rows, archs, fields: [...fields] };
+}
+
+export function createTabularEvaluator(space: Space, file: string, o: TabularEvaluatorOptions = {}): Evaluator {
+  const table = loadTable(space, file, o.metrics);
+  const provides: CostKind[] = [];
+  const everyRowHas = (f: string) => [...table.rows.values()].every((m) => typeof m[f] === 'number');
+  if (everyRowHas('flops')) provides.push('flops');
+  if (everyRowHas('params')) provides.push('params');
+  if (everyRowHas('latencyUs')) provides.push('latency');
+  const costOverride: CostOverride = {
+    provides,
+    costs(arch: Arch): Partial<TrialCosts> {
+      const m = table.rows.get(formatArch(space, arch));
+      if (!m) return {};
+      const out: Partial<TrialCosts> = {};
+      for (const [f, c] of Object.entries(COST_FIELDS)) if (typeof m[f] === 'number') out[c] = m[f];
+      return out;
+    },
+    minimum(kind: CostKind): CostMinimum | null {
+      if (!provides.includes(kind)) return null;
+      const f = kind === 'latency' ? 'latencyUs' : kind;
+      let best: CostMinimum | null = null;
+      for (const [k, m] of table.rows) if (!best || m[f]! < best.value) best = { value: m[f]!, arch: table.archs.get(k)!, how: 'table' };
+      return best;
+    },
+  };
+  return {
+    kind: 'table',
+    spec: `table:${file}`,
+    description: `table ${file} (${table.rows.size} architectures; metrics ${table.fields.join(', ')})`,
+    decode: {},
+    metrics: table.fields,
+    costOverride,
+    recipeFor: () => null,
+    async evaluate(job: EvalJob): Promise<EvalResult> {
+      const m = table.rows.get(job.archText);
+      if (!m) {
+        const idx = acceptsIndices(space) ? ` (indices ${formatIndices(space, job.arch)})` : '';
+        throw new EvaluationError(`architecture ${job.archText}${idx} is not in table ${file} (${table.rows.size} architectures)`);
+      }
+      const metrics: Record<string, number> = {};
+      for (const [k, v] of Object.entries(m)) if (!(k in COST_FIELDS)) metrics[k] = v;
+      return { metrics };
+    },
+  };
+}

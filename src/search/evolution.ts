@@ -1,0 +1,80 @@
+// Regularized (aging) evolution, Real et al. 2019 ("Regularized Evolution for Image Classifier
+// Architecture Search", Algorithm 1): a population of the P most recent complete trials; until it
+// is full, proposals are random; then each proposal samples S members at random (with
+// replacement), takes the best of them as the parent and mutates it (src/arch mutate: each
+// searched choice changes with probability 1/n, at least one does). A finished child joins the
+// population and the oldest member leaves (aging, not the worst). Children outside the
+// constraints are redrawn (bounded), and children already evaluated are avoided while that is easy.
+//
+// State: the population is rebuilt by replaying the complete trials in order through tell; each
+// proposal's randomness comes from an Rng seeded by (study seed, index). Nothing is checkpointed.
+import { z } from 'zod';
+import { parseArch } from '../arch/format';
+import { mutate, sampleUniform } from '../arch/sample';
+import type { Arch } from '../space/types';
+import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../study/strategy';
+import type { TrialRecord } from '../study/types';
+import { ConstraintSamplingError, DEFAULT_MAX_TRIES, sampleWithin } from './constraints';
+
+export const evolutionOptions = z.strictObject({
+  /** P: population size (the number of most recent complete trials kept). */
+  population: z.number().int().min(2).default(20),
+  /** S: members sampled per proposal; the best of them is the parent. */
+  sampleSize: z.number().int().min(1).default(5),
+  /** Probability that each searched choice mutates (default 1 / number of searched choices). */
+  mutationProb: z.number().gt(0).max(1).optional(),
+  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES),
+}).refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });
+export type EvolutionOptions = z.infer<typeof evolutionOptions>;
+
+interface Member {
+  number: number;
+  /** Canonical string (parsed only when the member becomes a parent: replaying stays cheap). */
+  arch: string;
+  fitness: number;
+}
+
+export class RegularizedEvolution implements Strategy {
+  readonly name = 'evolution';
+  /** Oldest first. */
+  readonly population: Member[] = [];
+
+  constructor(readonly options: EvolutionOptions = evolutionOptions.parse({})) {}
+
+  tell(trial: TrialRecord, ctx: StudyContext): void {
+    if (trial.state !== 'complete') return;
+    const v = trial.metrics[ctx.objective.metric];
+    if (v === undefined || !Number.isFinite(v)) return;
+    this.population.push({ number: trial.number, arch: trial.arch, fitness: ctx.objective.direction === 'maximize' ? v : -v });
+    if (this.population.length > this.options.population) this.population.shift();
+  }
+
+  ask(ctx: AskContext): Proposal {
+    const base = { space: ctx.space, model: ctx.costs, constraints: ctx.constraints, rng: ctx.rng, seen: ctx.seen, maxTries: this.options.maxTries };
+    if (this.population.length < this.options.population) {
+      return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (initial population)' }), source: 'random' };
+    }
+    let parent = this.population[ctx.rng.int(this.population.length)]!;
+    for (let i = 1; i < this.options.sampleSize; i++) {
+      const m = this.population[ctx.rng.int(this.population.length)]!;
+      if (m.fitness > parent.fitness) parent = m;
+    }
+    const mo = this.options.mutationProb === undefined ? {} : { prob: this.options.mutationProb };
+    const parentArch: Arch = parseArch(ctx.space, parent.arch);
+    try {
+      const child = sampleWithin({ ...base, draw: (r) => mutate(ctx.space, parentArch, r, mo), maxTries: Math.min(this.options.maxTries, 2000), what: 'evolution (mutation)' });
+      return { arch: child, source: 'mutation' };
+    } catch (err) {
+      if (!(err instanceof ConstraintSamplingError)) throw err;
+      // No feasible neighbour of this parent: a fresh random architecture instead.
+      return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }), source: 'random' };
+    }
+  }
+}
+
+export const evolutionStrategy: StrategyFactory<EvolutionOptions> = {
+  name: 'evolution',
+  description: 'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
+  options: evolutionOptions as unknown as z.ZodType<EvolutionOptions>,
+  create: (o) => new RegularizedEvolution(o),
+};

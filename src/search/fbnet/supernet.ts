@@ -1,0 +1,160 @@
+// FBNet's stochastic supernet over a layer-wise space: the fixed stem, head, pool and classifier
+// of the standalone network (same blocks, same role names: stem, stages.<i>.<j>, head, pool,
+// dropout, classifier), and a MixedOp per layer holding every candidate and its logits theta.
+//
+// Each forward draws fresh Gumbel noise per layer (libtorch's generator: manualSeed makes it
+// repeatable), runs the layers under the masks m_l (soft: the weighted sum of all candidates;
+// hard: the straight-through sample, one candidate per layer), and computes the expected cost
+//
+//   LAT = sum_l sum_i m_{l,i} * cost_{l,i} + fixed
+//
+// from the same masks, so LAT is differentiable in theta. In hard mode LAT uses the relaxed
+// masks m (the expectation over the relaxed sample, lower variance than the one-hot cost).
+// Weights and logits are separate parameter sets for separate optimizers: weightParameters()
+// and architectureParameters().
+import { tensor, full } from '../../engine/creation';
+import { noGrad } from '../../engine/autograd';
+import { tidy } from '../../engine/memory';
+import type { Tensor } from '../../engine/tensor';
+import { Dropout, GlobalAvgPool, Linear, Module, Sequential } from '../../nn';
+import { buildBlock } from '../../blocks/registry';
+import type { Space } from '../../space/types';
+import { checkCandidateCosts, expectedCost, type CandidateCosts } from './candidateCosts';
+import { argmax, supernetLayout, type SupernetLayout } from './layout';
+import { MixedOp } from './mixedOp';
+import { FBNET_TEMPERATURE } from './temperature';
+
+export interface SupernetOptions {
+  /** Per-candidate costs (latency in us, or FLOPs), checked against the layout. */
+  costs: CandidateCosts;
+  /** Input CxHxW (default: the space's). */
+  input?: readonly [number, number, number];
+  /** Classes (default: the space's). */
+  classes?: number;
+  /** Straight-through hard sampling (one candidate per layer per step) instead of the soft sum. */
+  hard?: boolean;
+  /** Initial temperature (default 5.0); the search loop sets `tau` per epoch. */
+  tau?: number;
+}
+
+export interface SupernetOutput {
+  /** [N, classes] */
+  logits: Tensor;
+  /** Expected cost LAT, a scalar in the costs' unit, differentiable in theta. */
+  cost: Tensor;
+  /** The Gumbel-softmax mask of every layer ([K_l]; [1] for a fixed layer). */
+  masks: Tensor[];
+}
+
+export class Supernet extends Module {
+  readonly layout: SupernetLayout;
+  readonly costs: CandidateCosts;
+  readonly stem: Module;
+  readonly stages: Sequential;
+  /** One per layer of the layout, in forward order. */
+  readonly mixedOps: MixedOp[];
+  readonly head: Module;
+  readonly pool: GlobalAvgPool;
+  readonly dropout: Dropout | null = null;
+  readonly classifier: Linear;
+  hard: boolean;
+  tau: number;
+
+  constructor(space: Space, o: SupernetOptions) {
+    super();
+    const layout = supernetLayout(space, o.input, o.classes);
+    checkCandidateCosts(o.costs, layout);
+    this.layout = layout;
+    this.costs = o.costs;
+    this.hard = o.hard ?? false;
+    this.tau = o.tau ?? FBNET_TEMPERATURE.tau0;
+    const d = layout.desc;
+    const e1 = d.e1FirstConv;
+    this.stem = this.registerModule('stem', buildBlock(d.stem.cfg, d.stem.cin, d.stem.cout, d.stem.stride, { e1FirstConv: e1 }));
+    this.mixedOps = [];
+    let n = 0;
+    this.stages = this.registerModule('stages', new Sequential(d.stages.map((st, i) => [String(i), new Sequential(st.map((_, j) => {
+      const op = new MixedOp(layout.layers[n++]!, e1);
+      this.mixedOps.push(op);
+      return [String(j), op] as [string, Module];
+    }))] as [string, Module])));
+    this.head = this.registerModule('head', buildBlock(d.head.cfg, d.head.cin, d.head.cout, d.head.stride, { e1FirstConv: e1 }));
+    this.pool = this.registerModule('pool', new GlobalAvgPool());
+    if (d.classifier.dropout > 0) this.dropout = this.registerModule('dropout', new Dropout(d.classifier.dropout));
+    this.classifier = this.registerModule('classifier', new Linear(d.classifier.cin, d.classifier.cout, { bias: d.classifier.bias }));
+  }
+
+  /** Logits, expected cost and masks of one stochastic forward pass. */
+  forwardWithCost(x: Tensor): SupernetOutput {
+    return tidy(() => {
+      let h = this.stem.forward(x);
+      const masks: Tensor[] = [];
+      let cost: Tensor | null = null;
+      let constant = this.costs.fixed;
+      for (const [l, op] of this.mixedOps.entries()) {
+        const m = op.sampleMask(this.tau);
+        masks.push(m);
+        h = op.mix(h, m, this.hard);
+        const row = this.costs.perLayer[l]!;
+        if (op.theta) {
+          const term = m.mul(tensor(row, [row.length], { dtype: m.dtype, device: m.device })).sum();
+          cost = cost ? cost.add(term) : term;
+        } else {
+          constant += row[0]!;
+        }
+      }
+      h = this.pool.forward(this.head.forward(h));
+      if (this.dropout) h = this.dropout.forward(h);
+      const logits = this.classifier.forward(h);
+      const total = cost ? cost.add(constant) : full([], constant);
+      return { logits, cost: total, masks };
+    });
+  }
+
+  /** Logits of one stochastic forward pass (the cost is computed and dropped). */
+  forward(x: Tensor): Tensor {
+    return tidy(() => this.forwardWithCost(x).logits);
+  }
+
+  /** The logits theta of every searchable layer, by name ('stages.1.0.theta'). */
+  namedArchitectureParameters(): [string, Tensor][] {
+    return this.namedParameters().filter(([n]) => isTheta(n));
+  }
+  architectureParameters(): Tensor[] {
+    return this.namedArchitectureParameters().map(([, t]) => t);
+  }
+  /** Every trainable tensor except the logits: what the weight optimizer updates. */
+  namedWeightParameters(): [string, Tensor][] {
+    return this.namedParameters().filter(([n]) => !isTheta(n));
+  }
+  weightParameters(): Tensor[] {
+    return this.namedWeightParameters().map(([, t]) => t);
+  }
+
+  /** Switches gradient recording per parameter set (a pass that updates one set skips the other's gradients). */
+  setTrainable(weights: boolean, architecture: boolean): void {
+    for (const p of this.weightParameters()) p.requiresGrad_(weights);
+    for (const p of this.architectureParameters()) p.requiresGrad_(architecture);
+  }
+
+  /** softmax(theta_l) of every layer, as numbers ([1] for a fixed layer). */
+  distributions(): number[][] {
+    return noGrad(() => tidy(() => this.mixedOps.map((op) => (op.theta ? op.theta.softmax(0).toArray() : [1]))));
+  }
+
+  /** The per-layer argmax of theta (the first index on ties). */
+  argmaxIndices(): number[] {
+    return this.distributions().map(argmax);
+  }
+
+  /** The expected cost under softmax(theta), without noise, in the costs' unit. */
+  expectedCost(): number {
+    return expectedCost(this.costs, this.distributions());
+  }
+
+  resetCalls(): void {
+    for (const op of this.mixedOps) op.resetCalls();
+  }
+}
+
+const isTheta = (name: string): boolean => name === 'theta' || name.endsWith('.theta');

@@ -1,0 +1,36 @@
+// Random search: every proposal an architecture drawn uniformly from the space, rejection-sampled
+// into the constraints (and away from architectures already evaluated, while that is easy). The
+// n-th proposal uses an Rng seeded by (study seed, n) alone, so the strategy has no state: a
+// resumed study proposes what an uninterrupted one would.
+import { z } from 'zod';
+import { sampleUniform } from '../arch/sample';
+import type { AskContext, Proposal, Strategy, StrategyFactory } from '../study/strategy';
+import { DEFAULT_MAX_TRIES, sampleWithin } from './constraints';
+
+export const randomOptions = z.strictObject({
+  /** Draws per proposal before giving up on the constraints. */
+  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES),
+});
+export type RandomOptions = z.infer<typeof randomOptions>;
+
+export class RandomSearch implements Strategy {
+  readonly name = 'random';
+  constructor(readonly options: RandomOptions = randomOptions.parse({})) {}
+
+  ask(ctx: AskContext): Proposal {
+    const arch = sampleWithin({
+      space: ctx.space, model: ctx.costs, constraints: ctx.constraints, rng: ctx.rng, seen: ctx.seen,
+      draw: (r) => sampleUniform(ctx.space, r), maxTries: this.options.maxTries, what: 'random search',
+    });
+    return { arch, source: 'random' };
+  }
+
+  tell(): void {}
+}
+
+export const randomStrategy: StrategyFactory<RandomOptions> = {
+  name: 'random',
+  description: 'random search: architectures drawn uniformly within the constraints',
+  options: randomOptions,
+  create: (o) => new RandomSearch(o),
+};

@@ -1,0 +1,197 @@
+// A search's configuration: a YAML or JSON file (zod-validated; errors name the field), command-line
+// flags on top of it, resolved into the complete configuration a study stores. Relative paths in a
+// file are relative to the file; on the command line, to the working directory. The stored form
+// has absolute paths and every default filled in, so a study resumes from anywhere.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import YAML from 'yaml';
+import { z } from 'zod';
+import { BUILTIN_SPACES } from '../space/registry';
+import { formatIssues } from '../space/schema';
+import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
+import type { Objective } from './types';
+
+const posInt = z.number().int().positive();
+
+/** The config file (every field optional; flags may supply or override any). */
+export const searchConfigFileSchema = z.strictObject({
+  strategy: z.string().min(1).optional(),
+  space: z.string().min(1).optional(),
+  /** 'train' (needs data), 'synthetic[:SEED]', 'table:FILE'. Default: train when data is given. */
+  evaluator: z.string().min(1).optional(),
+  data: z.string().min(1).optional(),
+  /** Complete trials to end with. */
+  trials: posInt.optional(),
+  /** Stop after this many failed trials (default max(10, trials)). */
+  maxFailed: posInt.optional(),
+  seed: z.number().int().min(0).optional(),
+  constraints: z.array(z.string().min(1)).optional(),
+  /** Latency lookup table (tsnas lut build) for latency constraints. */
+  lut: z.string().min(1).optional(),
+  study: z.string().min(1).optional(),
+  store: z.string().min(1).optional(),
+  objective: z.strictObject({
+    metric: z.string().min(1).default('accuracy'),
+    direction: z.enum(['maximize', 'minimize']).default('maximize'),
+  }).optional(),
+  /** Tabular evaluators: study metric name -> table field, e.g. { accuracy: val_acc }. */
+  metrics: z.record(z.string().min(1), z.string().min(1)).optional(),
+  /** Training evaluator budget and recipe. */
+  train: z.strictObject({
+    epochs: posInt.optional(),
+    limitTrain: posInt.optional(),
+    /** A recipe file, or recipe fields inline. */
+    recipe: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+    threads: posInt.optional(),
+    /** Also measure test accuracy of every trial (reported, never selected on). */
+    reportTest: z.boolean().optional(),
+  }).optional(),
+  /** The strategy's own options (e.g. evolution: population, sampleSize). */
+  options: z.record(z.string(), z.unknown()).optional(),
+  /** Tests only: sleep this long per synthetic trial. */
+  evalDelayMs: z.number().int().min(0).optional(),
+});
+export type SearchConfigInput = z.infer<typeof searchConfigFileSchema>;
+
+/** The complete configuration a study stores. */
+export interface SearchConfig {
+  strategy: string;
+  space: string;
+  evaluator: string;
+  data: string | null;
+  trials: number;
+  maxFailed: number | null;
+  seed: number;
+  constraints: string[];
+  lut: string | null;
+  objective: Objective;
+  metrics: Record<string, string>;
+  train: { epochs: number | null; limitTrain: number | null; recipeFile: string | null; recipe: Record<string, unknown>; threads: number; reportTest: boolean };
+  options: Record<string, unknown>;
+  evalDelayMs: number;
+}
+
+export const DEFAULT_TRIALS = 20;
+
+export class ConfigError extends Error {}
+
+/** Reads a config file; errors name the file and the field. */
+export function loadSearchConfigFile(file: string): SearchConfigInput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let data: unknown;
+  try {
+    data = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+  }
+  const r = searchConfigFileSchema.safeParse(data ?? {});
+  if (!r.success) throw new ConfigError(`invalid config file ${file}:\n${formatIssues(r.error.issues)}`);
+  return resolvePaths(r.data, path.dirname(path.resolve(file)));
+}
+
+const isBuiltinSpace = (s: string) => (BUILTIN_SPACES as readonly string[]).includes(s);
+
+function resolveDataSpec(spec: string, base: string): string {
+  const colon = spec.indexOf(':');
+  if (colon < 0) return spec;
+  const kind = spec.slice(0, colon);
+  const arg = spec.slice(colon + 1);
+  return kind === 'synthetic' || !arg ? spec : `${kind}:${path.resolve(base, arg)}`;
+}
+
+/** Makes the paths of a config absolute, relative to base. */
+export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigInput {
+  const out: SearchConfigInput = { ...c };
+  if (c.space !== undefined && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space))) out.space = path.resolve(base, c.space);
+  if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
+  if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
+  if (c.lut !== undefined) out.lut = path.resolve(base, c.lut);
+  if (c.store !== undefined) out.store = path.resolve(base, c.store);
+  if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string') out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
+  return out;
+}
+
+/** Flags over a config file: flags win; strategy options merge key by key. */
+export function mergeConfig(file: SearchConfigInput, flags: SearchConfigInput): SearchConfigInput {
+  const defined = <T extends object>(o: T | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  return {
+    ...defined(file),
+    ...defined(flags),
+    ...(file.train || flags.train ? { train: { ...defined(file.train), ...defined(flags.train) } } : {}),
+    ...(file.options || flags.options ? { options: { ...defined(file.options), ...defined(flags.options) } } : {}),
+    ...(file.objective || flags.objective ? { objective: { ...file.objective, ...defined(flags.objective) } as SearchConfigInput['objective'] } : {}),
+  };
+}
+
+/** Fills defaults and checks what belongs together; the result is what the study stores. */
+export function completeConfig(c: SearchConfigInput): SearchConfig {
+  if (!c.strategy) throw new ConfigError('no strategy: give it as the first argument (tsnas search <strategy>) or as `strategy:` in the config file');
+  if (!c.space) throw new ConfigError(`no space: give --space S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`);
+  let evaluator = c.evaluator;
+  if (!evaluator) {
+    if (!c.data) throw new ConfigError('nothing to evaluate with: give --data D (train each candidate) or --evaluator synthetic[:SEED] | table:FILE');
+    evaluator = 'train';
+  }
+  const spec = parseEvaluatorSpec(evaluator);
+  if (spec.kind !== 'train' && c.data) {
+    throw new ConfigError(`--data ${c.data} trains candidates, --evaluator ${evaluator} does not: give one of them (or --evaluator train with --data)`);
+  }
+  if (spec.kind === 'train' && !c.data) throw new ConfigError('the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])');
+  if (spec.kind !== 'train' && c.train && Object.values(c.train).some((v) => v !== undefined)) {
+    const fields = Object.entries(c.train).filter(([, v]) => v !== undefined).map(([k]) => k);
+    throw new ConfigError(`train.${fields[0]} (--${fields[0] === 'limitTrain' ? 'limit-train' : fields[0]}) only applies to the training evaluator (--data D), not to ${evaluator}`);
+  }
+  if (c.metrics && spec.kind !== 'table') throw new ConfigError(`metrics (--metric NAME=FIELD) maps the fields of a table; it only applies to --evaluator table:FILE, not to ${evaluator}`);
+  const recipe = c.train?.recipe;
+  return {
+    strategy: c.strategy,
+    space: c.space,
+    evaluator: formatEvaluatorSpec(spec),
+    data: c.data ?? null,
+    trials: c.trials ?? DEFAULT_TRIALS,
+    maxFailed: c.maxFailed ?? null,
+    seed: c.seed ?? 0,
+    constraints: c.constraints ?? [],
+    lut: c.lut ?? null,
+    objective: { metric: c.objective?.metric ?? 'accuracy', direction: c.objective?.direction ?? 'maximize' },
+    metrics: c.metrics ?? {},
+    train: {
+      epochs: c.train?.epochs ?? null,
+      limitTrain: c.train?.limitTrain ?? null,
+      recipeFile: typeof recipe === 'string' ? recipe : null,
+      recipe: typeof recipe === 'object' ? recipe : {},
+      threads: c.train?.threads ?? 2,
+      reportTest: c.train?.reportTest ?? false,
+    },
+    options: c.options ?? {},
+    evalDelayMs: c.evalDelayMs ?? 0,
+  };
+}
+
+/** What a resume may change: the trial target, the failure cap, threads and the test delay. */
+export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigInput, studyName: string): SearchConfig {
+  const allowed = new Set(['trials', 'maxFailed', 'evalDelayMs', 'train', 'store', 'study']);
+  for (const [k, v] of Object.entries(flags)) {
+    if (v === undefined || allowed.has(k)) continue;
+    if (k === 'options' && Object.values(v as object).every((x) => x === undefined)) continue;
+    if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
+    throw new ConfigError(`--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
+      `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`);
+  }
+  const t = flags.train ?? {};
+  for (const [k, v] of Object.entries(t)) {
+    if (v !== undefined && k !== 'threads') throw new ConfigError(`--resume ${studyName}: train.${k} cannot change when a study resumes; start a new study to search differently`);
+  }
+  return {
+    ...stored,
+    trials: flags.trials ?? stored.trials,
+    maxFailed: flags.maxFailed ?? stored.maxFailed,
+    evalDelayMs: flags.evalDelayMs ?? stored.evalDelayMs,
+    train: { ...stored.train, threads: t.threads ?? stored.train.threads },
+  };
+}

@@ -1,0 +1,48 @@
+// A study as report data (src/report/types.ts): what `tsnas study report` hands the renderer.
+// Costs join the metrics (flops, params, latencyUs), so the report can plot accuracy against them.
+import type { ReportData, ReportSection, ReportTrial } from '../report/types';
+import type { StudyStore } from './store';
+import type { StudyRecord, TrialRecord } from './types';
+
+/**
+ * A strategy's own report views (e.g. FBNet's per-layer distributions): it stores them with
+ * ctx.state.set(REPORT_SECTIONS_KEY, sections) and the report shows them.
+ */
+export const REPORT_SECTIONS_KEY = 'report.sections';
+
+export function reportTrial(t: TrialRecord): ReportTrial {
+  const metrics: Record<string, number> = {};
+  for (const [k, v] of Object.entries(t.metrics)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
+  if (t.costs.flops !== null) metrics.flops = t.costs.flops;
+  if (t.costs.params !== null) metrics.params = t.costs.params;
+  if (t.costs.latencyUs !== null) metrics.latencyUs = t.costs.latencyUs;
+  return {
+    number: t.number, state: t.state, arch: t.arch, source: t.source, metrics,
+    epochs: t.epochs.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)))),
+    startedAt: t.startedAt, finishedAt: t.finishedAt, error: t.error,
+  };
+}
+
+/** How a study evaluates, for people. */
+export function describeEvaluator(s: StudyRecord): string {
+  if (s.evaluator === 'train') {
+    const t = (s.config.train ?? {}) as { epochs?: number | null; limitTrain?: number | null };
+    const budget = [t.epochs ? `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}` : '', t.limitTrain ? `${t.limitTrain} training images` : ''].filter(Boolean).join(', ');
+    return `training on ${s.data}${budget ? ` (${budget})` : ''}`;
+  }
+  return s.evaluator;
+}
+
+export function buildReportData(store: StudyStore, study: StudyRecord, o: { baseline?: StudyRecord } = {}): ReportData {
+  const data: ReportData = {
+    study: {
+      name: study.name, strategy: study.strategy, space: study.space, evaluator: describeEvaluator(study), objective: study.objective,
+      constraints: study.constraints, createdAt: study.createdAt, seed: study.seed, config: study.config,
+    },
+    trials: store.trials(study.id).map(reportTrial),
+  };
+  const sections = store.getState<ReportSection[]>(study.id, REPORT_SECTIONS_KEY);
+  if (Array.isArray(sections) && sections.length) data.sections = sections;
+  if (o.baseline) data.baseline = store.trials(o.baseline.id).map(reportTrial);
+  return data;
+}

@@ -1,0 +1,202 @@
+// The search loop (Optuna's optimize, built on ask/tell):
+//
+//   take the study's lease (one live process per study)
+//   fail stale running trials: 'interrupted (process ended)'
+//   replay the settled trials through strategy.tell, in order; run strategy.prepare if any
+//   until `trials` trials are complete (failed ones don't count; at most `maxFailed` may fail):
+//     ask -> create a running trial -> evaluate -> complete or fail it -> tell
+//
+// Interrupted trials are re-asked, not retried by hand: they are not part of the history, so
+// the next ask has the same index and the same history as the interrupted one had, and every
+// strategy whose proposal is a function of (seed, index, history) proposes the same
+// architecture again. A killed and resumed study therefore evaluates exactly the architectures an
+// uninterrupted one would. An architecture whose evaluation was interrupted MAX_INTERRUPTIONS
+// times (a crash it causes, say) is failed instead of being tried again.
+import { acceptsIndices, formatArch, formatIndices } from '../arch/format';
+import { loadDataSource } from '../data/dataSource';
+import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';
+import { formatCost, violations, type Constraint } from '../search/constraints';
+import type { CostModel } from '../search/costModel';
+import type { Space } from '../space/types';
+import { rngFor } from './seeds';
+import { bestTrial, better, type StudyStore } from './store';
+import type { AskContext, Strategy, StudyContext } from './strategy';
+import { isInterrupted, isSettled, type StudyRecord, type TrialRecord } from './types';
+import { newWorkerId } from './worker';
+
+export const MAX_INTERRUPTIONS = 3;
+/** How often a running trial's heartbeat is written at most. */
+export const HEARTBEAT_MS = 2000;
+
+export interface SearchOptions {
+  store: StudyStore;
+  study: StudyRecord;
+  strategy: Strategy;
+  evaluator: Evaluator;
+  space: Space;
+  constraints: readonly Constraint[];
+  costs: CostModel;
+  /** Complete trials the study should end with. */
+  trials: number;
+  /** Stop once this many trials have failed (default max(10, trials)); interrupted ones don't count. */
+  maxFailed?: number;
+  /** Progress lines (stderr). */
+  log?: (line: string) => void;
+  onTrial?: (t: TrialRecord, best: TrialRecord | null) => void;
+}
+
+export interface SearchSummary {
+  study: string;
+  best: TrialRecord | null;
+  complete: number;
+  failed: number;
+  /** Running trials of an earlier process found and failed at the start. */
+  interrupted: number;
+  /** 'target': the study has its trials; 'done': the strategy had nothing more; 'failures': maxFailed reached. */
+  stopped: 'target' | 'done' | 'failures';
+  lastError: string | null;
+}
+
+/** A short form of an architecture for progress lines. */
+export function shortArch(space: Space, archText: string, arch?: Parameters<typeof formatIndices>[1]): string {
+  if (arch && acceptsIndices(space)) return formatIndices(space, arch);
+  return archText.length > 48 ? `${archText.slice(0, 22)}...${archText.slice(-23)}` : archText;
+}
+
+export function makeStudyContext(o: SearchOptions, heartbeat: () => void): StudyContext {
+  const { store, study } = o;
+  const studyDir = store.studyDir(study.name);
+  return {
+    study, space: o.space, seed: study.seed, objective: study.objective, constraints: o.constraints, costs: o.costs, evaluator: o.evaluator,
+    data() {
+      const own = (o.evaluator as Evaluator & { data?: ReturnType<typeof loadDataSource> }).data;
+      if (own) return own;
+      if (study.data) return loadDataSource(study.data);
+      throw new Error(`strategy ${study.strategy} needs a data set: give --data D`);
+    },
+    studyDir,
+    state: { get: (k) => store.getState(study.id, k), set: (k, v) => store.setState(study.id, k, v) },
+    artifacts: {
+      add: (kind, file, trialId = null) => store.addArtifact(study.id, trialId, kind, file),
+      list: (kind) => store.artifacts(study.id, kind === undefined ? {} : { kind }),
+      path: (a) => store.artifactPath(a),
+    },
+    log: o.log ?? (() => {}),
+    heartbeat,
+  };
+}
+
+export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
+  const { store, study, strategy, evaluator, space } = o;
+  const log = o.log ?? (() => {});
+  const metric = study.objective.metric;
+  const direction = study.objective.direction;
+  const maxFailed = o.maxFailed ?? Math.max(10, o.trials);
+  const me = newWorkerId();
+  store.acquireLease(study.id, me);
+  try {
+    const stale = store.failStaleTrials(study.id, me.id);
+    if (stale.length) {
+      log(`${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`);
+    }
+    let current: TrialRecord | null = null;
+    let lastBeat = 0;
+    const heartbeat = () => {
+      const now = Date.now();
+      if (now - lastBeat < HEARTBEAT_MS) return;
+      lastBeat = now;
+      if (current) store.heartbeat(current.id);
+      store.beatLease(study.id, me);
+    };
+    const ctx = makeStudyContext(o, heartbeat);
+    const all = store.trials(study.id);
+    const history = all.filter(isSettled);
+    const interruptions = new Map<string, number>();
+    const key = (arch: string, recipe: unknown) => `${arch}\n${JSON.stringify(recipe ?? null)}`;
+    for (const t of all) if (isInterrupted(t)) interruptions.set(key(t.arch, t.recipe), (interruptions.get(key(t.arch, t.recipe)) ?? 0) + 1);
+    for (const t of history) strategy.tell(t, ctx);
+    let complete = history.filter((t) => t.state === 'complete').length;
+    if (strategy.prepare && complete < o.trials) await strategy.prepare(ctx);
+
+    let failed = history.length - complete;
+    let best = bestTrial(history, metric, direction);
+    let lastError: string | null = [...history].reverse().find((t) => t.error)?.error ?? null;
+    const seen = new Set(history.map((t) => t.arch));
+    let stopped: SearchSummary['stopped'] = 'target';
+    if (history.length) log(`resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`);
+
+    while (complete < o.trials) {
+      if (failed >= maxFailed) {
+        stopped = 'failures';
+        break;
+      }
+      const index = history.length;
+      const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen };
+      const proposal = await strategy.ask(ask);
+      if (!proposal) {
+        stopped = 'done';
+        break;
+      }
+      const archText = formatArch(space, proposal.arch);
+      const costs = o.costs.costs(proposal.arch);
+      const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
+      const t0 = Date.now();
+      const trial = store.createTrial(study.id, { arch: archText, recipe, source: proposal.source, costs, worker: me.id });
+      current = trial;
+      let finished: TrialRecord;
+      const broken = violations(o.constraints, costs);
+      const times = interruptions.get(key(archText, recipe)) ?? 0;
+      if (broken.length) {
+        finished = store.failTrial(trial.id, `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`);
+      } else if (times >= MAX_INTERRUPTIONS) {
+        finished = store.failTrial(trial.id, `not evaluated: its evaluation was interrupted ${times} times (the process ended each time; it may crash on this architecture)`);
+      } else {
+        const job: EvalJob = {
+          arch: proposal.arch, archText, trialNumber: trial.number, recipe, studyDir: ctx.studyDir, heartbeat,
+          onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),
+          addArtifact: (kind, file) => store.addArtifact(study.id, trial.id, kind, file),
+          log,
+        };
+        try {
+          const r = await evaluator.evaluate(job);
+          const v = r.metrics[metric];
+          if (v === undefined || !Number.isFinite(v)) {
+            finished = store.failTrial(trial.id, `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`, { metrics: r.metrics, epochs: r.epochs });
+          } else {
+            finished = store.completeTrial(trial.id, r.metrics, r.epochs);
+          }
+        } catch (err) {
+          const partial = err instanceof EvaluationError ? err.partial : {};
+          finished = store.failTrial(trial.id, err instanceof Error ? err.message : String(err), partial);
+        }
+      }
+      current = null;
+      history.push(finished);
+      seen.add(archText);
+      strategy.tell(finished, ctx);
+      if (finished.state === 'complete') {
+        complete++;
+        if (!best || better(finished.metrics[metric]!, best.metrics[metric]!, direction)) best = finished;
+      } else {
+        failed++;
+        lastError = finished.error;
+      }
+      log(trialLine(space, finished, proposal.arch, metric, best, o.constraints, Date.now() - t0));
+      o.onTrial?.(finished, best);
+    }
+    return { study: study.name, best, complete, failed, interrupted: stale.length, stopped, lastError };
+  } finally {
+    store.releaseLease(study.id, me);
+  }
+}
+
+const fmt = (v: number | undefined) => (v === undefined ? '?' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5));
+
+function trialLine(space: Space, t: TrialRecord, arch: Parameters<typeof formatIndices>[1], metric: string, best: TrialRecord | null,
+  constraints: readonly Constraint[], ms: number): string {
+  const shown = new Set<string>(['flops', 'params', ...constraints.map((c) => c.kind)]);
+  const costs = [...shown].map((k) => `${k} ${formatCost(k as 'flops', k === 'latency' ? t.costs.latencyUs : t.costs[k as 'flops' | 'params'])}`).join(' ');
+  const result = t.state === 'complete' ? `${metric} ${fmt(t.metrics[metric])}` : `${t.state}: ${t.error}`;
+  const b = best ? `best ${fmt(best.metrics[metric])} (#${best.number})` : 'best -';
+  return `trial ${String(t.number).padStart(3)} ${(t.source ?? '').padEnd(9)} ${shortArch(space, t.arch, arch)}  ${result}  ${costs}  | ${b}  ${(ms / 1000).toFixed(1)}s`;
+}

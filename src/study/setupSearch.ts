@@ -1,0 +1,58 @@
+// From a study's configuration to the objects a search runs with: the strategy, the space, the
+// evaluator, the cost model and the constraints, checked before the first trial: an unknown
+// strategy, space or evaluator, an objective the evaluator does not report, a latency table for
+// another space, or a constraint no architecture can meet are errors up front.
+import { createEvaluator, parseEvaluatorSpec } from '../evaluate/index';
+import type { Evaluator } from '../evaluate/evaluator';
+import { checkTableFor, predictLatency, readLatencyTable } from '../latency/latencyTable';
+import { checkSatisfiable, parseConstraint, type Constraint } from '../search/constraints';
+import { makeCostModel, type CostModel } from '../search/costModel';
+import { getStrategy, parseStrategyOptions } from '../search/registry';
+import { loadSpace } from '../space/registry';
+import type { Space } from '../space/types';
+import type { SearchConfig } from './config';
+import type { Strategy } from './strategy';
+
+export interface SearchSetup {
+  config: SearchConfig;
+  strategy: Strategy;
+  space: Space;
+  evaluator: Evaluator;
+  costs: CostModel;
+  constraints: Constraint[];
+}
+
+/** Resolves the strategy's options (defaults filled) into the config: what the study stores. */
+export function withStrategyDefaults(config: SearchConfig): SearchConfig {
+  const factory = getStrategy(config.strategy);
+  return { ...config, options: parseStrategyOptions(factory, config.options) as Record<string, unknown> };
+}
+
+export function setupSearch(config: SearchConfig): SearchSetup {
+  const factory = getStrategy(config.strategy);
+  const options = parseStrategyOptions(factory, config.options);
+  const constraints = config.constraints.map(parseConstraint);
+  const space = loadSpace(config.space);
+  const evaluator = createEvaluator(parseEvaluatorSpec(config.evaluator), {
+    space, spaceRef: config.space, data: config.data ?? undefined, metrics: config.metrics, delayMs: config.evalDelayMs,
+    train: {
+      epochs: config.train.epochs ?? undefined, limitTrain: config.train.limitTrain ?? undefined, recipeFile: config.train.recipeFile ?? undefined,
+      recipe: config.train.recipe, threads: config.train.threads, reportTest: config.train.reportTest,
+    },
+  });
+  if (!evaluator.metrics.includes(config.objective.metric)) {
+    throw new Error(`the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
+      (evaluator.kind === 'table' ? `; map a table field to it with --metric ${config.objective.metric}=FIELD` : ''));
+  }
+  let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
+  if (config.lut) {
+    const table = readLatencyTable(config.lut);
+    checkTableFor(table, space, evaluator.decode.input ? { input: evaluator.decode.input } : {});
+    latency = (arch) => predictLatency(table, space, arch);
+  } else if (constraints.some((c) => c.kind === 'latency') && !evaluator.costOverride?.provides.includes('latency')) {
+    throw new Error(`constraint ${constraints.find((c) => c.kind === 'latency')!.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} -o FILE)`);
+  }
+  const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
+  checkSatisfiable(constraints, costs, config.seed);
+  return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
+}

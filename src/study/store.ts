@@ -1,0 +1,366 @@
+// The study store: one SQLite file (better-sqlite3, WAL, busy timeout) holding studies, trials,
+// strategy state and artifact references; large artifacts live as files in a per-study
+// directory beside the database (<dir of db>/studies/<study>/). Every write is one short
+// transaction, so a process killed at any moment leaves either the old row or the new one.
+// Resuming a study is reopening the store (Optuna's storage model).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import {
+  INTERRUPTED_ERROR, isInterrupted, type ArtifactRecord, type Direction, type StudyInit, type StudyRecord, type StudySummary,
+  type TrialCosts, type TrialRecord, type TrialState,
+} from './types';
+import { workerAlive, type WorkerId } from './worker';
+
+export const DEFAULT_STORE = path.join('runs', 'tsnas.db');
+
+/** Study names double as directory names. */
+export const STUDY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+export class StudyExistsError extends Error {}
+export class NoSuchStudyError extends Error {}
+export class StudyBusyError extends Error {}
+
+export interface StoreOptions {
+  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir for ':memory:'). */
+  studiesRoot?: string;
+  /** 'full' syncs the WAL at every commit (survives power loss); 'normal' survives process crashes only. */
+  durability?: 'full' | 'normal';
+  readonly?: boolean;
+}
+
+interface StudyRow {
+  id: number; name: string; created_at: number; strategy: string; space: string; evaluator: string; data: string | null;
+  objective_metric: string; direction: string; constraints: string; seed: number; config: string;
+}
+interface TrialRow {
+  id: number; study_id: number; number: number; state: string; arch: string; recipe: string | null; source: string | null;
+  flops: number | null; params: number | null; latency_us: number | null; metrics: string; epochs: string;
+  started_at: number; finished_at: number | null; heartbeat_at: number | null; worker: string | null; error: string | null;
+}
+
+function studyOf(r: StudyRow): StudyRecord {
+  return {
+    id: r.id, name: r.name, createdAt: r.created_at, strategy: r.strategy, space: r.space, evaluator: r.evaluator, data: r.data,
+    objective: { metric: r.objective_metric, direction: r.direction as Direction },
+    constraints: JSON.parse(r.constraints) as string[], seed: r.seed, config: JSON.parse(r.config) as Record<string, unknown>,
+  };
+}
+
+/** NaN and infinities are not JSON: store them as null and read them back as NaN. */
+function metricsJson(m: Record<string, number>): string {
+  return JSON.stringify(m, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
+}
+function parseMetrics(text: string): Record<string, number> {
+  return (text.includes('null') ? JSON.parse(text, (_k, v) => (v === null ? NaN : v)) : JSON.parse(text)) as Record<string, number>;
+}
+
+export function trialOf(r: TrialRow): TrialRecord {
+  return {
+    id: r.id, studyId: r.study_id, number: r.number, state: r.state as TrialState, arch: r.arch,
+    recipe: r.recipe === null ? null : (JSON.parse(r.recipe) as Record<string, unknown>), source: r.source,
+    costs: { flops: r.flops, params: r.params, latencyUs: r.latency_us },
+    metrics: parseMetrics(r.metrics), epochs: parseMetrics(r.epochs) as unknown as Array<Record<string, number>>,
+    startedAt: r.started_at, finishedAt: r.finished_at, heartbeatAt: r.heartbeat_at, worker: r.worker, error: r.error,
+  };
+}
+
+/** The better of two values of an objective (NaN never wins). */
+export function better(a: number, b: number, direction: Direction): boolean {
+  if (!Number.isFinite(a)) return false;
+  if (!Number.isFinite(b)) return true;
+  return direction === 'maximize' ? a > b : a < b;
+}
+
+/** The best complete trial for an objective; ties go to the earlier trial. */
+export function bestTrial(trials: readonly TrialRecord[], metric: string, direction: Direction): TrialRecord | null {
+  let best: TrialRecord | null = null;
+  for (const t of trials) {
+    if (t.state !== 'complete') continue;
+    const v = t.metrics[metric];
+    if (v === undefined || !Number.isFinite(v)) continue;
+    if (!best || better(v, best.metrics[metric]!, direction)) best = t;
+  }
+  return best;
+}
+
+export interface NewTrial {
+  arch: string;
+  recipe?: Record<string, unknown> | null;
+  source?: string | null;
+  costs?: Partial<TrialCosts>;
+  worker?: string | null;
+}
+
+export class StudyStore {
+  readonly db: Database.Database;
+  readonly studiesRoot: string;
+  private readonly stmts: Record<string, Database.Statement>;
+
+  private constructor(readonly file: string, o: StoreOptions) {
+    const memory = file === ':memory:';
+    if (!memory && !o.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (o.readonly && !memory && !fs.existsSync(file)) throw new Error(`no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`);
+    this.db = new Database(file, { readonly: !!o.readonly, fileMustExist: !!o.readonly });
+    this.studiesRoot = o.studiesRoot ?? (memory ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}`) : path.join(path.dirname(path.resolve(file)), 'studies'));
+    this.db.pragma('busy_timeout = 10000');
+    if (!o.readonly) {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${o.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    }
+    this.db.pragma('foreign_keys = ON');
+    this.migrate(!!o.readonly);
+    this.stmts = {
+      study: this.db.prepare('SELECT * FROM studies WHERE name = ?'),
+      studyById: this.db.prepare('SELECT * FROM studies WHERE id = ?'),
+      trial: this.db.prepare('SELECT * FROM trials WHERE id = ?'),
+      trials: this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number'),
+      nextNumber: this.db.prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?'),
+      insertTrial: this.db.prepare(`INSERT INTO trials (study_id, number, state, arch, recipe, source, flops, params, latency_us, started_at, heartbeat_at, worker)
+        VALUES (@study, @number, 'running', @arch, @recipe, @source, @flops, @params, @latencyUs, @now, @now, @worker)`),
+      finish: this.db.prepare(`UPDATE trials SET state = @state, metrics = @metrics, epochs = COALESCE(@epochs, epochs), finished_at = @now,
+        heartbeat_at = @now, error = @error WHERE id = @id AND state = 'running'`),
+      epochs: this.db.prepare("UPDATE trials SET epochs = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'"),
+      beat: this.db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
+      getState: this.db.prepare('SELECT value FROM strategy_state WHERE study_id = ? AND key = ?'),
+      setState: this.db.prepare(`INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
+      addArtifact: this.db.prepare('INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)'),
+    };
+  }
+
+  static open(file: string = DEFAULT_STORE, o: StoreOptions = {}): StudyStore {
+    return new StudyStore(file, o);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  private migrate(readonly: boolean): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new Error(`${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`);
+    }
+    if (version === SCHEMA_VERSION) return;
+    if (readonly) throw new Error(`${this.file} has store schema ${version}, this tsnas needs ${SCHEMA_VERSION}; open it once for writing (e.g. npx tsnas search --resume) to upgrade it`);
+    this.db.transaction(() => {
+      for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  // ---- studies --------------------------------------------------------------------------
+
+  createStudy(init: StudyInit): StudyRecord {
+    if (!STUDY_NAME_PATTERN.test(init.name)) {
+      throw new Error(`invalid study name '${init.name}': letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`);
+    }
+    return this.db.transaction(() => {
+      const existing = this.getStudy(init.name);
+      if (existing) {
+        throw new StudyExistsError(`study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
+          `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`);
+      }
+      const r = this.db.prepare(`INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(init.name, Date.now(), init.strategy, init.space, init.evaluator, init.data,
+        init.objective.metric, init.objective.direction, JSON.stringify(init.constraints), init.seed, JSON.stringify(init.config));
+      return this.studyById(Number(r.lastInsertRowid));
+    }).immediate();
+  }
+
+  getStudy(name: string): StudyRecord | undefined {
+    const r = this.stmts.study!.get(name) as StudyRow | undefined;
+    return r && studyOf(r);
+  }
+
+  studyById(id: number): StudyRecord {
+    const r = this.stmts.studyById!.get(id) as StudyRow | undefined;
+    if (!r) throw new NoSuchStudyError(`no study with id ${id} in ${this.file}`);
+    return studyOf(r);
+  }
+
+  /** The study, or an error listing the studies there are. */
+  requireStudy(name: string): StudyRecord {
+    const s = this.getStudy(name);
+    if (s) return s;
+    const names = this.studies().map((x) => x.name);
+    throw new NoSuchStudyError(`no study '${name}' in ${this.file} (${names.length ? `studies: ${names.join(', ')}` : 'it has no studies yet'}); ` +
+      `start one with: npx tsnas search <strategy> --study ${name} --store ${this.file} ...`);
+  }
+
+  studies(): StudyRecord[] {
+    return (this.db.prepare('SELECT * FROM studies ORDER BY created_at, id').all() as StudyRow[]).map(studyOf);
+  }
+
+  /** Replaces a study's stored configuration (e.g. a resume that raises the trial target). */
+  updateStudyConfig(studyId: number, config: Record<string, unknown>): void {
+    this.db.prepare('UPDATE studies SET config = ? WHERE id = ?').run(JSON.stringify(config), studyId);
+  }
+
+  summary(study: StudyRecord): StudySummary {
+    const trials = this.trials(study.id);
+    const counts: Record<TrialState, number> = { running: 0, complete: 0, failed: 0, pruned: 0 };
+    let interrupted = 0;
+    for (const t of trials) {
+      counts[t.state]++;
+      if (isInterrupted(t)) interrupted++;
+    }
+    return { study, counts, interrupted, best: bestTrial(trials, study.objective.metric, study.objective.direction) };
+  }
+
+  /** The directory of a study's artifacts (created on demand). */
+  studyDir(name: string, create = true): string {
+    const dir = path.join(this.studiesRoot, name);
+    if (create) fs.mkdirSync(dir, { recursive: true });
+    return dir;
+  }
+
+  // ---- trials ---------------------------------------------------------------------------
+
+  /** Creates a running trial with the next number of the study. */
+  createTrial(studyId: number, t: NewTrial): TrialRecord {
+    return this.db.transaction(() => {
+      const number = (this.stmts.nextNumber!.get(studyId) as { n: number }).n;
+      const r = this.stmts.insertTrial!.run({
+        study: studyId, number, arch: t.arch, recipe: t.recipe == null ? null : JSON.stringify(t.recipe), source: t.source ?? null,
+        flops: t.costs?.flops ?? null, params: t.costs?.params ?? null, latencyUs: t.costs?.latencyUs ?? null, now: Date.now(), worker: t.worker ?? null,
+      });
+      return this.trial(Number(r.lastInsertRowid));
+    }).immediate();
+  }
+
+  trial(id: number): TrialRecord {
+    const r = this.stmts.trial!.get(id) as TrialRow | undefined;
+    if (!r) throw new Error(`no trial with id ${id} in ${this.file}`);
+    return trialOf(r);
+  }
+
+  trialByNumber(studyId: number, number: number): TrialRecord | undefined {
+    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
+    return r && trialOf(r);
+  }
+
+  /** Every trial of a study in number order (optionally only some states). */
+  trials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
+    if (!states) return (this.stmts.trials!.all(studyId) as TrialRow[]).map(trialOf);
+    const rows = this.db.prepare(`SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`).all(studyId, ...states) as TrialRow[];
+    return rows.map(trialOf);
+  }
+
+  private finish(id: number, state: Exclude<TrialState, 'running'>, metrics: Record<string, number>, epochs: Array<Record<string, number>> | undefined, error: string | null): TrialRecord {
+    const r = this.stmts.finish!.run({ id, state, metrics: metricsJson(metrics), epochs: epochs === undefined ? null : metricsJson(epochs as never), now: Date.now(), error });
+    if (r.changes !== 1) {
+      const t = this.trial(id);
+      throw new Error(`trial ${t.number} is ${t.state}, not running: it cannot be finished again (finished trials never change)`);
+    }
+    return this.trial(id);
+  }
+
+  completeTrial(id: number, metrics: Record<string, number>, epochs?: Array<Record<string, number>>): TrialRecord {
+    return this.finish(id, 'complete', metrics, epochs, null);
+  }
+
+  failTrial(id: number, error: string, o: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>>; state?: 'failed' | 'pruned' } = {}): TrialRecord {
+    return this.finish(id, o.state ?? 'failed', o.metrics ?? {}, o.epochs, error);
+  }
+
+  /** Records a running trial's finished epochs so far (and beats its heart). */
+  recordEpochs(id: number, epochs: Array<Record<string, number>>): void {
+    this.stmts.epochs!.run(metricsJson(epochs as never), Date.now(), id);
+  }
+
+  heartbeat(id: number): void {
+    this.stmts.beat!.run(Date.now(), id);
+  }
+
+  /**
+   * Fails every running trial of the study not run by `except` (call it holding the study's
+   * lease: then no other live process runs trials of it) with 'interrupted (process ended)'.
+   */
+  failStaleTrials(studyId: number, except: string | null = null, error = INTERRUPTED_ERROR): TrialRecord[] {
+    return this.db.transaction(() => {
+      const stale = this.trials(studyId, ['running']).filter((t) => t.worker !== except || except === null);
+      for (const t of stale) this.finish(t.id, 'failed', t.metrics, undefined, error);
+      return stale.map((t) => this.trial(t.id));
+    }).immediate();
+  }
+
+  // ---- the worker lease -----------------------------------------------------------------
+
+  /**
+   * Takes the study for this process. Throws StudyBusyError while another live process holds it
+   * (same host: its pid is alive; another host: it beat within the last minutes).
+   */
+  acquireLease(studyId: number, me: WorkerId): void {
+    this.db.transaction(() => {
+      const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
+        { worker: string; pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
+      if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
+        const s = this.studyById(studyId);
+        throw new StudyBusyError(`study '${s.name}' is being searched by process ${cur.pid} on ${cur.host} (since ${new Date(cur.started_at).toISOString()}); ` +
+          'wait for it to finish or stop it, then resume');
+      }
+      const now = Date.now();
+      this.db.prepare(`INSERT INTO workers (study_id, worker, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (study_id) DO UPDATE SET worker = excluded.worker, pid = excluded.pid, host = excluded.host,
+        started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`).run(studyId, me.id, me.pid, me.host, now, now);
+    }).immediate();
+  }
+
+  beatLease(studyId: number, me: WorkerId): void {
+    this.db.prepare('UPDATE workers SET heartbeat_at = ? WHERE study_id = ? AND worker = ?').run(Date.now(), studyId, me.id);
+  }
+
+  releaseLease(studyId: number, me: WorkerId): void {
+    if (this.db.open) this.db.prepare('DELETE FROM workers WHERE study_id = ? AND worker = ?').run(studyId, me.id);
+  }
+
+  /** The live process searching a study, if any. */
+  activeWorker(studyId: number): { pid: number; host: string; since: number } | null {
+    const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
+      { pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
+    return cur && workerAlive(cur.host, cur.pid, cur.heartbeat_at) ? { pid: cur.pid, host: cur.host, since: cur.started_at } : null;
+  }
+
+  // ---- strategy state (key -> JSON) -----------------------------------------------------
+
+  getState<T = unknown>(studyId: number, key: string): T | undefined {
+    const r = this.stmts.getState!.get(studyId, key) as { value: string } | undefined;
+    return r ? (JSON.parse(r.value) as T) : undefined;
+  }
+
+  setState(studyId: number, key: string, value: unknown): void {
+    this.stmts.setState!.run(studyId, key, JSON.stringify(value), Date.now());
+  }
+
+  stateKeys(studyId: number): Array<{ key: string; updatedAt: number }> {
+    return (this.db.prepare('SELECT key, updated_at FROM strategy_state WHERE study_id = ? ORDER BY key').all(studyId) as Array<{ key: string; updated_at: number }>)
+      .map((r) => ({ key: r.key, updatedAt: r.updated_at }));
+  }
+
+  // ---- artifacts ------------------------------------------------------------------------
+
+  /** References a file of the study (paths inside the study directory are stored relative to it). */
+  addArtifact(studyId: number, trialId: number | null, kind: string, file: string): ArtifactRecord {
+    const dir = this.studyDir(this.studyById(studyId).name, false);
+    const rel = path.relative(dir, path.resolve(file));
+    const stored = rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(file) : rel;
+    const r = this.stmts.addArtifact!.run(studyId, trialId, kind, stored, Date.now());
+    return { id: Number(r.lastInsertRowid), studyId, trialId, kind, path: stored, createdAt: Date.now() };
+  }
+
+  artifacts(studyId: number, o: { trialId?: number; kind?: string } = {}): ArtifactRecord[] {
+    const rows = this.db.prepare('SELECT * FROM artifacts WHERE study_id = ? ORDER BY id').all(studyId) as Array<{ id: number; study_id: number; trial_id: number | null; kind: string; path: string; created_at: number }>;
+    return rows
+      .filter((r) => (o.trialId === undefined || r.trial_id === o.trialId) && (o.kind === undefined || r.kind === o.kind))
+      .map((r) => ({ id: r.id, studyId: r.study_id, trialId: r.trial_id, kind: r.kind, path: r.path, createdAt: r.created_at }));
+  }
+
+  /** The absolute path of an artifact. */
+  artifactPath(a: ArtifactRecord): string {
+    return path.isAbsolute(a.path) ? a.path : path.join(this.studyDir(this.studyById(a.studyId).name, false), a.path);
+  }
+}

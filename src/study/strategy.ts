@@ -1,0 +1,94 @@
+// The strategy interface every search plugs into (Optuna's sampler, with ask/tell as the
+// primitives). A strategy proposes architectures one at a time (`ask`) and learns from finished
+// trials (`tell`). Its state must survive a crash, in one of two ways:
+//
+//   - rebuilt from the stored trials: on start and on resume the search loop replays every
+//     settled trial (complete, failed, pruned; not interrupted) through `tell`, in trial order,
+//     before the first `ask`. `ask` gets an Rng seeded by (study seed, index), index = the number
+//     of settled trials before it, so a proposal is a pure function of the seed and the history:
+//     random search and regularized evolution keep no other state.
+//   - checkpointed: `ctx.state` (a key-value table of the store, JSON values) and files in
+//     `ctx.studyDir` registered with `ctx.artifacts` (e.g. a supernet's weights).
+//
+// `prepare` is an optional long phase before the first ask (a supernet trained for many epochs,
+// FBNet's DNAS), run again on every resume: it must checkpoint its progress (an epoch counter in
+// ctx.state, weights in an artifact file) and skip what is done.
+import type { z } from 'zod';
+import type { DataSource } from '../data/imageSet';
+import type { Evaluator } from '../evaluate/evaluator';
+import type { Rng } from '../random/rng';
+import type { Constraint } from '../search/constraints';
+import type { CostModel } from '../search/costModel';
+import type { Arch, Space } from '../space/types';
+import type { ArtifactRecord, Objective, StudyRecord, TrialRecord } from './types';
+
+/** What a strategy asks to evaluate next. */
+export interface Proposal {
+  arch: Arch;
+  /** Who proposed it ('random', 'mutation', a strategy's own tag); recorded in the trial. */
+  source: string;
+  /** Recipe fields proposed with the architecture (joint architecture-recipe searches). */
+  recipe?: Record<string, unknown> | null;
+}
+
+/** A study's key-value state (JSON values), for strategy state that must survive a crash. */
+export interface StrategyState {
+  get<T = unknown>(key: string): T | undefined;
+  set(key: string, value: unknown): void;
+}
+
+export interface StudyArtifacts {
+  /** References a file (under studyDir, preferably) for a trial or for the whole study (null). */
+  add(kind: string, file: string, trialId?: number | null): ArtifactRecord;
+  list(kind?: string): ArtifactRecord[];
+  /** An artifact's absolute path. */
+  path(a: ArtifactRecord): string;
+}
+
+export interface StudyContext {
+  study: StudyRecord;
+  space: Space;
+  seed: number;
+  objective: Objective;
+  constraints: readonly Constraint[];
+  costs: CostModel;
+  evaluator: Evaluator;
+  /** The study's data set (training evaluators); throws when the study has none. */
+  data(): DataSource;
+  /** The study's directory, for artifact files. */
+  studyDir: string;
+  state: StrategyState;
+  artifacts: StudyArtifacts;
+  /** A line of progress for people (stderr). */
+  log(line: string): void;
+  /** Call during long work (prepare): proves the process is alive. */
+  heartbeat(): void;
+}
+
+export interface AskContext extends StudyContext {
+  /** Settled trials before this proposal: its position in the study. */
+  index: number;
+  /** Seeded by (study seed, index): the proposal's randomness. */
+  rng: Rng;
+  /** Settled trials in number order. */
+  history: readonly TrialRecord[];
+  /** Canonical strings of the settled trials' architectures. */
+  seen: ReadonlySet<string>;
+}
+
+export interface Strategy {
+  readonly name: string;
+  prepare?(ctx: StudyContext): Promise<void>;
+  /** The next architecture, or null when the strategy has nothing more to propose. */
+  ask(ctx: AskContext): Proposal | null | Promise<Proposal | null>;
+  /** A settled trial (live, or replayed on resume). */
+  tell(trial: TrialRecord, ctx: StudyContext): void;
+}
+
+/** A registered strategy: its options (zod, with defaults) and how to make one. */
+export interface StrategyFactory<O = Record<string, unknown>> {
+  name: string;
+  description: string;
+  options: z.ZodType<O>;
+  create(options: O): Strategy;
+}

@@ -1,0 +1,100 @@
+// Studies and trials as plain records (what the store reads and writes). A study is one search:
+// its space, evaluator, objective, constraints, strategy and seed; a trial is one evaluated
+// architecture. Optuna's model: a study holds handles, the store holds the data.
+
+export type TrialState = 'running' | 'complete' | 'failed' | 'pruned';
+export const TRIAL_STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
+
+export type Direction = 'maximize' | 'minimize';
+
+export interface Objective {
+  /** A metric the evaluator reports ('accuracy' = validation accuracy for training). */
+  metric: string;
+  direction: Direction;
+}
+
+/** What a study is, as created. `config` is the full resolved configuration (JSON). */
+export interface StudyInit {
+  name: string;
+  strategy: string;
+  /** How to find the space again: a built-in name or a file path. */
+  space: string;
+  /** 'train', 'synthetic:SEED' or 'table:FILE'. */
+  evaluator: string;
+  /** The data set of a training evaluator ('synthetic:2', 'fashion-mnist'), else null. */
+  data: string | null;
+  objective: Objective;
+  /** Resource constraints as written, e.g. 'flops<=300M'. */
+  constraints: string[];
+  seed: number;
+  config: Record<string, unknown>;
+}
+
+export interface StudyRecord extends StudyInit {
+  id: number;
+  /** ms since the epoch. */
+  createdAt: number;
+}
+
+export interface TrialCosts {
+  /** Multiply-accumulates (the FLOPs convention of cost-conventions.md). */
+  flops: number | null;
+  params: number | null;
+  /** Predicted from a latency table, microseconds. */
+  latencyUs: number | null;
+}
+
+export interface TrialRecord {
+  id: number;
+  studyId: number;
+  /** 0, 1, 2, ... per study, in creation order. */
+  number: number;
+  state: TrialState;
+  /** Canonical compact architecture string of the study's space. */
+  arch: string;
+  recipe: Record<string, unknown> | null;
+  /** Who proposed it: 'random', 'mutation', or a strategy's own tag. */
+  source: string | null;
+  costs: TrialCosts;
+  /** accuracy (validation), testAcc, valLoss, ... */
+  metrics: Record<string, number>;
+  /** One record per finished epoch (training evaluators). */
+  epochs: Array<Record<string, number>>;
+  startedAt: number;
+  finishedAt: number | null;
+  heartbeatAt: number | null;
+  /** The process that ran it: 'host:pid:token'. */
+  worker: string | null;
+  error: string | null;
+}
+
+/** The error of a running trial whose process ended before it finished. */
+export const INTERRUPTED_ERROR = 'interrupted (process ended)';
+
+/** True for trials failed because their process ended (they are re-asked, not part of the history). */
+export function isInterrupted(t: Pick<TrialRecord, 'state' | 'error'>): boolean {
+  return t.state === 'failed' && t.error !== null && t.error.startsWith('interrupted');
+}
+
+/** Settled trials: finished for a reason of their own (complete, failed, pruned), not interrupted. */
+export function isSettled(t: Pick<TrialRecord, 'state' | 'error'>): boolean {
+  return t.state !== 'running' && !isInterrupted(t);
+}
+
+export interface ArtifactRecord {
+  id: number;
+  studyId: number;
+  trialId: number | null;
+  kind: string;
+  /** Relative to the study directory, or absolute. */
+  path: string;
+  createdAt: number;
+}
+
+export interface StudySummary {
+  study: StudyRecord;
+  counts: Record<TrialState, number>;
+  /** Of which failed because their process ended. */
+  interrupted: number;
+  best: TrialRecord | null;
+}

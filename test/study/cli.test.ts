@@ -1,0 +1,185 @@
+// tsnas search and tsnas study end to end, as a user runs them: real child processes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/main';
+import { StudyStore } from '../../src/study/store';
+
+const root = path.resolve(__dirname, '..', '..', '..');
+const bin = path.join(root, 'bin', 'tsnas.js');
+
+function tsnas(...args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+/** Runs the command line in this process; returns what it reported as an error. */
+async function cliError(args: string[]): Promise<string> {
+  const program = buildProgram();
+  let err = '';
+  const quiet = (c: Command) => {
+    c.exitOverride();
+    c.configureOutput({ writeErr: (t) => { err += t; }, writeOut: () => {}, outputError: (t, write) => write(t) });
+    c.commands.forEach(quiet);
+  };
+  quiet(program);
+  try {
+    await program.parseAsync(['node', 'tsnas', ...args]);
+  } catch (e) {
+    return `${(e as Error).message}\n${err}`;
+  }
+  return `no error${err ? `: ${err}` : ''}`;
+}
+
+const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-cli-search-'));
+
+test('search --json, then study list / show / report; a config file with flags on top', async () => {
+  const dir = tmp();
+  try {
+    const db = path.join(dir, 'runs', 'tsnas.db');
+    const a = tsnas('search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic:2', '--trials', '25', '--population', '8', '--sample-size', '3',
+      '--constraint', 'flops<=5M', '--constraint', 'params<=120K', '--store', db, '--study', 'evo', '--seed', '3', '--json');
+    assert.equal(a.code, 0, a.stderr);
+    const res = JSON.parse(a.last);
+    assert.deepEqual(Object.keys(res).slice(0, 3), ['study', 'best', 'trials']);
+    assert.equal(res.study, 'evo');
+    assert.equal(res.trials, 25);
+    assert.equal(typeof res.best.arch, 'string');
+    assert.ok(res.best.metrics.accuracy > 0.5 && res.best.metrics.flops <= 5e6 && res.best.metrics.params <= 120e3);
+    // A progress line per trial on stderr: number, source, arch, metric, costs, best so far.
+    const lines = a.stderr.split('\n').filter((l) => l.startsWith('trial '));
+    assert.equal(lines.length, 25);
+    assert.match(lines[24]!, /^trial {2}24 mutation +[0-9-]+ {2}accuracy 0\.\d{4} {2}flops [\d.]+[KM] params [\d.]+[KM] {2}\| best 0\.\d{4} \(#\d+\)/);
+
+    // The config file: YAML, relative paths against the file, flags override it.
+    const cfg = path.join(dir, 'search.yaml');
+    fs.writeFileSync(cfg, ['strategy: random', 'space: fbnet-s', 'evaluator: synthetic:2', 'trials: 50', 'seed: 1', 'store: runs/tsnas.db', 'constraints: [flops<=4M]'].join('\n'));
+    const b = tsnas('search', '--config', cfg, '--trials', '6', '--study', 'rnd', '--json');
+    assert.equal(b.code, 0, b.stderr);
+    assert.equal(JSON.parse(b.last).trials, 6, '--trials overrides the file');
+    const store = StudyStore.open(db, { readonly: true });
+    const rnd = store.requireStudy('rnd');
+    assert.equal(rnd.strategy, 'random');
+    assert.deepEqual(rnd.constraints, ['flops<=4M']);
+    assert.equal(rnd.seed, 1);
+    assert.equal((rnd.config as { trials: number }).trials, 6);
+    store.close();
+
+    // --resume with more trials continues the study.
+    const c = tsnas('search', '--resume', 'rnd', '--store', db, '--trials', '8', '--json');
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal(JSON.parse(c.last).trials, 8);
+    assert.match(c.stderr, /resuming study 'rnd': 6 complete, 0 failed/);
+
+    const list = tsnas('study', 'list', '--store', db);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^study +strategy +space +evaluator +complete +failed +running +best +created/);
+    assert.match(list.stdout, /\nevo +evolution +fbnet-s +synthetic:2 +25 +0 +0 +accuracy 0\.\d{4}/);
+    assert.match(list.stdout, /\nrnd +random +fbnet-s +synthetic:2 +8 +0 +0 /);
+    const listJson = JSON.parse(tsnas('study', 'list', '--store', db, '--json').last);
+    assert.deepEqual(listJson.map((s: { name: string }) => s.name), ['evo', 'rnd']);
+    assert.equal(listJson[0].best.arch, res.best.arch);
+
+    const show = tsnas('study', 'show', 'evo', '--store', db, '--top', '3');
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /strategy +evolution \{"population":8,"sampleSize":3/);
+    assert.match(show.stdout, /constraints flops<=5M params<=120K/);
+    assert.match(show.stdout, /25 complete, 0 failed \(0 interrupted\)/);
+    assert.match(show.stdout, /best 3 by accuracy:/);
+    assert.ok(show.stdout.includes(`best: trial ${res.best.number}, accuracy`));
+    const showJson = JSON.parse(tsnas('study', 'show', 'evo', '--store', db, '--json').last);
+    assert.equal(showJson.trials.length, 25);
+    assert.equal(showJson.best.arch, res.best.arch);
+
+    // The report, where the renderer is built.
+    if (fs.existsSync(path.join(root, 'dist', 'src', 'report', 'index.js'))) {
+      const out = path.join(dir, 'evo.html');
+      const rep = tsnas('study', 'report', 'evo', '--store', db, '-o', out, '--baseline', 'rnd');
+      assert.equal(rep.code, 0, rep.stderr);
+      assert.equal(rep.last, out);
+      const html = fs.readFileSync(out, 'utf8');
+      assert.match(html, /<html/i);
+      assert.ok(html.includes('evo'));
+      assert.match(html, /<svg/);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('search with the training evaluator: epochs recorded per trial, checkpoints referenced as artifacts', () => {
+  const dir = tmp();
+  try {
+    const db = path.join(dir, 'tsnas.db');
+    const r = tsnas('search', 'random', '--space', 'fbnet-s', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '100', '--trials', '2',
+      '--store', db, '--study', 'tr', '--json');
+    assert.equal(r.code, 0, r.stderr);
+    const res = JSON.parse(r.last);
+    assert.equal(res.trials, 2);
+    assert.ok(res.best.metrics.accuracy >= 0 && res.best.metrics.accuracy <= 1);
+    const store = StudyStore.open(db, { readonly: true });
+    const s = store.requireStudy('tr');
+    assert.equal(s.evaluator, 'train');
+    assert.equal(s.data, 'synthetic:2');
+    const trials = store.trials(s.id);
+    for (const t of trials) {
+      assert.equal(t.state, 'complete');
+      assert.equal(t.epochs.length, 1);
+      assert.equal(t.epochs[0]!.epoch, 1);
+      assert.equal(t.metrics.accuracy, t.epochs[0]!.valAcc, 'accuracy is the validation accuracy');
+      assert.equal(t.metrics.testAcc, undefined, 'no test accuracy unless asked');
+      assert.equal((t.recipe as { epochs: number }).epochs, 1);
+      // FLOPs for the data's input (1x16x16), not the space's default 3x32x32.
+      assert.ok(t.costs.flops! < 5e6);
+      const ck = store.artifacts(s.id, { trialId: t.id, kind: 'checkpoint' });
+      assert.equal(ck.length, 1);
+      assert.ok(fs.existsSync(path.join(store.artifactPath(ck[0]!), 'checkpoint.safetensors')));
+    }
+    store.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('search and study: bad input gets an error naming what is wrong and what to do', async () => {
+  const dir = tmp();
+  try {
+    const db = path.join(dir, 'tsnas.db');
+    assert.equal(tsnas('search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--trials', '2', '--store', db, '--study', 'one').code, 0);
+    const bad = path.join(dir, 'bad.yaml');
+    fs.writeFileSync(bad, 'strategy: random\nspace: fbnet-s\ntrials: many\nevolution: {}\n');
+    const cases: Array<[string[], RegExp]> = [
+      [['search', 'annealing', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db], /unknown strategy 'annealing' \(strategies: random, evolution/],
+      [['search', 'random', '--space', 'nospace', '--evaluator', 'synthetic', '--store', db], /unknown space 'nospace'/],
+      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'flops<=10K', '--store', db], /constraint flops<=10K cannot be met in space 'fbnet-s': its smallest flops is [\d.]+K \(exactly/],
+      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'flops<300M', '--store', db], /invalid constraint 'flops<300M'/],
+      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db, '--study', 'one'], /study 'one' already exists .*continue it with: npx tsnas search --resume one/],
+      [['search', '--resume', 'two', '--store', db], /no study 'two' in .* \(studies: one\)/],
+      [['search', '--resume', 'one', '--store', db, '--space', 'fbnet'], /'space' cannot change when a study resumes/],
+      [['search', '--config', bad, '--evaluator', 'synthetic', '--store', db], /invalid config file .*bad.yaml:\n {2}trials: .*\n {2}\(top level\): .*evolution/],
+      [['search', '--config', path.join(dir, 'none.yaml')], /cannot read config file .*none.yaml: ENOENT/],
+      [['search', 'random', '--space', 'fbnet-s', '--store', db], /nothing to evaluate with: give --data D .* or --evaluator/],
+      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--data', 'synthetic', '--store', db], /give one of them/],
+      [['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '3', '--sample-size', '5', '--store', db], /options.sampleSize: sampleSize must not exceed population/],
+      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'latency<=2ms', '--store', db], /needs a latency table: give --lut FILE/],
+      [['study', 'show', 'nope', '--store', db], /no study 'nope'/],
+      [['study', 'list', '--store', path.join(dir, 'missing.db')], /no study store at/],
+    ];
+    // Three as real processes (exit code, the message on stderr), the rest through the same program in this process (fast).
+    for (const [args, pattern] of cases.slice(0, 3)) {
+      const r = tsnas(...args);
+      assert.equal(r.code, 1, `${args.join(' ')} should fail`);
+      assert.match(r.stderr, new RegExp(`^tsnas: ${pattern.source}`), `${args.join(' ')}: ${r.stderr}`);
+    }
+    for (const [args, pattern] of cases.slice(3)) {
+      const message = await cliError(args);
+      assert.match(message, pattern, `${args.join(' ')}: ${message}`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
