@@ -215,10 +215,20 @@ test('finalizer safety net: tensors dropped outside any scope are freed by GC', 
   const gc = vm.runInNewContext('gc') as () => void;
   const before = live();
   const N = 50;
-  (() => {
-    for (let i = 0; i < N; i++) ones([64], { dtype: 'float64' }).mul(i);
+  // Held while referenced (the collector may run at any allocation: finalizers run inside GC)...
+  // (Made in an inner function, so no stack slot of this one keeps the last of them reachable.)
+  let held: Tensor[] | null = (() => {
+    const out: Tensor[] = [];
+    for (let i = 0; i < N; i++) {
+      const o = ones([64], { dtype: 'float64' });
+      out.push(o, o.mul(i));
+    }
+    return out;
   })();
-  assert.equal(live(), before + 2 * N, 'tensors made outside a scope should stay alive until collected');
+  assert.equal(live(), before + 2 * N, 'tensors made outside a scope stay alive while referenced');
+  assert.equal(held.length, 2 * N);
+  // ...and freed by the collector once dropped.
+  held = null;
   // N-API finalizers may run after the collection (on a later tick): collect and yield a few times.
   for (let round = 0; round < 20 && live() > before; round++) {
     gc();
