@@ -41,4 +41,22 @@ export function registerBench(program: Command): void {
       if (o.json) console.log(JSON.stringify(r));
       else console.log(`trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`);
     });
+
+  bench
+    .command('baseline')
+    .description('fbnet-s-baseline on a data set: test accuracy after 1, 5 and 15 epochs of one 15-epoch run, time per epoch')
+    .option('--data <set>', 'data set', 'fashion-mnist')
+    .option('--recipe <file>', 'training recipe (epochs is set to the last milestone)', 'recipes/fashion-mnist.yaml')
+    .option('--milestones <list>', 'comma-separated epochs', '1,5,15')
+    .option('-o, --out <dir>', 'run directory (resumable)', 'runs/bench-baseline')
+    .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--json', 'print the milestones as JSON on the last line')
+    .action(async (o) => {
+      const { runBaselineAccuracy } = await import('../../bench/baselineAccuracy');
+      const milestones = String(o.milestones).split(',').map(Number);
+      if (milestones.some((m) => !Number.isInteger(m) || m < 1)) throw new Error(`--milestones must be positive integers, got '${o.milestones}'`);
+      const r = runBaselineAccuracy({ data: o.data, recipe: o.recipe, milestones, dir: o.out, threads: o.threads, onLine: (s) => process.stderr.write(`${s}\n`) });
+      if (o.json) console.log(JSON.stringify(r));
+      else for (const m of r) console.log(`after ${m.epoch} epochs: test ${(100 * m.testAcc).toFixed(2)}%, ${m.secondsPerEpoch.toFixed(1)} s/epoch`);
+    });
 }
