@@ -9,22 +9,14 @@ import { manualSeed } from '../engine/creation';
 import type { Arch, Space } from '../space/types';
 import type { Recipe } from './recipe';
 import { restoreNetwork, type NetworkInfo } from './restoreNetwork';
-import { train, type EpochMetrics, type TrainProgress, type TrainResult } from './trainer';
+import { train, type TrainJob, type TrainResult } from './trainer';
 
-export interface TrainArchitectureJob {
+/** A training job named by its architecture: the network is built here (TrainJob minus the model). */
+export interface TrainArchitectureJob extends Omit<TrainJob, 'model' | 'runInfo' | 'teacher' | 'memoryFormat'> {
   space: Space;
   /** How to find the space again (a built-in name or a file path), stored in checkpoints. */
   spaceRef: string;
   arch: Arch;
-  recipe: Recipe;
-  data: DataSource;
-  limitTrain?: number;
-  stopAfterEpochs?: number;
-  test?: boolean;
-  checkpointDir?: string;
-  threads?: number;
-  onProgress?: (p: TrainProgress) => void;
-  onEpoch?: (m: EpochMetrics) => void;
 }
 
 export interface ArchitectureResult extends TrainResult {
