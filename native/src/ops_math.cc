@@ -126,6 +126,10 @@ TSNAS_TENSOR_OP(gather, at::gather(T(0), I(1), T(2)))
 TSNAS_TENSOR_OP(flip, at::flip(T(0), IS(1)))
 TSNAS_TENSOR_OP(oneHot, at::one_hot(T(0), I(1)))
 TSNAS_TENSOR_OP(contiguous, T(0).contiguous(memoryFormatFromName(strArg(info, 1))))
+// toMemoryFormat: unlike contiguous(), restrides tensors whose layout is ambiguous (a channel dim
+// of size 1, e.g. depthwise conv weights, grey images) so the strides themselves say the format;
+// convolutions choose their kernels by those strides (as PyTorch's Module.to(memory_format=...)).
+TSNAS_TENSOR_OP(toMemoryFormat, T(0).to(T(0).options(), false, false, memoryFormatFromName(strArg(info, 1))))
 TSNAS_TENSOR_OP(toDtype, T(0).to(dtypeFromName(strArg(info, 1))))
 TSNAS_TENSOR_OP(toDevice, T(0).to(deviceFromName(strArg(info, 1))))
 TSNAS_TENSOR_OP(clone, T(0).clone(at::MemoryFormat::Preserve))
@@ -173,7 +177,7 @@ void registerMath(Napi::Env env, Napi::Object e) {
   TSNAS_EXPORT(e, env, expand); TSNAS_EXPORT(e, env, cat); TSNAS_EXPORT(e, env, stack);
   TSNAS_EXPORT(e, env, slice); TSNAS_EXPORT(e, env, select); TSNAS_EXPORT(e, env, indexSelect);
   TSNAS_EXPORT(e, env, gather); TSNAS_EXPORT(e, env, flip); TSNAS_EXPORT(e, env, oneHot);
-  TSNAS_EXPORT(e, env, contiguous); TSNAS_EXPORT(e, env, toDtype); TSNAS_EXPORT(e, env, toDevice);
+  TSNAS_EXPORT(e, env, contiguous); TSNAS_EXPORT(e, env, toMemoryFormat); TSNAS_EXPORT(e, env, toDtype); TSNAS_EXPORT(e, env, toDevice);
   TSNAS_EXPORT(e, env, clone); TSNAS_EXPORT(e, env, detach); TSNAS_EXPORT(e, env, zerosLike);
   TSNAS_EXPORT(e, env, onesLike); TSNAS_EXPORT(e, env, alias);
   TSNAS_EXPORT(e, env, add_); TSNAS_EXPORT(e, env, addScalar_); TSNAS_EXPORT(e, env, mul_);

@@ -33,7 +33,7 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   const before = memory().liveTensors;
   const model = refMbconv(10).to({ memoryFormat: o.memoryFormat }).train();
   const opt = new SGD(model.parameters(), { lr: 0.05 });
-  const x = keep(tidy(() => randn([o.batch, 3, 32, 32]).contiguous(o.memoryFormat)));
+  const x = keep(tidy(() => randn([o.batch, 3, 32, 32]).to({ memoryFormat: o.memoryFormat })));
   const y = keep(randint(0, 10, [o.batch]));
   const times: number[] = [];
   let rssAfterWarmup = 0;

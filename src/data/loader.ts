@@ -6,8 +6,8 @@
 import { tensor } from '../engine/creation';
 import { keep, tidy } from '../engine/memory';
 import { Tensor, type MemoryFormat } from '../engine/tensor';
-import { stack, where } from '../engine/creation';
-import { interpolate, pad } from '../nn/functional';
+import { where } from '../engine/creation';
+import { interpolate } from '../nn/functional';
 import { Rng } from '../random/rng';
 import { imageBytes, type ImageSet } from './imageSet';
 
@@ -86,16 +86,19 @@ export class BatchLoader {
     const s = this.set;
     const per = imageBytes(s);
     const n = ids.length;
+    // Draw every random choice up front, in a fixed order, so results don't depend on which ops run.
+    const pad = this.o.cropPadding ?? 0;
+    const offsets = pad > 0 ? Array.from({ length: n }, () => [rng.int(2 * pad + 1), rng.int(2 * pad + 1)] as const) : null;
+    // Gather (and random-crop) while copying: one row copy per image row, black where the crop
+    // reaches into the padding (as torchvision's RandomCrop(padding) before Normalize).
     const pixels = new Uint8Array(n * per);
     const labels = new BigInt64Array(n);
     for (let k = 0; k < n; k++) {
       const i = ids[k]!;
-      pixels.set(s.images.subarray(i * per, (i + 1) * per), k * per);
       labels[k] = BigInt(s.labels[i]!);
+      if (offsets) cropInto(pixels, k * per, s, i * per, offsets[k]![0] - pad, offsets[k]![1] - pad);
+      else pixels.set(s.images.subarray(i * per, (i + 1) * per), k * per);
     }
-    // Draw every random choice up front, in a fixed order, so results don't depend on which ops run.
-    const pad = this.o.cropPadding ?? 0;
-    const offsets = pad > 0 ? Array.from({ length: n }, () => [rng.int(2 * pad + 1), rng.int(2 * pad + 1)] as const) : null;
     const flips = this.o.flip ? Uint8Array.from({ length: n }, () => (rng.next() < 0.5 ? 1 : 0)) : null;
     const mixup = this.o.mixup ?? 0;
     const lam = mixup > 0 ? rng.beta(mixup, mixup) : 1;
@@ -104,8 +107,6 @@ export class BatchLoader {
 
     return tidy(() => {
       let x = tensor(pixels, [n, s.channels, s.height, s.width], { device: dev }).float().div(255);
-      // Crop before normalising, so padding is black (as torchvision's RandomCrop then Normalize).
-      if (offsets) x = randomCrop(x, pad, offsets);
       if (flips) x = where(tensor(flips, [n, 1, 1, 1], { dtype: 'bool', device: dev }), x.flip(3), x);
       x = x.sub(this.#mean).div(this.#std);
       if (this.o.resize && (this.o.resize !== s.height || this.o.resize !== s.width)) x = interpolate(x, this.o.resize);
@@ -117,7 +118,7 @@ export class BatchLoader {
         const oh = y.oneHot(s.classes).float();
         target = oh.mul(lam).add(oh.indexSelect(0, p).mul(1 - lam));
       }
-      if (this.o.memoryFormat === 'channels_last') x = x.contiguous('channels_last');
+      if (this.o.memoryFormat === 'channels_last') x = x.to({ memoryFormat: 'channels_last' });
       return { x, y, target, size: n };
     });
   }
@@ -128,9 +129,20 @@ export class BatchLoader {
   }
 }
 
-/** Zero-pad by `pad`, then crop each image back to its size at its own offset. */
-function randomCrop(x: Tensor, padBy: number, offsets: ReadonlyArray<readonly [number, number]>): Tensor {
-  const [, , h, w] = x.shape as [number, number, number, number];
-  const padded = pad(x, [padBy, padBy, padBy, padBy]);
-  return stack(offsets.map(([dy, dx], i) => padded.select(0, i).slice(1, dy, dy + h).slice(2, dx, dx + w)));
+/**
+ * Copies image `src` of a set into `dst` shifted by (dy, dx): output pixel (y, x) is source pixel
+ * (y + dy, x + dx), zero (black) outside the image. That is a crop of the zero-padded image.
+ */
+function cropInto(dst: Uint8Array, dstAt: number, s: ImageSet, srcAt: number, dy: number, dx: number): void {
+  const { channels: c, height: h, width: w } = s;
+  const x0 = Math.max(0, -dx);
+  const x1 = Math.min(w, w - dx);
+  if (x1 <= x0) return;
+  for (let ch = 0; ch < c; ch++) {
+    const plane = ch * h * w;
+    for (let y = Math.max(0, -dy); y < Math.min(h, h - dy); y++) {
+      const from = srcAt + plane + (y + dy) * w + x0 + dx;
+      dst.set(s.images.subarray(from, from + (x1 - x0)), dstAt + plane + y * w + x0);
+    }
+  }
 }

@@ -84,6 +84,7 @@ export interface Native {
   flip(a: H, dims: number[]): H;
   oneHot(a: H, classes: number): H;
   contiguous(a: H, format: string): H;
+  toMemoryFormat(a: H, format: string): H;
   toDtype(a: H, dtype: DTypeName): H;
   toDevice(a: H, device: string): H;
   clone(a: H): H;

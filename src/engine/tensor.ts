@@ -262,13 +262,16 @@ export class Tensor extends Tracked {
   contiguous(format: MemoryFormat = 'contiguous'): Tensor {
     return Tensor.wrap(native.contiguous(this.handle, format), 'contiguous');
   }
-  /** Converts dtype, device and/or memory format. */
+  /**
+   * Converts dtype, device and/or memory format. The memory format is applied to the strides even
+   * when the layout is ambiguous (size-1 channels), as PyTorch's `.to(memory_format=...)`.
+   */
   to(opts: { dtype?: DType; device?: string; memoryFormat?: MemoryFormat }): Tensor {
     let h = this.handle;
     const made: Handle[] = [];
     if (opts.dtype && opts.dtype !== this.dtype) made.push((h = native.toDtype(h, opts.dtype)));
     if (opts.device && opts.device !== this.device) made.push((h = native.toDevice(h, opts.device)));
-    if (opts.memoryFormat) made.push((h = native.contiguous(h, opts.memoryFormat)));
+    if (opts.memoryFormat) made.push((h = native.toMemoryFormat(h, opts.memoryFormat)));
     for (const m of made.slice(0, -1)) native.dispose(m);
     return Tensor.wrap(made.length ? h : native.alias(h), 'to');
   }
