@@ -3,6 +3,7 @@
 import { formatIssues } from '../space/schema';
 import type { StrategyFactory } from '../study/strategy';
 import { evolutionStrategy } from './evolution';
+import { dnasStrategy } from './fbnet/dnasStrategy';
 import { randomStrategy } from './random';
 
 const strategies = new Map<string, StrategyFactory<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -13,6 +14,7 @@ export function registerStrategy<O>(f: StrategyFactory<O>): void {
 
 registerStrategy(randomStrategy);
 registerStrategy(evolutionStrategy);
+registerStrategy(dnasStrategy);
 
 export function strategyNames(): string[] {
   return [...strategies.keys()];

@@ -1,6 +1,7 @@
 // A study as report data (src/report/types.ts): what `tsnas study report` hands the renderer.
 // Costs join the metrics (flops, params, latencyUs), so the report can plot accuracy against them.
 import type { ReportData, ReportSection, ReportTrial } from '../report/types';
+import { dnasResultSection, type DnasFinal, type DnasProposals } from '../search/fbnet/report';
 import type { StudyStore } from './store';
 import type { StudyRecord, TrialRecord } from './types';
 
@@ -41,8 +42,16 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
     },
     trials: store.trials(study.id).map(reportTrial),
   };
-  const sections = store.getState<ReportSection[]>(study.id, REPORT_SECTIONS_KEY);
-  if (Array.isArray(sections) && sections.length) data.sections = sections;
+  const stored = store.getState<ReportSection[]>(study.id, REPORT_SECTIONS_KEY);
+  const sections = Array.isArray(stored) ? [...stored] : [];
   if (o.baseline) data.baseline = store.trials(o.baseline.id).map(reportTrial);
+  if (study.strategy === 'dnas') {
+    // The DNAS result needs the trained trials and the baseline: built now, after the search's own views.
+    sections.push(dnasResultSection({
+      trials: data.trials, baseline: data.baseline, objective: study.objective.metric, direction: study.objective.direction,
+      proposals: store.getState<DnasProposals>(study.id, 'dnas.proposals'), final: store.getState<DnasFinal>(study.id, 'final'),
+    }));
+  }
+  if (sections.length) data.sections = sections;
   return data;
 }

@@ -1,9 +1,11 @@
 // tsnas search <strategy> ...: run a study (create it, or --resume it), a progress line per trial
 // on stderr, and with --json the result as the last line of stdout.
 import * as path from 'node:path';
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
 import { CONSTRAINT_FORMS, formatCost } from '../../search/constraints';
+import { checkDnasConfig, finalizeDnas } from '../../search/fbnet/dnasStrategy';
+import type { DnasFinal } from '../../search/fbnet/report';
 import { strategyNames } from '../../search/registry';
 import { BUILTIN_SPACES } from '../../space/registry';
 import {
@@ -13,7 +15,7 @@ import { runSearch, type SearchSummary } from '../../study/runSearch';
 import { setupSearch, withStrategyDefaults, type SearchSetup } from '../../study/setupSearch';
 import { DEFAULT_STORE, StudyExistsError, StudyStore } from '../../study/store';
 import type { TrialRecord } from '../../study/types';
-import { nonNegativeInt, positiveInt } from '../options';
+import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -34,23 +36,58 @@ function parseMetricMap(list: string[] | undefined): Record<string, string> | un
   return out;
 }
 
-interface SearchFlags {
-  config?: string; space?: string; data?: string; evaluator?: string; trials?: number; maxFailed?: number; constraint?: string[]; lut?: string;
-  study?: string; store?: string; seed?: number; epochs?: number; limitTrain?: number; recipe?: string; threads?: number; reportTest?: boolean;
-  objective?: string; metric?: string[]; population?: number; sampleSize?: number; resume?: string; json?: boolean; evalDelayMs?: number;
+/** '1500', '1500us', '1.5ms', '0.0015s' -> microseconds. */
+function parseMicroseconds(v: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(us|µs|ms|s)?\s*$/.exec(v);
+  const us = m ? Number(m[1]) * ({ us: 1, µs: 1, ms: 1e3, s: 1e6 } as Record<string, number>)[m[2] ?? 'us']! : NaN;
+  if (!(us > 0)) throw new InvalidArgumentError(`--target-latency must be a positive time in microseconds, or with a unit (1500, 1500us, 1.5ms), got '${v}'`);
+  return us;
 }
 
-/** The flags as a config (paths relative to the working directory). */
-function flagsConfig(strategy: string | undefined, o: SearchFlags): SearchConfigInput {
+interface SearchFlags {
+  config?: string; space?: string; data?: string; evaluator?: string; trials?: number; maxFailed?: number; constraint?: string[]; lut?: string;
+  study?: string; store?: string; seed?: number; epochs?: number; trainEpochs?: number; limitTrain?: number; recipe?: string; threads?: number; reportTest?: boolean;
+  objective?: string; metric?: string[]; population?: number; sampleSize?: number; resume?: string; json?: boolean; evalDelayMs?: number;
+  warmup?: number; cost?: 'latency' | 'flops'; targetLatency?: number; alpha?: number; beta?: number; samples?: number; hard?: boolean; searchLimitTrain?: number;
+}
+
+/** Flags that only the dnas strategy reads (as strategy options), with their option names. */
+const DNAS_FLAGS: Array<[flag: string, key: keyof SearchFlags, option: string]> = [
+  ['--warmup', 'warmup', 'warmup'], ['--cost', 'cost', 'cost'], ['--target-latency', 'targetLatency', 'targetLatency'], ['--alpha', 'alpha', 'alpha'],
+  ['--beta', 'beta', 'beta'], ['--samples', 'samples', 'samples'], ['--hard', 'hard', 'hard'], ['--search-limit-train', 'searchLimitTrain', 'limitTrain'],
+];
+
+/**
+ * The flags as a config (paths relative to the working directory). `strategy` is the search's
+ * strategy however it was given (argument, config file, stored study): with dnas, --epochs and
+ * --warmup are the supernet's SEARCH epochs (options.epochs, options.warmup) and the candidates'
+ * epochs come from --train-epochs or the recipe; with any other strategy --epochs and
+ * --train-epochs both set the candidates' epochs.
+ */
+function flagsConfig(strategyArg: string | undefined, o: SearchFlags, strategy: string | undefined): SearchConfigInput {
   const objective = o.objective ? parseObjective(o.objective) : undefined;
+  const dnas = strategy === 'dnas';
+  const options: Record<string, unknown> = { population: o.population, sampleSize: o.sampleSize };
+  for (const [flag, key, option] of DNAS_FLAGS) {
+    if (o[key] === undefined) continue;
+    if (!dnas) throw new InvalidArgumentError(`${flag} only applies to the dnas strategy (tsnas search dnas ...), not to ${strategy ?? 'a search without a strategy'}`);
+    options[option] = o[key];
+  }
+  let trainEpochs = o.trainEpochs;
+  if (dnas) options.epochs = o.epochs;
+  else if (o.epochs !== undefined) {
+    if (o.trainEpochs !== undefined && o.trainEpochs !== o.epochs) throw new InvalidArgumentError(`--epochs ${o.epochs} and --train-epochs ${o.trainEpochs} both set the candidates' epochs of a ${strategy} search: give one`);
+    trainEpochs = o.epochs;
+  }
+  const definedOptions = Object.values(options).some((v) => v !== undefined);
   return resolvePaths({
-    strategy, space: o.space, evaluator: o.evaluator, data: o.data, trials: o.trials, maxFailed: o.maxFailed, seed: o.seed,
+    strategy: strategyArg, space: o.space, evaluator: o.evaluator, data: o.data, trials: o.trials, maxFailed: o.maxFailed, seed: o.seed,
     constraints: o.constraint, lut: o.lut, study: o.study, store: o.store,
     objective: objective ? ({ metric: objective.metric, ...(objective.direction ? { direction: objective.direction } : {}) } as SearchConfigInput['objective']) : undefined,
     metrics: parseMetricMap(o.metric),
-    train: o.epochs !== undefined || o.limitTrain !== undefined || o.recipe !== undefined || o.threads !== undefined || o.reportTest !== undefined
-      ? { epochs: o.epochs, limitTrain: o.limitTrain, recipe: o.recipe, threads: o.threads, reportTest: o.reportTest } : undefined,
-    options: o.population !== undefined || o.sampleSize !== undefined ? { population: o.population, sampleSize: o.sampleSize } : undefined,
+    train: trainEpochs !== undefined || o.limitTrain !== undefined || o.recipe !== undefined || o.threads !== undefined || o.reportTest !== undefined
+      ? { epochs: trainEpochs, limitTrain: o.limitTrain, recipe: o.recipe, threads: o.threads, reportTest: o.reportTest } : undefined,
+    options: definedOptions ? options : undefined,
     evalDelayMs: o.evalDelayMs,
   }, process.cwd());
 }
@@ -61,13 +98,14 @@ function defaultStudyName(c: SearchConfig): string {
   return `${c.strategy}-${space}-${t}`;
 }
 
-export function bestJson(t: TrialRecord | null): { number: number; arch: string; metrics: Record<string, number | null> } | null {
+export function bestJson(t: TrialRecord | null, final?: DnasFinal | null): { number: number; arch: string; metrics: Record<string, number | null> } | null {
   if (!t) return null;
   const metrics: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(t.metrics)) metrics[k] = Number.isFinite(v) ? v : null;
   if (t.costs.flops !== null) metrics.flops = t.costs.flops;
   if (t.costs.params !== null) metrics.params = t.costs.params;
   if (t.costs.latencyUs !== null) metrics.latencyUs = t.costs.latencyUs;
+  if (final && final.trial === t.number && final.measuredLatencyUs !== null) metrics.measuredLatencyUs = final.measuredLatencyUs;
   return { number: t.number, arch: t.arch, metrics };
 }
 
@@ -80,7 +118,7 @@ export function registerSearch(program: Command): void {
     .option('--space <space>', `a built-in space (${BUILTIN_SPACES.join(', ')}) or a space file`)
     .option('--data <set>', 'train each candidate on this data set: fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED]')
     .option('--evaluator <spec>', `how candidates are scored without --data: ${EVALUATOR_FORMS.join(', ')}`)
-    .option('--trials <n>', 'complete trials to end with (default 20)', positiveInt('--trials'))
+    .option('--trials <n>', 'complete trials to end with (default 20; dnas: its samples + 1)', positiveInt('--trials'))
     .option('--max-failed <n>', 'stop after this many failed trials (default max(10, trials))', positiveInt('--max-failed'))
     .option('--constraint <c>', `a resource constraint, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`, collect)
     .option('--lut <file>', 'latency lookup table (npx tsnas lut build) for latency constraints and latency columns')
@@ -89,26 +127,33 @@ export function registerSearch(program: Command): void {
     .option('--study <name>', 'study name (default <strategy>-<space>-<time>)')
     .option('--store <file>', `study store (SQLite; default ${DEFAULT_STORE}); study directories go beside it`)
     .option('--seed <n>', 'seed of the search (default 0)', nonNegativeInt('--seed'))
-    .option('--epochs <n>', 'training evaluator: epochs per candidate (overrides the recipe)', positiveInt('--epochs'))
-    .option('--limit-train <n>', 'training evaluator: train on a stratified subset of this many images', positiveInt('--limit-train'))
+    .option('--epochs <n>', 'training evaluator: epochs per candidate (overrides the recipe); with dnas: the supernet\'s SEARCH epochs (default 10), the candidates\' epochs then come from --train-epochs or the recipe', positiveInt('--epochs'))
+    .option('--train-epochs <n>', 'training evaluator: epochs per candidate (overrides the recipe); the same as --epochs for other strategies, the way to set them with dnas', positiveInt('--train-epochs'))
+    .option('--limit-train <n>', 'training evaluator: train on a stratified subset of this many images (dnas: also the supernet\'s, unless --search-limit-train)', positiveInt('--limit-train'))
     .option('--recipe <file>', 'training evaluator: recipe file (YAML or JSON)')
     .option('--threads <n>', 'training evaluator: intra-op threads (default 2)', positiveInt('--threads'))
     .option('--report-test', 'training evaluator: also measure test accuracy (testAcc; reported, never selected on)')
     .option('--population <n>', 'evolution: population size P (default 20)', positiveInt('--population'))
     .option('--sample-size <n>', 'evolution: sample size S (default 5)', positiveInt('--sample-size'))
+    .option('--cost <kind>', 'dnas: the loss\'s cost term: latency (the --lut table, microseconds; the default) or flops (MACs, no table needed)', oneOf('--cost', ['latency', 'flops'] as const))
+    .option('--target-latency <us>', 'dnas: hard budget on the samples\' table latency, microseconds or with a unit (1500, 1.5ms); samples over it are dropped and reported', parseMicroseconds)
+    .option('--alpha <a>', 'dnas: alpha of the loss CE * alpha * (ln LAT)^beta (default 0.2)', positiveNumber('--alpha'))
+    .option('--beta <b>', 'dnas: beta of the loss (default 0.6; larger = more latency pressure)', positiveNumber('--beta'))
+    .option('--warmup <n>', 'dnas: search epochs that train only the weights (default round(epochs / 9))', nonNegativeInt('--warmup'))
+    .option('--samples <k>', 'dnas: architectures sampled from the learned distribution and trained, besides the argmax (default 6)', nonNegativeInt('--samples'))
+    .option('--hard', 'dnas: straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum')
+    .option('--search-limit-train <n>', 'dnas: training images of the supernet search (default: --limit-train, else all)', positiveInt('--search-limit-train'))
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')
     .addOption(new Option('--eval-delay-ms <n>', 'tests: sleep this long per synthetic trial').argParser(nonNegativeInt('--eval-delay-ms')).hideHelp())
     .action(async (strategyArg: string | undefined, o: SearchFlags) => {
       const log = (s: string) => process.stderr.write(`${s}\n`);
-      const flags = flagsConfig(strategyArg, o);
       let fileCfg: SearchConfigInput = {};
       if (o.config) {
         if (o.resume) throw new Error(`--config cannot be used with --resume: study '${o.resume}' keeps the configuration it was created with`);
         fileCfg = loadSearchConfigFile(o.config);
       }
-      const merged = mergeConfig(fileCfg, flags);
-      const storeFile = merged.store ?? DEFAULT_STORE;
+      const storeFile = (o.store !== undefined ? path.resolve(process.cwd(), o.store) : undefined) ?? fileCfg.store ?? DEFAULT_STORE;
       let config: SearchConfig;
       let setup: SearchSetup | undefined;
       let store: StudyStore;
@@ -116,24 +161,29 @@ export function registerSearch(program: Command): void {
       if (o.resume) {
         studyName = o.resume;
         store = StudyStore.open(storeFile);
-        const study = (() => {
-          try {
-            return store.requireStudy(studyName);
-          } catch (err) {
-            store.close();
-            throw err;
+        try {
+          const study = store.requireStudy(studyName);
+          if (strategyArg && strategyArg !== study.strategy) {
+            throw new Error(`study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`);
           }
-        })();
-        if (strategyArg && strategyArg !== study.strategy) {
+          const flags = flagsConfig(strategyArg, o, study.strategy);
+          const stored = study.config as unknown as SearchConfig;
+          config = applyResumeOverrides(stored, { ...flags, strategy: undefined }, studyName);
+          if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed) store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
+        } catch (err) {
           store.close();
-          throw new Error(`study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`);
+          throw err;
         }
-        const stored = study.config as unknown as SearchConfig;
-        config = applyResumeOverrides(stored, { ...flags, strategy: undefined }, studyName);
-        if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed) store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
       } else {
+        const strategy = strategyArg ?? fileCfg.strategy;
+        const merged = mergeConfig(fileCfg, flagsConfig(strategyArg, o, strategy));
+        // DNAS ends with trained networks: measure their test accuracy unless told otherwise (never selected on).
+        if (strategy === 'dnas' && merged.data && merged.train?.reportTest === undefined) merged.train = { ...merged.train, reportTest: true };
         config = withStrategyDefaults(completeConfig(merged));
+        // DNAS trains its K samples + the argmax: that is its number of trials unless told otherwise.
+        if (config.strategy === 'dnas' && merged.trials === undefined) config = { ...config, trials: Number(config.options.samples) + 1 };
         setup = setupSearch(config); // every check before the store is touched
+        if (config.strategy === 'dnas') checkDnasConfig(config, setup.space);
         store = StudyStore.open(storeFile);
         studyName = merged.study ?? defaultStudyName(config);
         const existing = store.getStudy(studyName);
@@ -144,6 +194,7 @@ export function registerSearch(program: Command): void {
         }
       }
       let summary: SearchSummary;
+      let final: DnasFinal | null = null;
       try {
         setup ??= setupSearch(config);
         const study = o.resume ? store.requireStudy(studyName) : store.createStudy({
@@ -157,6 +208,13 @@ export function registerSearch(program: Command): void {
           store, study, strategy: setup.strategy, evaluator: setup.evaluator, space: setup.space, constraints: setup.constraints, costs: setup.costs,
           trials: config.trials, maxFailed: config.maxFailed ?? undefined, log,
         });
+        if (config.strategy === 'dnas' && summary.best) {
+          try {
+            final = await finalizeDnas({ store, study, space: setup.space, evaluator: setup.evaluator, log });
+          } catch (err) {
+            log(`dnas: could not measure the final network's latency: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        }
       } finally {
         store.close();
       }
@@ -166,11 +224,17 @@ export function registerSearch(program: Command): void {
         process.exitCode = 1;
         log(`stopped: ${summary.failed} trial(s) failed (the cap is ${config.maxFailed ?? Math.max(10, config.trials)}; raise it with --max-failed); last error: ${summary.lastError}`);
       } else if (summary.stopped === 'done') {
-        log(`the ${config.strategy} strategy has nothing more to propose`);
+        log(config.strategy === 'dnas' ? 'dnas: every proposal has been evaluated' : `the ${config.strategy} strategy has nothing more to propose`);
       }
       log(`study '${summary.study}': ${summary.complete} complete, ${summary.failed} failed trial(s)` +
         (b ? `; best ${metric} ${b.metrics[metric]!.toFixed(4)} (trial ${b.number}, flops ${formatCost('flops', b.costs.flops)}, params ${formatCost('params', b.costs.params)}` +
           `${b.costs.latencyUs !== null ? `, latency ${formatCost('latency', b.costs.latencyUs)}` : ''}): ${b.arch}` : ''));
-      if (o.json) console.log(JSON.stringify({ study: summary.study, best: bestJson(b), trials: summary.complete, failed: summary.failed, store: storeFile }));
+      if (config.strategy === 'dnas') log(`report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <random-study>]`);
+      if (o.json) {
+        console.log(JSON.stringify({
+          study: summary.study, best: bestJson(b, final), trials: summary.complete, failed: summary.failed, store: storeFile,
+          ...(config.strategy === 'dnas' ? { final } : {}),
+        }));
+      }
     });
 }

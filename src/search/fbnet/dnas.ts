@@ -87,8 +87,8 @@ export interface DnasOptions {
   flip?: boolean;
   /** Activation layout (default channels_last, faster convs on CPU). */
   memoryFormat?: MemoryFormat;
-  /** Called after each epoch, once its checkpoint is written. */
-  onEpoch?: (r: DnasEpochRecord) => void;
+  /** Called after each epoch, once its checkpoint is written, with the records of every epoch so far (a resumed run's included). */
+  onEpoch?: (r: DnasEpochRecord, all: readonly DnasEpochRecord[]) => void;
   onProgress?: (p: DnasProgress) => void;
 }
 
@@ -362,7 +362,7 @@ export function runDnas(o: DnasOptions): DnasResult {
           run: { kind: CHECKPOINT_KIND, config, thetaOptimizer: asd.meta, records, tau, nextTau: temperatureAt(epoch + 1, { tau0: s.tau0, decay: s.tauDecay }), seed: s.seed },
         }, { model: supernet.stateDict(), wopt: wsd.tensors, aopt: asd.tensors });
       }
-      o.onEpoch?.(record);
+      o.onEpoch?.(record, records);
     }
 
     const distributions = supernet.distributions();

@@ -9,3 +9,6 @@ export * from './mixedOp';
 export * from './supernet';
 export * from './dnas';
 export * from './sampling';
+export * from './latencyCosts';
+export * from './report';
+export * from './dnasStrategy';

@@ -1,0 +1,305 @@
+// FBNet's DNAS as a study strategy ('dnas'): `prepare` trains the stochastic supernet (runDnas,
+// resumable per epoch from a checkpoint in the study directory), then draws K architectures
+// from the learned distribution plus the per-layer argmax ONCE (seeded) and stores them in the
+// study's state; `ask` proposes them one by one; the training evaluator trains each from scratch
+// with the recipe; the best by validation accuracy (the study's objective) is the result. After
+// the search, `finalizeDnas` times that network end to end on the engine (the latency table's
+// thread count) and records it with its table latency, FLOPs and test accuracy (state 'final').
+//
+// Resuming: runDnas continues after the last checkpointed epoch (its records are those of an
+// uninterrupted run); once the proposals are stored, prepare does nothing and ask continues with
+// the first proposal not yet settled, so a killed study trains exactly the proposals an
+// uninterrupted one trains.
+//
+// The engine is loaded only when the supernet trains or a network is timed (dynamic imports), so
+// registering this strategy costs `tsnas` nothing at start-up.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { z } from 'zod';
+import { formatArch, parseArch } from '../../arch/format';
+import { readLatencyTable, predictLatency, type LatencyTable } from '../../latency/latencyTable';
+import { decode } from '../../space/decode';
+import type { Space } from '../../space/types';
+import type { Evaluator } from '../../evaluate/evaluator';
+import type { SearchConfig } from '../../study/config';
+import { REPORT_SECTIONS_KEY } from '../../study/reportData';
+import { deriveSeed, hashString } from '../../study/seeds';
+import { bestTrial, type StudyStore } from '../../study/store';
+import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../../study/strategy';
+import type { StudyRecord } from '../../study/types';
+import { formatCost, violations } from '../constraints';
+import { architectureCost, checkCandidateCosts, costRange, flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
+import type { DnasEpochRecord, DnasResult } from './dnas';
+import { supernetLayout, type SupernetLayout } from './layout';
+import { latencyCandidateCosts } from './latencyCosts';
+import { dnasSearchSections, type DnasFinal, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
+import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from './sampling';
+
+export const DNAS_STATE = {
+  /** DnasEpochRecord[] of the finished epochs (also in the checkpoint). */
+  records: 'dnas.records',
+  /** { epochsDone, epochs, resumedFrom }: the search's epoch counter. */
+  progress: 'dnas.progress',
+  /** The supernet's layers, the cost unit and source. */
+  search: 'dnas.search',
+  /** DnasProposals: what ask proposes, and what was dropped. */
+  proposals: 'dnas.proposals',
+  /** DnasFinal: the chosen network with its measured latency. */
+  final: 'final',
+} as const;
+
+const posInt = z.number().int().positive();
+
+export const dnasOptions = z.strictObject({
+  /** What the loss's LAT is: the study's latency table (--lut, microseconds) or FLOPs (MACs). */
+  cost: z.enum(['latency', 'flops']).default('latency'),
+  /** Loss CE * alpha * (log LAT)^beta. */
+  alpha: z.number().positive().default(0.2),
+  beta: z.number().positive().default(0.6),
+  /** Search epochs of the supernet (warm-up included). */
+  epochs: posInt.default(10),
+  /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
+  warmup: z.number().int().min(0).nullable().default(null),
+  /** K: architectures sampled from the learned distribution (distinct), besides the argmax. */
+  samples: z.number().int().min(0).default(6),
+  /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
+  hard: z.boolean().default(false),
+  /** A hard latency budget in microseconds (table latency): samples over it are dropped. */
+  targetLatency: z.number().positive().nullable().default(null),
+  batchSize: posInt.default(64),
+  weightLr: z.number().positive().default(0.05),
+  thetaLr: z.number().positive().default(0.01),
+  /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
+  limitTrain: posInt.nullable().default(null),
+  /** Engine threads of the supernet search (null: the study's train.threads). */
+  threads: posInt.nullable().default(null),
+}).refine((o) => o.warmup === null || o.warmup < o.epochs, {
+  message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)', path: ['warmup'],
+});
+export type DnasStrategyOptions = z.infer<typeof dnasOptions>;
+
+/** Where the supernet's checkpoint lives in a study directory. */
+export const SUPERNET_DIR = 'supernet';
+
+/** Checks a study configuration for a DNAS search before anything runs; throws with what to change. */
+export function checkDnasConfig(config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space' | 'options'>, space?: Space): void {
+  const o = dnasOptions.parse(config.options ?? {});
+  if (config.evaluator !== 'train' || !config.data) {
+    throw new Error(`the dnas strategy trains a supernet on the data and then its samples: give --data D (the training evaluator), not --evaluator ${config.evaluator}`);
+  }
+  if (o.cost === 'latency' && !config.lut) {
+    throw new Error(`dnas with a latency cost needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} --input CxHxW -o FILE), or search on FLOPs with --cost flops`);
+  }
+  if (o.targetLatency !== null && !config.lut) {
+    throw new Error(`--target-latency ${o.targetLatency} (a budget in microseconds of table latency) needs a latency table: give --lut FILE`);
+  }
+  if (space) supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
+}
+
+/** FLOPs in kMAC for small spaces (the cheapest network under 10 MMAC), else MMAC: keeps log LAT well above 0. */
+export function flopsCostsFor(space: Space, input: readonly [number, number, number], classes: number): CandidateCosts {
+  const m = flopsCandidateCosts(space, input, classes, { unit: 'MMAC' });
+  return costRange(m).min >= 10 ? m : flopsCandidateCosts(space, input, classes, { unit: 'kMAC' });
+}
+
+function layerDetail(layout: SupernetLayout): ReportLayer[] {
+  return layout.layers.map((l) => ({
+    key: l.key, name: l.name, candidates: l.candidates.map((c) => c.op),
+    detail: `${l.cin}→${l.cout}${l.stride > 1 ? ` s${l.stride}` : ''}, ${l.input[1]}x${l.input[2]}`,
+  }));
+}
+
+interface SearchInfo {
+  layers: ReportLayer[];
+  costUnit: CandidateCosts['unit'];
+  costSource: string;
+  costRange: { min: number; max: number };
+  epochs: number;
+  warmupEpochs: number;
+  settings: string;
+  checkpoint: string;
+}
+
+const fmtCost = (v: number, unit: string) => (unit === 'us' ? formatCost('latency', v) : `${+v.toPrecision(4)} ${unit}`);
+
+export class DnasSearch implements Strategy {
+  readonly name = 'dnas';
+  constructor(readonly options: DnasStrategyOptions = dnasOptions.parse({})) {}
+
+  async prepare(ctx: StudyContext): Promise<void> {
+    if (ctx.state.get(DNAS_STATE.proposals)) return; // searched and sampled already
+    const o = this.options;
+    const config = ctx.study.config as unknown as SearchConfig;
+    checkDnasConfig(config, ctx.space);
+    const data = ctx.data();
+    const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
+    const classes = data.train.classes;
+    const table = config.lut ? readLatencyTable(config.lut) : null;
+    const costs = o.cost === 'latency' ? latencyCandidateCosts(table!, ctx.space, { input, classes }) : flopsCostsFor(ctx.space, input, classes);
+    const layout = supernetLayout(ctx.space, input, classes);
+    checkCandidateCosts(costs, layout);
+    const checkpoint = path.join(ctx.studyDir, SUPERNET_DIR);
+    if (!ctx.artifacts.list('supernet').length) ctx.artifacts.add('supernet', checkpoint);
+    const limitTrain = o.limitTrain ?? config.train?.limitTrain ?? undefined;
+    const threads = o.threads ?? config.train?.threads ?? undefined;
+    const warmupEpochs = o.warmup ?? Math.round(o.epochs / 9);
+    const unit = costs.unit;
+    const range = costRange(costs);
+    const settings = `${o.hard ? 'hard (straight-through)' : 'soft'} supernet, ${layout.layers.filter((l) => l.searchable).length} searchable layers; ` +
+      `loss CE · ${o.alpha} · (ln LAT)^${o.beta}, LAT in ${unit} (${costs.source}; ${fmtCost(range.min, unit)} - ${fmtCost(range.max, unit)}); ` +
+      `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.weightLr}, theta lr ${o.thetaLr}, ` +
+      `${limitTrain ? `${limitTrain} training images` : 'all training images'} (80% weights / 20% theta), seed ${ctx.seed}` +
+      `${o.targetLatency !== null ? `; target latency ${formatCost('latency', o.targetLatency)}` : ''}`;
+    const info: SearchInfo = { layers: layerDetail(layout), costUnit: unit, costSource: costs.source ?? unit, costRange: range, epochs: o.epochs, warmupEpochs, settings, checkpoint: SUPERNET_DIR };
+    ctx.state.set(DNAS_STATE.search, info);
+    const storeSections = (records: readonly DnasEpochRecord[]) => ctx.state.set(REPORT_SECTIONS_KEY, dnasSearchSections({
+      records, layers: info.layers, epochs: o.epochs, warmupEpochs, costUnit: unit, costSource: info.costSource, targetLatencyUs: o.targetLatency, settings,
+    }));
+
+    const done = checkpointEpoch(checkpoint);
+    ctx.log(`dnas: ${settings}`);
+    ctx.log(done ? `dnas: resuming the supernet search after epoch ${done} of ${o.epochs} (checkpoint ${checkpoint})` : `dnas: supernet checkpoint in ${checkpoint}`);
+    const { runDnas } = await import('./dnas');
+    let lastLog = Date.now();
+    const res: DnasResult = runDnas({
+      space: ctx.space, data, costs, input, classes, epochs: o.epochs, warmupEpochs, batchSize: o.batchSize, alpha: o.alpha, beta: o.beta, hard: o.hard,
+      seed: ctx.seed, threads, limitTrain, weightLr: o.weightLr, thetaLr: o.thetaLr, checkpointPath: checkpoint,
+      onProgress: (p) => {
+        ctx.heartbeat();
+        if (Date.now() - lastLog > 30_000) {
+          lastLog = Date.now();
+          ctx.log(`dnas: epoch ${p.epoch}/${p.epochs} ${p.pass} pass, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}`);
+        }
+      },
+      onEpoch: (r, all) => {
+        ctx.state.set(DNAS_STATE.records, all);
+        ctx.state.set(DNAS_STATE.progress, { epochsDone: r.epoch, epochs: o.epochs });
+        storeSections(all);
+        ctx.heartbeat();
+        lastLog = Date.now();
+        ctx.log(epochLine(r, o.epochs, unit, o.targetLatency));
+      },
+    });
+    if (res.resumedFrom > 0) ctx.log(`dnas: the search resumed from its checkpoint after epoch ${res.resumedFrom}`);
+    ctx.state.set(DNAS_STATE.records, res.records);
+    ctx.state.set(DNAS_STATE.progress, { epochsDone: res.records.length, epochs: o.epochs, resumedFrom: res.resumedFrom });
+
+    // K samples + the argmax, drawn once, seeded by the study's seed.
+    const seed = deriveSeed(ctx.seed, hashString('dnas-samples'));
+    const argmax = argmaxArchitecture(ctx.space, res.distributions);
+    const samples = sampleArchitectures(ctx.space, res.distributions, o.samples + 1, seed).filter((s) => s.text !== argmax.text).slice(0, o.samples);
+    const describe = (s: SampledArchitecture, source: DnasProposalRecord['source']): DnasProposalRecord => {
+      const c = ctx.costs.costs(s.arch);
+      return {
+        arch: formatArch(ctx.space, s.arch), source, logProb: s.logProb, searchCost: architectureCost(costs, s.indices),
+        tableLatencyUs: table ? predictLatency(table, ctx.space, s.arch) : null, flops: c.flops, params: c.params,
+      };
+    };
+    const all = [describe(argmax, 'dnas-argmax'), ...samples.map((s) => describe(s, 'dnas-sample'))];
+    const kept: DnasProposalRecord[] = [];
+    const dropped: DnasProposals['dropped'] = [];
+    for (const p of all) {
+      const why: string[] = [];
+      if (o.targetLatency !== null && p.tableLatencyUs !== null && p.tableLatencyUs > o.targetLatency) {
+        why.push(`latency ${formatCost('latency', p.tableLatencyUs)} > target ${formatCost('latency', o.targetLatency)}`);
+      }
+      why.push(...violations(ctx.constraints, ctx.costs.costs(parseArch(ctx.space, p.arch))));
+      if (why.length) dropped.push({ ...p, reason: why.join(', ') });
+      else kept.push(p);
+    }
+    const fewer = samples.length < o.samples ? ` (only ${samples.length} distinct samples besides the argmax: the distribution is peaked)` : '';
+    const summary = `drew ${samples.length} sample${samples.length === 1 ? '' : 's'} + the argmax from the learned distribution (seed ${seed})${fewer}; ` +
+      (dropped.length
+        ? `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`
+        : `${o.targetLatency !== null || ctx.constraints.length ? 'all within the budget; ' : ''}${kept.length} to train`);
+    const proposals: DnasProposals = { proposals: kept, dropped, summary, targetLatencyUs: o.targetLatency, seed, costUnit: unit };
+    ctx.log(`dnas: ${summary}`);
+    if (!kept.length) ctx.log('dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency');
+    storeSections(res.records);
+    ctx.state.set(DNAS_STATE.proposals, proposals); // last: its presence means the search is done
+  }
+
+  ask(ctx: AskContext): Proposal | null {
+    const p = ctx.state.get<DnasProposals>(DNAS_STATE.proposals);
+    if (!p) throw new Error('dnas: no proposals in the study state (the supernet search has not finished)');
+    for (const q of p.proposals) if (!ctx.seen.has(q.arch)) return { arch: parseArch(ctx.space, q.arch), source: q.source };
+    return null;
+  }
+
+  tell(): void {}
+}
+
+/** Epochs done in a supernet checkpoint directory (its JSON copy of the state), 0 when there is none. */
+function checkpointEpoch(dir: string): number {
+  try {
+    const e = (JSON.parse(fs.readFileSync(path.join(dir, 'checkpoint.json'), 'utf8')) as { epoch?: unknown }).epoch;
+    return typeof e === 'number' && Number.isInteger(e) ? e : 0;
+  } catch {
+    return 0;
+  }
+}
+
+function epochLine(r: DnasEpochRecord, epochs: number, unit: CandidateCosts['unit'], target: number | null): string {
+  const cost = (v: number) => fmtCost(v, unit);
+  const t = r.thetaPass;
+  return `dnas epoch ${String(r.epoch).padStart(2)}/${epochs} ${r.phase.padEnd(6)} tau ${r.tau.toFixed(3)}  expected ${unit === 'us' ? 'latency' : 'cost'} ${cost(r.expectedCost)}` +
+    `${target !== null && unit === 'us' ? ` (target ${cost(target)})` : ''}  acc ${(r.weightPass.accuracy * 100).toFixed(1)}%` +
+    `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`;
+}
+
+export const dnasStrategy: StrategyFactory<DnasStrategyOptions> = {
+  name: 'dnas',
+  description: 'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
+  options: dnasOptions as unknown as z.ZodType<DnasStrategyOptions>,
+  create: (o) => new DnasSearch(o),
+};
+
+export interface FinalizeOptions {
+  store: StudyStore;
+  study: StudyRecord;
+  space: Space;
+  /** The study's evaluator (its decode options give the input and classes the network runs at). */
+  evaluator: Pick<Evaluator, 'decode'>;
+  log?: (line: string) => void;
+  /** Timing runs (defaults: the table's warm-up, at most 200 repeats; 10 and 50 without a table). */
+  warmup?: number;
+  repeats?: number;
+}
+
+/**
+ * The chosen network of a DNAS study (the best complete trial by the objective) with its measured
+ * latency: the whole network timed on the engine at batch 1 with the latency table's threads
+ * (the study's threads without a table), recorded in state 'final'. Returns null when no trial is
+ * complete. Measures again only when the best trial changed.
+ */
+export async function finalizeDnas(o: FinalizeOptions): Promise<DnasFinal | null> {
+  const { store, study, space } = o;
+  const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
+  if (!best) return null;
+  const known = store.getState<DnasFinal>(study.id, DNAS_STATE.final);
+  if (known && known.trial === best.number && known.measuredLatencyUs !== null) return known;
+  const config = study.config as unknown as SearchConfig;
+  const table: LatencyTable | null = config.lut ? readLatencyTable(config.lut) : null;
+  const threads = table?.target.threads ?? config.train?.threads ?? 1;
+  const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
+  const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
+  const arch = parseArch(space, best.arch);
+  const desc = decode(space, arch, o.evaluator.decode);
+  const { EngineCpuTarget } = await import('../../latency/engineTarget');
+  const target = new EngineCpuTarget({ threads, hostname: false });
+  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  const final: DnasFinal = {
+    trial: best.number, arch: best.arch, source: best.source,
+    valAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
+    testAcc: Number.isFinite(best.metrics.testAcc) ? best.metrics.testAcc! : null,
+    tableLatencyUs: best.costs.latencyUs, measuredLatencyUs: timing.medianUs, measuredP25Us: timing.p25Us, measuredP75Us: timing.p75Us,
+    flops: best.costs.flops, params: best.costs.params,
+    measuredWith: `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
+  };
+  store.setState(study.id, DNAS_STATE.final, final);
+  o.log?.(`dnas: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
+    `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
+    `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`);
+  return final;
+}
