@@ -1,7 +1,31 @@
 #!/usr/bin/env bash
-# The main job (for now, until the searches land): the engine benchmark, tsnas against PyTorch on
-# the reference network, run alternately in one run.
+# The main job: a latency-aware FBNet search (DNAS) on Fashion-MNIST, end to end, on this CPU:
+#   1. a latency lookup table of the fbnet-s space, measured here (1 thread, batch 1);
+#   2. the stochastic supernet trained with the latency-aware loss (a few epochs on a subset);
+#   3. architectures sampled from the learned distribution (plus the argmax), each trained from
+#      scratch; the best by validation accuracy is the result (test accuracy, FLOPs, table and
+#      measured latency);
+#   4. the study's HTML report.
+# About 15 minutes on 2 cores. Everything lands in runs/quickstart/; a killed run continues with
+#   npx tsnas search --resume <study> --store runs/quickstart/tsnas.db
+# Environment knobs: TARGET_LATENCY (us, a hard budget on the samples), SEARCH_EPOCHS, TRAIN_EPOCHS,
+# LIMIT_TRAIN, SAMPLES.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh --reference
-node dist/bench/compareEngine.js --rounds "${ROUNDS:-3}" --steps "${STEPS:-40}"
+bash scripts/setup.sh
+
+out=runs/quickstart
+lut=$out/fbnet-s-1x28x28-t1.lut.json
+mkdir -p "$out"
+if [ ! -f "$lut" ]; then
+  npx --no-install tsnas lut build fbnet-s --input 1x28x28 --threads 1 -o "$lut"
+fi
+study="fbnet-quickstart-$(date +%Y%m%d-%H%M%S)"
+budget=()
+if [ -n "${TARGET_LATENCY:-}" ]; then budget=(--target-latency "$TARGET_LATENCY"); fi
+npx --no-install tsnas search dnas --space fbnet-s --data fashion-mnist --lut "$lut" \
+  --epochs "${SEARCH_EPOCHS:-4}" --warmup 1 --limit-train "${LIMIT_TRAIN:-6000}" \
+  --samples "${SAMPLES:-3}" --train-epochs "${TRAIN_EPOCHS:-3}" "${budget[@]}" \
+  --study "$study" --store "$out/tsnas.db"
+npx --no-install tsnas study report "$study" --store "$out/tsnas.db" -o "$out/$study.html"
+echo "report: $out/$study.html"
