@@ -4,6 +4,8 @@
 import { loadDataSource } from '../data/dataSource';
 import { resolveArchitecture } from '../space/registry';
 import { loadRecipe } from '../train/recipe';
+import { hasCheckpoint, loadCheckpoint } from '../train/checkpoint';
+import { dispose } from '../engine/memory';
 import { trainArchitecture } from '../train/trainArchitecture';
 
 export interface Milestone {
@@ -20,7 +22,18 @@ export function runBaselineAccuracy(o: { data: string; recipe?: string; mileston
   const total = Math.max(...o.milestones);
   const recipe = loadRecipe(o.recipe, { epochs: total });
   const out: Milestone[] = [];
+  // A resumed run cannot go back: milestones its checkpoint has passed are skipped (and said so).
+  let done = 0;
+  if (hasCheckpoint(o.dir)) {
+    const ck = loadCheckpoint(o.dir);
+    done = ck.state.epoch;
+    for (const g of Object.values(ck.groups)) dispose(g);
+  }
   for (const m of [...o.milestones].sort((a, b) => a - b)) {
+    if (m < done) {
+      o.onLine?.(`skipping the ${m}-epoch milestone: the run in ${o.dir} has finished ${done} epochs`);
+      continue;
+    }
     const r = trainArchitecture({
       space, spaceRef: 'fbnet-s', arch, recipe, data, stopAfterEpochs: m, test: true, checkpointDir: o.dir, threads: o.threads,
       onEpoch: (e) => o.onLine?.(`epoch ${e.epoch}/${total}: loss ${e.loss.toFixed(4)}, val ${(100 * e.valAcc).toFixed(2)}%, ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(0)} img/s`),
