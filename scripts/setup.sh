@@ -55,4 +55,12 @@ fi
 # 4. TypeScript (incremental enough: a few seconds when nothing changed).
 say "compiling TypeScript"
 npx --no-install tsc -p tsconfig.json
+# Drop compiled files whose source is gone (a deleted test must not keep running from dist/).
+node -e '
+  const fs = require("fs"), path = require("path");
+  const walk = (d) => fs.existsSync(d) ? fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]) : [];
+  for (const f of walk("dist")) {
+    const src = f.slice(5).replace(/\.(js|d\.ts|js\.map)$/, ".ts");
+    if (/\.(js|d\.ts|js\.map)$/.test(f) && !fs.existsSync(src)) fs.rmSync(f);
+  }'
 say "ready"
