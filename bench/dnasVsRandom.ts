@@ -29,6 +29,7 @@
 //     [--data fashion-mnist] [--limit-train 6000] [--search-limit-train N] [--search-epochs 3] [--warmup 1]
 //     [--train-epochs 3] [--samples 4] [--random 10] [--window 0.1] [--sweep alpha:0.05,0.2,0.8 | none]
 //     [--sweep-train] [--threads 2] [--seed 0] [--recipe FILE] [--store runs/bench-dnas.db] [--prefix dnasbench] [--hard]
+//     [--alpha 0.2] [--beta 0.6]
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
 import * as fs from 'node:fs';
@@ -86,6 +87,9 @@ const recipe = recipeArg ? path.resolve(recipeArg) : undefined;
 const storeFile = path.resolve(arg('store', 'runs/bench-dnas.db'));
 const prefix = arg('prefix', 'dnasbench');
 const hard = flag('hard');
+// The loss's alpha and beta for the main runs (the sweep varies one of them around these).
+const alpha = num('alpha', 0.2);
+const beta = num('beta', 0.6);
 const sweepArg = arg('sweep', 'alpha:0.05,0.2,0.8');
 const sweepTrain = flag('sweep-train');
 
@@ -127,7 +131,7 @@ function configFor(options: Record<string, unknown>): SearchConfig {
   return withStrategyDefaults(completeConfig({
     strategy: 'dnas', space: spaceName, data: dataSpec, lut: path.resolve(lut), seed, trials: samples + 1,
     train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
-    options: { epochs: searchEpochs, warmup, samples, hard, limitTrain: searchLimitTrain, threads, ...options },
+    options: { epochs: searchEpochs, warmup, samples, hard, limitTrain: searchLimitTrain, threads, alpha, beta, ...options },
   }));
 }
 
@@ -269,7 +273,7 @@ async function main(): Promise<void> {
       `| ${sweep.param} | expected lat after search (us) | argmax table lat (us) | mean table lat of the samples (us) | dropped over budget | result table lat (us) | result val acc % |`,
       '|---|---|---|---|---|---|---|');
     for (const v of sweep.values) {
-      const defaults = { alpha: 0.2, beta: 0.6 };
+      const defaults = { alpha, beta };
       const options = v === defaults[sweep.param] ? { targetLatency: budget } : { targetLatency: budget, [sweep.param]: v };
       const name = v === defaults[sweep.param] ? `${prefix}-b${budget}` : `${prefix}-b${budget}-${sweep.param}${v}`;
       log(`sweep ${sweep.param} = ${v}: ${name}`);
@@ -297,7 +301,7 @@ async function main(): Promise<void> {
   console.log(md.join('\n'));
   console.log(JSON.stringify({
     bench: 'dnasVsRandom', data: dataSpec, space: spaceName, input, lut: path.resolve(lut), tableThreads: table.target.threads,
-    settings: { searchEpochs, warmup, searchLimitTrain, trainEpochs, limitTrain, samples, randomCount, window, threads, seed, recipe: recipe ?? null, hard },
+    settings: { alpha, beta, searchEpochs, warmup, searchLimitTrain, trainEpochs, limitTrain, samples, randomCount, window, threads, seed, recipe: recipe ?? null, hard },
     budgets: perBudget, sweep: sweep ? { param: sweep.param, rows: sweepRows } : null, minutes: (Date.now() - t0) / 60000,
   }));
 }
