@@ -6,7 +6,12 @@ import type { Tensor } from '../engine/tensor';
 import { Dropout, GlobalAvgPool, Linear, Module, Sequential } from '../nn';
 import { buildBlock } from '../blocks/registry';
 import { decode } from '../space/decode';
-import type { Arch, DecodeOptions, NetDesc, Space } from '../space/types';
+import type { Arch, DecodeOptions, LayerDesc, NetDesc, Space } from '../space/types';
+
+/** Builds the module of one stage layer. */
+export type LayerFactory = (layer: LayerDesc, o: { e1FirstConv: 'keep' | 'drop'; dropPath: number }) => Module;
+
+const defaultLayer: LayerFactory = (l, o) => buildBlock(l.cfg, l.cin, l.cout, l.stride, o);
 
 export class Network extends Module {
   readonly stem: Module;
@@ -16,7 +21,11 @@ export class Network extends Module {
   readonly dropout: Dropout | null = null;
   readonly classifier: Linear;
 
-  constructor(readonly desc: NetDesc) {
+  /**
+   * `makeLayer` builds each searchable-stage layer (default: the op registry's block for its
+   * config); FBNet's supernet passes one that makes a mixed op, and keeps everything else.
+   */
+  constructor(readonly desc: NetDesc, makeLayer: LayerFactory = defaultLayer) {
     super();
     const e1 = desc.e1FirstConv;
     const total = desc.stages.reduce((n, s) => n + s.length, 0);
@@ -25,7 +34,7 @@ export class Network extends Module {
     this.stages = this.registerModule('stages', new Sequential(desc.stages.map((st, i) => [String(i), new Sequential(st.map((l, j) => {
       // Stochastic depth grows linearly with depth (timm's rule): block b of B gets rate * b / B.
       const dp = desc.dropPath * idx++ / Math.max(1, total);
-      return [String(j), buildBlock(l.cfg, l.cin, l.cout, l.stride, { e1FirstConv: e1, dropPath: dp })] as [string, Module];
+      return [String(j), makeLayer(l, { e1FirstConv: e1, dropPath: dp })] as [string, Module];
     }))] as [string, Module])));
     this.head = this.registerModule('head', buildBlock(desc.head.cfg, desc.head.cin, desc.head.cout, desc.head.stride, { e1FirstConv: e1 }));
     this.pool = this.registerModule('pool', new GlobalAvgPool());

@@ -14,10 +14,9 @@
 // and architectureParameters().
 import { tensor, full } from '../../engine/creation';
 import { noGrad } from '../../engine/autograd';
-import { tidy } from '../../engine/memory';
+import { keep, tidy } from '../../engine/memory';
 import type { Tensor } from '../../engine/tensor';
-import { Dropout, GlobalAvgPool, Linear, Module, Sequential } from '../../nn';
-import { buildBlock } from '../../blocks/registry';
+import { Network } from '../../builder/buildNetwork';
 import type { Space } from '../../space/types';
 import { checkCandidateCosts, expectedCost, type CandidateCosts } from './candidateCosts';
 import { argmax, supernetLayout, type SupernetLayout } from './layout';
@@ -46,42 +45,32 @@ export interface SupernetOutput {
   masks: Tensor[];
 }
 
-export class Supernet extends Module {
+export class Supernet extends Network {
   readonly layout: SupernetLayout;
   readonly costs: CandidateCosts;
-  readonly stem: Module;
-  readonly stages: Sequential;
+  /** Per-layer cost rows as tensors, made once per device and dtype (not every forward step). */
+  private readonly costRowCache: Map<string, Tensor[]>;
   /** One per layer of the layout, in forward order. */
   readonly mixedOps: MixedOp[];
-  readonly head: Module;
-  readonly pool: GlobalAvgPool;
-  readonly dropout: Dropout | null = null;
-  readonly classifier: Linear;
   hard: boolean;
   tau: number;
 
   constructor(space: Space, o: SupernetOptions) {
-    super();
     const layout = supernetLayout(space, o.input, o.classes);
     checkCandidateCosts(o.costs, layout);
+    // The standalone network's structure and child names, with a mixed op in every stage layer.
+    const mixedOps: MixedOp[] = [];
+    super(layout.desc, (_, opts) => {
+      const op = new MixedOp(layout.layers[mixedOps.length]!, opts.e1FirstConv);
+      mixedOps.push(op);
+      return op;
+    });
+    this.mixedOps = mixedOps;
+    this.costRowCache = new Map();
     this.layout = layout;
     this.costs = o.costs;
     this.hard = o.hard ?? false;
     this.tau = o.tau ?? FBNET_TEMPERATURE.tau0;
-    const d = layout.desc;
-    const e1 = d.e1FirstConv;
-    this.stem = this.registerModule('stem', buildBlock(d.stem.cfg, d.stem.cin, d.stem.cout, d.stem.stride, { e1FirstConv: e1 }));
-    this.mixedOps = [];
-    let n = 0;
-    this.stages = this.registerModule('stages', new Sequential(d.stages.map((st, i) => [String(i), new Sequential(st.map((_, j) => {
-      const op = new MixedOp(layout.layers[n++]!, e1);
-      this.mixedOps.push(op);
-      return [String(j), op] as [string, Module];
-    }))] as [string, Module])));
-    this.head = this.registerModule('head', buildBlock(d.head.cfg, d.head.cin, d.head.cout, d.head.stride, { e1FirstConv: e1 }));
-    this.pool = this.registerModule('pool', new GlobalAvgPool());
-    if (d.classifier.dropout > 0) this.dropout = this.registerModule('dropout', new Dropout(d.classifier.dropout));
-    this.classifier = this.registerModule('classifier', new Linear(d.classifier.cin, d.classifier.cout, { bias: d.classifier.bias }));
   }
 
   /** Logits, expected cost and masks of one stochastic forward pass. */
@@ -97,7 +86,7 @@ export class Supernet extends Module {
         h = op.mix(h, m, this.hard);
         const row = this.costs.perLayer[l]!;
         if (op.theta) {
-          const term = m.mul(tensor(row, [row.length], { dtype: m.dtype, device: m.device })).sum();
+          const term = m.mul(this.costRow(l, m)).sum();
           cost = cost ? cost.add(term) : term;
         } else {
           constant += row[0]!;
@@ -111,8 +100,24 @@ export class Supernet extends Module {
     });
   }
 
+  private costRow(l: number, like: Tensor): Tensor {
+    const key = `${like.device}/${like.dtype}`;
+    let rows = this.costRowCache.get(key);
+    if (!rows) {
+      rows = this.costs.perLayer.map((r) => keep(tensor(r, [r.length], { dtype: like.dtype, device: like.device })));
+      this.costRowCache.set(key, rows);
+    }
+    return rows[l]!;
+  }
+
+  override dispose(): void {
+    for (const rows of this.costRowCache.values()) for (const t of rows) t.dispose();
+    this.costRowCache.clear();
+    super.dispose();
+  }
+
   /** Logits of one stochastic forward pass (the cost is computed and dropped). */
-  forward(x: Tensor): Tensor {
+  override forward(x: Tensor): Tensor {
     return tidy(() => this.forwardWithCost(x).logits);
   }
 
