@@ -6,3 +6,4 @@ export * from './makeOptimizer';
 export * from './archRecipe';
 export * from './restoreNetwork';
 export * from './trainArchitecture';
+export * from './epochSeed';

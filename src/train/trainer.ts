@@ -2,7 +2,7 @@
 // trains candidates through it. A run checkpoints at epoch boundaries and resumes from them
 // exactly (data order, augmentation and dropout are seeded per epoch); a loss that turns NaN or
 // infinite ends that run with a failed status instead of throwing into the host process.
-import { manualSeed } from '../engine/creation';
+import { seedEpoch } from './epochSeed';
 import { noGrad } from '../engine/autograd';
 import { dispose, tidy } from '../engine/memory';
 import { setNumThreads } from '../engine/runtime';
@@ -123,7 +123,7 @@ export function train(job: TrainJob): TrainResult {
     const evalModel = () => (ema ? ema.withAveragedWeights(() => valLoader && evaluate(model, valLoader)) : valLoader && evaluate(model, valLoader));
     for (let epoch = resumedFrom; epoch < lastEpoch; epoch++) {
       // Dropout and stochastic depth draw from libtorch's generator: seed it per epoch for exact resume.
-      manualSeed(r.seed * 100003 + epoch);
+      seedEpoch(r.seed, epoch);
       const e0 = performance.now();
       let lossSum = 0;
       let correct = 0;

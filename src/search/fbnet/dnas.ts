@@ -14,9 +14,10 @@
 // by a theta-dependent amount. Weight decay skips 1-D tensors (BatchNorm, biases), as the trainer's.
 //
 // Exact resume: libtorch's generator (Gumbel noise, dropout) is seeded per epoch with
-// manualSeed(seed * 100003 + epoch), data order per epoch by the loaders' seeded generators,
+// seedEpoch(seed, epoch) (src/train/epochSeed.ts), data order per epoch by the loaders' seeded generators,
 // the learning rate is a pure function of the fractional epoch and tau of the epoch, so a run
 // resumed from the checkpoint of epoch k produces the records of an uninterrupted run.
+import { seedEpoch } from '../../train/epochSeed';
 import { manualSeed } from '../../engine/creation';
 import { dispose, tidy } from '../../engine/memory';
 import { setNumThreads } from '../../engine/runtime';
@@ -279,7 +280,7 @@ export function runDnas(o: DnasOptions): DnasResult {
 
     const cosine = { kind: 'cosine' as const, epochs: s.epochs };
     for (let epoch = resumedFrom; epoch < s.epochs; epoch++) {
-      manualSeed(s.seed * 100003 + epoch);
+      seedEpoch(s.seed, epoch);
       const e0 = performance.now();
       const tau = temperatureAt(epoch, { tau0: s.tau0, decay: s.tauDecay });
       supernet.tau = tau;
