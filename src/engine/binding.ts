@@ -2,6 +2,7 @@
 // (the habit of sharp and better-sqlite3).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../packageRoot';
 
 /** An opaque handle to one native tensor (a Napi::External). */
 export type Handle = { readonly __tsnasHandle: unique symbol };
@@ -129,9 +130,7 @@ export interface Native {
 const candidates = ['build/Release/tsnas_native.node', 'build/Debug/tsnas_native.node'];
 
 function load(): Native {
-  // Compiled code runs from dist/src/engine; sources from src/engine. Walk up to the package root.
-  let root = __dirname;
-  while (!fs.existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
+  const root = packageRoot();
   const tried: string[] = [];
   for (const rel of candidates) {
     const file = path.join(root, 'native', rel);

@@ -3,6 +3,7 @@
 // expects an architecture takes a registered name (fbnet-a), a compact string, or choice indices.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { packageRoot } from '../packageRoot';
 import { loadSpaceFile } from './loadSpace';
 import { parseArch } from '../arch/format';
 import type { Arch, Space } from './types';
@@ -10,11 +11,9 @@ import type { Arch, Space } from './types';
 export const BUILTIN_SPACES = ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s'] as const;
 export type BuiltinSpace = (typeof BUILTIN_SPACES)[number];
 
-/** The package's spaces/ folder (compiled code runs from dist/, so walk up to package.json). */
+/** The package's spaces/ folder. */
 export function spacesDir(): string {
-  let root = __dirname;
-  while (!fs.existsSync(path.join(root, 'package.json')) && path.dirname(root) !== root) root = path.dirname(root);
-  return path.join(root, 'spaces');
+  return path.join(packageRoot(), 'spaces');
 }
 
 const cache = new Map<string, Space>();
