@@ -1,12 +1,11 @@
 // Batches from an in-memory ImageSet: images stay uint8 in memory; per batch they are gathered
-// (one copy per image), moved to the engine, then augmented there with whole-batch tensor ops:
-// random crop with padding, horizontal flip, resizing, normalisation, mixup. Order and
+// and randomly cropped in the same copy (one row copy per image row), moved to the engine, then
+// augmented there with whole-batch tensor ops: horizontal flip, normalisation, resizing, mixup. Order and
 // augmentation draws come from a seeded generator per epoch, so epoch e is the same batch
 // sequence whether the run is fresh or resumed.
-import { tensor } from '../engine/creation';
+import { tensor, where } from '../engine/creation';
 import { keep, tidy } from '../engine/memory';
 import { Tensor, type MemoryFormat } from '../engine/tensor';
-import { where } from '../engine/creation';
 import { interpolate } from '../nn/functional';
 import { Rng } from '../random/rng';
 import { imageBytes, type ImageSet } from './imageSet';
