@@ -75,7 +75,8 @@ export class EngineCpuTarget implements LatencyTarget {
     module.to({ memoryFormat: 'channels_last' });
     const x: Tensor = keep(tidy(() => {
       const t = randn([1, ...input]);
-      return input.length === 3 ? t.contiguous('channels_last') : t;
+      // As the trainer lays out its batches (to(), not contiguous(): a 1-channel input is ambiguous).
+      return input.length === 3 ? t.to({ memoryFormat: 'channels_last' }) : t;
     }));
     try {
       return noGrad(() => timeRuns(() => tidy(() => {
