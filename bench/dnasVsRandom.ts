@@ -2,9 +2,10 @@
 //
 // On Fashion-MNIST with fbnet-s and a latency table measured on this machine, for each latency
 // budget (µs of table latency):
-//   1. a DNAS study (the 'dnas' strategy: supernet search, K samples + the argmax, samples over
-//      the budget dropped, the rest trained from scratch with the recipe); its result is the best
-//      trained proposal by validation accuracy, with its table and measured latency;
+//   1. a DNAS study (the 'dnas' strategy: supernet search, then the argmax, or the most probable
+//      architecture within the budget when the argmax is over it, and K samples conditioned on
+//      the budget, trained from scratch with the recipe); its result is the best trained proposal
+//      by validation accuracy, with its table and measured latency;
 //   2. R random architectures of fbnet-s (uniform, distinct) whose TABLE latency is within +-10%
 //      of the result's, trained by the same training evaluator (same recipe, epochs, images,
 //      seed), so the comparison differs only in the architecture;
@@ -29,7 +30,12 @@
 //     [--data fashion-mnist] [--limit-train 6000] [--search-limit-train N] [--search-epochs 3] [--warmup 1]
 //     [--train-epochs 3] [--samples 4] [--random 10] [--window 0.1] [--sweep alpha:0.05,0.2,0.8 | none]
 //     [--sweep-train] [--threads 2] [--seed 0] [--recipe FILE] [--store runs/bench-dnas.db] [--prefix dnasbench] [--hard]
-//     [--alpha 0.2] [--beta 0.6]
+//     [--alpha 0.2] [--beta 0.6] [--theta-lr 0.01] [--tau0 5] [--tau-decay 0.045] [--batch-size 64]
+//
+// --theta-lr, --tau0, --tau-decay and --batch-size (the supernet search's batch) are DNAS options
+// passed on only when given, so studies stored before they existed keep matching their settings.
+// A short search moves theta little at the paper's lr and decay (docs/fbnet.md, "Latency
+// budgets"): e.g. --tau-decay 4/N for N search epochs ends at the paper's final temperature.
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
 import * as fs from 'node:fs';
@@ -40,8 +46,8 @@ import { createTrainingEvaluator } from '../src/evaluate/training';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { Rng } from '../src/random/rng';
 import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
-import { checkDnasConfig, DNAS_STATE, finalizeDnas, SUPERNET_DIR } from '../src/search/fbnet/dnasStrategy';
-import type { DnasFinal, DnasProposals } from '../src/search/fbnet/report';
+import { checkDnasConfig, DNAS_STATE, finalizeDnas, SUPERNET_DIR, type DnasStoredProposals as DnasProposals } from '../src/search/fbnet/dnasStrategy';
+import type { DnasFinal } from '../src/search/fbnet/report';
 import { loadSpace } from '../src/space/registry';
 import { completeConfig, type SearchConfig } from '../src/study/config';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
@@ -90,6 +96,11 @@ const hard = flag('hard');
 // The loss's alpha and beta for the main runs (the sweep varies one of them around these).
 const alpha = num('alpha', 0.2);
 const beta = num('beta', 0.6);
+// The schedule knobs: only those given become options (see the header).
+const schedule: Record<string, number> = {};
+for (const [name, option] of [['theta-lr', 'thetaLr'], ['tau0', 'tau0'], ['tau-decay', 'tauDecay'], ['batch-size', 'batchSize']] as const) {
+  if (process.argv.includes(`--${name}`)) schedule[option] = num(name, NaN);
+}
 const sweepArg = arg('sweep', 'alpha:0.05,0.2,0.8');
 const sweepTrain = flag('sweep-train');
 
@@ -131,7 +142,7 @@ function configFor(options: Record<string, unknown>): SearchConfig {
   return withStrategyDefaults(completeConfig({
     strategy: 'dnas', space: spaceName, data: dataSpec, lut: path.resolve(lut), seed, trials: samples + 1,
     train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
-    options: { epochs: searchEpochs, warmup, samples, hard, limitTrain: searchLimitTrain, threads, alpha, beta, ...options },
+    options: { epochs: searchEpochs, warmup, samples, hard, limitTrain: searchLimitTrain, threads, alpha, beta, ...schedule, ...options },
   }));
 }
 
@@ -146,8 +157,22 @@ function copyDone(from: StudyRecord, to: string): void {
   }
 }
 
-async function dnasStudy(name: string, options: Record<string, unknown>, train: boolean): Promise<DnasRun> {
+/**
+ * A budgeted study stored before the proposals were conditioned on the budget (its proposals have
+ * no `budget` record: the budget only filtered them) is not reused: the run goes to '<name>-conditioned',
+ * which copies its search and trained candidates as a twin and draws the proposals anew.
+ */
+function currentName(name: string): string {
+  const old = store.getStudy(name);
+  const p = old && store.getState<DnasProposals>(old.id, DNAS_STATE.proposals);
+  if (!p || p.targetLatencyUs === null || p.budget) return name;
+  log(`${name}: its proposals were made by filtering on the budget (before conditioning on it): running '${name}-conditioned' instead`);
+  return `${name}-conditioned`;
+}
+
+async function dnasStudy(baseName: string, options: Record<string, unknown>, train: boolean): Promise<DnasRun> {
   const config = configFor(options);
+  const name = currentName(baseName);
   let study = store.getStudy(name);
   if (study) {
     const stored = study.config as unknown as SearchConfig;
@@ -222,6 +247,26 @@ async function trainRandom(budgetIndex: number, target: number, exclude: string,
 
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : (v * 100).toFixed(2));
 const us = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(0));
+/** The schedule knobs given, for the headers ('' when none: the defaults). */
+function scheduleText(): string {
+  const given = Object.entries(schedule);
+  return given.length ? ` (${given.map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
+}
+
+/** The trained proposals' sources with counts, e.g. 'dnas-argmax-budget, 4 dnas-sample'. */
+function proposalSources(p: DnasProposals | undefined): string {
+  if (!p) return '-';
+  const counts = new Map<string, number>();
+  for (const q of p.proposals) counts.set(q.source, (counts.get(q.source) ?? 0) + 1);
+  return [...counts].map(([s, n]) => (n === 1 ? s : `${n} ${s}`)).join(', ') || 'none';
+}
+
+/** The conditional sampling under the budget: found of wanted, draws, acceptance rate. */
+function samplingText(p: DnasProposals | undefined): string {
+  const s = p?.budget?.samples;
+  return s ? `${s.found}/${s.wanted} in ${s.draws} draws (${(s.acceptanceRate * 100).toPrecision(3)}% accepted)` : '-';
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
@@ -229,23 +274,25 @@ const median = (xs: number[]) => {
 
 async function main(): Promise<void> {
   log(`DNAS vs random on ${dataSpec} with ${spaceName} at ${input!.join('x')}; table ${lut} (${table.target.name}, ${table.target.threads} threads); budgets ${budgets.join(', ')} us; ` +
-    `supernet: ${searchEpochs} epochs (${warmup} warm-up), ${searchLimitTrain} images${hard ? ', hard' : ''}; candidates: ${trainEpochs} epochs, ${limitTrain} images, recipe ${recipe ?? 'defaults'}; ` +
+    `supernet: ${searchEpochs} epochs (${warmup} warm-up), ${searchLimitTrain} images${hard ? ', hard' : ''}${scheduleText()}; candidates: ${trainEpochs} epochs, ${limitTrain} images, recipe ${recipe ?? 'defaults'}; ` +
     `K = ${samples} samples + argmax; ${randomCount} random within +-${window * 100}%; sweep ${sweepArg}${sweepTrain ? ' (trained)' : ''}; store ${storeFile}`);
 
   const perBudget: Array<Record<string, unknown>> = [];
   const md: string[] = [];
   md.push(`## DNAS result vs ${randomCount} random architectures of ${spaceName} within +-${window * 100}% of its table latency`, '',
-    `${dataSpec}, supernet ${searchEpochs} epochs on ${searchLimitTrain} images; every network trained ${trainEpochs} epochs on ${limitTrain} images with the same recipe; table ${path.basename(lut)} (${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}).`, '',
-    '| budget (us) | DNAS result | source | table lat (us) | measured lat (us) | MMAC | val acc % | test acc % | random test acc % (median, range) | beats (test) | beats (val) | dropped samples |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|');
+    `${dataSpec}, supernet ${searchEpochs} epochs on ${searchLimitTrain} images${scheduleText()}; every network trained ${trainEpochs} epochs on ${limitTrain} images with the same recipe; table ${path.basename(lut)} (${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}).`, '',
+    '| budget (us) | DNAS result | source | table lat (us) | measured lat (us) | MMAC | val acc % | test acc % | random test acc % (median, range) | beats (test) | beats (val) | proposals trained (sources) | dropped | conditional sampling |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [bi, budget] of budgets.entries()) {
     const tag = `budget ${budget}us`;
     log(`${tag}: DNAS study`);
     const run = await dnasStudy(`${prefix}-b${budget}`, { targetLatency: budget }, true);
     const f = run.final;
+    const sources = proposalSources(run.proposals);
+    const sampling = samplingText(run.proposals);
     if (!f) {
       log(`${tag}: no proposal within the budget was trained (${run.proposals?.summary ?? 'no proposals'}): no comparison`);
-      md.push(`| ${budget} | (none: ${run.proposals?.dropped.length ?? 0} dropped over the budget) | | | | | | | | | | |`);
+      md.push(`| ${budget} | (none: ${run.proposals?.dropped.length ?? 0} dropped over the budget) | | | | | | | | | | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`);
       perBudget.push({ budget, study: run.study.name, result: null, proposals: run.proposals ?? null });
       continue;
     }
@@ -256,7 +303,7 @@ async function main(): Promise<void> {
     const beatsVal = results.filter((r) => f.valAcc! > r.valAcc).length;
     const rt = results.map((r) => r.testAcc);
     md.push(`| ${budget} | \`${f.arch}\` | ${f.source} | ${us(f.tableLatencyUs)} | ${us(f.measuredLatencyUs)} | ${f.flops === null ? '-' : (f.flops / 1e6).toFixed(2)} | ${pct(f.valAcc)} | ${pct(f.testAcc)} | ` +
-      `${pct(median(rt))} (${pct(Math.min(...rt))}-${pct(Math.max(...rt))}) | **${beatsTest} of ${results.length}**${tiesTest ? ` (${tiesTest} tied)` : ''} | ${beatsVal} of ${results.length} | ${run.proposals?.dropped.length ?? 0} |`);
+      `${pct(median(rt))} (${pct(Math.min(...rt))}-${pct(Math.max(...rt))}) | **${beatsTest} of ${results.length}**${tiesTest ? ` (${tiesTest} tied)` : ''} | ${beatsVal} of ${results.length} | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`);
     perBudget.push({
       budget, study: run.study.name, result: f, proposals: run.proposals ?? null,
       trained: run.trials.map((t) => ({ trial: t.number, source: t.source, arch: t.arch, latencyUs: t.costs.latencyUs, valAcc: t.metrics.accuracy, testAcc: t.metrics.testAcc })),
@@ -270,8 +317,8 @@ async function main(): Promise<void> {
   if (sweep) {
     const budget = budgets[0]!;
     md.push('', `## Sweep of ${sweep.param} at budget ${budget} us (everything else as above)`, '',
-      `| ${sweep.param} | expected lat after search (us) | argmax table lat (us) | mean table lat of the samples (us) | dropped over budget | result table lat (us) | result val acc % |`,
-      '|---|---|---|---|---|---|---|');
+      `| ${sweep.param} | expected lat after search (us) | argmax table lat (us) | mean table lat of the samples (us; conditioned on the budget) | proposals (sources) | dropped over budget | result table lat (us) | result val acc % |`,
+      '|---|---|---|---|---|---|---|---|');
     for (const v of sweep.values) {
       const defaults = { alpha, beta };
       const options = v === defaults[sweep.param] ? { targetLatency: budget } : { targetLatency: budget, [sweep.param]: v };
@@ -288,7 +335,7 @@ async function main(): Promise<void> {
         resultLatencyUs: run.final?.tableLatencyUs ?? null, resultValAcc: run.final?.valAcc ?? null, argmax: argmax?.arch ?? null,
       };
       sweepRows.push(row);
-      md.push(`| ${v} | ${us(row.expectedLatencyUs as number)} | ${us(row.argmaxLatencyUs as number)} | ${us(row.meanSampleLatencyUs as number)} | ${row.dropped} | ${us(row.resultLatencyUs as number)} | ${pct(row.resultValAcc as number)} |`);
+      md.push(`| ${v} | ${us(row.expectedLatencyUs as number)} | ${us(row.argmaxLatencyUs as number)} | ${us(row.meanSampleLatencyUs as number)} | ${proposalSources(run.proposals)} | ${row.dropped} | ${us(row.resultLatencyUs as number)} | ${pct(row.resultValAcc as number)} |`);
     }
     const exp = sweepRows.map((r) => r.expectedLatencyUs as number);
     const change = (exp.at(-1)! - exp[0]!) / exp[0]!;
@@ -301,7 +348,7 @@ async function main(): Promise<void> {
   console.log(md.join('\n'));
   console.log(JSON.stringify({
     bench: 'dnasVsRandom', data: dataSpec, space: spaceName, input, lut: path.resolve(lut), tableThreads: table.target.threads,
-    settings: { alpha, beta, searchEpochs, warmup, searchLimitTrain, trainEpochs, limitTrain, samples, randomCount, window, threads, seed, recipe: recipe ?? null, hard },
+    settings: { alpha, beta, ...schedule, searchEpochs, warmup, searchLimitTrain, trainEpochs, limitTrain, samples, randomCount, window, threads, seed, recipe: recipe ?? null, hard },
     budgets: perBudget, sweep: sweep ? { param: sweep.param, rows: sweepRows } : null, minutes: (Date.now() - t0) / 60000,
   }));
 }

@@ -1,7 +1,8 @@
 // `tsnas search dnas` end to end, in child processes, on the tiny test space with synthetic data
 // and a latency table of made-up timings: the supernet search (3 epochs), 2 samples + the argmax
 // trained 1 epoch each, --json with the measured latency of the final network; the report's DNAS
-// sections beside a random-search baseline; a hard latency budget that drops samples and says so;
+// sections beside a random-search baseline; a latency budget under the argmax (the most probable
+// architecture within it and samples conditioned on it are trained, the argmax is dropped);
 // kill -9 during the supernet phase, then --resume continuing from the last epoch's checkpoint
 // and ending with the proposals of an uninterrupted run; --cost flops without a table; the flag
 // checks (dnas-only flags, --epochs meaning search epochs for dnas).
@@ -13,7 +14,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
-import type { DnasFinal, DnasProposals } from '../../src/search/fbnet/report';
+import type { LatencyTable } from '../../src/latency';
+import { costRange } from '../../src/search/fbnet/candidateCosts';
+import type { DnasStoredProposals as DnasProposals } from '../../src/search/fbnet/dnasStrategy';
+import { latencyCandidateCosts } from '../../src/search/fbnet/latencyCosts';
+import type { DnasFinal } from '../../src/search/fbnet/report';
 import { CURVES_TITLE, DISTRIBUTIONS_TITLE, RESULT_TITLE } from '../../src/search/fbnet/report';
 import { spaceFromText } from '../../src/space/loadSpace';
 import { fakeLatencyTable } from './fakeTable';
@@ -25,6 +30,7 @@ let dir = '';
 let db = '';
 let spaceFile = '';
 let lut = '';
+let table: LatencyTable;
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-dnas-'));
@@ -32,7 +38,8 @@ before(async () => {
   spaceFile = path.join(dir, 'tiny.yaml');
   fs.writeFileSync(spaceFile, TINY_SPACE_YAML);
   lut = path.join(dir, 'tiny.lut.json');
-  fs.writeFileSync(lut, JSON.stringify(await fakeLatencyTable(spaceFromText(TINY_SPACE_YAML, spaceFile), undefined, 40)));
+  table = await fakeLatencyTable(spaceFromText(TINY_SPACE_YAML, spaceFile), undefined, 40);
+  fs.writeFileSync(lut, JSON.stringify(table));
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -136,31 +143,35 @@ test('search dnas end to end: supernet epochs logged, K samples + argmax trained
   }
 });
 
-test('a hard latency budget drops the samples over it, says so and records it; the search itself is unchanged', () => {
+test('a latency budget under the argmax: the most probable architecture within it is trained instead (the argmax dropped), samples are conditioned on it; the search is unchanged', () => {
   const unconstrained = state<DnasProposals>('a', 'dnas.proposals')!.proposals;
-  const lat = unconstrained.map((p) => p.tableLatencyUs!).sort((x, y) => x - y);
-  assert.ok(lat[0]! < lat.at(-1)!, `the proposals' latencies differ: ${lat}`);
-  const budget = Math.round((lat[0]! + lat.at(-1)!) / 2 * 100) / 100;
+  assert.equal(unconstrained[0]!.source, 'dnas-argmax');
+  const argmaxUs = unconstrained[0]!.tableLatencyUs!;
+  const cheapest = costRange(latencyCandidateCosts(table, spaceFromText(TINY_SPACE_YAML, spaceFile))).min;
+  assert.ok(argmaxUs > cheapest + 2, `the argmax (${argmaxUs} µs) is not the cheapest architecture (${cheapest} µs)`);
+  const budget = Math.round((cheapest + argmaxUs) / 2 * 100) / 100;
   const { json, stderr } = ok([...common(), '--lut', lut, '--study', 't', '--target-latency', `${budget}us`]);
-  assert.match(stderr, /dropped \d+ over the budget \(.*latency [0-9.]+(us|ms) > target/);
+  assert.match(stderr, /the argmax is over the target latency of .*: proposing the most probable architecture within it instead/);
+  assert.match(stderr, /conditioned on the target latency \(seed \d+\): \d+ draws, acceptance rate [0-9.]+%/);
   const p = state<DnasProposals>('t', 'dnas.proposals')!;
   assert.equal(p.targetLatencyUs, budget);
-  assert.ok(p.dropped.length >= 1 && p.proposals.length >= 1);
-  assert.equal(p.dropped.length + p.proposals.length, unconstrained.length);
-  for (const d of p.dropped) {
-    assert.ok(d.tableLatencyUs! > budget);
-    assert.match(d.reason, /^latency .* > target/);
-  }
-  for (const k of p.proposals) assert.ok(k.tableLatencyUs! <= budget);
+  assert.equal(p.budget!.first, 'dnas-argmax-budget');
+  assert.deepEqual(p.proposals.map((q) => q.source), ['dnas-argmax-budget', ...Array(p.budget!.samples.found).fill('dnas-sample')]);
+  // On this table the argmax is the second cheapest architecture: only the cheapest fits, so no samples.
+  if (p.budget!.samples.found < 2) assert.match(stderr, new RegExp(`only ${p.budget!.samples.found} of the 2 asked: no more distinct ones within the budget in the 4000 draws allowed`));
+  for (const k of p.proposals) assert.ok(k.tableLatencyUs! <= budget + 1e-6, `${k.arch}: ${k.tableLatencyUs} within ${budget}`);
+  assert.deepEqual(p.dropped.map((d) => [d.arch, d.source]), [[unconstrained[0]!.arch, 'dnas-argmax']]);
+  assert.match(p.dropped[0]!.reason, /^latency .* > target/);
   assert.deepEqual(timeless(state<DnasEpochRecord[]>('t', 'dnas.records')!), timeless(state<DnasEpochRecord[]>('a', 'dnas.records')!), 'the budget does not change the search');
-  assert.deepEqual(trials('t').map((t) => t.arch), p.proposals.map((q) => q.arch), 'only the kept proposals are trained');
+  assert.deepEqual(trials('t').map((t) => [t.arch, t.source]), p.proposals.map((q) => [q.arch, q.source]), 'the proposals are trained, with their sources');
   assert.equal(json.trials, p.proposals.length);
-  assert.ok(json.final.tableLatencyUs <= budget);
+  assert.ok(json.final.tableLatencyUs <= budget + 1e-6);
   const html = path.join(dir, 't.html');
   assert.equal(tsnas(['study', 'report', 't', '--store', db, '-o', html]).status, 0);
   const text = fs.readFileSync(html, 'utf8');
-  assert.match(text, /proposals? dropped before training \(over the budget\)/);
+  assert.match(text, /1 proposal dropped before training \(over the budget\)/);
   assert.ok(text.includes(`target ${budget} µs`), 'the target latency is drawn as a reference line');
+  assert.match(text, /<td>dnas-argmax-budget( <span class="badge">final<\/span>)?<\/td>/, 'the report lists the budget argmax among the trained proposals');
 });
 
 test('kill -9 during the supernet search, then --resume: finished epochs kept, the epoch counter continues, the proposals of an uninterrupted run', async () => {

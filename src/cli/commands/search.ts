@@ -44,17 +44,28 @@ function parseMicroseconds(v: string): number {
   return us;
 }
 
+/** A number >= 0 (--tau-decay: 0 keeps the temperature constant). */
+function nonNegativeNumber(name: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`${name} must be a number >= 0, got '${v}'`);
+    return n;
+  };
+}
+
 interface SearchFlags {
   config?: string; space?: string; data?: string; evaluator?: string; trials?: number; maxFailed?: number; constraint?: string[]; lut?: string;
   study?: string; store?: string; seed?: number; epochs?: number; trainEpochs?: number; limitTrain?: number; recipe?: string; threads?: number; reportTest?: boolean;
   objective?: string; metric?: string[]; population?: number; sampleSize?: number; resume?: string; json?: boolean; evalDelayMs?: number;
   warmup?: number; cost?: 'latency' | 'flops'; targetLatency?: number; alpha?: number; beta?: number; samples?: number; hard?: boolean; searchLimitTrain?: number;
+  thetaLr?: number; tau0?: number; tauDecay?: number;
 }
 
 /** Flags that only the dnas strategy reads (as strategy options), with their option names. */
 const DNAS_FLAGS: Array<[flag: string, key: keyof SearchFlags, option: string]> = [
   ['--warmup', 'warmup', 'warmup'], ['--cost', 'cost', 'cost'], ['--target-latency', 'targetLatency', 'targetLatency'], ['--alpha', 'alpha', 'alpha'],
   ['--beta', 'beta', 'beta'], ['--samples', 'samples', 'samples'], ['--hard', 'hard', 'hard'], ['--search-limit-train', 'searchLimitTrain', 'limitTrain'],
+  ['--theta-lr', 'thetaLr', 'thetaLr'], ['--tau0', 'tau0', 'tau0'], ['--tau-decay', 'tauDecay', 'tauDecay'],
 ];
 
 /**
@@ -136,12 +147,15 @@ export function registerSearch(program: Command): void {
     .option('--population <n>', 'evolution: population size P (default 20)', positiveInt('--population'))
     .option('--sample-size <n>', 'evolution: sample size S (default 5)', positiveInt('--sample-size'))
     .option('--cost <kind>', 'dnas: the loss\'s cost term: latency (the --lut table, microseconds; the default) or flops (MACs, no table needed)', oneOf('--cost', ['latency', 'flops'] as const))
-    .option('--target-latency <us>', 'dnas: hard budget on the samples\' table latency, microseconds or with a unit (1500, 1.5ms); samples over it are dropped and reported', parseMicroseconds)
+    .option('--target-latency <us>', 'dnas: hard budget on the proposals\' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, else the most probable architecture within it, and samples drawn conditioned on it', parseMicroseconds)
     .option('--alpha <a>', 'dnas: alpha of the loss CE * alpha * (ln LAT)^beta (default 0.2)', positiveNumber('--alpha'))
     .option('--beta <b>', 'dnas: beta of the loss (default 0.6; larger = more latency pressure)', positiveNumber('--beta'))
     .option('--warmup <n>', 'dnas: search epochs that train only the weights (default round(epochs / 9))', nonNegativeInt('--warmup'))
     .option('--samples <k>', 'dnas: architectures sampled from the learned distribution and trained, besides the argmax (default 6)', nonNegativeInt('--samples'))
     .option('--hard', 'dnas: straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum')
+    .option('--theta-lr <lr>', 'dnas: Adam learning rate of the architecture logits theta (default 0.01; the paper\'s, for ~12k steps: raise it for short searches)', positiveNumber('--theta-lr'))
+    .option('--tau0 <t>', 'dnas: Gumbel-softmax temperature of the first search epoch (default 5.0)', positiveNumber('--tau0'))
+    .option('--tau-decay <d>', 'dnas: per-epoch decay of the Gumbel-softmax temperature, tau = tau0 * exp(-d * epoch) (default 0.045, the paper\'s over 90 epochs; for an N-epoch search 4/N ends at the paper\'s final temperature)', nonNegativeNumber('--tau-decay'))
     .option('--search-limit-train <n>', 'dnas: training images of the supernet search (default: --limit-train, else all)', positiveInt('--search-limit-train'))
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')

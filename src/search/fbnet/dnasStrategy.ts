@@ -1,7 +1,8 @@
 // FBNet's DNAS as a study strategy ('dnas'): `prepare` trains the stochastic supernet (runDnas,
 // resumable per epoch from a checkpoint in the study directory), then draws K architectures
 // from the learned distribution plus the per-layer argmax ONCE (seeded) and stores them in the
-// study's state; `ask` proposes them one by one; the training evaluator trains each from scratch
+// study's state (under a latency budget: the argmax, or the most probable architecture within the
+// budget when the argmax is over it, and K samples conditioned on the budget); `ask` proposes them one by one; the training evaluator trains each from scratch
 // with the recipe; the best by validation accuracy (the study's objective) is the result. After
 // the search, `finalizeDnas` times that network end to end on the engine (the latency table's
 // thread count) and records it with its table latency, FLOPs and test accuracy (state 'final').
@@ -27,13 +28,15 @@ import { deriveSeed, hashString } from '../../study/seeds';
 import { bestTrial, type StudyStore } from '../../study/store';
 import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../../study/strategy';
 import type { StudyRecord } from '../../study/types';
-import { formatCost, violations } from '../constraints';
+import { formatCost, violations, type Constraint } from '../constraints';
+import type { CostModel } from '../costModel';
 import { architectureCost, checkCandidateCosts, costRange, flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
 import type { DnasEpochRecord, DnasResult } from './dnas';
 import { supernetLayout, type SupernetLayout } from './layout';
 import { latencyCandidateCosts } from './latencyCosts';
 import { dnasSearchSections, type DnasFinal, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
-import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from './sampling';
+import { argmaxArchitecture, budgetArgmaxArchitecture, sampleArchitectures, sampleWithinBudget, type BudgetSamples, type SampledArchitecture } from './sampling';
+import { FBNET_TEMPERATURE } from './temperature';
 
 export const DNAS_STATE = {
   /** DnasEpochRecord[] of the finished epochs (also in the checkpoint). */
@@ -42,7 +45,7 @@ export const DNAS_STATE = {
   progress: 'dnas.progress',
   /** The supernet's layers, the cost unit and source. */
   search: 'dnas.search',
-  /** DnasProposals: what ask proposes, and what was dropped. */
+  /** DnasStoredProposals: what ask proposes, what was dropped, and what a latency budget did. */
   proposals: 'dnas.proposals',
   /** DnasFinal: the chosen network with its measured latency. */
   final: 'final',
@@ -64,11 +67,21 @@ export const dnasOptions = z.strictObject({
   samples: z.number().int().min(0).default(6),
   /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
   hard: z.boolean().default(false),
-  /** A hard latency budget in microseconds (table latency): samples over it are dropped. */
+  /**
+   * A hard latency budget in microseconds (table latency): the argmax if it is within it, else the
+   * most probable architecture within it, and K samples conditioned on it.
+   */
   targetLatency: z.number().positive().nullable().default(null),
   batchSize: posInt.default(64),
   weightLr: z.number().positive().default(0.05),
   thetaLr: z.number().positive().default(0.01),
+  /**
+   * Gumbel-softmax temperature of the first epoch (absent: 5.0, the paper's) and its per-epoch decay
+   * rate (absent: 0.045, the paper's over 90 epochs). No schema default, so the stored options of
+   * studies that do not set them stay as they were (resume and benchmark keys compare them).
+   */
+  tau0: z.number().positive().optional(),
+  tauDecay: z.number().min(0).optional(),
   /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
   limitTrain: posInt.nullable().default(null),
   /** Engine threads of the supernet search (null: the study's train.threads). */
@@ -145,9 +158,11 @@ export class DnasSearch implements Strategy {
     const warmupEpochs = o.warmup ?? Math.round(o.epochs / 9);
     const unit = costs.unit;
     const range = costRange(costs);
+    const tau0 = o.tau0 ?? FBNET_TEMPERATURE.tau0;
+    const tauDecay = o.tauDecay ?? FBNET_TEMPERATURE.decay;
     const settings = `${o.hard ? 'hard (straight-through)' : 'soft'} supernet, ${layout.layers.filter((l) => l.searchable).length} searchable layers; ` +
       `loss CE · ${o.alpha} · (ln LAT)^${o.beta}, LAT in ${unit} (${costs.source}; ${fmtCost(range.min, unit)} - ${fmtCost(range.max, unit)}); ` +
-      `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.weightLr}, theta lr ${o.thetaLr}, ` +
+      `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.weightLr}, theta lr ${o.thetaLr}, tau ${tau0} · exp(-${tauDecay} · epoch), ` +
       `${limitTrain ? `${limitTrain} training images` : 'all training images'} (80% weights / 20% theta), seed ${ctx.seed}` +
       `${o.targetLatency !== null ? `; target latency ${formatCost('latency', o.targetLatency)}` : ''}`;
     const info: SearchInfo = { layers: layerDetail(layout), costUnit: unit, costSource: costs.source ?? unit, costRange: range, epochs: o.epochs, warmupEpochs, settings, checkpoint: SUPERNET_DIR };
@@ -163,7 +178,7 @@ export class DnasSearch implements Strategy {
     let lastLog = Date.now();
     const res: DnasResult = runDnas({
       space: ctx.space, data, costs, input, classes, epochs: o.epochs, warmupEpochs, batchSize: o.batchSize, alpha: o.alpha, beta: o.beta, hard: o.hard,
-      seed: ctx.seed, threads, limitTrain, weightLr: o.weightLr, thetaLr: o.thetaLr, checkpointPath: checkpoint,
+      seed: ctx.seed, threads, limitTrain, weightLr: o.weightLr, thetaLr: o.thetaLr, tau0, tauDecay, checkpointPath: checkpoint,
       onProgress: (p) => {
         ctx.heartbeat();
         if (Date.now() - lastLog > 30_000) {
@@ -186,47 +201,145 @@ export class DnasSearch implements Strategy {
 
     // K samples + the argmax, drawn once, seeded by the study's seed.
     const seed = deriveSeed(ctx.seed, hashString('dnas-samples'));
-    const argmax = argmaxArchitecture(ctx.space, res.distributions);
-    const samples = sampleArchitectures(ctx.space, res.distributions, o.samples + 1, seed).filter((s) => s.text !== argmax.text).slice(0, o.samples);
-    const describe = (s: SampledArchitecture, source: DnasProposalRecord['source']): DnasProposalRecord => {
-      const c = ctx.costs.costs(s.arch);
-      return {
-        arch: formatArch(ctx.space, s.arch), source, logProb: s.logProb, searchCost: architectureCost(costs, s.indices),
-        tableLatencyUs: table ? predictLatency(table, ctx.space, s.arch) : null, flops: c.flops, params: c.params,
-      };
-    };
-    const all = [describe(argmax, 'dnas-argmax'), ...samples.map((s) => describe(s, 'dnas-sample'))];
-    const kept: DnasProposalRecord[] = [];
-    const dropped: DnasProposals['dropped'] = [];
-    for (const p of all) {
-      const why: string[] = [];
-      if (o.targetLatency !== null && p.tableLatencyUs !== null && p.tableLatencyUs > o.targetLatency) {
-        why.push(`latency ${formatCost('latency', p.tableLatencyUs)} > target ${formatCost('latency', o.targetLatency)}`);
-      }
-      why.push(...violations(ctx.constraints, ctx.costs.costs(parseArch(ctx.space, p.arch))));
-      if (why.length) dropped.push({ ...p, reason: why.join(', ') });
-      else kept.push(p);
+    // The budget is table latency whatever the search's cost: with --cost flops, the table's own per-candidate costs.
+    const budget = o.targetLatency === null ? null
+      : { targetUs: o.targetLatency, costs: unit === 'us' ? costs : latencyCandidateCosts(table!, ctx.space, { input, classes }) };
+    const proposals = proposeArchitectures({
+      space: ctx.space, distributions: res.distributions, costs, samples: o.samples, seed, table, costModel: ctx.costs, constraints: ctx.constraints, budget,
+    });
+    ctx.log(`dnas: ${proposals.summary}`);
+    if (!proposals.proposals.length) {
+      const b = proposals.budget;
+      ctx.log(!b ? 'dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency'
+        : b.first === null ? `dnas: nothing fits the target latency of ${formatCost('latency', b.targetUs)}: the cheapest architecture of the space costs ` +
+          `${formatCost('latency', b.cheapestUs)} (table latency); nothing to train. Give --target-latency of at least that`
+          : 'dnas: every proposal within the target latency breaks a --constraint: nothing to train. Relax the constraints or the target latency');
     }
-    const fewer = samples.length < o.samples ? ` (only ${samples.length} distinct samples besides the argmax: the distribution is peaked)` : '';
-    const summary = `drew ${samples.length} sample${samples.length === 1 ? '' : 's'} + the argmax from the learned distribution (seed ${seed})${fewer}; ` +
-      (dropped.length
-        ? `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`
-        : `${o.targetLatency !== null || ctx.constraints.length ? 'all within the budget; ' : ''}${kept.length} to train`);
-    const proposals: DnasProposals = { proposals: kept, dropped, summary, targetLatencyUs: o.targetLatency, seed, costUnit: unit };
-    ctx.log(`dnas: ${summary}`);
-    if (!kept.length) ctx.log('dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency');
     storeSections(res.records);
     ctx.state.set(DNAS_STATE.proposals, proposals); // last: its presence means the search is done
   }
 
   ask(ctx: AskContext): Proposal | null {
-    const p = ctx.state.get<DnasProposals>(DNAS_STATE.proposals);
+    const p = ctx.state.get<DnasStoredProposals>(DNAS_STATE.proposals);
     if (!p) throw new Error('dnas: no proposals in the study state (the supernet search has not finished)');
     for (const q of p.proposals) if (!ctx.seen.has(q.arch)) return { arch: parseArch(ctx.space, q.arch), source: q.source };
     return null;
   }
 
   tell(): void {}
+}
+
+/** What a latency budget did to the proposals (state 'dnas.proposals', field `budget`). */
+export interface DnasBudgetOutcome {
+  targetUs: number;
+  /** The per-layer argmax's table latency. */
+  argmaxLatencyUs: number;
+  /** The first proposal: the argmax (within the budget), the most probable architecture within it, or none (nothing fits). */
+  first: 'dnas-argmax' | 'dnas-argmax-budget' | null;
+  /** The cheapest architecture's table latency. */
+  cheapestUs: number;
+  /** The cost grid of the constrained argmax (µs); null when the argmax was within the budget. */
+  gridUs: number | null;
+  /** The conditional sampling: found of wanted, draws (of at most maxDraws), acceptance rate. */
+  samples: { wanted: number; found: number; draws: number; maxDraws: number; accepted: number; acceptanceRate: number };
+}
+
+/** The stored proposals: with a latency budget, what it did. */
+export type DnasStoredProposals = DnasProposals & { budget?: DnasBudgetOutcome };
+
+export interface ProposeInput {
+  space: Space;
+  /** softmax(theta_l) per layer after the search. */
+  distributions: readonly (readonly number[])[];
+  /** The search's per-candidate costs (each proposal's searchCost). */
+  costs: CandidateCosts;
+  /** K: samples besides the argmax. */
+  samples: number;
+  seed: number;
+  /** The latency table (each proposal's tableLatencyUs), if the study has one. */
+  table: LatencyTable | null;
+  /** The study's cost model (FLOPs and params of each proposal) and constraints. */
+  costModel: Pick<CostModel, 'costs'>;
+  constraints: readonly Constraint[];
+  /** A latency budget (µs of table latency) with per-candidate costs in µs that predict the table's latency. */
+  budget: { targetUs: number; costs: CandidateCosts } | null;
+}
+
+/**
+ * What a DNAS study trains, from the learned distributions (pure; `prepare` stores it once).
+ * Without a budget: the per-layer argmax and K distinct samples (other than the argmax); those
+ * outside the study's constraints are dropped. With a budget: the argmax if it is within the
+ * budget, else the most probable architecture within it ('dnas-argmax-budget'; the argmax is
+ * dropped with its latency), and K distinct samples of the distribution conditioned on the
+ * budget (rejection sampling); then the constraints filter as without a budget. The learned
+ * distribution does not depend on the budget, so conditioning it is the most probable way to
+ * honour the budget.
+ */
+export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
+  const { space, distributions: dists, seed } = i;
+  const describe = (s: SampledArchitecture, source: DnasProposalRecord['source']): DnasProposalRecord => {
+    const c = i.costModel.costs(s.arch);
+    return {
+      arch: formatArch(space, s.arch), source, logProb: s.logProb, searchCost: architectureCost(i.costs, s.indices),
+      tableLatencyUs: i.table ? predictLatency(i.table, space, s.arch) : null, flops: c.flops, params: c.params,
+    };
+  };
+  const kept: DnasProposalRecord[] = [];
+  const dropped: DnasProposals['dropped'] = [];
+  const filter = (all: DnasProposalRecord[]) => {
+    for (const p of all) {
+      const why = violations(i.constraints, i.costModel.costs(parseArch(space, p.arch)));
+      if (why.length) dropped.push({ ...p, reason: why.join(', ') });
+      else kept.push(p);
+    }
+  };
+  const droppedText = () => `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`;
+  const argmax = argmaxArchitecture(space, dists);
+  const costUnit = i.costs.unit;
+
+  if (!i.budget) {
+    const samples = sampleArchitectures(space, dists, i.samples + 1, seed).filter((s) => s.text !== argmax.text).slice(0, i.samples);
+    filter([describe(argmax, 'dnas-argmax'), ...samples.map((s) => describe(s, 'dnas-sample'))]);
+    const fewer = samples.length < i.samples ? ` (only ${samples.length} distinct samples besides the argmax: the distribution is peaked)` : '';
+    const summary = `drew ${samples.length} sample${samples.length === 1 ? '' : 's'} + the argmax from the learned distribution (seed ${seed})${fewer}; ` +
+      (dropped.length ? droppedText() : `${i.constraints.length ? 'all within the budget; ' : ''}${kept.length} to train`);
+    return { proposals: kept, dropped, summary, targetLatencyUs: null, seed, costUnit };
+  }
+
+  const { targetUs, costs: latency } = i.budget;
+  const us = (v: number) => formatCost('latency', v);
+  const argmaxUs = architectureCost(latency, argmax.indices);
+  let first: { s: SampledArchitecture; source: 'dnas-argmax' | 'dnas-argmax-budget' } | null = null;
+  let firstText: string;
+  let gridUs: number | null = null;
+  if (argmaxUs <= targetUs) {
+    first = { s: argmax, source: 'dnas-argmax' };
+    firstText = `the argmax is within the target latency of ${us(targetUs)} (${us(argmaxUs)})`;
+  } else {
+    dropped.push({ ...describe(argmax, 'dnas-argmax'), reason: `latency ${us(argmaxUs)} > target ${us(targetUs)}` });
+    const c = budgetArgmaxArchitecture(space, dists, latency, targetUs);
+    gridUs = c.step;
+    if (c.arch) {
+      first = { s: c.arch, source: 'dnas-argmax-budget' };
+      firstText = `the argmax is over the target latency of ${us(targetUs)} (${us(argmaxUs)}): proposing the most probable architecture within it instead ` +
+        `(${us(c.arch.cost)}, log-probability ${c.arch.logProb.toFixed(2)} against the argmax's ${argmax.logProb.toFixed(2)})`;
+    } else {
+      firstText = `no architecture fits the target latency of ${us(targetUs)}: the cheapest achievable is ${us(c.cheapest)} (table latency), the argmax ${us(argmaxUs)}`;
+    }
+  }
+  const cs: BudgetSamples = sampleWithinBudget(space, dists, latency, targetUs, i.samples, seed, { exclude: first ? [first.s.indices] : [] });
+  filter([...(first ? [describe(first.s, first.source)] : []), ...cs.samples.map((s) => describe(s, 'dnas-sample'))]);
+  const rate = `acceptance rate ${(cs.acceptanceRate * 100).toPrecision(3)}%`;
+  const n = cs.samples.length;
+  const samplesText = !first ? 'no samples'
+    : `drew ${n} sample${n === 1 ? '' : 's'} from the learned distribution conditioned on the target latency (seed ${seed}): ${cs.draws} draws, ${rate}` +
+      (n < i.samples ? ` (only ${n} of the ${i.samples} asked: no more distinct ones within the budget in the ${cs.maxDraws} draws allowed)` : '');
+  const summary = `${firstText}; ${samplesText}; ` + (dropped.length ? droppedText() : `${kept.length} to train`);
+  const budget: DnasBudgetOutcome = {
+    targetUs, argmaxLatencyUs: argmaxUs, first: first?.source ?? null, cheapestUs: cs.cheapest, gridUs,
+    samples: { wanted: cs.wanted, found: n, draws: cs.draws, maxDraws: cs.maxDraws, accepted: cs.accepted, acceptanceRate: cs.acceptanceRate },
+  };
+  return { proposals: kept, dropped, summary, targetLatencyUs: targetUs, seed, costUnit, budget };
 }
 
 /** Epochs done in a supernet checkpoint directory (its JSON copy of the state), 0 when there is none. */

@@ -139,10 +139,17 @@ export function dnasSearchSections(s: SearchSectionInput): ReportSection[] {
   return sections;
 }
 
+/** The trial sources of DNAS proposals. */
+export const DNAS_SOURCES: readonly string[] = ['dnas-argmax', 'dnas-argmax-budget', 'dnas-sample'];
+
 /** What the strategy records about its proposals (state 'dnas.proposals'). */
 export interface DnasProposalRecord {
   arch: string;
-  source: 'dnas-sample' | 'dnas-argmax';
+  /**
+   * 'dnas-argmax': the per-layer argmax; 'dnas-argmax-budget': the most probable architecture within
+   * the latency budget (when the argmax is over it); 'dnas-sample': a sample (conditioned on the budget if any).
+   */
+  source: 'dnas-sample' | 'dnas-argmax' | 'dnas-argmax-budget';
   logProb: number;
   /** Cost in the search's unit (table µs or MACs), from the candidate costs. */
   searchCost: number;
@@ -191,7 +198,7 @@ export function dnasResultSection(o: {
   direction?: 'maximize' | 'minimize';
 }): ReportSection {
   const sign = (o.direction ?? 'maximize') === 'maximize' ? -1 : 1;
-  const trials = o.trials.filter((t) => t.source === 'dnas-sample' || t.source === 'dnas-argmax');
+  const trials = o.trials.filter((t) => DNAS_SOURCES.includes(t.source ?? ''));
   const complete = trials.filter((t) => t.state === 'complete' && Number.isFinite(t.metrics[o.objective]));
   const best = o.final ? complete.find((t) => t.number === o.final!.trial) : [...complete].sort((a, b) => sign * (a.metrics[o.objective]! - b.metrics[o.objective]!) || a.number - b.number)[0];
   const hasLatency = complete.some((t) => Number.isFinite(t.metrics.latencyUs));
@@ -235,7 +242,7 @@ export function dnasResultSection(o: {
     }
   }
   if (trials.length) {
-    parts.push(`<div class="table-wrap"><table id="dnas-proposals"><caption>Every trained proposal (K samples from the learned distribution and the per-layer argmax).</caption>` +
+    parts.push(`<div class="table-wrap"><table id="dnas-proposals"><caption>Every trained proposal (K samples from the learned distribution, conditioned on the latency budget if any, and the per-layer argmax, or the most probable architecture within the budget when the argmax is over it).</caption>` +
       `<thead><tr><th class="num">trial</th><th>source</th><th>state</th><th class="num">val acc</th><th class="num">test acc</th><th class="num">table latency</th>` +
       `<th class="num">MACs</th><th>architecture</th></tr></thead><tbody>${rows}</tbody></table></div>`);
   }

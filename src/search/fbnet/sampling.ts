@@ -1,9 +1,16 @@
 // After the search: architectures from the learned distribution. FBNet samples a few (6 in the
 // paper) from softmax(theta_l), independently per layer, trains each from scratch and keeps the
 // best; the per-layer argmax is offered too. A hard budget (latency or FLOPs) drops the samples
-// over it, and says which. No engine here.
+// over it, and says which.
+//
+// Under a budget, dropping is not enough: the learned distribution does not know the budget, so
+// its argmax and samples can all be over it. Conditioning the distribution on the budget is the
+// most probable way to honour it: `budgetArgmaxArchitecture` is the most probable architecture
+// within the budget (exact, by dynamic programming over layers), `sampleWithinBudget` draws from
+// the distribution restricted to the budget (rejection sampling). No engine here.
 import { Rng } from '../../random/rng';
 import type { Arch, Space } from '../../space/types';
+import { architectureCost, type CandidateCosts } from './candidateCosts';
 import { archOfIndices, argmax, formatIndicesArch, supernetLayout, type SupernetLayout } from './layout';
 
 export interface SampledArchitecture {
@@ -116,4 +123,177 @@ export function filterByBudget<T>(archs: readonly T[], costFn: (arch: T) => numb
     ? `dropped ${dropped.length} of ${archs.length} architecture(s) over the budget of ${budget}${u} (costs ${dropped.map((d) => d.cost.toPrecision(4)).join(', ')}${u}); ${kept.length} kept`
     : `all ${archs.length} architecture(s) within the budget of ${budget}${u}`;
   return { budget, kept, dropped, summary };
+}
+
+function checkCostsFit(layout: SupernetLayout, costs: CandidateCosts): void {
+  const where = `candidate costs (${costs.source ?? 'unnamed source'}) for space '${layout.space.name}'`;
+  if (costs.perLayer.length !== layout.layers.length) throw new Error(`${where}: ${costs.perLayer.length} layers of costs for ${layout.layers.length} layers`);
+  layout.layers.forEach((l, n) => {
+    const row = costs.perLayer[n]!;
+    if (row.length !== l.candidates.length) throw new Error(`${where}: ${l.key} has ${row.length} costs for ${l.candidates.length} candidates`);
+    if (row.some((v) => !Number.isFinite(v))) throw new Error(`${where}: ${l.key} has a cost that is not a finite number: [${row.join(', ')}]`);
+  });
+}
+
+function checkBudget(what: string, budget: number): void {
+  if (!Number.isFinite(budget)) throw new Error(`${what}: the budget must be a finite number, got ${budget}`);
+}
+
+/** The cheapest cost of an architecture made of candidates with positive probability. */
+export function cheapestCost(costs: CandidateCosts, distributions: readonly (readonly number[])[]): number {
+  return costs.perLayer.reduce((s, row, l) => s + Math.min(...row.filter((_, i) => distributions[l]![i]! > 0)), costs.fixed);
+}
+
+/**
+ * The grid the constrained argmax rounds costs to: budget / 4000, and at least 1 µs for latency
+ * (table latencies are not that precise), so the dynamic programme has at most ~4000 cells.
+ */
+export function budgetStep(budget: number, unit: CandidateCosts['unit']): number {
+  return Math.max(unit === 'us' ? 1 : 0, budget / 4000);
+}
+
+export interface BudgetArgmax {
+  /** Candidate index per layer of the most probable architecture within the budget; null when none is. */
+  indices: number[] | null;
+  /** Its cost (fixed + sum_l perLayer[l][i_l], not rounded); null when none is within the budget. */
+  cost: number | null;
+  /** The cheapest architecture of candidates with positive probability (over the budget when indices is null). */
+  cheapest: number;
+  /** The cost grid used. */
+  step: number;
+}
+
+/**
+ * The most probable architecture (max sum_l log p_l[i_l]) with fixed + sum_l cost[l][i_l] <= budget,
+ * exact with respect to the rounded costs: per layer, each candidate's cost above the layer's
+ * cheapest allowed candidate is rounded UP to the grid `step`, so the result is never over the
+ * budget, and an architecture at least (layers x step) under the budget is never missed.
+ * Zero-probability candidates are excluded. Ties go to the first optimum in candidate order,
+ * layer by layer (so with a loose budget this is the per-layer argmax). Dynamic programming over
+ * (layer, remaining cells): layers x cells x candidates steps (fbnet: 22 x 4000 x 9).
+ */
+export function budgetArgmaxIndices(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number,
+  o: { step?: number } = {}): BudgetArgmax {
+  checkBudget('budgetArgmaxIndices', budget);
+  const L = distributions.length;
+  const allowed = distributions.map((p) => p.map((v) => v > 0));
+  const mins = costs.perLayer.map((row, l) => Math.min(...row.filter((_, i) => allowed[l]![i])));
+  const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
+  // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
+  const step = Math.max(o.step ?? budgetStep(budget, costs.unit), (budget - cheapest) / 100_000);
+  if (!(step > 0)) throw new Error(`budgetArgmaxIndices: the cost grid must be positive, got ${step}`);
+  if (cheapest > budget) return { indices: null, cost: null, cheapest, step };
+  const cells = Math.floor((budget - cheapest) / step);
+  // Cells each candidate takes above its layer's cheapest allowed one, rounded up; -1 excluded.
+  const width = costs.perLayer.map((row, l) => row.map((c, i) => (allowed[l]![i] ? Math.ceil((c - mins[l]!) / step) : -1)));
+  const logp = distributions.map((p) => p.map((v) => Math.log(v)));
+  // best[l][c]: the highest log-probability of layers l..L-1 within c cells. Every layer has a
+  // candidate of width 0 (its cheapest), so it is always finite.
+  const best: Float64Array[] = new Array<Float64Array>(L + 1);
+  best[L] = new Float64Array(cells + 1);
+  const pick = (l: number, c: number): { i: number; v: number } => {
+    let i = -1;
+    let v = -Infinity;
+    const next = best[l + 1]!;
+    const ws = width[l]!;
+    for (let j = 0; j < ws.length; j++) {
+      const w = ws[j]!;
+      if (w < 0 || w > c) continue;
+      const x = logp[l]![j]! + next[c - w]!;
+      if (x > v) { v = x; i = j; }
+    }
+    return { i, v };
+  };
+  for (let l = L - 1; l >= 0; l--) {
+    const row = new Float64Array(cells + 1);
+    best[l] = row;
+    for (let c = 0; c <= cells; c++) row[c] = pick(l, c).v;
+  }
+  const indices: number[] = [];
+  let c = cells;
+  for (let l = 0; l < L; l++) {
+    const { i } = pick(l, c);
+    indices.push(i);
+    c -= width[l]![i]!;
+  }
+  return { indices, cost: architectureCost(costs, indices), cheapest, step };
+}
+
+/**
+ * `budgetArgmaxIndices` for a space: the most probable architecture within the budget (with its
+ * cost), or null, with the cheapest cost achievable (for the message saying nothing fits).
+ */
+export function budgetArgmaxArchitecture(space: Space, distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number,
+  o: { step?: number } = {}): { arch: (SampledArchitecture & { cost: number }) | null; cheapest: number; step: number } {
+  const layout = supernetLayout(space);
+  checkDistributions(layout, distributions);
+  checkCostsFit(layout, costs);
+  const r = budgetArgmaxIndices(distributions, costs, budget, o);
+  return { arch: r.indices ? { ...describe(layout, distributions, r.indices), cost: r.cost! } : null, cheapest: r.cheapest, step: r.step };
+}
+
+export interface BudgetSamples {
+  /** Distinct architectures within the budget, in order of first appearance, with their costs. */
+  samples: Array<SampledArchitecture & { cost: number }>;
+  /** How many were asked for. */
+  wanted: number;
+  budget: number;
+  /** Draws from the distribution made, and the most allowed. */
+  draws: number;
+  maxDraws: number;
+  /** Draws within the budget (repeats and excluded ones included). */
+  accepted: number;
+  /** accepted / draws: the probability of the budget under the distribution (0 with no draws). */
+  acceptanceRate: number;
+  /** The cheapest architecture of candidates with positive probability. */
+  cheapest: number;
+  /** One line for logs: found / wanted, draws, acceptance rate; or why nothing fits. */
+  summary: string;
+}
+
+const costText = (v: number, unit: CandidateCosts['unit']) => `${+v.toPrecision(4)} ${unit === 'us' ? 'µs' : unit}`;
+
+/**
+ * k distinct architectures from the per-layer distributions conditioned on cost <= budget:
+ * rejection sampling (draw as sampleArchitectures does, keep those within the budget), at most
+ * `maxDraws` draws (default 2000 k), seeded. `exclude` (candidate indices) are never returned
+ * (an architecture already proposed). When even the cheapest architecture is over the budget,
+ * nothing is drawn.
+ */
+export function sampleWithinBudget(space: Space, distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, k: number, seed: number,
+  o: { maxDraws?: number; exclude?: ReadonlyArray<readonly number[]> } = {}): BudgetSamples {
+  if (!Number.isInteger(k) || k < 0) throw new Error(`sampleWithinBudget: k must be a non-negative integer, got ${k}`);
+  checkBudget('sampleWithinBudget', budget);
+  const layout = supernetLayout(space);
+  checkDistributions(layout, distributions);
+  checkCostsFit(layout, costs);
+  const maxDraws = o.maxDraws ?? 2000 * k;
+  const cheapest = cheapestCost(costs, distributions);
+  const samples: BudgetSamples['samples'] = [];
+  const seen = new Set<string>((o.exclude ?? []).map((idx) => idx.join('-')));
+  let draws = 0;
+  let accepted = 0;
+  if (cheapest <= budget) {
+    const rng = new Rng(seed);
+    while (samples.length < k && draws < maxDraws) {
+      const idx = drawIndices(distributions, rng);
+      draws++;
+      const cost = architectureCost(costs, idx);
+      if (!(cost <= budget)) continue;
+      accepted++;
+      const key = idx.join('-');
+      if (seen.has(key)) continue;
+      seen.add(key);
+      samples.push({ ...describe(layout, distributions, idx), cost });
+    }
+  }
+  const acceptanceRate = draws ? accepted / draws : 0;
+  const rate = `acceptance rate ${(acceptanceRate * 100).toPrecision(3)}%`;
+  const b = costText(budget, costs.unit);
+  const summary = cheapest > budget
+    ? `no architecture is within the budget of ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
+    : samples.length < k
+      ? `only ${samples.length} of ${k} distinct samples within the budget of ${b} after ${draws} draws (the most allowed), ${rate}`
+      : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within the budget of ${b} in ${draws} draws, ${rate}`;
+  return { samples, wanted: k, budget, draws, maxDraws, accepted, acceptanceRate, cheapest, summary };
 }

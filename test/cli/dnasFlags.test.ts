@@ -1,0 +1,78 @@
+// `tsnas search dnas` schedule flags: --theta-lr, --tau0 and --tau-decay reach the stored study
+// configuration and the supernet search (its checkpoint's settings and each epoch's temperature);
+// they are refused with other strategies and checked. One tiny search (the test space, 2 epochs
+// on 64 synthetic images, the argmax trained 1 epoch), in a child process.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
+import { dnasOptions } from '../../src/search/fbnet/dnasStrategy';
+import { TINY_SPACE_YAML } from '../fbnet/tinySpace';
+
+const ROOT = path.join(__dirname, '..', '..', '..');
+const BIN = path.join(ROOT, 'bin', 'tsnas.js');
+let dir = '';
+let db = '';
+let spaceFile = '';
+
+before(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-dnas-flags-'));
+  db = path.join(dir, 'tsnas.db');
+  spaceFile = path.join(dir, 'tiny.yaml');
+  fs.writeFileSync(spaceFile, TINY_SPACE_YAML);
+});
+after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function tsnas(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet search', () => {
+  const r = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--epochs', '2', '--warmup', '1', '--samples', '0',
+    '--train-epochs', '1', '--limit-train', '64', '--threads', '1', '--theta-lr', '0.2', '--tau0', '3', '--tau-decay', '0.5', '--store', db, '--study', 's']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /theta lr 0\.2, tau 3 · exp\(-0\.5 · epoch\)/, 'the settings line');
+
+  const conn = new Database(db, { readonly: true });
+  let config: { options: Record<string, unknown> };
+  let records: DnasEpochRecord[];
+  try {
+    config = JSON.parse((conn.prepare('SELECT config FROM studies WHERE name = ?').get('s') as { config: string }).config);
+    const row = conn.prepare("SELECT v.value FROM strategy_state v JOIN studies s ON s.id = v.study_id WHERE s.name = 's' AND v.key = 'dnas.records'").get() as { value: string };
+    records = JSON.parse(row.value);
+  } finally {
+    conn.close();
+  }
+  assert.equal(config.options.thetaLr, 0.2);
+  assert.equal(config.options.tau0, 3);
+  assert.equal(config.options.tauDecay, 0.5);
+  assert.equal(config.options.batchSize, 64);
+  assert.deepEqual(records.map((x) => x.tau), [3, 3 * Math.exp(-0.5)], 'the temperature of each epoch');
+
+  const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, 'studies', 's', 'supernet', 'checkpoint.json'), 'utf8'));
+  const run = checkpoint.run;
+  assert.equal(run.config.thetaLr, 0.2, 'the search\'s Adam learning rate');
+  assert.equal(run.config.tau0, 3);
+  assert.equal(run.config.tauDecay, 0.5);
+  assert.equal(run.config.batchSize, 64);
+});
+
+test('schedule flags: refused with other strategies, values checked, absent from the config when not given', () => {
+  const random = tsnas(['search', 'random', '--space', spaceFile, '--evaluator', 'synthetic', '--tau0', '2', '--store', db, '--study', 'x']);
+  assert.equal(random.status, 1);
+  assert.match(random.stderr, /--tau0 only applies to the dnas strategy/);
+  const decay = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--tau-decay', '-1', '--store', db, '--study', 'x']);
+  assert.notEqual(decay.status, 0);
+  assert.match(decay.stderr, /--tau-decay must be a number >= 0, got '-1'/);
+  const lr = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--theta-lr', '0', '--store', db, '--study', 'x']);
+  assert.notEqual(lr.status, 0);
+  assert.match(lr.stderr, /--theta-lr must be a positive number, got '0'/);
+  assert.match(tsnas(['search', '--help']).stdout, /--tau-decay <d> +dnas: per-epoch decay/);
+  const defaults = dnasOptions.parse({});
+  assert.ok(!('tau0' in defaults) && !('tauDecay' in defaults), 'not given, not stored: older studies keep matching their stored options');
+});
