@@ -4,6 +4,7 @@
       "target_name": "tsnas_native",
       "sources": [
         "src/addon.cc",
+        "src/allocator.cc",
         "src/lifecycle.cc",
         "src/ops_math.cc",
         "src/ops_nn.cc"

@@ -2,6 +2,7 @@
 #include "box.h"
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tsnas::tuneAllocator();
   tsnas::registerLifecycle(env, exports);
   tsnas::registerMath(env, exports);
   tsnas::registerNN(env, exports);

@@ -56,6 +56,9 @@ using Registrar = void (*)(Napi::Env, Napi::Object);
 void registerLifecycle(Napi::Env env, Napi::Object exports);
 void registerMath(Napi::Env env, Napi::Object exports);
 void registerNN(Napi::Env env, Napi::Object exports);
+// allocator.cc: glibc malloc keeps freed memory for reuse (called once at load).
+void tuneAllocator();
+const char* allocatorSetting();
 
 }  // namespace tsnas
 

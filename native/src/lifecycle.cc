@@ -5,6 +5,7 @@
 #include <ATen/detail/CUDAHooksInterface.h>
 #include <c10/core/GradMode.h>
 #include <cstring>
+#include <torch/csrc/autograd/profiler_legacy.h>
 #include <torch/version.h>
 
 namespace tsnas {
@@ -328,10 +329,34 @@ static Napi::Value getNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 
+// libtorch's operator profiler (the legacy one: no Kineto in Debian's build), writing a Chrome
+// trace of every ATen op, forward and backward, with its CPU time. One at a time per process.
+static std::unique_ptr<torch::autograd::profiler::RecordProfile>& activeProfile() {
+  static std::unique_ptr<torch::autograd::profiler::RecordProfile> profile;
+  return profile;
+}
+
+static Napi::Value profilerStart(const Napi::CallbackInfo& info) {
+  return guarded(info, "profilerStart", [&]() -> Napi::Value {
+    if (activeProfile()) throw std::runtime_error("a profile is already being recorded; stop it first");
+    activeProfile() = std::make_unique<torch::autograd::profiler::RecordProfile>(strArg(info, 0));
+    return info.Env().Undefined();
+  });
+}
+
+static Napi::Value profilerStop(const Napi::CallbackInfo& info) {
+  return guarded(info, "profilerStop", [&]() -> Napi::Value {
+    if (!activeProfile()) throw std::runtime_error("no profile is being recorded");
+    activeProfile().reset();  // the destructor writes the trace file
+    return info.Env().Undefined();
+  });
+}
+
 static Napi::Value runtimeInfo(const Napi::CallbackInfo& info) {
   auto env = info.Env();
   auto out = Napi::Object::New(env);
   out.Set("torchVersion", Napi::String::New(env, TORCH_VERSION));
+  out.Set("allocator", Napi::String::New(env, allocatorSetting()));
   out.Set("cudaAvailable", Napi::Boolean::New(env, at::hasCUDA()));
   out.Set("cudaDeviceCount", Napi::Number::New(env, at::hasCUDA() ? at::detail::getCUDAHooks().getNumGPUs() : 0));
   out.Set("mkldnn", Napi::Boolean::New(env, at::hasMKLDNN()));
@@ -366,6 +391,8 @@ void registerLifecycle(Napi::Env env, Napi::Object e) {
   TSNAS_EXPORT(e, env, setNumThreads);
   TSNAS_EXPORT(e, env, getNumThreads);
   TSNAS_EXPORT(e, env, runtimeInfo);
+  TSNAS_EXPORT(e, env, profilerStart);
+  TSNAS_EXPORT(e, env, profilerStop);
 }
 
 }  // namespace tsnas

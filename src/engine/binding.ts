@@ -37,7 +37,9 @@ export interface Native {
   isGradEnabled(): boolean;
   setNumThreads(n: number): void;
   getNumThreads(): number;
-  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; mkldnn: boolean; parallelInfo: string };
+  profilerStart(traceFile: string): void;
+  profilerStop(): void;
+  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; mkldnn: boolean; parallelInfo: string; allocator: string };
 
   add_tt(a: H, b: H, alpha: number): H;
   add_ts(a: H, b: number): H;

@@ -5,3 +5,4 @@ export * from './creation';
 export { noGrad, enableGrad, isGradEnabled } from './autograd';
 export * from './runtime';
 export * from './safetensors';
+export * from './profiler';

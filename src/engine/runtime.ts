@@ -15,6 +15,9 @@ export interface RuntimeInfo {
   cudaDeviceCount: number;
   mkldnn: boolean;
   threads: number;
+  /** How malloc is set up: 'retain' (freed memory kept for reuse, the default on glibc), 'user' (the
+   *  user's MALLOC_* / GLIBC_TUNABLES settings), 'default' (TSNAS_MALLOC=default, or not glibc). */
+  allocator: string;
 }
 export function runtimeInfo(): RuntimeInfo {
   const r = native.runtimeInfo();
@@ -23,6 +26,7 @@ export function runtimeInfo(): RuntimeInfo {
     cudaAvailable: r.cudaAvailable,
     cudaDeviceCount: r.cudaDeviceCount,
     mkldnn: r.mkldnn,
+    allocator: r.allocator,
     threads: native.getNumThreads(),
   };
 }
