@@ -60,6 +60,12 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   assert.equal(run.config.tau0, 3);
   assert.equal(run.config.tauDecay, 0.5);
   assert.equal(run.config.batchSize, 64);
+
+  // The report's temperature chart states the schedule that was used.
+  const html = path.join(dir, 's.html');
+  const rep = tsnas(['study', 'report', 's', '--store', db, '-o', html]);
+  assert.equal(rep.status, 0, rep.stderr);
+  assert.ok(fs.readFileSync(html, 'utf8').includes('3 · exp(-0.5 · (epoch - 1))'), 'the temperature chart names the schedule used');
 });
 
 test('schedule flags: refused with other strategies, values checked, absent from the config when not given', () => {

@@ -169,6 +169,7 @@ export class DnasSearch implements Strategy {
     ctx.state.set(DNAS_STATE.search, info);
     const storeSections = (records: readonly DnasEpochRecord[]) => ctx.state.set(REPORT_SECTIONS_KEY, dnasSearchSections({
       records, layers: info.layers, epochs: o.epochs, warmupEpochs, costUnit: unit, costSource: info.costSource, targetLatencyUs: o.targetLatency, settings,
+      tau0, tauDecay,
     }));
 
     const done = checkpointEpoch(checkpoint);

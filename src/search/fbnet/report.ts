@@ -20,6 +20,7 @@ import { escapeHtml } from '../../report/escape';
 import type { ReportSection, ReportTrial } from '../../report/types';
 import type { CostUnit } from './candidateCosts';
 import type { DnasEpochRecord } from './dnas';
+import { FBNET_TEMPERATURE } from './temperature';
 
 export const DISTRIBUTIONS_TITLE = 'Architecture distributions over the search';
 export const CURVES_TITLE = 'DNAS search curves';
@@ -45,6 +46,9 @@ export interface SearchSectionInput {
   targetLatencyUs: number | null;
   /** One line on the settings (alpha, beta, soft/hard, images). */
   settings: string;
+  /** The temperature schedule tau0 · exp(-tauDecay · (epoch - 1)) (default the paper's 5.0, 0.045). */
+  tau0?: number;
+  tauDecay?: number;
   /** What happened after the search (proposals drawn, dropped), as HTML; optional. */
   afterHtml?: string;
 }
@@ -111,7 +115,7 @@ export function dnasSearchSections(s: SearchSectionInput): ReportSection[] {
       xTitle: 'Epoch', yTitle: `${s.costUnit === 'us' ? 'Latency' : 'MACs'} (${u})`, rules, width: 420, height: 240,
     })));
     charts.push(epochAxis(lineChart([{ name: 'temperature τ', points: pts((r) => r.tau) }], {
-      title: 'Temperature against epochs', subtitle: 'Gumbel-softmax τ used in each epoch: 5.0 · exp(-0.045 · (epoch - 1))',
+      title: 'Temperature against epochs', subtitle: `Gumbel-softmax τ used in each epoch: ${fmt(s.tau0 ?? FBNET_TEMPERATURE.tau0)} · exp(-${fmt(s.tauDecay ?? FBNET_TEMPERATURE.decay)} · (epoch - 1))`,
       xTitle: 'Epoch', yTitle: 'τ', width: 420, height: 240,
     })));
     charts.push(epochAxis(lineChart([
