@@ -37,6 +37,7 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
     '--train-epochs', '1', '--limit-train', '64', '--threads', '1', '--theta-lr', '0.2', '--tau0', '3', '--tau-decay', '0.5', '--store', db, '--study', 's']);
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stderr, /theta lr 0\.2, tau 3 · exp\(-0\.5 · epoch\)/, 'the settings line');
+  assert.match(r.stderr, /note: the temperature ends at 1\.82 after 2 epochs .*--tau-decay 2 would end near the paper's/, 'a short search is told how to anneal');
 
   const conn = new Database(db, { readonly: true });
   let config: { options: Record<string, unknown> };

@@ -36,7 +36,7 @@ import { supernetLayout, type SupernetLayout } from './layout';
 import { latencyCandidateCosts } from './latencyCosts';
 import { dnasSearchSections, type DnasFinal, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
 import { argmaxArchitecture, budgetArgmaxArchitecture, sampleArchitectures, sampleWithinBudget, type BudgetSamples, type SampledArchitecture } from './sampling';
-import { FBNET_TEMPERATURE } from './temperature';
+import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
 
 export const DNAS_STATE = {
   /** DnasEpochRecord[] of the finished epochs (also in the checkpoint). */
@@ -174,6 +174,12 @@ export class DnasSearch implements Strategy {
 
     const done = checkpointEpoch(checkpoint);
     ctx.log(`dnas: ${settings}`);
+    const tauEnd = temperatureAt(o.epochs - 1, { tau0, decay: tauDecay });
+    if (tauEnd > 1) {
+      // The paper anneals 5.0 -> 0.09 over 90 epochs; a short search at its rate ends nearly uniform.
+      ctx.log(`dnas: note: the temperature ends at ${tauEnd.toFixed(2)} after ${o.epochs} epochs (the paper's ends at 0.09 after 90); ` +
+        `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps (docs/fbnet.md)`);
+    }
     ctx.log(done ? `dnas: resuming the supernet search after epoch ${done} of ${o.epochs} (checkpoint ${checkpoint})` : `dnas: supernet checkpoint in ${checkpoint}`);
     const { runDnas } = await import('./dnas');
     let lastLog = Date.now();
