@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Rng } from '../../src/random/rng';
 import { architectureCost, flopsCandidateCosts, type CandidateCosts } from '../../src/search/fbnet/candidateCosts';
 import {
+  conditionedDrawer,
   argmaxArchitecture, budgetArgmaxArchitecture, budgetArgmaxIndices, cheapestCost, sampleWithinBudget,
 } from '../../src/search/fbnet/sampling';
 import { loadSpace } from '../../src/space/registry';
@@ -167,6 +168,40 @@ test('samples conditioned on the budget: all within it, seeded, the acceptance r
   const none = sampleWithinBudget(space, dists, costs, 34, 5, 11);
   assert.deepEqual([none.samples.length, none.draws, none.accepted, none.acceptanceRate, none.cheapest], [0, 0, 0, 0, 35]);
   assert.equal(none.summary, 'no architecture is within the budget of 34 µs: the cheapest costs 35 µs; no samples');
+});
+
+test('the exact conditional sampler draws from the distribution restricted to the budget, and fills in where rejection falls short', () => {
+  const space = tinySpace();
+  const dists = [[0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.6, 0.2, 0.2], [1]];
+  const costs: CandidateCosts = { unit: 'us', fixed: 10, perLayer: [[30, 20, 10], [35, 15, 5], [30, 20, 10], [0]] };
+  const budget = 55;
+  const within = [...allIndices([3, 3, 3, 1])].filter((idx) => architectureCost(costs, idx) <= budget);
+  const pWithin = within.reduce((s, idx) => s + Math.exp(logProb(dists, idx)), 0);
+  const drawer = conditionedDrawer(dists, costs, budget)!;
+  assert.ok(Math.abs(drawer.probability - pWithin) < 1e-12, `P(within) ${drawer.probability} vs ${pWithin}`);
+  // Frequencies match p(arch) / P(within) for every architecture within the budget.
+  const rng = new Rng(3);
+  const n = 40_000;
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const idx = drawer.draw(rng);
+    assert.ok(architectureCost(costs, idx) <= budget, `drew ${idx} over the budget`);
+    counts.set(idx.join(), (counts.get(idx.join()) ?? 0) + 1);
+  }
+  for (const idx of within) {
+    const p = Math.exp(logProb(dists, idx)) / pWithin;
+    const se = Math.sqrt(p * (1 - p) / n);
+    assert.ok(Math.abs((counts.get(idx.join()) ?? 0) / n - p) < 5 * se, `${idx}: ${(counts.get(idx.join()) ?? 0) / n} vs ${p}`);
+  }
+  assert.equal(conditionedDrawer(dists, costs, 34), null, 'nothing fits');
+
+  // Rejection with too few draws allowed falls short; the exact sampler fills in, all within the budget.
+  const s = sampleWithinBudget(space, dists, costs, budget, within.length, 1, { maxDraws: 3 });
+  assert.equal(s.samples.length, within.length);
+  assert.ok(s.exactDraws > 0);
+  assert.ok(s.samples.every((x) => x.cost <= budget));
+  assert.match(s.summary, /more drawn exactly from the distribution restricted to the budget \(its probability 0\.\d+\)/);
+  assert.deepEqual(sampleWithinBudget(space, dists, costs, budget, within.length, 1, { maxDraws: 3 }), s, 'seeded');
 });
 
 test('budget functions refuse costs that do not fit the space, and a non-finite budget', () => {

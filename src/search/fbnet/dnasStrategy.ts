@@ -278,7 +278,7 @@ export interface ProposeInput {
  * outside the study's constraints are dropped. With a budget: the argmax if it is within the
  * budget, else the most probable architecture within it ('dnas-argmax-budget'; the argmax is
  * dropped with its latency), and K distinct samples of the distribution conditioned on the
- * budget (rejection sampling); then the constraints filter as without a budget. The learned
+ * budget (rejection sampling, completed by exact draws from the restricted distribution); then the constraints filter as without a budget. The learned
  * distribution does not depend on the budget, so conditioning it is the most probable way to
  * honour the budget.
  */

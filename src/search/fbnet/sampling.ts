@@ -152,6 +152,81 @@ export function budgetStep(budget: number, unit: CandidateCosts['unit']): number
   return Math.max(unit === 'us' ? 1 : 0, budget / 4000);
 }
 
+interface BudgetGrid {
+  /** Whether the cheapest allowed architecture is within the budget. */
+  fits: boolean;
+  cheapest: number;
+  step: number;
+  /** Grid cells between the cheapest architecture and the budget. */
+  cells: number;
+  /** Cells each candidate takes above its layer's cheapest allowed one, rounded up; -1 when excluded (p = 0). */
+  width: number[][];
+}
+
+/** The cost grid shared by the constrained argmax and the exact conditional sampler. */
+function budgetGrid(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, stepOption?: number): BudgetGrid {
+  const allowed = distributions.map((p) => p.map((v) => v > 0));
+  const mins = costs.perLayer.map((row, l) => Math.min(...row.filter((_, i) => allowed[l]![i])));
+  const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
+  // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
+  const step = Math.max(stepOption ?? budgetStep(budget, costs.unit), (budget - cheapest) / 100_000);
+  if (!(step > 0)) throw new Error(`budget grid: the cost step must be positive, got ${step}`);
+  const fits = cheapest <= budget;
+  const cells = fits ? Math.floor((budget - cheapest) / step) : 0;
+  const width = costs.perLayer.map((row, l) => row.map((c, i) => (allowed[l]![i] ? Math.ceil((c - mins[l]!) / step) : -1)));
+  return { fits, cheapest, step, cells, width };
+}
+
+/**
+ * Exact draws from the per-layer distributions conditioned on the rounded cost being within the
+ * budget: mass[l][c], the probability that layers l..L-1 fit in c cells, is computed backwards,
+ * then each layer's candidate is drawn with probability p_l[i] * mass[l+1][c - w_i] / mass[l][c].
+ * No rejections, so it works however small the budget's probability is. Null when nothing fits.
+ */
+export function conditionedDrawer(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number):
+  { draw: (rng: Rng) => number[]; probability: number } | null {
+  const grid = budgetGrid(distributions, costs, budget);
+  if (!grid.fits) return null;
+  const { cells, width } = grid;
+  const L = distributions.length;
+  const mass: Float64Array[] = new Array<Float64Array>(L + 1);
+  mass[L] = new Float64Array(cells + 1).fill(1);
+  for (let l = L - 1; l >= 0; l--) {
+    const row = new Float64Array(cells + 1);
+    const next = mass[l + 1]!;
+    const p = distributions[l]!;
+    for (let c = 0; c <= cells; c++) {
+      let m = 0;
+      for (let j = 0; j < p.length; j++) if (width[l]![j]! >= 0 && width[l]![j]! <= c) m += p[j]! * next[c - width[l]![j]!]!;
+      row[c] = m;
+    }
+    mass[l] = row;
+  }
+  const draw = (rng: Rng): number[] => {
+    const out: number[] = [];
+    let c = cells;
+    for (let l = 0; l < L; l++) {
+      const p = distributions[l]!;
+      const next = mass[l + 1]!;
+      let u = rng.next() * mass[l]![c]!;
+      let pick = -1;
+      for (let j = 0; j < p.length; j++) {
+        const w = width[l]![j]!;
+        if (w < 0 || w > c) continue;
+        const m = p[j]! * next[c - w]!;
+        if (m <= 0) continue;
+        pick = j; // the last candidate with mass, should rounding leave u above the total
+        if (u < m) break;
+        u -= m;
+      }
+      out.push(pick);
+      c -= width[l]![pick]!;
+    }
+    return out;
+  };
+  return { draw, probability: mass[0]![cells]! };
+}
+
 export interface BudgetArgmax {
   /** Candidate index per layer of the most probable architecture within the budget; null when none is. */
   indices: number[] | null;
@@ -175,17 +250,11 @@ export interface BudgetArgmax {
 export function budgetArgmaxIndices(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number,
   o: { step?: number } = {}): BudgetArgmax {
   checkBudget('budgetArgmaxIndices', budget);
+  const grid = budgetGrid(distributions, costs, budget, o.step);
+  const { cheapest, step } = grid;
+  if (!grid.fits) return { indices: null, cost: null, cheapest, step };
+  const { cells, width } = grid;
   const L = distributions.length;
-  const allowed = distributions.map((p) => p.map((v) => v > 0));
-  const mins = costs.perLayer.map((row, l) => Math.min(...row.filter((_, i) => allowed[l]![i])));
-  const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
-  // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
-  const step = Math.max(o.step ?? budgetStep(budget, costs.unit), (budget - cheapest) / 100_000);
-  if (!(step > 0)) throw new Error(`budgetArgmaxIndices: the cost grid must be positive, got ${step}`);
-  if (cheapest > budget) return { indices: null, cost: null, cheapest, step };
-  const cells = Math.floor((budget - cheapest) / step);
-  // Cells each candidate takes above its layer's cheapest allowed one, rounded up; -1 excluded.
-  const width = costs.perLayer.map((row, l) => row.map((c, i) => (allowed[l]![i] ? Math.ceil((c - mins[l]!) / step) : -1)));
   const logp = distributions.map((p) => p.map((v) => Math.log(v)));
   // best[l][c]: the highest log-probability of layers l..L-1 within c cells. Every layer has a
   // candidate of width 0 (its cheapest), so it is always finite.
@@ -245,6 +314,10 @@ export interface BudgetSamples {
   accepted: number;
   /** accepted / draws: the probability of the budget under the distribution (0 with no draws). */
   acceptanceRate: number;
+  /** Draws made by the exact conditional sampler after rejection sampling fell short (0 when it did not). */
+  exactDraws: number;
+  /** The budget's probability under the distribution (rounded costs), when the exact sampler ran. */
+  budgetProbability: number | null;
   /** The cheapest architecture of candidates with positive probability. */
   cheapest: number;
   /** One line for logs: found / wanted, draws, acceptance rate; or why nothing fits. */
@@ -273,6 +346,8 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
   const seen = new Set<string>((o.exclude ?? []).map((idx) => idx.join('-')));
   let draws = 0;
   let accepted = 0;
+  let exactDraws = 0;
+  let budgetProbability: number | null = null;
   if (cheapest <= budget) {
     const rng = new Rng(seed);
     while (samples.length < k && draws < maxDraws) {
@@ -286,14 +361,29 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
       seen.add(key);
       samples.push({ ...describe(layout, distributions, idx), cost });
     }
+    // A budget the distribution rarely meets: draw the rest exactly from it restricted to the budget.
+    const exact = samples.length < k ? conditionedDrawer(distributions, costs, budget) : null;
+    if (exact) {
+      budgetProbability = exact.probability;
+      const rng2 = new Rng(seed + 1);
+      for (let tries = 0; samples.length < k && tries < Math.max(maxDraws, 2000 * k); tries++) {
+        const idx = exact.draw(rng2);
+        exactDraws++;
+        const key = idx.join('-');
+        if (seen.has(key)) continue;
+        seen.add(key);
+        samples.push({ ...describe(layout, distributions, idx), cost: architectureCost(costs, idx) });
+      }
+    }
   }
   const acceptanceRate = draws ? accepted / draws : 0;
-  const rate = `acceptance rate ${(acceptanceRate * 100).toPrecision(3)}%`;
+  const rate = `acceptance rate ${(acceptanceRate * 100).toPrecision(3)}%` +
+    (exactDraws ? `; ${exactDraws} more drawn exactly from the distribution restricted to the budget (its probability ${budgetProbability!.toPrecision(3)})` : '');
   const b = costText(budget, costs.unit);
   const summary = cheapest > budget
     ? `no architecture is within the budget of ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
     : samples.length < k
       ? `only ${samples.length} of ${k} distinct samples within the budget of ${b} after ${draws} draws (the most allowed), ${rate}`
       : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within the budget of ${b} in ${draws} draws, ${rate}`;
-  return { samples, wanted: k, budget, draws, maxDraws, accepted, acceptanceRate, cheapest, summary };
+  return { samples, wanted: k, budget, draws, maxDraws, accepted, acceptanceRate, exactDraws, budgetProbability, cheapest, summary };
 }
