@@ -30,7 +30,7 @@
 //     [--data fashion-mnist] [--limit-train 6000] [--search-limit-train N] [--search-epochs 3] [--warmup 1]
 //     [--train-epochs 3] [--samples 4] [--random 10] [--window 0.1] [--sweep alpha:0.05,0.2,0.8 | none]
 //     [--sweep-train] [--threads 2] [--seed 0] [--recipe FILE] [--store runs/bench-dnas.db] [--prefix dnasbench] [--hard]
-//     [--alpha 0.2] [--beta 0.6] [--theta-lr 0.01] [--tau0 5] [--tau-decay 0.045] [--batch-size 64]
+//     [--alpha 0.2] [--beta 0.6] [--random-dir DIR] [--theta-lr 0.01] [--tau0 5] [--tau-decay 0.045] [--batch-size 64]
 //
 // --theta-lr, --tau0, --tau-decay and --batch-size (the supernet search's batch) are DNAS options
 // passed on only when given, so studies stored before they existed keep matching their settings.
@@ -127,7 +127,9 @@ if (sweepArg !== 'none') {
 
 fs.mkdirSync(path.dirname(storeFile), { recursive: true });
 const store = StudyStore.open(storeFile);
-const benchDir = path.join(path.dirname(storeFile), 'studies', `${prefix}-random`);
+// Random architectures train in checkpoint directories keyed by (architecture, recipe, data, images),
+// so --random-dir may be shared between runs: an architecture already trained is read back.
+const benchDir = path.resolve(arg('random-dir', path.join(path.dirname(storeFile), 'studies', `${prefix}-random`)));
 
 interface DnasRun {
   study: StudyRecord;
@@ -146,7 +148,9 @@ function configFor(options: Record<string, unknown>): SearchConfig {
   }));
 }
 
-const searchKey = (c: SearchConfig) => JSON.stringify({ ...c.options, targetLatency: null, train: c.train, seed: c.seed, data: c.data, lut: c.lut, space: c.space });
+// What decides the supernet search and the training of candidates: not the budget and not K (they
+// only shape the proposals drawn after the search), so studies differing in those share a search.
+const searchKey = (c: SearchConfig) => JSON.stringify({ ...c.options, targetLatency: null, samples: null, train: c.train, seed: c.seed, data: c.data, lut: c.lut, space: c.space });
 
 /** Copies a finished study's supernet checkpoint and trained candidates into another study's directory. */
 function copyDone(from: StudyRecord, to: string): void {
@@ -184,7 +188,7 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
   checkDnasConfig(config, setup.space);
   if (!study) {
     // A finished search with the same settings (the budget aside) is deterministic: copy it.
-    const twin = store.studies().find((s) => s.strategy === 'dnas' && s.name.startsWith(prefix) && searchKey(s.config as unknown as SearchConfig) === searchKey(config) &&
+    const twin = store.studies().find((s) => s.strategy === 'dnas' && searchKey(s.config as unknown as SearchConfig) === searchKey(config) &&
       store.getState(s.id, DNAS_STATE.proposals) !== undefined);
     if (twin) {
       log(`${name}: the supernet search and trained candidates of '${twin.name}' are identical (same settings; the budget only filters): copied`);

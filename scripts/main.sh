@@ -8,8 +8,8 @@
 #   4. the study's HTML report.
 # About 15 minutes on 2 cores. Everything lands in runs/quickstart/; a killed run continues with
 #   npx tsnas search --resume <study> --store runs/quickstart/tsnas.db
-# Environment knobs: TARGET_LATENCY (us, a hard budget on the samples), SEARCH_EPOCHS, TRAIN_EPOCHS,
-# LIMIT_TRAIN, SAMPLES.
+# Environment knobs: TARGET_LATENCY (us: the proposals are the most probable architectures within
+# it), SEARCH_EPOCHS, THETA_LR, TRAIN_EPOCHS, LIMIT_TRAIN, SAMPLES.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -23,8 +23,12 @@ fi
 study="fbnet-quickstart-$(date +%Y%m%d-%H%M%S)"
 budget=()
 if [ -n "${TARGET_LATENCY:-}" ]; then budget=(--target-latency "$TARGET_LATENCY"); fi
+# A short search: anneal the temperature to where the paper's 90 epochs end (tau-decay 4 / epochs)
+# and let Adam move the logits further per step (docs/fbnet.md, "Latency budgets and short searches").
+epochs="${SEARCH_EPOCHS:-5}"
+tau_decay=$(awk -v n="$epochs" 'BEGIN { printf "%.3g", 4 / n }')
 npx --no-install tsnas search dnas --space fbnet-s --data fashion-mnist --lut "$lut" \
-  --epochs "${SEARCH_EPOCHS:-4}" --warmup 1 --limit-train "${LIMIT_TRAIN:-6000}" \
+  --epochs "$epochs" --warmup 1 --tau-decay "$tau_decay" --theta-lr "${THETA_LR:-0.05}" --limit-train "${LIMIT_TRAIN:-6000}" \
   --samples "${SAMPLES:-3}" --train-epochs "${TRAIN_EPOCHS:-3}" "${budget[@]}" \
   --study "$study" --store "$out/tsnas.db"
 npx --no-install tsnas study report "$study" --store "$out/tsnas.db" -o "$out/$study.html"
