@@ -143,7 +143,6 @@ test('registry covers every op type and rejects unknown ones with the valid form
 });
 
 test('a g2 block keeps a channels_last input channels_last through its channel shuffle (later convolutions stay on the fast path)', () => {
-  const { native } = require('../../src/engine/binding') as typeof import('../../src/engine/binding');
   const before = memory().liveTensors;
   const b = buildBlock('ir_k5_e1_g2', 16, 24, 1, { e1FirstConv: 'keep' }).to({ memoryFormat: 'channels_last' });
   b.eval();
@@ -151,10 +150,10 @@ test('a g2 block keeps a channels_last input channels_last through its channel s
     const x = randn([2, 16, 7, 7]);
     const xl = x.to({ memoryFormat: 'channels_last' });
     const s = F.channelShuffle(xl, 2);
-    assert.ok(native.isMemoryFormat(s.handle, 'channels_last'), 'the shuffle of a channels_last tensor is channels_last');
+    assert.ok(s.isMemoryFormat('channels_last'), 'the shuffle of a channels_last tensor is channels_last');
     assert.deepEqual(s.toArray(), F.channelShuffle(x, 2).toArray(), 'the same values whatever the layout');
-    assert.ok(native.isMemoryFormat(F.channelShuffle(x, 2).handle, 'contiguous'), 'an NCHW input stays NCHW');
-    assert.ok(native.isMemoryFormat(b.forward(xl).handle, 'channels_last'), 'the block output is channels_last');
+    assert.ok(F.channelShuffle(x, 2).isMemoryFormat('contiguous'), 'an NCHW input stays NCHW');
+    assert.ok(b.forward(xl).isMemoryFormat('channels_last'), 'the block output is channels_last');
   }));
   b.dispose();
   assert.equal(memory().liveTensors, before);
