@@ -7,7 +7,8 @@
 // its argmax and samples can all be over it. Conditioning the distribution on the budget is the
 // most probable way to honour it: `budgetArgmaxArchitecture` is the most probable architecture
 // within the budget (exact, by dynamic programming over layers), `sampleWithinBudget` draws from
-// the distribution restricted to the budget (rejection sampling). No engine here.
+// the distribution restricted to the budget (rejection sampling, completed by exact draws from the
+// restricted distribution when the budget is improbable). No engine here.
 import { Rng } from '../../random/rng';
 import type { Arch, Space } from '../../space/types';
 import { architectureCost, type CandidateCosts } from './candidateCosts';
@@ -139,9 +140,14 @@ function checkBudget(what: string, budget: number): void {
   if (!Number.isFinite(budget)) throw new Error(`${what}: the budget must be a finite number, got ${budget}`);
 }
 
+/** Per layer, the cheapest candidate with positive probability. */
+function layerMinimums(costs: CandidateCosts, distributions: readonly (readonly number[])[]): number[] {
+  return costs.perLayer.map((row, l) => Math.min(...row.filter((_, i) => distributions[l]![i]! > 0)));
+}
+
 /** The cheapest cost of an architecture made of candidates with positive probability. */
 export function cheapestCost(costs: CandidateCosts, distributions: readonly (readonly number[])[]): number {
-  return costs.perLayer.reduce((s, row, l) => s + Math.min(...row.filter((_, i) => distributions[l]![i]! > 0)), costs.fixed);
+  return layerMinimums(costs, distributions).reduce((s, m) => s + m, costs.fixed);
 }
 
 /**
@@ -165,15 +171,14 @@ interface BudgetGrid {
 
 /** The cost grid shared by the constrained argmax and the exact conditional sampler. */
 function budgetGrid(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, stepOption?: number): BudgetGrid {
-  const allowed = distributions.map((p) => p.map((v) => v > 0));
-  const mins = costs.perLayer.map((row, l) => Math.min(...row.filter((_, i) => allowed[l]![i])));
-  const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
+  const mins = layerMinimums(costs, distributions);
+  const cheapest = cheapestCost(costs, distributions);
   // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
   const step = Math.max(stepOption ?? budgetStep(budget, costs.unit), (budget - cheapest) / 100_000);
   if (!(step > 0)) throw new Error(`budget grid: the cost step must be positive, got ${step}`);
   const fits = cheapest <= budget;
   const cells = fits ? Math.floor((budget - cheapest) / step) : 0;
-  const width = costs.perLayer.map((row, l) => row.map((c, i) => (allowed[l]![i] ? Math.ceil((c - mins[l]!) / step) : -1)));
+  const width = costs.perLayer.map((row, l) => row.map((c, i) => (distributions[l]![i]! > 0 ? Math.ceil((c - mins[l]!) / step) : -1)));
   return { fits, cheapest, step, cells, width };
 }
 
@@ -195,9 +200,10 @@ export function conditionedDrawer(distributions: readonly (readonly number[])[],
     const row = new Float64Array(cells + 1);
     const next = mass[l + 1]!;
     const p = distributions[l]!;
+    const ws = width[l]!;
     for (let c = 0; c <= cells; c++) {
       let m = 0;
-      for (let j = 0; j < p.length; j++) if (width[l]![j]! >= 0 && width[l]![j]! <= c) m += p[j]! * next[c - width[l]![j]!]!;
+      for (let j = 0; j < p.length; j++) if (ws[j]! >= 0 && ws[j]! <= c) m += p[j]! * next[c - ws[j]!]!;
       row[c] = m;
     }
     mass[l] = row;
@@ -348,6 +354,13 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
   let accepted = 0;
   let exactDraws = 0;
   let budgetProbability: number | null = null;
+  // Keeps a draw within the budget unless it is a repeat (or excluded).
+  const take = (idx: number[], cost: number) => {
+    const key = idx.join('-');
+    if (seen.has(key)) return;
+    seen.add(key);
+    samples.push({ ...describe(layout, distributions, idx), cost });
+  };
   if (cheapest <= budget) {
     const rng = new Rng(seed);
     while (samples.length < k && draws < maxDraws) {
@@ -356,10 +369,7 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
       const cost = architectureCost(costs, idx);
       if (!(cost <= budget)) continue;
       accepted++;
-      const key = idx.join('-');
-      if (seen.has(key)) continue;
-      seen.add(key);
-      samples.push({ ...describe(layout, distributions, idx), cost });
+      take(idx, cost);
     }
     // A budget the distribution rarely meets: draw the rest exactly from it restricted to the budget.
     const exact = samples.length < k ? conditionedDrawer(distributions, costs, budget) : null;
@@ -369,10 +379,7 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
       for (let tries = 0; samples.length < k && tries < Math.max(maxDraws, 2000 * k); tries++) {
         const idx = exact.draw(rng2);
         exactDraws++;
-        const key = idx.join('-');
-        if (seen.has(key)) continue;
-        seen.add(key);
-        samples.push({ ...describe(layout, distributions, idx), cost: architectureCost(costs, idx) });
+        take(idx, architectureCost(costs, idx));
       }
     }
   }
