@@ -172,7 +172,7 @@ interface BudgetGrid {
 /** The cost grid shared by the constrained argmax and the exact conditional sampler. */
 function budgetGrid(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, stepOption?: number): BudgetGrid {
   const mins = layerMinimums(costs, distributions);
-  const cheapest = cheapestCost(costs, distributions);
+  const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
   // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
   const step = Math.max(stepOption ?? budgetStep(budget, costs.unit), (budget - cheapest) / 100_000);
   if (!(step > 0)) throw new Error(`budget grid: the cost step must be positive, got ${step}`);
