@@ -3,9 +3,10 @@
 // libtorch allocates every activation and gradient with malloc. glibc serves large blocks with
 // mmap and returns them (munmap, or a heap trim) as soon as they are freed, so each training step
 // maps its buffers afresh and touches them page by page: on Fashion-MNIST with ref-mbconv about
-// 20,000 minor page faults per batch, 15-30% of a step's CPU time (docs/engine.md). With mmap off
-// and trimming only above 2 GB of free heap, freed buffers are reused by the next step; peak RSS
-// is unchanged because the steps' peaks are the same. (PyTorch users get the same effect by
+// ten times the minor page faults per batch, and several percent to a fifth of a step's CPU time
+// (BENCHMARKS.md, bench/allocatorEffect.ts). With mmap off and trimming only above 2 GB of free
+// heap, freed buffers are reused by the next step; peak RSS is about unchanged, the steps' peaks
+// being the same. (PyTorch users get the same effect by
 // preloading jemalloc or tcmalloc.)
 //
 // Skipped when the user chose glibc's malloc settings (MALLOC_*_ or GLIBC_TUNABLES) or set
