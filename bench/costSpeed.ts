@@ -2,7 +2,8 @@
 // per built-in space. Run: npx tsc -p tsconfig.json && node dist/bench/costSpeed.js [seconds]
 import { BUILTIN_SPACES, loadSpace } from '../src/space';
 import { archCost } from '../src/cost';
-import { sampleUniformN, formatArch, parseArch } from '../src/arch';
+import { sampleUniformN } from '../src/arch';
+import { formatArch, parseArch } from '../src/space/archFormat';
 
 const seconds = Number(process.argv[2] ?? 1);
 for (const name of BUILTIN_SPACES) {

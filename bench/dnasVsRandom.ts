@@ -40,7 +40,7 @@
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { formatArch } from '../src/arch/format';
+import { formatArch } from '../src/space/archFormat';
 import { sampleUniform } from '../src/arch/sample';
 import { createTrainingEvaluator } from '../src/evaluate/training';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
@@ -49,10 +49,10 @@ import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
 import { checkDnasConfig, DNAS_STATE, finalizeDnas, SUPERNET_DIR, type DnasStoredProposals as DnasProposals } from '../src/search/fbnet/dnasStrategy';
 import type { DnasFinal } from '../src/search/fbnet/report';
 import { loadSpace } from '../src/space/registry';
-import { completeConfig, type SearchConfig } from '../src/study/config';
+import { completeConfig, type SearchConfig } from '../src/search/config';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
-import { deriveSeed, hashString } from '../src/study/seeds';
-import { setupSearch, withStrategyDefaults } from '../src/study/setupSearch';
+import { deriveSeed, hashString } from '../src/random/seeds';
+import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { StudyRecord, TrialRecord } from '../src/study/types';
 

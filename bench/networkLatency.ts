@@ -5,7 +5,7 @@
 //   node dist/bench/networkLatency.js --lut TABLE.json [--space fbnet-s] [--processes 3] ARCH...
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
-import { parseArch } from '../src/arch/format';
+import { parseArch } from '../src/space/archFormat';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { loadSpace } from '../src/space/registry';
 import { decode } from '../src/space/decode';

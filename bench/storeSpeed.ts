@@ -7,15 +7,15 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatArch } from '../src/arch/format';
+import { formatArch } from '../src/space/archFormat';
 import { sampleUniform } from '../src/arch/sample';
 import { createSyntheticEvaluator } from '../src/evaluate/synthetic';
-import { makeCostModel } from '../src/search/costModel';
+import { makeCostModel } from '../src/cost/costModel';
 import { RandomSearch } from '../src/search/random';
 import { RegularizedEvolution } from '../src/search/evolution';
 import { loadSpace } from '../src/space/registry';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
-import { rngFor } from '../src/study/seeds';
+import { rngFor } from '../src/random/seeds';
 import { StudyStore } from '../src/study/store';
 import { isSettled, type StudyInit } from '../src/study/types';
 import { newWorkerId } from '../src/study/worker';

@@ -19,7 +19,7 @@ import { archCost } from '../src/cost/netCost';
 import { crossEntropy } from '../src/nn/functional';
 import type { Module } from '../src/nn/module';
 import { SGD } from '../src/optim/sgd';
-import { formatArch, parseArch } from '../src/arch/format';
+import { formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
 import { flopsCandidateCosts } from '../src/search/fbnet/candidateCosts';
 import { Supernet } from '../src/search/fbnet/supernet';

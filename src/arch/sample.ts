@@ -1,6 +1,6 @@
 // Drawing architectures: uniform, scrambled Sobol (quasi-Monte-Carlo), mutation and crossover.
 // Every function takes a seed or an Rng; only the searched dimensions vary.
-import { archFromIndices, archIndices } from './format';
+import { archFromIndices, archIndices } from '../space/archFormat';
 import { Rng } from '../random/rng';
 import { Sobol } from './sobol';
 import type { Arch, Space } from '../space/types';

@@ -1,7 +1,7 @@
 // An evaluator turns an architecture into metrics: by training it (the trainer with a budget), by
 // looking it up in a table (tabular benchmarks), or by a synthetic function (for testing
 // strategies without training). The search loop records what it returns in the trial.
-import type { CostOverride } from '../search/costModel';
+import type { CostOverride } from '../cost/costModel';
 import type { Arch, DecodeOptions } from '../space/types';
 
 export interface EvalJob {

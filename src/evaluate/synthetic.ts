@@ -10,12 +10,12 @@
 // t = the position of log FLOPs between the space's smallest and largest); noise is a fixed
 // +-0.002 per architecture, like the spread between training runs. Same seed, same function.
 import { features, featureLength } from '../arch/features';
-import { formatArch } from '../arch/format';
+import { formatArch } from '../space/archFormat';
 import { sampleUniform } from '../arch/sample';
 import { archCost } from '../cost/netCost';
 import { Rng } from '../random/rng';
-import { additiveMinimum, costsAreAdditive } from '../search/costModel';
-import { deriveSeed, hashString } from '../study/seeds';
+import { additiveMinimum, costsAreAdditive } from '../cost/costModel';
+import { deriveSeed, hashString } from '../random/seeds';
 import type { Arch, DecodeOptions, Space } from '../space/types';
 import { sleep, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
 

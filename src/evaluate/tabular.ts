@@ -6,13 +6,13 @@
 // flops, params and latencyUs (after mapping) are costs: they replace the analytic ones and
 // constraints use them. An architecture missing from the table fails its trial.
 import * as fs from 'node:fs';
-import { formatArch, formatIndices, acceptsIndices, parseArch } from '../arch/format';
-import type { CostKind, CostMinimum, CostOverride } from '../search/costModel';
+import { formatArch, formatIndices, acceptsIndices, parseArch } from '../space/archFormat';
+import type { CostKind, CostMinimum, CostOverride } from '../cost/costModel';
 import type { Arch, Space } from '../space/types';
-import type { TrialCosts } from '../study/types';
+import type { ArchCosts } from '../cost/costModel';
 import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
 
-const COST_FIELDS: Record<string, keyof TrialCosts> = { flops: 'flops', params: 'params', latencyUs: 'latencyUs' };
+const COST_FIELDS: Record<string, keyof ArchCosts> = { flops: 'flops', params: 'params', latencyUs: 'latencyUs' };
 
 export interface TabularEvaluatorOptions {
   /** Study metric name -> table field (e.g. { accuracy: 'val_acc' }). */
@@ -100,10 +100,10 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
   if (everyRowHas('latencyUs')) provides.push('latency');
   const costOverride: CostOverride = {
     provides,
-    costs(arch: Arch): Partial<TrialCosts> {
+    costs(arch: Arch): Partial<ArchCosts> {
       const m = table.rows.get(formatArch(space, arch));
       if (!m) return {};
-      const out: Partial<TrialCosts> = {};
+      const out: Partial<ArchCosts> = {};
       for (const [f, c] of Object.entries(COST_FIELDS)) if (typeof m[f] === 'number') out[c] = m[f];
       return out;
     },

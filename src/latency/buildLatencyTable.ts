@@ -1,7 +1,7 @@
 // Building a latency table: time every op a space needs on a target, once per distinct key, and,
 // in the same interleaved rounds, a few whole networks to fit the network-level overhead that the
 // per-op sums miss (overheadUs; see docs/latency.md).
-import { formatArch } from '../arch/format';
+import { formatArch } from '../space/archFormat';
 import { sampleUniformN } from '../arch/sample';
 import { decode } from '../space/decode';
 import type { NetDesc, Space } from '../space/types';

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { formatIssues } from '../space/schema';
 import { BUILTIN_SPACES } from '../space/registry';
 import type { Arch, Space } from '../space/types';
-import { archIndices, defaultArch, archFromIndices } from '../arch/format';
+import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
 import type { Coverage } from './requiredOps';
 import { archOps, searchesResolution } from './requiredOps';
 import type { OpSpec, TargetInfo } from './target';

@@ -13,7 +13,7 @@
 //   channel pairs, SE, activations and resolutions per stage (far too large to time), so the
 //   table holds the keys met in a scrambled-Sobol sample of architectures (`sample`, default
 //   256, seeded). predictLatency names any key an architecture needs beyond those.
-import { acceptsIndices, archFromIndices, archIndices, defaultArch } from '../arch/format';
+import { acceptsIndices, archFromIndices, archIndices, defaultArch } from '../space/archFormat';
 import { sampleSobol, sampleUniformN } from '../arch/sample';
 import { costBreakdown } from '../cost/netCost';
 import { decode } from '../space/decode';

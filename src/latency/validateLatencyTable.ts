@@ -1,6 +1,6 @@
 // Checking a latency table against whole networks: time n random architectures end to end on
 // the table's target (same protocol) and compare with the table's predictions.
-import { formatArch } from '../arch/format';
+import { formatArch } from '../space/archFormat';
 import { sampleSobol, sampleUniformN } from '../arch/sample';
 import { Rng } from '../random/rng';
 import { decode } from '../space/decode';

@@ -9,12 +9,12 @@
 // State: the population is rebuilt by replaying the complete trials in order through tell; each
 // proposal's randomness comes from an Rng seeded by (study seed, index). Nothing is checkpointed.
 import { z } from 'zod';
-import { parseArch } from '../arch/format';
+import { parseArch } from '../space/archFormat';
 import { mutate, sampleUniform } from '../arch/sample';
 import type { Arch } from '../space/types';
 import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../study/strategy';
 import type { TrialRecord } from '../study/types';
-import { ConstraintSamplingError, DEFAULT_MAX_TRIES, sampleWithin } from './constraints';
+import { ConstraintSamplingError, DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 
 export const evolutionOptions = z.strictObject({
   /** P: population size (the number of most recent complete trials kept). */

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { sampleUniform } from '../arch/sample';
 import type { AskContext, Proposal, Strategy, StrategyFactory } from '../study/strategy';
-import { DEFAULT_MAX_TRIES, sampleWithin } from './constraints';
+import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 
 export const randomOptions = z.strictObject({
   /** Draws per proposal before giving up on the constraints. */

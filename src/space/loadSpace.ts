@@ -6,7 +6,7 @@ import YAML from 'yaml';
 import { formatIssues, spaceFileSchema } from './schema';
 import { resolveSpace, SpaceError } from './resolve';
 import { decode } from './decode';
-import { defaultArch, parseArch } from '../arch/format';
+import { defaultArch, parseArch } from './archFormat';
 import type { Space } from './types';
 
 export class SpaceFileError extends Error {

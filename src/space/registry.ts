@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { packageRoot } from '../packageRoot';
 import { loadSpaceFile } from './loadSpace';
-import { parseArch } from '../arch/format';
+import { parseArch } from './archFormat';
 import type { Arch, Space } from './types';
 
 export const BUILTIN_SPACES = ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s'] as const;

@@ -12,13 +12,13 @@
 // architecture again. A killed and resumed study therefore evaluates exactly the architectures an
 // uninterrupted one would. An architecture whose evaluation was interrupted MAX_INTERRUPTIONS
 // times (a crash it causes, say) is failed instead of being tried again.
-import { acceptsIndices, formatArch, formatIndices } from '../arch/format';
+import { acceptsIndices, formatArch, formatIndices } from '../space/archFormat';
 import { loadDataSource } from '../data/dataSource';
 import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';
-import { formatCost, violations, type Constraint } from '../search/constraints';
-import type { CostModel } from '../search/costModel';
+import { formatCost, violations, type Constraint } from '../cost/constraints';
+import type { CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
-import { rngFor } from './seeds';
+import { rngFor } from '../random/seeds';
 import { bestTrial, better, type StudyStore } from './store';
 import type { AskContext, Strategy, StudyContext } from './strategy';
 import { isInterrupted, isSettled, type StudyRecord, type TrialRecord } from './types';

@@ -7,10 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
+import type { ArchCosts } from '../cost/costModel';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import {
   INTERRUPTED_ERROR, isInterrupted, type ArtifactRecord, type Direction, type StudyInit, type StudyRecord, type StudySummary,
-  type TrialCosts, type TrialRecord, type TrialState,
+  type TrialRecord, type TrialState,
 } from './types';
 import { workerAlive, type WorkerId } from './worker';
 
@@ -90,7 +91,7 @@ export interface NewTrial {
   arch: string;
   recipe?: Record<string, unknown> | null;
   source?: string | null;
-  costs?: Partial<TrialCosts>;
+  costs?: Partial<ArchCosts>;
   worker?: string | null;
 }
 

@@ -17,8 +17,8 @@ import type { z } from 'zod';
 import type { DataSource } from '../data/imageSet';
 import type { Evaluator } from '../evaluate/evaluator';
 import type { Rng } from '../random/rng';
-import type { Constraint } from '../search/constraints';
-import type { CostModel } from '../search/costModel';
+import type { Constraint } from '../cost/constraints';
+import type { CostModel } from '../cost/costModel';
 import type { Arch, Space } from '../space/types';
 import type { ArtifactRecord, Objective, StudyRecord, TrialRecord } from './types';
 

@@ -1,6 +1,7 @@
 // Studies and trials as plain records (what the store reads and writes). A study is one search:
 // its space, evaluator, objective, constraints, strategy and seed; a trial is one evaluated
 // architecture. Optuna's model: a study holds handles, the store holds the data.
+import type { ArchCosts } from '../cost/costModel';
 
 export type TrialState = 'running' | 'complete' | 'failed' | 'pruned';
 export const TRIAL_STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
@@ -36,14 +37,6 @@ export interface StudyRecord extends StudyInit {
   createdAt: number;
 }
 
-export interface TrialCosts {
-  /** Multiply-accumulates (the FLOPs convention of cost-conventions.md). */
-  flops: number | null;
-  params: number | null;
-  /** Predicted from a latency table, microseconds. */
-  latencyUs: number | null;
-}
-
 export interface TrialRecord {
   id: number;
   studyId: number;
@@ -55,7 +48,7 @@ export interface TrialRecord {
   recipe: Record<string, unknown> | null;
   /** Who proposed it: 'random', 'mutation', or a strategy's own tag. */
   source: string | null;
-  costs: TrialCosts;
+  costs: ArchCosts;
   /** accuracy (validation), testAcc, valLoss, ... */
   metrics: Record<string, number>;
   /** One record per finished epoch (training evaluators). */

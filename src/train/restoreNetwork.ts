@@ -2,7 +2,7 @@
 // architecture and the input, so the same builder makes the same network and the weights load.
 import { dispose } from '../engine/memory';
 import { buildNetwork, type Network } from '../builder/buildNetwork';
-import { parseArch } from '../arch/format';
+import { parseArch } from '../space/archFormat';
 import { loadSpace } from '../space/registry';
 import { loadCheckpoint, type CheckpointState } from './checkpoint';
 

@@ -1,7 +1,7 @@
 // (space, architecture, recipe, data) -> a trained network's metrics: the one path by which the CLI
 // and every search's evaluator train a candidate. The network's input comes from the data (and the
 // recipe's resolution), its classes from the data, its dropout and stochastic depth from the recipe.
-import { formatArch } from '../arch/format';
+import { formatArch } from '../space/archFormat';
 import { buildNetwork } from '../builder/buildNetwork';
 import { archCost } from '../cost/netCost';
 import type { DataSource } from '../data/imageSet';

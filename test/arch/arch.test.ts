@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BUILTIN_SPACES, loadSpace, resolveArchitecture } from '../../src/space';
 import {
-  Rng, Sobol, SobolSampler, archFromJSON, archToJSON, crossover, featureLength, featureNames, features, formatArch,
-  formatIndices, mutate, parseArch, sampleSobol, sampleUniform, sampleUniformN, archIndices,
+  Rng, Sobol, SobolSampler, crossover, featureLength, featureNames, features, mutate, sampleSobol, sampleUniform, sampleUniformN,
 } from '../../src/arch';
+import { archFromJSON, archIndices, archToJSON, formatArch, formatIndices, parseArch } from '../../src/space/archFormat';
 
 test('compact strings round-trip exactly in every built-in space', () => {
   for (const name of BUILTIN_SPACES) {

@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { loadSpace, resolveArchitecture, spaceFromData, decode } from '../../src/space';
 import { archCost, costBreakdown, netCost } from '../../src/cost';
-import { parseArch, sampleUniformN } from '../../src/arch';
+import { sampleUniformN } from '../../src/arch';
+import { parseArch } from '../../src/space/archFormat';
 
 test('mobilenetv2: exactly 300,774,272 MACs and 3,504,872 parameters', () => {
   const { space, arch } = resolveArchitecture('mobilenetv2');

@@ -1,7 +1,7 @@
 // A latency table of made-up timings (a deterministic function of each key), built by the real
 // table builder with a target that times nothing: for tests of latency-aware search.
 import { buildLatencyTable, latencyKey, type LatencyTable, type LatencyTarget, type Timing } from '../../src/latency';
-import { hashString } from '../../src/study/seeds';
+import { hashString } from '../../src/random/seeds';
 import type { Space } from '../../src/space/types';
 
 /** A table of made-up timings (a deterministic function of the key), built by the real builder. */

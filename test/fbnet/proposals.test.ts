@@ -6,11 +6,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { predictLatency, type LatencyTable } from '../../src/latency';
-import { parseConstraint } from '../../src/search/constraints';
-import { makeCostModel, type CostModel } from '../../src/search/costModel';
+import { parseConstraint } from '../../src/cost/constraints';
+import { makeCostModel, type CostModel } from '../../src/cost/costModel';
 import { architectureCost, costRange, flopsCandidateCosts, type CandidateCosts } from '../../src/search/fbnet/candidateCosts';
 import { proposeArchitectures, type ProposeInput } from '../../src/search/fbnet/dnasStrategy';
-import { parseArch } from '../../src/arch/format';
+import { parseArch } from '../../src/space/archFormat';
 import { archOfIndices, indicesOfArch, supernetLayout } from '../../src/search/fbnet/layout';
 import { latencyCandidateCosts } from '../../src/search/fbnet/latencyCosts';
 import { argmaxArchitecture, sampleArchitectures } from '../../src/search/fbnet/sampling';

@@ -9,7 +9,8 @@ import {
   archOps, checkTableFor, measureInRounds, noiseWarnings, summarize, timeRuns, validationArchs, choiceLatencies, latencyKey, mape, MODEL_TEXT, predictLatency, predictLatencyBreakdown, ranks,
   readLatencyTable, requiredOps, spearman, TABLE_FORMAT, TABLE_FORMAT_VERSION, tableFromData, writeLatencyTable, type LatencyTable,
 } from '../../src/latency';
-import { archFromIndices, archIndices, defaultArch, sampleUniformN } from '../../src/arch';
+import { sampleUniformN } from '../../src/arch';
+import { archFromIndices, archIndices, defaultArch } from '../../src/space/archFormat';
 import { loadSpace, spaceFromData, type Space } from '../../src/space';
 import { tempDir, throwsWith } from '../data/fixtures';
 

@@ -6,14 +6,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseArch } from '../../src/arch/format';
+import { parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
 import { buildLatencyTable, choiceLatencies, latencyKey, predictLatency, type LatencyTable, type LatencyTarget, type Timing } from '../../src/latency';
 import { loadSpace } from '../../src/space/registry';
-import { completeConfig } from '../../src/study/config';
+import { completeConfig } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
-import { hashString } from '../../src/study/seeds';
-import { setupSearch, withStrategyDefaults } from '../../src/study/setupSearch';
+import { hashString } from '../../src/random/seeds';
+import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 
 /** A latency table of made-up timings (built by the real builder with a target that times nothing). */

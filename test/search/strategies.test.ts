@@ -2,20 +2,20 @@
 // state equal to uninterrupted state, evolution better than random on the synthetic evaluator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { archFromIndices, parseArch } from '../../src/arch/format';
+import { archFromIndices, parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
 import { archCost } from '../../src/cost/netCost';
 import { loadSpace } from '../../src/space/registry';
-import { checkSatisfiable, formatCost, parseConstraint, sampleWithin, violations, UnsatisfiableConstraintError } from '../../src/search/constraints';
-import { additiveMinimum, costsAreAdditive, makeCostModel } from '../../src/search/costModel';
+import { checkSatisfiable, formatCost, parseConstraint, sampleWithin, violations, UnsatisfiableConstraintError } from '../../src/cost/constraints';
+import { additiveMinimum, costsAreAdditive, makeCostModel } from '../../src/cost/costModel';
 import { RegularizedEvolution } from '../../src/search/evolution';
-import { completeConfig } from '../../src/study/config';
+import { completeConfig } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
-import { setupSearch, withStrategyDefaults } from '../../src/study/setupSearch';
+import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import { makeStudyContext } from '../../src/study/runSearch';
 import { Rng } from '../../src/random/rng';
-import type { SearchConfigInput } from '../../src/study/config';
+import type { SearchConfigInput } from '../../src/search/config';
 
 async function search(c: SearchConfigInput, store = StudyStore.open(':memory:'), name = 'x') {
   const config = withStrategyDefaults(completeConfig(c));

@@ -7,7 +7,8 @@ import {
   BUILTIN_SPACES, loadSpace, loadSpaceFile, namedArchitectures, parseInputShape, resolveArchitecture, spaceFromData,
   spaceFromText, decode, allLayers,
 } from '../../src/space';
-import { spaceSize, formatArch, formatIndices, defaultArch } from '../../src/arch';
+import { spaceSize } from '../../src/arch';
+import { defaultArch, formatArch, formatIndices } from '../../src/space/archFormat';
 
 const CANDIDATES = ['ir_k3_e1', 'ir_k3_e1_g2', 'ir_k3_e3', 'ir_k3_e6', 'ir_k5_e1', 'ir_k5_e1_g2', 'ir_k5_e3', 'ir_k5_e6', 'skip'];
 

@@ -5,14 +5,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { formatArch, formatIndices, parseArch } from '../../src/arch/format';
+import { formatArch, formatIndices, parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
 import { archCost } from '../../src/cost/netCost';
 import { createTabularEvaluator, createSyntheticEvaluator, parseEvaluatorSpec, syntheticFunction } from '../../src/evaluate/index';
 import { loadSpace } from '../../src/space/registry';
-import { completeConfig } from '../../src/study/config';
+import { completeConfig } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
-import { setupSearch, withStrategyDefaults } from '../../src/study/setupSearch';
+import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import type { EvalJob } from '../../src/evaluate/evaluator';
 

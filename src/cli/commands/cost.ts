@@ -1,7 +1,7 @@
 // tsnas cost <space> [<arch>...]: FLOPs (MACs), parameters and, with a latency table, latency.
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { archFromJSON, formatArch } from '../../arch';
+import { archFromJSON, formatArch } from '../../space/archFormat';
 import { costBreakdown, netCost } from '../../cost';
 import { checkTableFor, predictLatencyBreakdown, readLatencyTable, type LatencyTable } from '../../latency';
 import { decode, loadSpace, namedArchitectures, resolveArchitecture, type Arch, type Space } from '../../space';

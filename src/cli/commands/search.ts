@@ -3,16 +3,16 @@
 import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
-import { CONSTRAINT_FORMS, formatCost } from '../../search/constraints';
+import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
 import { checkDnasConfig, finalizeDnas } from '../../search/fbnet/dnasStrategy';
 import type { DnasFinal } from '../../search/fbnet/report';
 import { strategyNames } from '../../search/registry';
 import { BUILTIN_SPACES } from '../../space/registry';
 import {
   applyResumeOverrides, completeConfig, loadSearchConfigFile, mergeConfig, resolvePaths, type SearchConfig, type SearchConfigInput,
-} from '../../study/config';
+} from '../../search/config';
 import { runSearch, type SearchSummary } from '../../study/runSearch';
-import { setupSearch, withStrategyDefaults, type SearchSetup } from '../../study/setupSearch';
+import { setupSearch, withStrategyDefaults, type SearchSetup } from '../../search/setupSearch';
 import { DEFAULT_STORE, StudyExistsError, StudyStore } from '../../study/store';
 import type { TrialRecord } from '../../study/types';
 import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';

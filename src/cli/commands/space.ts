@@ -1,7 +1,8 @@
 // tsnas space list | show <space> | sample <space>: the built-in spaces and space files.
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { acceptsIndices, archToJSON, defaultArch, formatArch, formatIndices, parseArch, sampleSobol, sampleUniformN, spaceSize } from '../../arch';
+import { sampleSobol, sampleUniformN, spaceSize } from '../../arch';
+import { acceptsIndices, archToJSON, defaultArch, formatArch, formatIndices, parseArch } from '../../space/archFormat';
 import { archCost, costBreakdown } from '../../cost';
 import { BUILTIN_SPACES, decode, loadSpace, parseInputShape, type Dim, type Space } from '../../space';
 import { nonNegativeInt, positiveInt } from '../options';

@@ -10,7 +10,7 @@
 import { parseOp, type OpConfig } from '../../blocks/opName';
 import { layerCost } from '../../cost/layerCost';
 import { costBreakdown } from '../../cost/netCost';
-import { defaultArch, formatArch } from '../../arch/format';
+import { defaultArch, formatArch } from '../../space/archFormat';
 import { decode } from '../../space/decode';
 import type { Arch, LayerDesc, NetDesc, Space } from '../../space/types';
 

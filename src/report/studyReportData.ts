@@ -1,9 +1,9 @@
 // A study as report data (src/report/types.ts): what `tsnas study report` hands the renderer.
 // Costs join the metrics (flops, params, latencyUs), so the report can plot accuracy against them.
-import type { ReportData, ReportSection, ReportTrial } from '../report/types';
+import type { ReportData, ReportSection, ReportTrial } from './types';
 import { dnasResultSection, type DnasFinal, type DnasProposals } from '../search/fbnet/report';
-import type { StudyStore } from './store';
-import type { StudyRecord, TrialRecord } from './types';
+import type { StudyStore } from '../study/store';
+import type { StudyRecord, TrialRecord } from '../study/types';
 
 /**
  * A strategy's own report views (e.g. FBNet's per-layer distributions): it stores them with

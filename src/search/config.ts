@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
 import { formatIssues } from '../space/schema';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
-import type { Objective } from './types';
+import type { Objective } from '../study/types';
 
 const posInt = z.number().int().positive();
 

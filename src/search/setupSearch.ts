@@ -5,13 +5,13 @@
 import { createEvaluator, parseEvaluatorSpec } from '../evaluate/index';
 import type { Evaluator } from '../evaluate/evaluator';
 import { checkTableFor, predictLatency, readLatencyTable } from '../latency/latencyTable';
-import { checkSatisfiable, parseConstraint, type Constraint } from '../search/constraints';
-import { makeCostModel, type CostModel } from '../search/costModel';
-import { getStrategy, parseStrategyOptions } from '../search/registry';
+import { checkSatisfiable, parseConstraint, type Constraint } from '../cost/constraints';
+import { makeCostModel, type CostModel } from '../cost/costModel';
+import { getStrategy, parseStrategyOptions } from './registry';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
 import type { SearchConfig } from './config';
-import type { Strategy } from './strategy';
+import type { Strategy } from '../study/strategy';
 
 export interface SearchSetup {
   config: SearchConfig;

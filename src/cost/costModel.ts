@@ -4,18 +4,26 @@
 // minimum of each cost where the space allows it: in a layer-wise space whose only searched
 // choices are the layers' ops, every cost is a sum of per-layer terms, so the cheapest
 // architecture takes each layer's cheapest op.
-import { archFromIndices, archIndices, defaultArch } from '../arch/format';
+import { archFromIndices, archIndices, defaultArch } from '../space/archFormat';
 import { sampleUniform } from '../arch/sample';
-import { archCost } from '../cost/netCost';
+import { archCost } from './netCost';
 import { Rng } from '../random/rng';
 import type { Arch, DecodeOptions, Space } from '../space/types';
-import type { TrialCosts } from '../study/types';
+
+/** The costs of one architecture, as a trial records them. */
+export interface ArchCosts {
+  /** Multiply-accumulates (the FLOPs convention of cost-conventions.md). */
+  flops: number | null;
+  params: number | null;
+  /** Predicted from a latency table, microseconds. */
+  latencyUs: number | null;
+}
 
 export type CostKind = 'flops' | 'params' | 'latency';
 export const COST_KINDS: readonly CostKind[] = ['flops', 'params', 'latency'];
 
-/** The TrialCosts field of a cost kind. */
-export const costField = (k: CostKind): keyof TrialCosts => (k === 'latency' ? 'latencyUs' : k);
+/** The ArchCosts field of a cost kind. */
+export const costField = (k: CostKind): keyof ArchCosts => (k === 'latency' ? 'latencyUs' : k);
 
 export interface CostMinimum {
   value: number;
@@ -29,7 +37,7 @@ export interface CostMinimum {
 export interface CostOverride {
   /** The costs it gives (for the architectures it knows). */
   provides: readonly CostKind[];
-  costs(arch: Arch): Partial<TrialCosts>;
+  costs(arch: Arch): Partial<ArchCosts>;
   /** The minimum over the evaluator's own set of architectures, when it covers this cost. */
   minimum?(kind: CostKind): CostMinimum | null;
 }
@@ -37,7 +45,7 @@ export interface CostOverride {
 export interface CostModel {
   readonly space: Space;
   readonly hasLatency: boolean;
-  costs(arch: Arch): TrialCosts;
+  costs(arch: Arch): ArchCosts;
   /** The smallest value of a cost over the space: exact where possible, else the smallest of many draws. */
   minimum(kind: CostKind, seed?: number): CostMinimum;
 }
@@ -82,7 +90,7 @@ export const MINIMUM_SAMPLES = 4096;
 
 export function makeCostModel(space: Space, o: CostModelOptions = {}): CostModel {
   const analytic = (arch: Arch) => archCost(space, arch, o.decode ?? {});
-  const costs = (arch: Arch): TrialCosts => {
+  const costs = (arch: Arch): ArchCosts => {
     const over = o.override?.costs(arch) ?? {};
     const needAnalytic = over.flops == null || over.params == null;
     const a = needAnalytic ? analytic(arch) : null;

@@ -2,11 +2,10 @@
 // a lookup table, in microseconds unless a unit is given). Numbers take K/M/G suffixes (10^3,
 // 10^6, 10^9). Strategies honour them by rejection sampling with a bounded number of tries; a
 // constraint no architecture of the space can meet is refused before the search starts.
-import { formatArch } from '../arch/format';
+import { formatArch } from '../space/archFormat';
 import type { Rng } from '../random/rng';
 import type { Arch, Space } from '../space/types';
-import type { TrialCosts } from '../study/types';
-import { costField, type CostKind, type CostModel } from './costModel';
+import { costField, type ArchCosts, type CostKind, type CostModel } from './costModel';
 
 export interface Constraint {
   kind: CostKind;
@@ -47,7 +46,7 @@ export function formatCost(kind: CostKind, v: number | null): string {
 }
 
 /** What a trial's costs break, e.g. ['flops 412M > 300M']; empty when they satisfy every constraint. */
-export function violations(constraints: readonly Constraint[], costs: TrialCosts): string[] {
+export function violations(constraints: readonly Constraint[], costs: ArchCosts): string[] {
   const out: string[] = [];
   for (const c of constraints) {
     const v = costs[costField(c.kind)];

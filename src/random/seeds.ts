@@ -1,7 +1,7 @@
 // Seeds derived from a study's seed and a position (trial index, purpose), so that a strategy's
 // n-th proposal depends only on (seed, n, the trials before it): nothing to checkpoint, and a
 // resumed study draws exactly what an uninterrupted one would have drawn.
-import { Rng } from '../random/rng';
+import { Rng } from './rng';
 
 /** Mixes integers into one 32-bit seed (murmur3's finaliser over a running hash). */
 export function deriveSeed(...parts: number[]): number {

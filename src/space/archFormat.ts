@@ -8,9 +8,9 @@
 // '-'-separated ("0-3-8-..."). format(parse(s)) === s for every canonical s, and
 // parse(format(a)) deep-equals a.
 import { ACT_SUFFIX, type ActName } from '../blocks/opName';
-import { checkArch } from '../space/decode';
-import { formatNumber } from '../space/resolve';
-import type { Arch, Dim, Space, Value } from '../space/types';
+import { checkArch } from './decode';
+import { formatNumber } from './resolve';
+import type { Arch, Dim, Space, Value } from './types';
 
 function formatValue(d: Dim, v: Value): string {
   if (d.format === 'act') return ACT_SUFFIX[v as ActName] || 're';
