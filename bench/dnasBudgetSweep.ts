@@ -10,7 +10,6 @@
 //     --lut runs/quickstart/fbnet-s-1x28x28-t1.lut.json [--budgets 1000,1500,2000,2500,3000,3500,4000] [--samples 6] [--seed 0]
 import * as path from 'node:path';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
-import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
 import { DNAS_STATE } from '../src/search/fbnet/dnasStrategy';
 import { latencyCandidateCosts } from '../src/search/fbnet/latencyCosts';
 import { argmaxArchitecture, budgetArgmaxArchitecture, sampleWithinBudget } from '../src/search/fbnet/sampling';
@@ -28,7 +27,7 @@ const store = StudyStore.open(path.resolve(arg('store', 'runs/bench-dnas.db')));
 const studyName = arg('study');
 const study = store.getStudy(studyName);
 if (!study) throw new Error(`no study '${studyName}' in ${arg('store', 'runs/bench-dnas.db')}`);
-const records = store.getState<DnasEpochRecord[]>(study.id, DNAS_STATE.records) ?? [];
+const records = store.getState(study.id, DNAS_STATE.records) ?? [];
 const last = records.at(-1);
 if (!last) throw new Error(`study '${studyName}' has no finished search epoch`);
 const space = loadSpace(study.space);

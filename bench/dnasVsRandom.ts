@@ -46,8 +46,8 @@ import { createTrainingEvaluator } from '../src/evaluate/training';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { Rng } from '../src/random/rng';
 import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
-import { checkDnasConfig, DNAS_STATE, finalizeDnas, SUPERNET_DIR, type DnasStoredProposals as DnasProposals } from '../src/search/fbnet/dnasStrategy';
-import type { DnasFinal } from '../src/search/fbnet/report';
+import { measureFinalNetwork, type FinalNetwork } from '../src/search/finalNetwork';
+import { checkDnasConfig, DNAS_STATE, SUPERNET_DIR, type DnasStoredProposals as DnasProposals } from '../src/search/fbnet/dnasStrategy';
 import { loadSpace } from '../src/space/registry';
 import { completeConfig, type SearchConfig } from '../src/search/config';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
@@ -137,7 +137,7 @@ interface DnasRun {
   records: DnasEpochRecord[];
   proposals: DnasProposals | undefined;
   trials: TrialRecord[];
-  final: DnasFinal | null;
+  final: FinalNetwork | null;
 }
 
 function configFor(options: Record<string, unknown>): SearchConfig {
@@ -168,7 +168,7 @@ function copyDone(from: StudyRecord, to: string): void {
  */
 function currentName(name: string): string {
   const old = store.getStudy(name);
-  const p = old && store.getState<DnasProposals>(old.id, DNAS_STATE.proposals);
+  const p = old && store.getState(old.id, DNAS_STATE.proposals);
   if (!p || p.targetLatencyUs === null || p.budget) return name;
   log(`${name}: its proposals were made by filtering on the budget (before conditioning on it): running '${name}-conditioned' instead`);
   return `${name}-conditioned`;
@@ -207,10 +207,10 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
     await setup.strategy.prepare!(ctx);
   }
   const trials = store.trials(study.id).filter((t) => t.state === 'complete');
-  const final = train && trials.length ? await finalizeDnas({ store, study, space: setup.space, evaluator: setup.evaluator, log: slog }) : null;
+  const final = train && trials.length ? await measureFinalNetwork({ store, study, space: setup.space, evaluator: setup.evaluator, log: slog }) : null;
   return {
-    study, options: config.options, records: store.getState<DnasEpochRecord[]>(study.id, DNAS_STATE.records) ?? [],
-    proposals: store.getState<DnasProposals>(study.id, DNAS_STATE.proposals), trials, final,
+    study, options: config.options, records: [...(store.getState(study.id, DNAS_STATE.records) ?? [])],
+    proposals: store.getState(study.id, DNAS_STATE.proposals), trials, final,
   };
 }
 

@@ -12,18 +12,19 @@ import { z } from 'zod';
 import { parseArch } from '../space/archFormat';
 import { mutate, sampleUniform } from '../arch/sample';
 import type { Arch } from '../space/types';
-import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../study/strategy';
+import type { AskContext, Proposal, Strategy, StudyContext } from '../study/strategy';
+import type { StrategyPlugin } from './strategyPlugin';
 import type { TrialRecord } from '../study/types';
 import { ConstraintSamplingError, DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 
 export const evolutionOptions = z.strictObject({
   /** P: population size (the number of most recent complete trials kept). */
-  population: z.number().int().min(2).default(20),
+  population: z.number().int().min(2).default(20).describe('population size P: the most recent complete trials kept'),
   /** S: members sampled per proposal; the best of them is the parent. */
-  sampleSize: z.number().int().min(1).default(5),
+  sampleSize: z.number().int().min(1).default(5).describe('sample size S: members drawn per proposal, the best of them is the parent'),
   /** Probability that each searched choice mutates (default 1 / number of searched choices). */
-  mutationProb: z.number().gt(0).max(1).optional(),
-  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES),
+  mutationProb: z.number().gt(0).max(1).optional().describe('probability that each searched choice mutates (default 1 / number of searched choices)'),
+  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES).describe('draws per proposal before giving up on the constraints'),
 }).refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });
 export type EvolutionOptions = z.infer<typeof evolutionOptions>;
 
@@ -72,7 +73,7 @@ export class RegularizedEvolution implements Strategy {
   }
 }
 
-export const evolutionStrategy: StrategyFactory<EvolutionOptions> = {
+export const evolutionStrategy: StrategyPlugin<EvolutionOptions> = {
   name: 'evolution',
   description: 'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
   options: evolutionOptions as unknown as z.ZodType<EvolutionOptions>,

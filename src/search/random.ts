@@ -4,12 +4,13 @@
 // resumed study proposes what an uninterrupted one would.
 import { z } from 'zod';
 import { sampleUniform } from '../arch/sample';
-import type { AskContext, Proposal, Strategy, StrategyFactory } from '../study/strategy';
+import type { AskContext, Proposal, Strategy } from '../study/strategy';
+import type { StrategyPlugin } from './strategyPlugin';
 import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 
 export const randomOptions = z.strictObject({
   /** Draws per proposal before giving up on the constraints. */
-  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES),
+  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES).describe('draws per proposal before giving up on the constraints'),
 });
 export type RandomOptions = z.infer<typeof randomOptions>;
 
@@ -28,7 +29,7 @@ export class RandomSearch implements Strategy {
   tell(): void {}
 }
 
-export const randomStrategy: StrategyFactory<RandomOptions> = {
+export const randomStrategy: StrategyPlugin<RandomOptions> = {
   name: 'random',
   description: 'random search: architectures drawn uniformly within the constraints',
   options: randomOptions,

@@ -1,15 +1,18 @@
-// The strategies `tsnas search <strategy>` knows, by name. A new strategy registers its factory
-// here (one line) or calls registerStrategy at load time.
+// The strategies `tsnas search <strategy>` knows, by name. A new search method is a plug-in
+// (strategyPlugin.ts) in its own folder, registered here with one line; the CLI's flags, the
+// config checks, the finalize step and the report sections all come from the plug-in.
 import { formatIssues } from '../space/schema';
-import type { StrategyFactory } from '../study/strategy';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { randomStrategy } from './random';
+import type { StrategyPlugin } from './strategyPlugin';
 
-const strategies = new Map<string, StrategyFactory<any>>(); // eslint-disable-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- plug-ins of any option type live in one map
+const strategies = new Map<string, StrategyPlugin<any>>();
 
-export function registerStrategy<O>(f: StrategyFactory<O>): void {
-  strategies.set(f.name, f as StrategyFactory<any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+export function registerStrategy<O>(plugin: StrategyPlugin<O>): void {
+  if (strategies.has(plugin.name)) throw new Error(`a strategy named '${plugin.name}' is registered already`);
+  strategies.set(plugin.name, plugin);
 }
 
 registerStrategy(randomStrategy);
@@ -20,15 +23,23 @@ export function strategyNames(): string[] {
   return [...strategies.keys()];
 }
 
-export function getStrategy(name: string): StrategyFactory<unknown> {
+/** Every registered plug-in, in registration order. */
+export function strategyPlugins(): Array<StrategyPlugin<unknown>> {
+  return [...strategies.values()];
+}
+
+export function getStrategy(name: string): StrategyPlugin<unknown> {
   const f = strategies.get(name);
   if (!f) throw new Error(`unknown strategy '${name}' (strategies: ${strategyNames().join(', ')})`);
-  return f as StrategyFactory<unknown>;
+  return f as StrategyPlugin<unknown>;
 }
 
 /** Validates a strategy's options; errors name the field ('options.population: ...'). */
-export function parseStrategyOptions<O>(f: StrategyFactory<O>, raw: unknown, origin = 'options'): O {
+export function parseStrategyOptions<O>(f: StrategyPlugin<O>, raw: unknown, origin = 'options'): O {
   const r = f.options.safeParse(raw ?? {});
-  if (!r.success) throw new Error(`invalid options for strategy '${f.name}':\n${formatIssues(r.error.issues).split('\n').map((l) => l.replace(/^ {2}/, `  ${origin}.`)).join('\n')}`);
+  if (!r.success) {
+    const lines = formatIssues(r.error.issues).split('\n').map((l) => l.replace(/^ {2}/, `  ${origin}.`));
+    throw new Error(`invalid options for strategy '${f.name}':\n${lines.join('\n')}`);
+  }
   return r.data;
 }

@@ -10,7 +10,7 @@ import { makeCostModel, type CostModel } from '../cost/costModel';
 import { getStrategy, parseStrategyOptions } from './registry';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
-import type { SearchConfig } from './config';
+import { completeConfig, type SearchConfig, type SearchConfigInput } from './config';
 import type { Strategy } from '../study/strategy';
 
 export interface SearchSetup {
@@ -26,6 +26,17 @@ export interface SearchSetup {
 export function withStrategyDefaults(config: SearchConfig): SearchConfig {
   const factory = getStrategy(config.strategy);
   return { ...config, options: parseStrategyOptions(factory, config.options) as Record<string, unknown> };
+}
+
+/**
+ * A new study's complete configuration from what the user gave (a config file and flags, merged):
+ * defaults filled, the strategy's options parsed, then the strategy's own defaults that depend on
+ * the rest (its configure hook).
+ */
+export function configureSearch(given: SearchConfigInput): SearchConfig {
+  const config = withStrategyDefaults(completeConfig(given));
+  const plugin = getStrategy(config.strategy);
+  return plugin.configure ? plugin.configure(config, given) : config;
 }
 
 export function setupSearch(config: SearchConfig): SearchSetup {
@@ -53,6 +64,7 @@ export function setupSearch(config: SearchConfig): SearchSetup {
     throw new Error(`constraint ${constraints.find((c) => c.kind === 'latency')!.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} -o FILE)`);
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
+  factory.check?.({ config, space, evaluator });
   checkSatisfiable(constraints, costs, config.seed);
   return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
 }

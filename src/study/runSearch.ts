@@ -21,7 +21,7 @@ import type { Space } from '../space/types';
 import { rngFor } from '../random/seeds';
 import { bestTrial, better, type StudyStore } from './store';
 import type { AskContext, Strategy, StudyContext } from './strategy';
-import { isInterrupted, isSettled, type StudyRecord, type TrialRecord } from './types';
+import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { newWorkerId } from './worker';
 
 export const MAX_INTERRUPTIONS = 3;
@@ -112,8 +112,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
     const all = store.trials(study.id);
     const history = all.filter(isSettled);
     const interruptions = new Map<string, number>();
-    const key = (arch: string, recipe: unknown) => `${arch}\n${JSON.stringify(recipe ?? null)}`;
-    for (const t of all) if (isInterrupted(t)) interruptions.set(key(t.arch, t.recipe), (interruptions.get(key(t.arch, t.recipe)) ?? 0) + 1);
+    for (const t of all) if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
     for (const t of history) strategy.tell(t, ctx);
     let complete = history.filter((t) => t.state === 'complete').length;
     if (strategy.prepare && complete < o.trials) await strategy.prepare(ctx);
@@ -121,7 +120,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
     let failed = history.length - complete;
     let best = bestTrial(history, metric, direction);
     let lastError: string | null = [...history].reverse().find((t) => t.error)?.error ?? null;
-    const seen = new Set(history.map((t) => t.arch));
+    const seen = new Set(history.map(trialKey));
     let stopped: SearchSummary['stopped'] = 'target';
     if (history.length) log(`resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`);
 
@@ -140,12 +139,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       const archText = formatArch(space, proposal.arch);
       const costs = o.costs.costs(proposal.arch);
       const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
+      const identity = { arch: archText, searchedRecipe: proposal.recipe ?? null, space: proposal.space ?? null };
       const t0 = Date.now();
-      const trial = store.createTrial(study.id, { arch: archText, recipe, source: proposal.source, costs, worker: me.id });
+      const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: me.id });
       current = trial;
       let finished: TrialRecord;
       const broken = violations(o.constraints, costs);
-      const times = interruptions.get(key(archText, recipe)) ?? 0;
+      const times = interruptions.get(trialKey(identity)) ?? 0;
       if (broken.length) {
         finished = store.failTrial(trial.id, `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`);
       } else if (times >= MAX_INTERRUPTIONS) {
@@ -172,7 +172,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       }
       current = null;
       history.push(finished);
-      seen.add(archText);
+      seen.add(trialKey(identity));
       strategy.tell(finished, ctx);
       if (finished.state === 'complete') {
         complete++;

@@ -5,6 +5,9 @@
 //
 // Finished trials never change: a trigger aborts any UPDATE or DELETE of a trial whose state is
 // complete, failed or pruned. Running trials may be updated (epochs, heartbeat) and finished once.
+// Every statement here must parse in any SQLite still in wide use (3.40 and older), so that
+// stores open in the sqlite3 command line, Python and pandas: a trigger's RAISE message is a
+// string literal, never an expression.
 
 export const MIGRATIONS: readonly string[] = [
   // 1: studies, trials, strategy state, artifacts, the worker lease.
@@ -84,6 +87,52 @@ export const MIGRATIONS: readonly string[] = [
     started_at INTEGER NOT NULL,
     heartbeat_at INTEGER NOT NULL
   );
+  `,
+  // 2: what a trial was drawn from besides its architecture: the recipe fields a strategy searched
+  // (joint architecture-recipe searches; part of the trial's identity) and the space it was drawn
+  // from when not the study's own (search-space evolution). Triggers whose RAISE message was an
+  // expression (accepted by SQLite only since 2024) are replaced by one pair per finished state,
+  // whose literal messages name the state.
+  `
+  DROP TRIGGER trials_finished_never_update;
+  DROP TRIGGER trials_finished_never_delete;
+
+  ALTER TABLE trials ADD COLUMN searched_recipe TEXT;
+  ALTER TABLE trials ADD COLUMN space TEXT;
+
+  CREATE TRIGGER trials_complete_never_update BEFORE UPDATE ON trials
+  WHEN OLD.state = 'complete'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials never change: this trial is complete');
+  END;
+
+  CREATE TRIGGER trials_complete_never_delete BEFORE DELETE ON trials
+  WHEN OLD.state = 'complete'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials are never deleted: this trial is complete');
+  END;
+  CREATE TRIGGER trials_failed_never_update BEFORE UPDATE ON trials
+  WHEN OLD.state = 'failed'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials never change: this trial is failed');
+  END;
+
+  CREATE TRIGGER trials_failed_never_delete BEFORE DELETE ON trials
+  WHEN OLD.state = 'failed'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials are never deleted: this trial is failed');
+  END;
+  CREATE TRIGGER trials_pruned_never_update BEFORE UPDATE ON trials
+  WHEN OLD.state = 'pruned'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials never change: this trial is pruned');
+  END;
+
+  CREATE TRIGGER trials_pruned_never_delete BEFORE DELETE ON trials
+  WHEN OLD.state = 'pruned'
+  BEGIN
+    SELECT RAISE(ABORT, 'finished trials are never deleted: this trial is pruned');
+  END;
   `,
 ];
 

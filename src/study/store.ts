@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArchCosts } from '../cost/costModel';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import type { StateKey } from './stateKey';
 import {
   INTERRUPTED_ERROR, isInterrupted, type ArtifactRecord, type Direction, type StudyInit, type StudyRecord, type StudySummary,
   type TrialRecord, type TrialState,
@@ -40,6 +41,8 @@ interface TrialRow {
   id: number; study_id: number; number: number; state: string; arch: string; recipe: string | null; source: string | null;
   flops: number | null; params: number | null; latency_us: number | null; metrics: string; epochs: string;
   started_at: number; finished_at: number | null; heartbeat_at: number | null; worker: string | null; error: string | null;
+  /** Schema 2 (undefined when a schema-1 store is read without migrating it). */
+  searched_recipe?: string | null; space?: string | null;
 }
 
 function studyOf(r: StudyRow): StudyRecord {
@@ -61,7 +64,9 @@ function parseMetrics(text: string): Record<string, number> {
 export function trialOf(r: TrialRow): TrialRecord {
   return {
     id: r.id, studyId: r.study_id, number: r.number, state: r.state as TrialState, arch: r.arch,
-    recipe: r.recipe === null ? null : (JSON.parse(r.recipe) as Record<string, unknown>), source: r.source,
+    recipe: r.recipe === null ? null : (JSON.parse(r.recipe) as Record<string, unknown>),
+    searchedRecipe: r.searched_recipe == null ? null : (JSON.parse(r.searched_recipe) as Record<string, unknown>),
+    space: r.space ?? null, source: r.source,
     costs: { flops: r.flops, params: r.params, latencyUs: r.latency_us },
     metrics: parseMetrics(r.metrics), epochs: parseMetrics(r.epochs) as unknown as Array<Record<string, number>>,
     startedAt: r.started_at, finishedAt: r.finished_at, heartbeatAt: r.heartbeat_at, worker: r.worker, error: r.error,
@@ -89,7 +94,12 @@ export function bestTrial(trials: readonly TrialRecord[], metric: string, direct
 
 export interface NewTrial {
   arch: string;
+  /** The recipe the trial is evaluated with (the evaluator's, with the searched fields). */
   recipe?: Record<string, unknown> | null;
+  /** The recipe fields the strategy proposed, if it searches recipes. */
+  searchedRecipe?: Record<string, unknown> | null;
+  /** The space the architecture was drawn from when not the study's own. */
+  space?: string | null;
   source?: string | null;
   costs?: Partial<ArchCosts>;
   worker?: string | null;
@@ -98,7 +108,9 @@ export interface NewTrial {
 export class StudyStore {
   readonly db: Database.Database;
   readonly studiesRoot: string;
-  private readonly stmts: Record<string, Database.Statement>;
+  /** Statements by name, prepared on first use (a read-only store of an older schema never prepares the writes). */
+  private readonly sql: Record<string, string>;
+  private readonly prepared = new Map<string, Database.Statement>();
 
   private constructor(readonly file: string, o: StoreOptions) {
     const memory = file === ':memory:';
@@ -113,23 +125,33 @@ export class StudyStore {
     }
     this.db.pragma('foreign_keys = ON');
     this.migrate(!!o.readonly);
-    this.stmts = {
-      study: this.db.prepare('SELECT * FROM studies WHERE name = ?'),
-      studyById: this.db.prepare('SELECT * FROM studies WHERE id = ?'),
-      trial: this.db.prepare('SELECT * FROM trials WHERE id = ?'),
-      trials: this.db.prepare('SELECT * FROM trials WHERE study_id = ? ORDER BY number'),
-      nextNumber: this.db.prepare('SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?'),
-      insertTrial: this.db.prepare(`INSERT INTO trials (study_id, number, state, arch, recipe, source, flops, params, latency_us, started_at, heartbeat_at, worker)
-        VALUES (@study, @number, 'running', @arch, @recipe, @source, @flops, @params, @latencyUs, @now, @now, @worker)`),
-      finish: this.db.prepare(`UPDATE trials SET state = @state, metrics = @metrics, epochs = COALESCE(@epochs, epochs), finished_at = @now,
-        heartbeat_at = @now, error = @error WHERE id = @id AND state = 'running'`),
-      epochs: this.db.prepare("UPDATE trials SET epochs = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'"),
-      beat: this.db.prepare("UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'"),
-      getState: this.db.prepare('SELECT value FROM strategy_state WHERE study_id = ? AND key = ?'),
-      setState: this.db.prepare(`INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`),
-      addArtifact: this.db.prepare('INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)'),
+    this.sql = {
+      study: 'SELECT * FROM studies WHERE name = ?',
+      studyById: 'SELECT * FROM studies WHERE id = ?',
+      trial: 'SELECT * FROM trials WHERE id = ?',
+      trials: 'SELECT * FROM trials WHERE study_id = ? ORDER BY number',
+      nextNumber: 'SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?',
+      insertTrial: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
+        started_at, heartbeat_at, worker)
+        VALUES (@study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker)`,
+      finish: `UPDATE trials SET state = @state, metrics = @metrics, epochs = COALESCE(@epochs, epochs), finished_at = @now,
+        heartbeat_at = @now, error = @error WHERE id = @id AND state = 'running'`,
+      epochs: "UPDATE trials SET epochs = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'",
+      beat: "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
+      getState: 'SELECT value FROM strategy_state WHERE study_id = ? AND key = ?',
+      setState: `INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+        ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      addArtifact: 'INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)',
     };
+  }
+
+  private stmt(name: string): Database.Statement {
+    let st = this.prepared.get(name);
+    if (!st) {
+      st = this.db.prepare(this.sql[name]!);
+      this.prepared.set(name, st);
+    }
+    return st;
   }
 
   static open(file: string = DEFAULT_STORE, o: StoreOptions = {}): StudyStore {
@@ -146,7 +168,11 @@ export class StudyStore {
       throw new Error(`${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`);
     }
     if (version === SCHEMA_VERSION) return;
-    if (readonly) throw new Error(`${this.file} has store schema ${version}, this tsnas needs ${SCHEMA_VERSION}; open it once for writing (e.g. npx tsnas search --resume) to upgrade it`);
+    if (readonly) {
+      // Reading needs no migration: rows of an older schema read with the newer columns' defaults.
+      if (version === 0) throw new Error(`${this.file} holds no study store (no tsnas schema); give the store a search wrote (--store FILE)`);
+      return;
+    }
     this.db.transaction(() => {
       for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -173,12 +199,12 @@ export class StudyStore {
   }
 
   getStudy(name: string): StudyRecord | undefined {
-    const r = this.stmts.study!.get(name) as StudyRow | undefined;
+    const r = this.stmt('study').get(name) as StudyRow | undefined;
     return r && studyOf(r);
   }
 
   studyById(id: number): StudyRecord {
-    const r = this.stmts.studyById!.get(id) as StudyRow | undefined;
+    const r = this.stmt('studyById').get(id) as StudyRow | undefined;
     if (!r) throw new NoSuchStudyError(`no study with id ${id} in ${this.file}`);
     return studyOf(r);
   }
@@ -224,9 +250,10 @@ export class StudyStore {
   /** Creates a running trial with the next number of the study. */
   createTrial(studyId: number, t: NewTrial): TrialRecord {
     return this.db.transaction(() => {
-      const number = (this.stmts.nextNumber!.get(studyId) as { n: number }).n;
-      const r = this.stmts.insertTrial!.run({
-        study: studyId, number, arch: t.arch, recipe: t.recipe == null ? null : JSON.stringify(t.recipe), source: t.source ?? null,
+      const number = (this.stmt('nextNumber').get(studyId) as { n: number }).n;
+      const r = this.stmt('insertTrial').run({
+        study: studyId, number, arch: t.arch, recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
+        searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe), space: t.space ?? null, source: t.source ?? null,
         flops: t.costs?.flops ?? null, params: t.costs?.params ?? null, latencyUs: t.costs?.latencyUs ?? null, now: Date.now(), worker: t.worker ?? null,
       });
       return this.trial(Number(r.lastInsertRowid));
@@ -234,7 +261,7 @@ export class StudyStore {
   }
 
   trial(id: number): TrialRecord {
-    const r = this.stmts.trial!.get(id) as TrialRow | undefined;
+    const r = this.stmt('trial').get(id) as TrialRow | undefined;
     if (!r) throw new Error(`no trial with id ${id} in ${this.file}`);
     return trialOf(r);
   }
@@ -246,13 +273,13 @@ export class StudyStore {
 
   /** Every trial of a study in number order (optionally only some states). */
   trials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
-    if (!states) return (this.stmts.trials!.all(studyId) as TrialRow[]).map(trialOf);
+    if (!states) return (this.stmt('trials').all(studyId) as TrialRow[]).map(trialOf);
     const rows = this.db.prepare(`SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`).all(studyId, ...states) as TrialRow[];
     return rows.map(trialOf);
   }
 
   private finish(id: number, state: Exclude<TrialState, 'running'>, metrics: Record<string, number>, epochs: Array<Record<string, number>> | undefined, error: string | null): TrialRecord {
-    const r = this.stmts.finish!.run({ id, state, metrics: metricsJson(metrics), epochs: epochs === undefined ? null : metricsJson(epochs as never), now: Date.now(), error });
+    const r = this.stmt('finish').run({ id, state, metrics: metricsJson(metrics), epochs: epochs === undefined ? null : metricsJson(epochs as never), now: Date.now(), error });
     if (r.changes !== 1) {
       const t = this.trial(id);
       throw new Error(`trial ${t.number} is ${t.state}, not running: it cannot be finished again (finished trials never change)`);
@@ -270,11 +297,11 @@ export class StudyStore {
 
   /** Records a running trial's finished epochs so far (and beats its heart). */
   recordEpochs(id: number, epochs: Array<Record<string, number>>): void {
-    this.stmts.epochs!.run(metricsJson(epochs as never), Date.now(), id);
+    this.stmt('epochs').run(metricsJson(epochs as never), Date.now(), id);
   }
 
   heartbeat(id: number): void {
-    this.stmts.beat!.run(Date.now(), id);
+    this.stmt('beat').run(Date.now(), id);
   }
 
   /**
@@ -328,13 +355,13 @@ export class StudyStore {
 
   // ---- strategy state (key -> JSON) -----------------------------------------------------
 
-  getState<T = unknown>(studyId: number, key: string): T | undefined {
-    const r = this.stmts.getState!.get(studyId, key) as { value: string } | undefined;
+  getState<T>(studyId: number, key: StateKey<T>): T | undefined {
+    const r = this.stmt('getState').get(studyId, key.name) as { value: string } | undefined;
     return r ? (JSON.parse(r.value) as T) : undefined;
   }
 
-  setState(studyId: number, key: string, value: unknown): void {
-    this.stmts.setState!.run(studyId, key, JSON.stringify(value), Date.now());
+  setState<T>(studyId: number, key: StateKey<T>, value: T): void {
+    this.stmt('setState').run(studyId, key.name, JSON.stringify(value), Date.now());
   }
 
   stateKeys(studyId: number): Array<{ key: string; updatedAt: number }> {
@@ -349,7 +376,7 @@ export class StudyStore {
     const dir = this.studyDir(this.studyById(studyId).name, false);
     const rel = path.relative(dir, path.resolve(file));
     const stored = rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(file) : rel;
-    const r = this.stmts.addArtifact!.run(studyId, trialId, kind, stored, Date.now());
+    const r = this.stmt('addArtifact').run(studyId, trialId, kind, stored, Date.now());
     return { id: Number(r.lastInsertRowid), studyId, trialId, kind, path: stored, createdAt: Date.now() };
   }
 

@@ -13,13 +13,13 @@
 // `prepare` is an optional long phase before the first ask (a supernet trained for many epochs,
 // FBNet's DNAS), run again on every resume: it must checkpoint its progress (an epoch counter in
 // ctx.state, weights in an artifact file) and skip what is done.
-import type { z } from 'zod';
 import type { DataSource } from '../data/imageSet';
 import type { Evaluator } from '../evaluate/evaluator';
 import type { Rng } from '../random/rng';
 import type { Constraint } from '../cost/constraints';
 import type { CostModel } from '../cost/costModel';
 import type { Arch, Space } from '../space/types';
+import type { StateKey } from './stateKey';
 import type { ArtifactRecord, Objective, StudyRecord, TrialRecord } from './types';
 
 /** What a strategy asks to evaluate next. */
@@ -27,14 +27,20 @@ export interface Proposal {
   arch: Arch;
   /** Who proposed it ('random', 'mutation', a strategy's own tag); recorded in the trial. */
   source: string;
-  /** Recipe fields proposed with the architecture (joint architecture-recipe searches). */
+  /** Recipe fields proposed with the architecture (joint architecture-recipe searches): part of the trial's identity. */
   recipe?: Record<string, unknown> | null;
+  /**
+   * The space it was drawn from when not the study's own (a search-space evolution round's, say):
+   * recorded in the trial and part of its identity. `arch` must still be an architecture of the
+   * study's space, which the loop formats, costs and evaluates it with.
+   */
+  space?: string | null;
 }
 
-/** A study's key-value state (JSON values), for strategy state that must survive a crash. */
+/** A study's key-value state (JSON values, typed keys), for strategy state that must survive a crash. */
 export interface StrategyState {
-  get<T = unknown>(key: string): T | undefined;
-  set(key: string, value: unknown): void;
+  get<T>(key: StateKey<T>): T | undefined;
+  set<T>(key: StateKey<T>, value: T): void;
 }
 
 export interface StudyArtifacts {
@@ -72,7 +78,7 @@ export interface AskContext extends StudyContext {
   rng: Rng;
   /** Settled trials in number order. */
   history: readonly TrialRecord[];
-  /** Canonical strings of the settled trials' architectures. */
+  /** trialKey() of every settled trial: for an architecture-only search, its canonical architecture string. */
   seen: ReadonlySet<string>;
 }
 
@@ -83,12 +89,4 @@ export interface Strategy {
   ask(ctx: AskContext): Proposal | null | Promise<Proposal | null>;
   /** A settled trial (live, or replayed on resume). */
   tell(trial: TrialRecord, ctx: StudyContext): void;
-}
-
-/** A registered strategy: its options (zod, with defaults) and how to make one. */
-export interface StrategyFactory<O = Record<string, unknown>> {
-  name: string;
-  description: string;
-  options: z.ZodType<O>;
-  create(options: O): Strategy;
 }

@@ -43,9 +43,14 @@ export interface TrialRecord {
   /** 0, 1, 2, ... per study, in creation order. */
   number: number;
   state: TrialState;
-  /** Canonical compact architecture string of the study's space. */
+  /** Canonical compact architecture string (of `space` when set, else of the study's space). */
   arch: string;
+  /** The recipe it was evaluated with (the evaluator's, with any searched fields applied), or null. */
   recipe: Record<string, unknown> | null;
+  /** The recipe fields the strategy proposed (joint architecture-recipe searches), or null. */
+  searchedRecipe: Record<string, unknown> | null;
+  /** The space it was drawn from when not the study's own (e.g. a round of search-space evolution), or null. */
+  space: string | null;
   /** Who proposed it: 'random', 'mutation', or a strategy's own tag. */
   source: string | null;
   costs: ArchCosts;
@@ -59,6 +64,23 @@ export interface TrialRecord {
   /** The process that ran it: 'host:pid:token'. */
   worker: string | null;
   error: string | null;
+}
+
+/**
+ * A trial's identity: its architecture, the recipe fields searched with it and the space it was
+ * drawn from. Two trials with equal keys evaluate the same thing; for a plain architecture search
+ * the key is the architecture string itself.
+ */
+export function trialKey(t: { arch: string; searchedRecipe?: Record<string, unknown> | null; space?: string | null }): string {
+  const recipe = t.searchedRecipe ? ` recipe ${canonicalJson(t.searchedRecipe)}` : '';
+  const space = t.space ? ` in ${t.space}` : '';
+  return `${t.arch}${recipe}${space}`;
+}
+
+/** JSON with object keys sorted, so equal values give equal text. */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x);
 }
 
 /** The error of a running trial whose process ended before it finished. */

@@ -18,7 +18,7 @@ import type { LatencyTable } from '../../src/latency';
 import { costRange } from '../../src/search/fbnet/candidateCosts';
 import type { DnasStoredProposals as DnasProposals } from '../../src/search/fbnet/dnasStrategy';
 import { latencyCandidateCosts } from '../../src/search/fbnet/latencyCosts';
-import type { DnasFinal } from '../../src/search/fbnet/report';
+import type { FinalNetwork } from '../../src/search/finalNetwork';
 import { CURVES_TITLE, DISTRIBUTIONS_TITLE, RESULT_TITLE } from '../../src/search/fbnet/report';
 import { spaceFromText } from '../../src/space/loadSpace';
 import { fakeLatencyTable } from './fakeTable';
@@ -118,14 +118,14 @@ test('search dnas end to end: supernet epochs logged, K samples + argmax trained
 
   assert.equal(json.study, 'a');
   assert.equal(json.trials, 3);
-  const final = json.final as DnasFinal;
+  const final = json.final as FinalNetwork;
   assert.equal(final.trial, json.best.number);
   assert.ok(json.best.metrics.measuredLatencyUs > 0, 'best.metrics.measuredLatencyUs');
   assert.equal(json.best.metrics.measuredLatencyUs, final.measuredLatencyUs);
   assert.equal(final.tableLatencyUs, json.best.metrics.latencyUs);
   assert.ok(final.testAcc !== null && final.testAcc >= 0 && final.testAcc <= 1);
   assert.ok(final.flops! > 0);
-  assert.deepEqual(state<DnasFinal>('a', 'final'), final);
+  assert.deepEqual(state<FinalNetwork>('a', 'final'), final);
 
   // A random-search baseline (the synthetic evaluator: no training), then the report.
   ok(['search', 'random', '--space', spaceFile, '--evaluator', 'synthetic:1', '--lut', lut, '--trials', '8', '--store', db, '--study', 'r', '--json']);

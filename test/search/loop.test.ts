@@ -15,6 +15,9 @@ import { runSearch } from '../../src/study/runSearch';
 import { StudyStore } from '../../src/study/store';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../../src/study/strategy';
 import type { TrialRecord } from '../../src/study/types';
+import { stateKey } from '../../src/study/stateKey';
+
+const SUPERNET_EPOCH = stateKey<{ epoch: number }>('supernet');
 
 const space = loadSpace('fbnet-s');
 const costs = makeCostModel(space);
@@ -33,14 +36,14 @@ class Supernet implements Strategy {
   constructor(private readonly crashAfterEpoch: number | null) {}
   async prepare(ctx: StudyContext): Promise<void> {
     const file = path.join(ctx.studyDir, 'supernet.json');
-    const done = ctx.state.get<{ epoch: number }>('supernet')?.epoch ?? 0;
+    const done = ctx.state.get(SUPERNET_EPOCH)?.epoch ?? 0;
     if (done > 0) assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), { weights: done }, 'the checkpoint file matches the recorded epoch');
     for (let epoch = done + 1; epoch <= 5; epoch++) {
       this.epochsRun.push(epoch);
       fs.writeFileSync(`${file}.tmp`, JSON.stringify({ weights: epoch }));
       fs.renameSync(`${file}.tmp`, file);
       if (epoch === 1) ctx.artifacts.add('supernet', file);
-      ctx.state.set('supernet', { epoch });
+      ctx.state.set(SUPERNET_EPOCH, { epoch });
       ctx.heartbeat();
       if (epoch === this.crashAfterEpoch) throw new Error('crash');
     }

@@ -11,6 +11,9 @@ import { StudyStore, bestTrial } from '../../src/study/store';
 import { SCHEMA_VERSION } from '../../src/study/schema';
 import { INTERRUPTED_ERROR, isInterrupted, type StudyInit } from '../../src/study/types';
 import { newWorkerId } from '../../src/study/worker';
+import { stateKey } from '../../src/study/stateKey';
+
+const SUPERNET = stateKey<{ epoch: number; temps: number[] }>('supernet');
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-store-'));
 
@@ -37,7 +40,7 @@ test('store round trip: studies, trials, metrics, epochs, costs, state, artifact
     store.failTrial(t1.id, 'diverged', { epochs: [{ epoch: 1, valAcc: 0.1 }] });
     const t2 = store.createTrial(s.id, { arch: 'a2', source: 'random' });
     store.completeTrial(t2.id, { accuracy: 0.8 });
-    store.setState(s.id, 'supernet', { epoch: 3, temps: [5, 4.8] });
+    store.setState(s.id, SUPERNET, { epoch: 3, temps: [5, 4.8] });
     fs.mkdirSync(store.studyDir(s.name), { recursive: true });
     const ckpt = path.join(store.studyDir(s.name), 'supernet.safetensors');
     fs.writeFileSync(ckpt, 'x');
@@ -62,8 +65,8 @@ test('store round trip: studies, trials, metrics, epochs, costs, state, artifact
     assert.deepEqual(trials[1]!.epochs, [{ epoch: 1, valAcc: 0.1 }], 'a failed trial keeps the epochs it finished');
     assert.equal(bestTrial(trials, 'accuracy', 'maximize')!.number, 2);
     assert.equal(bestTrial(trials, 'accuracy', 'minimize')!.number, 0);
-    assert.deepEqual(store.getState(s2.id, 'supernet'), { epoch: 3, temps: [5, 4.8] });
-    assert.equal(store.getState(s2.id, 'nothing'), undefined);
+    assert.deepEqual(store.getState(s2.id, SUPERNET), { epoch: 3, temps: [5, 4.8] });
+    assert.equal(store.getState(s2.id, stateKey('nothing')), undefined);
     const arts = store.artifacts(s2.id);
     assert.deepEqual(arts.map((a) => [a.kind, a.path, a.trialId]), [['supernet', 'supernet.safetensors', null], ['checkpoint', '/elsewhere/ck', t0.id]]);
     assert.equal(store.artifactPath(arts[0]!), ckpt);
@@ -86,7 +89,7 @@ test('finished trials never change: the trigger aborts UPDATE and DELETE of comp
     for (const t of [done, failed, pruned]) {
       // Straight SQL, bypassing the store's API: the database itself refuses.
       assert.throws(() => store.db.prepare("UPDATE trials SET metrics = '{\"accuracy\": 1}' WHERE id = ?").run(t.id), /finished trials never change/);
-      assert.throws(() => store.db.prepare("UPDATE trials SET state = 'running' WHERE id = ?").run(t.id), new RegExp(`trial ${t.number} is ${t.state}`));
+      assert.throws(() => store.db.prepare("UPDATE trials SET state = 'running' WHERE id = ?").run(t.id), new RegExp(`this trial is ${t.state}`));
       assert.throws(() => store.db.prepare('DELETE FROM trials WHERE id = ?').run(t.id), /never deleted/);
       assert.deepEqual(store.trial(t.id), t);
     }

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
-import { buildReportData, describeEvaluator } from '../../report/studyReportData';
+import { buildReportData, describeEvaluator } from '../../search/studyReport';
 import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';

@@ -4,7 +4,7 @@
 // study's state (under a latency budget: the argmax, or the most probable architecture within the
 // budget when the argmax is over it, and K samples conditioned on the budget); `ask` proposes them one by one; the training evaluator trains each from scratch
 // with the recipe; the best by validation accuracy (the study's objective) is the result. After
-// the search, `finalizeDnas` times that network end to end on the engine (the latency table's
+// the search, the plug-in's finalize hook (measureFinalNetwork) times that network end to end on the engine (the latency table's
 // thread count) and records it with its table latency, FLOPs and test accuracy (state 'final').
 //
 // Resuming: runDnas continues after the last checkpointed epoch (its records are those of an
@@ -19,73 +19,78 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { formatArch, parseArch } from '../../space/archFormat';
 import { readLatencyTable, predictLatency, type LatencyTable } from '../../latency/latencyTable';
-import { decode } from '../../space/decode';
 import type { Space } from '../../space/types';
-import type { Evaluator } from '../../evaluate/evaluator';
 import type { SearchConfig } from '../config';
-import { REPORT_SECTIONS_KEY } from '../../report/studyReportData';
 import { deriveSeed, hashString } from '../../random/seeds';
-import { bestTrial, type StudyStore } from '../../study/store';
-import type { AskContext, Proposal, Strategy, StrategyFactory, StudyContext } from '../../study/strategy';
-import type { StudyRecord } from '../../study/types';
+import { stateKey } from '../../study/stateKey';
+import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
+import { FINAL_NETWORK, measureFinalNetwork } from '../finalNetwork';
+import { REPORT_SECTIONS, type SetupForCheck, type StrategyPlugin } from '../strategyPlugin';
 import { formatCost, violations, type Constraint } from '../../cost/constraints';
 import type { CostModel } from '../../cost/costModel';
 import { architectureCost, checkCandidateCosts, costRange, flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
 import type { DnasEpochRecord, DnasResult } from './dnas';
 import { supernetLayout, type SupernetLayout } from './layout';
 import { latencyCandidateCosts } from './latencyCosts';
-import { dnasSearchSections, type DnasFinal, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
+import { dnasResultSection, dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
 import { argmaxArchitecture, budgetArgmaxArchitecture, sampleArchitectures, sampleWithinBudget, type BudgetSamples, type SampledArchitecture } from './sampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
 
 export const DNAS_STATE = {
-  /** DnasEpochRecord[] of the finished epochs (also in the checkpoint). */
-  records: 'dnas.records',
-  /** { epochsDone, epochs, resumedFrom }: the search's epoch counter. */
-  progress: 'dnas.progress',
+  /** The finished epochs' records (also in the checkpoint). */
+  records: stateKey<readonly DnasEpochRecord[]>('dnas.records'),
+  /** The search's epoch counter. */
+  progress: stateKey<{ epochsDone: number; epochs: number; resumedFrom?: number }>('dnas.progress'),
   /** The supernet's layers, the cost unit and source. */
-  search: 'dnas.search',
-  /** DnasStoredProposals: what ask proposes, what was dropped, and what a latency budget did. */
-  proposals: 'dnas.proposals',
-  /** DnasFinal: the chosen network with its measured latency. */
-  final: 'final',
+  search: stateKey<SearchInfo>('dnas.search'),
+  /** What ask proposes, what was dropped, and what a latency budget did. */
+  proposals: stateKey<DnasStoredProposals>('dnas.proposals'),
 } as const;
 
 const posInt = z.number().int().positive();
 
 export const dnasOptions = z.strictObject({
   /** What the loss's LAT is: the study's latency table (--lut, microseconds) or FLOPs (MACs). */
-  cost: z.enum(['latency', 'flops']).default('latency'),
+  cost: z.enum(['latency', 'flops']).default('latency')
+    .describe("the loss's cost term: latency (the --lut table, microseconds) or flops (MACs, no table needed)"),
   /** Loss CE * alpha * (log LAT)^beta. */
-  alpha: z.number().positive().default(0.2),
-  beta: z.number().positive().default(0.6),
+  alpha: z.number().positive().default(0.2).describe('alpha of the loss CE * alpha * (ln LAT)^beta'),
+  beta: z.number().positive().default(0.6).describe('beta of the loss (larger = more latency pressure)'),
   /** Search epochs of the supernet (warm-up included). */
-  epochs: posInt.default(10),
+  epochs: posInt.default(10)
+    .describe("the supernet's SEARCH epochs (with dnas, --epochs sets them; the candidates' epochs come from --train-epochs or the recipe)"),
   /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
-  warmup: z.number().int().min(0).nullable().default(null),
+  warmup: z.number().int().min(0).nullable().default(null).describe('search epochs that train only the weights (default round(epochs / 9))'),
   /** K: architectures sampled from the learned distribution (distinct), besides the argmax. */
-  samples: z.number().int().min(0).default(6),
+  samples: z.number().int().min(0).default(6)
+    .describe('architectures sampled from the learned distribution and trained, besides the argmax; with --trials unset, the study trains samples + 1'),
   /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
-  hard: z.boolean().default(false),
+  hard: z.boolean().default(false)
+    .describe('straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum'),
   /**
    * A hard latency budget in microseconds (table latency): the argmax if it is within it, else the
    * most probable architecture within it, and K samples conditioned on it.
    */
-  targetLatency: z.number().positive().nullable().default(null),
-  batchSize: posInt.default(64),
-  weightLr: z.number().positive().default(0.05),
-  thetaLr: z.number().positive().default(0.01),
+  targetLatency: z.number().positive().nullable().default(null)
+    .describe("hard budget on the proposals' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, " +
+      'else the most probable architecture within it, and samples drawn conditioned on it'),
+  batchSize: posInt.default(64).describe('batch size of the supernet search'),
+  weightLr: z.number().positive().default(0.05).describe("base learning rate of the supernet's weights (SGD, cosine)"),
+  thetaLr: z.number().positive().default(0.01)
+    .describe("Adam learning rate of the architecture logits theta (the paper's, for ~12k steps: raise it for short searches)"),
   /**
    * Gumbel-softmax temperature of the first epoch (absent: 5.0, the paper's) and its per-epoch decay
    * rate (absent: 0.045, the paper's over 90 epochs). No schema default, so the stored options of
    * studies that do not set them stay as they were (resume and benchmark keys compare them).
    */
-  tau0: z.number().positive().optional(),
-  tauDecay: z.number().min(0).optional(),
+  tau0: z.number().positive().optional().describe('Gumbel-softmax temperature of the first search epoch (default 5.0)'),
+  tauDecay: z.number().min(0).optional()
+    .describe("per-epoch decay of the Gumbel-softmax temperature, tau = tau0 * exp(-d * epoch) (default 0.045, the paper's over 90 epochs; " +
+      "for an N-epoch search 4/N ends at the paper's final temperature)"),
   /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
-  limitTrain: posInt.nullable().default(null),
+  limitTrain: posInt.nullable().default(null).describe('training images of the supernet search (default: --limit-train, else all)'),
   /** Engine threads of the supernet search (null: the study's train.threads). */
-  threads: posInt.nullable().default(null),
+  threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: --threads)'),
 }).refine((o) => o.warmup === null || o.warmup < o.epochs, {
   message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)', path: ['warmup'],
 });
@@ -167,7 +172,7 @@ export class DnasSearch implements Strategy {
       `${o.targetLatency !== null ? `; target latency ${formatCost('latency', o.targetLatency)}` : ''}`;
     const info: SearchInfo = { layers: layerDetail(layout), costUnit: unit, costSource: costs.source ?? unit, costRange: range, epochs: o.epochs, warmupEpochs, settings, checkpoint: SUPERNET_DIR };
     ctx.state.set(DNAS_STATE.search, info);
-    const storeSections = (records: readonly DnasEpochRecord[]) => ctx.state.set(REPORT_SECTIONS_KEY, dnasSearchSections({
+    const storeSections = (records: readonly DnasEpochRecord[]) => ctx.state.set(REPORT_SECTIONS, dnasSearchSections({
       records, layers: info.layers, epochs: o.epochs, warmupEpochs, costUnit: unit, costSource: info.costSource, targetLatencyUs: o.targetLatency, settings,
       tau0, tauDecay,
     }));
@@ -227,7 +232,7 @@ export class DnasSearch implements Strategy {
   }
 
   ask(ctx: AskContext): Proposal | null {
-    const p = ctx.state.get<DnasStoredProposals>(DNAS_STATE.proposals);
+    const p = ctx.state.get(DNAS_STATE.proposals);
     if (!p) throw new Error('dnas: no proposals in the study state (the supernet search has not finished)');
     for (const q of p.proposals) if (!ctx.seen.has(q.arch)) return { arch: parseArch(ctx.space, q.arch), source: q.source };
     return null;
@@ -367,59 +372,52 @@ function epochLine(r: DnasEpochRecord, epochs: number, unit: CandidateCosts['uni
     `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`;
 }
 
-export const dnasStrategy: StrategyFactory<DnasStrategyOptions> = {
+/** Checks a DNAS study's configuration and space up front (the plug-in's check hook, and prepare). */
+export function checkDnasSetup({ config, space }: SetupForCheck): void {
+  checkDnasConfig(config, space);
+}
+
+export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
   name: 'dnas',
   description: 'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
   options: dnasOptions as unknown as z.ZodType<DnasStrategyOptions>,
+  flags: {
+    cost: { value: 'kind' },
+    alpha: { value: 'a' },
+    beta: { value: 'b' },
+    epochs: { takesCommonFlag: true },
+    samples: { value: 'k' },
+    targetLatency: { value: 'us', parse: parseMicroseconds },
+    batchSize: { name: 'search-batch-size' },
+    weightLr: { value: 'lr' },
+    thetaLr: { value: 'lr' },
+    tau0: { value: 't' },
+    tauDecay: { value: 'd' },
+    limitTrain: { name: 'search-limit-train' },
+    threads: { name: 'search-threads' },
+  },
   create: (o) => new DnasSearch(o),
+  configure(config, given) {
+    let c = config;
+    // DNAS ends with trained networks: measure their test accuracy unless told otherwise (never selected on).
+    if (c.data && given.train?.reportTest === undefined) c = { ...c, train: { ...c.train, reportTest: true } };
+    // It trains its K samples + the argmax: that is its number of trials unless told otherwise.
+    if (given.trials === undefined) c = { ...c, trials: Number(c.options.samples) + 1 };
+    return c;
+  },
+  check: checkDnasSetup,
+  finalize: (ctx) => measureFinalNetwork(ctx),
+  reportSections: (ctx) => [dnasResultSection({
+    trials: ctx.trials, baseline: ctx.baseline, objective: ctx.study.objective.metric, direction: ctx.study.objective.direction,
+    proposals: ctx.state(DNAS_STATE.proposals), final: ctx.state(FINAL_NETWORK),
+  })],
+  doneMessage: 'dnas: every proposal has been evaluated',
 };
 
-export interface FinalizeOptions {
-  store: StudyStore;
-  study: StudyRecord;
-  space: Space;
-  /** The study's evaluator (its decode options give the input and classes the network runs at). */
-  evaluator: Pick<Evaluator, 'decode'>;
-  log?: (line: string) => void;
-  /** Timing runs (defaults: the table's warm-up, at most 200 repeats; 10 and 50 without a table). */
-  warmup?: number;
-  repeats?: number;
-}
-
-/**
- * The chosen network of a DNAS study (the best complete trial by the objective) with its measured
- * latency: the whole network timed on the engine at batch 1 with the latency table's threads
- * (the study's threads without a table), recorded in state 'final'. Returns null when no trial is
- * complete. Measures again only when the best trial changed.
- */
-export async function finalizeDnas(o: FinalizeOptions): Promise<DnasFinal | null> {
-  const { store, study, space } = o;
-  const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
-  if (!best) return null;
-  const known = store.getState<DnasFinal>(study.id, DNAS_STATE.final);
-  if (known && known.trial === best.number && known.measuredLatencyUs !== null) return known;
-  const config = study.config as unknown as SearchConfig;
-  const table: LatencyTable | null = config.lut ? readLatencyTable(config.lut) : null;
-  const threads = table?.target.threads ?? config.train?.threads ?? 1;
-  const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
-  const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
-  const arch = parseArch(space, best.arch);
-  const desc = decode(space, arch, o.evaluator.decode);
-  const { EngineCpuTarget } = await import('../../latency/engineTarget');
-  const target = new EngineCpuTarget({ threads, hostname: false });
-  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
-  const final: DnasFinal = {
-    trial: best.number, arch: best.arch, source: best.source,
-    valAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
-    testAcc: Number.isFinite(best.metrics.testAcc) ? best.metrics.testAcc! : null,
-    tableLatencyUs: best.costs.latencyUs, measuredLatencyUs: timing.medianUs, measuredP25Us: timing.p25Us, measuredP75Us: timing.p75Us,
-    flops: best.costs.flops, params: best.costs.params,
-    measuredWith: `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
-      `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
-  };
-  store.setState(study.id, DNAS_STATE.final, final);
-  o.log?.(`dnas: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
-    `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
-    `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`);
-  return final;
+/** '1500', '1500us', '1.5ms', '0.0015s' -> microseconds. */
+export function parseMicroseconds(v: string): number {
+  const m = /^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(us|µs|ms|s)?\s*$/.exec(v);
+  const us = m ? Number(m[1]) * ({ us: 1, µs: 1, ms: 1e3, s: 1e6 } as Record<string, number>)[m[2] ?? 'us']! : NaN;
+  if (!(us > 0)) throw new Error(`--target-latency must be a positive time in microseconds, or with a unit (1500, 1500us, 1.5ms), got '${v}'`);
+  return us;
 }

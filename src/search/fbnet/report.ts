@@ -13,6 +13,7 @@
 //
 // The strategy stores the first two under 'report.sections' while it searches; the third is
 // built when the report is written (it needs the trained trials and the --baseline study).
+import type { FinalNetwork } from '../finalNetwork';
 import { heatmapChart, type HeatmapCell } from '../../report/charts/heatmap';
 import { lineChart, type LineSeries } from '../../report/charts/lines';
 import { tradeoffChart } from '../../report/charts/tradeoff';
@@ -171,23 +172,6 @@ export interface DnasProposals {
   costUnit: CostUnit;
 }
 
-/** The chosen network (state 'final'). */
-export interface DnasFinal {
-  trial: number;
-  arch: string;
-  source: string | null;
-  valAcc: number | null;
-  testAcc: number | null;
-  tableLatencyUs: number | null;
-  measuredLatencyUs: number | null;
-  measuredP25Us: number | null;
-  measuredP75Us: number | null;
-  flops: number | null;
-  params: number | null;
-  /** How the latency was measured: target, threads, runs. */
-  measuredWith: string | null;
-}
-
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(2)}%`);
 const us = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v >= 1000 ? `${(v / 1000).toPrecision(4)} ms` : `${v.toPrecision(4)} µs`);
 const mac = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v / 1e6).toPrecision(4)} M`);
@@ -197,7 +181,7 @@ export function dnasResultSection(o: {
   trials: readonly ReportTrial[];
   baseline?: readonly ReportTrial[];
   proposals?: DnasProposals;
-  final?: DnasFinal;
+  final?: FinalNetwork;
   objective: string;
   direction?: 'maximize' | 'minimize';
 }): ReportSection {

@@ -1,15 +1,13 @@
 // A study as report data (src/report/types.ts): what `tsnas study report` hands the renderer.
 // Costs join the metrics (flops, params, latencyUs), so the report can plot accuracy against them.
-import type { ReportData, ReportSection, ReportTrial } from './types';
-import { dnasResultSection, type DnasFinal, type DnasProposals } from '../search/fbnet/report';
+// Views of the study's own method come from two places: sections its strategy stored while it
+// searched (REPORT_SECTIONS, e.g. FBNet's per-layer distributions, shown even while it runs) and
+// sections its plug-in builds now from the finished trials and the baseline (reportSections hook).
+import type { ReportData, ReportTrial } from '../report/types';
 import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
-
-/**
- * A strategy's own report views (e.g. FBNet's per-layer distributions): it stores them with
- * ctx.state.set(REPORT_SECTIONS_KEY, sections) and the report shows them.
- */
-export const REPORT_SECTIONS_KEY = 'report.sections';
+import { getStrategy, strategyNames } from './registry';
+import { REPORT_SECTIONS } from './strategyPlugin';
 
 export function reportTrial(t: TrialRecord): ReportTrial {
   const metrics: Record<string, number> = {};
@@ -42,14 +40,14 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
     },
     trials: store.trials(study.id).map(reportTrial),
   };
-  const stored = store.getState<ReportSection[]>(study.id, REPORT_SECTIONS_KEY);
+  const stored = store.getState(study.id, REPORT_SECTIONS);
   const sections = Array.isArray(stored) ? [...stored] : [];
   if (o.baseline) data.baseline = store.trials(o.baseline.id).map(reportTrial);
-  if (study.strategy === 'dnas') {
-    // The DNAS result needs the trained trials and the baseline: built now, after the search's own views.
-    sections.push(dnasResultSection({
-      trials: data.trials, baseline: data.baseline, objective: study.objective.metric, direction: study.objective.direction,
-      proposals: store.getState<DnasProposals>(study.id, 'dnas.proposals'), final: store.getState<DnasFinal>(study.id, 'final'),
+  // A study of a strategy this tsnas does not know still reports its trials and stored views.
+  const plugin = strategyNames().includes(study.strategy) ? getStrategy(study.strategy) : null;
+  if (plugin?.reportSections) {
+    sections.push(...plugin.reportSections({
+      study, trials: data.trials, baseline: data.baseline, state: (key) => store.getState(study.id, key),
     }));
   }
   if (sections.length) data.sections = sections;

@@ -1,0 +1,79 @@
+// The network a study ends with: its best complete trial by the objective, timed end to end on the
+// engine at batch 1 (with the latency table's threads, else the study's), recorded in the study's
+// state under FINAL_NETWORK with its accuracies, costs and how it was measured. Methods that end
+// with one chosen network use it from their plug-in's `finalize` hook; it measures again only when
+// the best trial changed. The engine loads only when a network is timed.
+import { readLatencyTable, type LatencyTable } from '../latency/latencyTable';
+import { formatCost } from '../cost/constraints';
+import type { Evaluator } from '../evaluate/evaluator';
+import { parseArch } from '../space/archFormat';
+import { decode } from '../space/decode';
+import type { Space } from '../space/types';
+import { stateKey } from '../study/stateKey';
+import { bestTrial, type StudyStore } from '../study/store';
+import type { StudyRecord } from '../study/types';
+import type { SearchConfig } from './config';
+
+/** The chosen network (state 'final'). */
+export interface FinalNetwork {
+  trial: number;
+  arch: string;
+  source: string | null;
+  valAcc: number | null;
+  testAcc: number | null;
+  tableLatencyUs: number | null;
+  measuredLatencyUs: number | null;
+  measuredP25Us: number | null;
+  measuredP75Us: number | null;
+  flops: number | null;
+  params: number | null;
+  /** How the latency was measured: target, threads, runs. */
+  measuredWith: string | null;
+}
+
+export const FINAL_NETWORK = stateKey<FinalNetwork>('final');
+
+export interface MeasureFinalOptions {
+  store: StudyStore;
+  study: StudyRecord;
+  space: Space;
+  /** The study's evaluator (its decode options give the input and classes the network runs at). */
+  evaluator: Pick<Evaluator, 'decode'>;
+  log?: (line: string) => void;
+  /** Timing runs (defaults: the table's warm-up, at most 200 repeats; 10 and 50 without a table). */
+  warmup?: number;
+  repeats?: number;
+}
+
+/** Measures (or returns the known measurement of) the study's best trial; null when no trial is complete. */
+export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<FinalNetwork | null> {
+  const { store, study, space } = o;
+  const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
+  if (!best) return null;
+  const known = store.getState(study.id, FINAL_NETWORK);
+  if (known && known.trial === best.number && known.measuredLatencyUs !== null) return known;
+  const config = study.config as unknown as SearchConfig;
+  const table: LatencyTable | null = config.lut ? readLatencyTable(config.lut) : null;
+  const threads = table?.target.threads ?? config.train?.threads ?? 1;
+  const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
+  const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
+  const arch = parseArch(space, best.arch);
+  const desc = decode(space, arch, o.evaluator.decode);
+  const { EngineCpuTarget } = await import('../latency/engineTarget');
+  const target = new EngineCpuTarget({ threads, hostname: false });
+  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  const final: FinalNetwork = {
+    trial: best.number, arch: best.arch, source: best.source,
+    valAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
+    testAcc: Number.isFinite(best.metrics.testAcc) ? best.metrics.testAcc! : null,
+    tableLatencyUs: best.costs.latencyUs, measuredLatencyUs: timing.medianUs, measuredP25Us: timing.p25Us, measuredP75Us: timing.p75Us,
+    flops: best.costs.flops, params: best.costs.params,
+    measuredWith: `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
+  };
+  store.setState(study.id, FINAL_NETWORK, final);
+  o.log?.(`${study.strategy}: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
+    `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
+    `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`);
+  return final;
+}

@@ -1,0 +1,82 @@
+// What a search method registers (registry.ts) to become `tsnas search <name>`: its options as a
+// zod object (defaults and `.describe()` texts: the CLI's flags and help come from them), how to
+// make the ask/tell strategy, and optional hooks for what differs between methods. Nothing
+// outside the method's own folder names it: the CLI, the study code and the report call hooks.
+//
+// Order of the hooks for a new study: options parsed -> configure (defaults that depend on the
+// rest of the configuration) -> check (before the store is touched) -> the search loop (the
+// strategy's prepare/ask/tell) -> finalize (after the loop, again on resume) -> reportSections
+// (whenever a report is written).
+import type { z } from 'zod';
+import type { Evaluator } from '../evaluate/evaluator';
+import type { ReportSection, ReportTrial } from '../report/types';
+import type { Space } from '../space/types';
+import { stateKey, type StateKey } from '../study/stateKey';
+import type { StudyStore } from '../study/store';
+import type { Strategy } from '../study/strategy';
+import type { StudyRecord } from '../study/types';
+import type { SearchConfig, SearchConfigInput } from './config';
+import type { FinalNetwork } from './finalNetwork';
+
+/** Report views a strategy stores while it searches (ctx.state.set(REPORT_SECTIONS, sections)); every report shows them. */
+export const REPORT_SECTIONS = stateKey<ReportSection[]>('report.sections');
+
+/** How one option appears on the command line; every field optional. */
+export interface FlagSpec {
+  /** The flag's name without dashes (default: the option's key in kebab case, thetaLr -> theta-lr). */
+  name?: string;
+  /** The value's placeholder in the help (default 'n' for integers, 'x' for numbers, the choices for enums). */
+  value?: string;
+  /** Parses the text (default: from the option's schema, with errors that name the flag). */
+  parse?: (text: string) => unknown;
+  /**
+   * The option takes the common flag of this name (e.g. 'epochs': with this strategy `--epochs` is
+   * the option, and the candidates' epochs come from `--train-epochs`).
+   */
+  takesCommonFlag?: boolean;
+}
+
+export interface SetupForCheck {
+  config: SearchConfig;
+  space: Space;
+  evaluator: Evaluator;
+}
+
+export interface FinalizeContext {
+  store: StudyStore;
+  study: StudyRecord;
+  space: Space;
+  evaluator: Pick<Evaluator, 'decode'>;
+  log: (line: string) => void;
+}
+
+export interface ReportContext {
+  study: StudyRecord;
+  trials: readonly ReportTrial[];
+  /** A comparison study's trials (`study report --baseline`). */
+  baseline?: readonly ReportTrial[];
+  state<T>(key: StateKey<T>): T | undefined;
+}
+
+export interface StrategyPlugin<O = Record<string, unknown>> {
+  name: string;
+  description: string;
+  /** A zod object: its keys are the options, with defaults and descriptions. */
+  options: z.ZodType<O>;
+  /** Flag names, placeholders and parsers that differ from what the schema gives. */
+  flags?: { readonly [K in keyof O]?: FlagSpec };
+  create(options: O): Strategy;
+  /**
+   * Defaults that depend on the rest of the configuration, applied to a new study's complete
+   * configuration; `given` is what the user set (file and flags), to tell a default from a choice.
+   */
+  configure?(config: SearchConfig, given: SearchConfigInput): SearchConfig;
+  /** Checks before any work (and on resume); throws with what to change. */
+  check?(setup: SetupForCheck): void;
+  /** After the search loop: e.g. the chosen network timed end to end; stored and returned in --json as `final`. */
+  finalize?(ctx: FinalizeContext): Promise<FinalNetwork | null>;
+  /** Report views built when the report is written (from the trials, the baseline and the study's state). */
+  reportSections?(ctx: ReportContext): ReportSection[];
+  /** Said when the strategy has nothing more to propose (default: "the NAME strategy has nothing more to propose"). */
+  doneMessage?: string;
+}
