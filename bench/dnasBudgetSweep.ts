@@ -12,8 +12,9 @@ import * as path from 'node:path';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
 import { DNAS_STATE } from '../src/search/fbnet/dnasStrategy';
-import { latencyCandidateCosts } from '../src/search/fbnet/latencyCosts';
-import { argmaxArchitecture, budgetArgmaxArchitecture, sampleWithinBudget } from '../src/search/fbnet/sampling';
+import { latencyCandidateCosts } from '../src/supernet/latencyCosts';
+import { argmaxArchitecture } from '../src/supernet/pathSampling';
+import { budgetArgmaxArchitecture, sampleWithinBudget } from '../src/supernet/budgetSampling';
 import { loadSpace } from '../src/space/registry';
 import { StudyStore } from '../src/study/store';
 
