@@ -1,7 +1,7 @@
 // Does the DNAS result's latency follow the budget? (issue 6, item 7: "a sweep of ... the budget")
 //
 // From one finished supernet search (a study of `tsnas search dnas` or of bench/dnasVsRandom.ts),
-// for each budget: the proposals the strategy would make (src/search/fbnet/sampling.ts): the most
+// for each budget: the proposals the strategy would make (src/supernet/budgetSampling.ts): the most
 // probable architecture within the budget and K samples of the learned distribution conditioned
 // on it. The search itself does not depend on the budget, so the sweep needs no new search and no
 // training; it shows how the proposals' table latency and probability move with the budget.
@@ -11,8 +11,9 @@
 import * as path from 'node:path';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { DNAS_STATE } from '../src/search/fbnet/dnasStrategy';
-import { latencyCandidateCosts } from '../src/search/fbnet/latencyCosts';
-import { argmaxArchitecture, budgetArgmaxArchitecture, sampleWithinBudget } from '../src/search/fbnet/sampling';
+import { latencyCandidateCosts } from '../src/supernet/latencyCosts';
+import { argmaxArchitecture } from '../src/supernet/pathSampling';
+import { budgetArgmaxArchitecture, sampleWithinBudget } from '../src/supernet/budgetSampling';
 import { loadSpace } from '../src/space/registry';
 import { StudyStore } from '../src/study/store';
 

@@ -21,10 +21,10 @@ import type { Module } from '../src/nn/module';
 import { SGD } from '../src/optim/sgd';
 import { formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
-import { flopsCandidateCosts } from '../src/search/fbnet/candidateCosts';
+import { flopsCandidateCosts } from '../src/supernet/candidateCosts';
 import { Supernet } from '../src/search/fbnet/supernet';
-import { supernetLayout } from '../src/search/fbnet/layout';
-import { sampleArchitectures } from '../src/search/fbnet/sampling';
+import { supernetLayout } from '../src/supernet/layout';
+import { sampleArchitectures } from '../src/supernet/pathSampling';
 import { arg, median } from './alternate';
 
 const VARIANTS = ['soft', 'hard', 'network', 'baseline'] as const;

@@ -23,7 +23,7 @@ export class Network extends Module {
 
   /**
    * `makeLayer` builds each searchable-stage layer (default: the op registry's block for its
-   * config); FBNet's supernet passes one that makes a mixed op, and keeps everything else.
+   * config); a supernet passes one that makes a choice layer, and keeps everything else.
    */
   constructor(readonly desc: NetDesc, makeLayer: LayerFactory = defaultLayer) {
     super();
@@ -44,13 +44,19 @@ export class Network extends Module {
 
   /** Images [N, C, H, W] -> logits [N, classes]. */
   forward(x: Tensor): Tensor {
-    return tidy(() => {
-      let h = this.stem.forward(x);
-      h = this.stages.forward(h);
-      h = this.pool.forward(this.head.forward(h));
-      if (this.dropout) h = this.dropout.forward(h);
-      return this.classifier.forward(h);
-    });
+    return tidy(() => this.runWithStages(x, (h) => this.stages.forward(h)));
+  }
+
+  /**
+   * Stem, then `runStages` in place of the stage layers, then head, pool, dropout, classifier: a
+   * supernet runs its choice layers on a path this way. Call inside tidy (it disposes nothing).
+   */
+  protected runWithStages(x: Tensor, runStages: (h: Tensor) => Tensor): Tensor {
+    let h = this.stem.forward(x);
+    h = runStages(h);
+    h = this.pool.forward(this.head.forward(h));
+    if (this.dropout) h = this.dropout.forward(h);
+    return this.classifier.forward(h);
   }
 }
 

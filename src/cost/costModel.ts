@@ -5,6 +5,7 @@
 // choices are the layers' ops, every cost is a sum of per-layer terms, so the cheapest
 // architecture takes each layer's cheapest op.
 import { archFromIndices, archIndices, defaultArch } from '../space/archFormat';
+import { layerDims } from '../space/layerDims';
 import { sampleUniform } from '../arch/sample';
 import { archCost } from './netCost';
 import { Rng } from '../random/rng';
@@ -60,7 +61,8 @@ export interface CostModelOptions {
 
 /** True when every cost is a sum of one term per searched choice (see the file comment). */
 export function costsAreAdditive(space: Space): boolean {
-  return space.style === 'layerwise' && space.searchDims.every((d) => /^layer[0-9]+$/.test(d.key) || d.group === 'recipe');
+  const layers = new Set(layerDims(space).map((d) => d.key));
+  return space.style === 'layerwise' && space.searchDims.every((d) => layers.has(d.key) || d.group === 'recipe');
 }
 
 /** The exact minimum of an additive function of the searched choices: each choice at its cheapest. */

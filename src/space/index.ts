@@ -5,5 +5,6 @@ export * from './schema';
 export * from './resolve';
 export * from './decode';
 export * from './archFormat';
+export * from './layerDims';
 export * from './loadSpace';
 export * from './registry';

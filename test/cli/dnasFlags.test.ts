@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
 import { dnasOptions } from '../../src/search/fbnet/dnasStrategy';
-import { TINY_SPACE_YAML } from '../fbnet/tinySpace';
+import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 
 const ROOT = path.join(__dirname, '..', '..', '..');
 const BIN = path.join(ROOT, 'bin', 'tsnas.js');

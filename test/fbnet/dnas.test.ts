@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runDnas, DnasDivergedError, type DnasEpochRecord, type DnasOptions, type DnasResult } from '../../src/search/fbnet/dnas';
-import { flopsCandidateCosts, expectedCost } from '../../src/search/fbnet/candidateCosts';
+import { flopsCandidateCosts, expectedCost } from '../../src/supernet/candidateCosts';
 import { temperatureAt } from '../../src/search/fbnet/temperature';
 import { CHECKPOINT_FILE, loadCheckpoint } from '../../src/train/checkpoint';
 import { dispose } from '../../src/engine/memory';
 import { noLeaks } from '../helpers/leakCheck';
 import { tempDir } from '../data/fixtures';
-import { tinyData, tinySpace } from './tinySpace';
+import { tinyData, tinySpace } from '../helpers/tinySpace';
 
 const space = tinySpace();
 const data = tinyData();

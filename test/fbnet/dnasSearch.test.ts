@@ -15,14 +15,14 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
 import type { LatencyTable } from '../../src/latency';
-import { costRange } from '../../src/search/fbnet/candidateCosts';
+import { costRange } from '../../src/supernet/candidateCosts';
 import type { DnasStoredProposals as DnasProposals } from '../../src/search/fbnet/dnasStrategy';
-import { latencyCandidateCosts } from '../../src/search/fbnet/latencyCosts';
+import { latencyCandidateCosts } from '../../src/supernet/latencyCosts';
 import type { FinalNetwork } from '../../src/search/finalNetwork';
 import { CURVES_TITLE, DISTRIBUTIONS_TITLE, RESULT_TITLE } from '../../src/search/fbnet/report';
 import { spaceFromText } from '../../src/space/loadSpace';
-import { fakeLatencyTable } from './fakeTable';
-import { TINY_SPACE_YAML } from './tinySpace';
+import { fakeLatencyTable } from '../helpers/fakeTable';
+import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const bin = path.join(root, 'bin', 'tsnas.js');

@@ -1,6 +1,6 @@
 // The FBNet supernet: Gumbel-softmax masks, the soft mixture, the straight-through hard variant,
-// the expected cost and its gradient, the latency-aware loss, latency pressure on theta, the
-// structure shared with the standalone network, and no leaked tensors.
+// the expected cost and its gradient, the latency-aware loss, latency pressure on theta, a path's
+// standalone network without the logits, and no leaked tensors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gumbel, manualSeed, randn, randint, scalar, tensor } from '../../src/engine/creation';
@@ -9,13 +9,12 @@ import { tidy } from '../../src/engine/memory';
 import type { Tensor } from '../../src/engine/tensor';
 import { crossEntropy } from '../../src/nn/functional';
 import { Adam } from '../../src/optim/adam';
-import { buildNetwork } from '../../src/builder/buildNetwork';
 import { Supernet } from '../../src/search/fbnet/supernet';
-import { flopsCandidateCosts, type CandidateCosts } from '../../src/search/fbnet/candidateCosts';
-import { archOfIndices } from '../../src/search/fbnet/layout';
+import { flopsCandidateCosts, type CandidateCosts } from '../../src/supernet/candidateCosts';
+import { childStateDict, extractChildNetwork } from '../../src/supernet/childNetwork';
 import { dnasLoss, dnasLossValue } from '../../src/search/fbnet/loss';
 import { noLeaks } from '../helpers/leakCheck';
-import { tinySpace } from './tinySpace';
+import { tinySpace } from '../helpers/tinySpace';
 
 const space = tinySpace();
 const costs = flopsCandidateCosts(space, undefined, undefined, { unit: 'kMAC' });
@@ -65,25 +64,25 @@ test('layout: theta per searchable layer (zeros, uniform softmax), separate from
   }
 }));
 
-test('the fixed layers and every candidate mirror the standalone network (names and shapes)', noLeaks(() => {
+test('a path of the FBNet supernet extracts as a standalone network: theta stays behind, the output is forwardPath\'s', noLeaks(() => {
+  // The names and the extraction are the supernet's (test/supernet/childNetwork.test.ts); here the logits must not get in the way.
   const sn = makeSupernet();
-  const idx = [1, 2, 0, 0];
-  const net = buildNetwork(space, archOfIndices(sn.layout, idx));
   try {
-    const own = new Map([...sn.stateDict()].map(([n, t]) => [n, t.shape.join('x')]));
-    for (const [name, t] of net.stateDict()) {
-      // stages.<i>.<j>.<rest> in the network is stages.<i>.<j>.ops.<op>.<rest> in the supernet.
-      const m = /^(stages\.(\d+)\.(\d+))\.(.*)$/.exec(name);
-      let sname = name;
-      if (m) {
-        const layer = sn.mixedOps.find((op) => op.layer.name === m[1])!;
-        sname = `${m[1]}.ops.${layer.layer.candidates[idx[sn.mixedOps.indexOf(layer)]!]!.op}.${m[4]}`;
-      }
-      assert.equal(own.get(sname), t.shape.join('x'), `${name} -> ${sname}`);
+    setTheta(sn, THETA);
+    sn.eval();
+    const idx = [1, 2, 0, 0];
+    assert.ok(![...childStateDict(sn, idx).keys()].some((n) => n.includes('theta')));
+    const net = extractChildNetwork(sn, idx);
+    try {
+      tidy(() => {
+        const x = randn([2, 1, 16, 16]);
+        assert.deepEqual(net.forward(x).toArray(), sn.forwardPath(x, idx).toArray());
+      });
+    } finally {
+      net.dispose();
     }
   } finally {
     sn.dispose();
-    net.dispose();
   }
 }));
 

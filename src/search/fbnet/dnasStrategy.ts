@@ -28,12 +28,14 @@ import { FINAL_NETWORK, measureFinalNetwork } from '../finalNetwork';
 import { REPORT_SECTIONS, type SetupForCheck, type StrategyPlugin } from '../strategyPlugin';
 import { formatCost, violations, type Constraint } from '../../cost/constraints';
 import type { CostModel } from '../../cost/costModel';
-import { architectureCost, checkCandidateCosts, costRange, flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
+import { architectureCost, costRange, flopsCandidateCosts, type CandidateCosts } from '../../supernet/candidateCosts';
 import type { DnasEpochRecord, DnasResult } from './dnas';
-import { supernetLayout, type SupernetLayout } from './layout';
-import { latencyCandidateCosts } from './latencyCosts';
+import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
+import { latencyCandidateCosts } from '../../supernet/latencyCosts';
+import { checkCandidateCosts } from './loss';
 import { dnasResultSection, dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
-import { argmaxArchitecture, budgetArgmaxArchitecture, sampleArchitectures, sampleWithinBudget, type BudgetSamples, type SampledArchitecture } from './sampling';
+import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
+import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
 
 export const DNAS_STATE = {

@@ -1,14 +1,12 @@
-// FBNet's differentiable, latency-aware architecture search (DNAS): the supernet over a
-// layer-wise space, per-candidate costs, the latency-aware loss, the temperature schedule, the
-// resumable search loop and sampling from the learned distribution. docs/fbnet.md describes it.
-export * from './layout';
-export * from './candidateCosts';
+// FBNet's differentiable, latency-aware architecture search (DNAS): the Gumbel-gated mixed op and
+// the stochastic supernet with its expected cost, the latency-aware loss (and the costs it
+// accepts), the temperature schedule, the resumable search loop, the study strategy and its
+// report. What any weight-sharing search uses (layout, costs, path sampling) is in src/supernet.
+// docs/fbnet.md describes it.
 export * from './temperature';
 export * from './loss';
 export * from './mixedOp';
 export * from './supernet';
 export * from './dnas';
-export * from './sampling';
-export * from './latencyCosts';
 export * from './report';
 export * from './dnasStrategy';

@@ -3,8 +3,18 @@
 // for a latency table, MMAC or kMAC for FLOPs). This is the paper's form; a known
 // reimplementation bug computes alpha * CE * log(LAT^beta) = alpha * beta * CE * log LAT instead.
 // LAT must be > 1 (checkCandidateCosts guarantees it for every architecture).
+//
+// Units. The unit sets the scale of the cost term (d log L / d log LAT = beta / ln LAT): state
+// it and keep it fixed. Latency is in microseconds ('us', as FBNet's reimplementations), FLOPs in
+// millions of MACs ('MMAC', the paper's "M FLOPs") or thousands ('kMAC'). log LAT must stay > 0
+// for every architecture (a fractional power of a negative log is NaN), so checkCandidateCosts
+// requires the cheapest architecture to cost more than 1 unit: small proxy spaces in MMAC can
+// fail that (fbnet-s at 1x28x28 costs 0.5-14 MMAC); use 'kMAC' for them, which also puts the log
+// term on the scale of a microsecond table.
 import type { Tensor } from '../../engine/tensor';
 import { tidy } from '../../engine/memory';
+import { checkCostsMatchLayout, costRange, describeCosts, type CandidateCosts } from '../../supernet/candidateCosts';
+import type { SupernetLayout } from '../../supernet/layout';
 
 export const DEFAULT_ALPHA = 0.2;
 export const DEFAULT_BETA = 0.6;
@@ -17,4 +27,19 @@ export function dnasLoss(ce: Tensor, lat: Tensor, alpha = DEFAULT_ALPHA, beta = 
 /** The same in plain numbers (records, tests, documentation). */
 export function dnasLossValue(ce: number, lat: number, alpha = DEFAULT_ALPHA, beta = DEFAULT_BETA): number {
   return ce * alpha * Math.log(lat) ** beta;
+}
+
+/**
+ * Throws unless the costs fit the layout (checkCostsMatchLayout: one row per layer, one entry per
+ * candidate, finite) and every architecture costs more than 1 unit (so log LAT > 0 in the loss).
+ * The message says which entry is wrong and what to do.
+ */
+export function checkCandidateCosts(costs: CandidateCosts, layout: SupernetLayout): void {
+  checkCostsMatchLayout(costs, layout);
+  const { min } = costRange(costs);
+  if (!(min > 1)) {
+    throw new Error(`${describeCosts(costs, layout)}: the cheapest architecture costs ${min.toPrecision(4)} ${costs.unit}, but the loss ` +
+      `CE * alpha * (log LAT)^beta needs LAT > 1 for every architecture; express the costs in a smaller unit ` +
+      `(FLOPs: flopsCandidateCosts(..., { unit: 'kMAC' }); latency: microseconds)`);
+  }
 }

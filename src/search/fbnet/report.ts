@@ -19,7 +19,7 @@ import { lineChart, type LineSeries } from '../../report/charts/lines';
 import { tradeoffChart } from '../../report/charts/tradeoff';
 import { escapeHtml } from '../../report/escape';
 import type { ReportSection, ReportTrial } from '../../report/types';
-import type { CostUnit } from './candidateCosts';
+import type { CostUnit } from '../../supernet/candidateCosts';
 import type { DnasEpochRecord } from './dnas';
 import { FBNET_TEMPERATURE } from './temperature';
 

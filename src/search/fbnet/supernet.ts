@@ -1,6 +1,7 @@
-// FBNet's stochastic supernet over a layer-wise space: the fixed stem, head, pool and classifier
-// of the standalone network (same blocks, same role names: stem, stages.<i>.<j>, head, pool,
-// dropout, classifier), and a MixedOp per layer holding every candidate and its logits theta.
+// FBNet's stochastic supernet over a layer-wise space: a supernet network (the fixed stem, head,
+// pool and classifier of the standalone network, same role names: stem, stages.<i>.<j>, head,
+// pool, dropout, classifier; src/supernet/supernetNetwork.ts) whose choice layers are MixedOps,
+// each holding every candidate and its logits theta.
 //
 // Each forward draws fresh Gumbel noise per layer (libtorch's generator: manualSeed makes it
 // repeatable), runs the layers under the masks m_l (soft: the weighted sum of all candidates;
@@ -16,10 +17,11 @@ import { tensor, full } from '../../engine/creation';
 import { noGrad } from '../../engine/autograd';
 import { keep, tidy } from '../../engine/memory';
 import type { Tensor } from '../../engine/tensor';
-import { Network } from '../../builder/buildNetwork';
 import type { Space } from '../../space/types';
-import { checkCandidateCosts, expectedCost, type CandidateCosts } from './candidateCosts';
-import { argmax, supernetLayout, type SupernetLayout } from './layout';
+import { expectedCost, type CandidateCosts } from '../../supernet/candidateCosts';
+import { argmax, supernetLayout } from '../../supernet/layout';
+import { SupernetNetwork } from '../../supernet/supernetNetwork';
+import { checkCandidateCosts } from './loss';
 import { MixedOp } from './mixedOp';
 import { FBNET_TEMPERATURE } from './temperature';
 
@@ -45,8 +47,7 @@ export interface SupernetOutput {
   masks: Tensor[];
 }
 
-export class Supernet extends Network {
-  readonly layout: SupernetLayout;
+export class Supernet extends SupernetNetwork<MixedOp> {
   readonly costs: CandidateCosts;
   /** Per-layer cost rows as tensors, made once per device and dtype (not every forward step). */
   private readonly costRowCache: Map<string, Tensor[]>;
@@ -59,15 +60,9 @@ export class Supernet extends Network {
     const layout = supernetLayout(space, o.input, o.classes);
     checkCandidateCosts(o.costs, layout);
     // The standalone network's structure and child names, with a mixed op in every stage layer.
-    const mixedOps: MixedOp[] = [];
-    super(layout.desc, (_, opts) => {
-      const op = new MixedOp(layout.layers[mixedOps.length]!, opts.e1FirstConv);
-      mixedOps.push(op);
-      return op;
-    });
-    this.mixedOps = mixedOps;
+    super(layout, (layer, e1FirstConv) => new MixedOp(layer, e1FirstConv));
+    this.mixedOps = this.choiceLayers;
     this.costRowCache = new Map();
-    this.layout = layout;
     this.costs = o.costs;
     this.hard = o.hard ?? false;
     this.tau = o.tau ?? FBNET_TEMPERATURE.tau0;
@@ -76,25 +71,25 @@ export class Supernet extends Network {
   /** Logits, expected cost and masks of one stochastic forward pass. */
   forwardWithCost(x: Tensor): SupernetOutput {
     return tidy(() => {
-      let h = this.stem.forward(x);
       const masks: Tensor[] = [];
-      let cost: Tensor | null = null;
+      let cost = null as Tensor | null; // assigned in the callback, which narrowing does not follow
       let constant = this.costs.fixed;
-      for (const [l, op] of this.mixedOps.entries()) {
-        const m = op.sampleMask(this.tau);
-        masks.push(m);
-        h = op.mix(h, m, this.hard);
-        const row = this.costs.perLayer[l]!;
-        if (op.theta) {
-          const term = m.mul(this.costRow(l, m)).sum();
-          cost = cost ? cost.add(term) : term;
-        } else {
-          constant += row[0]!;
+      const logits = this.runWithStages(x, (input) => {
+        let h = input;
+        for (const [l, op] of this.mixedOps.entries()) {
+          const m = op.sampleMask(this.tau);
+          masks.push(m);
+          h = op.mix(h, m, this.hard);
+          const row = this.costs.perLayer[l]!;
+          if (op.theta) {
+            const term = m.mul(this.costRow(l, m)).sum();
+            cost = cost ? cost.add(term) : term;
+          } else {
+            constant += row[0]!;
+          }
         }
-      }
-      h = this.pool.forward(this.head.forward(h));
-      if (this.dropout) h = this.dropout.forward(h);
-      const logits = this.classifier.forward(h);
+        return h;
+      });
       const total = cost ? cost.add(constant) : full([], constant);
       return { logits, cost: total, masks };
     });
@@ -157,9 +152,6 @@ export class Supernet extends Network {
     return expectedCost(this.costs, this.distributions());
   }
 
-  resetCalls(): void {
-    for (const op of this.mixedOps) op.resetCalls();
-  }
 }
 
 const isTheta = (name: string): boolean => name === 'theta' || name.endsWith('.theta');

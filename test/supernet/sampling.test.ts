@@ -1,10 +1,13 @@
-// Sampling architectures from the learned per-layer distributions: frequencies, determinism,
-// deduplication, the argmax, and the hard budget filter. No engine here.
+// Sampling paths: uniform ones, and architectures from per-layer distributions (frequencies,
+// determinism, deduplication, the argmax), and the hard budget filter. No engine here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmaxArchitecture, filterByBudget, sampleArchitectures } from '../../src/search/fbnet/sampling';
-import { architectureCost, flopsCandidateCosts } from '../../src/search/fbnet/candidateCosts';
-import { tinySpace } from './tinySpace';
+import { argmaxArchitecture, sampleArchitectures, uniformDistributions, uniformIndices } from '../../src/supernet/pathSampling';
+import { filterByBudget } from '../../src/supernet/budgetSampling';
+import { architectureCost, flopsCandidateCosts } from '../../src/supernet/candidateCosts';
+import { supernetLayout } from '../../src/supernet/layout';
+import { Rng } from '../../src/random/rng';
+import { tinySpace } from '../helpers/tinySpace';
 
 const space = tinySpace();
 const DISTS = [[0.9, 0.1, 0], [0.2, 0.3, 0.5], [1 / 3, 1 / 3, 1 / 3], [1]];
@@ -65,4 +68,24 @@ test('filterByBudget drops the architectures over a hard budget and says which',
   assert.ok(f.kept.every((k) => k.cost <= budget) && f.dropped.every((d) => d.cost > budget));
   assert.match(f.summary, /^dropped 3 of 8 architecture\(s\) over the budget of [0-9.]+ kMAC \(costs .*\); 5 kept$/);
   assert.equal(filterByBudget(archs, cost, 1e9).summary, 'all 8 architecture(s) within the budget of 1000000000');
+});
+
+test('uniform paths: one seeded draw per layer, every candidate equally likely; the uniform distributions', () => {
+  const layout = supernetLayout(space);
+  const dists = uniformDistributions(layout);
+  assert.deepEqual(dists, [[1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], [1]]);
+  const rng = new Rng(5);
+  const twin = new Rng(5);
+  const n = 3000;
+  const counts = layout.layers.map((l) => l.candidates.map(() => 0));
+  for (let k = 0; k < n; k++) {
+    const idx = uniformIndices(layout, rng);
+    assert.deepEqual(idx, layout.layers.map((l) => Math.floor(twin.next() * l.candidates.length)), 'rng.int per layer, fixed layers included');
+    idx.forEach((i, l) => counts[l]![i]!++);
+  }
+  assert.deepEqual(counts[3], [n]);
+  const se = Math.sqrt((1 / 3) * (2 / 3) / n);
+  counts.slice(0, 3).forEach((row, l) => row.forEach((c, i) => assert.ok(Math.abs(c / n - 1 / 3) <= 4 * se, `layer ${l} candidate ${i}: ${c / n}`)));
+  // The same distributions through sampleArchitectures: 27 distinct paths exist, all reachable.
+  assert.equal(sampleArchitectures(space, dists, 27, 1, { maxDraws: 100_000 }).length, 27);
 });

@@ -4,13 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random/rng';
-import { architectureCost, flopsCandidateCosts, type CandidateCosts } from '../../src/search/fbnet/candidateCosts';
-import {
-  conditionedDrawer,
-  argmaxArchitecture, budgetArgmaxArchitecture, budgetArgmaxIndices, cheapestCost, sampleWithinBudget,
-} from '../../src/search/fbnet/sampling';
+import { architectureCost, flopsCandidateCosts, type CandidateCosts } from '../../src/supernet/candidateCosts';
+import { argmaxArchitecture, uniformDistributions } from '../../src/supernet/pathSampling';
+import { supernetLayout } from '../../src/supernet/layout';
+import { conditionedDrawer, budgetArgmaxArchitecture, budgetArgmaxIndices, cheapestCost, sampleWithinBudget } from '../../src/supernet/budgetSampling';
 import { loadSpace } from '../../src/space/registry';
-import { tinySpace } from './tinySpace';
+import { tinySpace } from '../helpers/tinySpace';
 
 /** Every index vector of the given layer sizes, in lexicographic order (layer 0 slowest). */
 function* allIndices(sizes: readonly number[]): Generator<number[]> {
@@ -202,6 +201,21 @@ test('the exact conditional sampler draws from the distribution restricted to th
   assert.ok(s.samples.every((x) => x.cost <= budget));
   assert.match(s.summary, /more drawn exactly from the distribution restricted to the budget \(its probability 0\.\d+\)/);
   assert.deepEqual(sampleWithinBudget(space, dists, costs, budget, within.length, 1, { maxDraws: 3 }), s, 'seeded');
+});
+
+test('uniform paths within a budget: every distinct path under it, each once, and none over it', () => {
+  const space = tinySpace();
+  const costs = flopsCandidateCosts(space, undefined, undefined, { unit: 'kMAC' });
+  const uniform = uniformDistributions(supernetLayout(space));
+  const all: number[][] = [];
+  for (const idx of allIndices([3, 3, 3, 1])) all.push(idx);
+  const sorted = all.map((idx) => architectureCost(costs, idx)).sort((a, b) => a - b);
+  const budget = sorted[9]!; // at least 10 of the 27 paths fit
+  const fit = all.filter((idx) => architectureCost(costs, idx) <= budget).length;
+  const r = sampleWithinBudget(space, uniform, costs, budget, 27, 4);
+  assert.equal(r.samples.length, fit, r.summary);
+  assert.equal(new Set(r.samples.map((x) => x.text)).size, fit);
+  assert.ok(r.samples.every((x) => x.cost <= budget && Math.abs(x.logProb - 3 * Math.log(1 / 3)) < 1e-12));
 });
 
 test('budget functions refuse costs that do not fit the space, and a non-finite budget', () => {

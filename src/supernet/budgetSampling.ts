@@ -1,106 +1,16 @@
-// After the search: architectures from the learned distribution. FBNet samples a few (6 in the
-// paper) from softmax(theta_l), independently per layer, trains each from scratch and keeps the
-// best; the per-layer argmax is offered too. A hard budget (latency or FLOPs) drops the samples
-// over it, and says which.
-//
-// Under a budget, dropping is not enough: the learned distribution does not know the budget, so
-// its argmax and samples can all be over it. Conditioning the distribution on the budget is the
-// most probable way to honour it: `budgetArgmaxArchitecture` is the most probable architecture
-// within the budget (exact, by dynamic programming over layers), `sampleWithinBudget` draws from
-// the distribution restricted to the budget (rejection sampling, completed by exact draws from the
-// restricted distribution when the budget is improbable). No engine here.
-import { Rng } from '../../random/rng';
-import type { Arch, Space } from '../../space/types';
+// Paths within a cost budget (latency or FLOPs, per-candidate costs). A hard budget filter drops
+// the paths over it, and says which. But dropping is not enough: a distribution that does not
+// know the budget (a search's learned one, or the uniform one) can put its argmax and most of its
+// samples over it. Conditioning the distribution on the budget is the most probable way to honour
+// it: `budgetArgmaxArchitecture` is the most probable architecture within the budget (exact, by
+// dynamic programming over layers), `sampleWithinBudget` draws from the distribution restricted
+// to the budget (rejection sampling, completed by exact draws from the restricted distribution
+// when the budget is improbable). No engine here.
+import { Rng } from '../random/rng';
+import type { Space } from '../space/types';
 import { architectureCost, type CandidateCosts } from './candidateCosts';
-import { archOfIndices, argmax, formatIndicesArch, supernetLayout, type SupernetLayout } from './layout';
-
-export interface SampledArchitecture {
-  arch: Arch;
-  /** Candidate index per layer (the layout's layers). */
-  indices: number[];
-  /** The compact architecture string. */
-  text: string;
-  /** Log-probability of the architecture under the distributions. */
-  logProb: number;
-}
-
-export interface SampleOptions {
-  /** Drop repeats, so the result holds up to k distinct architectures (default true). */
-  unique?: boolean;
-  /** With unique, stop after this many draws even if fewer than k distinct were found (default 100 k). */
-  maxDraws?: number;
-}
-
-function checkDistributions(layout: SupernetLayout, dists: readonly (readonly number[])[]): void {
-  const name = layout.space.name;
-  if (dists.length !== layout.layers.length) {
-    throw new Error(`space '${name}' has ${layout.layers.length} layers, the distributions ${dists.length}; pass one distribution per layer (the search's final 'distributions')`);
-  }
-  layout.layers.forEach((l, n) => {
-    const p = dists[n]!;
-    if (p.length !== l.candidates.length) throw new Error(`${l.key}: distribution has ${p.length} probabilities for ${l.candidates.length} candidates`);
-    const sum = p.reduce((a, b) => a + b, 0);
-    if (p.some((v) => !(v >= 0)) || Math.abs(sum - 1) > 1e-4) {
-      throw new Error(`${l.key}: [${p.join(', ')}] is not a probability distribution (non-negative, summing to 1)`);
-    }
-  });
-}
-
-function describe(layout: SupernetLayout, dists: readonly (readonly number[])[], indices: number[]): SampledArchitecture {
-  return {
-    arch: archOfIndices(layout, indices),
-    indices,
-    text: formatIndicesArch(layout, indices),
-    logProb: indices.reduce((s, i, l) => s + Math.log(dists[l]![i]!), 0),
-  };
-}
-
-/** Draws one candidate index per layer from the distributions (inverse CDF, one draw per layer). */
-export function drawIndices(dists: readonly (readonly number[])[], rng: Rng): number[] {
-  return dists.map((p) => {
-    const u = rng.next();
-    let acc = 0;
-    for (let i = 0; i < p.length; i++) {
-      acc += p[i]!;
-      if (u < acc) return i;
-    }
-    // Rounding left u above the total: the last candidate with positive probability.
-    for (let i = p.length - 1; i >= 0; i--) if (p[i]! > 0) return i;
-    return p.length - 1;
-  });
-}
-
-/**
- * k architectures drawn from per-layer distributions (softmax(theta_l)), layers independent,
- * seeded. With `unique` (the default) repeats are dropped, in order of first appearance; a
- * peaked distribution may then give fewer than k.
- */
-export function sampleArchitectures(space: Space, distributions: readonly (readonly number[])[], k: number, seed: number,
-  o: SampleOptions = {}): SampledArchitecture[] {
-  if (!Number.isInteger(k) || k < 0) throw new Error(`sampleArchitectures: k must be a non-negative integer, got ${k}`);
-  const layout = supernetLayout(space);
-  checkDistributions(layout, distributions);
-  const rng = new Rng(seed);
-  const unique = o.unique ?? true;
-  const maxDraws = o.maxDraws ?? 100 * k;
-  const out: SampledArchitecture[] = [];
-  const seen = new Set<string>();
-  for (let draws = 0; out.length < k && (!unique || draws < maxDraws); draws++) {
-    const idx = drawIndices(distributions, rng);
-    const key = idx.join('-');
-    if (unique && seen.has(key)) continue;
-    seen.add(key);
-    out.push(describe(layout, distributions, idx));
-  }
-  return out;
-}
-
-/** The per-layer most probable candidate (the first on ties). */
-export function argmaxArchitecture(space: Space, distributions: readonly (readonly number[])[]): SampledArchitecture {
-  const layout = supernetLayout(space);
-  checkDistributions(layout, distributions);
-  return describe(layout, distributions, distributions.map(argmax));
-}
+import { supernetLayout, type SupernetLayout } from './layout';
+import { checkDistributions, describePath, drawIndices, type SampledArchitecture } from './pathSampling';
 
 export interface BudgetFilter<T> {
   budget: number;
@@ -304,7 +214,7 @@ export function budgetArgmaxArchitecture(space: Space, distributions: readonly (
   checkDistributions(layout, distributions);
   checkCostsFit(layout, costs);
   const r = budgetArgmaxIndices(distributions, costs, budget, o);
-  return { arch: r.indices ? { ...describe(layout, distributions, r.indices), cost: r.cost! } : null, cheapest: r.cheapest, step: r.step };
+  return { arch: r.indices ? { ...describePath(layout, distributions, r.indices), cost: r.cost! } : null, cheapest: r.cheapest, step: r.step };
 }
 
 export interface BudgetSamples {
@@ -359,7 +269,7 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
     const key = idx.join('-');
     if (seen.has(key)) return;
     seen.add(key);
-    samples.push({ ...describe(layout, distributions, idx), cost });
+    samples.push({ ...describePath(layout, distributions, idx), cost });
   };
   if (cheapest <= budget) {
     const rng = new Rng(seed);

@@ -1,16 +1,16 @@
-// Per-candidate latencies of a supernet from a latency lookup table (FBNet's LAT(b_{l,i}), in
-// microseconds): the `CandidateCostsSource` adapter. choiceLatencies gives, for every searched
-// dimension of a layer-wise space, the time of the layers that choice decides for each of its
-// values, and the time of everything else (stem, head, pool, classifier, fixed layers and the
-// table's network-level overheadUs) as fixedUs. Here its `layerN` dimensions become the rows of
-// perLayer in the order of supernetLayout(space).layers; a layer with one candidate (not searched)
+// Per-candidate latencies of a supernet from a latency lookup table (in microseconds): the
+// `CandidateCostsSource` adapter. choiceLatencies gives, for every searched dimension of a
+// layer-wise space, the time of the layers that choice decides for each of its values, and the
+// time of everything else (stem, head, pool, classifier, fixed layers and the table's
+// network-level overheadUs) as fixedUs. Here its `layerN` dimensions become the rows of perLayer
+// in the order of supernetLayout(space).layers; a layer with one candidate (not searched)
 // gets a row [0] because its time is already in fixedUs; a searched dimension that is not a layer
 // (fbnet's head.channels) is held at its first value by the supernet, so that value's time joins
 // `fixed`. Then fixed + sum_l perLayer[l][a_l] = predictLatency(table, space, a) exactly for every
 // architecture a the supernet can pick (tested). No engine here.
 import * as path from 'node:path';
-import { choiceLatencies, checkTableFor, formatShape, type LatencyTable } from '../../latency/latencyTable';
-import type { Space } from '../../space/types';
+import { choiceLatencies, checkTableFor, formatShape, type LatencyTable } from '../latency/latencyTable';
+import type { Space } from '../space/types';
 import type { CandidateCosts } from './candidateCosts';
 import { supernetLayout } from './layout';
 

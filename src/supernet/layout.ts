@@ -1,18 +1,19 @@
 // The supernet's layout: for a layer-wise space, every layer of the fixed macro-architecture
 // with its candidate ops, channels, stride and input shape. Plain data, no engine: the
-// supernet, the cost tables (FLOPs here, latency from a lookup table) and the sampler all index
-// layers and candidates through it, so [layer][candidate] means the same thing everywhere.
+// supernet, the cost tables (FLOPs here, latency from a lookup table) and the path samplers all
+// index layers and candidates through it, so [layer][candidate] means the same thing everywhere.
 //
-// Layers are the space's `layer1..layerN` dimensions in order (all of them: a layer whose list
-// has one op is a fixed layer with one candidate). Other searched dimensions of a layer-wise
-// space (`stem.channels`, `head.channels`, recipe fields) are held at their first value, as
-// docs/spaces.md suggests for FBNet's head width; `heldFixed` names them.
-import { parseOp, type OpConfig } from '../../blocks/opName';
-import { layerCost } from '../../cost/layerCost';
-import { costBreakdown } from '../../cost/netCost';
-import { defaultArch, formatArch } from '../../space/archFormat';
-import { decode } from '../../space/decode';
-import type { Arch, LayerDesc, NetDesc, Space } from '../../space/types';
+// Layers are the space's layer dimensions in order (layerDims: `layer1..layerN`, all of them: a
+// layer whose list has one op is a fixed layer with one candidate). Other searched dimensions of
+// a layer-wise space (`stem.channels`, `head.channels`, recipe fields) are held at their first
+// value, as docs/spaces.md suggests for the fbnet space's head width; `heldFixed` names them.
+import { parseOp, type OpConfig } from '../blocks/opName';
+import { layerCost } from '../cost/layerCost';
+import { costBreakdown } from '../cost/netCost';
+import { defaultArch, formatArch } from '../space/archFormat';
+import { decode } from '../space/decode';
+import { layerDims } from '../space/layerDims';
+import type { Arch, LayerDesc, NetDesc, Space } from '../space/types';
 
 export type Shape3 = [number, number, number];
 
@@ -37,7 +38,7 @@ export interface SupernetLayer {
   /** Output C, H, W. */
   output: Shape3;
   candidates: CandidateDesc[];
-  /** More than one candidate: the layer has architecture logits. */
+  /** More than one candidate: the layer is a choice a search makes. */
   searchable: boolean;
 }
 
@@ -64,8 +65,6 @@ export interface SupernetLayout {
   heldFixed: string[];
 }
 
-const LAYER_KEY = /^layer[1-9][0-9]*$/;
-
 function checkCandidate(space: Space, l: LayerDesc, key: string, cfg: OpConfig, op: string): void {
   if (cfg.type !== 'ir') return;
   const mid = l.cin * cfg.expansion;
@@ -83,7 +82,7 @@ function checkCandidate(space: Space, l: LayerDesc, key: string, cfg: OpConfig, 
  */
 export function supernetLayout(space: Space, input?: readonly [number, number, number], classes?: number): SupernetLayout {
   if (space.source.style !== 'layerwise') {
-    throw new Error(`space '${space.name}' is ${space.source.style}; the FBNet supernet needs a layer-wise space, where every ` +
+    throw new Error(`space '${space.name}' is ${space.source.style}; a supernet needs a layer-wise space, where every ` +
       'searchable layer picks one op from a candidate list (e.g. fbnet, fbnet-s)');
   }
   const held = defaultArch(space);
@@ -91,11 +90,11 @@ export function supernetLayout(space: Space, input?: readonly [number, number, n
   const rows = costBreakdown(desc);
   const rowOf = new Map(rows.map((r) => [r.name, r]));
   const blocks = desc.stages.flat();
-  const layerDims = space.dims.filter((d) => LAYER_KEY.test(d.key));
-  if (layerDims.length !== blocks.length) {
-    throw new Error(`space '${space.name}': ${layerDims.length} layer dimensions but ${blocks.length} decoded blocks`);
+  const dims = layerDims(space);
+  if (dims.length !== blocks.length) {
+    throw new Error(`space '${space.name}': ${dims.length} layer dimensions but ${blocks.length} decoded blocks`);
   }
-  const layers = layerDims.map((d, n): SupernetLayer => {
+  const layers = dims.map((d, n): SupernetLayer => {
     const l = blocks[n]!;
     const row = rowOf.get(l.name)!;
     const candidates = d.values.map((v) => {
@@ -113,7 +112,8 @@ export function supernetLayout(space: Space, input?: readonly [number, number, n
     const r = rowOf.get(name)!;
     return { name, op: r.op, cin: r.input[0], cout: r.output[0], stride: r.stride, input: r.input, output: r.output };
   });
-  const heldFixed = space.searchDims.filter((d) => !LAYER_KEY.test(d.key)).map((d) => `${d.key}=${String(d.values[0])}`);
+  const layerKeys = new Set(dims.map((d) => d.key));
+  const heldFixed = space.searchDims.filter((d) => !layerKeys.has(d.key)).map((d) => `${d.key}=${String(d.values[0])}`);
   return { space, input: desc.input, classes: desc.classes, desc, layers, fixed, heldFixed };
 }
 

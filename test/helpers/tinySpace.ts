@@ -1,6 +1,6 @@
-// A tiny layer-wise space for the FBNet tests: 1x16x16 input, stem stride 2 (8x8 maps), three
-// searchable layers with three candidates each (one of them a skip that needs a 1x1 conv, one
-// an identity skip) and one fixed layer, so a search epoch takes a fraction of a second.
+// A tiny layer-wise space for the supernet and FBNet tests: 1x16x16 input, stem stride 2 (8x8
+// maps), three searchable layers with three candidates each (one of them a skip that needs a 1x1
+// conv, one an identity skip) and one fixed layer, so a search epoch takes a fraction of a second.
 import { spaceFromText } from '../../src/space/loadSpace';
 import { loadDataSource } from '../../src/data/dataSource';
 import type { Space } from '../../src/space/types';

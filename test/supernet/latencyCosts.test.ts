@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { predictLatency } from '../../src/latency';
 import { Rng } from '../../src/random/rng';
-import { architectureCost, checkCandidateCosts } from '../../src/search/fbnet/candidateCosts';
-import { archOfIndices, supernetLayout } from '../../src/search/fbnet/layout';
-import { latencyCandidateCosts } from '../../src/search/fbnet/latencyCosts';
+import { architectureCost, checkCostsMatchLayout } from '../../src/supernet/candidateCosts';
+import { archOfIndices, supernetLayout } from '../../src/supernet/layout';
+import { latencyCandidateCosts } from '../../src/supernet/latencyCosts';
 import { loadSpace } from '../../src/space/registry';
 import type { Space } from '../../src/space/types';
-import { fakeLatencyTable } from './fakeTable';
-import { tinySpace } from './tinySpace';
+import { fakeLatencyTable } from '../helpers/fakeTable';
+import { tinySpace } from '../helpers/tinySpace';
 
 async function checkExact(space: Space, input: [number, number, number] | undefined, archs: number): Promise<void> {
   const table = await fakeLatencyTable(space, input, 123.25);
@@ -21,7 +21,7 @@ async function checkExact(space: Space, input: [number, number, number] | undefi
   assert.equal(costs.unit, 'us');
   assert.equal(costs.perLayer.length, layout.layers.length);
   layout.layers.forEach((l, n) => assert.equal(costs.perLayer[n]!.length, l.candidates.length, l.key));
-  checkCandidateCosts(costs, layout);
+  checkCostsMatchLayout(costs, layout);
   const rng = new Rng(11);
   for (let k = 0; k < archs; k++) {
     const idx = layout.layers.map((l) => rng.int(l.candidates.length));
