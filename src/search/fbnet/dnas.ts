@@ -239,9 +239,10 @@ export function runDnas(o: DnasOptions): DnasResult {
       throw new Error(`space '${o.space.name}' has no layer with more than one candidate: nothing to search`);
     }
     supernet.to({ memoryFormat: s.memoryFormat }).train();
-    wOpt = new SGD(weightDecayGroups(supernet.weightParameters(), s.weightDecay), { lr: s.weightLr, momentum: s.momentum });
-    aOpt = new Adam(supernet.architectureParameters(), { lr: s.thetaLr, beta1: s.thetaBetas[0], beta2: s.thetaBetas[1], weightDecay: s.thetaWeightDecay });
-    const [weights, theta] = [wOpt, aOpt];
+    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), s.weightDecay), { lr: s.weightLr, momentum: s.momentum });
+    wOpt = weights;
+    const theta = new Adam(supernet.architectureParameters(), { lr: s.thetaLr, beta1: s.thetaBetas[0], beta2: s.thetaBetas[1], weightDecay: s.thetaWeightDecay });
+    aOpt = theta;
 
     const set = o.data.train;
     const split = stratifiedSplit(set, s.thetaFraction, s.seed, s.limitTrain ?? undefined);
@@ -260,6 +261,7 @@ export function runDnas(o: DnasOptions): DnasResult {
     const dir = o.checkpointPath;
     const tauOf = (epoch: number) => temperatureAt(epoch, { tau0: s.tau0, decay: s.tauDecay });
     const cosine = { kind: 'cosine' as const, epochs: s.epochs };
+    const searching = (epoch: number) => epoch >= s.warmupEpochs;
     const diverged = (what: string, loss: number, epoch: number, b: number, lr: string) => new DnasDivergedError(
       `FBNet search: ${what} loss is ${loss} at epoch ${epoch + 1}, batch ${b} (${lr}, tau ${tauOf(epoch).toPrecision(3)}): the search diverged; ` +
       `lower weightLr or thetaLr.${dir ? ` The checkpoint in ${dir} holds the last good epoch (${epoch}); rerunning resumes from it.` : ''}`);
@@ -278,7 +280,7 @@ export function runDnas(o: DnasOptions): DnasResult {
       // Theta pass over the 20% split, after warm-up.
       second: {
         name: 'theta', loader: aLoader, optimizer: theta,
-        when: (epoch) => epoch >= s.warmupEpochs,
+        when: searching,
         begin: () => supernet.setTrainable(false, true),
         step: (batch) => thetaStep(supernet, theta, batch, s.alpha, s.beta),
         diverged: (r, ctx) => diverged('theta-pass', r.loss, ctx.epoch, ctx.batch + 1, `theta lr ${s.thetaLr}, CE ${r.means?.ce}, LAT ${r.means?.cost}`),
@@ -289,7 +291,7 @@ export function runDnas(o: DnasOptions): DnasResult {
         const argmaxIndices = supernet.argmaxIndices();
         return {
           epoch: epoch + 1,
-          phase: second ? 'search' : 'warmup',
+          phase: searching(epoch) ? 'search' : 'warmup',
           tau: tauOf(epoch),
           weightLr: main.firstLr,
           distributions,
