@@ -7,3 +7,6 @@ export * from './archRecipe';
 export * from './restoreNetwork';
 export * from './trainArchitecture';
 export * from './epochSeed';
+export * from './trainLoop';
+export * from './classificationStep';
+export * from './weightDecayGroups';

@@ -1,4 +1,3 @@
-import type { Tensor } from '../engine/tensor';
 import type { Module } from '../nn/module';
 import { Adam, AdamW } from '../optim/adam';
 import type { Optimizer } from '../optim/optimizer';
@@ -6,19 +5,14 @@ import { RMSProp } from '../optim/rmsprop';
 import { SGD } from '../optim/sgd';
 import type { ScheduleSpec } from '../optim/schedule';
 import type { Recipe } from './recipe';
+import { weightDecayGroups } from './weightDecayGroups';
 
 /**
- * The recipe's optimizer over a model. Weight decay skips 1-D tensors (BN and biases), as timm
- * and the FBNet family's recipes do.
+ * The recipe's optimizer over a model. Weight decay skips 1-D tensors (BN and biases): see
+ * weightDecayGroups.
  */
 export function makeOptimizer(model: Module, r: Recipe): Optimizer {
-  const decay: Tensor[] = [];
-  const noDecay: Tensor[] = [];
-  for (const [, p] of model.namedParameters()) (p.rank <= 1 ? noDecay : decay).push(p);
-  const groups = [
-    { params: decay, weightDecay: r.weightDecay },
-    { params: noDecay, weightDecay: 0 },
-  ];
+  const groups = weightDecayGroups(model.parameters(), r.weightDecay);
   switch (r.optimizer) {
     case 'sgd':
       return new SGD(groups, { lr: r.lr, momentum: r.momentum, nesterov: r.nesterov && r.momentum > 0 });

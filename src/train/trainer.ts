@@ -2,23 +2,25 @@
 // trains candidates through it. A run checkpoints at epoch boundaries and resumes from them
 // exactly (data order, augmentation and dropout are seeded per epoch); a loss that turns NaN or
 // infinite ends that run with a failed status instead of throwing into the host process.
-import { seedEpoch } from './epochSeed';
+// The epochs, resume and checkpoints are the shared loop's (trainLoop.ts); this file brings the
+// data, optimizer, weight EMA, distillation and evaluation.
 import { noGrad } from '../engine/autograd';
-import { dispose, tidy } from '../engine/memory';
 import { setNumThreads } from '../engine/runtime';
-import type { Tensor } from '../engine/tensor';
-import { BatchLoader, disposeBatch, type Batch } from '../data/loader';
+import { BatchLoader } from '../data/loader';
 import type { DataSource } from '../data/imageSet';
 import { stratifiedSplit } from '../data/split';
 import { allIndices } from '../data/split';
-import { crossEntropy, klDiv } from '../nn/functional';
 import type { Module } from '../nn/module';
 import { ModelEma } from '../optim/ema';
 import { learningRateAt } from '../optim/schedule';
+import { classificationStep } from './classificationStep';
 import { evaluate } from './evaluate';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { makeOptimizer, scheduleOf } from './makeOptimizer';
 import type { Recipe } from './recipe';
+import { runTrainLoop } from './trainLoop';
+
+// Kept here for the code that imports it from the trainer.
+export { clipGradNorm } from './clipGradNorm';
 
 export interface EpochMetrics {
   epoch: number;
@@ -92,7 +94,7 @@ export function train(job: TrainJob): TrainResult {
   const valLoader = split.val.length ? new BatchLoader(job.data.train, split.val, evalOpts) : null;
   const optimizer = makeOptimizer(model, r);
   const ema = r.ema ? new ModelEma(model, r.ema) : null;
-  const epochs: EpochMetrics[] = [];
+  let epochs: EpochMetrics[] = [];
   let resumedFrom = 0;
   const lastEpoch = Math.min(r.epochs, job.stopAfterEpochs ?? r.epochs);
   const result = (status: TrainResult['status'], error?: string, testAcc: number | null = null): TrainResult => ({
@@ -107,69 +109,44 @@ export function train(job: TrainJob): TrainResult {
     if (split.train.length === 0) {
       throw new Error(`no training images: ${job.data.train.name} with limitTrain ${job.limitTrain ?? 'none'} and valFraction ${r.valFraction} leaves an empty training split`);
     }
-    if (job.checkpointDir && hasCheckpoint(job.checkpointDir)) {
-      const ck = loadCheckpoint(job.checkpointDir);
-      try {
-        model.loadStateDict(ck.groups.model ?? new Map());
-        optimizer.loadStateDict({ tensors: ck.groups.optim ?? new Map(), meta: ck.state.optimizer });
-        if (ema && ck.groups.ema) noGrad(() => { for (const [k, t] of ck.groups.ema!) ema.shadow.get(k)?.copy_(t); });
-        epochs.push(...((ck.state.run.epochs as EpochMetrics[]) ?? []));
-        resumedFrom = ck.state.epoch;
-      } finally {
-        for (const g of Object.values(ck.groups)) dispose(g);
-      }
-    }
-
     const evalModel = () => (ema ? ema.withAveragedWeights(() => valLoader && evaluate(model, valLoader)) : valLoader && evaluate(model, valLoader));
-    for (let epoch = resumedFrom; epoch < lastEpoch; epoch++) {
-      // Dropout and stochastic depth draw from libtorch's generator: seed it per epoch for exact resume.
-      seedEpoch(r.seed, epoch);
-      const e0 = performance.now();
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let lr = r.lr;
-      const nb = trainLoader.batchesPerEpoch;
-      let b = 0;
-      for (const batch of trainLoader.epoch(epoch)) {
-        try {
-          lr = learningRateAt(epoch + b / nb, r.lr, scheduleOf(r), { epochs: r.warmupEpochs, startFactor: r.warmupStartFactor });
-          optimizer.setLearningRate(lr);
-          const { loss, hits } = trainStep(model, batch, r, job.teacher);
-          if (!Number.isFinite(loss)) {
-            throw new DivergedError(`loss is ${loss} at epoch ${epoch + 1}, batch ${b + 1} (learning rate ${lr.toPrecision(3)}): training diverged; lower the learning rate or set gradClip`);
-          }
-          optimizer.step();
-          ema?.update();
-          lossSum += loss * batch.size;
-          correct += hits;
-          seen += batch.size;
-        } finally {
-          disposeBatch(batch);
+    const run = runTrainLoop<EpochMetrics>({
+      model, seed: r.seed, epochs: lastEpoch,
+      main: {
+        name: 'train', loader: trainLoader, optimizer,
+        learningRate: (t) => learningRateAt(t, r.lr, scheduleOf(r), { epochs: r.warmupEpochs, startFactor: r.warmupStartFactor }),
+        step: classificationStep(model, r, job.teacher),
+        afterUpdate: () => ema?.update(),
+        diverged: ({ loss }, { epoch, batch, lr }) => new DivergedError(`loss is ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate ${lr.toPrecision(3)}): training diverged; lower the learning rate or set gradClip`),
+      },
+      endEpoch: ({ epoch, main, startedAt }) => {
+        const val = evalModel();
+        if (val && !Number.isFinite(val.loss)) {
+          throw new DivergedError(`validation loss is ${val.loss} after epoch ${epoch + 1} (learning rate ${main.lastLr.toPrecision(3)}): the weights diverged; lower the learning rate or set gradClip`);
         }
-        b++;
-        job.onProgress?.({ epoch: epoch + 1, epochs: lastEpoch, batch: b, batches: nb, loss: lossSum / seen });
-      }
-      const trainSeconds = (performance.now() - e0) / 1000;
-      const val = evalModel();
-      if (val && !Number.isFinite(val.loss)) {
-        throw new DivergedError(`validation loss is ${val.loss} after epoch ${epoch + 1} (learning rate ${lr.toPrecision(3)}): the weights diverged; lower the learning rate or set gradClip`);
-      }
-      const m: EpochMetrics = {
-        epoch: epoch + 1, loss: lossSum / seen, trainAcc: correct / seen, valAcc: val?.accuracy ?? NaN,
-        valLoss: val?.loss ?? NaN, lr, seconds: (performance.now() - e0) / 1000, imgPerSec: seen / trainSeconds,
-      };
-      epochs.push(m);
-      job.onEpoch?.(m);
-      if (job.checkpointDir) {
-        const groups: Record<string, Map<string, Tensor>> = { model: model.stateDict(), optim: optimizer.stateDict().tensors };
-        if (ema) groups.ema = ema.shadow;
-        saveCheckpoint(job.checkpointDir, {
-          format: 'tsnas-checkpoint/1', epoch: epoch + 1, optimizer: optimizer.stateDict().meta,
-          run: { ...(job.runInfo ?? {}), recipe: r, data: job.data.spec, epochs, ema: !!ema },
-        }, groups);
-      }
-    }
+        return {
+          epoch: epoch + 1, loss: main.loss, trainAcc: main.accuracy, valAcc: val?.accuracy ?? NaN,
+          valLoss: val?.loss ?? NaN, lr: main.lastLr, seconds: (performance.now() - startedAt) / 1000, imgPerSec: main.images / main.seconds,
+        };
+      },
+      checkpoint: job.checkpointDir ? {
+        dir: job.checkpointDir,
+        optimizerGroup: 'optim',
+        save: (records) => ({
+          run: { ...(job.runInfo ?? {}), recipe: r, data: job.data.spec, epochs: records, ema: !!ema },
+          groups: ema ? { ema: ema.shadow } : undefined,
+        }),
+        restore: (state, groups) => {
+          if (ema && groups.ema) noGrad(() => { for (const [k, t] of groups.ema!) ema.shadow.get(k)?.copy_(t); });
+          return (state.run.epochs as EpochMetrics[]) ?? [];
+        },
+      } : undefined,
+      onProgress: job.onProgress && ((p) => job.onProgress!({ epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, loss: p.loss })),
+      onEpoch: job.onEpoch && ((m) => job.onEpoch!(m)),
+    });
+    epochs = run.records;
+    resumedFrom = run.resumedFrom;
+    if (!run.complete) throw run.error;
 
     let testAcc: number | null = null;
     if (job.test) {
@@ -192,41 +169,6 @@ export function train(job: TrainJob): TrainResult {
     optimizer.dispose();
     ema?.dispose();
   }
-}
-
-/** Forward, loss, backward for one batch; returns the loss value and correct predictions. */
-function trainStep(model: Module, batch: Batch, r: Recipe, teacher?: Module): { loss: number; hits: number } {
-  return tidy(() => {
-    model.zeroGrad();
-    const logits = model.forward(batch.x);
-    const target = batch.target ?? batch.y;
-    let loss = crossEntropy(logits, target, { labelSmoothing: r.labelSmoothing });
-    if (teacher && r.distill) {
-      const tLogits = noGrad(() => teacher.forward(batch.x));
-      const T = r.distill.temperature;
-      const kd = klDiv(logits.div(T).logSoftmax(1), tLogits.div(T).softmax(1), 'batchmean').mul(T * T);
-      loss = kd.mul(r.distill.weight).add(loss.mul(1 - r.distill.weight));
-    }
-    const value = loss.item();
-    if (!Number.isFinite(value)) return { loss: value, hits: 0 };
-    loss.backward();
-    if (r.gradClip > 0) clipGradNorm(model, r.gradClip);
-    const hits = logits.argmax(1).eq(batch.y).sum().item();
-    return { loss: value, hits };
-  });
-}
-
-/** Scales all gradients so their global L2 norm is at most maxNorm (PyTorch's clip_grad_norm_). */
-export function clipGradNorm(model: Module, maxNorm: number): number {
-  return noGrad(() =>
-    tidy(() => {
-      const grads = model.parameters().map((p) => p.grad).filter((g): g is Tensor => g !== null);
-      const total = Math.sqrt(grads.reduce((s, g) => s + g.norm(2).item() ** 2, 0));
-      const coef = maxNorm / (total + 1e-6);
-      if (coef < 1) for (const g of grads) g.mul_(coef);
-      return total;
-    }),
-  );
 }
 
 function median(xs: number[]): number {

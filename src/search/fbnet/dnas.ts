@@ -17,12 +17,13 @@
 // seedEpoch(seed, epoch) (src/train/epochSeed.ts), data order per epoch by the loaders' seeded generators,
 // the learning rate is a pure function of the fractional epoch and tau of the epoch, so a run
 // resumed from the checkpoint of epoch k produces the records of an uninterrupted run.
-import { seedEpoch } from '../../train/epochSeed';
+// The epochs, both passes, resume and checkpoints run in the shared loop (src/train/trainLoop.ts);
+// this file brings the supernet, its two optimizers and steps, the records and what the
+// checkpoint carries for them.
 import { manualSeed } from '../../engine/creation';
-import { dispose, tidy } from '../../engine/memory';
 import { setNumThreads } from '../../engine/runtime';
-import type { MemoryFormat, Tensor } from '../../engine/tensor';
-import { BatchLoader, disposeBatch, type Batch } from '../../data/loader';
+import type { MemoryFormat } from '../../engine/tensor';
+import { BatchLoader, type Batch } from '../../data/loader';
 import type { DataSource } from '../../data/imageSet';
 import { stratifiedSplit } from '../../data/split';
 import { crossEntropy } from '../../nn/functional';
@@ -30,7 +31,8 @@ import { Adam } from '../../optim/adam';
 import { SGD } from '../../optim/sgd';
 import { learningRateAt } from '../../optim/schedule';
 import type { Arch, Space } from '../../space/types';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../../train/checkpoint';
+import { runTrainLoop, type StepResult } from '../../train/trainLoop';
+import { weightDecayGroups } from '../../train/weightDecayGroups';
 import { architectureCost, expectedCost, type CandidateCosts, type CostUnit } from '../../supernet/candidateCosts';
 import { archOfIndices, formatIndicesArch } from '../../supernet/layout';
 import { DEFAULT_ALPHA, DEFAULT_BETA, dnasLoss } from './loss';
@@ -237,11 +239,10 @@ export function runDnas(o: DnasOptions): DnasResult {
       throw new Error(`space '${o.space.name}' has no layer with more than one candidate: nothing to search`);
     }
     supernet.to({ memoryFormat: s.memoryFormat }).train();
-    const decay: Tensor[] = [];
-    const noDecay: Tensor[] = [];
-    for (const p of supernet.weightParameters()) (p.rank <= 1 ? noDecay : decay).push(p);
-    wOpt = new SGD([{ params: decay, weightDecay: s.weightDecay }, { params: noDecay, weightDecay: 0 }], { lr: s.weightLr, momentum: s.momentum });
-    aOpt = new Adam(supernet.architectureParameters(), { lr: s.thetaLr, beta1: s.thetaBetas[0], beta2: s.thetaBetas[1], weightDecay: s.thetaWeightDecay });
+    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), s.weightDecay), { lr: s.weightLr, momentum: s.momentum });
+    wOpt = weights;
+    const theta = new Adam(supernet.architectureParameters(), { lr: s.thetaLr, beta1: s.thetaBetas[0], beta2: s.thetaBetas[1], weightDecay: s.thetaWeightDecay });
+    aOpt = theta;
 
     const set = o.data.train;
     const split = stratifiedSplit(set, s.thetaFraction, s.seed, s.limitTrain ?? undefined);
@@ -257,114 +258,81 @@ export function runDnas(o: DnasOptions): DnasResult {
     loaders.push(aLoader);
 
     const config = configOf(o, s, supernet);
-    const records: DnasEpochRecord[] = [];
-    let resumedFrom = 0;
     const dir = o.checkpointPath;
-    if (dir && hasCheckpoint(dir)) {
-      const ck = loadCheckpoint(dir);
-      try {
-        const run = ck.state.run as { kind?: string; config?: Record<string, unknown>; thetaOptimizer?: unknown; records?: DnasEpochRecord[] };
-        if (run.kind !== CHECKPOINT_KIND) {
-          throw new Error(`checkpoint ${dir} is not an FBNet search checkpoint (kind '${String(run.kind)}'); give another checkpoint path`);
-        }
-        compareConfig(run.config ?? {}, config, dir);
-        supernet.loadStateDict(ck.groups.model ?? new Map());
-        wOpt.loadStateDict({ tensors: ck.groups.wopt ?? new Map(), meta: ck.state.optimizer });
-        aOpt.loadStateDict({ tensors: ck.groups.aopt ?? new Map(), meta: run.thetaOptimizer as never });
-        records.push(...(run.records ?? []));
-        resumedFrom = ck.state.epoch;
-      } finally {
-        for (const g of Object.values(ck.groups)) dispose(g);
-      }
-    }
-
+    const tauOf = (epoch: number) => temperatureAt(epoch, { tau0: s.tau0, decay: s.tauDecay });
     const cosine = { kind: 'cosine' as const, epochs: s.epochs };
-    for (let epoch = resumedFrom; epoch < s.epochs; epoch++) {
-      seedEpoch(s.seed, epoch);
-      const e0 = performance.now();
-      const tau = temperatureAt(epoch, { tau0: s.tau0, decay: s.tauDecay });
-      supernet.tau = tau;
-      const search = epoch >= s.warmupEpochs;
-      const diverged = (what: string, loss: number, b: number, lr: string) => new DnasDivergedError(
-        `FBNet search: ${what} loss is ${loss} at epoch ${epoch + 1}, batch ${b} (${lr}, tau ${tau.toPrecision(3)}): the search diverged; ` +
-        `lower weightLr or thetaLr.${dir ? ` The checkpoint in ${dir} holds the last good epoch (${epoch}); rerunning resumes from it.` : ''}`);
+    const searching = (epoch: number) => epoch >= s.warmupEpochs;
+    const diverged = (what: string, loss: number, epoch: number, b: number, lr: string) => new DnasDivergedError(
+      `FBNet search: ${what} loss is ${loss} at epoch ${epoch + 1}, batch ${b} (${lr}, tau ${tauOf(epoch).toPrecision(3)}): the search diverged; ` +
+      `lower weightLr or thetaLr.${dir ? ` The checkpoint in ${dir} holds the last good epoch (${epoch}); rerunning resumes from it.` : ''}`);
 
+    const run = runTrainLoop<DnasEpochRecord>({
+      model: supernet, seed: s.seed, epochs: s.epochs,
+      beginEpoch: (epoch) => { supernet.tau = tauOf(epoch); },
       // Weight pass over the 80% split.
-      supernet.setTrainable(true, false);
-      const nb = wLoader.batchesPerEpoch;
-      const firstLr = learningRateAt(epoch, s.weightLr, cosine);
-      const w = { loss: 0, hits: 0, seen: 0 };
-      let b = 0;
-      for (const batch of wLoader.epoch(epoch)) {
-        try {
-          const lr = learningRateAt(epoch + b / nb, s.weightLr, cosine);
-          wOpt.setLearningRate(lr);
-          const r = weightStep(supernet, wOpt, batch);
-          if (!Number.isFinite(r.loss)) throw diverged('weight-pass', r.loss, b + 1, `weight lr ${lr.toPrecision(3)}`);
-          w.loss += r.loss * batch.size;
-          w.hits += r.hits;
-          w.seen += batch.size;
-        } finally {
-          disposeBatch(batch);
-        }
-        b++;
-        o.onProgress?.({ epoch: epoch + 1, epochs: s.epochs, pass: 'weights', batch: b, batches: nb, loss: w.loss / w.seen });
-      }
-
-      // Theta pass over the 20% split.
-      let thetaPass: DnasEpochRecord['thetaPass'] = null;
-      if (search) {
-        supernet.setTrainable(false, true);
-        const a = { loss: 0, ce: 0, cost: 0, hits: 0, seen: 0 };
-        const na = aLoader.batchesPerEpoch;
-        b = 0;
-        for (const batch of aLoader.epoch(epoch)) {
-          try {
-            const r = thetaStep(supernet, aOpt, batch, s.alpha, s.beta);
-            if (!Number.isFinite(r.loss)) throw diverged('theta-pass', r.loss, b + 1, `theta lr ${s.thetaLr}, CE ${r.ce}, LAT ${r.cost}`);
-            a.loss += r.loss * batch.size;
-            a.ce += r.ce * batch.size;
-            a.cost += r.cost * batch.size;
-            a.hits += r.hits;
-            a.seen += batch.size;
-          } finally {
-            disposeBatch(batch);
+      main: {
+        name: 'weights', loader: wLoader, optimizer: weights,
+        learningRate: (t) => learningRateAt(t, s.weightLr, cosine),
+        begin: () => supernet.setTrainable(true, false),
+        step: (batch) => weightStep(supernet, weights, batch),
+        diverged: (r, ctx) => diverged('weight-pass', r.loss, ctx.epoch, ctx.batch + 1, `weight lr ${ctx.lr.toPrecision(3)}`),
+      },
+      // Theta pass over the 20% split, after warm-up.
+      second: {
+        name: 'theta', loader: aLoader, optimizer: theta,
+        when: searching,
+        begin: () => supernet.setTrainable(false, true),
+        step: (batch) => thetaStep(supernet, theta, batch, s.alpha, s.beta),
+        diverged: (r, ctx) => diverged('theta-pass', r.loss, ctx.epoch, ctx.batch + 1, `theta lr ${s.thetaLr}, CE ${r.means?.ce}, LAT ${r.means?.cost}`),
+      },
+      endEpoch: ({ epoch, main, second, startedAt }) => {
+        supernet.setTrainable(true, true);
+        const distributions = supernet.distributions();
+        const argmaxIndices = supernet.argmaxIndices();
+        return {
+          epoch: epoch + 1,
+          phase: searching(epoch) ? 'search' : 'warmup',
+          tau: tauOf(epoch),
+          weightLr: main.firstLr,
+          distributions,
+          expectedCost: expectedCost(o.costs, distributions),
+          costUnit: o.costs.unit,
+          weightPass: { loss: main.loss, accuracy: main.accuracy, images: main.images },
+          thetaPass: second && { loss: second.loss, ce: second.means.ce!, accuracy: second.accuracy, cost: second.means.cost!, images: second.images },
+          argmax: formatIndicesArch(layout, argmaxIndices),
+          argmaxIndices,
+          argmaxCost: architectureCost(o.costs, argmaxIndices),
+          seconds: (performance.now() - startedAt) / 1000,
+        };
+      },
+      checkpoint: dir ? {
+        dir,
+        optimizerGroup: 'wopt',
+        save: (records, epoch) => {
+          const asd = theta.stateDict();
+          return {
+            run: { kind: CHECKPOINT_KIND, config, thetaOptimizer: asd.meta, records, tau: tauOf(epoch), nextTau: tauOf(epoch + 1), seed: s.seed },
+            groups: { aopt: asd.tensors },
+          };
+        },
+        validate: (state) => {
+          const run = state.run as DnasCheckpointRun;
+          if (run.kind !== CHECKPOINT_KIND) {
+            throw new Error(`checkpoint ${dir} is not an FBNet search checkpoint (kind '${String(run.kind)}'); give another checkpoint path`);
           }
-          b++;
-          o.onProgress?.({ epoch: epoch + 1, epochs: s.epochs, pass: 'theta', batch: b, batches: na, loss: a.loss / a.seen });
-        }
-        thetaPass = { loss: a.loss / a.seen, ce: a.ce / a.seen, accuracy: a.hits / a.seen, cost: a.cost / a.seen, images: a.seen };
-      }
-      supernet.setTrainable(true, true);
-
-      const distributions = supernet.distributions();
-      const argmaxIndices = supernet.argmaxIndices();
-      const record: DnasEpochRecord = {
-        epoch: epoch + 1,
-        phase: search ? 'search' : 'warmup',
-        tau,
-        weightLr: firstLr,
-        distributions,
-        expectedCost: expectedCost(o.costs, distributions),
-        costUnit: o.costs.unit,
-        weightPass: { loss: w.loss / w.seen, accuracy: w.hits / w.seen, images: w.seen },
-        thetaPass,
-        argmax: formatIndicesArch(layout, argmaxIndices),
-        argmaxIndices,
-        argmaxCost: architectureCost(o.costs, argmaxIndices),
-        seconds: (performance.now() - e0) / 1000,
-      };
-      records.push(record);
-      if (dir) {
-        const wsd = wOpt.stateDict();
-        const asd = aOpt.stateDict();
-        saveCheckpoint(dir, {
-          format: 'tsnas-checkpoint/1', epoch: epoch + 1, optimizer: wsd.meta,
-          run: { kind: CHECKPOINT_KIND, config, thetaOptimizer: asd.meta, records, tau, nextTau: temperatureAt(epoch + 1, { tau0: s.tau0, decay: s.tauDecay }), seed: s.seed },
-        }, { model: supernet.stateDict(), wopt: wsd.tensors, aopt: asd.tensors });
-      }
-      o.onEpoch?.(record, records);
-    }
+          compareConfig(run.config ?? {}, config, dir);
+        },
+        restore: (state, groups) => {
+          const run = state.run as DnasCheckpointRun;
+          theta.loadStateDict({ tensors: groups.aopt ?? new Map(), meta: run.thetaOptimizer as never });
+          return run.records ?? [];
+        },
+      } : undefined,
+      onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, pass: p.pass as DnasProgress['pass'] })),
+      onEpoch: o.onEpoch,
+    });
+    if (!run.complete) throw run.error;
+    const records = run.records;
 
     const distributions = supernet.distributions();
     const indices = supernet.argmaxIndices();
@@ -374,7 +342,7 @@ export function runDnas(o: DnasOptions): DnasResult {
       layers: layout.layers.map((l) => ({ key: l.key, name: l.name, candidates: l.candidates.map((c) => c.op) })),
       costUnit: o.costs.unit,
       argmax: { arch: archOfIndices(layout, indices), text: formatIndicesArch(layout, indices), indices, cost: architectureCost(o.costs, indices) },
-      resumedFrom,
+      resumedFrom: run.resumedFrom,
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
@@ -385,31 +353,33 @@ export function runDnas(o: DnasOptions): DnasResult {
   }
 }
 
-/** One SGD step of the weights on the cross-entropy of a sampled network. */
-function weightStep(supernet: Supernet, opt: SGD, batch: Batch): { loss: number; hits: number } {
-  return tidy(() => {
-    opt.zeroGrad();
-    const { logits } = supernet.forwardWithCost(batch.x);
-    const ce = crossEntropy(logits, batch.y);
-    const loss = ce.item();
-    if (!Number.isFinite(loss)) return { loss, hits: 0 };
-    ce.backward();
-    opt.step();
-    return { loss, hits: logits.argmax(1).eq(batch.y).sum().item() };
-  });
+/** What a DNAS checkpoint's `run` holds beside the loop's state. */
+interface DnasCheckpointRun {
+  kind?: string;
+  config?: Record<string, unknown>;
+  thetaOptimizer?: unknown;
+  records?: DnasEpochRecord[];
 }
 
-/** One Adam step of theta on CE * alpha * (log LAT)^beta. */
-function thetaStep(supernet: Supernet, opt: Adam, batch: Batch, alpha: number, beta: number): { loss: number; ce: number; cost: number; hits: number } {
-  return tidy(() => {
-    opt.zeroGrad();
-    const { logits, cost } = supernet.forwardWithCost(batch.x);
-    const ceT = crossEntropy(logits, batch.y);
-    const lossT = dnasLoss(ceT, cost, alpha, beta);
-    const [loss, ce, lat] = [lossT.item(), ceT.item(), cost.item()];
-    if (!Number.isFinite(loss)) return { loss, ce, cost: lat, hits: 0 };
-    lossT.backward();
-    opt.step();
-    return { loss, ce, cost: lat, hits: logits.argmax(1).eq(batch.y).sum().item() };
-  });
+/** Gradients of the weights from the cross-entropy of a sampled network (the loop applies SGD). */
+function weightStep(supernet: Supernet, opt: SGD, batch: Batch): StepResult {
+  opt.zeroGrad();
+  const { logits } = supernet.forwardWithCost(batch.x);
+  const ce = crossEntropy(logits, batch.y);
+  const loss = ce.item();
+  if (!Number.isFinite(loss)) return { loss, hits: 0 };
+  ce.backward();
+  return { loss, hits: logits.argmax(1).eq(batch.y).sum().item() };
+}
+
+/** Gradients of theta from CE * alpha * (log LAT)^beta (the loop applies Adam). */
+function thetaStep(supernet: Supernet, opt: Adam, batch: Batch, alpha: number, beta: number): StepResult {
+  opt.zeroGrad();
+  const { logits, cost } = supernet.forwardWithCost(batch.x);
+  const ceT = crossEntropy(logits, batch.y);
+  const lossT = dnasLoss(ceT, cost, alpha, beta);
+  const [loss, ce, lat] = [lossT.item(), ceT.item(), cost.item()];
+  if (!Number.isFinite(loss)) return { loss, hits: 0, means: { ce, cost: lat } };
+  lossT.backward();
+  return { loss, hits: logits.argmax(1).eq(batch.y).sum().item(), means: { ce, cost: lat } };
 }
