@@ -6,6 +6,7 @@ import type { MemoryFormat } from '../engine/tensor';
 import { refMbconv } from '../models/refMbconv';
 import { crossEntropy } from '../nn/functional';
 import { SGD } from '../optim/sgd';
+import { upperMedian } from '../stats';
 
 export interface EngineBenchOptions {
   steps: number;
@@ -53,11 +54,10 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   dispose([x, y]);
   opt.dispose();
   model.dispose();
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const msPerStep = upperMedian(times);
   return {
-    imgPerSec: (o.batch * 1000) / median,
-    msPerStep: median,
+    imgPerSec: (o.batch * 1000) / msPerStep,
+    msPerStep,
     rssMBAfterWarmup: round(rssAfterWarmup),
     rssMBEnd: round(rssEnd),
     liveTensors: memory().liveTensors - before,
