@@ -1,6 +1,6 @@
 // The strategies `tsnas search <strategy>` knows, by name. A new strategy registers its factory
 // here (one line) or calls registerStrategy at load time.
-import { formatIssues } from '../space/schema';
+import { formatIssues } from '../io/readDataFile';
 import type { StrategyFactory } from '../study/strategy';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
