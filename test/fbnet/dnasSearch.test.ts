@@ -180,7 +180,8 @@ test('kill -9 during the supernet search, then --resume: finished epochs kept, t
   for (;;) {
     if (done) assert.fail(`the search ended before it was killed:\n${stderr}`);
     if ((state<DnasEpochRecord[]>('k', 'dnas.records') ?? []).length >= 1) break;
-    if (Date.now() - t0 > 60_000) assert.fail(`timed out waiting for the first epoch:\n${stderr}`);
+    // A guard against a hung search (10 min, far beyond any machine's pace), not a speed check.
+    if (Date.now() - t0 > 600_000) assert.fail(`no epoch finished in 10 minutes:\n${stderr}`);
     await sleep(10);
   }
   child.kill('SIGKILL');

@@ -42,7 +42,8 @@ async function runAndKill(args: string[], db: string, when: (r: Row[]) => boolea
   for (;;) {
     if (done) assert.fail(`the search ended before it was killed:\n${stderr}`);
     if (afterMs !== undefined ? Date.now() - t0 >= afterMs : when(rows(db, 'k'))) break;
-    if (Date.now() - t0 > 30000) assert.fail(`timed out waiting to kill:\n${stderr}`);
+    // A guard against a hung search (10 min, far beyond any machine's pace), not a speed check.
+    if (Date.now() - t0 > 600_000) assert.fail(`the moment to kill did not come in 10 minutes:\n${stderr}`);
     await sleep(20);
   }
   child.kill('SIGKILL');
