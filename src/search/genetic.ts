@@ -296,7 +296,9 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
   let lastImproved = 0;
   let stopped: EvolveResult<G>['stopped'] = 'generations';
   for (let generation = 1; generation < o.generations; generation++) {
-    const pool: PoolStats = { max: top[0]!.fitness, mean: top.reduce((s, m) => s + m.fitness, 0) / top.length };
+    // The pool's statistics over finite scores (a failed candidate's -Infinity would swamp the mean).
+    const finite = top.map((m) => m.fitness).filter(Number.isFinite);
+    const pool: PoolStats = finite.length ? { max: Math.max(...finite), mean: finite.reduce((s, v) => s + v, 0) / finite.length } : { max: 0, mean: 0 };
     const rate = (r: Rate) => (p: Parent<G>) => (typeof r === 'number' ? r : r(p.fitness, pool));
     const select = o.selection === undefined || o.selection === 'uniform'
       ? (r: Rng) => top[r.int(top.length)]!
@@ -307,20 +309,19 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
     });
     const children: Array<{ genome: G; key: string; origin: Origin }> = [];
     missed = 0;
-    const add = (genome: G | null, origin: Origin) => {
-      if (!genome) {
+    const add = (made: { genome: G; key: string } | null, origin: Origin) => {
+      if (!made) {
         missed++;
         return;
       }
-      const key = o.ops.key(genome);
-      children.push({ genome, key, origin });
-      pending.add(key);
+      children.push({ genome: made.genome, key: made.key, origin });
+      pending.add(made.key);
     };
-    for (let i = 0; i < o.mutants; i++) add(makeChild(rng, step('mutation'))?.genome ?? null, 'mutation');
-    for (let i = 0; i < o.crossovers; i++) add(makeChild(rng, step('crossover'))?.genome ?? null, 'crossover');
+    for (let i = 0; i < o.mutants; i++) add(makeChild(rng, step('mutation')), 'mutation');
+    for (let i = 0; i < o.crossovers; i++) add(makeChild(rng, step('crossover')), 'crossover');
     while (o.fillRandom && children.length < o.population) {
       const g = randomGenome();
-      add(g, 'random');
+      add(g && { genome: g, key: o.ops.key(g) }, 'random');
       if (!g) break;
     }
     if (!children.length) {
