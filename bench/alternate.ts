@@ -2,6 +2,7 @@
 // fresh process, and reports the median of a throughput field for each and their ratio. The
 // side that goes first alternates, so drift in machine load favours neither.
 import { execFileSync } from 'node:child_process';
+import { upperMedian } from '../src/stats';
 
 export interface Side {
   name: string;
@@ -14,8 +15,6 @@ export function lastJsonLine(out: string): Record<string, number> {
   const lines = out.trim().split('\n');
   return JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
 }
-
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -34,8 +33,8 @@ export function runAlternately(a: Side, b: Side, rounds: number, field: string):
   const ra = results.get(a.name)!.map((x) => x[field]!);
   const rb = results.get(b.name)!.map((x) => x[field]!);
   const perRound = ra.map((v, i) => v / rb[i]!);
-  const ma = median(ra);
-  const mb = median(rb);
-  console.log(`median ${field}: ${a.name} ${ma.toFixed(1)}, ${b.name} ${mb.toFixed(1)}; ratio of medians ${(ma / mb).toFixed(3)}; median per-round ratio ${median(perRound).toFixed(3)}`);
+  const ma = upperMedian(ra);
+  const mb = upperMedian(rb);
+  console.log(`median ${field}: ${a.name} ${ma.toFixed(1)}, ${b.name} ${mb.toFixed(1)}; ratio of medians ${(ma / mb).toFixed(3)}; median per-round ratio ${upperMedian(perRound).toFixed(3)}`);
   console.log(JSON.stringify({ [a.name]: ma, [b.name]: mb, ratio: ma / mb, perRoundRatios: perRound, rounds, field }));
 }

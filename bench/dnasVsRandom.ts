@@ -55,6 +55,7 @@ import { deriveSeed, hashString } from '../src/random/seeds';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { StudyRecord, TrialRecord } from '../src/study/types';
+import { median } from '../src/stats';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -270,11 +271,6 @@ function samplingText(p: DnasProposals | undefined): string {
   const s = p?.budget?.samples;
   return s ? `${s.found}/${s.wanted} in ${s.draws} draws (${(s.acceptanceRate * 100).toPrecision(3)}% accepted)` : '-';
 }
-
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? (s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2) : NaN;
-};
 
 async function main(): Promise<void> {
   log(`DNAS vs random on ${dataSpec} with ${spaceName} at ${input!.join('x')}; table ${lut} (${table.target.name}, ${table.target.threads} threads); budgets ${budgets.join(', ')} us; ` +

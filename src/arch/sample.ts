@@ -73,17 +73,18 @@ export function mutate(space: Space, arch: Arch, rng: Rng | number = 0, o: Mutat
 }
 
 /**
- * Uniform crossover: each searched dimension comes from a or b with probability 1/2. With
- * `byGroup`, whole groups (stages, the recipe) are inherited together.
+ * Uniform crossover: each searched dimension comes from b with probability `prob` (default 1/2),
+ * else from a. With `byGroup`, whole groups (stages, the recipe) are inherited together.
  */
-export function crossover(space: Space, a: Arch, b: Arch, rng: Rng | number = 0, o: { byGroup?: boolean } = {}): Arch {
+export function crossover(space: Space, a: Arch, b: Arch, rng: Rng | number = 0, o: { byGroup?: boolean; prob?: number } = {}): Arch {
   const r = asRng(rng);
+  const fromAWhenBelow = 1 - (o.prob ?? 0.5);
   const ia = archIndices(space, a);
   const ib = archIndices(space, b);
   const fromA = new Map<string, boolean>();
   const out = space.searchDims.map((d, j) => {
     const key = o.byGroup ? d.group : d.key;
-    if (!fromA.has(key)) fromA.set(key, r.next() < 0.5);
+    if (!fromA.has(key)) fromA.set(key, r.next() < fromAWhenBelow);
     return fromA.get(key) ? ia[j]! : ib[j]!;
   });
   return archFromIndices(space, out);

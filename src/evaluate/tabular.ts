@@ -5,7 +5,8 @@
 // A mapping renames table fields to the names the study uses (accuracy=val_acc). Fields named
 // flops, params and latencyUs (after mapping) are costs: they replace the analytic ones and
 // constraints use them. An architecture missing from the table fails its trial.
-import * as fs from 'node:fs';
+import { z } from 'zod';
+import { readDataFile } from '../io/readDataFile';
 import { formatArch, formatIndices, acceptsIndices, parseArch } from '../space/archFormat';
 import type { CostKind, CostMinimum, CostOverride } from '../cost/costModel';
 import type { Arch, Space } from '../space/types';
@@ -30,16 +31,10 @@ export interface Table {
 
 /** Reads and checks a table for a space; errors name the file, the key and the problem. */
 export function loadTable(space: Space, file: string, mapping: Record<string, string> = {}): Table {
-  let data: unknown;
-  try {
-    data = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(e.code ? `cannot read table ${file}: ${e.code}` : `table ${file} is not valid JSON: ${e.message}`);
-  }
-  if (!data || typeof data !== 'object' || Array.isArray(data)) {
-    throw new Error(`table ${file} must be a JSON object: architecture string -> { metric: number, ... }`);
-  }
+  // Only the outer shape here: the keys need the space, so they are checked below, all at once.
+  const data = readDataFile(file, z.record(z.string(), z.unknown()), {
+    what: 'table', format: 'json', fix: 'A table is a JSON object: architecture string -> { metric: number, ... } (docs/studies.md).',
+  });
   const inverse = new Map<string, string>();
   for (const [name, field] of Object.entries(mapping)) {
     if (inverse.has(field)) throw new Error(`metric mapping: table field '${field}' is mapped twice (${inverse.get(field)} and ${name})`);

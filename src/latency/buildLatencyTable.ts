@@ -8,7 +8,7 @@ import type { NetDesc, Space } from '../space/types';
 import type { LatencyEntry, LatencyTable } from './latencyTable';
 import { MODEL_TEXT, TABLE_FORMAT, TABLE_FORMAT_VERSION, predictLatency } from './latencyTable';
 import { requiredOps, searchesResolution } from './requiredOps';
-import { linearFit } from './stats';
+import { linearFit } from '../stats';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
 

@@ -9,4 +9,3 @@ export * from './requiredOps';
 export * from './latencyTable';
 export * from './buildLatencyTable';
 export * from './validateLatencyTable';
-export * from './stats';

@@ -10,7 +10,7 @@
 // least-squares intercept (slope fixed at 1) of measured whole networks against their sums.
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { formatIssues } from '../space/schema';
+import { checkData, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
 import { BUILTIN_SPACES } from '../space/registry';
 import type { Arch, Space } from '../space/types';
 import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
@@ -123,30 +123,18 @@ const tableSchema = z.object({
   entries: z.record(z.string(), entrySchema),
 });
 
+const LATENCY_TABLE: DataFileKind = { what: 'latency table', format: 'json', invalid: 'malformed', fix: 'Rebuild it with: npx tsnas lut build <space> -o FILE' };
+
 /** Checks parsed JSON as a latency table; errors name the file, the field and the problem. */
 export function tableFromData(data: unknown, origin = '<data>'): LatencyTable {
   if (data && typeof data === 'object' && (data as { format?: unknown }).format !== TABLE_FORMAT) {
     throw new Error(`${origin} is not a tsnas latency table (no "format": "${TABLE_FORMAT}"); build one with: npx tsnas lut build <space> -o FILE`);
   }
-  const r = tableSchema.safeParse(data);
-  if (!r.success) throw new Error(`malformed latency table ${origin}:\n${formatIssues(r.error.issues)}\nRebuild it with: npx tsnas lut build <space> -o FILE`);
-  return r.data as LatencyTable;
+  return checkData(data, tableSchema, origin, LATENCY_TABLE) as LatencyTable;
 }
 
 export function readLatencyTable(file: string): LatencyTable {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new Error(`cannot read latency table ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`latency table ${file} is not valid JSON: ${(err as Error).message}`);
-  }
-  return tableFromData(data, file);
+  return tableFromData(parseDataText(readDataText(file, LATENCY_TABLE), file, LATENCY_TABLE), file);
 }
 
 export function writeLatencyTable(file: string, table: LatencyTable): void {

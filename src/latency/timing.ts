@@ -1,20 +1,8 @@
 // The timing protocol shared by every measurement on the engine: untimed warm-up runs, then
 // `repeats` runs each timed on its own with the monotonic nanosecond clock, reduced to the
 // median (robust to preemption and garbage-collection outliers) and the quartiles.
+import { quantileSorted } from '../stats/quantiles';
 import type { MeasureOptions, Timing } from './target';
-
-/** The q-quantile (0..1) of sorted values, linear interpolation. */
-export function quantileSorted(sorted: readonly number[], q: number): number {
-  if (!sorted.length) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-export function median(values: readonly number[]): number {
-  return quantileSorted([...values].sort((a, b) => a - b), 0.5);
-}
 
 /** Involuntary context switches of this process so far (the kernel's count, getrusage). */
 const preemptions = (): number => process.resourceUsage().involuntaryContextSwitches;

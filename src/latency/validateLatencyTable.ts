@@ -7,7 +7,7 @@ import { decode } from '../space/decode';
 import type { Arch, Space } from '../space/types';
 import type { LatencyTable } from './latencyTable';
 import { checkTableFor, predictLatency } from './latencyTable';
-import { mape, spearman } from './stats';
+import { mape, spearman } from '../stats';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
 

@@ -4,10 +4,9 @@
 // has absolute paths and every default filled in, so a study resumes from anywhere.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import YAML from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
-import { formatIssues } from '../space/schema';
+import { readDataFile } from '../io/readDataFile';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
 import type { Objective } from '../study/types';
 
@@ -75,23 +74,10 @@ export const DEFAULT_TRIALS = 20;
 
 export class ConfigError extends Error {}
 
-/** Reads a config file; errors name the file and the field. */
+/** Reads a config file (YAML, or JSON by its name; empty means no settings); errors name the file and the field. */
 export function loadSearchConfigFile(file: string): SearchConfigInput {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  let data: unknown;
-  try {
-    data = file.endsWith('.json') ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
-  } catch (err) {
-    throw new ConfigError(`config file ${file} is not valid ${file.endsWith('.json') ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
-  }
-  const r = searchConfigFileSchema.safeParse(data ?? {});
-  if (!r.success) throw new ConfigError(`invalid config file ${file}:\n${formatIssues(r.error.issues)}`);
-  return resolvePaths(r.data, path.dirname(path.resolve(file)));
+  const c = readDataFile(file, searchConfigFileSchema, { what: 'config file', empty: {}, fix: 'The fields of a config file: docs/studies.md (flags of the same names override them).' });
+  return resolvePaths(c, path.dirname(path.resolve(file)));
 }
 
 const isBuiltinSpace = (s: string) => (BUILTIN_SPACES as readonly string[]).includes(s);

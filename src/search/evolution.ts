@@ -1,21 +1,23 @@
 // Regularized (aging) evolution, Real et al. 2019 ("Regularized Evolution for Image Classifier
 // Architecture Search", Algorithm 1): a population of the P most recent complete trials; until it
-// is full, proposals are random; then each proposal samples S members at random (with
-// replacement), takes the best of them as the parent and mutates it (src/arch mutate: each
-// searched choice changes with probability 1/n, at least one does). A finished child joins the
-// population and the oldest member leaves (aging, not the worst). Children outside the
-// constraints are redrawn (bounded), and children already evaluated are avoided while that is easy.
+// is full, proposals are random; then each proposal is the genetic algorithm's child step
+// (src/search/genetic.ts makeChild): a tournament of S members drawn at random (with replacement)
+// picks the parent, which is mutated (src/arch mutate: each searched choice changes with
+// probability 1/n, at least one does). A finished child joins the population and the oldest member
+// leaves (aging, not the worst). Children outside the constraints are redrawn (bounded), and
+// children already evaluated are avoided while that is easy.
 //
 // State: the population is rebuilt by replaying the complete trials in order through tell; each
 // proposal's randomness comes from an Rng seeded by (study seed, index). Nothing is checkpointed.
 import { z } from 'zod';
 import { parseArch } from '../space/archFormat';
-import { mutate, sampleUniform } from '../arch/sample';
-import type { Arch } from '../space/types';
+import { sampleUniform } from '../arch/sample';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../study/strategy';
 import type { StrategyPlugin } from './strategyPlugin';
 import type { TrialRecord } from '../study/types';
-import { ConstraintSamplingError, DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
+import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
+import { makeChild, tournament } from './genetic';
+import { archGenome, withinConstraints } from './archGenome';
 
 export const evolutionOptions = z.strictObject({
   /** P: population size (the number of most recent complete trials kept). */
@@ -55,21 +57,23 @@ export class RegularizedEvolution implements Strategy {
     if (this.population.length < this.options.population) {
       return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (initial population)' }), source: 'random' };
     }
-    let parent = this.population[ctx.rng.int(this.population.length)]!;
-    for (let i = 1; i < this.options.sampleSize; i++) {
-      const m = this.population[ctx.rng.int(this.population.length)]!;
-      if (m.fitness > parent.fitness) parent = m;
-    }
-    const mo = this.options.mutationProb === undefined ? {} : { prob: this.options.mutationProb };
-    const parentArch: Arch = parseArch(ctx.space, parent.arch);
-    try {
-      const child = sampleWithin({ ...base, draw: (r) => mutate(ctx.space, parentArch, r, mo), maxTries: Math.min(this.options.maxTries, 2000), what: 'evolution (mutation)' });
-      return { arch: child, source: 'mutation' };
-    } catch (err) {
-      if (!(err instanceof ConstraintSamplingError)) throw err;
-      // No feasible neighbour of this parent: a fresh random architecture instead.
-      return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }), source: 'random' };
-    }
+    const child = makeChild(ctx.rng, {
+      ops: archGenome(ctx.space),
+      kind: 'mutation',
+      select: (rng) => {
+        const m = tournament(this.population, this.options.sampleSize, rng);
+        return { genome: parseArch(ctx.space, m.arch), fitness: m.fitness };
+      },
+      mutationRate: () => this.options.mutationProb ?? 1 / ctx.space.searchDims.length,
+      feasible: withinConstraints(ctx.costs, ctx.constraints),
+      isSeen: (key) => ctx.seen.has(key),
+      maxTries: Math.min(this.options.maxTries, 2000),
+      unseen: { preferFor: 50 },
+      newParentsEachTry: false,
+    });
+    if (child) return { arch: child.genome, source: 'mutation' };
+    // No feasible neighbour of this parent: a fresh random architecture instead.
+    return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }), source: 'random' };
   }
 }
 

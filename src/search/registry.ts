@@ -1,7 +1,7 @@
 // The strategies `tsnas search <strategy>` knows, by name. A new search method is a plug-in
 // (strategyPlugin.ts) in its own folder, registered here with one line; the CLI's flags, the
 // config checks, the finalize step and the report sections all come from the plug-in.
-import { formatIssues } from '../space/schema';
+import { formatIssues } from '../io/readDataFile';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { randomStrategy } from './random';

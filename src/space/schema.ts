@@ -112,18 +112,3 @@ export type LayerwiseSpaceFile = z.infer<typeof layerwiseSchema>;
 export type StagewiseSpaceFile = z.infer<typeof stagewiseSchema>;
 export type LayerwiseStage = z.infer<typeof layerwiseStageSchema>;
 export type StagewiseStage = z.infer<typeof stagewiseStageSchema>;
-
-/** Formats zod issues one per line: `path: problem`. */
-export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
-  return issues
-    .map((i) => {
-      const path = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
-      let msg = i.message;
-      if (i.code === 'invalid_union' && 'errors' in i && Array.isArray(i.errors)) {
-        const firsts = (i.errors as z.core.$ZodIssue[][]).map((e) => e.map((x) => (x.path.length ? `${x.path.join('.')}: ` : '') + x.message).join('; '));
-        msg = `none of the accepted forms matched (${firsts.join(' | ')})`;
-      }
-      return `  ${path}: ${msg}`;
-    })
-    .join('\n');
-}

@@ -4,14 +4,15 @@ import { BatchLoader, disposeBatch } from '../data/loader';
 import type { Module } from '../nn/module';
 import { crossEntropy } from '../nn/functional';
 
-export interface EvalResult {
+/** Accuracy and mean loss of a model over a data set (validation or test). */
+export interface EvaluationMetrics {
   accuracy: number;
   loss: number;
   count: number;
 }
 
 /** Accuracy and mean cross-entropy of a model over a loader, in eval mode without gradients. */
-export function evaluate(model: Module, loader: BatchLoader): EvalResult {
+export function evaluate(model: Module, loader: BatchLoader): EvaluationMetrics {
   const wasTraining = model.training;
   model.eval();
   let correct = 0;

@@ -1,8 +1,7 @@
 // A training recipe is data: a schema with defaults, read from a YAML/JSON file and/or flags.
 // Field names follow the FBNetV3 recipe (spec fbnetv3.md, sections 2 and 4).
-import * as fs from 'node:fs';
-import YAML from 'yaml';
 import { z } from 'zod';
+import { checkData, invalidDataFile, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
 
 export const OPTIMIZERS = ['sgd', 'rmsprop', 'rmsprop-tf', 'adam', 'adamw'] as const;
 
@@ -50,33 +49,21 @@ export const RecipeSchema = z.strictObject({
 export type Recipe = z.infer<typeof RecipeSchema>;
 export type RecipeInput = z.input<typeof RecipeSchema>;
 
-/** Validates a recipe object; `source` names where it came from in errors. */
-export function parseRecipe(input: unknown, source = 'recipe'): Recipe {
-  const r = RecipeSchema.safeParse(input ?? {});
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new Error(`${source}: invalid recipe:\n${lines.join('\n')}`);
-  }
-  return r.data;
+const RECIPE_FILE: DataFileKind = { what: 'recipe file', fix: 'The fields and their defaults: RecipeSchema in src/train/recipe.ts; an example: recipes/fashion-mnist.yaml.' };
+
+/** Validates a recipe object; `file` names where it came from in errors. */
+export function parseRecipe(input: unknown, file?: string): Recipe {
+  return checkData(input ?? {}, RecipeSchema, file ?? '', file ? RECIPE_FILE : { ...RECIPE_FILE, what: 'recipe' });
 }
 
 /** Reads a recipe file (YAML or JSON), applies overrides (e.g. from flags) on top. */
 export function loadRecipe(file: string | undefined, overrides: Partial<RecipeInput> = {}): Recipe {
   let base: unknown = {};
   if (file) {
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new Error(`cannot read recipe file ${file}: ${(e as Error).message}`);
-    }
-    try {
-      base = YAML.parse(text) ?? {};
-    } catch (e) {
-      throw new Error(`${file}: not valid YAML/JSON: ${(e as Error).message}`);
-    }
-    if (typeof base !== 'object' || Array.isArray(base)) throw new Error(`${file}: a recipe must be a mapping of fields`);
+    base = parseDataText(readDataText(file, RECIPE_FILE), file, RECIPE_FILE) ?? {};
+    // Overrides merge into the file's fields, so it must be a mapping before the schema sees it.
+    if (typeof base !== 'object' || Array.isArray(base)) throw invalidDataFile(RECIPE_FILE, file, '  (top level): a recipe is a mapping of fields (name: value), not a list or a single value');
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return parseRecipe({ ...(base as object), ...defined }, file ?? 'recipe');
+  return parseRecipe({ ...(base as object), ...defined }, file);
 }

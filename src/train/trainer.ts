@@ -4,6 +4,7 @@
 // infinite ends that run with a failed status instead of throwing into the host process.
 // The epochs, resume and checkpoints are the shared loop's (trainLoop.ts); this file brings the
 // data, optimizer, weight EMA, distillation and evaluation.
+import { upperMedian } from '../stats';
 import { noGrad } from '../engine/autograd';
 import { setNumThreads } from '../engine/runtime';
 import { BatchLoader } from '../data/loader';
@@ -99,7 +100,7 @@ export function train(job: TrainJob): TrainResult {
   const lastEpoch = Math.min(r.epochs, job.stopAfterEpochs ?? r.epochs);
   const result = (status: TrainResult['status'], error?: string, testAcc: number | null = null): TrainResult => ({
     status, error, epochs, valAcc: epochs.at(-1)?.valAcc ?? NaN, testAcc,
-    imgPerSec: median(epochs.map((e) => e.imgPerSec)), resumedFrom, seconds: (performance.now() - t0) / 1000,
+    imgPerSec: upperMedian(epochs.map((e) => e.imgPerSec)), resumedFrom, seconds: (performance.now() - t0) / 1000,
   });
 
   // The teacher only predicts: eval mode, so its BatchNorm uses (and keeps) its running statistics.
@@ -169,10 +170,4 @@ export function train(job: TrainJob): TrainResult {
     optimizer.dispose();
     ema?.dispose();
   }
-}
-
-function median(xs: number[]): number {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
 }

@@ -1,24 +1,13 @@
 // The space, cost and lut commands end to end: `node bin/tsnas.js ...` in a child process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir } from '../data/fixtures';
+import { tsnasAsync } from '../helpers/tsnasCli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsnas.js');
-
-/** Runs `node bin/tsnas.js args` (each start loads libtorch, ~0.7 s: tests run independent calls concurrently). */
-function tsnas(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    child.stdin!.end(input ?? '');
-  });
-}
+/** Independent calls run concurrently (each start loads libtorch, ~0.7 s); a hung one is killed after 10 minutes (not a speed check). */
+const tsnas = (args: string[], input?: string) => tsnasAsync(args, { input, timeoutMs: 600_000 });
 async function ok(args: string[], input?: string): Promise<string> {
   const r = await tsnas(args, input);
   assert.equal(r.code, 0, `tsnas ${args.join(' ')} failed:\n${r.stderr}`);

@@ -4,7 +4,6 @@
 // on 64 synthetic images, the argmax trained 1 epoch), in a child process.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,9 +11,8 @@ import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
 import { dnasOptions } from '../../src/search/fbnet/dnasStrategy';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
+import { tsnas } from '../helpers/tsnasCli';
 
-const ROOT = path.join(__dirname, '..', '..', '..');
-const BIN = path.join(ROOT, 'bin', 'tsnas.js');
 let dir = '';
 let db = '';
 let spaceFile = '';
@@ -27,15 +25,10 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-function tsnas(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
 test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet search', () => {
   const r = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--epochs', '2', '--warmup', '1', '--samples', '0',
     '--train-epochs', '1', '--limit-train', '64', '--threads', '1', '--theta-lr', '0.2', '--tau0', '3', '--tau-decay', '0.5', '--store', db, '--study', 's']);
-  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /theta lr 0\.2, tau 3 · exp\(-0\.5 · epoch\)/, 'the settings line');
   assert.match(r.stderr, /note: the temperature ends at 1\.82 after 2 epochs .*--tau-decay 2 would end near the paper's/, 'a short search is told how to anneal');
 
@@ -65,19 +58,19 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   // The report's temperature chart states the schedule that was used.
   const html = path.join(dir, 's.html');
   const rep = tsnas(['study', 'report', 's', '--store', db, '-o', html]);
-  assert.equal(rep.status, 0, rep.stderr);
+  assert.equal(rep.code, 0, rep.stderr);
   assert.ok(fs.readFileSync(html, 'utf8').includes('3 · exp(-0.5 · (epoch - 1))'), 'the temperature chart names the schedule used');
 });
 
 test('schedule flags: refused with other strategies, values checked, absent from the config when not given', () => {
   const random = tsnas(['search', 'random', '--space', spaceFile, '--evaluator', 'synthetic', '--tau0', '2', '--store', db, '--study', 'x']);
-  assert.equal(random.status, 1);
+  assert.equal(random.code, 1);
   assert.match(random.stderr, /--tau0 only applies to the dnas strategy/);
   const decay = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--tau-decay', '-1', '--store', db, '--study', 'x']);
-  assert.notEqual(decay.status, 0);
+  assert.notEqual(decay.code, 0);
   assert.match(decay.stderr, /--tau-decay must be a number >= 0, got '-1'/);
   const lr = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--theta-lr', '0', '--store', db, '--study', 'x']);
-  assert.notEqual(lr.status, 0);
+  assert.notEqual(lr.code, 0);
   assert.match(lr.stderr, /--theta-lr must be a positive number, got '0'/);
   assert.match(tsnas(['search', '--help']).stdout, /--tau-decay <d> +dnas: per-epoch decay/);
   const defaults = dnasOptions.parse({});

@@ -1,18 +1,10 @@
 // tsnas train and eval end to end, as a user runs them: a real child process, synthetic data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-const root = path.resolve(__dirname, '..', '..', '..');
-const bin = path.join(root, 'bin', 'tsnas.js');
-
-function tsnas(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
+import { tsnas } from '../helpers/tsnasCli';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-cli-train-'));
 
@@ -20,7 +12,7 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
   const dir = tmp();
   try {
     const run = path.join(dir, 'run');
-    const a = tsnas('train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '2', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json');
+    const a = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '2', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json']);
     assert.equal(a.code, 0, a.stderr);
     const res = JSON.parse(a.last);
     assert.equal(res.status, 'complete');
@@ -29,14 +21,14 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
     assert.ok(res.flops > 0 && res.params > 0);
     assert.ok(fs.existsSync(path.join(run, 'checkpoint.safetensors')) && fs.existsSync(path.join(run, 'result.json')));
 
-    const e = tsnas('eval', run, '--data', 'synthetic:2', '--json');
+    const e = tsnas(['eval', run, '--data', 'synthetic:2', '--json']);
     assert.equal(e.code, 0, e.stderr);
     const ev = JSON.parse(e.last);
     assert.equal(ev.split, 'test');
     assert.equal(ev.accuracy, res.testAcc, 'eval of the checkpoint gives the run\'s own test accuracy');
 
     // Asking for 3 epochs in the same directory continues from epoch 2.
-    const c = tsnas('train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '3', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json');
+    const c = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '3', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json']);
     assert.equal(c.code, 0, c.stderr);
     const cont = JSON.parse(c.last);
     assert.equal(cont.epochs.length, 3);
@@ -50,7 +42,7 @@ test('train: a diverging run exits non-zero with a clear message and keeps its r
   const dir = tmp();
   try {
     const run = path.join(dir, 'run');
-    const r = tsnas('train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '300', '--lr', '1e9', '-o', run, '--json');
+    const r = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '300', '--lr', '1e9', '-o', run, '--json']);
     assert.equal(r.code, 1);
     const res = JSON.parse(r.last);
     assert.equal(res.status, 'failed');
@@ -71,7 +63,7 @@ test('train and eval: bad input gets an error naming what is wrong', () => {
     [['eval', '/nonexistent-run', '--data', 'synthetic'], /nonexistent-run/],
   ];
   for (const [args, pattern] of cases) {
-    const r = tsnas(...args);
+    const r = tsnas(args);
     assert.notEqual(r.code, 0, `${args.join(' ')} should fail`);
     assert.match(r.stderr, pattern, `${args.join(' ')}: ${r.stderr}`);
   }

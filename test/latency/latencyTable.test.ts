@@ -1,13 +1,13 @@
 // Latency tables without the engine: keys and their dedupe, coverage of fbnet-s, prediction as
-// the sum of entries plus overheadUs, missing keys, the file format and its checks, statistics.
+// the sum of entries plus overheadUs, missing keys, the file format and its checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  archOps, checkTableFor, measureInRounds, noiseWarnings, summarize, timeRuns, validationArchs, choiceLatencies, latencyKey, mape, MODEL_TEXT, predictLatency, predictLatencyBreakdown, ranks,
-  readLatencyTable, requiredOps, spearman, TABLE_FORMAT, TABLE_FORMAT_VERSION, tableFromData, writeLatencyTable, type LatencyTable,
+  archOps, checkTableFor, measureInRounds, noiseWarnings, summarize, timeRuns, validationArchs, choiceLatencies, latencyKey, MODEL_TEXT, predictLatency, predictLatencyBreakdown,
+  readLatencyTable, requiredOps, TABLE_FORMAT, TABLE_FORMAT_VERSION, tableFromData, writeLatencyTable, type LatencyTable,
 } from '../../src/latency';
 import { sampleUniformN } from '../../src/arch';
 import { archFromIndices, archIndices, defaultArch } from '../../src/space/archFormat';
@@ -186,15 +186,6 @@ test('unreadable, non-JSON, foreign and malformed table files: errors say which 
   delete bad.target.threads;
   bad.entries[Object.keys(bad.entries)[0]!].us = -1;
   throwsWith(() => tableFromData(bad, 'bad.json'), ['malformed latency table bad.json', 'target.threads', '.us: must be >= 0']);
-});
-
-test('statistics: Spearman with ties, MAPE in percent', () => {
-  assert.deepEqual(ranks([10, 20, 20, 5]), [2, 3.5, 3.5, 1]);
-  assert.equal(spearman([1, 2, 3, 4], [10, 20, 30, 40]), 1);
-  assert.equal(spearman([1, 2, 3, 4], [4, 3, 2, 1]), -1);
-  assert.ok(Math.abs(spearman([1, 2, 3, 4, 5], [2, 1, 4, 3, 5]) - 0.8) < 1e-12);
-  assert.ok(Math.abs(mape([110, 90], [100, 100]) - 10) < 1e-12);
-  assert.ok(Math.abs(mape([150], [100]) - 50) < 1e-12);
 });
 
 test('FBNetV3 tables (sampled keys): validation draws its networks from the sample, so every one is predictable', () => {

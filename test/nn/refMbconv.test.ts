@@ -15,24 +15,50 @@ const FIXTURE = path.resolve(__dirname, '../../../test/fixtures/ref_mbconv.safet
 /** Runs body in a tidy scope; test/helpers/leakCheck's noLeaks asserts the live tensor count is unchanged. */
 const leakFree = (body: () => void) => noLeaks(() => tidy(body));
 
-/** |a - e| <= atol + rtol * |e| elementwise, with atol scaled to the tensor's magnitude. */
-function assertClose(actual: Tensor, expected: Tensor, what: string, rtol = 1e-4, atolFrac = 1e-5): void {
+/**
+ * How close float32 results of another libtorch build must come to the fixture's (PyTorch 1.13).
+ * They are not defined to be equal: convolution kernels (oneDNN, im2col + GEMM, their versions)
+ * sum in different orders.
+ *   FORWARD: a forward pass moves each element by about 1e-6 relative; 1e-4 leaves room.
+ *   BACKWARD: a weight gradient sums batch x H x W products; where they cancel, another summation
+ *   order moves an element by far more than its share (libtorch 2.11: 0.4% on one element of
+ *   0.weight's gradient). 1% per element still catches a wrong formula (errors of order 100%), and
+ *   the whole tensor within 1e-3 (relative L2 norm) catches a small error spread over many
+ *   elements. Parameters and logits after SGD steps carry the gradients' differences: the same.
+ */
+interface Tolerance { rtol: number; atolFrac: number; normRtol?: number }
+const FORWARD: Tolerance = { rtol: 1e-4, atolFrac: 1e-5 };
+const BACKWARD: Tolerance = { rtol: 1e-2, atolFrac: 1e-3, normRtol: 1e-3 };
+
+/**
+ * |a - e| <= atol + rtol * |e| elementwise, atol scaled to the tensor's magnitude; with normRtol,
+ * also ||a - e|| <= normRtol * ||e|| over the whole tensor.
+ */
+function assertClose(actual: Tensor, expected: Tensor, what: string, tol: Tolerance): void {
   assert.deepEqual(actual.shape, expected.shape, `${what}: shape`);
   const a = actual.toArray();
   const e = expected.toArray();
   let scale = 0;
   for (const v of e) scale = Math.max(scale, Math.abs(v));
-  const atol = atolFrac * Math.max(scale, 1e-3);
+  const atol = tol.atolFrac * Math.max(scale, 1e-3);
   let worst = -1;
   let worstErr = 0;
+  let diff2 = 0;
+  let norm2 = 0;
   for (let i = 0; i < e.length; i++) {
-    const err = Math.abs(a[i]! - e[i]!) - (atol + rtol * Math.abs(e[i]!));
+    diff2 += (a[i]! - e[i]!) ** 2;
+    norm2 += e[i]! ** 2;
+    const err = Math.abs(a[i]! - e[i]!) - (atol + tol.rtol * Math.abs(e[i]!));
     if (!(err <= 0) && (worst < 0 || !(err <= worstErr))) {
       worst = i;
       worstErr = err;
     }
   }
   if (worst >= 0) assert.fail(`${what}[${worst}]: tsnas ${a[worst]} vs PyTorch ${e[worst]} (scale ${scale})`);
+  if (tol.normRtol !== undefined) {
+    const rel = Math.sqrt(diff2) / Math.max(Math.sqrt(norm2), 1e-30);
+    assert.ok(rel <= tol.normRtol, `${what}: relative L2 difference ${rel} > ${tol.normRtol}`);
+  }
 }
 
 /**
@@ -77,7 +103,7 @@ test('ref-mbconv matches PyTorch: forward, loss, gradients, BN statistics and 3 
   assert.equal(y.dtype, 'int64');
 
   model.eval();
-  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval'), 'eval logits'));
+  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval'), 'eval logits', FORWARD));
 
   model.train();
   const opt = new SGD(model.parameters(), { lr: sgd.lr, momentum: sgd.momentum, weightDecay: sgd.weight_decay, nesterov: sgd.nesterov });
@@ -90,22 +116,22 @@ test('ref-mbconv matches PyTorch: forward, loss, gradients, BN statistics and 3 
       const loss = F.crossEntropy(logits, y);
       loss.backward();
       if (step === 0) {
-        assertClose(logits, get('expected.logits_train'), 'train logits');
-        assertClose(loss, get('expected.loss'), 'loss');
+        assertClose(logits, get('expected.logits_train'), 'train logits', FORWARD);
+        assertClose(loss, get('expected.loss'), 'loss', FORWARD);
         const params = new Map(model.namedParameters());
         for (const pt of JSON.parse(metadata.grad_names!) as string[]) {
           const g = params.get(fromTorch.get(pt)!)!.grad;
           assert.ok(g, `${pt} has a gradient`);
-          assertClose(g, get(`grad.${pt}`), `grad ${pt}`, 1e-4, 1e-4);
+          assertClose(g, get(`grad.${pt}`), `grad ${pt}`, BACKWARD);
         }
         // BN running statistics after one train-mode forward.
         for (const [ts, t] of own) {
           const pt = toTorch.get(ts)!;
-          if (fx.has(`after1.${pt}`)) assertClose(t, get(`after1.${pt}`), `after one forward: ${pt}`);
+          if (fx.has(`after1.${pt}`)) assertClose(t, get(`after1.${pt}`), `after one forward: ${pt}`, FORWARD);
         }
         assert.ok(torchState.filter((n) => n.includes('running')).every((n) => fx.has(`after1.${n}`)));
       } else {
-        assertClose(loss.reshape(1), get('expected.losses').slice(0, step, step + 1), `loss at step ${step}`);
+        assertClose(loss.reshape(1), get('expected.losses').slice(0, step, step + 1), `loss at step ${step}`, BACKWARD);
       }
       opt.step();
     });
@@ -117,10 +143,10 @@ test('ref-mbconv matches PyTorch: forward, loss, gradients, BN statistics and 3 
     const expected = get(`final.${pt}`);
     assert.equal(t.dtype, expected.dtype, `${pt} dtype`);
     if (pt.endsWith('num_batches_tracked')) assert.deepEqual(t.toArray(), expected.toArray(), pt);
-    else assertClose(t, expected, `after ${steps} steps: ${pt}`, 1e-4, 1e-4);
+    else assertClose(t, expected, `after ${steps} steps: ${pt}`, BACKWARD);
   }
   model.eval();
-  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval_final'), 'eval logits after training', 1e-4, 1e-4));
+  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval_final'), 'eval logits after training', BACKWARD));
 
   opt.dispose();
   model.dispose();

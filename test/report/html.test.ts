@@ -135,12 +135,9 @@ test('a minimized objective ranks ascending and flips the front', async () => {
 
 test('thousands of trials: points capped, file stays small, front kept', async () => {
   const data = makeReportData({ trials: 5000, failed: 40, baseline: 2000 });
-  const t0 = Date.now();
   const html = await renderStudyReport(data);
-  const ms = Date.now() - t0;
   assertSelfContained(html);
   assert.ok(html.length < 1_500_000, `size ${html.length}`);
-  assert.ok(ms < 15_000, `took ${ms} ms`);
   assert.match(html, /\d+ points not drawn \(even sample; front kept\)/);
   assert.match(html, /<dd>5000 &nbsp;<span class="state complete">\d+ complete/);
   const front = Number(/(\d+) of \d+ trials on the front/.exec(html)![1]);

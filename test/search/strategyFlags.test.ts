@@ -7,13 +7,7 @@ import { z } from 'zod';
 import { registerStrategy, strategyNames } from '../../src/search/registry';
 import { optionFlags } from '../../src/search/strategyFlags';
 import type { StrategyPlugin } from '../../src/search/strategyPlugin';
-import { spawnSync } from 'node:child_process';
-import * as path from 'node:path';
-
-const ROOT = path.join(__dirname, '..', '..', '..');
-function tsnasCli(args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, 'bin', 'tsnas.js'), ...args], { cwd: ROOT, encoding: 'utf8' });
-}
+import { tsnas } from '../helpers/tsnasCli';
 
 const toyOptions = z.strictObject({
   population: z.number().int().min(2).default(50).describe('parents and children per generation'),
@@ -60,15 +54,15 @@ test('an option without a description, options that are not an object, and a sec
 });
 
 test('the CLI: every strategy\'s flags in the help, values checked, and refused with another strategy', () => {
-  const help = tsnasCli(['search', '--help']);
-  assert.equal(help.status, 0);
+  const help = tsnas(['search', '--help']);
+  assert.equal(help.code, 0);
   const text = help.stdout.replace(/\s+/g, ' '); // the help wraps at the terminal's width
   assert.match(text, /--population <n> evolution: population size P/);
   assert.match(text, /--max-tries <n> random: draws per proposal [^;]*; evolution: draws per proposal/, 'a flag two strategies share lists both');
-  const wrong = tsnasCli(['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '5', '--store', ':memory:']);
-  assert.equal(wrong.status, 1);
+  const wrong = tsnas(['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '5', '--store', ':memory:']);
+  assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /--population only applies to the evolution strategy \(tsnas search evolution \.\.\.\), not to random/);
-  const bad = tsnasCli(['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '1', '--store', ':memory:']);
-  assert.equal(bad.status, 1);
+  const bad = tsnas(['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '1', '--store', ':memory:']);
+  assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--population must be an integer >= 2, got '1'/);
 });

@@ -1,21 +1,13 @@
 // tsnas search and tsnas study end to end, as a user runs them: real child processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main';
 import { StudyStore } from '../../src/study/store';
-
-const root = path.resolve(__dirname, '..', '..', '..');
-const bin = path.join(root, 'bin', 'tsnas.js');
-
-function tsnas(...args: string[]) {
-  const r = spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: root });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
+import { PACKAGE_ROOT, tsnas } from '../helpers/tsnasCli';
 
 /** Runs the command line in this process; returns what it reported as an error. */
 async function cliError(args: string[]): Promise<string> {
@@ -41,8 +33,8 @@ test('search --json, then study list / show / report; a config file with flags o
   const dir = tmp();
   try {
     const db = path.join(dir, 'runs', 'tsnas.db');
-    const a = tsnas('search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic:2', '--trials', '25', '--population', '8', '--sample-size', '3',
-      '--constraint', 'flops<=5M', '--constraint', 'params<=120K', '--store', db, '--study', 'evo', '--seed', '3', '--json');
+    const a = tsnas(['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic:2', '--trials', '25', '--population', '8', '--sample-size', '3',
+      '--constraint', 'flops<=5M', '--constraint', 'params<=120K', '--store', db, '--study', 'evo', '--seed', '3', '--json']);
     assert.equal(a.code, 0, a.stderr);
     const res = JSON.parse(a.last);
     assert.deepEqual(Object.keys(res).slice(0, 3), ['study', 'best', 'trials']);
@@ -58,7 +50,7 @@ test('search --json, then study list / show / report; a config file with flags o
     // The config file: YAML, relative paths against the file, flags override it.
     const cfg = path.join(dir, 'search.yaml');
     fs.writeFileSync(cfg, ['strategy: random', 'space: fbnet-s', 'evaluator: synthetic:2', 'trials: 50', 'seed: 1', 'store: runs/tsnas.db', 'constraints: [flops<=4M]'].join('\n'));
-    const b = tsnas('search', '--config', cfg, '--trials', '6', '--study', 'rnd', '--json');
+    const b = tsnas(['search', '--config', cfg, '--trials', '6', '--study', 'rnd', '--json']);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.last).trials, 6, '--trials overrides the file');
     const store = StudyStore.open(db, { readonly: true });
@@ -70,35 +62,35 @@ test('search --json, then study list / show / report; a config file with flags o
     store.close();
 
     // --resume with more trials continues the study.
-    const c = tsnas('search', '--resume', 'rnd', '--store', db, '--trials', '8', '--json');
+    const c = tsnas(['search', '--resume', 'rnd', '--store', db, '--trials', '8', '--json']);
     assert.equal(c.code, 0, c.stderr);
     assert.equal(JSON.parse(c.last).trials, 8);
     assert.match(c.stderr, /resuming study 'rnd': 6 complete, 0 failed/);
 
-    const list = tsnas('study', 'list', '--store', db);
+    const list = tsnas(['study', 'list', '--store', db]);
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^study +strategy +space +evaluator +complete +failed +running +best +created/);
     assert.match(list.stdout, /\nevo +evolution +fbnet-s +synthetic:2 +25 +0 +0 +accuracy 0\.\d{4}/);
     assert.match(list.stdout, /\nrnd +random +fbnet-s +synthetic:2 +8 +0 +0 /);
-    const listJson = JSON.parse(tsnas('study', 'list', '--store', db, '--json').last);
+    const listJson = JSON.parse(tsnas(['study', 'list', '--store', db, '--json']).last);
     assert.deepEqual(listJson.map((s: { name: string }) => s.name), ['evo', 'rnd']);
     assert.equal(listJson[0].best.arch, res.best.arch);
 
-    const show = tsnas('study', 'show', 'evo', '--store', db, '--top', '3');
+    const show = tsnas(['study', 'show', 'evo', '--store', db, '--top', '3']);
     assert.equal(show.code, 0, show.stderr);
     assert.match(show.stdout, /strategy +evolution \{"population":8,"sampleSize":3/);
     assert.match(show.stdout, /constraints flops<=5M params<=120K/);
     assert.match(show.stdout, /25 complete, 0 failed \(0 interrupted\)/);
     assert.match(show.stdout, /best 3 by accuracy:/);
     assert.ok(show.stdout.includes(`best: trial ${res.best.number}, accuracy`));
-    const showJson = JSON.parse(tsnas('study', 'show', 'evo', '--store', db, '--json').last);
+    const showJson = JSON.parse(tsnas(['study', 'show', 'evo', '--store', db, '--json']).last);
     assert.equal(showJson.trials.length, 25);
     assert.equal(showJson.best.arch, res.best.arch);
 
     // The report, where the renderer is built.
-    if (fs.existsSync(path.join(root, 'dist', 'src', 'report', 'index.js'))) {
+    if (fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'report', 'index.js'))) {
       const out = path.join(dir, 'evo.html');
-      const rep = tsnas('study', 'report', 'evo', '--store', db, '-o', out, '--baseline', 'rnd');
+      const rep = tsnas(['study', 'report', 'evo', '--store', db, '-o', out, '--baseline', 'rnd']);
       assert.equal(rep.code, 0, rep.stderr);
       assert.equal(rep.last, out);
       const html = fs.readFileSync(out, 'utf8');
@@ -115,8 +107,8 @@ test('search with the training evaluator: epochs recorded per trial, checkpoints
   const dir = tmp();
   try {
     const db = path.join(dir, 'tsnas.db');
-    const r = tsnas('search', 'random', '--space', 'fbnet-s', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '100', '--trials', '2',
-      '--store', db, '--study', 'tr', '--json');
+    const r = tsnas(['search', 'random', '--space', 'fbnet-s', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '100', '--trials', '2',
+      '--store', db, '--study', 'tr', '--json']);
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.last);
     assert.equal(res.trials, 2);
@@ -149,7 +141,7 @@ test('search and study: bad input gets an error naming what is wrong and what to
   const dir = tmp();
   try {
     const db = path.join(dir, 'tsnas.db');
-    assert.equal(tsnas('search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--trials', '2', '--store', db, '--study', 'one').code, 0);
+    assert.equal(tsnas(['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--trials', '2', '--store', db, '--study', 'one']).code, 0);
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'strategy: random\nspace: fbnet-s\ntrials: many\nevolution: {}\n');
     const cases: Array<[string[], RegExp]> = [
@@ -171,7 +163,7 @@ test('search and study: bad input gets an error naming what is wrong and what to
     ];
     // Three as real processes (exit code, the message on stderr), the rest through the same program in this process (fast).
     for (const [args, pattern] of cases.slice(0, 3)) {
-      const r = tsnas(...args);
+      const r = tsnas(args);
       assert.equal(r.code, 1, `${args.join(' ')} should fail`);
       assert.match(r.stderr, new RegExp(`^tsnas: ${pattern.source}`), `${args.join(' ')}: ${r.stderr}`);
     }

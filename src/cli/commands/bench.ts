@@ -15,7 +15,7 @@ export function registerBench(program: Command): void {
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
-      const { runEngineBench } = await import('../../bench/engineBench');
+      const { runEngineBench } = await import('../../../bench/engineBench');
       const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
       const r = runEngineBench({ ...o, memoryFormat: o.memoryFormat, onStep: (s: number, ms: number) => progress.tick(s + 1, `${ms.toFixed(0)} ms/step`) });
       if (o.json) {
@@ -36,7 +36,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
-      const { runTrainerBench } = await import('../../bench/trainerBench');
+      const { runTrainerBench } = await import('../../../bench/trainerBench');
       const r = runTrainerBench(o);
       if (o.json) console.log(JSON.stringify(r));
       else console.log(`trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`);
@@ -52,7 +52,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the milestones as JSON on the last line')
     .action(async (o) => {
-      const { runBaselineAccuracy } = await import('../../bench/baselineAccuracy');
+      const { runBaselineAccuracy } = await import('../../../bench/baselineAccuracy');
       const milestones = String(o.milestones).split(',').map(Number);
       if (milestones.some((m) => !Number.isInteger(m) || m < 1)) throw new Error(`--milestones must be positive integers, got '${o.milestones}'`);
       const r = runBaselineAccuracy({ data: o.data, recipe: o.recipe, milestones, dir: o.out, threads: o.threads, onLine: (s) => process.stderr.write(`${s}\n`) });

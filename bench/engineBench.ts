@@ -1,11 +1,13 @@
 // The engine benchmark: trains ref-mbconv on random data and reports throughput and memory.
-import { manualSeed, randint, randn } from '../engine/creation';
-import { dispose, keep, memory, tidy } from '../engine/memory';
-import { setNumThreads } from '../engine/runtime';
-import type { MemoryFormat } from '../engine/tensor';
-import { refMbconv } from '../models/refMbconv';
-import { crossEntropy } from '../nn/functional';
-import { SGD } from '../optim/sgd';
+// Run by `tsnas bench engine` (src/cli/commands/bench.ts); bench/compareEngine.ts sets it beside PyTorch.
+import { manualSeed, randint, randn } from '../src/engine/creation';
+import { dispose, keep, memory, tidy } from '../src/engine/memory';
+import { setNumThreads } from '../src/engine/runtime';
+import type { MemoryFormat } from '../src/engine/tensor';
+import { refMbconv } from '../src/models/refMbconv';
+import { crossEntropy } from '../src/nn/functional';
+import { SGD } from '../src/optim/sgd';
+import { upperMedian } from '../src/stats';
 
 export interface EngineBenchOptions {
   steps: number;
@@ -53,11 +55,10 @@ export function runEngineBench(o: EngineBenchOptions): EngineBenchResult {
   dispose([x, y]);
   opt.dispose();
   model.dispose();
-  const sorted = [...times].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  const msPerStep = upperMedian(times);
   return {
-    imgPerSec: (o.batch * 1000) / median,
-    msPerStep: median,
+    imgPerSec: (o.batch * 1000) / msPerStep,
+    msPerStep,
     rssMBAfterWarmup: round(rssAfterWarmup),
     rssMBEnd: round(rssEnd),
     liveTensors: memory().liveTensors - before,

@@ -1,11 +1,11 @@
 // The trainer benchmark: one epoch of ref-mbconv (1 channel) on Fashion-MNIST through the real
 // trainer (loader, augmentation, optimizer), reporting training images/s. bench/trainer_torch.py
-// does the same in PyTorch.
-import { loadDataSource } from '../data/dataSource';
-import { manualSeed } from '../engine/creation';
-import { refMbconv } from '../models/refMbconv';
-import { parseRecipe } from '../train/recipe';
-import { train } from '../train/trainer';
+// does the same in PyTorch. Run by `tsnas bench trainer` (src/cli/commands/bench.ts).
+import { loadDataSource } from '../src/data/dataSource';
+import { manualSeed } from '../src/engine/creation';
+import { refMbconv } from '../src/models/refMbconv';
+import { parseRecipe } from '../src/train/recipe';
+import { train } from '../src/train/trainer';
 
 export interface TrainerBenchResult {
   imgPerSec: number;

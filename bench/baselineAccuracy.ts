@@ -1,12 +1,13 @@
 // fbnet-s-baseline on Fashion-MNIST: test accuracy after 1, 5 and 15 epochs of one 15-epoch
 // schedule, and the time per epoch. The run checkpoints and is resumed with a larger epoch
-// budget at each milestone, so the three figures come from the same training run.
-import { loadDataSource } from '../data/dataSource';
-import { resolveArchitecture } from '../space/registry';
-import { loadRecipe } from '../train/recipe';
-import { hasCheckpoint, loadCheckpoint } from '../train/checkpoint';
-import { dispose } from '../engine/memory';
-import { trainArchitecture } from '../train/trainArchitecture';
+// budget at each milestone, so the three figures come from the same training run. Run by
+// `tsnas bench baseline` (src/cli/commands/bench.ts).
+import { loadDataSource } from '../src/data/dataSource';
+import { resolveArchitecture } from '../src/space/registry';
+import { loadRecipe } from '../src/train/recipe';
+import { hasCheckpoint, loadCheckpoint } from '../src/train/checkpoint';
+import { dispose } from '../src/engine/memory';
+import { trainArchitecture } from '../src/train/trainArchitecture';
 
 export interface Milestone {
   epoch: number;
