@@ -14,7 +14,13 @@ function arg(name: string, fallback: string): string {
 const images = Number(arg('images', '2560'));
 const batch = Number(arg('batch', '128'));
 
-interface ChildResult { allocator: string; batches: number; cpuMsPerBatch: number; minorFaultsPerBatch: number; maxRssMB: number }
+interface ChildResult {
+  allocator: string;
+  batches: number;
+  cpuMsPerBatch: number;
+  minorFaultsPerBatch: number;
+  maxRssMB: number;
+}
 
 function child(): void {
   // Loaded here so that the parent never loads the engine (its allocator setting is per process).
@@ -30,9 +36,21 @@ function child(): void {
   const model = refMbconv(10, 1).to({ memoryFormat: 'channels_last' });
   model.train();
   const opt = new SGD(model.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 4e-5 });
-  const loader = new BatchLoader(data.train, Int32Array.from({ length: images }, (_, i) => i), {
-    batchSize: batch, shuffle: true, seed: 0, dropLast: true, mean: data.mean, std: data.std, memoryFormat: 'channels_last', cropPadding: 2, flip: true,
-  });
+  const loader = new BatchLoader(
+    data.train,
+    Int32Array.from({ length: images }, (_, i) => i),
+    {
+      batchSize: batch,
+      shuffle: true,
+      seed: 0,
+      dropLast: true,
+      mean: data.mean,
+      std: data.std,
+      memoryFormat: 'channels_last',
+      cropPadding: 2,
+      flip: true,
+    },
+  );
   const c0 = process.cpuUsage();
   const f0 = process.resourceUsage().minorPageFault;
   let n = 0;
@@ -47,8 +65,11 @@ function child(): void {
   }
   const c = process.cpuUsage(c0);
   const r: ChildResult = {
-    allocator: E.runtimeInfo().allocator, batches: n, cpuMsPerBatch: (c.user + c.system) / 1000 / n,
-    minorFaultsPerBatch: (process.resourceUsage().minorPageFault - f0) / n, maxRssMB: process.resourceUsage().maxRSS / 1024,
+    allocator: E.runtimeInfo().allocator,
+    batches: n,
+    cpuMsPerBatch: (c.user + c.system) / 1000 / n,
+    minorFaultsPerBatch: (process.resourceUsage().minorPageFault - f0) / n,
+    maxRssMB: process.resourceUsage().maxRSS / 1024,
   };
   console.log(JSON.stringify(r));
 }
@@ -61,17 +82,33 @@ function parent(): void {
     for (const mode of order) {
       const env = { ...process.env, ...(mode === 'default' ? { TSNAS_MALLOC: 'default' } : {}) };
       if (mode === 'retain') delete env.TSNAS_MALLOC;
-      const out = execFileSync(process.execPath, [__filename, '--child', '--images', String(images), '--batch', String(batch)], { env, encoding: 'utf8' });
+      const out = execFileSync(
+        process.execPath,
+        [__filename, '--child', '--images', String(images), '--batch', String(batch)],
+        { env, encoding: 'utf8' },
+      );
       const res = JSON.parse(out.trim().split('\n').at(-1)!) as ChildResult;
       runs.push(res);
-      console.log(`round ${r + 1}/${rounds} ${res.allocator.padEnd(7)} CPU ${res.cpuMsPerBatch.toFixed(1)} ms/batch, ${res.minorFaultsPerBatch.toFixed(0)} minor faults/batch, max RSS ${res.maxRssMB.toFixed(0)} MB`);
+      console.log(
+        `round ${r + 1}/${rounds} ${res.allocator.padEnd(7)} CPU ${res.cpuMsPerBatch.toFixed(1)} ms/batch, ${res.minorFaultsPerBatch.toFixed(0)} minor faults/batch, max RSS ${res.maxRssMB.toFixed(0)} MB`,
+      );
     }
   }
-  const med = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2; };
+  const med = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+  };
   const of = (a: string) => runs.filter((x) => x.allocator === a);
-  const summary = Object.fromEntries(['retain', 'default'].map((a) => [a, {
-    cpuMsPerBatch: med(of(a).map((x) => x.cpuMsPerBatch)), minorFaultsPerBatch: med(of(a).map((x) => x.minorFaultsPerBatch)), maxRssMB: med(of(a).map((x) => x.maxRssMB)),
-  }]));
+  const summary = Object.fromEntries(
+    ['retain', 'default'].map((a) => [
+      a,
+      {
+        cpuMsPerBatch: med(of(a).map((x) => x.cpuMsPerBatch)),
+        minorFaultsPerBatch: med(of(a).map((x) => x.minorFaultsPerBatch)),
+        maxRssMB: med(of(a).map((x) => x.maxRssMB)),
+      },
+    ]),
+  );
   console.log(JSON.stringify({ bench: 'allocatorEffect', images, batch, rounds, ...summary }));
 }
 

@@ -22,12 +22,17 @@ export function arg(name: string, fallback: string): string {
 }
 
 export function runAlternately(a: Side, b: Side, rounds: number, field: string): void {
-  const results = new Map<string, Array<Record<string, number>>>([[a.name, []], [b.name, []]]);
+  const results = new Map<string, Array<Record<string, number>>>([
+    [a.name, []],
+    [b.name, []],
+  ]);
   for (let r = 0; r < rounds; r++) {
     for (const side of r % 2 === 0 ? [a, b] : [b, a]) {
       const res = lastJsonLine(execFileSync(side.command, side.args, { encoding: 'utf8', cwd: side.cwd }));
       results.get(side.name)!.push(res);
-      process.stderr.write(`round ${r + 1}/${rounds} ${side.name.padEnd(8)} ${res[field]!.toFixed(1)} ${field} ${JSON.stringify(res)}\n`);
+      process.stderr.write(
+        `round ${r + 1}/${rounds} ${side.name.padEnd(8)} ${res[field]!.toFixed(1)} ${field} ${JSON.stringify(res)}\n`,
+      );
     }
   }
   const ra = results.get(a.name)!.map((x) => x[field]!);
@@ -35,6 +40,8 @@ export function runAlternately(a: Side, b: Side, rounds: number, field: string):
   const perRound = ra.map((v, i) => v / rb[i]!);
   const ma = upperMedian(ra);
   const mb = upperMedian(rb);
-  console.log(`median ${field}: ${a.name} ${ma.toFixed(1)}, ${b.name} ${mb.toFixed(1)}; ratio of medians ${(ma / mb).toFixed(3)}; median per-round ratio ${upperMedian(perRound).toFixed(3)}`);
+  console.log(
+    `median ${field}: ${a.name} ${ma.toFixed(1)}, ${b.name} ${mb.toFixed(1)}; ratio of medians ${(ma / mb).toFixed(3)}; median per-round ratio ${upperMedian(perRound).toFixed(3)}`,
+  );
   console.log(JSON.stringify({ [a.name]: ma, [b.name]: mb, ratio: ma / mb, perRoundRatios: perRound, rounds, field }));
 }

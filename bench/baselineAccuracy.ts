@@ -17,7 +17,14 @@ export interface Milestone {
   imgPerSec: number;
 }
 
-export function runBaselineAccuracy(o: { data: string; recipe?: string; milestones: number[]; dir: string; threads: number; onLine?: (s: string) => void }): Milestone[] {
+export function runBaselineAccuracy(o: {
+  data: string;
+  recipe?: string;
+  milestones: number[];
+  dir: string;
+  threads: number;
+  onLine?: (s: string) => void;
+}): Milestone[] {
   const { space, arch } = resolveArchitecture('fbnet-s-baseline', 'fbnet-s');
   const data = loadDataSource(o.data);
   const total = Math.max(...o.milestones);
@@ -36,15 +43,28 @@ export function runBaselineAccuracy(o: { data: string; recipe?: string; mileston
       continue;
     }
     const r = trainArchitecture({
-      space, spaceRef: 'fbnet-s', arch, recipe, data, stopAfterEpochs: m, test: true, checkpointDir: o.dir, threads: o.threads,
-      onEpoch: (e) => o.onLine?.(`epoch ${e.epoch}/${total}: loss ${e.loss.toFixed(4)}, val ${(100 * e.valAcc).toFixed(2)}%, ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(0)} img/s`),
+      space,
+      spaceRef: 'fbnet-s',
+      arch,
+      recipe,
+      data,
+      stopAfterEpochs: m,
+      test: true,
+      checkpointDir: o.dir,
+      threads: o.threads,
+      onEpoch: (e) =>
+        o.onLine?.(
+          `epoch ${e.epoch}/${total}: loss ${e.loss.toFixed(4)}, val ${(100 * e.valAcc).toFixed(2)}%, ${e.seconds.toFixed(1)} s, ${e.imgPerSec.toFixed(0)} img/s`,
+        ),
     });
     if (r.status !== 'complete') throw new Error(`baseline training failed: ${r.error}`);
     const fresh = r.epochs.slice(r.resumedFrom);
     const secs = fresh.map((e) => e.seconds);
     const ips = fresh.map((e) => e.imgPerSec);
     out.push({
-      epoch: m, testAcc: r.testAcc!, valAcc: r.valAcc,
+      epoch: m,
+      testAcc: r.testAcc!,
+      valAcc: r.valAcc,
       secondsPerEpoch: secs.reduce((a, b) => a + b, 0) / Math.max(secs.length, 1),
       imgPerSec: ips.reduce((a, b) => a + b, 0) / Math.max(ips.length, 1),
     });

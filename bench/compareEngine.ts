@@ -4,10 +4,26 @@ import * as path from 'node:path';
 import { arg, runAlternately } from './alternate';
 
 const root = path.resolve(__dirname, '..', '..');
-const common = ['--steps', arg('steps', '40'), '--warmup', '5', '--batch', '64', '--threads', arg('threads', '2'), '--memory-format', arg('memory-format', 'channels_last'), '--json'];
+const common = [
+  '--steps',
+  arg('steps', '40'),
+  '--warmup',
+  '5',
+  '--batch',
+  '64',
+  '--threads',
+  arg('threads', '2'),
+  '--memory-format',
+  arg('memory-format', 'channels_last'),
+  '--json',
+];
 runAlternately(
   { name: 'tsnas', command: process.execPath, args: [path.join(root, 'bin/tsnas.js'), 'bench', 'engine', ...common] },
-  { name: 'pytorch', command: process.env.TSNAS_REFERENCE_PYTHON ?? '/usr/bin/python3', args: [path.join(root, 'bench/ref_mbconv_torch.py'), ...common] },
+  {
+    name: 'pytorch',
+    command: process.env.TSNAS_REFERENCE_PYTHON ?? '/usr/bin/python3',
+    args: [path.join(root, 'bench/ref_mbconv_torch.py'), ...common],
+  },
   Number(arg('rounds', '5')),
   'imgPerSec',
 );

@@ -4,10 +4,23 @@ import * as path from 'node:path';
 import { arg, runAlternately } from './alternate';
 
 const root = path.resolve(__dirname, '..', '..');
-const common = ['--limit', arg('limit', '12800'), '--batch', arg('batch', '128'), '--threads', arg('threads', '2'), '--json'];
+const common = [
+  '--limit',
+  arg('limit', '12800'),
+  '--batch',
+  arg('batch', '128'),
+  '--threads',
+  arg('threads', '2'),
+  '--json',
+];
 runAlternately(
   { name: 'tsnas', command: process.execPath, args: [path.join(root, 'bin/tsnas.js'), 'bench', 'trainer', ...common] },
-  { name: 'pytorch', command: process.env.TSNAS_REFERENCE_PYTHON ?? '/usr/bin/python3', args: [path.join(root, 'bench/trainer_torch.py'), ...common], cwd: path.join(root, 'bench') },
+  {
+    name: 'pytorch',
+    command: process.env.TSNAS_REFERENCE_PYTHON ?? '/usr/bin/python3',
+    args: [path.join(root, 'bench/trainer_torch.py'), ...common],
+    cwd: path.join(root, 'bench'),
+  },
   Number(arg('rounds', '3')),
   'imgPerSec',
 );

@@ -24,6 +24,10 @@ for (const name of BUILTIN_SPACES) {
   const t1 = process.hrtime.bigint();
   for (const s of strings) sink += archCost(space, parseArch(space, s)).params;
   const parseRate = strings.length / (Number(process.hrtime.bigint() - t1) / 1e9);
-  console.log(`${name.padEnd(12)} ${Math.round(n / elapsed).toLocaleString('en-US').padStart(10)} archs/s (cost of an Arch), ` +
-    `${Math.round(parseRate).toLocaleString('en-US').padStart(10)} archs/s (parse string + cost)${sink < 0 ? '!' : ''}`);
+  console.log(
+    `${name.padEnd(12)} ${Math.round(n / elapsed)
+      .toLocaleString('en-US')
+      .padStart(10)} archs/s (cost of an Arch), ` +
+      `${Math.round(parseRate).toLocaleString('en-US').padStart(10)} archs/s (parse string + cost)${sink < 0 ? '!' : ''}`,
+  );
 }

@@ -41,20 +41,40 @@ const dists = last.distributions;
 const argmax = argmaxArchitecture(space, dists);
 
 const rows: Array<Record<string, unknown>> = [];
-const md = [`Study ${studyName}: ${records.length} search epochs; unconstrained argmax ${argmax.text} at ${predictLatency(table, space, argmax.arch).toFixed(0)} us (log-prob ${argmax.logProb.toFixed(2)}); expected latency ${last.expectedCost.toFixed(0)} us.`, '',
-  '| budget (us) | most probable within it | its table latency (us) | its log-prob | samples found | samples mean latency (us) | P(within budget) (rejection rate; exact where it fell short) |', '|---|---|---|---|---|---|---|'];
+const md = [
+  `Study ${studyName}: ${records.length} search epochs; unconstrained argmax ${argmax.text} at ${predictLatency(table, space, argmax.arch).toFixed(0)} us (log-prob ${argmax.logProb.toFixed(2)}); expected latency ${last.expectedCost.toFixed(0)} us.`,
+  '',
+  '| budget (us) | most probable within it | its table latency (us) | its log-prob | samples found | samples mean latency (us) | P(within budget) (rejection rate; exact where it fell short) |',
+  '|---|---|---|---|---|---|---|',
+];
 for (const budget of budgets) {
   const best = budgetArgmaxArchitecture(space, dists, costs, budget);
   const samples = sampleWithinBudget(space, dists, costs, budget, k, seed);
   const lat = best.arch ? predictLatency(table, space, best.arch.arch) : null;
-  const meanSample = samples.samples.length ? samples.samples.reduce((s, x) => s + predictLatency(table, space, x.arch), 0) / samples.samples.length : null;
-  rows.push({ budget, arch: best.arch?.text ?? null, latencyUs: lat, logProb: best.arch?.logProb ?? null, samples: samples.samples.length, meanSampleLatencyUs: meanSample, acceptanceRate: samples.acceptanceRate, budgetProbability: samples.budgetProbability ?? samples.acceptanceRate });
-  md.push(`| ${budget} | ${best.arch ? `\`${best.arch.text}\`` : `none (cheapest ${best.cheapest.toFixed(0)} us)`} | ${lat === null ? '-' : lat.toFixed(0)} | ${best.arch ? best.arch.logProb.toFixed(2) : '-'} | ` +
-    `${samples.samples.length} of ${k} | ${meanSample === null ? '-' : meanSample.toFixed(0)} | ${(samples.budgetProbability ?? samples.acceptanceRate).toPrecision(3)} |`);
+  const meanSample = samples.samples.length
+    ? samples.samples.reduce((s, x) => s + predictLatency(table, space, x.arch), 0) / samples.samples.length
+    : null;
+  rows.push({
+    budget,
+    arch: best.arch?.text ?? null,
+    latencyUs: lat,
+    logProb: best.arch?.logProb ?? null,
+    samples: samples.samples.length,
+    meanSampleLatencyUs: meanSample,
+    acceptanceRate: samples.acceptanceRate,
+    budgetProbability: samples.budgetProbability ?? samples.acceptanceRate,
+  });
+  md.push(
+    `| ${budget} | ${best.arch ? `\`${best.arch.text}\`` : `none (cheapest ${best.cheapest.toFixed(0)} us)`} | ${lat === null ? '-' : lat.toFixed(0)} | ${best.arch ? best.arch.logProb.toFixed(2) : '-'} | ` +
+      `${samples.samples.length} of ${k} | ${meanSample === null ? '-' : meanSample.toFixed(0)} | ${(samples.budgetProbability ?? samples.acceptanceRate).toPrecision(3)} |`,
+  );
 }
 const lats = rows.map((r) => r.latencyUs as number | null).filter((v): v is number => v !== null);
 const monotone = lats.every((v, i) => i === 0 || v >= lats[i - 1]!);
-md.push('', `As the budget rises, the proposal's latency ${monotone ? 'rises monotonically' : 'does NOT rise monotonically'}: ${lats.map((v) => v.toFixed(0)).join(' -> ')} us.`);
+md.push(
+  '',
+  `As the budget rises, the proposal's latency ${monotone ? 'rises monotonically' : 'does NOT rise monotonically'}: ${lats.map((v) => v.toFixed(0)).join(' -> ')} us.`,
+);
 console.log(md.join('\n'));
 console.log(JSON.stringify({ bench: 'dnasBudgetSweep', study: studyName, epochs: records.length, rows, monotone }));
 store.close();

@@ -47,7 +47,12 @@ import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { Rng } from '../src/random/rng';
 import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
 import { measureFinalNetwork, type FinalNetwork } from '../src/search/finalNetwork';
-import { checkDnasConfig, DNAS_STATE, SUPERNET_DIR, type DnasStoredProposals as DnasProposals } from '../src/search/fbnet/dnasStrategy';
+import {
+  checkDnasConfig,
+  DNAS_STATE,
+  SUPERNET_DIR,
+  type DnasStoredProposals as DnasProposals,
+} from '../src/search/fbnet/dnasStrategy';
 import { loadSpace } from '../src/space/registry';
 import { completeConfig, type SearchConfig } from '../src/search/config';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
@@ -74,7 +79,9 @@ const log = (s: string) => process.stderr.write(`[${elapsed()}] ${s}\n`);
 
 const lut = arg('lut', '');
 if (!lut) {
-  console.error('usage: node dist/bench/dnasVsRandom.js --lut TABLE.json --budgets US1,US2 [options]; build the table with: npx tsnas lut build fbnet-s --input 1x28x28 --threads 2 -o TABLE.json');
+  console.error(
+    'usage: node dist/bench/dnasVsRandom.js --lut TABLE.json --budgets US1,US2 [options]; build the table with: npx tsnas lut build fbnet-s --input 1x28x28 --threads 2 -o TABLE.json',
+  );
   process.exit(2);
 }
 const spaceName = arg('space', 'fbnet-s');
@@ -99,7 +106,12 @@ const alpha = num('alpha', 0.2);
 const beta = num('beta', 0.6);
 // The schedule knobs: only those given become options (see the header).
 const schedule: Record<string, number> = {};
-for (const [name, option] of [['theta-lr', 'thetaLr'], ['tau0', 'tau0'], ['tau-decay', 'tauDecay'], ['batch-size', 'batchSize']] as const) {
+for (const [name, option] of [
+  ['theta-lr', 'thetaLr'],
+  ['tau0', 'tau0'],
+  ['tau-decay', 'tauDecay'],
+  ['batch-size', 'batchSize'],
+] as const) {
   if (process.argv.includes(`--${name}`)) schedule[option] = num(name, NaN);
 }
 const sweepArg = arg('sweep', 'alpha:0.05,0.2,0.8');
@@ -113,11 +125,14 @@ if (!input) throw new Error('the latency table has no fixed input');
 function defaultBudgets(): number[] {
   // The 30th and 60th percentiles of the table latency of uniform random architectures.
   const rng = new Rng(12345);
-  const lat = Array.from({ length: 2000 }, () => predictLatency(table, space, sampleUniform(space, rng))).sort((a, b) => a - b);
+  const lat = Array.from({ length: 2000 }, () => predictLatency(table, space, sampleUniform(space, rng))).sort(
+    (a, b) => a - b,
+  );
   return [lat[600]!, lat[1200]!].map((v) => Math.round(v));
 }
 const budgets = arg('budgets', '') ? arg('budgets', '').split(',').map(Number) : defaultBudgets();
-if (budgets.some((b) => !(b > 0))) throw new Error(`--budgets must be positive microseconds, e.g. --budgets 1500,2200 (got ${arg('budgets', '')})`);
+if (budgets.some((b) => !(b > 0)))
+  throw new Error(`--budgets must be positive microseconds, e.g. --budgets 1500,2200 (got ${arg('budgets', '')})`);
 
 let sweep: { param: 'alpha' | 'beta'; values: number[] } | null = null;
 if (sweepArg !== 'none') {
@@ -142,23 +157,52 @@ interface DnasRun {
 }
 
 function configFor(options: Record<string, unknown>): SearchConfig {
-  return withStrategyDefaults(completeConfig({
-    strategy: 'dnas', space: spaceName, data: dataSpec, lut: path.resolve(lut), seed, trials: samples + 1,
-    train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
-    options: { epochs: searchEpochs, warmup, samples, hard, limitTrain: searchLimitTrain, threads, alpha, beta, ...schedule, ...options },
-  }));
+  return withStrategyDefaults(
+    completeConfig({
+      strategy: 'dnas',
+      space: spaceName,
+      data: dataSpec,
+      lut: path.resolve(lut),
+      seed,
+      trials: samples + 1,
+      train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
+      options: {
+        epochs: searchEpochs,
+        warmup,
+        samples,
+        hard,
+        limitTrain: searchLimitTrain,
+        threads,
+        alpha,
+        beta,
+        ...schedule,
+        ...options,
+      },
+    }),
+  );
 }
 
 // What decides the supernet search and the training of candidates: not the budget and not K (they
 // only shape the proposals drawn after the search), so studies differing in those share a search.
-const searchKey = (c: SearchConfig) => JSON.stringify({ ...c.options, targetLatency: null, samples: null, train: c.train, seed: c.seed, data: c.data, lut: c.lut, space: c.space });
+const searchKey = (c: SearchConfig) =>
+  JSON.stringify({
+    ...c.options,
+    targetLatency: null,
+    samples: null,
+    train: c.train,
+    seed: c.seed,
+    data: c.data,
+    lut: c.lut,
+    space: c.space,
+  });
 
 /** Copies a finished study's supernet checkpoint and trained candidates into another study's directory. */
 function copyDone(from: StudyRecord, to: string): void {
   const src = store.studyDir(from.name, false);
   const dst = store.studyDir(to);
   for (const sub of [SUPERNET_DIR, 'checkpoints']) {
-    if (fs.existsSync(path.join(src, sub)) && !fs.existsSync(path.join(dst, sub))) fs.cpSync(path.join(src, sub), path.join(dst, sub), { recursive: true });
+    if (fs.existsSync(path.join(src, sub)) && !fs.existsSync(path.join(dst, sub)))
+      fs.cpSync(path.join(src, sub), path.join(dst, sub), { recursive: true });
   }
 }
 
@@ -171,7 +215,9 @@ function currentName(name: string): string {
   const old = store.getStudy(name);
   const p = old && store.getState(old.id, DNAS_STATE.proposals);
   if (!p || p.targetLatencyUs === null || p.budget) return name;
-  log(`${name}: its proposals were made by filtering on the budget (before conditioning on it): running '${name}-conditioned' instead`);
+  log(
+    `${name}: its proposals were made by filtering on the budget (before conditioning on it): running '${name}-conditioned' instead`,
+  );
   return `${name}-conditioned`;
 }
 
@@ -181,7 +227,11 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
   let study = store.getStudy(name);
   if (study) {
     const stored = study.config as unknown as SearchConfig;
-    if (JSON.stringify(stored.options) !== JSON.stringify(config.options) || JSON.stringify(stored.train) !== JSON.stringify(config.train) || stored.lut !== config.lut) {
+    if (
+      JSON.stringify(stored.options) !== JSON.stringify(config.options) ||
+      JSON.stringify(stored.train) !== JSON.stringify(config.train) ||
+      stored.lut !== config.lut
+    ) {
       throw new Error(`study '${name}' in ${storeFile} was made with other settings; give another --prefix or --store`);
     }
   }
@@ -189,37 +239,102 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
   checkDnasConfig(config, setup.space);
   if (!study) {
     // A finished search with the same settings (the budget aside) is deterministic: copy it.
-    const twin = store.studies().find((s) => s.strategy === 'dnas' && searchKey(s.config as unknown as SearchConfig) === searchKey(config) &&
-      store.getState(s.id, DNAS_STATE.proposals) !== undefined);
+    const twin = store
+      .studies()
+      .find(
+        (s) =>
+          s.strategy === 'dnas' &&
+          searchKey(s.config as unknown as SearchConfig) === searchKey(config) &&
+          store.getState(s.id, DNAS_STATE.proposals) !== undefined,
+      );
     if (twin) {
-      log(`${name}: the supernet search and trained candidates of '${twin.name}' are identical (same settings; the budget only filters): copied`);
+      log(
+        `${name}: the supernet search and trained candidates of '${twin.name}' are identical (same settings; the budget only filters): copied`,
+      );
       copyDone(twin, name);
     }
     study = store.createStudy({
-      name, strategy: 'dnas', space: config.space, evaluator: config.evaluator, data: config.data, objective: config.objective,
-      constraints: [], seed: config.seed, config: config as unknown as Record<string, unknown>,
+      name,
+      strategy: 'dnas',
+      space: config.space,
+      evaluator: config.evaluator,
+      data: config.data,
+      objective: config.objective,
+      constraints: [],
+      seed: config.seed,
+      config: config as unknown as Record<string, unknown>,
     });
   }
   const slog = (s: string) => log(`${name}: ${s}`);
   if (train) {
-    await runSearch({ store, study, strategy: setup.strategy, evaluator: setup.evaluator, space: setup.space, constraints: setup.constraints, costs: setup.costs, trials: config.trials, log: slog });
+    await runSearch({
+      store,
+      study,
+      strategy: setup.strategy,
+      evaluator: setup.evaluator,
+      space: setup.space,
+      constraints: setup.constraints,
+      costs: setup.costs,
+      trials: config.trials,
+      log: slog,
+    });
   } else if (store.getState(study.id, DNAS_STATE.proposals) === undefined) {
-    const ctx = makeStudyContext({ store, study, strategy: setup.strategy, evaluator: setup.evaluator, space: setup.space, constraints: setup.constraints, costs: setup.costs, trials: 0, log: slog }, () => {});
+    const ctx = makeStudyContext(
+      {
+        store,
+        study,
+        strategy: setup.strategy,
+        evaluator: setup.evaluator,
+        space: setup.space,
+        constraints: setup.constraints,
+        costs: setup.costs,
+        trials: 0,
+        log: slog,
+      },
+      () => {},
+    );
     await setup.strategy.prepare!(ctx);
   }
   const trials = store.trials(study.id).filter((t) => t.state === 'complete');
-  const final = train && trials.length ? await measureFinalNetwork({ store, study, space: setup.space, evaluator: setup.evaluator, log: slog }) : null;
+  const final =
+    train && trials.length
+      ? await measureFinalNetwork({ store, study, space: setup.space, evaluator: setup.evaluator, log: slog })
+      : null;
   return {
-    study, options: config.options, records: [...(store.getState(study.id, DNAS_STATE.records) ?? [])],
-    proposals: store.getState(study.id, DNAS_STATE.proposals), trials, final,
+    study,
+    options: config.options,
+    records: [...(store.getState(study.id, DNAS_STATE.records) ?? [])],
+    proposals: store.getState(study.id, DNAS_STATE.proposals),
+    trials,
+    final,
   };
 }
 
-const evaluator = createTrainingEvaluator({ space, spaceRef: spaceName, data: dataSpec, recipeFile: recipe, epochs: trainEpochs, limitTrain, threads, reportTest: true });
+const evaluator = createTrainingEvaluator({
+  space,
+  spaceRef: spaceName,
+  data: dataSpec,
+  recipeFile: recipe,
+  epochs: trainEpochs,
+  limitTrain,
+  threads,
+  reportTest: true,
+});
 
-interface RandomResult { arch: string; tableLatencyUs: number; valAcc: number; testAcc: number; seconds: number }
+interface RandomResult {
+  arch: string;
+  tableLatencyUs: number;
+  valAcc: number;
+  testAcc: number;
+  seconds: number;
+}
 
-async function trainRandom(budgetIndex: number, target: number, exclude: string, tag: string): Promise<{ results: RandomResult[]; draws: number }> {
+async function trainRandom(
+  budgetIndex: number,
+  target: number,
+  exclude: string,
+  tag: string,
+): Promise<{ results: RandomResult[]; draws: number }> {
   const rng = new Rng(deriveSeed(seed, budgetIndex, hashString('dnas-vs-random')));
   const lo = target * (1 - window);
   const hi = target * (1 + window);
@@ -236,22 +351,40 @@ async function trainRandom(budgetIndex: number, target: number, exclude: string,
     seen.add(text);
     picked.push({ text, lat, arch });
   }
-  if (picked.length < randomCount) log(`${tag}: only ${picked.length} random architectures within ${lo.toFixed(0)}-${hi.toFixed(0)} us after ${draws} draws`);
+  if (picked.length < randomCount)
+    log(
+      `${tag}: only ${picked.length} random architectures within ${lo.toFixed(0)}-${hi.toFixed(0)} us after ${draws} draws`,
+    );
   const results: RandomResult[] = [];
   for (const [i, p] of picked.entries()) {
     const s0 = Date.now();
     const r = await evaluator.evaluate({
-      arch: p.arch, archText: p.text, trialNumber: i, recipe: evaluator.recipeFor(p.arch), studyDir: benchDir,
-      heartbeat: () => {}, log: (s) => log(`${tag}: ${s}`),
+      arch: p.arch,
+      archText: p.text,
+      trialNumber: i,
+      recipe: evaluator.recipeFor(p.arch),
+      studyDir: benchDir,
+      heartbeat: () => {},
+      log: (s) => log(`${tag}: ${s}`),
     });
-    results.push({ arch: p.text, tableLatencyUs: p.lat, valAcc: r.metrics.accuracy!, testAcc: r.metrics.testAcc!, seconds: (Date.now() - s0) / 1000 });
-    log(`${tag}: random ${i + 1}/${picked.length} ${p.text} table ${p.lat.toFixed(0)} us: val ${(r.metrics.accuracy! * 100).toFixed(2)}%, test ${(r.metrics.testAcc! * 100).toFixed(2)}% (${((Date.now() - s0) / 1000).toFixed(0)} s)`);
+    results.push({
+      arch: p.text,
+      tableLatencyUs: p.lat,
+      valAcc: r.metrics.accuracy!,
+      testAcc: r.metrics.testAcc!,
+      seconds: (Date.now() - s0) / 1000,
+    });
+    log(
+      `${tag}: random ${i + 1}/${picked.length} ${p.text} table ${p.lat.toFixed(0)} us: val ${(r.metrics.accuracy! * 100).toFixed(2)}%, test ${(r.metrics.testAcc! * 100).toFixed(2)}% (${((Date.now() - s0) / 1000).toFixed(0)} s)`,
+    );
   }
   return { results, draws };
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : (v * 100).toFixed(2));
-const us = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(0));
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : (v * 100).toFixed(2);
+const us = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(0);
 /** The schedule knobs given, for the headers ('' when none: the defaults). */
 function scheduleText(): string {
   const given = Object.entries(schedule);
@@ -273,16 +406,22 @@ function samplingText(p: DnasProposals | undefined): string {
 }
 
 async function main(): Promise<void> {
-  log(`DNAS vs random on ${dataSpec} with ${spaceName} at ${input!.join('x')}; table ${lut} (${table.target.name}, ${table.target.threads} threads); budgets ${budgets.join(', ')} us; ` +
-    `supernet: ${searchEpochs} epochs (${warmup} warm-up), ${searchLimitTrain} images${hard ? ', hard' : ''}${scheduleText()}; candidates: ${trainEpochs} epochs, ${limitTrain} images, recipe ${recipe ?? 'defaults'}; ` +
-    `K = ${samples} samples + argmax; ${randomCount} random within +-${window * 100}%; sweep ${sweepArg}${sweepTrain ? ' (trained)' : ''}; store ${storeFile}`);
+  log(
+    `DNAS vs random on ${dataSpec} with ${spaceName} at ${input!.join('x')}; table ${lut} (${table.target.name}, ${table.target.threads} threads); budgets ${budgets.join(', ')} us; ` +
+      `supernet: ${searchEpochs} epochs (${warmup} warm-up), ${searchLimitTrain} images${hard ? ', hard' : ''}${scheduleText()}; candidates: ${trainEpochs} epochs, ${limitTrain} images, recipe ${recipe ?? 'defaults'}; ` +
+      `K = ${samples} samples + argmax; ${randomCount} random within +-${window * 100}%; sweep ${sweepArg}${sweepTrain ? ' (trained)' : ''}; store ${storeFile}`,
+  );
 
   const perBudget: Array<Record<string, unknown>> = [];
   const md: string[] = [];
-  md.push(`## DNAS result vs ${randomCount} random architectures of ${spaceName} within +-${window * 100}% of its table latency`, '',
-    `${dataSpec}, supernet ${searchEpochs} epochs on ${searchLimitTrain} images${scheduleText()}; every network trained ${trainEpochs} epochs on ${limitTrain} images with the same recipe; table ${path.basename(lut)} (${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}).`, '',
+  md.push(
+    `## DNAS result vs ${randomCount} random architectures of ${spaceName} within +-${window * 100}% of its table latency`,
+    '',
+    `${dataSpec}, supernet ${searchEpochs} epochs on ${searchLimitTrain} images${scheduleText()}; every network trained ${trainEpochs} epochs on ${limitTrain} images with the same recipe; table ${path.basename(lut)} (${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}).`,
+    '',
     '| budget (us) | DNAS result | source | table lat (us) | measured lat (us) | MMAC | val acc % | test acc % | random test acc % (median, range) | beats (test) | beats (val) | proposals trained (sources) | dropped | conditional sampling |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  );
   for (const [bi, budget] of budgets.entries()) {
     const tag = `budget ${budget}us`;
     log(`${tag}: DNAS study`);
@@ -291,37 +430,66 @@ async function main(): Promise<void> {
     const sources = proposalSources(run.proposals);
     const sampling = samplingText(run.proposals);
     if (!f) {
-      log(`${tag}: no proposal within the budget was trained (${run.proposals?.summary ?? 'no proposals'}): no comparison`);
-      md.push(`| ${budget} | (none: ${run.proposals?.dropped.length ?? 0} dropped over the budget) | | | | | | | | | | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`);
+      log(
+        `${tag}: no proposal within the budget was trained (${run.proposals?.summary ?? 'no proposals'}): no comparison`,
+      );
+      md.push(
+        `| ${budget} | (none: ${run.proposals?.dropped.length ?? 0} dropped over the budget) | | | | | | | | | | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`,
+      );
       perBudget.push({ budget, study: run.study.name, result: null, proposals: run.proposals ?? null });
       continue;
     }
-    log(`${tag}: DNAS result ${f.arch}, table ${us(f.tableLatencyUs)} us, measured ${us(f.measuredLatencyUs)} us, val ${pct(f.valAcc)}%, test ${pct(f.testAcc)}%; now ${randomCount} random architectures`);
+    log(
+      `${tag}: DNAS result ${f.arch}, table ${us(f.tableLatencyUs)} us, measured ${us(f.measuredLatencyUs)} us, val ${pct(f.valAcc)}%, test ${pct(f.testAcc)}%; now ${randomCount} random architectures`,
+    );
     const { results, draws } = await trainRandom(bi, f.tableLatencyUs!, f.arch, tag);
     const beatsTest = results.filter((r) => f.testAcc! > r.testAcc).length;
     const tiesTest = results.filter((r) => f.testAcc! === r.testAcc).length;
     const beatsVal = results.filter((r) => f.valAcc! > r.valAcc).length;
     const rt = results.map((r) => r.testAcc);
-    md.push(`| ${budget} | \`${f.arch}\` | ${f.source} | ${us(f.tableLatencyUs)} | ${us(f.measuredLatencyUs)} | ${f.flops === null ? '-' : (f.flops / 1e6).toFixed(2)} | ${pct(f.valAcc)} | ${pct(f.testAcc)} | ` +
-      `${pct(median(rt))} (${pct(Math.min(...rt))}-${pct(Math.max(...rt))}) | **${beatsTest} of ${results.length}**${tiesTest ? ` (${tiesTest} tied)` : ''} | ${beatsVal} of ${results.length} | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`);
+    md.push(
+      `| ${budget} | \`${f.arch}\` | ${f.source} | ${us(f.tableLatencyUs)} | ${us(f.measuredLatencyUs)} | ${f.flops === null ? '-' : (f.flops / 1e6).toFixed(2)} | ${pct(f.valAcc)} | ${pct(f.testAcc)} | ` +
+        `${pct(median(rt))} (${pct(Math.min(...rt))}-${pct(Math.max(...rt))}) | **${beatsTest} of ${results.length}**${tiesTest ? ` (${tiesTest} tied)` : ''} | ${beatsVal} of ${results.length} | ${sources} | ${run.proposals?.dropped.length ?? 0} | ${sampling} |`,
+    );
     perBudget.push({
-      budget, study: run.study.name, result: f, proposals: run.proposals ?? null,
-      trained: run.trials.map((t) => ({ trial: t.number, source: t.source, arch: t.arch, latencyUs: t.costs.latencyUs, valAcc: t.metrics.accuracy, testAcc: t.metrics.testAcc })),
-      random: results, randomDraws: draws, beatsTest, tiesTest, beatsVal,
+      budget,
+      study: run.study.name,
+      result: f,
+      proposals: run.proposals ?? null,
+      trained: run.trials.map((t) => ({
+        trial: t.number,
+        source: t.source,
+        arch: t.arch,
+        latencyUs: t.costs.latencyUs,
+        valAcc: t.metrics.accuracy,
+        testAcc: t.metrics.testAcc,
+      })),
+      random: results,
+      randomDraws: draws,
+      beatsTest,
+      tiesTest,
+      beatsVal,
       supernetSeconds: run.records.reduce((s, r) => s + r.seconds, 0),
     });
-    log(`${tag}: DNAS beats ${beatsTest} of ${results.length} random architectures on test accuracy (${beatsVal} on validation accuracy)`);
+    log(
+      `${tag}: DNAS beats ${beatsTest} of ${results.length} random architectures on test accuracy (${beatsVal} on validation accuracy)`,
+    );
   }
 
   const sweepRows: Array<Record<string, unknown>> = [];
   if (sweep) {
     const budget = budgets[0]!;
-    md.push('', `## Sweep of ${sweep.param} at budget ${budget} us (everything else as above)`, '',
+    md.push(
+      '',
+      `## Sweep of ${sweep.param} at budget ${budget} us (everything else as above)`,
+      '',
       `| ${sweep.param} | expected lat after search (us) | argmax table lat (us) | mean table lat of the samples (us; conditioned on the budget) | proposals (sources) | dropped over budget | result table lat (us) | result val acc % |`,
-      '|---|---|---|---|---|---|---|---|');
+      '|---|---|---|---|---|---|---|---|',
+    );
     for (const v of sweep.values) {
       const defaults = { alpha, beta };
-      const options = v === defaults[sweep.param] ? { targetLatency: budget } : { targetLatency: budget, [sweep.param]: v };
+      const options =
+        v === defaults[sweep.param] ? { targetLatency: budget } : { targetLatency: budget, [sweep.param]: v };
       const name = v === defaults[sweep.param] ? `${prefix}-b${budget}` : `${prefix}-b${budget}-${sweep.param}${v}`;
       log(`sweep ${sweep.param} = ${v}: ${name}`);
       const run = await dnasStudy(name, options, sweepTrain || v === defaults[sweep.param]);
@@ -330,31 +498,82 @@ async function main(): Promise<void> {
       const argmax = all.find((p) => p.source === 'dnas-argmax');
       const sampleLat = all.filter((p) => p.source === 'dnas-sample').map((p) => p.tableLatencyUs!);
       const row = {
-        [sweep.param]: v, study: run.study.name, expectedLatencyUs: last?.expectedCost ?? null, argmaxLatencyUs: argmax?.tableLatencyUs ?? null,
-        meanSampleLatencyUs: sampleLat.length ? sampleLat.reduce((a, b) => a + b, 0) / sampleLat.length : null, dropped: run.proposals?.dropped.length ?? 0,
-        resultLatencyUs: run.final?.tableLatencyUs ?? null, resultValAcc: run.final?.valAcc ?? null, argmax: argmax?.arch ?? null,
+        [sweep.param]: v,
+        study: run.study.name,
+        expectedLatencyUs: last?.expectedCost ?? null,
+        argmaxLatencyUs: argmax?.tableLatencyUs ?? null,
+        meanSampleLatencyUs: sampleLat.length ? sampleLat.reduce((a, b) => a + b, 0) / sampleLat.length : null,
+        dropped: run.proposals?.dropped.length ?? 0,
+        resultLatencyUs: run.final?.tableLatencyUs ?? null,
+        resultValAcc: run.final?.valAcc ?? null,
+        argmax: argmax?.arch ?? null,
       };
       sweepRows.push(row);
-      md.push(`| ${v} | ${us(row.expectedLatencyUs as number)} | ${us(row.argmaxLatencyUs as number)} | ${us(row.meanSampleLatencyUs as number)} | ${proposalSources(run.proposals)} | ${row.dropped} | ${us(row.resultLatencyUs as number)} | ${pct(row.resultValAcc as number)} |`);
+      md.push(
+        `| ${v} | ${us(row.expectedLatencyUs as number)} | ${us(row.argmaxLatencyUs as number)} | ${us(row.meanSampleLatencyUs as number)} | ${proposalSources(run.proposals)} | ${row.dropped} | ${us(row.resultLatencyUs as number)} | ${pct(row.resultValAcc as number)} |`,
+      );
     }
     const exp = sweepRows.map((r) => r.expectedLatencyUs as number);
     const change = (exp.at(-1)! - exp[0]!) / exp[0]!;
     const monotone = exp.every((x, i) => i === 0 || x <= exp[i - 1]!);
-    const verdict = Math.abs(change) < 0.01 ? 'barely moves (less than 1%)' : change < 0 ? (monotone ? 'falls monotonically' : 'falls overall, not monotonically') : 'rises (the wrong direction)';
-    md.push('', `As ${sweep.param} rises, the expected latency after the search ${verdict}: ${exp.map((x) => us(x)).join(' -> ')} us (${(change * 100).toFixed(1)}%).` +
-      (sweep.param === 'alpha' ? ' (alpha scales the whole loss; Adam is invariant to that, so little movement is expected: see docs/fbnet.md; beta sets the pressure.)' : ''));
+    const verdict =
+      Math.abs(change) < 0.01
+        ? 'barely moves (less than 1%)'
+        : change < 0
+          ? monotone
+            ? 'falls monotonically'
+            : 'falls overall, not monotonically'
+          : 'rises (the wrong direction)';
+    md.push(
+      '',
+      `As ${sweep.param} rises, the expected latency after the search ${verdict}: ${exp.map((x) => us(x)).join(' -> ')} us (${(change * 100).toFixed(1)}%).` +
+        (sweep.param === 'alpha'
+          ? ' (alpha scales the whole loss; Adam is invariant to that, so little movement is expected: see docs/fbnet.md; beta sets the pressure.)'
+          : ''),
+    );
   }
-  md.push('', `Total time ${elapsed()}; store ${storeFile} (npx tsnas study report ${prefix}-b${budgets[0]} --store ${storeFile}).`);
+  md.push(
+    '',
+    `Total time ${elapsed()}; store ${storeFile} (npx tsnas study report ${prefix}-b${budgets[0]} --store ${storeFile}).`,
+  );
   console.log(md.join('\n'));
-  console.log(JSON.stringify({
-    bench: 'dnasVsRandom', data: dataSpec, space: spaceName, input, lut: path.resolve(lut), tableThreads: table.target.threads,
-    settings: { alpha, beta, ...schedule, searchEpochs, warmup, searchLimitTrain, trainEpochs, limitTrain, samples, randomCount, window, threads, seed, recipe: recipe ?? null, hard },
-    budgets: perBudget, sweep: sweep ? { param: sweep.param, rows: sweepRows } : null, minutes: (Date.now() - t0) / 60000,
-  }));
+  console.log(
+    JSON.stringify({
+      bench: 'dnasVsRandom',
+      data: dataSpec,
+      space: spaceName,
+      input,
+      lut: path.resolve(lut),
+      tableThreads: table.target.threads,
+      settings: {
+        alpha,
+        beta,
+        ...schedule,
+        searchEpochs,
+        warmup,
+        searchLimitTrain,
+        trainEpochs,
+        limitTrain,
+        samples,
+        randomCount,
+        window,
+        threads,
+        seed,
+        recipe: recipe ?? null,
+        hard,
+      },
+      budgets: perBudget,
+      sweep: sweep ? { param: sweep.param, rows: sweepRows } : null,
+      minutes: (Date.now() - t0) / 60000,
+    }),
+  );
 }
 
-main().then(() => store.close(), (err) => {
-  store.close();
-  console.error(err instanceof Error ? err.stack : err);
-  process.exit(1);
-});
+main().then(
+  () => store.close(),
+  (err) => {
+    store.close();
+    console.error(err instanceof Error ? err.stack : err);
+    process.exit(1);
+  },
+);

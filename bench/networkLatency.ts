@@ -26,19 +26,30 @@ const input = table.input!;
 if (process.argv.includes('--child')) {
   // One process, one measurement of one network (the engine loads only here).
   const { EngineCpuTarget } = require('../src/latency/engineTarget') as typeof import('../src/latency/engineTarget');
-  const desc = decode(space, parseArch(space, arg('child')), { input: [input[0], input[1], input[2]], classes: table.classes });
-  const t = new EngineCpuTarget({ threads: table.target.threads, hostname: false }).measureSync({ kind: 'network', desc }, desc.input, { warmup: 10, repeats: 100 });
+  const desc = decode(space, parseArch(space, arg('child')), {
+    input: [input[0], input[1], input[2]],
+    classes: table.classes,
+  });
+  const t = new EngineCpuTarget({ threads: table.target.threads, hostname: false }).measureSync(
+    { kind: 'network', desc },
+    desc.input,
+    { warmup: 10, repeats: 100 },
+  );
   console.log(JSON.stringify({ medianUs: t.medianUs }));
 } else {
   const processes = Number(arg('processes', '3'));
   for (const a of archs) {
     const medians: number[] = [];
     for (let p = 0; p < processes; p++) {
-      const out = execFileSync(process.execPath, [__filename, '--lut', lut, '--space', space.name, '--child', a], { encoding: 'utf8' });
+      const out = execFileSync(process.execPath, [__filename, '--lut', lut, '--space', space.name, '--child', a], {
+        encoding: 'utf8',
+      });
       medians.push((JSON.parse(out.trim().split('\n').at(-1)!) as { medianUs: number }).medianUs);
     }
     const predicted = predictLatency(table, space, parseArch(space, a));
-    console.log(`${a}: table ${predicted.toFixed(0)} us, measured medians ${medians.map((m) => m.toFixed(0)).join(' / ')} us`);
+    console.log(
+      `${a}: table ${predicted.toFixed(0)} us, measured medians ${medians.map((m) => m.toFixed(0)).join(' / ')} us`,
+    );
     console.log(JSON.stringify({ arch: a, tableUs: predicted, measuredUs: medians }));
   }
 }

@@ -70,9 +70,15 @@ function child(variant: Variant): Measurement {
     macs = costs.perLayer.flat().reduce((a, b) => a + b, costs.fixed) * 1e3;
     forward = () => sn.forwardWithCost(x).logits;
   } else {
-    const arch = variant === 'network'
-      ? sampleArchitectures(space, supernetLayout(space, INPUT, 10).layers.map((l) => l.candidates.map(() => 1 / l.candidates.length)), 1, 0)[0]!.arch
-      : parseArch(space, space.architectures['fbnet-s-baseline']!);
+    const arch =
+      variant === 'network'
+        ? sampleArchitectures(
+            space,
+            supernetLayout(space, INPUT, 10).layers.map((l) => l.candidates.map(() => 1 / l.candidates.length)),
+            1,
+            0,
+          )[0]!.arch
+        : parseArch(space, space.architectures['fbnet-s-baseline']!);
     const net = buildNetwork(space, arch, { input: INPUT, classes: 10 });
     model = net;
     weights = net.parameters();
@@ -101,14 +107,23 @@ function child(variant: Variant): Measurement {
   dispose([x, y]);
   const sorted = [...times].sort((a, b) => a - b);
   return {
-    variant, what, stepMs: median(times), stepMsP25: sorted[Math.floor(0.25 * (sorted.length - 1))]!, stepMsP75: sorted[Math.ceil(0.75 * (sorted.length - 1))]!,
-    peakRssMiB, baseRssMiB, params, macs,
+    variant,
+    what,
+    stepMs: median(times),
+    stepMsP25: sorted[Math.floor(0.25 * (sorted.length - 1))]!,
+    stepMsP75: sorted[Math.ceil(0.75 * (sorted.length - 1))]!,
+    peakRssMiB,
+    baseRssMiB,
+    params,
+    macs,
   };
 }
 
 function parent(): void {
   const rounds = Number(arg('rounds', '2'));
-  const pass = ['steps', 'warmup', 'batch', 'threads'].flatMap((k) => (process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : []));
+  const pass = ['steps', 'warmup', 'batch', 'threads'].flatMap((k) =>
+    process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
+  );
   const runs = new Map<Variant, Measurement[]>(VARIANTS.map((v) => [v, []]));
   for (let r = 0; r < rounds; r++) {
     const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
@@ -116,26 +131,68 @@ function parent(): void {
       const out = execFileSync(process.execPath, [__filename, '--variant', v, ...pass], { encoding: 'utf8' });
       const m = JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
       runs.get(v)!.push(m);
-      process.stderr.write(`round ${r + 1}/${rounds} ${v.padEnd(8)} ${m.stepMs.toFixed(1)} ms/step, peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`);
+      process.stderr.write(
+        `round ${r + 1}/${rounds} ${v.padEnd(8)} ${m.stepMs.toFixed(1)} ms/step, peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`,
+      );
     }
   }
   const summary = VARIANTS.map((v) => {
     const ms = runs.get(v)!;
     return {
-      variant: v, what: ms[0]!.what, params: ms[0]!.params, macs: ms[0]!.macs,
-      stepMs: median(ms.map((m) => m.stepMs)), stepMsBest: Math.min(...ms.map((m) => m.stepMs)), stepMsRounds: ms.map((m) => Number(m.stepMs.toFixed(2))),
-      peakRssMiB: median(ms.map((m) => m.peakRssMiB)), modelRssMiB: median(ms.map((m) => m.peakRssMiB - m.baseRssMiB)),
+      variant: v,
+      what: ms[0]!.what,
+      params: ms[0]!.params,
+      macs: ms[0]!.macs,
+      stepMs: median(ms.map((m) => m.stepMs)),
+      stepMsBest: Math.min(...ms.map((m) => m.stepMs)),
+      stepMsRounds: ms.map((m) => Number(m.stepMs.toFixed(2))),
+      peakRssMiB: median(ms.map((m) => m.peakRssMiB)),
+      modelRssMiB: median(ms.map((m) => m.peakRssMiB - m.baseRssMiB)),
     };
   });
   const net = summary.find((s) => s.variant === 'network')!;
   const batch = arg('batch', '64');
-  console.log(`fbnet-s, input 1x28x28, batch ${batch}, ${arg('threads', '2')} threads, channels_last; step = forward + backward + SGD (momentum) on the weights; median over ${rounds} round(s), each a median of its steps`);
-  console.log(['variant', 'step ms (median)', 'best round', 'x network (best)', 'peak RSS MiB', 'RSS over base MiB', 'params', 'MMAC/img', 'what'].join(' | '));
+  console.log(
+    `fbnet-s, input 1x28x28, batch ${batch}, ${arg('threads', '2')} threads, channels_last; step = forward + backward + SGD (momentum) on the weights; median over ${rounds} round(s), each a median of its steps`,
+  );
+  console.log(
+    [
+      'variant',
+      'step ms (median)',
+      'best round',
+      'x network (best)',
+      'peak RSS MiB',
+      'RSS over base MiB',
+      'params',
+      'MMAC/img',
+      'what',
+    ].join(' | '),
+  );
   for (const s of summary) {
-    console.log([s.variant, s.stepMs.toFixed(1), s.stepMsBest.toFixed(1), (s.stepMsBest / net.stepMsBest).toFixed(1), s.peakRssMiB.toFixed(0), s.modelRssMiB.toFixed(0),
-      String(s.params), (s.macs / 1e6).toFixed(2), s.what].join(' | '));
+    console.log(
+      [
+        s.variant,
+        s.stepMs.toFixed(1),
+        s.stepMsBest.toFixed(1),
+        (s.stepMsBest / net.stepMsBest).toFixed(1),
+        s.peakRssMiB.toFixed(0),
+        s.modelRssMiB.toFixed(0),
+        String(s.params),
+        (s.macs / 1e6).toFixed(2),
+        s.what,
+      ].join(' | '),
+    );
   }
-  console.log(JSON.stringify({ bench: 'supernetCost', space: 'fbnet-s', input: INPUT, batch: Number(batch), rounds, results: summary }));
+  console.log(
+    JSON.stringify({
+      bench: 'supernetCost',
+      space: 'fbnet-s',
+      input: INPUT,
+      batch: Number(batch),
+      rounds,
+      results: summary,
+    }),
+  );
 }
 
 const vi = process.argv.indexOf('--variant');

@@ -13,13 +13,27 @@ export interface TrainerBenchResult {
   images: number;
 }
 
-export function runTrainerBench(o: { data: string; limit: number; batch: number; threads: number }): TrainerBenchResult {
+export function runTrainerBench(o: {
+  data: string;
+  limit: number;
+  batch: number;
+  threads: number;
+}): TrainerBenchResult {
   const data = loadDataSource(o.data);
   manualSeed(0);
   const model = refMbconv(data.train.classes, data.train.channels);
   const recipe = parseRecipe({
-    optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 4e-5, schedule: 'constant',
-    epochs: 1, batchSize: o.batch, cropPadding: 2, flip: true, valFraction: 0,
+    optimizer: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 4e-5,
+    schedule: 'constant',
+    epochs: 1,
+    batchSize: o.batch,
+    cropPadding: 2,
+    flip: true,
+    valFraction: 0,
   });
   const r = train({ model, recipe, data, limitTrain: o.limit, threads: o.threads, memoryFormat: 'channels_last' });
   model.dispose();

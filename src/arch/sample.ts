@@ -10,7 +10,10 @@ const asRng = (r: Rng | number | undefined) => (r instanceof Rng ? r : new Rng(r
 /** One architecture, each searched dimension uniform over its values. */
 export function sampleUniform(space: Space, rng: Rng | number = 0): Arch {
   const r = asRng(rng);
-  return archFromIndices(space, space.searchDims.map((d) => r.int(d.values.length)));
+  return archFromIndices(
+    space,
+    space.searchDims.map((d) => r.int(d.values.length)),
+  );
 }
 
 /** n architectures drawn uniformly. */
@@ -21,8 +24,12 @@ export function sampleUniformN(space: Space, n: number, seed = 0): Arch[] {
 
 /** Maps a point of [0, 1)^d to an architecture: coordinate j picks value floor(u_j * |values_j|). */
 export function archFromUnit(space: Space, u: readonly number[]): Arch {
-  if (u.length !== space.searchDims.length) throw new Error(`expected ${space.searchDims.length} coordinates, got ${u.length}`);
-  return archFromIndices(space, space.searchDims.map((d, j) => Math.min(d.values.length - 1, Math.floor(u[j]! * d.values.length))));
+  if (u.length !== space.searchDims.length)
+    throw new Error(`expected ${space.searchDims.length} coordinates, got ${u.length}`);
+  return archFromIndices(
+    space,
+    space.searchDims.map((d, j) => Math.min(d.values.length - 1, Math.floor(u[j]! * d.values.length))),
+  );
 }
 
 /**
@@ -32,7 +39,10 @@ export function archFromUnit(space: Space, u: readonly number[]): Arch {
  */
 export class SobolSampler {
   readonly sobol: Sobol | null;
-  constructor(readonly space: Space, o: { seed?: number; scramble?: boolean } = {}) {
+  constructor(
+    readonly space: Space,
+    o: { seed?: number; scramble?: boolean } = {},
+  ) {
     this.sobol = space.searchDims.length ? new Sobol(space.searchDims.length, o) : null;
   }
   next(): Arch {
@@ -76,7 +86,13 @@ export function mutate(space: Space, arch: Arch, rng: Rng | number = 0, o: Mutat
  * Uniform crossover: each searched dimension comes from b with probability `prob` (default 1/2),
  * else from a. With `byGroup`, whole groups (stages, the recipe) are inherited together.
  */
-export function crossover(space: Space, a: Arch, b: Arch, rng: Rng | number = 0, o: { byGroup?: boolean; prob?: number } = {}): Arch {
+export function crossover(
+  space: Space,
+  a: Arch,
+  b: Arch,
+  rng: Rng | number = 0,
+  o: { byGroup?: boolean; prob?: number } = {},
+): Arch {
   const r = asRng(rng);
   const fromAWhenBelow = 1 - (o.prob ?? 0.5);
   const ia = archIndices(space, a);

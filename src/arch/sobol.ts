@@ -43,7 +43,8 @@ export class Sobol {
   #index = 0;
 
   constructor(dim: number, o: SobolOptions = {}) {
-    if (!Number.isInteger(dim) || dim < 1 || dim > SOBOL_MAX_DIM) throw new Error(`Sobol: dimension ${dim} is outside 1..${SOBOL_MAX_DIM}`);
+    if (!Number.isInteger(dim) || dim < 1 || dim > SOBOL_MAX_DIM)
+      throw new Error(`Sobol: dimension ${dim} is outside 1..${SOBOL_MAX_DIM}`);
     this.dim = dim;
     this.#v = directions(dim);
     this.#x = new Uint32Array(dim);
@@ -54,8 +55,8 @@ export class Sobol {
         // (bit 31 - c for column c). Scrambled digit i of v = parity(L_i & v).
         const rows = new Uint32Array(BITS);
         for (let i = 0; i < BITS; i++) {
-          const below = i === 0 ? 0 : (rng.uint32() & ~((2 ** (BITS - i)) - 1)) >>> 0; // columns < i
-          rows[i] = (below | 2 ** (BITS - 1 - i)) >>> 0;
+          const below = i === 0 ? 0 : (rng.uint32() & ~(2 ** (BITS - i) - 1)) >>> 0; // columns < i
+          rows[i] = (below | (2 ** (BITS - 1 - i))) >>> 0;
         }
         const v = this.#v[j]!;
         for (let b = 0; b < BITS; b++) {

@@ -31,7 +31,13 @@ export class InvertedResidual extends Module {
   readonly hasResidual: boolean;
   readonly midChannels: number;
 
-  constructor(readonly cfg: IrConfig, readonly inChannels: number, readonly outChannels: number, readonly stride: number, o: IrOptions) {
+  constructor(
+    readonly cfg: IrConfig,
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly stride: number,
+    o: IrOptions,
+  ) {
     super();
     const g = cfg.groups;
     const mid = inChannels * cfg.expansion;
@@ -45,11 +51,16 @@ export class InvertedResidual extends Module {
     this.convDw = this.registerModule('conv_dw', new Conv2d(mid, mid, cfg.kernel, { stride, groups: mid }));
     this.bn2 = this.registerModule('bn2', new BatchNorm2d(mid));
     this.act2 = this.registerModule('act2', new Activation(cfg.act));
-    if (cfg.se) this.se = this.registerModule('se', new SqueezeExcite(mid, { reducedChannels: seReducedChannels(mid), act: 'relu', gate: 'hsigmoid' }));
+    if (cfg.se)
+      this.se = this.registerModule(
+        'se',
+        new SqueezeExcite(mid, { reducedChannels: seReducedChannels(mid), act: 'relu', gate: 'hsigmoid' }),
+      );
     this.convPwl = this.registerModule('conv_pwl', new Conv2d(mid, outChannels, 1, { groups: g, padding: 0 }));
     this.bn3 = this.registerModule('bn3', new BatchNorm2d(outChannels));
     this.hasResidual = stride === 1 && inChannels === outChannels;
-    if (this.hasResidual && (o.dropPath ?? 0) > 0) this.dropPath = this.registerModule('drop_path', new DropPath(o.dropPath!));
+    if (this.hasResidual && (o.dropPath ?? 0) > 0)
+      this.dropPath = this.registerModule('drop_path', new DropPath(o.dropPath!));
   }
 
   forward(x: Tensor): Tensor {

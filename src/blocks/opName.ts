@@ -21,12 +21,33 @@ export const ACT_NAMES: readonly ActName[] = ['relu', 'relu6', 'hswish', 'swish'
 export const ACT_SUFFIX: Record<ActName, string> = { relu: '', relu6: 'r6', hswish: 'hs', swish: 'sw' };
 const SUFFIX_ACT: Record<string, ActName> = { r6: 'relu6', hs: 'hswish', sw: 'swish', re: 'relu' };
 
-export interface IrConfig { type: 'ir'; kernel: number; expansion: number; groups: number; se: boolean; act: ActName }
-export interface SkipConfig { type: 'skip' }
-export interface ConvConfig { type: 'conv'; kernel: number; act: ActName }
-export interface MbPoolConfig { type: 'mbpool'; expansion: number; act: ActName }
-export interface PoolConfig { type: 'pool' }
-export interface LinearConfig { type: 'linear' }
+export interface IrConfig {
+  type: 'ir';
+  kernel: number;
+  expansion: number;
+  groups: number;
+  se: boolean;
+  act: ActName;
+}
+export interface SkipConfig {
+  type: 'skip';
+}
+export interface ConvConfig {
+  type: 'conv';
+  kernel: number;
+  act: ActName;
+}
+export interface MbPoolConfig {
+  type: 'mbpool';
+  expansion: number;
+  act: ActName;
+}
+export interface PoolConfig {
+  type: 'pool';
+}
+export interface LinearConfig {
+  type: 'linear';
+}
 export type OpConfig = IrConfig | SkipConfig | ConvConfig | MbPoolConfig | PoolConfig | LinearConfig;
 export type OpType = OpConfig['type'];
 
@@ -38,7 +59,11 @@ interface OpGrammar {
 }
 
 /** Reads tokens like k5, e6, g2 in a fixed order, then flags and an activation suffix. */
-function readTokens(tokens: string[], numeric: Array<{ key: string; required: boolean }>, flags: string[]): Record<string, number | boolean | ActName> | string {
+function readTokens(
+  tokens: string[],
+  numeric: Array<{ key: string; required: boolean }>,
+  flags: string[],
+): Record<string, number | boolean | ActName> | string {
   const out: Record<string, number | boolean | ActName> = {};
   let act: ActName = 'relu';
   let i = 0;
@@ -68,10 +93,25 @@ export const OP_GRAMMAR: Record<OpType, OpGrammar> = {
     form: 'ir_k<k>_e<e>[_g<g>][_se][_r6|_hs|_sw]',
     example: 'ir_k5_e6, ir_k5_e1_g2, ir_k3_e4_se_hs',
     parse(tokens) {
-      const r = readTokens(tokens, [{ key: 'k', required: true }, { key: 'e', required: true }, { key: 'g', required: false }], ['se']);
+      const r = readTokens(
+        tokens,
+        [
+          { key: 'k', required: true },
+          { key: 'e', required: true },
+          { key: 'g', required: false },
+        ],
+        ['se'],
+      );
       if (typeof r === 'string') return r;
       if ((r.k as number) % 2 === 0) return `kernel ${r.k} must be odd (padding is k/2)`;
-      return { type: 'ir', kernel: r.k as number, expansion: r.e as number, groups: (r.g as number | undefined) ?? 1, se: r.se as boolean, act: r.act as ActName };
+      return {
+        type: 'ir',
+        kernel: r.k as number,
+        expansion: r.e as number,
+        groups: (r.g as number | undefined) ?? 1,
+        se: r.se as boolean,
+        act: r.act as ActName,
+      };
     },
   },
   skip: {
@@ -114,8 +154,10 @@ export const OP_TYPES = Object.keys(OP_GRAMMAR) as OpType[];
 
 /** The valid forms, one per line, for error messages. */
 export function validOpForms(): string {
-  return OP_TYPES.map((t) => `  ${OP_GRAMMAR[t].form}   (e.g. ${OP_GRAMMAR[t].example})`).join('\n') +
-    '\n  activation suffix: r6 = relu6, hs = hswish, sw = swish; none = relu';
+  return (
+    OP_TYPES.map((t) => `  ${OP_GRAMMAR[t].form}   (e.g. ${OP_GRAMMAR[t].example})`).join('\n') +
+    '\n  activation suffix: r6 = relu6, hs = hswish, sw = swish; none = relu'
+  );
 }
 
 const cache = new Map<string, OpConfig>();
@@ -126,15 +168,18 @@ export function parseOp(name: string): OpConfig {
   if (hit) return hit;
   const [type, ...rest] = String(name).split('_');
   const grammar = OP_GRAMMAR[type as OpType];
-  const problem = !grammar || !Object.prototype.hasOwnProperty.call(OP_GRAMMAR, type!)
-    ? `unknown op type '${type}'`
-    : grammar.parse(rest);
+  const problem =
+    !grammar || !Object.prototype.hasOwnProperty.call(OP_GRAMMAR, type!)
+      ? `unknown op type '${type}'`
+      : grammar.parse(rest);
   if (typeof problem === 'string') {
     throw new Error(`invalid op name '${name}': ${problem}. Valid forms:\n${validOpForms()}`);
   }
   const canonical = formatOp(problem);
   if (canonical !== name) {
-    throw new Error(`invalid op name '${name}': write it as '${canonical}' (one canonical name per op). Valid forms:\n${validOpForms()}`);
+    throw new Error(
+      `invalid op name '${name}': write it as '${canonical}' (one canonical name per op). Valid forms:\n${validOpForms()}`,
+    );
   }
   Object.freeze(problem);
   cache.set(name, problem);

@@ -10,7 +10,12 @@ export class ConvBnAct extends Module {
   readonly conv: Conv2d;
   readonly bn: BatchNorm2d;
   readonly act: Activation;
-  constructor(readonly cfg: ConvConfig, inChannels: number, outChannels: number, stride: number) {
+  constructor(
+    readonly cfg: ConvConfig,
+    inChannels: number,
+    outChannels: number,
+    stride: number,
+  ) {
     super();
     this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, cfg.kernel, { stride }));
     this.bn = this.registerModule('bn', new BatchNorm2d(outChannels));
@@ -26,7 +31,11 @@ export class Skip extends Module {
   readonly conv: Conv2d | null = null;
   readonly bn: BatchNorm2d | null = null;
   readonly act: Activation | null = null;
-  constructor(readonly inChannels: number, readonly outChannels: number, readonly stride: number) {
+  constructor(
+    readonly inChannels: number,
+    readonly outChannels: number,
+    readonly stride: number,
+  ) {
     super();
     if (stride !== 1 || inChannels !== outChannels) {
       this.conv = this.registerModule('conv', new Conv2d(inChannels, outChannels, 1, { stride, padding: 0 }));
@@ -52,7 +61,11 @@ export class MbPool extends Module {
   readonly pool: GlobalAvgPool;
   readonly convPwl: Conv2d;
   readonly act2: Activation;
-  constructor(readonly cfg: MbPoolConfig, inChannels: number, outChannels: number) {
+  constructor(
+    readonly cfg: MbPoolConfig,
+    inChannels: number,
+    outChannels: number,
+  ) {
     super();
     const mid = inChannels * cfg.expansion;
     this.convPw = this.registerModule('conv_pw', new Conv2d(inChannels, mid, 1, { padding: 0 }));

@@ -25,21 +25,47 @@ export class Network extends Module {
    * `makeLayer` builds each searchable-stage layer (default: the op registry's block for its
    * config); a supernet passes one that makes a choice layer, and keeps everything else.
    */
-  constructor(readonly desc: NetDesc, makeLayer: LayerFactory = defaultLayer) {
+  constructor(
+    readonly desc: NetDesc,
+    makeLayer: LayerFactory = defaultLayer,
+  ) {
     super();
     const e1 = desc.e1FirstConv;
     const total = desc.stages.reduce((n, s) => n + s.length, 0);
     let idx = 0;
-    this.stem = this.registerModule('stem', buildBlock(desc.stem.cfg, desc.stem.cin, desc.stem.cout, desc.stem.stride, { e1FirstConv: e1 }));
-    this.stages = this.registerModule('stages', new Sequential(desc.stages.map((st, i) => [String(i), new Sequential(st.map((l, j) => {
-      // Stochastic depth grows linearly with depth (timm's rule): block b of B gets rate * b / B.
-      const dp = desc.dropPath * idx++ / Math.max(1, total);
-      return [String(j), makeLayer(l, { e1FirstConv: e1, dropPath: dp })] as [string, Module];
-    }))] as [string, Module])));
-    this.head = this.registerModule('head', buildBlock(desc.head.cfg, desc.head.cin, desc.head.cout, desc.head.stride, { e1FirstConv: e1 }));
+    this.stem = this.registerModule(
+      'stem',
+      buildBlock(desc.stem.cfg, desc.stem.cin, desc.stem.cout, desc.stem.stride, { e1FirstConv: e1 }),
+    );
+    this.stages = this.registerModule(
+      'stages',
+      new Sequential(
+        desc.stages.map(
+          (st, i) =>
+            [
+              String(i),
+              new Sequential(
+                st.map((l, j) => {
+                  // Stochastic depth grows linearly with depth (timm's rule): block b of B gets rate * b / B.
+                  const dp = (desc.dropPath * idx++) / Math.max(1, total);
+                  return [String(j), makeLayer(l, { e1FirstConv: e1, dropPath: dp })] as [string, Module];
+                }),
+              ),
+            ] as [string, Module],
+        ),
+      ),
+    );
+    this.head = this.registerModule(
+      'head',
+      buildBlock(desc.head.cfg, desc.head.cin, desc.head.cout, desc.head.stride, { e1FirstConv: e1 }),
+    );
     this.pool = this.registerModule('pool', new GlobalAvgPool());
-    if (desc.classifier.dropout > 0) this.dropout = this.registerModule('dropout', new Dropout(desc.classifier.dropout));
-    this.classifier = this.registerModule('classifier', new Linear(desc.classifier.cin, desc.classifier.cout, { bias: desc.classifier.bias }));
+    if (desc.classifier.dropout > 0)
+      this.dropout = this.registerModule('dropout', new Dropout(desc.classifier.dropout));
+    this.classifier = this.registerModule(
+      'classifier',
+      new Linear(desc.classifier.cin, desc.classifier.cout, { bias: desc.classifier.bias }),
+    );
   }
 
   /** Images [N, C, H, W] -> logits [N, classes]. */

@@ -3,7 +3,11 @@
 export class Progress {
   private readonly start = Date.now();
   private lastPlain = 0;
-  constructor(private readonly label: string, private readonly total: number, private readonly quiet = false) {}
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly quiet = false,
+  ) {}
 
   tick(done: number, detail = ''): void {
     if (this.quiet) return;
@@ -28,5 +32,7 @@ export function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
   if (s < 60) return `${s.toFixed(0)}s`;
   const m = Math.floor(s / 60);
-  return m < 60 ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+  return m < 60
+    ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
+    : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }

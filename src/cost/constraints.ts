@@ -22,14 +22,20 @@ export const CONSTRAINT_FORMS = ['flops<=X', 'params<=X', 'latency<=X (with --lu
 
 /** Parses 'flops<=300M', 'params<=2.5M', 'latency<=1500', 'latency<=1.5ms'. */
 export function parseConstraint(text: string): Constraint {
-  const m = /^\s*(flops|macs|params|latency)\s*<=\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(?:(us|ms|s)|([kKmMgG])\s*(us|ms|s)?)?\s*$/.exec(text);
+  const m =
+    /^\s*(flops|macs|params|latency)\s*<=\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(?:(us|ms|s)|([kKmMgG])\s*(us|ms|s)?)?\s*$/.exec(
+      text,
+    );
   if (!m) {
-    throw new Error(`invalid constraint '${text}': expected one of ${CONSTRAINT_FORMS.join(', ')}, where X is a number with an optional ` +
-      'K/M/G suffix (e.g. flops<=300M, params<=2.5M, latency<=1.5ms; latency is in microseconds unless written with us/ms/s)');
+    throw new Error(
+      `invalid constraint '${text}': expected one of ${CONSTRAINT_FORMS.join(', ')}, where X is a number with an optional ` +
+        'K/M/G suffix (e.g. flops<=300M, params<=2.5M, latency<=1.5ms; latency is in microseconds unless written with us/ms/s)',
+    );
   }
   const kind = (m[1] === 'macs' ? 'flops' : m[1]) as CostKind;
   const unit = m[3] ?? m[5];
-  if (unit && kind !== 'latency') throw new Error(`invalid constraint '${text}': a time unit (${unit}) only fits latency`);
+  if (unit && kind !== 'latency')
+    throw new Error(`invalid constraint '${text}': a time unit (${unit}) only fits latency`);
   const max = Number(m[2]) * SUFFIX[m[4] ?? '']! * (unit ? TIME[unit]! : 1);
   if (!(max > 0)) throw new Error(`invalid constraint '${text}': the bound must be positive`);
   return { kind, max, text: text.replace(/\s+/g, '') };
@@ -67,17 +73,24 @@ export class UnsatisfiableConstraintError extends Error {}
 export function checkSatisfiable(constraints: readonly Constraint[], model: CostModel, seed = 0): void {
   for (const c of constraints) {
     if (c.kind === 'latency' && !model.hasLatency) {
-      throw new Error(`constraint ${c.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${model.space.name} -o FILE)`);
+      throw new Error(
+        `constraint ${c.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${model.space.name} -o FILE)`,
+      );
     }
   }
   for (const c of constraints) {
     const m = model.minimum(c.kind, seed);
     if (m.value > c.max) {
-      const how = m.how === 'exact' ? 'exactly: every layer at its cheapest choice'
-        : m.how === 'table' ? 'over every architecture of the table'
-          : `the smallest of ${m.samples} random architectures; the true minimum may be a little lower`;
-      throw new UnsatisfiableConstraintError(`constraint ${c.text} cannot be met in space '${model.space.name}': its smallest ${c.kind} is ` +
-        `${formatCost(c.kind, m.value)} (${how}; that architecture is ${formatArch(model.space, m.arch)}); loosen the bound to at least ${formatCost(c.kind, m.value)}`);
+      const how =
+        m.how === 'exact'
+          ? 'exactly: every layer at its cheapest choice'
+          : m.how === 'table'
+            ? 'over every architecture of the table'
+            : `the smallest of ${m.samples} random architectures; the true minimum may be a little lower`;
+      throw new UnsatisfiableConstraintError(
+        `constraint ${c.text} cannot be met in space '${model.space.name}': its smallest ${c.kind} is ` +
+          `${formatCost(c.kind, m.value)} (${how}; that architecture is ${formatArch(model.space, m.arch)}); loosen the bound to at least ${formatCost(c.kind, m.value)}`,
+      );
     }
   }
 }
@@ -91,8 +104,15 @@ export const DEFAULT_MAX_TRIES = 20000;
  * is not in `seen`); throws after maxTries draws with the closest miss.
  */
 export function sampleWithin(o: {
-  space: Space; model: CostModel; constraints: readonly Constraint[]; rng: Rng; draw: (rng: Rng) => Arch;
-  seen?: ReadonlySet<string>; preferUnseenTries?: number; maxTries?: number; what?: string;
+  space: Space;
+  model: CostModel;
+  constraints: readonly Constraint[];
+  rng: Rng;
+  draw: (rng: Rng) => Arch;
+  seen?: ReadonlySet<string>;
+  preferUnseenTries?: number;
+  maxTries?: number;
+  what?: string;
 }): Arch {
   const maxTries = o.maxTries ?? DEFAULT_MAX_TRIES;
   const unseenTries = o.preferUnseenTries ?? 50;
@@ -116,7 +136,9 @@ export function sampleWithin(o: {
     if (i + 1 >= unseenTries) return firstFeasible;
   }
   if (firstFeasible) return firstFeasible;
-  throw new ConstraintSamplingError(`${o.what ?? 'sampling'}: no architecture within ${o.constraints.map((c) => c.text).join(' and ')} in ${maxTries} draws` +
-    `${closest ? ` (the closest: ${closest.why.join(', ')})` : ''}; the constraints admit too small a part of space '${o.space.name}' ` +
-    'for rejection sampling: loosen them');
+  throw new ConstraintSamplingError(
+    `${o.what ?? 'sampling'}: no architecture within ${o.constraints.map((c) => c.text).join(' and ')} in ${maxTries} draws` +
+      `${closest ? ` (the closest: ${closest.why.join(', ')})` : ''}; the constraints admit too small a part of space '${o.space.name}' ` +
+      'for rejection sampling: loosen them',
+  );
 }

@@ -104,7 +104,10 @@ export function makeCostModel(space: Space, o: CostModelOptions = {}): CostModel
   };
   const value = (kind: CostKind) => (arch: Arch) => {
     const v = costs(arch)[costField(kind)];
-    if (v === null) throw new Error(`no ${kind} for this study: ${kind === 'latency' ? 'give a latency table (--lut FILE)' : 'no cost model'}`);
+    if (v === null)
+      throw new Error(
+        `no ${kind} for this study: ${kind === 'latency' ? 'give a latency table (--lut FILE)' : 'no cost model'}`,
+      );
     return v;
   };
   const cache = new Map<CostKind, CostMinimum>();

@@ -14,13 +14,22 @@ export interface LayerCost {
 }
 
 /** Output size of a conv with padding k/2 (the only padding the blocks use). */
-export const convOut = (size: number, k: number, stride: number): number => Math.floor((size + 2 * Math.floor(k / 2) - k) / stride) + 1;
+export const convOut = (size: number, k: number, stride: number): number =>
+  Math.floor((size + 2 * Math.floor(k / 2) - k) / stride) + 1;
 
 /**
  * Cost of one layer. `e1` is the space's reading of e = 1 in inverted residuals: 'keep' runs the
  * first 1x1 conv, 'drop' leaves it out.
  */
-export function layerCost(cfg: OpConfig, cin: number, cout: number, stride: number, h: number, w: number, e1: 'keep' | 'drop'): LayerCost {
+export function layerCost(
+  cfg: OpConfig,
+  cin: number,
+  cout: number,
+  stride: number,
+  h: number,
+  w: number,
+  e1: 'keep' | 'drop',
+): LayerCost {
   switch (cfg.type) {
     case 'ir': {
       const g = cfg.groups;

@@ -30,14 +30,27 @@ export function costBreakdown(d: NetDesc): LayerCostRow[] {
   for (const l of [d.stem, ...d.stages.flat(), d.head]) {
     if (l.cin !== c) throw new Error(`${l.name}: expects ${l.cin} input channels, gets ${c}`);
     const r = layerCost(l.cfg, l.cin, l.cout, l.stride, h, w, d.e1FirstConv);
-    rows.push({ name: l.name, op: l.op, input: [c, h, w], output: [l.cout, r.h, r.w], stride: l.stride, flops: r.macs, params: r.params });
+    rows.push({
+      name: l.name,
+      op: l.op,
+      input: [c, h, w],
+      output: [l.cout, r.h, r.w],
+      stride: l.stride,
+      flops: r.macs,
+      params: r.params,
+    });
     [c, h, w] = [l.cout, r.h, r.w];
   }
   rows.push({ name: 'pool', op: 'pool', input: [c, h, w], output: [c, 1, 1], stride: 1, flops: 0, params: 0 });
   const k = d.classifier;
   rows.push({
-    name: 'classifier', op: 'linear', input: [k.cin, 1, 1], output: [k.cout, 1, 1], stride: 1,
-    flops: k.cin * k.cout, params: k.cin * k.cout + (k.bias ? k.cout : 0),
+    name: 'classifier',
+    op: 'linear',
+    input: [k.cin, 1, 1],
+    output: [k.cout, 1, 1],
+    stride: 1,
+    flops: k.cin * k.cout,
+    params: k.cin * k.cout + (k.bias ? k.cout : 0),
   });
   return rows;
 }

@@ -11,11 +11,15 @@ function readBatches(dir: string, files: string[], name: string): ImageSet {
   const buffers = files.map((f) => {
     const file = path.join(dir, f);
     if (!fs.existsSync(file)) {
-      throw new Error(`cifar10: cannot find ${f} in ${dir}. Expected the binary version (data_batch_1.bin .. data_batch_5.bin, test_batch.bin) from 'cifar-10-binary.tar.gz', unpacked.`);
+      throw new Error(
+        `cifar10: cannot find ${f} in ${dir}. Expected the binary version (data_batch_1.bin .. data_batch_5.bin, test_batch.bin) from 'cifar-10-binary.tar.gz', unpacked.`,
+      );
     }
     const buf = fs.readFileSync(file);
     if (buf.length === 0 || buf.length % RECORD !== 0) {
-      throw new Error(`${file}: ${buf.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records (label + 3x32x32); the file is truncated or not CIFAR-10 binary`);
+      throw new Error(
+        `${file}: ${buf.length} bytes is not a whole number of ${RECORD}-byte CIFAR-10 records (label + 3x32x32); the file is truncated or not CIFAR-10 binary`,
+      );
     }
     return { file, buf };
   });
@@ -35,7 +39,11 @@ function readBatches(dir: string, files: string[], name: string): ImageSet {
 }
 
 export function loadCifar10(dir: string, spec: string): DataSource {
-  const train = readBatches(dir, [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`), 'cifar10/train');
+  const train = readBatches(
+    dir,
+    [1, 2, 3, 4, 5].map((k) => `data_batch_${k}.bin`),
+    'cifar10/train',
+  );
   const test = readBatches(dir, ['test_batch.bin'], 'cifar10/test');
   return { spec, kind: 'cifar10', train, test, ...channelStats(train), flipByDefault: true, classNames: CLASSES };
 }

@@ -25,7 +25,8 @@ export function loadDataSource(spec: string): DataSource {
       ds = loadMnistLike('mnist', arg || MNIST_DIR, spec);
       break;
     case 'cifar10':
-      if (!arg) throw new Error("cifar10 needs the directory of its binary batches: cifar10:/path/to/cifar-10-batches-bin");
+      if (!arg)
+        throw new Error('cifar10 needs the directory of its binary batches: cifar10:/path/to/cifar-10-batches-bin');
       ds = loadCifar10(arg, spec);
       break;
     case 'synthetic': {

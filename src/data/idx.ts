@@ -29,7 +29,9 @@ export function readIdx(file: string, expectedDims: number): IdxArray {
   const type = (magic >> 8) & 0xff;
   const ndim = magic & 0xff;
   if (magic >>> 16 !== 0 || type !== 0x08) {
-    throw new Error(`${file}: magic number 0x${magic.toString(16).padStart(8, '0')} is not an IDX unsigned-byte file (expected 0x000008${expectedDims.toString(16).padStart(2, '0')})`);
+    throw new Error(
+      `${file}: magic number 0x${magic.toString(16).padStart(8, '0')} is not an IDX unsigned-byte file (expected 0x000008${expectedDims.toString(16).padStart(2, '0')})`,
+    );
   }
   if (ndim !== expectedDims) throw new Error(`${file}: IDX file has ${ndim} dimensions, expected ${expectedDims}`);
   const headerBytes = 4 + 4 * ndim;
@@ -38,7 +40,9 @@ export function readIdx(file: string, expectedDims: number): IdxArray {
   const need = dims.reduce((a, b) => a * b, 1);
   const have = raw.length - headerBytes;
   if (have < need) {
-    throw new Error(`${file}: truncated: the header promises ${dims.join('x')} = ${need} bytes of data but the file holds ${have}`);
+    throw new Error(
+      `${file}: truncated: the header promises ${dims.join('x')} = ${need} bytes of data but the file holds ${have}`,
+    );
   }
   return { dims, data: new Uint8Array(raw.buffer, raw.byteOffset + headerBytes, need) };
 }

@@ -54,7 +54,11 @@ export class BatchLoader {
   readonly #mean: Tensor;
   readonly #std: Tensor;
 
-  constructor(readonly set: ImageSet, readonly indices: Int32Array, readonly o: LoaderOptions) {
+  constructor(
+    readonly set: ImageSet,
+    readonly indices: Int32Array,
+    readonly o: LoaderOptions,
+  ) {
     if (o.batchSize < 1) throw new Error(`batch size must be positive, got ${o.batchSize}`);
     if (o.mean.length !== set.channels || o.std.length !== set.channels) {
       throw new Error(`${set.name}: normalisation has ${o.mean.length} channels, the images ${set.channels}`);
@@ -87,7 +91,8 @@ export class BatchLoader {
     const n = ids.length;
     // Draw every random choice up front, in a fixed order, so results don't depend on which ops run.
     const pad = this.o.cropPadding ?? 0;
-    const offsets = pad > 0 ? Array.from({ length: n }, () => [rng.int(2 * pad + 1), rng.int(2 * pad + 1)] as const) : null;
+    const offsets =
+      pad > 0 ? Array.from({ length: n }, () => [rng.int(2 * pad + 1), rng.int(2 * pad + 1)] as const) : null;
     // Gather (and random-crop) while copying: one row copy per image row, black where the crop
     // reaches into the padding (as torchvision's RandomCrop(padding) before Normalize).
     const pixels = new Uint8Array(n * per);

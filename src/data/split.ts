@@ -9,7 +9,8 @@ export interface Split {
 
 /** Splits set indices so that `valFraction` of each class goes to validation. */
 export function stratifiedSplit(set: ImageSet, valFraction: number, seed: number, limit?: number): Split {
-  if (!(valFraction >= 0 && valFraction < 1)) throw new Error(`validation fraction must be in [0, 1), got ${valFraction}`);
+  if (!(valFraction >= 0 && valFraction < 1))
+    throw new Error(`validation fraction must be in [0, 1), got ${valFraction}`);
   const rng = new Rng(seed);
   const byClass: number[][] = Array.from({ length: set.classes }, () => []);
   for (let i = 0; i < set.count; i++) byClass[set.labels[i]!]!.push(i);

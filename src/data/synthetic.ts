@@ -37,7 +37,15 @@ function templates(rng: Rng, classes: number, channels: number, size: number): F
   return out;
 }
 
-function draw(rng: Rng, tpl: Float32Array[], count: number, channels: number, size: number, noise: number, name: string): ImageSet {
+function draw(
+  rng: Rng,
+  tpl: Float32Array[],
+  count: number,
+  channels: number,
+  size: number,
+  noise: number,
+  name: string,
+): ImageSet {
   const per = channels * size * size;
   const images = new Uint8Array(count * per);
   const labels = new Uint8Array(count);
@@ -69,5 +77,13 @@ export function loadSynthetic(o: SyntheticOptions, spec = `synthetic:${o.seed}`)
   const noise = o.noise ?? 1;
   const train = draw(rng.fork(), tpl, o.train ?? 2000, channels, size, noise, 'synthetic/train');
   const test = draw(rng.fork(), tpl, o.test ?? 500, channels, size, noise, 'synthetic/test');
-  return { spec, kind: 'synthetic', train, test, ...channelStats(train), flipByDefault: false, classNames: tpl.map((_, k) => `class ${k}`) };
+  return {
+    spec,
+    kind: 'synthetic',
+    train,
+    test,
+    ...channelStats(train),
+    flipByDefault: false,
+    classNames: tpl.map((_, k) => `class ${k}`),
+  };
 }

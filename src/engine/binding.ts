@@ -39,7 +39,14 @@ export interface Native {
   getNumThreads(): number;
   profilerStart(traceFile: string): void;
   profilerStop(): void;
-  runtimeInfo(): { torchVersion: string; cudaAvailable: boolean; cudaDeviceCount: number; mkldnn: boolean; parallelInfo: string; allocator: string };
+  runtimeInfo(): {
+    torchVersion: string;
+    cudaAvailable: boolean;
+    cudaDeviceCount: number;
+    mkldnn: boolean;
+    parallelInfo: string;
+    allocator: string;
+  };
 
   add_tt(a: H, b: H, alpha: number): H;
   add_ts(a: H, b: number): H;
@@ -54,13 +61,28 @@ export interface Native {
   maximum(a: H, b: H): H;
   minimum(a: H, b: H): H;
   matmul(a: H, b: H): H;
-  neg(a: H): H; exp(a: H): H; log(a: H): H; sqrt(a: H): H; rsqrt(a: H): H; abs(a: H): H;
-  sign(a: H): H; reciprocal(a: H): H; tanh(a: H): H; floor(a: H): H; isfinite(a: H): H;
+  neg(a: H): H;
+  exp(a: H): H;
+  log(a: H): H;
+  sqrt(a: H): H;
+  rsqrt(a: H): H;
+  abs(a: H): H;
+  sign(a: H): H;
+  reciprocal(a: H): H;
+  tanh(a: H): H;
+  floor(a: H): H;
+  isfinite(a: H): H;
   clamp(a: H, min: number | null, max: number | null): H;
   where(cond: H, a: H, b: H): H;
-  eq_tt(a: H, b: H): H; eq_ts(a: H, b: number): H; ne_ts(a: H, b: number): H;
-  lt_tt(a: H, b: H): H; lt_ts(a: H, b: number): H; le_ts(a: H, b: number): H;
-  gt_tt(a: H, b: H): H; gt_ts(a: H, b: number): H; ge_ts(a: H, b: number): H;
+  eq_tt(a: H, b: H): H;
+  eq_ts(a: H, b: number): H;
+  ne_ts(a: H, b: number): H;
+  lt_tt(a: H, b: H): H;
+  lt_ts(a: H, b: number): H;
+  le_ts(a: H, b: number): H;
+  gt_tt(a: H, b: H): H;
+  gt_ts(a: H, b: number): H;
+  ge_ts(a: H, b: number): H;
   sum(a: H, dims: number[], keepdim: boolean): H;
   mean(a: H, dims: number[], keepdim: boolean): H;
   amax(a: H, dims: number[], keepdim: boolean): H;
@@ -111,10 +133,25 @@ export interface Native {
 
   conv2d(x: H, w: H, b: H | null, stride: number[], padding: number[], dilation: number[], groups: number): H;
   linear(x: H, w: H, b: H | null): H;
-  batchNorm(x: H, w: H | null, b: H | null, rm: H | null, rv: H | null, training: boolean, momentum: number, eps: number): H;
-  relu(x: H): H; hardtanh(x: H, min: number, max: number): H; hardswish(x: H): H; hardsigmoid(x: H): H;
-  sigmoid(x: H): H; silu(x: H): H; gelu(x: H): H;
-  softmax(x: H, dim: number): H; logSoftmax(x: H, dim: number): H;
+  batchNorm(
+    x: H,
+    w: H | null,
+    b: H | null,
+    rm: H | null,
+    rv: H | null,
+    training: boolean,
+    momentum: number,
+    eps: number,
+  ): H;
+  relu(x: H): H;
+  hardtanh(x: H, min: number, max: number): H;
+  hardswish(x: H): H;
+  hardsigmoid(x: H): H;
+  sigmoid(x: H): H;
+  silu(x: H): H;
+  gelu(x: H): H;
+  softmax(x: H, dim: number): H;
+  logSoftmax(x: H, dim: number): H;
   dropout(x: H, p: number, train: boolean): H;
   avgPool2d(x: H, k: number[], s: number[], p: number[], ceil: boolean, countIncludePad: boolean): H;
   maxPool2d(x: H, k: number[], s: number[], p: number[], d: number[], ceil: boolean): H;
@@ -144,7 +181,7 @@ function load(): Native {
         throw new Error(
           `tsnas: the native addon at ${file} failed to load: ${(err as Error).message}\n` +
             'If libtorch was upgraded or moved, rebuild it: npm run build:native ' +
-            '(set TSNAS_LIBTORCH for a libtorch outside Debian\'s paths).',
+            "(set TSNAS_LIBTORCH for a libtorch outside Debian's paths).",
         );
       }
     }

@@ -74,15 +74,32 @@ export function bernoulli(p: Tensor): Tensor {
 /** Standard Gumbel noise -log(-log(u)), u ~ U(0, 1), kept finite. */
 export function gumbel(shape: number[], opts: CreateOptions = {}): Tensor {
   const u = rand(shape, opts);
-  const g = u.clamp(1e-10, 1 - 1e-7).log().neg().log().neg();
+  const g = u
+    .clamp(1e-10, 1 - 1e-7)
+    .log()
+    .neg()
+    .log()
+    .neg();
   return g;
 }
 
 export function cat(tensors: Tensor[], dim = 0): Tensor {
-  return Tensor.wrap(native.cat(tensors.map((t) => t.handle), dim), 'cat');
+  return Tensor.wrap(
+    native.cat(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+    'cat',
+  );
 }
 export function stack(tensors: Tensor[], dim = 0): Tensor {
-  return Tensor.wrap(native.stack(tensors.map((t) => t.handle), dim), 'stack');
+  return Tensor.wrap(
+    native.stack(
+      tensors.map((t) => t.handle),
+      dim,
+    ),
+    'stack',
+  );
 }
 /** Elementwise cond ? a : b. */
 export function where(cond: Tensor, a: Tensor, b: Tensor): Tensor {

@@ -18,12 +18,15 @@ export function dtypeOfArray(a: TypedArray): DType {
 /** Converts plain numbers into the typed array of a dtype. */
 export function arrayForDtype(values: ArrayLike<number>, dtype: DType): TypedArray {
   switch (dtype) {
-    case 'float32': return Float32Array.from(values);
-    case 'float64': return Float64Array.from(values);
+    case 'float32':
+      return Float32Array.from(values);
+    case 'float64':
+      return Float64Array.from(values);
     case 'int32': {
       const out = Int32Array.from(values);
       for (let i = 0; i < values.length; i++) {
-        if (out[i] !== Math.trunc(values[i]!)) throw new RangeError(`value ${values[i]} at index ${i} does not fit in int32`);
+        if (out[i] !== Math.trunc(values[i]!))
+          throw new RangeError(`value ${values[i]} at index ${i} does not fit in int32`);
       }
       return out;
     }
@@ -32,9 +35,12 @@ export function arrayForDtype(values: ArrayLike<number>, dtype: DType): TypedArr
       for (let i = 0; i < values.length; i++) out[i] = BigInt(Math.trunc(values[i]!));
       return out;
     }
-    case 'uint8': return Uint8Array.from(values);
-    case 'bool': return Uint8Array.from(values, (v) => (v ? 1 : 0));
-    default: throw new Error(`unknown dtype '${String(dtype)}' (valid: float32, float64, int64, int32, uint8, bool)`);
+    case 'uint8':
+      return Uint8Array.from(values);
+    case 'bool':
+      return Uint8Array.from(values, (v) => (v ? 1 : 0));
+    default:
+      throw new Error(`unknown dtype '${String(dtype)}' (valid: float32, float64, int64, int32, uint8, bool)`);
   }
 }
 

@@ -33,7 +33,13 @@ export interface OpTotal {
   selfUs: number;
 }
 
-interface TraceEvent { name?: string; ph?: string; ts?: number | string; dur?: number | string; tid?: number | string }
+interface TraceEvent {
+  name?: string;
+  ph?: string;
+  ts?: number | string;
+  dur?: number | string;
+  tid?: number | string;
+}
 
 /**
  * Per-op totals of a trace written by the profiler (or any Chrome trace of complete 'X' events),

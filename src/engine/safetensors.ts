@@ -6,7 +6,12 @@ import type { DType } from './dtype';
 import { Tensor } from './tensor';
 
 const CODE: Record<DType, string> = {
-  float32: 'F32', float64: 'F64', int64: 'I64', int32: 'I32', uint8: 'U8', bool: 'BOOL',
+  float32: 'F32',
+  float64: 'F64',
+  int64: 'I64',
+  int32: 'I32',
+  uint8: 'U8',
+  bool: 'BOOL',
 };
 const DTYPE_OF: Record<string, DType> = Object.fromEntries(Object.entries(CODE).map(([k, v]) => [v, k as DType]));
 const WIDTH: Record<DType, number> = { float32: 4, float64: 8, int64: 8, int32: 4, uint8: 1, bool: 1 };
@@ -18,7 +23,10 @@ interface Entry {
 }
 
 /** Serialises named tensors (and string metadata) to the safetensors byte layout. */
-export function encodeSafetensors(tensors: Record<string, Tensor> | Map<string, Tensor>, metadata: Record<string, string> = {}): Buffer {
+export function encodeSafetensors(
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  metadata: Record<string, string> = {},
+): Buffer {
   const entries = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors);
   // Widest dtypes first, then by name: every tensor stays aligned to its element size.
   entries.sort(([na, a], [nb, b]) => WIDTH[b.dtype] - WIDTH[a.dtype] || (na < nb ? -1 : na > nb ? 1 : 0));
@@ -41,7 +49,11 @@ export function encodeSafetensors(tensors: Record<string, Tensor> | Map<string, 
 }
 
 /** Writes a safetensors file atomically (temp file, then rename), so a crash leaves the old one. */
-export function saveSafetensors(file: string, tensors: Record<string, Tensor> | Map<string, Tensor>, metadata: Record<string, string> = {}): void {
+export function saveSafetensors(
+  file: string,
+  tensors: Record<string, Tensor> | Map<string, Tensor>,
+  metadata: Record<string, string> = {},
+): void {
   const tmp = `${file}.tmp-${process.pid}`;
   try {
     fs.writeFileSync(tmp, encodeSafetensors(tensors, metadata));
@@ -81,15 +93,23 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data', devi
       if (!e || typeof e !== 'object' || !Array.isArray(e.shape) || !e.shape.every(isCount)) {
         throw bad(`tensor '${name}' has no valid shape (a list of non-negative integers)`);
       }
-      if (!Array.isArray(e.data_offsets) || e.data_offsets.length !== 2 || !e.data_offsets.every(isCount) || e.data_offsets[0] > e.data_offsets[1]) {
+      if (
+        !Array.isArray(e.data_offsets) ||
+        e.data_offsets.length !== 2 ||
+        !e.data_offsets.every(isCount) ||
+        e.data_offsets[0] > e.data_offsets[1]
+      ) {
         throw bad(`tensor '${name}' has no valid data_offsets (two non-negative integers, begin <= end)`);
       }
       const dtype = DTYPE_OF[e.dtype];
-      if (!dtype) throw bad(`tensor '${name}' has unsupported dtype ${e.dtype} (supported: ${Object.values(CODE).join(', ')})`);
+      if (!dtype)
+        throw bad(`tensor '${name}' has unsupported dtype ${e.dtype} (supported: ${Object.values(CODE).join(', ')})`);
       const [begin, end] = e.data_offsets;
       const numel = e.shape.reduce((a, b) => a * b, 1);
       if (end - begin !== numel * WIDTH[dtype] || end > data.length) {
-        throw bad(`tensor '${name}' (${e.dtype} ${JSON.stringify(e.shape)}) has offsets [${begin}, ${end}] that do not fit its shape or the file`);
+        throw bad(
+          `tensor '${name}' (${e.dtype} ${JSON.stringify(e.shape)}) has offsets [${begin}, ${end}] that do not fit its shape or the file`,
+        );
       }
       // Copy into an aligned buffer: the typed-array view needs aligned offsets.
       const bytes = new Uint8Array(end - begin);
@@ -105,10 +125,12 @@ export function decodeSafetensors(buf: Buffer, source = 'safetensors data', devi
       .sort(([, a], [, b]) => a[0] - b[0] || a[1] - b[1]);
     let cursor = 0;
     for (const [name, [begin, end]] of ranges) {
-      if (begin !== cursor) throw bad(`tensor '${name}' starts at byte ${begin}, expected ${cursor} (gap or overlap between tensors)`);
+      if (begin !== cursor)
+        throw bad(`tensor '${name}' starts at byte ${begin}, expected ${cursor} (gap or overlap between tensors)`);
       cursor = end;
     }
-    if (ranges.length && cursor !== data.length) throw bad(`the tensors cover ${cursor} data bytes but the file holds ${data.length}`);
+    if (ranges.length && cursor !== data.length)
+      throw bad(`the tensors cover ${cursor} data bytes but the file holds ${data.length}`);
   } catch (err) {
     for (const t of tensors.values()) t.dispose();
     const msg = (err as Error).message;

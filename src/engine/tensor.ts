@@ -156,30 +156,68 @@ export class Tensor extends Tracked {
   matmul(other: Tensor): Tensor {
     return Tensor.wrap(native.matmul(this.handle, other.handle), 'matmul');
   }
-  neg(): Tensor { return Tensor.wrap(native.neg(this.handle), 'neg'); }
-  exp(): Tensor { return Tensor.wrap(native.exp(this.handle), 'exp'); }
-  log(): Tensor { return Tensor.wrap(native.log(this.handle), 'log'); }
-  sqrt(): Tensor { return Tensor.wrap(native.sqrt(this.handle), 'sqrt'); }
-  rsqrt(): Tensor { return Tensor.wrap(native.rsqrt(this.handle), 'rsqrt'); }
-  abs(): Tensor { return Tensor.wrap(native.abs(this.handle), 'abs'); }
-  sign(): Tensor { return Tensor.wrap(native.sign(this.handle), 'sign'); }
-  reciprocal(): Tensor { return Tensor.wrap(native.reciprocal(this.handle), 'reciprocal'); }
-  tanh(): Tensor { return Tensor.wrap(native.tanh(this.handle), 'tanh'); }
-  floor(): Tensor { return Tensor.wrap(native.floor(this.handle), 'floor'); }
-  isfinite(): Tensor { return Tensor.wrap(native.isfinite(this.handle), 'isfinite'); }
+  neg(): Tensor {
+    return Tensor.wrap(native.neg(this.handle), 'neg');
+  }
+  exp(): Tensor {
+    return Tensor.wrap(native.exp(this.handle), 'exp');
+  }
+  log(): Tensor {
+    return Tensor.wrap(native.log(this.handle), 'log');
+  }
+  sqrt(): Tensor {
+    return Tensor.wrap(native.sqrt(this.handle), 'sqrt');
+  }
+  rsqrt(): Tensor {
+    return Tensor.wrap(native.rsqrt(this.handle), 'rsqrt');
+  }
+  abs(): Tensor {
+    return Tensor.wrap(native.abs(this.handle), 'abs');
+  }
+  sign(): Tensor {
+    return Tensor.wrap(native.sign(this.handle), 'sign');
+  }
+  reciprocal(): Tensor {
+    return Tensor.wrap(native.reciprocal(this.handle), 'reciprocal');
+  }
+  tanh(): Tensor {
+    return Tensor.wrap(native.tanh(this.handle), 'tanh');
+  }
+  floor(): Tensor {
+    return Tensor.wrap(native.floor(this.handle), 'floor');
+  }
+  isfinite(): Tensor {
+    return Tensor.wrap(native.isfinite(this.handle), 'isfinite');
+  }
   clamp(min?: number | null, max?: number | null): Tensor {
     return Tensor.wrap(native.clamp(this.handle, min ?? null, max ?? null), 'clamp');
   }
 
   // ---- activations ---------------------------------------------------------------------------
-  relu(): Tensor { return Tensor.wrap(native.relu(this.handle), 'relu'); }
-  relu6(): Tensor { return Tensor.wrap(native.hardtanh(this.handle, 0, 6), 'relu6'); }
-  hardswish(): Tensor { return Tensor.wrap(native.hardswish(this.handle), 'hardswish'); }
-  hardsigmoid(): Tensor { return Tensor.wrap(native.hardsigmoid(this.handle), 'hardsigmoid'); }
-  sigmoid(): Tensor { return Tensor.wrap(native.sigmoid(this.handle), 'sigmoid'); }
-  silu(): Tensor { return Tensor.wrap(native.silu(this.handle), 'silu'); }
-  softmax(dim: number): Tensor { return Tensor.wrap(native.softmax(this.handle, dim), 'softmax'); }
-  logSoftmax(dim: number): Tensor { return Tensor.wrap(native.logSoftmax(this.handle, dim), 'logSoftmax'); }
+  relu(): Tensor {
+    return Tensor.wrap(native.relu(this.handle), 'relu');
+  }
+  relu6(): Tensor {
+    return Tensor.wrap(native.hardtanh(this.handle, 0, 6), 'relu6');
+  }
+  hardswish(): Tensor {
+    return Tensor.wrap(native.hardswish(this.handle), 'hardswish');
+  }
+  hardsigmoid(): Tensor {
+    return Tensor.wrap(native.hardsigmoid(this.handle), 'hardsigmoid');
+  }
+  sigmoid(): Tensor {
+    return Tensor.wrap(native.sigmoid(this.handle), 'sigmoid');
+  }
+  silu(): Tensor {
+    return Tensor.wrap(native.silu(this.handle), 'silu');
+  }
+  softmax(dim: number): Tensor {
+    return Tensor.wrap(native.softmax(this.handle, dim), 'softmax');
+  }
+  logSoftmax(dim: number): Tensor {
+    return Tensor.wrap(native.logSoftmax(this.handle, dim), 'logSoftmax');
+  }
 
   // ---- comparisons (bool results) -----------------------------------------------------------
   eq(other: Tensor | Scalar): Tensor {
@@ -187,19 +225,25 @@ export class Tensor extends Tracked {
       ? Tensor.wrap(native.eq_ts(this.handle, other), 'eq')
       : Tensor.wrap(native.eq_tt(this.handle, other.handle), 'eq');
   }
-  ne(other: Scalar): Tensor { return Tensor.wrap(native.ne_ts(this.handle, other), 'ne'); }
+  ne(other: Scalar): Tensor {
+    return Tensor.wrap(native.ne_ts(this.handle, other), 'ne');
+  }
   lt(other: Tensor | Scalar): Tensor {
     return typeof other === 'number'
       ? Tensor.wrap(native.lt_ts(this.handle, other), 'lt')
       : Tensor.wrap(native.lt_tt(this.handle, other.handle), 'lt');
   }
-  le(other: Scalar): Tensor { return Tensor.wrap(native.le_ts(this.handle, other), 'le'); }
+  le(other: Scalar): Tensor {
+    return Tensor.wrap(native.le_ts(this.handle, other), 'le');
+  }
   gt(other: Tensor | Scalar): Tensor {
     return typeof other === 'number'
       ? Tensor.wrap(native.gt_ts(this.handle, other), 'gt')
       : Tensor.wrap(native.gt_tt(this.handle, other.handle), 'gt');
   }
-  ge(other: Scalar): Tensor { return Tensor.wrap(native.ge_ts(this.handle, other), 'ge'); }
+  ge(other: Scalar): Tensor {
+    return Tensor.wrap(native.ge_ts(this.handle, other), 'ge');
+  }
 
   // ---- reductions ----------------------------------------------------------------------------
   sum(dims: number | number[] = [], keepdim = false): Tensor {
@@ -215,7 +259,9 @@ export class Tensor extends Tracked {
   min(dims: number | number[] = [], keepdim = false): Tensor {
     return Tensor.wrap(native.amin(this.handle, toDims(dims), keepdim), 'min');
   }
-  norm(p = 2): Tensor { return Tensor.wrap(native.norm(this.handle, p), 'norm'); }
+  norm(p = 2): Tensor {
+    return Tensor.wrap(native.norm(this.handle, p), 'norm');
+  }
   var(dims: number | number[], unbiased = true, keepdim = false): Tensor {
     return Tensor.wrap(native.var(this.handle, toDims(dims), unbiased, keepdim), 'var');
   }
@@ -225,7 +271,9 @@ export class Tensor extends Tracked {
   argmin(dim: number, keepdim = false): Tensor {
     return Tensor.wrap(native.argmin(this.handle, dim, keepdim), 'argmin');
   }
-  cumsum(dim: number): Tensor { return Tensor.wrap(native.cumsum(this.handle, dim), 'cumsum'); }
+  cumsum(dim: number): Tensor {
+    return Tensor.wrap(native.cumsum(this.handle, dim), 'cumsum');
+  }
   topk(k: number, dim = -1, largest = true, sorted = true): { values: Tensor; indices: Tensor } {
     const [v, i] = native.topk(this.handle, k, dim, largest, sorted);
     return { values: Tensor.wrap(v, 'topk'), indices: Tensor.wrap(i, 'topk') };
@@ -238,10 +286,18 @@ export class Tensor extends Tracked {
   permute(...dims: number[] | [number[]]): Tensor {
     return Tensor.wrap(native.permute(this.handle, flatShape(dims)), 'permute');
   }
-  transpose(d0: number, d1: number): Tensor { return Tensor.wrap(native.transpose(this.handle, d0, d1), 'transpose'); }
-  flatten(start = 0, end = -1): Tensor { return Tensor.wrap(native.flatten(this.handle, start, end), 'flatten'); }
-  squeeze(dim: number): Tensor { return Tensor.wrap(native.squeeze(this.handle, dim), 'squeeze'); }
-  unsqueeze(dim: number): Tensor { return Tensor.wrap(native.unsqueeze(this.handle, dim), 'unsqueeze'); }
+  transpose(d0: number, d1: number): Tensor {
+    return Tensor.wrap(native.transpose(this.handle, d0, d1), 'transpose');
+  }
+  flatten(start = 0, end = -1): Tensor {
+    return Tensor.wrap(native.flatten(this.handle, start, end), 'flatten');
+  }
+  squeeze(dim: number): Tensor {
+    return Tensor.wrap(native.squeeze(this.handle, dim), 'squeeze');
+  }
+  unsqueeze(dim: number): Tensor {
+    return Tensor.wrap(native.unsqueeze(this.handle, dim), 'unsqueeze');
+  }
   expand(...shape: number[] | [number[]]): Tensor {
     return Tensor.wrap(native.expand(this.handle, flatShape(shape)), 'expand');
   }
@@ -250,15 +306,21 @@ export class Tensor extends Tracked {
     const stop = end ?? Number.MAX_SAFE_INTEGER;
     return Tensor.wrap(native.slice(this.handle, dim, start, stop, step), 'slice');
   }
-  select(dim: number, index: number): Tensor { return Tensor.wrap(native.select(this.handle, dim, index), 'select'); }
+  select(dim: number, index: number): Tensor {
+    return Tensor.wrap(native.select(this.handle, dim, index), 'select');
+  }
   indexSelect(dim: number, index: Tensor): Tensor {
     return Tensor.wrap(native.indexSelect(this.handle, dim, index.handle), 'indexSelect');
   }
   gather(dim: number, index: Tensor): Tensor {
     return Tensor.wrap(native.gather(this.handle, dim, index.handle), 'gather');
   }
-  flip(dims: number | number[]): Tensor { return Tensor.wrap(native.flip(this.handle, toDims(dims)), 'flip'); }
-  oneHot(classes: number): Tensor { return Tensor.wrap(native.oneHot(this.handle, classes), 'oneHot'); }
+  flip(dims: number | number[]): Tensor {
+    return Tensor.wrap(native.flip(this.handle, toDims(dims)), 'flip');
+  }
+  oneHot(classes: number): Tensor {
+    return Tensor.wrap(native.oneHot(this.handle, classes), 'oneHot');
+  }
   contiguous(format: MemoryFormat = 'contiguous'): Tensor {
     return Tensor.wrap(native.contiguous(this.handle, format), 'contiguous');
   }
@@ -275,11 +337,21 @@ export class Tensor extends Tracked {
     for (const m of made.slice(0, -1)) native.dispose(m);
     return Tensor.wrap(made.length ? h : native.alias(h), 'to');
   }
-  float(): Tensor { return this.to({ dtype: 'float32' }); }
-  long(): Tensor { return this.to({ dtype: 'int64' }); }
-  clone(): Tensor { return Tensor.wrap(native.clone(this.handle), 'clone'); }
-  zerosLike(): Tensor { return Tensor.wrap(native.zerosLike(this.handle), 'zerosLike'); }
-  onesLike(): Tensor { return Tensor.wrap(native.onesLike(this.handle), 'onesLike'); }
+  float(): Tensor {
+    return this.to({ dtype: 'float32' });
+  }
+  long(): Tensor {
+    return this.to({ dtype: 'int64' });
+  }
+  clone(): Tensor {
+    return Tensor.wrap(native.clone(this.handle), 'clone');
+  }
+  zerosLike(): Tensor {
+    return Tensor.wrap(native.zerosLike(this.handle), 'zerosLike');
+  }
+  onesLike(): Tensor {
+    return Tensor.wrap(native.onesLike(this.handle), 'onesLike');
+  }
 
   // ---- in place (optimizers, EMA, statistics): call under noGrad on leaves -----------------
   add_(other: Tensor | Scalar, alpha = 1): this {
@@ -292,15 +364,42 @@ export class Tensor extends Tracked {
     else native.mul_(this.handle, other.handle);
     return this;
   }
-  div_(other: Tensor): this { native.div_(this.handle, other.handle); return this; }
-  addcmul_(t1: Tensor, t2: Tensor, value = 1): this { native.addcmul_(this.handle, t1.handle, t2.handle, value); return this; }
-  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this { native.addcdiv_(this.handle, t1.handle, t2.handle, value); return this; }
-  lerp_(end: Tensor, weight: number): this { native.lerp_(this.handle, end.handle, weight); return this; }
-  copy_(src: Tensor): this { native.copy_(this.handle, src.handle); return this; }
-  fill_(value: number): this { native.fill_(this.handle, value); return this; }
-  zero_(): this { native.zero_(this.handle); return this; }
-  sqrt_(): this { native.sqrt_(this.handle); return this; }
-  clampMin_(min: number): this { native.clampMin_(this.handle, min); return this; }
+  div_(other: Tensor): this {
+    native.div_(this.handle, other.handle);
+    return this;
+  }
+  addcmul_(t1: Tensor, t2: Tensor, value = 1): this {
+    native.addcmul_(this.handle, t1.handle, t2.handle, value);
+    return this;
+  }
+  addcdiv_(t1: Tensor, t2: Tensor, value = 1): this {
+    native.addcdiv_(this.handle, t1.handle, t2.handle, value);
+    return this;
+  }
+  lerp_(end: Tensor, weight: number): this {
+    native.lerp_(this.handle, end.handle, weight);
+    return this;
+  }
+  copy_(src: Tensor): this {
+    native.copy_(this.handle, src.handle);
+    return this;
+  }
+  fill_(value: number): this {
+    native.fill_(this.handle, value);
+    return this;
+  }
+  zero_(): this {
+    native.zero_(this.handle);
+    return this;
+  }
+  sqrt_(): this {
+    native.sqrt_(this.handle);
+    return this;
+  }
+  clampMin_(min: number): this {
+    native.clampMin_(this.handle, min);
+    return this;
+  }
 }
 
 function toDims(dims: number | number[]): number[] {

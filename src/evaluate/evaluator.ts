@@ -29,7 +29,10 @@ export interface EvalResult {
 
 /** A failed evaluation, with what it measured before failing. */
 export class EvaluationError extends Error {
-  constructor(message: string, readonly partial: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>> } = {}) {
+  constructor(
+    message: string,
+    readonly partial: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>> } = {},
+  ) {
     super(message);
   }
 }

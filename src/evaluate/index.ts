@@ -13,10 +13,7 @@ export { createTrainingEvaluator } from './training';
 
 export const EVALUATOR_FORMS = ['train (with --data D)', 'synthetic[:SEED]', 'table:FILE'];
 
-export type EvaluatorSpec =
-  | { kind: 'train' }
-  | { kind: 'synthetic'; seed: number }
-  | { kind: 'table'; file: string };
+export type EvaluatorSpec = { kind: 'train' } | { kind: 'synthetic'; seed: number } | { kind: 'table'; file: string };
 
 /** Parses an evaluator spec; table paths are resolved against `base` (default: the working directory). */
 export function parseEvaluatorSpec(spec: string, base = process.cwd()): EvaluatorSpec {
@@ -26,11 +23,15 @@ export function parseEvaluatorSpec(spec: string, base = process.cwd()): Evaluato
   switch (kind) {
     case 'train':
     case 'training':
-      if (arg) throw new Error(`evaluator '${spec}': give the data set with --data (or 'data:' in the config), e.g. --data ${arg}`);
+      if (arg)
+        throw new Error(
+          `evaluator '${spec}': give the data set with --data (or 'data:' in the config), e.g. --data ${arg}`,
+        );
       return { kind: 'train' };
     case 'synthetic': {
       const seed = arg === '' ? 0 : Number(arg);
-      if (!Number.isInteger(seed) || seed < 0) throw new Error(`evaluator '${spec}': the seed must be a non-negative integer, e.g. synthetic:3`);
+      if (!Number.isInteger(seed) || seed < 0)
+        throw new Error(`evaluator '${spec}': the seed must be a non-negative integer, e.g. synthetic:3`);
       return { kind: 'synthetic', seed };
     }
     case 'table':
@@ -60,7 +61,10 @@ export interface EvaluatorSettings {
 export function createEvaluator(spec: EvaluatorSpec, s: EvaluatorSettings): Evaluator {
   switch (spec.kind) {
     case 'train':
-      if (!s.data) throw new Error('the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])');
+      if (!s.data)
+        throw new Error(
+          'the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
+        );
       return createTrainingEvaluator({ space: s.space, spaceRef: s.spaceRef, data: s.data, ...(s.train ?? {}) });
     case 'synthetic':
       return createSyntheticEvaluator(s.space, { seed: spec.seed, delayMs: s.delayMs });

@@ -33,11 +33,14 @@ export interface Table {
 export function loadTable(space: Space, file: string, mapping: Record<string, string> = {}): Table {
   // Only the outer shape here: the keys need the space, so they are checked below, all at once.
   const data = readDataFile(file, z.record(z.string(), z.unknown()), {
-    what: 'table', format: 'json', fix: 'A table is a JSON object: architecture string -> { metric: number, ... } (docs/studies.md).',
+    what: 'table',
+    format: 'json',
+    fix: 'A table is a JSON object: architecture string -> { metric: number, ... } (docs/studies.md).',
   });
   const inverse = new Map<string, string>();
   for (const [name, field] of Object.entries(mapping)) {
-    if (inverse.has(field)) throw new Error(`metric mapping: table field '${field}' is mapped twice (${inverse.get(field)} and ${name})`);
+    if (inverse.has(field))
+      throw new Error(`metric mapping: table field '${field}' is mapped twice (${inverse.get(field)} and ${name})`);
     inverse.set(field, name);
   }
   const rows = new Map<string, Record<string, number>>();
@@ -75,11 +78,16 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
   }
   if (bad.length) {
     const more = bad.length > 5 ? `\n  ... and ${bad.length - 5} more` : '';
-    throw new Error(`table ${file} does not fit space '${space.name}' (${bad.length} bad key(s)):\n${bad.slice(0, 5).join('\n')}${more}`);
+    throw new Error(
+      `table ${file} does not fit space '${space.name}' (${bad.length} bad key(s)):\n${bad.slice(0, 5).join('\n')}${more}`,
+    );
   }
   if (!rows.size) throw new Error(`table ${file} is empty`);
   for (const [name, field] of Object.entries(mapping)) {
-    if (!rawFields.has(field)) throw new Error(`metric mapping ${name}=${field}: table ${file} has no field '${field}' (fields: ${[...rawFields].join(', ')})`);
+    if (!rawFields.has(field))
+      throw new Error(
+        `metric mapping ${name}=${field}: table ${file} has no field '${field}' (fields: ${[...rawFields].join(', ')})`,
+      );
   }
   const fields = new Set<string>();
   for (const m of rows.values()) for (const k of Object.keys(m)) fields.add(k);
@@ -106,7 +114,8 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
       if (!provides.includes(kind)) return null;
       const f = kind === 'latency' ? 'latencyUs' : kind;
       let best: CostMinimum | null = null;
-      for (const [k, m] of table.rows) if (!best || m[f]! < best.value) best = { value: m[f]!, arch: table.archs.get(k)!, how: 'table' };
+      for (const [k, m] of table.rows)
+        if (!best || m[f]! < best.value) best = { value: m[f]!, arch: table.archs.get(k)!, how: 'table' };
       return best;
     },
   };
@@ -122,7 +131,9 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
       const m = table.rows.get(job.archText);
       if (!m) {
         const idx = acceptsIndices(space) ? ` (indices ${formatIndices(space, job.arch)})` : '';
-        throw new EvaluationError(`architecture ${job.archText}${idx} is not in table ${file} (${table.rows.size} architectures)`);
+        throw new EvaluationError(
+          `architecture ${job.archText}${idx} is not in table ${file} (${table.rows.size} architectures)`,
+        );
       }
       const metrics: Record<string, number> = {};
       for (const [k, v] of Object.entries(m)) if (!(k in COST_FIELDS)) metrics[k] = v;

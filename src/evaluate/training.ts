@@ -38,10 +38,20 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
   const data = loadDataSource(o.data);
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
-    loadRecipe(o.recipeFile, { ...(o.recipe ?? {}), ...recipeOverridesFromArch(arch), ...((proposed ?? {}) as Partial<RecipeInput>), epochs: o.epochs });
+    loadRecipe(o.recipeFile, {
+      ...(o.recipe ?? {}),
+      ...recipeOverridesFromArch(arch),
+      ...((proposed ?? {}) as Partial<RecipeInput>),
+      epochs: o.epochs,
+    });
   // Fail now on a bad recipe, not at the first trial.
   const probe = recipeOf(Object.fromEntries(o.space.dims.map((d) => [d.key, d.values[0]!])));
-  const budget = [`${o.epochs ?? probe.epochs} epoch${(o.epochs ?? probe.epochs) === 1 ? '' : 's'}`, o.limitTrain ? `${o.limitTrain} training images` : ''].filter(Boolean).join(', ');
+  const budget = [
+    `${o.epochs ?? probe.epochs} epoch${(o.epochs ?? probe.epochs) === 1 ? '' : 's'}`,
+    o.limitTrain ? `${o.limitTrain} training images` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return {
     kind: 'train',
     spec: 'train',
@@ -49,20 +59,34 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
     description: `training on ${o.data} (${budget})`,
     // Costs follow the network as trained: the data's channels and size (in a space that searches
     // the resolution, decode takes only the channels and the size from the architecture), the data's classes.
-    decode: { input: [input[0], probe.resolution ?? input[1], probe.resolution ?? input[2]], classes: data.train.classes },
+    decode: {
+      input: [input[0], probe.resolution ?? input[1], probe.resolution ?? input[2]],
+      classes: data.train.classes,
+    },
     metrics: ['accuracy', 'valLoss', 'trainAcc', 'trainLoss', ...(o.reportTest ? ['testAcc'] : [])],
     recipeFor: (arch, proposed) => recipeOf(arch, proposed) as unknown as Record<string, unknown>,
     async evaluate(job: EvalJob): Promise<EvalResult> {
       // The engine loads only when a trial trains.
       const { trainArchitecture } = await import('../train/trainArchitecture');
       const recipe = (job.recipe as unknown as Recipe | null) ?? recipeOf(job.arch);
-      const key = crypto.createHash('sha1').update(`${job.archText}\n${JSON.stringify(recipe)}\n${o.data}\n${o.limitTrain ?? ''}`).digest('hex').slice(0, 16);
+      const key = crypto
+        .createHash('sha1')
+        .update(`${job.archText}\n${JSON.stringify(recipe)}\n${o.data}\n${o.limitTrain ?? ''}`)
+        .digest('hex')
+        .slice(0, 16);
       const checkpointDir = path.join(job.studyDir, 'checkpoints', key);
       job.addArtifact?.('checkpoint', checkpointDir);
       const epochs: Array<Record<string, number>> = [];
       const r = trainArchitecture({
-        space: o.space, spaceRef: o.spaceRef, arch: job.arch, recipe, data, limitTrain: o.limitTrain, test: !!o.reportTest,
-        checkpointDir, threads: o.threads,
+        space: o.space,
+        spaceRef: o.spaceRef,
+        arch: job.arch,
+        recipe,
+        data,
+        limitTrain: o.limitTrain,
+        test: !!o.reportTest,
+        checkpointDir,
+        threads: o.threads,
         onProgress: () => job.heartbeat(),
         onEpoch: (m) => {
           epochs.push({ ...m });
@@ -70,16 +94,27 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
         },
       });
       const all = r.epochs.map((e) => ({ ...e }) as unknown as Record<string, number>);
-      if (r.resumedFrom > 0) job.log(`trial ${job.trialNumber}: continued from the checkpoint after epoch ${r.resumedFrom} (${checkpointDir})`);
+      if (r.resumedFrom > 0)
+        job.log(
+          `trial ${job.trialNumber}: continued from the checkpoint after epoch ${r.resumedFrom} (${checkpointDir})`,
+        );
       if (r.status === 'failed') throw new EvaluationError(r.error ?? 'training failed', { epochs: all });
       const last = r.epochs.at(-1);
       const metrics: Record<string, number> = {
-        accuracy: r.valAcc, valLoss: last?.valLoss ?? NaN, trainAcc: last?.trainAcc ?? NaN, trainLoss: last?.loss ?? NaN,
-        epochs: r.epochs.length, trainSeconds: r.seconds, imgPerSec: r.imgPerSec,
+        accuracy: r.valAcc,
+        valLoss: last?.valLoss ?? NaN,
+        trainAcc: last?.trainAcc ?? NaN,
+        trainLoss: last?.loss ?? NaN,
+        epochs: r.epochs.length,
+        trainSeconds: r.seconds,
+        imgPerSec: r.imgPerSec,
       };
       if (r.testAcc !== null) metrics.testAcc = r.testAcc;
       if (!Number.isFinite(r.valAcc)) {
-        throw new EvaluationError(`no validation accuracy: the recipe's valFraction is ${recipe.valFraction}, so there is no validation split to select on; set valFraction > 0`, { metrics, epochs: all });
+        throw new EvaluationError(
+          `no validation accuracy: the recipe's valFraction is ${recipe.valFraction}, so there is no validation split to select on; set valFraction > 0`,
+          { metrics, epochs: all },
+        );
       }
       return { metrics, epochs: all };
     },

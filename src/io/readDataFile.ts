@@ -12,7 +12,10 @@ import type { z } from 'zod';
 
 /** A data file that could not be read, parsed or validated. */
 export class DataFileError extends Error {
-  constructor(message: string, readonly file: string) {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
     super(message);
     this.name = 'DataFileError';
   }
@@ -30,7 +33,11 @@ export interface DataFileKind {
   invalid?: string;
 }
 
-const WHY: Record<string, string> = { ENOENT: 'no such file', EISDIR: 'a directory, not a file', EACCES: 'permission denied' };
+const WHY: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'a directory, not a file',
+  EACCES: 'permission denied',
+};
 
 /** The file's text; errors say `cannot read <what> <file>: <code>`. */
 export function readDataText(file: string, kind: DataFileKind): string {
@@ -48,7 +55,10 @@ export function readDataText(file: string, kind: DataFileKind): string {
  * origin is data that came from no file (settings, flags).
  */
 export function invalidDataFile(kind: DataFileKind, origin: string, details: string): DataFileError {
-  return new DataFileError(`${kind.invalid ?? 'invalid'} ${kind.what}${origin ? ` ${origin}` : ''}:\n${details}${kind.fix ? `\n${kind.fix}` : ''}`, origin);
+  return new DataFileError(
+    `${kind.invalid ?? 'invalid'} ${kind.what}${origin ? ` ${origin}` : ''}:\n${details}${kind.fix ? `\n${kind.fix}` : ''}`,
+    origin,
+  );
 }
 
 /** Parses text as YAML or JSON (see DataFileKind.format); `origin` names it in errors. */
@@ -57,20 +67,36 @@ export function parseDataText(text: string, origin: string, kind: DataFileKind):
   try {
     return json ? JSON.parse(text) : YAML.parse(text, { prettyErrors: true });
   } catch (err) {
-    const message = (err as Error).message.split('\n').filter((l) => l.trim()).join('\n    ');
-    throw invalidDataFile({ ...kind, fix: undefined }, origin, `  the text is not valid ${json ? 'JSON' : 'YAML'}: ${message}`);
+    const message = (err as Error).message
+      .split('\n')
+      .filter((l) => l.trim())
+      .join('\n    ');
+    throw invalidDataFile(
+      { ...kind, fix: undefined },
+      origin,
+      `  the text is not valid ${json ? 'JSON' : 'YAML'}: ${message}`,
+    );
   }
 }
 
 /** Validates parsed data; the error lists every problem with its field path. */
-export function checkData<S extends z.ZodType>(data: unknown, schema: S, origin: string, kind: DataFileKind): z.output<S> {
+export function checkData<S extends z.ZodType>(
+  data: unknown,
+  schema: S,
+  origin: string,
+  kind: DataFileKind,
+): z.output<S> {
   const r = schema.safeParse(data);
   if (!r.success) throw invalidDataFile(kind, origin, formatIssues(r.error.issues));
   return r.data;
 }
 
 /** Reads, parses and validates a data file. `empty` stands for an empty file (default: null). */
-export function readDataFile<S extends z.ZodType>(file: string, schema: S, kind: DataFileKind & { empty?: unknown }): z.output<S> {
+export function readDataFile<S extends z.ZodType>(
+  file: string,
+  schema: S,
+  kind: DataFileKind & { empty?: unknown },
+): z.output<S> {
   const data = parseDataText(readDataText(file, kind), file, kind);
   return checkData(data ?? kind.empty ?? null, schema, file, kind);
 }
@@ -79,11 +105,18 @@ export function readDataFile<S extends z.ZodType>(file: string, schema: S, kind:
 export function formatIssues(issues: readonly z.core.$ZodIssue[]): string {
   return issues
     .map((i) => {
-      const path = i.path.length ? i.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '') : '(top level)';
+      const path = i.path.length
+        ? i.path
+            .map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`))
+            .join('')
+            .replace(/^\./, '')
+        : '(top level)';
       let msg = i.message;
       // A union lists why each form failed; a discriminated union's own message names the choices.
       if (i.code === 'invalid_union' && 'errors' in i && Array.isArray(i.errors) && i.errors.length) {
-        const firsts = (i.errors as z.core.$ZodIssue[][]).map((e) => e.map((x) => (x.path.length ? `${x.path.join('.')}: ` : '') + x.message).join('; '));
+        const firsts = (i.errors as z.core.$ZodIssue[][]).map((e) =>
+          e.map((x) => (x.path.length ? `${x.path.join('.')}: ` : '') + x.message).join('; '),
+        );
         msg = `none of the accepted forms matched (${firsts.join(' | ')})`;
       }
       return `  ${path}: ${msg}`;

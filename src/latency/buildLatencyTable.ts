@@ -43,16 +43,26 @@ export interface BuildLatencyTableOptions {
 export const DEFAULT_WARMUP = 10;
 export const DEFAULT_REPEATS = 100;
 export const DEFAULT_ROUNDS = 5;
-export const PREEMPTED_TEXT = 'a timed run during which the process was involuntarily descheduled (getrusage involuntary context switches) is discarded and re-run; see noise';
+export const PREEMPTED_TEXT =
+  'a timed run during which the process was involuntarily descheduled (getrusage involuntary context switches) is discarded and re-run; see noise';
 export const DEFAULT_CALIBRATE = 10;
 /** Far from the validation seeds people use (0, 1, ...): the calibration set is not the test set. */
 export const DEFAULT_CALIBRATION_SEED = 7919;
 
 export async function buildLatencyTable(space: Space, o: BuildLatencyTableOptions): Promise<LatencyTable> {
-  if (o.input && searchesResolution(space)) throw new Error(`space '${space.name}' searches the input resolution; build its table without --input`);
-  const input: [number, number, number] | null = searchesResolution(space) ? null : o.input ? [o.input[0], o.input[1], o.input[2]] : [...space.input];
+  if (o.input && searchesResolution(space))
+    throw new Error(`space '${space.name}' searches the input resolution; build its table without --input`);
+  const input: [number, number, number] | null = searchesResolution(space)
+    ? null
+    : o.input
+      ? [o.input[0], o.input[1], o.input[2]]
+      : [...space.input];
   const protocol = {
-    warmup: o.warmup ?? DEFAULT_WARMUP, repeats: o.repeats ?? DEFAULT_REPEATS, rounds: o.rounds ?? DEFAULT_ROUNDS, statistic: 'median' as const, batch: 1,
+    warmup: o.warmup ?? DEFAULT_WARMUP,
+    repeats: o.repeats ?? DEFAULT_REPEATS,
+    rounds: o.rounds ?? DEFAULT_ROUNDS,
+    statistic: 'median' as const,
+    batch: 1,
     preempted: PREEMPTED_TEXT,
   };
   const seed = o.seed ?? 0;
@@ -74,15 +84,21 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
     ...ops.map((_, i) => ({ kind: 'op' as const, i })),
     ...calArchs.map((arch, i) => ({ kind: 'net' as const, i, desc: decode(space, arch, input ? { input } : {}) })),
   ];
-  const timings = await measureInRounds(subjects,
-    (sub, m) => (sub.kind === 'op'
-      ? o.target.measure({ kind: 'op', spec: ops[sub.i]!.spec }, ops[sub.i]!.spec.input, m)
-      : o.target.measure({ kind: 'network', desc: sub.desc }, sub.desc.input, m)),
+  const timings = await measureInRounds(
+    subjects,
+    (sub, m) =>
+      sub.kind === 'op'
+        ? o.target.measure({ kind: 'op', spec: ops[sub.i]!.spec }, ops[sub.i]!.spec.input, m)
+        : o.target.measure({ kind: 'network', desc: sub.desc }, sub.desc.input, m),
     protocol,
-    (done, total, sub, t) => o.onProgress?.({
-      phase: 'timing', done, total,
-      detail: `${sub.kind === 'op' ? ops[sub.i]!.key : `network ${formatArch(space, calArchs[sub.i]!) || space.name}`} ${t.medianUs.toFixed(1)} us`,
-    }));
+    (done, total, sub, t) =>
+      o.onProgress?.({
+        phase: 'timing',
+        done,
+        total,
+        detail: `${sub.kind === 'op' ? ops[sub.i]!.key : `network ${formatArch(space, calArchs[sub.i]!) || space.name}`} ${t.medianUs.toFixed(1)} us`,
+      }),
+  );
   const entries: Record<string, LatencyEntry> = {};
   ops.forEach(({ key, spec, layers }, i) => {
     const t = timings[i]!;
@@ -91,8 +107,11 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
   const noise = {
     timedRuns: timings.reduce((n, t) => n + t.runs, 0),
     discardedRuns: timings.reduce((n, t) => n + (t.discarded ?? 0), 0),
-    contended: subjects.filter((_, i) => timings[i]!.contended)
-      .map((sub) => (sub.kind === 'op' ? ops[sub.i]!.key : `network ${formatArch(space, calArchs[sub.i]!) || space.name}`)),
+    contended: subjects
+      .filter((_, i) => timings[i]!.contended)
+      .map((sub) =>
+        sub.kind === 'op' ? ops[sub.i]!.key : `network ${formatArch(space, calArchs[sub.i]!) || space.name}`,
+      ),
   };
 
   const table: LatencyTable = {
@@ -102,7 +121,7 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
       `Latency lookup table of space '${space.name}' on target '${o.target.info.name}' (${o.target.info.runtime} ${o.target.info.version}, ${o.target.info.threads} thread(s), batch ${o.target.info.batch}).`,
       'entries: key -> the op built at that layer (op, input CxHxW, cin, cout, stride) and its time: median (us) and quartiles of `protocol.repeats` timed runs, split into `protocol.rounds` interleaved rounds over all keys, each after `protocol.warmup` untimed runs; runs interrupted by other processes are discarded and re-run (`noise`).',
       `model: ${MODEL_TEXT}.`,
-      'overheadUs: the network-level time the per-op sums miss (the network\'s own forward and memory scope, handing tensors between layers, cache effects), ' +
+      "overheadUs: the network-level time the per-op sums miss (the network's own forward and memory scope, handing tensors between layers, cache effects), " +
         'the least-squares intercept (slope fixed at 1) of whole networks timed during the build against their per-op sums; see `overhead`. It may be negative.',
       'Valid only for the recorded target (runtime, version, threads, settings, machine) and this space and input. See docs/latency.md.',
     ],
@@ -115,7 +134,15 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
     coverage,
     model: MODEL_TEXT,
     overheadUs: 0,
-    overhead: { method: 'not fitted (no calibration networks)', archs: 0, seed: 0, meanSumUs: 0, meanMeasuredUs: 0, residualSdUs: 0, freeFit: { slope: 1, intercept: 0 } },
+    overhead: {
+      method: 'not fitted (no calibration networks)',
+      archs: 0,
+      seed: 0,
+      meanSumUs: 0,
+      meanMeasuredUs: 0,
+      residualSdUs: 0,
+      freeFit: { slope: 1, intercept: 0 },
+    },
     noise,
     entries,
   };
@@ -135,14 +162,17 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
     const resid = measured.map((m, i) => m - sums[i]! - overheadUs);
     table.overheadUs = round3(overheadUs);
     table.overhead = {
-      method: 'least-squares intercept, slope fixed at 1: mean of (measured whole network - sum of its entries) over the calibration networks, ' +
+      method:
+        'least-squares intercept, slope fixed at 1: mean of (measured whole network - sum of its entries) over the calibration networks, ' +
         `timed in the same rounds as the ops${fitSet.length < calTimings.length ? `; ${calTimings.length - fitSet.length} contended network(s) left out` : ''}`,
       archs: n,
       seed: cseed,
       meanSumUs: round3(meanSum),
       meanMeasuredUs: round3(meanMeasured),
       residualSdUs: round3(Math.sqrt(resid.reduce((a, r) => a + r * r, 0) / Math.max(1, n - 1))),
-      freeFit: (({ slope, intercept }) => ({ slope: round6(slope), intercept: round3(intercept) }))(linearFit(sums, measured)),
+      freeFit: (({ slope, intercept }) => ({ slope: round6(slope), intercept: round3(intercept) }))(
+        linearFit(sums, measured),
+      ),
     };
   }
   return table;
@@ -158,17 +188,31 @@ export function noiseWarnings(table: LatencyTable): string[] {
   const f = table.overhead;
   if (f.archs >= 3) {
     const rel = f.residualSdUs / Math.max(1e-9, f.meanMeasuredUs);
-    if (rel > 0.1) w.push(`whole networks scatter by ${(100 * rel).toFixed(0)}% (sd ${f.residualSdUs.toFixed(0)} us) around sum + overheadUs`);
-    if (f.freeFit.slope < 0.8 || f.freeFit.slope > 1.25) w.push(`measured networks grow ${f.freeFit.slope.toFixed(2)}x as fast as their per-op sums (1 expected)`);
+    if (rel > 0.1)
+      w.push(
+        `whole networks scatter by ${(100 * rel).toFixed(0)}% (sd ${f.residualSdUs.toFixed(0)} us) around sum + overheadUs`,
+      );
+    if (f.freeFit.slope < 0.8 || f.freeFit.slope > 1.25)
+      w.push(`measured networks grow ${f.freeFit.slope.toFixed(2)}x as fast as their per-op sums (1 expected)`);
   }
   const n = table.noise;
   const share = n.discardedRuns / Math.max(1, n.discardedRuns + n.timedRuns);
-  if (share > 0.3) w.push(`${(100 * share).toFixed(0)}% of the timed runs were interrupted by other processes (discarded and re-run)`);
-  if (n.contended.length) w.push(`${n.contended.length} op(s)/network(s) got too few uninterrupted runs; their timings include other processes' load (${n.contended.slice(0, 3).join('; ')}${n.contended.length > 3 ? '; ...' : ''})`);
-  const spread = Object.values(table.entries).map((e) => (e.p75Us - e.p25Us) / Math.max(1e-9, e.us)).sort((a, b) => a - b);
+  if (share > 0.3)
+    w.push(`${(100 * share).toFixed(0)}% of the timed runs were interrupted by other processes (discarded and re-run)`);
+  if (n.contended.length)
+    w.push(
+      `${n.contended.length} op(s)/network(s) got too few uninterrupted runs; their timings include other processes' load (${n.contended.slice(0, 3).join('; ')}${n.contended.length > 3 ? '; ...' : ''})`,
+    );
+  const spread = Object.values(table.entries)
+    .map((e) => (e.p75Us - e.p25Us) / Math.max(1e-9, e.us))
+    .sort((a, b) => a - b);
   const mid = spread[Math.floor(spread.length / 2)] ?? 0;
-  if (mid > 0.25) w.push(`the timed runs of a typical op spread by ${(100 * mid).toFixed(0)}% (interquartile range / median)`);
-  if (w.length) w.push(`timings look noisy (other load on the machine, or more threads than free cores?); rebuild when it is quieter, with --threads at most the idle cores`);
+  if (mid > 0.25)
+    w.push(`the timed runs of a typical op spread by ${(100 * mid).toFixed(0)}% (interquartile range / median)`);
+  if (w.length)
+    w.push(
+      `timings look noisy (other load on the machine, or more threads than free cores?); rebuild when it is quieter, with --threads at most the idle cores`,
+    );
   return w;
 }
 

@@ -37,14 +37,22 @@ export class EngineCpuTarget implements LatencyTarget {
 
   constructor(o: EngineTargetOptions = {}) {
     this.threads = o.threads ?? 1;
-    if (!Number.isInteger(this.threads) || this.threads < 1) throw new Error(`threads must be a positive integer, got ${o.threads}`);
+    if (!Number.isInteger(this.threads) || this.threads < 1)
+      throw new Error(`threads must be a positive integer, got ${o.threads}`);
     this.info = {
       name: 'engine-cpu',
       runtime: 'libtorch',
       version: runtimeInfo().torchVersion,
       threads: this.threads,
       batch: 1,
-      settings: { device: 'cpu', dtype: 'float32', memoryFormat: 'channels_last', mode: 'eval', grad: false, bnFolded: false },
+      settings: {
+        device: 'cpu',
+        dtype: 'float32',
+        memoryFormat: 'channels_last',
+        mode: 'eval',
+        grad: false,
+        bnFolded: false,
+      },
       machine: machineInfo({ hostname: o.hostname ?? true }),
     };
   }
@@ -73,15 +81,23 @@ export class EngineCpuTarget implements LatencyTarget {
     setNumThreads(this.threads);
     module.eval();
     module.to({ memoryFormat: 'channels_last' });
-    const x: Tensor = keep(tidy(() => {
-      const t = randn([1, ...input]);
-      // As the trainer lays out its batches (to(), not contiguous(): a 1-channel input is ambiguous).
-      return input.length === 3 ? t.to({ memoryFormat: 'channels_last' }) : t;
-    }));
+    const x: Tensor = keep(
+      tidy(() => {
+        const t = randn([1, ...input]);
+        // As the trainer lays out its batches (to(), not contiguous(): a 1-channel input is ambiguous).
+        return input.length === 3 ? t.to({ memoryFormat: 'channels_last' }) : t;
+      }),
+    );
     try {
-      return noGrad(() => timeRuns(() => tidy(() => {
-        module.forward(x);
-      }), o));
+      return noGrad(() =>
+        timeRuns(
+          () =>
+            tidy(() => {
+              module.forward(x);
+            }),
+          o,
+        ),
+      );
     } finally {
       dispose(x);
       setNumThreads(before);

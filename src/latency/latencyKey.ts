@@ -20,7 +20,13 @@ export function latencyKey(s: OpSpec): string {
 
 /** The op spec of one costBreakdown row of a decoded network. */
 export function opSpecOfRow(row: LayerCostRow, d: NetDesc): OpSpec {
-  const spec: OpSpec = { op: row.op, input: [row.input[0], row.input[1], row.input[2]], cin: row.input[0], cout: row.output[0], stride: row.stride };
+  const spec: OpSpec = {
+    op: row.op,
+    input: [row.input[0], row.input[1], row.input[2]],
+    cin: row.input[0],
+    cout: row.output[0],
+    stride: row.stride,
+  };
   if (row.op === 'linear') {
     spec.bias = d.classifier.bias;
   } else if (isIrE1(row.op)) {

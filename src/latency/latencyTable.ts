@@ -21,7 +21,8 @@ import type { OpSpec, TargetInfo } from './target';
 export const TABLE_FORMAT = 'tsnas-latency-table';
 export const TABLE_FORMAT_VERSION = 1;
 
-export const MODEL_TEXT = 'latencyUs = overheadUs + sum of entries[key].us over the layers of the decoded network (stem, blocks, head, pool, classifier)';
+export const MODEL_TEXT =
+  'latencyUs = overheadUs + sum of entries[key].us over the layers of the decoded network (stem, blocks, head, pool, classifier)';
 
 export interface LatencyEntry extends OpSpec {
   /** Median of the timed runs, microseconds. */
@@ -101,13 +102,31 @@ const tableSchema = z.object({
     threads: z.number().int().positive(),
     batch: z.number().int().positive(),
     settings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-    machine: z.object({ cpu: z.string(), cores: z.number().int().positive(), os: z.string(), hostname: z.string().optional() }),
+    machine: z.object({
+      cpu: z.string(),
+      cores: z.number().int().positive(),
+      os: z.string(),
+      hostname: z.string().optional(),
+    }),
   }),
   space: z.object({ name: z.string().min(1), style: z.string(), file: z.string().optional() }),
   input: z.union([shape3, z.null()]),
   classes: z.number().int().positive(),
-  protocol: z.object({ warmup: z.number().int().nonnegative(), repeats: z.number().int().positive(), rounds: z.number().int().positive(), statistic: z.literal('median'), batch: z.number().int().positive(), preempted: z.string() }),
-  coverage: z.object({ method: z.enum(['complete', 'sampled']), description: z.string(), archs: z.number().int().nonnegative(), seed: z.number().int().optional(), sample: z.number().int().positive().optional() }),
+  protocol: z.object({
+    warmup: z.number().int().nonnegative(),
+    repeats: z.number().int().positive(),
+    rounds: z.number().int().positive(),
+    statistic: z.literal('median'),
+    batch: z.number().int().positive(),
+    preempted: z.string(),
+  }),
+  coverage: z.object({
+    method: z.enum(['complete', 'sampled']),
+    description: z.string(),
+    archs: z.number().int().nonnegative(),
+    seed: z.number().int().optional(),
+    sample: z.number().int().positive().optional(),
+  }),
   model: z.string(),
   overheadUs: finite,
   overhead: z.object({
@@ -119,16 +138,27 @@ const tableSchema = z.object({
     residualSdUs: finite,
     freeFit: z.object({ slope: finite, intercept: finite }),
   }),
-  noise: z.object({ timedRuns: z.number().int().nonnegative(), discardedRuns: z.number().int().nonnegative(), contended: z.array(z.string()) }),
+  noise: z.object({
+    timedRuns: z.number().int().nonnegative(),
+    discardedRuns: z.number().int().nonnegative(),
+    contended: z.array(z.string()),
+  }),
   entries: z.record(z.string(), entrySchema),
 });
 
-const LATENCY_TABLE: DataFileKind = { what: 'latency table', format: 'json', invalid: 'malformed', fix: 'Rebuild it with: npx tsnas lut build <space> -o FILE' };
+const LATENCY_TABLE: DataFileKind = {
+  what: 'latency table',
+  format: 'json',
+  invalid: 'malformed',
+  fix: 'Rebuild it with: npx tsnas lut build <space> -o FILE',
+};
 
 /** Checks parsed JSON as a latency table; errors name the file, the field and the problem. */
 export function tableFromData(data: unknown, origin = '<data>'): LatencyTable {
   if (data && typeof data === 'object' && (data as { format?: unknown }).format !== TABLE_FORMAT) {
-    throw new Error(`${origin} is not a tsnas latency table (no "format": "${TABLE_FORMAT}"); build one with: npx tsnas lut build <space> -o FILE`);
+    throw new Error(
+      `${origin} is not a tsnas latency table (no "format": "${TABLE_FORMAT}"); build one with: npx tsnas lut build <space> -o FILE`,
+    );
   }
   return checkData(data, tableSchema, origin, LATENCY_TABLE) as LatencyTable;
 }
@@ -141,7 +171,8 @@ export function writeLatencyTable(file: string, table: LatencyTable): void {
   fs.writeFileSync(file, `${JSON.stringify(table, null, 1)}\n`);
 }
 
-export const formatShape = (s: readonly number[] | null): string => (s ? s.join('x') : 'the architecture\'s own resolution');
+export const formatShape = (s: readonly number[] | null): string =>
+  s ? s.join('x') : "the architecture's own resolution";
 
 /** How a space is named on the command line: its built-in name, or its file. */
 export function spaceArg(space: Space): string {
@@ -162,16 +193,22 @@ export interface TableCheck {
 /** Throws unless the table was built for this space (and this input and thread count, when given). */
 export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck = {}): void {
   if (table.space.name !== space.name) {
-    throw new Error(`the latency table was built for space '${table.space.name}', not '${space.name}'; build one for '${space.name}': ${rebuildHint(space, table)}`);
+    throw new Error(
+      `the latency table was built for space '${table.space.name}', not '${space.name}'; build one for '${space.name}': ${rebuildHint(space, table)}`,
+    );
   }
   if (o.input !== undefined && o.input !== null && formatShape(o.input) !== formatShape(table.input)) {
-    throw new Error(`the latency table was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}` +
-      `${table.input ? ` (give --input ${table.input.join('x')} to use it)` : ''}; or build one for this input: ` +
-      `npx tsnas lut build ${spaceArg(space)} --input ${o.input.join('x')} --threads ${table.target.threads} -o FILE`);
+    throw new Error(
+      `the latency table was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}` +
+        `${table.input ? ` (give --input ${table.input.join('x')} to use it)` : ''}; or build one for this input: ` +
+        `npx tsnas lut build ${spaceArg(space)} --input ${o.input.join('x')} --threads ${table.target.threads} -o FILE`,
+    );
   }
   if (o.threads !== undefined && o.threads !== table.target.threads) {
-    throw new Error(`the latency table was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
-      `npx tsnas lut build ${spaceArg(space)}${table.input ? ` --input ${table.input.join('x')}` : ''} --threads ${o.threads} -o FILE`);
+    throw new Error(
+      `the latency table was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
+        `npx tsnas lut build ${spaceArg(space)}${table.input ? ` --input ${table.input.join('x')}` : ''} --threads ${o.threads} -o FILE`,
+    );
   }
 }
 
@@ -182,16 +219,22 @@ export interface LayerLatency {
 }
 
 /** Per-layer latencies of an architecture, from the table, plus the overhead and the total. */
-export function predictLatencyBreakdown(table: LatencyTable, space: Space, arch: Arch): { totalUs: number; overheadUs: number; layers: LayerLatency[] } {
+export function predictLatencyBreakdown(
+  table: LatencyTable,
+  space: Space,
+  arch: Arch,
+): { totalUs: number; overheadUs: number; layers: LayerLatency[] } {
   if (table.space.name !== space.name) checkTableFor(table, space);
   const layers: LayerLatency[] = [];
   let total = table.overheadUs;
   for (const { key, layer, spec } of archOps(space, arch, table.input)) {
     const e = table.entries[key];
     if (!e) {
-      throw new Error(`latency table has no entry for key '${key}' (layer ${layer}, op ${spec.op}, input ${spec.input.join('x')}): ` +
-        `it was built for another space or input (${table.space.name}, ${formatShape(table.input)}), or sampled too sparsely; ` +
-        `rebuild the table for this space/input: ${rebuildHint(space, table)}`);
+      throw new Error(
+        `latency table has no entry for key '${key}' (layer ${layer}, op ${spec.op}, input ${spec.input.join('x')}): ` +
+          `it was built for another space or input (${table.space.name}, ${formatShape(table.input)}), or sampled too sparsely; ` +
+          `rebuild the table for this space/input: ${rebuildHint(space, table)}`,
+      );
     }
     layers.push({ layer, key, us: e.us });
     total += e.us;
@@ -211,7 +254,10 @@ export function predictLatency(table: LatencyTable, space: Space, arch: Arch): n
  * predictLatency(arch) = fixedUs + sum_j us[j][index of arch's value j] exactly, since every
  * layer's key depends on one choice; it throws for spaces where that does not hold.
  */
-export function choiceLatencies(table: LatencyTable, space: Space): { fixedUs: number; dims: { key: string; values: Space['dims'][number]['values']; us: number[] }[] } {
+export function choiceLatencies(
+  table: LatencyTable,
+  space: Space,
+): { fixedUs: number; dims: { key: string; values: Space['dims'][number]['values']; us: number[] }[] } {
   const base = archIndices(space, defaultArch(space));
   const layersOf = (idx: number[]) => predictLatencyBreakdown(table, space, archFromIndices(space, idx)).layers;
   const baseLayers = layersOf(base);
@@ -222,12 +268,21 @@ export function choiceLatencies(table: LatencyTable, space: Space): { fixedUs: n
       idx[j] = a;
       return layersOf(idx);
     });
-    const decided = baseLayers.map((l, i) => per.some((p) => p[i]!.key !== l.key) ? l.layer : null).filter((x): x is string => x !== null);
+    const decided = baseLayers
+      .map((l, i) => (per.some((p) => p[i]!.key !== l.key) ? l.layer : null))
+      .filter((x): x is string => x !== null);
     for (const l of decided) {
-      if (owner.has(l)) throw new Error(`choiceLatencies: layer ${l} depends on two choices ('${space.searchDims[owner.get(l)!]!.key}' and '${d.key}'); use predictLatency`);
+      if (owner.has(l))
+        throw new Error(
+          `choiceLatencies: layer ${l} depends on two choices ('${space.searchDims[owner.get(l)!]!.key}' and '${d.key}'); use predictLatency`,
+        );
       owner.set(l, j);
     }
-    return { key: d.key, values: d.values, us: per.map((p) => p.filter((l) => decided.includes(l.layer)).reduce((s, l) => s + l.us, 0)) };
+    return {
+      key: d.key,
+      values: d.values,
+      us: per.map((p) => p.filter((l) => decided.includes(l.layer)).reduce((s, l) => s + l.us, 0)),
+    };
   });
   const fixedUs = table.overheadUs + baseLayers.filter((l) => !owner.has(l.layer)).reduce((s, l) => s + l.us, 0);
   return { fixedUs, dims };

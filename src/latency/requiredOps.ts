@@ -54,7 +54,11 @@ export function searchesResolution(space: Space): boolean {
 }
 
 /** The keys of every layer of one architecture, in forward order. */
-export function archOps(space: Space, arch: Arch, input?: readonly [number, number, number] | null): { key: string; spec: OpSpec; layer: string }[] {
+export function archOps(
+  space: Space,
+  arch: Arch,
+  input?: readonly [number, number, number] | null,
+): { key: string; spec: OpSpec; layer: string }[] {
   const d = decode(space, arch, input ? { input } : {});
   return costBreakdown(d).map((row) => {
     const spec = opSpecOfRow(row, d);
@@ -63,7 +67,10 @@ export function archOps(space: Space, arch: Arch, input?: readonly [number, numb
 }
 
 /** The ops a table of this space must hold, and how completely they were found. */
-export function requiredOps(space: Space, o: RequiredOpsOptions = {}): { ops: RequiredOp[]; coverage: Coverage; add: (arch: Arch) => number } {
+export function requiredOps(
+  space: Space,
+  o: RequiredOpsOptions = {},
+): { ops: RequiredOp[]; coverage: Coverage; add: (arch: Arch) => number } {
   const input = o.input ?? null;
   const seed = o.seed ?? 0;
   const found = new Map<string, RequiredOp>();
@@ -85,7 +92,10 @@ export function requiredOps(space: Space, o: RequiredOpsOptions = {}): { ops: Re
 
   let coverage: Coverage;
   const dims = space.searchDims;
-  const pairs = dims.reduce((n, d, j) => n + d.values.length * dims.slice(j + 1).reduce((m, e) => m + e.values.length, 0), 0);
+  const pairs = dims.reduce(
+    (n, d, j) => n + d.values.length * dims.slice(j + 1).reduce((m, e) => m + e.values.length, 0),
+    0,
+  );
   if (acceptsIndices(space) && pairs <= 2_000_000) {
     const base = archIndices(space, defaultArch(space));
     add(archFromIndices(space, base));
@@ -106,9 +116,19 @@ export function requiredOps(space: Space, o: RequiredOpsOptions = {}): { ops: Re
     const enumerated = archs;
     let extra = 0;
     for (const arch of sampleUniformN(space, 256, seed)) extra += add(arch);
-    coverage = extra === 0
-      ? { method: 'complete', archs, description: `complete: every key of the default architecture changed in one or two choices (${enumerated} architectures; each key depends on at most two choices), checked against 256 uniform samples` }
-      : { method: 'sampled', archs, seed, description: `${extra} key(s) appeared only in 256 uniform samples (seed ${seed}) beyond the ${enumerated} one- and two-choice changes: some keys depend on three or more choices, so the table may miss some` };
+    coverage =
+      extra === 0
+        ? {
+            method: 'complete',
+            archs,
+            description: `complete: every key of the default architecture changed in one or two choices (${enumerated} architectures; each key depends on at most two choices), checked against 256 uniform samples`,
+          }
+        : {
+            method: 'sampled',
+            archs,
+            seed,
+            description: `${extra} key(s) appeared only in 256 uniform samples (seed ${seed}) beyond the ${enumerated} one- and two-choice changes: some keys depend on three or more choices, so the table may miss some`,
+          };
   } else {
     const n = o.sample ?? 256;
     for (const arch of sampleSobol(space, n, { seed })) add(arch);
@@ -117,7 +137,8 @@ export function requiredOps(space: Space, o: RequiredOpsOptions = {}): { ops: Re
       archs,
       seed,
       sample: n,
-      description: `sampled: the keys met in ${n} scrambled-Sobol architectures (seed ${seed}); the full grid of ranges is too large to time. ` +
+      description:
+        `sampled: the keys met in ${n} scrambled-Sobol architectures (seed ${seed}); the full grid of ranges is too large to time. ` +
         'An architecture needing another key fails to predict; rebuild with a larger --sample.',
     };
   }

@@ -19,8 +19,10 @@ export const MAX_ATTEMPTS_FACTOR = 10;
  * discarded runs are used too). On an idle machine nothing is discarded.
  */
 export function timeRuns(run: () => void, o: MeasureOptions): Timing {
-  if (!Number.isInteger(o.repeats) || o.repeats < 1) throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
-  if (!Number.isInteger(o.warmup) || o.warmup < 0) throw new Error(`warmup must be a non-negative integer, got ${o.warmup}`);
+  if (!Number.isInteger(o.repeats) || o.repeats < 1)
+    throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
+  if (!Number.isInteger(o.warmup) || o.warmup < 0)
+    throw new Error(`warmup must be a non-negative integer, got ${o.warmup}`);
   for (let i = 0; i < o.warmup; i++) run();
   const clean: number[] = [];
   const preempted: number[] = [];
@@ -42,7 +44,13 @@ export function timeRuns(run: () => void, o: MeasureOptions): Timing {
 /** Median and quartiles of timed runs (microseconds); keeps the runs. */
 export function summarize(samplesUs: readonly number[]): Timing {
   const s = [...samplesUs].sort((a, b) => a - b);
-  return { medianUs: quantileSorted(s, 0.5), p25Us: quantileSorted(s, 0.25), p75Us: quantileSorted(s, 0.75), runs: s.length, samplesUs: [...samplesUs] };
+  return {
+    medianUs: quantileSorted(s, 0.5),
+    p25Us: quantileSorted(s, 0.25),
+    p75Us: quantileSorted(s, 0.75),
+    runs: s.length,
+    samplesUs: [...samplesUs],
+  };
 }
 
 /**
@@ -51,8 +59,12 @@ export function summarize(samplesUs: readonly number[]): Timing {
  * pooled into one median per subject. A burst of load from other processes then lands on all
  * subjects alike instead of on whichever was being timed, which keeps their order right.
  */
-export async function measureInRounds<S>(subjects: readonly S[], measure: (s: S, o: MeasureOptions) => Promise<Timing>,
-  o: MeasureOptions & { rounds: number }, onDone?: (done: number, total: number, subject: S, t: Timing) => void): Promise<Timing[]> {
+export async function measureInRounds<S>(
+  subjects: readonly S[],
+  measure: (s: S, o: MeasureOptions) => Promise<Timing>,
+  o: MeasureOptions & { rounds: number },
+  onDone?: (done: number, total: number, subject: S, t: Timing) => void,
+): Promise<Timing[]> {
   const rounds = Math.max(1, Math.min(o.rounds, o.repeats));
   const per = Math.ceil(o.repeats / rounds);
   const pooled: number[][] = subjects.map(() => []);
@@ -69,5 +81,9 @@ export async function measureInRounds<S>(subjects: readonly S[], measure: (s: S,
       onDone?.(done, rounds * subjects.length, subjects[i]!, t);
     }
   }
-  return pooled.map((s, i) => ({ ...summarize(s), discarded: discarded[i]!, ...(contended[i] ? { contended: true } : {}) }));
+  return pooled.map((s, i) => ({
+    ...summarize(s),
+    discarded: discarded[i]!,
+    ...(contended[i] ? { contended: true } : {}),
+  }));
 }

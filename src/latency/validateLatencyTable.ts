@@ -68,7 +68,10 @@ export const DEFAULT_VALIDATE_N = 30;
 export function validationArchs(space: Space, table: LatencyTable, n: number, seed: number): Arch[] {
   const c = table.coverage;
   if (c.method !== 'sampled' || !c.sample) return sampleUniformN(space, n, seed);
-  if (n > c.sample) throw new Error(`the table's keys come from ${c.sample} sampled architectures; validate at most that many (-n ${c.sample}), or rebuild with a larger --sample`);
+  if (n > c.sample)
+    throw new Error(
+      `the table's keys come from ${c.sample} sampled architectures; validate at most that many (-n ${c.sample}), or rebuild with a larger --sample`,
+    );
   const pool = sampleSobol(space, c.sample, { seed: c.seed ?? 0 });
   const rng = new Rng(seed);
   for (let i = pool.length - 1; i > 0; i--) {
@@ -78,30 +81,49 @@ export function validationArchs(space: Space, table: LatencyTable, n: number, se
   return pool.slice(0, n);
 }
 
-export async function validateLatencyTable(space: Space, table: LatencyTable, o: ValidateOptions): Promise<ValidationResult> {
+export async function validateLatencyTable(
+  space: Space,
+  table: LatencyTable,
+  o: ValidateOptions,
+): Promise<ValidationResult> {
   checkTableFor(table, space, { threads: o.target.info.threads });
   const t = table.target;
   const ti = o.target.info;
   if (ti.runtime !== t.runtime || ti.version !== t.version || ti.name !== t.name) {
-    throw new Error(`the latency table was measured on ${t.name} (${t.runtime} ${t.version}), but this target is ${ti.name} (${ti.runtime} ${ti.version}); rebuild the table here`);
+    throw new Error(
+      `the latency table was measured on ${t.name} (${t.runtime} ${t.version}), but this target is ${ti.name} (${ti.runtime} ${ti.version}); rebuild the table here`,
+    );
   }
   const warnings: string[] = [];
   if (ti.machine.cpu !== t.machine.cpu || ti.machine.cores !== t.machine.cores) {
-    warnings.push(`the table was measured on '${t.machine.cpu}' (${t.machine.cores} cores), this machine is '${ti.machine.cpu}' (${ti.machine.cores} cores)`);
+    warnings.push(
+      `the table was measured on '${t.machine.cpu}' (${t.machine.cores} cores), this machine is '${ti.machine.cpu}' (${ti.machine.cores} cores)`,
+    );
   }
   const n = o.n ?? DEFAULT_VALIDATE_N;
   const seed = o.seed ?? 0;
   if (!Number.isInteger(n) || n < 2) throw new Error(`validation needs at least 2 architectures, got ${n}`);
-  const protocol = { warmup: o.warmup ?? table.protocol.warmup, repeats: o.repeats ?? table.protocol.repeats, rounds: o.rounds ?? table.protocol.rounds };
+  const protocol = {
+    warmup: o.warmup ?? table.protocol.warmup,
+    repeats: o.repeats ?? table.protocol.repeats,
+    rounds: o.rounds ?? table.protocol.rounds,
+  };
   const archs = validationArchs(space, table, n, seed);
   const predicted = archs.map((arch) => predictLatency(table, space, arch)); // fails fast on a missing key
   const descs = archs.map((arch) => decode(space, arch, table.input ? { input: table.input } : {}));
-  const timings = await measureInRounds(descs, (desc, m) => o.target.measure({ kind: 'network', desc }, desc.input, m), protocol,
-    (done, total, _d, t) => o.onProgress?.(done, total, `${t.medianUs.toFixed(0)} us`));
+  const timings = await measureInRounds(
+    descs,
+    (desc, m) => o.target.measure({ kind: 'network', desc }, desc.input, m),
+    protocol,
+    (done, total, _d, t) => o.onProgress?.(done, total, `${t.medianUs.toFixed(0)} us`),
+  );
   const rows: ValidationRow[] = archs.map((arch, i) => {
     const predictedUs = predicted[i]!;
     return {
-      arch: formatArch(space, arch) || space.name, measuredUs: timings[i]!.medianUs, predictedUs, sumUs: predictedUs - table.overheadUs,
+      arch: formatArch(space, arch) || space.name,
+      measuredUs: timings[i]!.medianUs,
+      predictedUs,
+      sumUs: predictedUs - table.overheadUs,
       ...(timings[i]!.contended ? { contended: true } : {}),
     };
   });
@@ -109,14 +131,20 @@ export async function validateLatencyTable(space: Space, table: LatencyTable, o:
   const timedRuns = timings.reduce((a, t) => a + t.runs, 0);
   const discardedRuns = timings.reduce((a, t) => a + (t.discarded ?? 0), 0);
   const contended = timings.filter((t) => t.contended).length;
-  if (contended) warnings.push(`${contended} network(s) got too few uninterrupted runs; their times include other processes' load: re-run when the machine is quieter`);
+  if (contended)
+    warnings.push(
+      `${contended} network(s) got too few uninterrupted runs; their times include other processes' load: re-run when the machine is quieter`,
+    );
   return {
     space: space.name,
     n,
     seed,
     spearman: spearman(predicted, measured),
     mape: mape(predicted, measured),
-    mapeSumOnly: mape(rows.map((r) => r.sumUs), measured),
+    mapeSumOnly: mape(
+      rows.map((r) => r.sumUs),
+      measured,
+    ),
     meanErrorPct: (100 * rows.reduce((s, r) => s + (r.measuredUs - r.predictedUs) / r.measuredUs, 0)) / n,
     overheadUs: table.overheadUs,
     rows,

@@ -4,7 +4,15 @@ import { native } from '../engine/binding';
 import { Module } from './module';
 
 export type ActivationName = 'relu' | 'relu6' | 'hswish' | 'swish' | 'sigmoid' | 'hsigmoid' | 'identity';
-export const ACTIVATIONS: readonly ActivationName[] = ['relu', 'relu6', 'hswish', 'swish', 'sigmoid', 'hsigmoid', 'identity'];
+export const ACTIVATIONS: readonly ActivationName[] = [
+  'relu',
+  'relu6',
+  'hswish',
+  'swish',
+  'sigmoid',
+  'hsigmoid',
+  'identity',
+];
 
 const FORWARD: Record<ActivationName, (x: Tensor) => Tensor> = {
   relu: (x) => x.relu(),

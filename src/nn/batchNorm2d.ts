@@ -27,7 +27,10 @@ export class BatchNorm2d extends Module {
   /** See BatchNormOptions.momentum; settable, so a recalibration can switch to the cumulative average and back. */
   momentum: number | null;
 
-  constructor(readonly numFeatures: number, o: BatchNormOptions = {}) {
+  constructor(
+    readonly numFeatures: number,
+    o: BatchNormOptions = {},
+  ) {
     super();
     this.eps = o.eps ?? 1e-5;
     this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
@@ -41,7 +44,11 @@ export class BatchNorm2d extends Module {
   forward(x: Tensor): Tensor {
     if (this.training) noGrad(() => this.numBatchesTracked.add_(1));
     return batchNorm(x, this.runningMean, this.runningVar, {
-      weight: this.weight, bias: this.bias, training: this.training, momentum: this.momentum ?? this.cumulativeMomentum(), eps: this.eps,
+      weight: this.weight,
+      bias: this.bias,
+      training: this.training,
+      momentum: this.momentum ?? this.cumulativeMomentum(),
+      eps: this.eps,
     });
   }
 

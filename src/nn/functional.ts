@@ -17,7 +17,15 @@ export interface Conv2dOptions {
 }
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, o: Conv2dOptions = {}): Tensor {
   return Tensor.wrap(
-    native.conv2d(x.handle, weight.handle, bias?.handle ?? null, pair(o.stride ?? 1), pair(o.padding ?? 0), pair(o.dilation ?? 1), o.groups ?? 1),
+    native.conv2d(
+      x.handle,
+      weight.handle,
+      bias?.handle ?? null,
+      pair(o.stride ?? 1),
+      pair(o.padding ?? 0),
+      pair(o.dilation ?? 1),
+      o.groups ?? 1,
+    ),
     'conv2d',
   );
 }
@@ -34,10 +42,23 @@ export interface BatchNormOptions {
   eps?: number;
 }
 /** Batch norm; in training mode the running statistics (if given) are updated in place. */
-export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
+export function batchNorm(
+  x: Tensor,
+  runningMean: Tensor | null,
+  runningVar: Tensor | null,
+  o: BatchNormOptions = {},
+): Tensor {
   return Tensor.wrap(
-    native.batchNorm(x.handle, o.weight?.handle ?? null, o.bias?.handle ?? null, runningMean?.handle ?? null,
-      runningVar?.handle ?? null, o.training ?? false, o.momentum ?? 0.1, o.eps ?? 1e-5),
+    native.batchNorm(
+      x.handle,
+      o.weight?.handle ?? null,
+      o.bias?.handle ?? null,
+      runningMean?.handle ?? null,
+      runningVar?.handle ?? null,
+      o.training ?? false,
+      o.momentum ?? 0.1,
+      o.eps ?? 1e-5,
+    ),
     'batchNorm',
   );
 }
@@ -63,11 +84,31 @@ export function dropPath(x: Tensor, p: number, training: boolean): Tensor {
   return tidy(() => x.mul(bernoulli(full(shape, 1 - p, { dtype: x.dtype, device: x.device }))).mul(1 / (1 - p)));
 }
 
-export function avgPool2d(x: Tensor, kernel: Pair, stride: Pair = kernel, padding: Pair = 0, ceilMode = false, countIncludePad = true): Tensor {
-  return Tensor.wrap(native.avgPool2d(x.handle, pair(kernel), pair(stride), pair(padding), ceilMode, countIncludePad), 'avgPool2d');
+export function avgPool2d(
+  x: Tensor,
+  kernel: Pair,
+  stride: Pair = kernel,
+  padding: Pair = 0,
+  ceilMode = false,
+  countIncludePad = true,
+): Tensor {
+  return Tensor.wrap(
+    native.avgPool2d(x.handle, pair(kernel), pair(stride), pair(padding), ceilMode, countIncludePad),
+    'avgPool2d',
+  );
 }
-export function maxPool2d(x: Tensor, kernel: Pair, stride: Pair = kernel, padding: Pair = 0, dilation: Pair = 1, ceilMode = false): Tensor {
-  return Tensor.wrap(native.maxPool2d(x.handle, pair(kernel), pair(stride), pair(padding), pair(dilation), ceilMode), 'maxPool2d');
+export function maxPool2d(
+  x: Tensor,
+  kernel: Pair,
+  stride: Pair = kernel,
+  padding: Pair = 0,
+  dilation: Pair = 1,
+  ceilMode = false,
+): Tensor {
+  return Tensor.wrap(
+    native.maxPool2d(x.handle, pair(kernel), pair(stride), pair(padding), pair(dilation), ceilMode),
+    'maxPool2d',
+  );
 }
 export function adaptiveAvgPool2d(x: Tensor, size: Pair): Tensor {
   return Tensor.wrap(native.adaptiveAvgPool2d(x.handle, pair(size)), 'adaptiveAvgPool2d');
@@ -76,7 +117,12 @@ export function adaptiveMaxPool2d(x: Tensor, size: Pair): Tensor {
   return Tensor.wrap(native.adaptiveMaxPool2d(x.handle, pair(size)), 'adaptiveMaxPool2d');
 }
 /** Resizes NCHW images to size (bilinear or nearest). */
-export function interpolate(x: Tensor, size: Pair, mode: 'bilinear' | 'nearest' = 'bilinear', alignCorners = false): Tensor {
+export function interpolate(
+  x: Tensor,
+  size: Pair,
+  mode: 'bilinear' | 'nearest' = 'bilinear',
+  alignCorners = false,
+): Tensor {
   return mode === 'nearest'
     ? Tensor.wrap(native.interpolateNearest(x.handle, pair(size)), 'interpolate')
     : Tensor.wrap(native.interpolateBilinear(x.handle, pair(size), alignCorners), 'interpolate');
@@ -92,7 +138,10 @@ export function channelShuffle(x: Tensor, groups: number): Tensor {
   const [n, c, h, w] = x.shape as [number, number, number, number];
   if (c % groups !== 0) throw new Error(`channelShuffle: ${c} channels do not split into ${groups} groups`);
   return tidy(() => {
-    const out = x.reshape(n, groups, c / groups, h, w).transpose(1, 2).reshape(n, c, h, w);
+    const out = x
+      .reshape(n, groups, c / groups, h, w)
+      .transpose(1, 2)
+      .reshape(n, c, h, w);
     // The reshape lays the result out NCHW; keep a channels_last input channels_last, or every
     // later convolution of the network runs on the slow NCHW path (1.9x the latency seen).
     return x.isMemoryFormat('channels_last') ? out.contiguous('channels_last') : out;
@@ -105,7 +154,10 @@ export interface CrossEntropyOptions {
 }
 /** Cross-entropy from logits; target holds class indices (int64) or class probabilities (float). */
 export function crossEntropy(logits: Tensor, target: Tensor, o: CrossEntropyOptions = {}): Tensor {
-  return Tensor.wrap(native.crossEntropy(logits.handle, target.handle, o.reduction ?? 'mean', o.labelSmoothing ?? 0), 'crossEntropy');
+  return Tensor.wrap(
+    native.crossEntropy(logits.handle, target.handle, o.reduction ?? 'mean', o.labelSmoothing ?? 0),
+    'crossEntropy',
+  );
 }
 export function mseLoss(input: Tensor, target: Tensor, reduction: Reduction = 'mean'): Tensor {
   return Tensor.wrap(native.mseLoss(input.handle, target.handle, reduction), 'mseLoss');
@@ -115,9 +167,16 @@ export function huberLoss(input: Tensor, target: Tensor, delta = 1, reduction: R
   return Tensor.wrap(native.huberLoss(input.handle, target.handle, reduction, delta), 'huberLoss');
 }
 /** KL(target || input) with input as log-probabilities (PyTorch's kl_div). */
-export function klDiv(logInput: Tensor, target: Tensor, reduction: Reduction | 'batchmean' = 'mean', logTarget = false): Tensor {
+export function klDiv(
+  logInput: Tensor,
+  target: Tensor,
+  reduction: Reduction | 'batchmean' = 'mean',
+  logTarget = false,
+): Tensor {
   if (reduction === 'batchmean') {
-    return tidy(() => Tensor.wrap(native.klDiv(logInput.handle, target.handle, 'sum', logTarget), 'klDiv').div(logInput.shape[0]!));
+    return tidy(() =>
+      Tensor.wrap(native.klDiv(logInput.handle, target.handle, 'sum', logTarget), 'klDiv').div(logInput.shape[0]!),
+    );
   }
   return Tensor.wrap(native.klDiv(logInput.handle, target.handle, reduction, logTarget), 'klDiv');
 }

@@ -25,7 +25,15 @@ export function normal_(t: Tensor, mean = 0, std = 1): Tensor {
   return t;
 }
 export function uniform_(t: Tensor, low: number, high: number): Tensor {
-  noGrad(() => tidy(() => t.copy_(rand(t.shape, { dtype: t.dtype, device: t.device }).mul(high - low).add(low))));
+  noGrad(() =>
+    tidy(() =>
+      t.copy_(
+        rand(t.shape, { dtype: t.dtype, device: t.device })
+          .mul(high - low)
+          .add(low),
+      ),
+    ),
+  );
   return t;
 }
 export function constant_(t: Tensor, value: number): Tensor {

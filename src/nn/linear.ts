@@ -15,7 +15,11 @@ export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;
 
-  constructor(readonly inFeatures: number, readonly outFeatures: number, o: LinearOptions = {}) {
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    o: LinearOptions = {},
+  ) {
     super();
     this.weight = this.registerParameter('weight', zeros([outFeatures, inFeatures]));
     this.bias = (o.bias ?? true) ? this.registerParameter('bias', zeros([outFeatures])) : null;

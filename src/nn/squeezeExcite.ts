@@ -19,7 +19,10 @@ export class SqueezeExcite extends Module {
   readonly convExpand: Conv2d;
   readonly gate: Activation;
 
-  constructor(readonly channels: number, o: SqueezeExciteOptions = {}) {
+  constructor(
+    readonly channels: number,
+    o: SqueezeExciteOptions = {},
+  ) {
     super();
     const reduced = o.reducedChannels ?? makeDivisible(channels / 4, 8);
     this.convReduce = this.registerModule('conv_reduce', new Conv2d(channels, reduced, 1, { bias: true, padding: 0 }));
@@ -30,7 +33,9 @@ export class SqueezeExcite extends Module {
 
   forward(x: Tensor): Tensor {
     return tidy(() => {
-      const s = this.gate.forward(this.convExpand.forward(this.act.forward(this.convReduce.forward(adaptiveAvgPool2d(x, 1)))));
+      const s = this.gate.forward(
+        this.convExpand.forward(this.act.forward(this.convReduce.forward(adaptiveAvgPool2d(x, 1)))),
+      );
       return x.mul(s);
     });
   }

@@ -13,10 +13,18 @@ type AdamOptions = Partial<Omit<AdamGroup, 'params' | 'decoupled'>>;
 
 /** Adam with bias correction (PyTorch's rule); weight decay is added to the gradient. */
 export class Adam extends Optimizer<AdamGroup> {
-  constructor(params: Tensor[] | Array<Partial<AdamGroup> & { params: Tensor[] }>, o: AdamOptions = {}, decoupled = false) {
+  constructor(
+    params: Tensor[] | Array<Partial<AdamGroup> & { params: Tensor[] }>,
+    o: AdamOptions = {},
+    decoupled = false,
+  ) {
     super(params, {
-      lr: o.lr ?? 1e-3, beta1: o.beta1 ?? 0.9, beta2: o.beta2 ?? 0.999, eps: o.eps ?? 1e-8,
-      weightDecay: o.weightDecay ?? (decoupled ? 1e-2 : 0), decoupled,
+      lr: o.lr ?? 1e-3,
+      beta1: o.beta1 ?? 0.9,
+      beta2: o.beta2 ?? 0.999,
+      eps: o.eps ?? 1e-8,
+      weightDecay: o.weightDecay ?? (decoupled ? 1e-2 : 0),
+      decoupled,
     });
   }
 

@@ -8,7 +8,10 @@ import type { Module } from '../nn/module';
 export class ModelEma {
   readonly shadow = new Map<string, Tensor>();
 
-  constructor(readonly model: Module, readonly decay = 0.9998) {
+  constructor(
+    readonly model: Module,
+    readonly decay = 0.9998,
+  ) {
     noGrad(() => {
       for (const [name, t] of model.stateDict()) this.shadow.set(name, keep(t.clone()));
     });

@@ -30,9 +30,10 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   protected readonly paramSteps = new Map<Tensor, number>();
 
   protected constructor(params: Tensor[] | Array<Partial<G> & { params: Tensor[] }>, defaults: Omit<G, 'params'>) {
-    const groups = (params.length && !('params' in (params[0] as object)))
-      ? [{ params: params as Tensor[] }]
-      : (params as Array<Partial<G> & { params: Tensor[] }>);
+    const groups =
+      params.length && !('params' in (params[0] as object))
+        ? [{ params: params as Tensor[] }]
+        : (params as Array<Partial<G> & { params: Tensor[] }>);
     this.groups = groups.map((g) => ({ ...defaults, ...g }) as G);
   }
 
@@ -92,7 +93,9 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup> {
   /** Restores a stateDict taken from an optimizer over the same parameters. Copies the tensors. */
   loadStateDict(sd: { tensors: Map<string, Tensor>; meta: OptimizerMeta }): void {
     if (sd.meta.groups.length !== this.groups.length) {
-      throw new Error(`optimizer state has ${sd.meta.groups.length} parameter groups, this optimizer ${this.groups.length}`);
+      throw new Error(
+        `optimizer state has ${sd.meta.groups.length} parameter groups, this optimizer ${this.groups.length}`,
+      );
     }
     // Validate everything before changing anything, so a rejected state leaves this optimizer as it was.
     const targets = new Map<string, [Tensor, string]>();

@@ -15,10 +15,18 @@ export interface RMSPropGroup extends ParamGroup {
 }
 
 export class RMSProp extends Optimizer<RMSPropGroup> {
-  constructor(params: Tensor[] | Array<Partial<RMSPropGroup> & { params: Tensor[] }>, o: Partial<Omit<RMSPropGroup, 'params'>> = {}) {
+  constructor(
+    params: Tensor[] | Array<Partial<RMSPropGroup> & { params: Tensor[] }>,
+    o: Partial<Omit<RMSPropGroup, 'params'>> = {},
+  ) {
     super(params, {
-      lr: o.lr ?? 0.01, alpha: o.alpha ?? 0.99, eps: o.eps ?? 1e-8, momentum: o.momentum ?? 0,
-      centered: o.centered ?? false, weightDecay: o.weightDecay ?? 0, tfStyle: o.tfStyle ?? false,
+      lr: o.lr ?? 0.01,
+      alpha: o.alpha ?? 0.99,
+      eps: o.eps ?? 1e-8,
+      momentum: o.momentum ?? 0,
+      centered: o.centered ?? false,
+      weightDecay: o.weightDecay ?? 0,
+      tfStyle: o.tfStyle ?? false,
     });
   }
 

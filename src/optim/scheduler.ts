@@ -4,7 +4,11 @@ import { learningRateAt, type ScheduleSpec, type WarmupSpec } from './schedule';
 /** Applies a schedule to an optimizer: call at(epoch + batch / batches) before each step. */
 export class LrScheduler {
   readonly baseLrs: number[];
-  constructor(readonly optimizer: Optimizer, readonly schedule: ScheduleSpec, readonly warmup?: WarmupSpec) {
+  constructor(
+    readonly optimizer: Optimizer,
+    readonly schedule: ScheduleSpec,
+    readonly warmup?: WarmupSpec,
+  ) {
     this.baseLrs = optimizer.groups.map((g) => g.lr);
   }
   at(t: number): number {

@@ -9,8 +9,17 @@ export interface SGDGroup extends ParamGroup {
 
 /** SGD with momentum, Nesterov and (coupled) weight decay: PyTorch's update rule. */
 export class SGD extends Optimizer<SGDGroup> {
-  constructor(params: Tensor[] | Array<Partial<SGDGroup> & { params: Tensor[] }>, o: Partial<Omit<SGDGroup, 'params'>> = {}) {
-    super(params, { lr: o.lr ?? 0.1, momentum: o.momentum ?? 0, dampening: o.dampening ?? 0, nesterov: o.nesterov ?? false, weightDecay: o.weightDecay ?? 0 });
+  constructor(
+    params: Tensor[] | Array<Partial<SGDGroup> & { params: Tensor[] }>,
+    o: Partial<Omit<SGDGroup, 'params'>> = {},
+  ) {
+    super(params, {
+      lr: o.lr ?? 0.1,
+      momentum: o.momentum ?? 0,
+      dampening: o.dampening ?? 0,
+      nesterov: o.nesterov ?? false,
+      weightDecay: o.weightDecay ?? 0,
+    });
     if (this.groups.some((g) => g.nesterov && (g.momentum <= 0 || g.dampening !== 0))) {
       throw new Error('SGD: Nesterov momentum needs momentum > 0 and dampening 0');
     }

@@ -30,9 +30,14 @@ export function bestSoFar(
 ): BestSoFarPoint[] {
   const sign = direction === 'maximize' ? 1 : -1;
   const done = trials.filter(
-    (t) => t.state === 'complete' && Number.isFinite(t.metrics[metric]) && (order === 'number' || Number.isFinite(t.finishedAt)),
+    (t) =>
+      t.state === 'complete' &&
+      Number.isFinite(t.metrics[metric]) &&
+      (order === 'number' || Number.isFinite(t.finishedAt)),
   );
-  done.sort(order === 'number' ? (a, b) => a.number - b.number : (a, b) => a.finishedAt! - b.finishedAt! || a.number - b.number);
+  done.sort(
+    order === 'number' ? (a, b) => a.number - b.number : (a, b) => a.finishedAt! - b.finishedAt! || a.number - b.number,
+  );
   const out: BestSoFarPoint[] = [];
   let best = NaN;
   let bestNumber = -1;

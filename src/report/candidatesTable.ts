@@ -26,10 +26,13 @@ export function tableColumns(trials: readonly ReportTrial[], objective: string, 
     }
   }
   const values = (k: string) => seen.get(k) ?? [];
-  const others = [...seen.keys()].filter((k) => k !== objective && !(COST_METRICS as readonly string[]).includes(k))
+  const others = [...seen.keys()]
+    .filter((k) => k !== objective && !(COST_METRICS as readonly string[]).includes(k))
     .filter((k) => values(k).some(Number.isFinite));
   const scores = [objective, ...others].slice(0, maxScores).map((k) => metricScale(k, values(k)));
-  const costs = COST_METRICS.filter((k) => k !== objective && values(k).some(Number.isFinite)).map((k) => metricScale(k, values(k)));
+  const costs = COST_METRICS.filter((k) => k !== objective && values(k).some(Number.isFinite)).map((k) =>
+    metricScale(k, values(k)),
+  );
   return { scores, costs };
 }
 
@@ -58,15 +61,33 @@ export interface CandidatesTableOptions {
 /** A <table> of candidates in the given order. */
 export function candidatesTable(trials: readonly ReportTrial[], opts: CandidatesTableOptions): string {
   const { scores, costs } = opts.columns;
-  const head = ['Rank', 'Trial', ...scores.map((s) => s.title), ...costs.map((s) => s.title), 'Source', 'Time', 'Architecture'];
-  const numeric = new Set([0, 1, ...scores.map((_, i) => 2 + i), ...costs.map((_, i) => 2 + scores.length + i), 3 + scores.length + costs.length]);
-  const th = head.map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''} scope="col">${escapeHtml(h)}</th>`).join('');
+  const head = [
+    'Rank',
+    'Trial',
+    ...scores.map((s) => s.title),
+    ...costs.map((s) => s.title),
+    'Source',
+    'Time',
+    'Architecture',
+  ];
+  const numeric = new Set([
+    0,
+    1,
+    ...scores.map((_, i) => 2 + i),
+    ...costs.map((_, i) => 2 + scores.length + i),
+    3 + scores.length + costs.length,
+  ]);
+  const th = head
+    .map((h, i) => `<th${numeric.has(i) ? ' class="num"' : ''} scope="col">${escapeHtml(h)}</th>`)
+    .join('');
   const body = trials.map((t, i) => {
     const badge = opts.front?.has(t.number) ? ' <span class="badge" title="on the Pareto front">front</span>' : '';
     const cells = [
       `<td class="num">${opts.ranks?.[i] ?? i + 1}</td>`,
       `<td class="num">#${t.number}${badge}</td>`,
-      ...scores.map((s, j) => `<td class="num${j === 0 ? ' objective' : ''}">${formatMetric(s, t.metrics[s.metric])}</td>`),
+      ...scores.map(
+        (s, j) => `<td class="num${j === 0 ? ' objective' : ''}">${formatMetric(s, t.metrics[s.metric])}</td>`,
+      ),
       ...costs.map((s) => `<td class="num">${formatMetric(s, t.metrics[s.metric])}</td>`),
       `<td>${escapeHtml(t.source ?? '–')}</td>`,
       `<td class="num">${duration(t)}</td>`,
@@ -82,11 +103,19 @@ export function candidatesTable(trials: readonly ReportTrial[], opts: Candidates
 export function failedTrialsDetails(trials: readonly ReportTrial[], max = 200): string {
   const failed = trials.filter((t) => t.state === 'failed').sort((a, b) => a.number - b.number);
   if (!failed.length) return '';
-  const rows = failed.slice(0, max).map((t) => `<tr><td class="num">#${t.number}</td><td>${escapeHtml(t.source ?? '–')}</td>` +
-    `<td class="num">${escapeHtml(formatDate(t.finishedAt ?? t.startedAt))}</td><td class="arch"><code>${escapeHtml(t.arch)}</code></td>` +
-    `<td><pre class="error">${escapeHtml(t.error ?? '(no error text recorded)')}</pre></td></tr>`);
-  const more = failed.length > max ? `<p class="note">… and ${failed.length - max} more failed trials not listed.</p>` : '';
-  return `<details class="failed" id="failed"><summary>${failed.length} failed trial${failed.length === 1 ? '' : 's'} (with error text)</summary>` +
+  const rows = failed
+    .slice(0, max)
+    .map(
+      (t) =>
+        `<tr><td class="num">#${t.number}</td><td>${escapeHtml(t.source ?? '–')}</td>` +
+        `<td class="num">${escapeHtml(formatDate(t.finishedAt ?? t.startedAt))}</td><td class="arch"><code>${escapeHtml(t.arch)}</code></td>` +
+        `<td><pre class="error">${escapeHtml(t.error ?? '(no error text recorded)')}</pre></td></tr>`,
+    );
+  const more =
+    failed.length > max ? `<p class="note">… and ${failed.length - max} more failed trials not listed.</p>` : '';
+  return (
+    `<details class="failed" id="failed"><summary>${failed.length} failed trial${failed.length === 1 ? '' : 's'} (with error text)</summary>` +
     `<div class="table-wrap"><table class="failed-table"><thead><tr><th class="num">Trial</th><th>Source</th><th class="num">When</th><th>Architecture</th><th>Error</th></tr></thead>` +
-    `<tbody>${rows.join('\n')}</tbody></table></div>${more}</details>`;
+    `<tbody>${rows.join('\n')}</tbody></table></div>${more}</details>`
+  );
 }

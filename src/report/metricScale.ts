@@ -16,14 +16,30 @@ export interface MetricScale {
 }
 
 const NAMES: Record<string, string> = {
-  accuracy: 'Accuracy', acc: 'Accuracy', testAcc: 'Test accuracy', valAcc: 'Validation accuracy', trainAcc: 'Train accuracy',
-  top1: 'Top-1 accuracy', top5: 'Top-5 accuracy', flops: 'MACs', macs: 'MACs', params: 'Params', latencyUs: 'Latency',
-  loss: 'Loss', valLoss: 'Validation loss', testLoss: 'Test loss', trainLoss: 'Train loss',
+  accuracy: 'Accuracy',
+  acc: 'Accuracy',
+  testAcc: 'Test accuracy',
+  valAcc: 'Validation accuracy',
+  trainAcc: 'Train accuracy',
+  top1: 'Top-1 accuracy',
+  top5: 'Top-5 accuracy',
+  flops: 'MACs',
+  macs: 'MACs',
+  params: 'Params',
+  latencyUs: 'Latency',
+  loss: 'Loss',
+  valLoss: 'Validation loss',
+  testLoss: 'Test loss',
+  trainLoss: 'Train loss',
 };
 
 /** 'expectedLatencyUs' -> 'Expected latency us'. */
 function humanize(metric: string): string {
-  const words = metric.replace(/[_-]+/g, ' ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').trim().toLowerCase();
+  const words = metric
+    .replace(/[_-]+/g, ' ')
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .trim()
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -45,7 +61,12 @@ export function metricScale(metric: string, values: readonly number[] = []): Met
   const maxAbs = finite.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
   const name = NAMES[metric] ?? humanize(metric);
   const make = (unit: string, factor: number, decimals?: number): MetricScale => ({
-    metric, name, unit, factor, title: unit ? `${name} (${unit})` : name, decimals: decimals ?? decimalsFor(maxAbs * factor),
+    metric,
+    name,
+    unit,
+    factor,
+    title: unit ? `${name} (${unit})` : name,
+    decimals: decimals ?? decimalsFor(maxAbs * factor),
   });
   if (isAccuracyMetric(metric)) {
     // Stored as a fraction (all values in [0, 1]) or already in percent.

@@ -44,7 +44,9 @@ function countStates(trials: readonly ReportTrial[]): Record<ReportTrial['state'
 }
 
 function finiteTimes(trials: readonly ReportTrial[]): number[] {
-  return trials.flatMap((t) => [t.startedAt, t.finishedAt]).filter((v): v is number => v !== null && Number.isFinite(v));
+  return trials
+    .flatMap((t) => [t.startedAt, t.finishedAt])
+    .filter((v): v is number => v !== null && Number.isFinite(v));
 }
 
 /** The study config as JSON (bigints as strings); never throws. */
@@ -56,35 +58,70 @@ function configText(config: unknown): string {
   }
 }
 
-function header(data: ReportData, ranked: ReportTrial[], front: ReadonlySet<number>, links: Array<[href: string, text: string]>): string {
+function header(
+  data: ReportData,
+  ranked: ReportTrial[],
+  front: ReadonlySet<number>,
+  links: Array<[href: string, text: string]>,
+): string {
   const { study, trials } = data;
   const n = countStates(trials);
-  const states = (['complete', 'failed', 'pruned', 'running'] as const).filter((s) => n[s] > 0)
-    .map((s) => `<span class="state ${s}">${n[s]} ${s}</span>`).join(' ');
+  const states = (['complete', 'failed', 'pruned', 'running'] as const)
+    .filter((s) => n[s] > 0)
+    .map((s) => `<span class="state ${s}">${n[s]} ${s}</span>`)
+    .join(' ');
   const times = finiteTimes(trials);
   const [first, end] = extent(times);
   const start = Number.isFinite(study.createdAt) ? study.createdAt : first;
-  const span = Number.isFinite(start) && Number.isFinite(end) && end >= start
-    ? `${escapeHtml(formatDate(start))} → ${escapeHtml(formatDate(end))} (${formatDuration(end - start)})`
-    : escapeHtml(formatDate(start));
-  const obj = metricScale(study.objective.metric, trials.map((t) => t.metrics[study.objective.metric]!));
+  const span =
+    Number.isFinite(start) && Number.isFinite(end) && end >= start
+      ? `${escapeHtml(formatDate(start))} → ${escapeHtml(formatDate(end))} (${formatDuration(end - start)})`
+      : escapeHtml(formatDate(start));
+  const obj = metricScale(
+    study.objective.metric,
+    trials.map((t) => t.metrics[study.objective.metric]!),
+  );
   const facts: Array<[string, string]> = [
     ['Strategy', escapeHtml(study.strategy)],
     ['Space', escapeHtml(study.space)],
     ['Evaluator', escapeHtml(study.evaluator)],
-    ['Objective', `${escapeHtml(study.objective.direction)} ${escapeHtml(nameInText(obj))} <span class="note">(<code>${escapeHtml(study.objective.metric)}</code>)</span>`],
-    ['Constraints', study.constraints.length ? study.constraints.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ') : 'none'],
+    [
+      'Objective',
+      `${escapeHtml(study.objective.direction)} ${escapeHtml(nameInText(obj))} <span class="note">(<code>${escapeHtml(study.objective.metric)}</code>)</span>`,
+    ],
+    [
+      'Constraints',
+      study.constraints.length ? study.constraints.map((c) => `<code>${escapeHtml(c)}</code>`).join(', ') : 'none',
+    ],
     ['Trials', `${trials.length} ${trials.length ? `&nbsp;${states}` : ''}`],
     ['Time', span],
     ['Seed', escapeHtml(study.seed)],
   ];
-  if (data.baseline) facts.push(['Baseline', `${countStates(data.baseline).complete} complete trials (grey in the charts)`]);
+  if (data.baseline)
+    facts.push(['Baseline', `${countStates(data.baseline).complete} complete trials (grey in the charts)`]);
   let best = '';
   const top = ranked[0];
   if (top) {
-    const costs = ['latencyUs', 'flops', 'params'].filter((k) => Number.isFinite(top.metrics[k]))
-      .map((k) => `${metricScale(k, trials.map((t) => t.metrics[k]!)).name} ${formatMetric(metricScale(k, trials.map((t) => t.metrics[k]!)), top.metrics[k], true)}`);
-    best = `<div class="best" id="best"><div class="headline">Best: <strong>${escapeHtml(formatMetric(obj, top.metrics[obj.metric], true))}</strong> ${escapeHtml(nameInText(obj))}` +
+    const costs = ['latencyUs', 'flops', 'params']
+      .filter((k) => Number.isFinite(top.metrics[k]))
+      .map(
+        (k) =>
+          `${
+            metricScale(
+              k,
+              trials.map((t) => t.metrics[k]!),
+            ).name
+          } ${formatMetric(
+            metricScale(
+              k,
+              trials.map((t) => t.metrics[k]!),
+            ),
+            top.metrics[k],
+            true,
+          )}`,
+      );
+    best =
+      `<div class="best" id="best"><div class="headline">Best: <strong>${escapeHtml(formatMetric(obj, top.metrics[obj.metric], true))}</strong> ${escapeHtml(nameInText(obj))}` +
       ` — trial #${top.number} (${escapeHtml(top.source ?? 'unknown source')})${costs.length ? ` · ${escapeHtml(costs.join(' · '))}` : ''}` +
       `${front.has(top.number) ? ' <span class="badge">front</span>' : ''}</div><code>${escapeHtml(top.arch)}</code></div>`;
   }
@@ -132,7 +169,8 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
 
   // Trade-off
   parts.push(`<section id="tradeoff"><h2>${escapeHtml(objScale.name)} against cost</h2>`);
-  if (!xMetric) parts.push(`<p class="empty">No complete trial records latency, MACs or params: no trade-off to plot.</p>`);
+  if (!xMetric)
+    parts.push(`<p class="empty">No complete trial records latency, MACs or params: no trade-off to plot.</p>`);
   else {
     const figs: string[] = [];
     const main = tradeoffChart(trials, { x: xMetric, y: metric, yDirection: direction, baseline, sources, maxPoints });
@@ -140,7 +178,17 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
     for (const m of X_METRICS.slice(X_METRICS.indexOf(xMetric) + 1)) {
       if (m === metric || !varies(complete, m)) continue;
       const spec = tradeoffChart(trials, {
-        x: m, y: metric, yDirection: direction, baseline, sources, maxPoints: smallMax, maxBaselinePoints: Math.ceil(smallMax / 2), legend: false, width: 440, height: 260, labelFrontUpTo: 0,
+        x: m,
+        y: metric,
+        yDirection: direction,
+        baseline,
+        sources,
+        maxPoints: smallMax,
+        maxBaselinePoints: Math.ceil(smallMax / 2),
+        legend: false,
+        width: 440,
+        height: 260,
+        labelFrontUpTo: 0,
       });
       if (spec) figs.push(await chartFigure(spec, `tradeoff-${m}`));
     }
@@ -162,16 +210,26 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
   // Candidates
   parts.push(`<section id="candidates"><h2>Top candidates</h2>`);
   const columns = tableColumns(complete, metric);
-  parts.push(candidatesTable(ranked.slice(0, topN), {
-    columns, front, id: 'top-candidates',
-    caption: `The ${Math.min(topN, ranked.length)} best of ${ranked.length} complete trials by ${nameInText(objScale)} (${direction}).` +
-      (front.size ? ' "front": on the Pareto front of the trade-off chart.' : ''),
-  }));
+  parts.push(
+    candidatesTable(ranked.slice(0, topN), {
+      columns,
+      front,
+      id: 'top-candidates',
+      caption:
+        `The ${Math.min(topN, ranked.length)} best of ${ranked.length} complete trials by ${nameInText(objScale)} (${direction}).` +
+        (front.size ? ' "front": on the Pareto front of the trade-off chart.' : ''),
+    }),
+  );
   if (front.size && xMetric) {
-    const frontTrials = ranked.filter((t) => front.has(t.number)).sort((a, b) => a.metrics[xMetric]! - b.metrics[xMetric]!);
+    const frontTrials = ranked
+      .filter((t) => front.has(t.number))
+      .sort((a, b) => a.metrics[xMetric]! - b.metrics[xMetric]!);
     const ranks = frontTrials.map((t) => ranked.indexOf(t) + 1);
-    parts.push(`<details id="front-details"><summary>The ${front.size} Pareto-front candidates, by ${escapeHtml(nameInText(metricScale(xMetric)))}</summary>` +
-      candidatesTable(frontTrials.slice(0, 100), { columns, front, ranks, id: 'front-candidates' }) + '</details>');
+    parts.push(
+      `<details id="front-details"><summary>The ${front.size} Pareto-front candidates, by ${escapeHtml(nameInText(metricScale(xMetric)))}</summary>` +
+        candidatesTable(frontTrials.slice(0, 100), { columns, front, ranks, id: 'front-candidates' }) +
+        '</details>',
+    );
   }
   parts.push(failedTrialsDetails(trials));
   parts.push('</section>');
@@ -191,24 +249,54 @@ export async function renderStudyReport(data: ReportData, options: ReportOptions
   const baseline = data.baseline?.length ? data.baseline : undefined;
   const xMetric = tradeoffAxis(trials, metric);
   const front = new Set<number>(
-    xMetric ? paretoFront(plottable(trials, xMetric, metric), { x: (t) => t.metrics[xMetric]!, y: (t) => t.metrics[metric]!, xDirection: 'minimize', yDirection: direction }).map((t) => t.number) : [],
+    xMetric
+      ? paretoFront(plottable(trials, xMetric, metric), {
+          x: (t) => t.metrics[xMetric]!,
+          y: (t) => t.metrics[metric]!,
+          xDirection: 'minimize',
+          yDirection: direction,
+        }).map((t) => t.number)
+      : [],
   );
   const sections = data.sections ?? [];
-  const objScale = metricScale(metric, complete.map((t) => t.metrics[metric]!));
+  const objScale = metricScale(
+    metric,
+    complete.map((t) => t.metrics[metric]!),
+  );
   const nothing = !complete.length
     ? `No complete trials yet: nothing to plot.${trials.length ? ` ${trials.length} trial${trials.length === 1 ? '' : 's'} so far, none complete.` : ' The study has no trials.'}`
-    : !ranked.length ? `No complete trial has the objective metric '${metric}': nothing to plot or rank.` : '';
+    : !ranked.length
+      ? `No complete trial has the objective metric '${metric}': nothing to plot or rank.`
+      : '';
   const links: Array<[string, string]> = nothing
     ? [['#results', 'Results']]
-    : [['#tradeoff', 'Trade-off'], ['#progress', 'Progress'], ['#candidates', 'Top candidates']];
+    : [
+        ['#tradeoff', 'Trade-off'],
+        ['#progress', 'Progress'],
+        ['#candidates', 'Top candidates'],
+      ];
   sections.forEach((sec, i) => links.push([`#section-${i + 1}`, sec.title]));
   const parts: string[] = [header(data, ranked, front, links)];
 
   if (nothing) {
     // One message, not three empty sections.
-    parts.push(`<section id="results"><h2>Results</h2><p class="empty">${escapeHtml(nothing)}</p>${failedTrialsDetails(trials)}</section>`);
+    parts.push(
+      `<section id="results"><h2>Results</h2><p class="empty">${escapeHtml(nothing)}</p>${failedTrialsDetails(trials)}</section>`,
+    );
   } else {
-    parts.push(...await resultSections(data, { ranked, complete, front, xMetric, objScale, baseline, sources, maxPoints, topN: options.topN ?? 15 }));
+    parts.push(
+      ...(await resultSections(data, {
+        ranked,
+        complete,
+        front,
+        xMetric,
+        objScale,
+        baseline,
+        sources,
+        maxPoints,
+        topN: options.topN ?? 15,
+      })),
+    );
   }
 
   // Sections added by the strategy
@@ -221,6 +309,8 @@ export async function renderStudyReport(data: ReportData, options: ReportOptions
     parts.push('</section>');
   }
 
-  parts.push(`<footer>tsnas study report · ${escapeHtml(study.name)} · self-contained: charts are inline SVG, hover a point for its trial.</footer>`);
+  parts.push(
+    `<footer>tsnas study report · ${escapeHtml(study.name)} · self-contained: charts are inline SVG, hover a point for its trial.</footer>`,
+  );
   return pageHtml(`${study.name} · tsnas study report`, parts.join('\n'));
 }

@@ -2,7 +2,10 @@
 
 export function formatDate(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, ' UTC');
 }
 
 /** '850 ms', '12.3 s', '4 min 05 s', '2 h 14 min', '3 d 4 h'. */
@@ -21,7 +24,11 @@ export function formatDuration(ms: number | null | undefined): string {
   return `${m} min ${String(sec).padStart(2, '0')} s`;
 }
 
-export interface TimeUnit { unit: 's' | 'min' | 'h' | 'd'; ms: number; title: string }
+export interface TimeUnit {
+  unit: 's' | 'min' | 'h' | 'd';
+  ms: number;
+  title: string;
+}
 
 /** The unit to plot an elapsed span in: seconds under 2 min, minutes under 2 h, hours under 3 days. */
 export function elapsedUnit(spanMs: number): TimeUnit {

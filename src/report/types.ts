@@ -3,9 +3,35 @@
 // and a comparison study's trials (e.g. the random-search baseline) go in `baseline`.
 // Times are milliseconds since the epoch; metrics that are unknown are simply absent.
 
-export interface ReportTrial { number: number; state: 'running'|'complete'|'failed'|'pruned'; arch: string; source: string | null;
+export interface ReportTrial {
+  number: number;
+  state: 'running' | 'complete' | 'failed' | 'pruned';
+  arch: string;
+  source: string | null;
   metrics: Record<string, number>; /* accuracy, testAcc, flops, params, latencyUs when known */
-  epochs: Array<Record<string, number>>; startedAt: number | null; finishedAt: number | null; /* ms since epoch */ error: string | null; }
-export interface ReportSection { title: string; html?: string; charts?: object[] /* Vega-Lite specs */; }
-export interface ReportData { study: { name: string; strategy: string; space: string; evaluator: string; objective: { metric: string; direction: 'maximize'|'minimize' };
-  constraints: string[]; createdAt: number; seed: number; config: Record<string, unknown> }; trials: ReportTrial[]; sections?: ReportSection[]; baseline?: ReportTrial[]; }
+  epochs: Array<Record<string, number>>;
+  startedAt: number | null;
+  finishedAt: number | null;
+  /* ms since epoch */ error: string | null;
+}
+export interface ReportSection {
+  title: string;
+  html?: string;
+  charts?: object[] /* Vega-Lite specs */;
+}
+export interface ReportData {
+  study: {
+    name: string;
+    strategy: string;
+    space: string;
+    evaluator: string;
+    objective: { metric: string; direction: 'maximize' | 'minimize' };
+    constraints: string[];
+    createdAt: number;
+    seed: number;
+    config: Record<string, unknown>;
+  };
+  trials: ReportTrial[];
+  sections?: ReportSection[];
+  baseline?: ReportTrial[];
+}

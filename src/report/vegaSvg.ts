@@ -15,7 +15,18 @@ function loadVega(): Promise<{ vega: any; vl: any }> {
 export const FONT = 'sans-serif';
 
 /** Category colors (Tableau 10): sources take them in order of first appearance. */
-export const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#eeca3b', '#9d755d', '#ff9da6', '#bab0ac'];
+export const PALETTE = [
+  '#4c78a8',
+  '#f58518',
+  '#54a24b',
+  '#e45756',
+  '#72b7b2',
+  '#b279a2',
+  '#eeca3b',
+  '#9d755d',
+  '#ff9da6',
+  '#bab0ac',
+];
 export const BASELINE_COLOR = '#bdbdbd';
 export const FRONT_COLOR = '#222222';
 
@@ -24,10 +35,26 @@ export const THEME = {
   background: 'white',
   padding: 8,
   view: { stroke: '#e6e6e6' },
-  title: { fontSize: 14, fontWeight: 600, anchor: 'start', color: '#222', subtitleFontSize: 11.5, subtitleColor: '#666', offset: 12, subtitlePadding: 4 },
+  title: {
+    fontSize: 14,
+    fontWeight: 600,
+    anchor: 'start',
+    color: '#222',
+    subtitleFontSize: 11.5,
+    subtitleColor: '#666',
+    offset: 12,
+    subtitlePadding: 4,
+  },
   axis: {
-    labelFontSize: 11, titleFontSize: 12, titleFontWeight: 600, titleColor: '#333', labelColor: '#444',
-    gridColor: '#eeeeee', domainColor: '#999', tickColor: '#999', titlePadding: 8,
+    labelFontSize: 11,
+    titleFontSize: 12,
+    titleFontWeight: 600,
+    titleColor: '#333',
+    labelColor: '#444',
+    gridColor: '#eeeeee',
+    domainColor: '#999',
+    tickColor: '#999',
+    titlePadding: 8,
   },
   legend: { labelFontSize: 11, titleFontSize: 11.5, titleFontWeight: 600, labelLimit: 220, symbolStrokeWidth: 2 },
   header: { labelFontSize: 11.5, titleFontSize: 12 },
@@ -38,15 +65,19 @@ function mergeConfig(theme: Record<string, any>, config: Record<string, any> | u
   if (!config) return theme;
   const out: Record<string, any> = { ...theme };
   for (const [k, v] of Object.entries(config)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? { ...out[k], ...v } : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? { ...out[k], ...v } : v;
   }
   return out;
 }
 
 /** Rounds the coordinates in path data and transforms to 2 decimals: a third of the bytes of a scatter plot. */
 function roundCoordinates(svg: string): string {
-  return svg.replace(/ (d|transform)="([^"]*)"/g, (_m, attr: string, val: string) =>
-    ` ${attr}="${val.replace(/-?\d+\.\d{3,}(e-?\d+)?/g, (n) => String(Math.round(Number(n) * 100) / 100))}"`);
+  return svg.replace(
+    / (d|transform)="([^"]*)"/g,
+    (_m, attr: string, val: string) =>
+      ` ${attr}="${val.replace(/-?\d+\.\d{3,}(e-?\d+)?/g, (n) => String(Math.round(Number(n) * 100) / 100))}"`,
+  );
 }
 
 /**
@@ -54,7 +85,10 @@ function roundCoordinates(svg: string): string {
  * browser shows on hover: tooltips without a script. Marks given `aria: false` carry no label.
  */
 function labelsToTitles(svg: string): string {
-  return svg.replace(/<(path|rect|line|circle)\b([^>]*?) aria-label="([^"]*)"([^>]*?)\/>/g, '<$1$2$4><title>$3</title></$1>');
+  return svg.replace(
+    /<(path|rect|line|circle)\b([^>]*?) aria-label="([^"]*)"([^>]*?)\/>/g,
+    '<$1$2$4><title>$3</title></$1>',
+  );
 }
 
 /** Drops the ARIA role attributes of single mark items (their <title> names them): 55 bytes a point. */
@@ -62,7 +96,10 @@ function dropItemRoles(svg: string): string {
   return svg.replace(/<(path|rect|line|circle) role="graphics-symbol" aria-roledescription="[^"]*"/g, '<$1');
 }
 
-export interface RenderedChart { svg: string; warnings: string[] }
+export interface RenderedChart {
+  svg: string;
+  warnings: string[];
+}
 
 /** Renders a Vega-Lite spec to an SVG string with the report's theme (the spec's own config wins). */
 export async function renderVegaLite(spec: object): Promise<RenderedChart> {

@@ -29,22 +29,26 @@ export const searchConfigFileSchema = z.strictObject({
   lut: z.string().min(1).optional(),
   study: z.string().min(1).optional(),
   store: z.string().min(1).optional(),
-  objective: z.strictObject({
-    metric: z.string().min(1).default('accuracy'),
-    direction: z.enum(['maximize', 'minimize']).default('maximize'),
-  }).optional(),
+  objective: z
+    .strictObject({
+      metric: z.string().min(1).default('accuracy'),
+      direction: z.enum(['maximize', 'minimize']).default('maximize'),
+    })
+    .optional(),
   /** Tabular evaluators: study metric name -> table field, e.g. { accuracy: val_acc }. */
   metrics: z.record(z.string().min(1), z.string().min(1)).optional(),
   /** Training evaluator budget and recipe. */
-  train: z.strictObject({
-    epochs: posInt.optional(),
-    limitTrain: posInt.optional(),
-    /** A recipe file, or recipe fields inline. */
-    recipe: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
-    threads: posInt.optional(),
-    /** Also measure test accuracy of every trial (reported, never selected on). */
-    reportTest: z.boolean().optional(),
-  }).optional(),
+  train: z
+    .strictObject({
+      epochs: posInt.optional(),
+      limitTrain: posInt.optional(),
+      /** A recipe file, or recipe fields inline. */
+      recipe: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
+      threads: posInt.optional(),
+      /** Also measure test accuracy of every trial (reported, never selected on). */
+      reportTest: z.boolean().optional(),
+    })
+    .optional(),
   /** The strategy's own options (e.g. evolution: population, sampleSize). */
   options: z.record(z.string(), z.unknown()).optional(),
   /** Tests only: sleep this long per synthetic trial. */
@@ -65,7 +69,14 @@ export interface SearchConfig {
   lut: string | null;
   objective: Objective;
   metrics: Record<string, string>;
-  train: { epochs: number | null; limitTrain: number | null; recipeFile: string | null; recipe: Record<string, unknown>; threads: number; reportTest: boolean };
+  train: {
+    epochs: number | null;
+    limitTrain: number | null;
+    recipeFile: string | null;
+    recipe: Record<string, unknown>;
+    threads: number;
+    reportTest: boolean;
+  };
   options: Record<string, unknown>;
   evalDelayMs: number;
 }
@@ -76,7 +87,11 @@ export class ConfigError extends Error {}
 
 /** Reads a config file (YAML, or JSON by its name; empty means no settings); errors name the file and the field. */
 export function loadSearchConfigFile(file: string): SearchConfigInput {
-  const c = readDataFile(file, searchConfigFileSchema, { what: 'config file', empty: {}, fix: 'The fields of a config file: docs/studies.md (flags of the same names override them).' });
+  const c = readDataFile(file, searchConfigFileSchema, {
+    what: 'config file',
+    empty: {},
+    fix: 'The fields of a config file: docs/studies.md (flags of the same names override them).',
+  });
   return resolvePaths(c, path.dirname(path.resolve(file)));
 }
 
@@ -93,46 +108,72 @@ function resolveDataSpec(spec: string, base: string): string {
 /** Makes the paths of a config absolute, relative to base. */
 export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigInput {
   const out: SearchConfigInput = { ...c };
-  if (c.space !== undefined && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space))) out.space = path.resolve(base, c.space);
+  if (c.space !== undefined && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space)))
+    out.space = path.resolve(base, c.space);
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
   if (c.lut !== undefined) out.lut = path.resolve(base, c.lut);
   if (c.store !== undefined) out.store = path.resolve(base, c.store);
-  if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string') out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
+  if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string')
+    out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
   return out;
 }
 
 /** Flags over a config file: flags win; strategy options merge key by key. */
 export function mergeConfig(file: SearchConfigInput, flags: SearchConfigInput): SearchConfigInput {
-  const defined = <T extends object>(o: T | undefined) => Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
+  const defined = <T extends object>(o: T | undefined) =>
+    Object.fromEntries(Object.entries(o ?? {}).filter(([, v]) => v !== undefined)) as Partial<T>;
   return {
     ...defined(file),
     ...defined(flags),
     ...(file.train || flags.train ? { train: { ...defined(file.train), ...defined(flags.train) } } : {}),
     ...(file.options || flags.options ? { options: { ...defined(file.options), ...defined(flags.options) } } : {}),
-    ...(file.objective || flags.objective ? { objective: { ...file.objective, ...defined(flags.objective) } as SearchConfigInput['objective'] } : {}),
+    ...(file.objective || flags.objective
+      ? { objective: { ...file.objective, ...defined(flags.objective) } as SearchConfigInput['objective'] }
+      : {}),
   };
 }
 
 /** Fills defaults and checks what belongs together; the result is what the study stores. */
 export function completeConfig(c: SearchConfigInput): SearchConfig {
-  if (!c.strategy) throw new ConfigError('no strategy: give it as the first argument (tsnas search <strategy>) or as `strategy:` in the config file');
-  if (!c.space) throw new ConfigError(`no space: give --space S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`);
+  if (!c.strategy)
+    throw new ConfigError(
+      'no strategy: give it as the first argument (tsnas search <strategy>) or as `strategy:` in the config file',
+    );
+  if (!c.space)
+    throw new ConfigError(
+      `no space: give --space S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`,
+    );
   let evaluator = c.evaluator;
   if (!evaluator) {
-    if (!c.data) throw new ConfigError('nothing to evaluate with: give --data D (train each candidate) or --evaluator synthetic[:SEED] | table:FILE');
+    if (!c.data)
+      throw new ConfigError(
+        'nothing to evaluate with: give --data D (train each candidate) or --evaluator synthetic[:SEED] | table:FILE',
+      );
     evaluator = 'train';
   }
   const spec = parseEvaluatorSpec(evaluator);
   if (spec.kind !== 'train' && c.data) {
-    throw new ConfigError(`--data ${c.data} trains candidates, --evaluator ${evaluator} does not: give one of them (or --evaluator train with --data)`);
+    throw new ConfigError(
+      `--data ${c.data} trains candidates, --evaluator ${evaluator} does not: give one of them (or --evaluator train with --data)`,
+    );
   }
-  if (spec.kind === 'train' && !c.data) throw new ConfigError('the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])');
+  if (spec.kind === 'train' && !c.data)
+    throw new ConfigError(
+      'the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
+    );
   if (spec.kind !== 'train' && c.train && Object.values(c.train).some((v) => v !== undefined)) {
-    const fields = Object.entries(c.train).filter(([, v]) => v !== undefined).map(([k]) => k);
-    throw new ConfigError(`train.${fields[0]} (--${fields[0] === 'limitTrain' ? 'limit-train' : fields[0]}) only applies to the training evaluator (--data D), not to ${evaluator}`);
+    const fields = Object.entries(c.train)
+      .filter(([, v]) => v !== undefined)
+      .map(([k]) => k);
+    throw new ConfigError(
+      `train.${fields[0]} (--${fields[0] === 'limitTrain' ? 'limit-train' : fields[0]}) only applies to the training evaluator (--data D), not to ${evaluator}`,
+    );
   }
-  if (c.metrics && spec.kind !== 'table') throw new ConfigError(`metrics (--metric NAME=FIELD) maps the fields of a table; it only applies to --evaluator table:FILE, not to ${evaluator}`);
+  if (c.metrics && spec.kind !== 'table')
+    throw new ConfigError(
+      `metrics (--metric NAME=FIELD) maps the fields of a table; it only applies to --evaluator table:FILE, not to ${evaluator}`,
+    );
   const recipe = c.train?.recipe;
   return {
     strategy: c.strategy,
@@ -166,12 +207,17 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     if (v === undefined || allowed.has(k)) continue;
     if (k === 'options' && Object.values(v as object).every((x) => x === undefined)) continue;
     if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
-    throw new ConfigError(`--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
-      `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`);
+    throw new ConfigError(
+      `--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
+        `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`,
+    );
   }
   const t = flags.train ?? {};
   for (const [k, v] of Object.entries(t)) {
-    if (v !== undefined && k !== 'threads') throw new ConfigError(`--resume ${studyName}: train.${k} cannot change when a study resumes; start a new study to search differently`);
+    if (v !== undefined && k !== 'threads')
+      throw new ConfigError(
+        `--resume ${studyName}: train.${k} cannot change when a study resumes; start a new study to search differently`,
+      );
   }
   return {
     ...stored,

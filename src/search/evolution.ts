@@ -19,15 +19,35 @@ import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 import { makeChild, tournament } from './genetic';
 import { archGenome, withinConstraints } from './archGenome';
 
-export const evolutionOptions = z.strictObject({
-  /** P: population size (the number of most recent complete trials kept). */
-  population: z.number().int().min(2).default(20).describe('population size P: the most recent complete trials kept'),
-  /** S: members sampled per proposal; the best of them is the parent. */
-  sampleSize: z.number().int().min(1).default(5).describe('sample size S: members drawn per proposal, the best of them is the parent'),
-  /** Probability that each searched choice mutates (default 1 / number of searched choices). */
-  mutationProb: z.number().gt(0).max(1).optional().describe('probability that each searched choice mutates (default 1 / number of searched choices)'),
-  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES).describe('draws per proposal before giving up on the constraints'),
-}).refine((o) => o.sampleSize <= o.population, { message: 'sampleSize must not exceed population', path: ['sampleSize'] });
+export const evolutionOptions = z
+  .strictObject({
+    /** P: population size (the number of most recent complete trials kept). */
+    population: z.number().int().min(2).default(20).describe('population size P: the most recent complete trials kept'),
+    /** S: members sampled per proposal; the best of them is the parent. */
+    sampleSize: z
+      .number()
+      .int()
+      .min(1)
+      .default(5)
+      .describe('sample size S: members drawn per proposal, the best of them is the parent'),
+    /** Probability that each searched choice mutates (default 1 / number of searched choices). */
+    mutationProb: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe('probability that each searched choice mutates (default 1 / number of searched choices)'),
+    maxTries: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_MAX_TRIES)
+      .describe('draws per proposal before giving up on the constraints'),
+  })
+  .refine((o) => o.sampleSize <= o.population, {
+    message: 'sampleSize must not exceed population',
+    path: ['sampleSize'],
+  });
 export type EvolutionOptions = z.infer<typeof evolutionOptions>;
 
 interface Member {
@@ -48,14 +68,32 @@ export class RegularizedEvolution implements Strategy {
     if (trial.state !== 'complete') return;
     const v = trial.metrics[ctx.objective.metric];
     if (v === undefined || !Number.isFinite(v)) return;
-    this.population.push({ number: trial.number, arch: trial.arch, fitness: ctx.objective.direction === 'maximize' ? v : -v });
+    this.population.push({
+      number: trial.number,
+      arch: trial.arch,
+      fitness: ctx.objective.direction === 'maximize' ? v : -v,
+    });
     if (this.population.length > this.options.population) this.population.shift();
   }
 
   ask(ctx: AskContext): Proposal {
-    const base = { space: ctx.space, model: ctx.costs, constraints: ctx.constraints, rng: ctx.rng, seen: ctx.seen, maxTries: this.options.maxTries };
+    const base = {
+      space: ctx.space,
+      model: ctx.costs,
+      constraints: ctx.constraints,
+      rng: ctx.rng,
+      seen: ctx.seen,
+      maxTries: this.options.maxTries,
+    };
     if (this.population.length < this.options.population) {
-      return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (initial population)' }), source: 'random' };
+      return {
+        arch: sampleWithin({
+          ...base,
+          draw: (r) => sampleUniform(ctx.space, r),
+          what: 'evolution (initial population)',
+        }),
+        source: 'random',
+      };
     }
     const child = makeChild(ctx.rng, {
       ops: archGenome(ctx.space),
@@ -73,13 +111,17 @@ export class RegularizedEvolution implements Strategy {
     });
     if (child) return { arch: child.genome, source: 'mutation' };
     // No feasible neighbour of this parent: a fresh random architecture instead.
-    return { arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }), source: 'random' };
+    return {
+      arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }),
+      source: 'random',
+    };
   }
 }
 
 export const evolutionStrategy: StrategyPlugin<EvolutionOptions> = {
   name: 'evolution',
-  description: 'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
+  description:
+    'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
   options: evolutionOptions as unknown as z.ZodType<EvolutionOptions>,
   create: (o) => new RegularizedEvolution(o),
 };

@@ -63,17 +63,26 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
   const target = new EngineCpuTarget({ threads, hostname: false });
   const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
   const final: FinalNetwork = {
-    trial: best.number, arch: best.arch, source: best.source,
+    trial: best.number,
+    arch: best.arch,
+    source: best.source,
     valAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
     testAcc: Number.isFinite(best.metrics.testAcc) ? best.metrics.testAcc! : null,
-    tableLatencyUs: best.costs.latencyUs, measuredLatencyUs: timing.medianUs, measuredP25Us: timing.p25Us, measuredP75Us: timing.p75Us,
-    flops: best.costs.flops, params: best.costs.params,
-    measuredWith: `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+    tableLatencyUs: best.costs.latencyUs,
+    measuredLatencyUs: timing.medianUs,
+    measuredP25Us: timing.p25Us,
+    measuredP75Us: timing.p75Us,
+    flops: best.costs.flops,
+    params: best.costs.params,
+    measuredWith:
+      `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
       `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
   };
   store.setState(study.id, FINAL_NETWORK, final);
-  o.log?.(`${study.strategy}: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
-    `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
-    `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`);
+  o.log?.(
+    `${study.strategy}: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
+      `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
+      `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
+  );
   return final;
 }

@@ -89,9 +89,10 @@ export function makeChild<G>(rng: Rng, o: ChildOptions<G>): Child<G> | null {
   let firstFeasible: Child<G> | null = null;
   for (let t = 0; t < o.maxTries; t++) {
     if (t > 0 && o.newParentsEachTry) parents = drawParents();
-    const genome = o.kind === 'mutation'
-      ? o.ops.mutate(parents[0]!.genome, rng, o.mutationRate(parents[0]!))
-      : o.ops.crossover(parents[0]!.genome, parents[1]!.genome, rng, o.crossoverRate?.(parents[0]!) ?? 0.5);
+    const genome =
+      o.kind === 'mutation'
+        ? o.ops.mutate(parents[0]!.genome, rng, o.mutationRate(parents[0]!))
+        : o.ops.crossover(parents[0]!.genome, parents[1]!.genome, rng, o.crossoverRate?.(parents[0]!) ?? 0.5);
     if (o.feasible && !o.feasible(genome)) continue;
     const child: Child<G> = { genome, key: o.ops.key(genome), kind: o.kind, parents, tries: t + 1 };
     if (!o.isSeen || t >= preferFor || !o.isSeen(child.key)) return child;
@@ -131,8 +132,10 @@ export type Rate = number | ((fitness: number, pool: PoolStats) => number);
  * different from it. With no spread in the pool (max = mean) every parent gets `high`.
  */
 export function adaptiveRate(o: { high: number; low: number }): (fitness: number, pool: PoolStats) => number {
-  if (!(o.low >= 0 && o.low <= o.high && o.high <= 1)) throw new Error(`adaptiveRate: need 0 <= low <= high <= 1, got low ${o.low}, high ${o.high}`);
-  return (f, { max, mean }) => (f < mean || !(max > mean) ? o.high : o.low + ((o.high - o.low) * (max - f)) / (max - mean));
+  if (!(o.low >= 0 && o.low <= o.high && o.high <= 1))
+    throw new Error(`adaptiveRate: need 0 <= low <= high <= 1, got low ${o.low}, high ${o.high}`);
+  return (f, { max, mean }) =>
+    f < mean || !(max > mean) ? o.high : o.low + ((o.high - o.low) * (max - f)) / (max - mean);
 }
 
 export type Origin = 'seed' | 'random' | ChildKind;
@@ -205,8 +208,14 @@ export interface EvolveResult<G> {
 
 /** SPOS's evolutionary search, the authors' values (spec nse.md 1.4). */
 export const SPOS_SEARCH = {
-  population: 50, generations: 20, parents: 10, mutants: 25, crossovers: 25, fillRandom: true,
-  mutationRate: 0.1, crossoverRate: 0.5,
+  population: 50,
+  generations: 20,
+  parents: 10,
+  mutants: 25,
+  crossovers: 25,
+  fillRandom: true,
+  mutationRate: 0.1,
+  crossoverRate: 0.5,
 } as const satisfies Partial<EvolveOptions<unknown>>;
 
 /**
@@ -215,8 +224,15 @@ export const SPOS_SEARCH = {
  * without improvement (at most 100).
  */
 export const FBNETV3_SEARCH = {
-  population: 100, generations: 100, parents: 20, mutants: 50, crossovers: 50, fillRandom: false,
-  mutationRate: adaptiveRate({ high: 0.3, low: 0.05 }), crossoverRate: adaptiveRate({ high: 0.5, low: 0.1 }), patience: 3,
+  population: 100,
+  generations: 100,
+  parents: 20,
+  mutants: 50,
+  crossovers: 50,
+  fillRandom: false,
+  mutationRate: adaptiveRate({ high: 0.3, low: 0.05 }),
+  crossoverRate: adaptiveRate({ high: 0.5, low: 0.1 }),
+  patience: 3,
 } as const satisfies Partial<EvolveOptions<unknown>>;
 
 const DEFAULT_MAX_TRIES = 100;
@@ -227,9 +243,11 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
     if (!Number.isInteger(o[k]) || o[k] < 1) throw new Error(`evolve: ${k} must be a positive integer, got ${o[k]}`);
   }
   for (const k of ['mutants', 'crossovers'] as const) {
-    if (!Number.isInteger(o[k]) || o[k] < 0) throw new Error(`evolve: ${k} must be a non-negative integer, got ${o[k]}`);
+    if (!Number.isInteger(o[k]) || o[k] < 0)
+      throw new Error(`evolve: ${k} must be a non-negative integer, got ${o[k]}`);
   }
-  if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 1)) throw new Error(`evolve: patience must be a positive integer, got ${o.patience}`);
+  if (o.patience !== undefined && !(Number.isInteger(o.patience) && o.patience >= 1))
+    throw new Error(`evolve: patience must be a positive integer, got ${o.patience}`);
   const rng = typeof o.rng === 'number' ? new Rng(o.rng) : o.rng;
   const maxTries = o.maxTries ?? DEFAULT_MAX_TRIES;
   const evaluated: Evaluated<G>[] = [];
@@ -248,9 +266,14 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
     return null;
   };
 
-  const score = (batch: Array<{ genome: G; key: string; origin: Origin }>, generation: number, missed: number): void => {
+  const score = (
+    batch: Array<{ genome: G; key: string; origin: Origin }>,
+    generation: number,
+    missed: number,
+  ): void => {
     const fit = o.fitness(batch.map((b) => b.genome));
-    if (fit.length !== batch.length) throw new Error(`evolve: fitness returned ${fit.length} scores for ${batch.length} genomes`);
+    if (fit.length !== batch.length)
+      throw new Error(`evolve: fitness returned ${fit.length} scores for ${batch.length} genomes`);
     const previous = top[0]?.fitness ?? -Infinity;
     const made: Record<Origin, number> = { seed: 0, random: 0, mutation: 0, crossover: 0 };
     const scored = batch.map((b, i) => {
@@ -264,9 +287,14 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
     top = [...top, ...scored].sort((a, b) => b.fitness - a.fitness).slice(0, o.parents);
     const f = scored.map((s) => s.fitness);
     history.push({
-      generation, made, missed,
-      generationBest: Math.max(...f), generationMean: f.reduce((s, v) => s + v, 0) / f.length,
-      best: top[0]!.fitness, bestKey: top[0]!.key, improved: top[0]!.fitness > previous,
+      generation,
+      made,
+      missed,
+      generationBest: Math.max(...f),
+      generationMean: f.reduce((s, v) => s + v, 0) / f.length,
+      best: top[0]!.fitness,
+      bestKey: top[0]!.key,
+      improved: top[0]!.fitness > previous,
     });
   };
 
@@ -290,7 +318,10 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
     first.push({ genome: g, key, origin: 'random' });
     pending.add(key);
   }
-  if (!first.length) throw new Error(`evolve: no feasible unseen genome for the first generation in ${maxTries} random draws; loosen the constraints or give seeds`);
+  if (!first.length)
+    throw new Error(
+      `evolve: no feasible unseen genome for the first generation in ${maxTries} random draws; loosen the constraints or give seeds`,
+    );
   score(first, 0, missed);
 
   let lastImproved = 0;
@@ -298,14 +329,28 @@ export function evolve<G>(o: EvolveOptions<G>): EvolveResult<G> {
   for (let generation = 1; generation < o.generations; generation++) {
     // The pool's statistics over finite scores (a failed candidate's -Infinity would swamp the mean).
     const finite = top.map((m) => m.fitness).filter(Number.isFinite);
-    const pool: PoolStats = finite.length ? { max: Math.max(...finite), mean: finite.reduce((s, v) => s + v, 0) / finite.length } : { max: 0, mean: 0 };
+    const pool: PoolStats = finite.length
+      ? { max: Math.max(...finite), mean: finite.reduce((s, v) => s + v, 0) / finite.length }
+      : { max: 0, mean: 0 };
     const rate = (r: Rate) => (p: Parent<G>) => (typeof r === 'number' ? r : r(p.fitness, pool));
-    const select = o.selection === undefined || o.selection === 'uniform'
-      ? (r: Rng) => top[r.int(top.length)]!
-      : ((size: number) => (r: Rng) => tournament(top, size, r))(o.selection.tournament);
+    const select =
+      o.selection === undefined || o.selection === 'uniform'
+        ? (r: Rng) => top[r.int(top.length)]!
+        : (
+            (size: number) => (r: Rng) =>
+              tournament(top, size, r)
+          )(o.selection.tournament);
     const step = (kind: ChildKind): ChildOptions<G> => ({
-      ops: o.ops, kind, select, mutationRate: rate(o.mutationRate), crossoverRate: rate(o.crossoverRate ?? 0.5),
-      feasible: o.feasible, isSeen, maxTries, unseen: 'require', newParentsEachTry: true,
+      ops: o.ops,
+      kind,
+      select,
+      mutationRate: rate(o.mutationRate),
+      crossoverRate: rate(o.crossoverRate ?? 0.5),
+      feasible: o.feasible,
+      isSeen,
+      maxTries,
+      unseen: 'require',
+      newParentsEachTry: true,
     });
     const children: Array<{ genome: G; key: string; origin: Origin }> = [];
     missed = 0;

@@ -10,7 +10,12 @@ import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 
 export const randomOptions = z.strictObject({
   /** Draws per proposal before giving up on the constraints. */
-  maxTries: z.number().int().positive().default(DEFAULT_MAX_TRIES).describe('draws per proposal before giving up on the constraints'),
+  maxTries: z
+    .number()
+    .int()
+    .positive()
+    .default(DEFAULT_MAX_TRIES)
+    .describe('draws per proposal before giving up on the constraints'),
 });
 export type RandomOptions = z.infer<typeof randomOptions>;
 
@@ -20,8 +25,14 @@ export class RandomSearch implements Strategy {
 
   ask(ctx: AskContext): Proposal {
     const arch = sampleWithin({
-      space: ctx.space, model: ctx.costs, constraints: ctx.constraints, rng: ctx.rng, seen: ctx.seen,
-      draw: (r) => sampleUniform(ctx.space, r), maxTries: this.options.maxTries, what: 'random search',
+      space: ctx.space,
+      model: ctx.costs,
+      constraints: ctx.constraints,
+      rng: ctx.rng,
+      seen: ctx.seen,
+      draw: (r) => sampleUniform(ctx.space, r),
+      maxTries: this.options.maxTries,
+      what: 'random search',
     });
     return { arch, source: 'random' };
   }

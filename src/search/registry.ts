@@ -38,7 +38,9 @@ export function getStrategy(name: string): StrategyPlugin<unknown> {
 export function parseStrategyOptions<O>(f: StrategyPlugin<O>, raw: unknown, origin = 'options'): O {
   const r = f.options.safeParse(raw ?? {});
   if (!r.success) {
-    const lines = formatIssues(r.error.issues).split('\n').map((l) => l.replace(/^ {2}/, `  ${origin}.`));
+    const lines = formatIssues(r.error.issues)
+      .split('\n')
+      .map((l) => l.replace(/^ {2}/, `  ${origin}.`));
     throw new Error(`invalid options for strategy '${f.name}':\n${lines.join('\n')}`);
   }
   return r.data;

@@ -45,15 +45,25 @@ export function setupSearch(config: SearchConfig): SearchSetup {
   const constraints = config.constraints.map(parseConstraint);
   const space = loadSpace(config.space);
   const evaluator = createEvaluator(parseEvaluatorSpec(config.evaluator), {
-    space, spaceRef: config.space, data: config.data ?? undefined, metrics: config.metrics, delayMs: config.evalDelayMs,
+    space,
+    spaceRef: config.space,
+    data: config.data ?? undefined,
+    metrics: config.metrics,
+    delayMs: config.evalDelayMs,
     train: {
-      epochs: config.train.epochs ?? undefined, limitTrain: config.train.limitTrain ?? undefined, recipeFile: config.train.recipeFile ?? undefined,
-      recipe: config.train.recipe, threads: config.train.threads, reportTest: config.train.reportTest,
+      epochs: config.train.epochs ?? undefined,
+      limitTrain: config.train.limitTrain ?? undefined,
+      recipeFile: config.train.recipeFile ?? undefined,
+      recipe: config.train.recipe,
+      threads: config.train.threads,
+      reportTest: config.train.reportTest,
     },
   });
   if (!evaluator.metrics.includes(config.objective.metric)) {
-    throw new Error(`the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
-      (evaluator.kind === 'table' ? `; map a table field to it with --metric ${config.objective.metric}=FIELD` : ''));
+    throw new Error(
+      `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
+        (evaluator.kind === 'table' ? `; map a table field to it with --metric ${config.objective.metric}=FIELD` : ''),
+    );
   }
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
   if (config.lut) {
@@ -61,7 +71,9 @@ export function setupSearch(config: SearchConfig): SearchSetup {
     checkTableFor(table, space, evaluator.decode.input ? { input: evaluator.decode.input } : {});
     latency = (arch) => predictLatency(table, space, arch);
   } else if (constraints.some((c) => c.kind === 'latency') && !evaluator.costOverride?.provides.includes('latency')) {
-    throw new Error(`constraint ${constraints.find((c) => c.kind === 'latency')!.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} -o FILE)`);
+    throw new Error(
+      `constraint ${constraints.find((c) => c.kind === 'latency')!.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} -o FILE)`,
+    );
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
   factory.check?.({ config, space, evaluator });

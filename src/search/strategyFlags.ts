@@ -63,8 +63,16 @@ function boundsOf(t: z.ZodNumber): NumberBounds {
 /** 'a positive integer', 'a number >= 0', 'a number in (0, 1]'... */
 function describeBounds(b: NumberBounds): string {
   const { min, max } = b;
-  if (min && max) return `${b.integer ? 'an integer' : 'a number'} in ${min.inclusive ? '[' : '('}${min.value}, ${max.value}${max.inclusive ? ']' : ')'}`;
-  if (min && min.value === 0) return b.integer ? (min.inclusive ? 'a non-negative integer' : 'a positive integer') : min.inclusive ? 'a number >= 0' : 'a positive number';
+  if (min && max)
+    return `${b.integer ? 'an integer' : 'a number'} in ${min.inclusive ? '[' : '('}${min.value}, ${max.value}${max.inclusive ? ']' : ')'}`;
+  if (min && min.value === 0)
+    return b.integer
+      ? min.inclusive
+        ? 'a non-negative integer'
+        : 'a positive integer'
+      : min.inclusive
+        ? 'a number >= 0'
+        : 'a positive number';
   if (min && b.integer && !min.inclusive) return `an integer > ${min.value}`;
   if (min) return `${b.integer ? 'an integer' : 'a number'} ${min.inclusive ? '>=' : '>'} ${min.value}`;
   if (max) return `${b.integer ? 'an integer' : 'a number'} ${max.inclusive ? '<=' : '<'} ${max.value}`;
@@ -74,8 +82,12 @@ function describeBounds(b: NumberBounds): string {
 function numberParser(flag: string, b: NumberBounds): (text: string) => number {
   return (text) => {
     const n = Number(text);
-    const ok = text.trim() !== '' && Number.isFinite(n) && (!b.integer || Number.isInteger(n)) &&
-      (!b.min || (b.min.inclusive ? n >= b.min.value : n > b.min.value)) && (!b.max || (b.max.inclusive ? n <= b.max.value : n < b.max.value));
+    const ok =
+      text.trim() !== '' &&
+      Number.isFinite(n) &&
+      (!b.integer || Number.isInteger(n)) &&
+      (!b.min || (b.min.inclusive ? n >= b.min.value : n > b.min.value)) &&
+      (!b.max || (b.max.inclusive ? n <= b.max.value : n < b.max.value));
     if (!ok) throw new Error(`--${flag} must be ${describeBounds(b)}, got '${text}'`);
     return n;
   };
@@ -89,15 +101,27 @@ function withDefault(description: string, defaultValue: unknown): string {
 /** The flags of one plug-in's options (options of other types are left to config files). */
 export function optionFlags(plugin: StrategyPlugin<unknown>): OptionFlag[] {
   const shape = (plugin.options as unknown as { shape?: Record<string, z.ZodType> }).shape;
-  if (!shape) throw new Error(`strategy '${plugin.name}': its options must be a zod object (z.object / z.strictObject), so that its flags can be derived`);
+  if (!shape)
+    throw new Error(
+      `strategy '${plugin.name}': its options must be a zod object (z.object / z.strictObject), so that its flags can be derived`,
+    );
   const specs = (plugin.flags ?? {}) as Record<string, FlagSpec | undefined>;
   const out: OptionFlag[] = [];
   for (const [option, field] of Object.entries(shape)) {
     const spec = specs[option] ?? {};
     const flag = spec.name ?? kebab(option);
     const { inner, description, defaultValue } = unwrap(field);
-    if (!description) throw new Error(`strategy '${plugin.name}': option '${option}' has no description (.describe('...')): its --${flag} help would be empty`);
-    const base = { strategy: plugin.name, option, flag, help: withDefault(description, defaultValue), takesCommonFlag: !!spec.takesCommonFlag };
+    if (!description)
+      throw new Error(
+        `strategy '${plugin.name}': option '${option}' has no description (.describe('...')): its --${flag} help would be empty`,
+      );
+    const base = {
+      strategy: plugin.name,
+      option,
+      flag,
+      help: withDefault(description, defaultValue),
+      takesCommonFlag: !!spec.takesCommonFlag,
+    };
     if (inner instanceof z.ZodBoolean) {
       out.push({ ...base, value: null, parse: spec.parse ?? (() => true) });
     } else if (inner instanceof z.ZodNumber) {
@@ -106,11 +130,15 @@ export function optionFlags(plugin: StrategyPlugin<unknown>): OptionFlag[] {
     } else if (inner instanceof z.ZodEnum) {
       const choices = inner.options.map(String);
       out.push({
-        ...base, value: spec.value ?? choices.join('|'),
-        parse: spec.parse ?? ((text) => {
-          if (!choices.includes(text)) throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
-          return text;
-        }),
+        ...base,
+        value: spec.value ?? choices.join('|'),
+        parse:
+          spec.parse ??
+          ((text) => {
+            if (!choices.includes(text))
+              throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
+            return text;
+          }),
       });
     } else if (inner instanceof z.ZodString) {
       out.push({ ...base, value: spec.value ?? 'text', parse: spec.parse ?? ((text) => text) });

@@ -16,9 +16,17 @@ export function reportTrial(t: TrialRecord): ReportTrial {
   if (t.costs.params !== null) metrics.params = t.costs.params;
   if (t.costs.latencyUs !== null) metrics.latencyUs = t.costs.latencyUs;
   return {
-    number: t.number, state: t.state, arch: t.arch, source: t.source, metrics,
-    epochs: t.epochs.map((e) => Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number' && Number.isFinite(v)))),
-    startedAt: t.startedAt, finishedAt: t.finishedAt, error: t.error,
+    number: t.number,
+    state: t.state,
+    arch: t.arch,
+    source: t.source,
+    metrics,
+    epochs: t.epochs.map((e) =>
+      Object.fromEntries(Object.entries(e).filter(([, v]) => typeof v === 'number' && Number.isFinite(v))),
+    ),
+    startedAt: t.startedAt,
+    finishedAt: t.finishedAt,
+    error: t.error,
   };
 }
 
@@ -26,7 +34,12 @@ export function reportTrial(t: TrialRecord): ReportTrial {
 export function describeEvaluator(s: StudyRecord): string {
   if (s.evaluator === 'train') {
     const t = (s.config.train ?? {}) as { epochs?: number | null; limitTrain?: number | null };
-    const budget = [t.epochs ? `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}` : '', t.limitTrain ? `${t.limitTrain} training images` : ''].filter(Boolean).join(', ');
+    const budget = [
+      t.epochs ? `${t.epochs} epoch${t.epochs === 1 ? '' : 's'}` : '',
+      t.limitTrain ? `${t.limitTrain} training images` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `training on ${s.data}${budget ? ` (${budget})` : ''}`;
   }
   return s.evaluator;
@@ -35,8 +48,15 @@ export function describeEvaluator(s: StudyRecord): string {
 export function buildReportData(store: StudyStore, study: StudyRecord, o: { baseline?: StudyRecord } = {}): ReportData {
   const data: ReportData = {
     study: {
-      name: study.name, strategy: study.strategy, space: study.space, evaluator: describeEvaluator(study), objective: study.objective,
-      constraints: study.constraints, createdAt: study.createdAt, seed: study.seed, config: study.config,
+      name: study.name,
+      strategy: study.strategy,
+      space: study.space,
+      evaluator: describeEvaluator(study),
+      objective: study.objective,
+      constraints: study.constraints,
+      createdAt: study.createdAt,
+      seed: study.seed,
+      config: study.config,
     },
     trials: store.trials(study.id).map(reportTrial),
   };
@@ -46,9 +66,14 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
   // A study of a strategy this tsnas does not know still reports its trials and stored views.
   const plugin = strategyNames().includes(study.strategy) ? getStrategy(study.strategy) : null;
   if (plugin?.reportSections) {
-    sections.push(...plugin.reportSections({
-      study, trials: data.trials, baseline: data.baseline, state: (key) => store.getState(study.id, key),
-    }));
+    sections.push(
+      ...plugin.reportSections({
+        study,
+        trials: data.trials,
+        baseline: data.baseline,
+        state: (key) => store.getState(study.id, key),
+      }),
+    );
   }
   if (sections.length) data.sections = sections;
   return data;

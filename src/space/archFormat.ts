@@ -68,7 +68,10 @@ export function archIndices(space: Space, arch: Arch): number[] {
 
 /** Every dimension at its first value. */
 export function defaultArch(space: Space): Arch {
-  return archFromIndices(space, space.searchDims.map(() => 0));
+  return archFromIndices(
+    space,
+    space.searchDims.map(() => 0),
+  );
 }
 
 function expectedShape(space: Space): string {
@@ -95,9 +98,13 @@ export function parseArch(space: Space, text: string): Arch {
     throw new Error(`space '${space.name}' has a single architecture; its string is empty, got '${text}'`);
   }
   if (/^[0-9]+(-[0-9]+)*$/.test(s)) {
-    if (!acceptsIndices(space)) throw new Error(`space '${space.name}' searches ranges; write the architecture as ${expectedShape(space)}, not as choice indices`);
+    if (!acceptsIndices(space))
+      throw new Error(
+        `space '${space.name}' searches ranges; write the architecture as ${expectedShape(space)}, not as choice indices`,
+      );
     const idx = s.split('-').map(Number);
-    if (idx.length !== n) throw new Error(`space '${space.name}' has ${n} searched choices; the index string '${s}' has ${idx.length}`);
+    if (idx.length !== n)
+      throw new Error(`space '${space.name}' has ${n} searched choices; the index string '${s}' has ${idx.length}`);
     return archFromIndices(space, idx);
   }
   const groupsIn = s.split('/');
@@ -111,8 +118,11 @@ export function parseArch(space: Space, text: string): Arch {
   }
   const shapeOk = tokens.length === groupSizes.length && tokens.every((t, i) => t.length === groupSizes[i]);
   if (!shapeOk) {
-    throw new Error(`architecture '${text}' does not fit space '${space.name}': expected ${groupSizes.length} '/'-separated groups ` +
-      `of ${groupSizes.join(', ')} '-'-separated tokens: ${expectedShape(space)}` + (acceptsIndices(space) ? `, or ${n} choice indices` : ''));
+    throw new Error(
+      `architecture '${text}' does not fit space '${space.name}': expected ${groupSizes.length} '/'-separated groups ` +
+        `of ${groupSizes.join(', ')} '-'-separated tokens: ${expectedShape(space)}` +
+        (acceptsIndices(space) ? `, or ${n} choice indices` : ''),
+    );
   }
   const flat = tokens.flat();
   const arch: Arch = {};
@@ -126,7 +136,9 @@ export function parseArch(space: Space, text: string): Arch {
     const v = d.code && !tok.startsWith(d.code) ? undefined : d.values.find((x) => d.code + formatValue(d, x) === tok);
     if (v === undefined) {
       const allowed = d.values.map((x) => d.code + formatValue(d, x));
-      throw new Error(`architecture '${text}': token ${j} '${tok}' is not a value of '${d.key}' (allowed: ${allowed.join(', ')})`);
+      throw new Error(
+        `architecture '${text}': token ${j} '${tok}' is not a value of '${d.key}' (allowed: ${allowed.join(', ')})`,
+      );
     }
     arch[d.key] = v;
   }
@@ -149,11 +161,11 @@ export function archFromJSON(space: Space, json: unknown): Arch {
   if (!j || typeof j !== 'object' || typeof j.values !== 'object' || j.values === null) {
     throw new Error('an architecture in JSON is {"space": name, "values": {dimension: value, ...}}');
   }
-  if (j.space !== undefined && j.space !== space.name) throw new Error(`architecture is for space '${j.space}', not '${space.name}'`);
+  if (j.space !== undefined && j.space !== space.name)
+    throw new Error(`architecture is for space '${j.space}', not '${space.name}'`);
   const arch: Arch = {};
   for (const d of space.dims) if (d.key in j.values) arch[d.key] = j.values[d.key]!;
   for (const k of Object.keys(j.values)) if (!(k in arch)) arch[k] = j.values[k]!;
   checkArch(space, arch);
   return arch;
 }
-

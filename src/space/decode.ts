@@ -9,8 +9,14 @@ import type { Arch, DecodeOptions, LayerDesc, NetDesc, Space, Value } from './ty
 export function checkArch(space: Space, arch: Arch): void {
   for (const d of space.dims) {
     const v = arch[d.key];
-    if (v === undefined) throw new Error(`architecture for space '${space.name}' has no value for '${d.key}' (allowed: ${d.values.join(', ')})`);
-    if (!d.values.includes(v)) throw new Error(`architecture for space '${space.name}': '${d.key}' = ${JSON.stringify(v)} is not allowed (allowed: ${d.values.join(', ')})`);
+    if (v === undefined)
+      throw new Error(
+        `architecture for space '${space.name}' has no value for '${d.key}' (allowed: ${d.values.join(', ')})`,
+      );
+    if (!d.values.includes(v))
+      throw new Error(
+        `architecture for space '${space.name}': '${d.key}' = ${JSON.stringify(v)} is not allowed (allowed: ${d.values.join(', ')})`,
+      );
   }
   if (Object.keys(arch).length !== space.dims.length) {
     const extra = Object.keys(arch).filter((k) => !space.dims.some((d) => d.key === k));
@@ -23,7 +29,9 @@ function layer(name: string, cfg: OpConfig, cin: number, cout: number, stride: n
     const mid = cin * cfg.expansion;
     const g = cfg.groups;
     if (cin % g || mid % g || cout % g) {
-      throw new Error(`${name}: ${formatOp(cfg)} with groups ${g} needs channels divisible by ${g} (C_in ${cin}, C_mid ${mid}, C_out ${cout})`);
+      throw new Error(
+        `${name}: ${formatOp(cfg)} with groups ${g} needs channels divisible by ${g} (C_in ${cin}, C_mid ${mid}, C_out ${cout})`,
+      );
     }
   }
   return { name, op: formatOp(cfg), cfg, cin, cout, stride };
@@ -45,8 +53,15 @@ function recipeNumber(arch: Arch, field: string): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
-function finish(space: Space, arch: Arch, o: DecodeOptions, input: [number, number, number], stemCh: number,
-  stages: LayerDesc[][], head: LayerDesc): NetDesc {
+function finish(
+  space: Space,
+  arch: Arch,
+  o: DecodeOptions,
+  input: [number, number, number],
+  stemCh: number,
+  stages: LayerDesc[][],
+  head: LayerDesc,
+): NetDesc {
   const f = space.source;
   const stemCfg = parseOp(f.stem.op);
   return {

@@ -29,7 +29,9 @@ export function loadSpace(nameOrPath: string): Space {
   } else if (fs.existsSync(nameOrPath)) {
     space = loadSpaceFile(nameOrPath);
   } else {
-    throw new Error(`unknown space '${nameOrPath}': not a built-in space (${BUILTIN_SPACES.join(', ')}) and no such file`);
+    throw new Error(
+      `unknown space '${nameOrPath}': not a built-in space (${BUILTIN_SPACES.join(', ')}) and no such file`,
+    );
   }
   return space;
 }
@@ -42,7 +44,9 @@ export interface NamedArchitecture {
 
 /** Every named architecture of the built-in spaces. */
 export function namedArchitectures(): NamedArchitecture[] {
-  return BUILTIN_SPACES.flatMap((s) => Object.entries(loadSpace(s).architectures).map(([name, arch]) => ({ name, space: s, arch })));
+  return BUILTIN_SPACES.flatMap((s) =>
+    Object.entries(loadSpace(s).architectures).map(([name, arch]) => ({ name, space: s, arch })),
+  );
 }
 
 /**
@@ -50,23 +54,35 @@ export function namedArchitectures(): NamedArchitecture[] {
  * space; otherwise the text is parsed in the given space. With no text, a space with a single
  * architecture yields it.
  */
-export function resolveArchitecture(text: string | undefined, space?: Space | string): { space: Space; arch: Arch; name?: string } {
+export function resolveArchitecture(
+  text: string | undefined,
+  space?: Space | string,
+): { space: Space; arch: Arch; name?: string } {
   const sp = typeof space === 'string' ? loadSpace(space) : space;
   if (text !== undefined) {
-    const named = sp && sp.architectures[text] !== undefined
-      ? { name: text, space: sp, arch: sp.architectures[text]! }
-      : (() => {
-        const n = namedArchitectures().find((a) => a.name === text);
-        return n ? { name: n.name, space: loadSpace(n.space), arch: n.arch } : undefined;
-      })();
+    const named =
+      sp && sp.architectures[text] !== undefined
+        ? { name: text, space: sp, arch: sp.architectures[text]! }
+        : (() => {
+            const n = namedArchitectures().find((a) => a.name === text);
+            return n ? { name: n.name, space: loadSpace(n.space), arch: n.arch } : undefined;
+          })();
     if (named) {
-      if (sp && sp.name !== named.space.name) throw new Error(`architecture '${text}' belongs to space '${named.space.name}', not '${sp.name}'`);
+      if (sp && sp.name !== named.space.name)
+        throw new Error(`architecture '${text}' belongs to space '${named.space.name}', not '${sp.name}'`);
       return { space: named.space, arch: parseArch(named.space, named.arch), name: named.name };
     }
-    if (!sp) throw new Error(`unknown architecture '${text}': not a registered name (${namedArchitectures().map((a) => a.name).join(', ')}); give a space to parse it in`);
+    if (!sp)
+      throw new Error(
+        `unknown architecture '${text}': not a registered name (${namedArchitectures()
+          .map((a) => a.name)
+          .join(', ')}); give a space to parse it in`,
+      );
     return { space: sp, arch: parseArch(sp, text) };
   }
   if (!sp) throw new Error('no architecture and no space given');
   if (sp.searchDims.length === 0) return { space: sp, arch: parseArch(sp, '') };
-  throw new Error(`space '${sp.name}' has many architectures; name one (${Object.keys(sp.architectures).join(', ') || 'a compact string'})`);
+  throw new Error(
+    `space '${sp.name}' has many architectures; name one (${Object.keys(sp.architectures).join(', ') || 'a compact string'})`,
+  );
 }

@@ -6,7 +6,10 @@ import type { IntSpec, LayerwiseSpaceFile, SpaceFile, StagewiseSpaceFile, ValueS
 import type { Dim, Space, Value } from './types';
 
 export class SpaceError extends Error {
-  constructor(readonly path: string, readonly problem: string) {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
     super(`${path}: ${problem}`);
   }
 }
@@ -27,11 +30,16 @@ export function enumerateRange(spec: { range: readonly number[]; scale?: number 
     out.push(spec.scale === undefined ? v : Number((v * spec.scale).toPrecision(12)));
     if (out.length > 100000) throw new SpaceError(path, 'range has more than 100000 values');
   }
-  if (!out.length) throw new SpaceError(path, `range [${spec.range.join(', ')}] is empty (hi is excluded, as in Python's range)`);
+  if (!out.length)
+    throw new SpaceError(path, `range [${spec.range.join(', ')}] is empty (hi is excluded, as in Python's range)`);
   return out;
 }
 
-function values(spec: ValueSpec | IntSpec, path: string, integer: boolean): { values: Value[]; encoding: Dim['encoding'] } {
+function values(
+  spec: ValueSpec | IntSpec,
+  path: string,
+  integer: boolean,
+): { values: Value[]; encoding: Dim['encoding'] } {
   let vals: Value[];
   let encoding: Dim['encoding'] = 'onehot';
   if (Array.isArray(spec)) vals = [...spec];
@@ -48,12 +56,22 @@ function values(spec: ValueSpec | IntSpec, path: string, integer: boolean): { va
       throw new SpaceError(path, `${JSON.stringify(v)} is not a positive integer`);
     }
     const text = typeof v === 'number' ? formatNumber(v) : String(v);
-    if (/[-/\s]/.test(text)) throw new SpaceError(path, `value ${JSON.stringify(v)} cannot appear in an architecture string (no '-', '/' or spaces)`);
+    if (/[-/\s]/.test(text))
+      throw new SpaceError(
+        path,
+        `value ${JSON.stringify(v)} cannot appear in an architecture string (no '-', '/' or spaces)`,
+      );
   }
   return { values: vals, encoding };
 }
 
-function dim(key: string, group: string, code: string, v: { values: Value[]; encoding: Dim['encoding'] }, format: Dim['format'] = 'plain'): Dim {
+function dim(
+  key: string,
+  group: string,
+  code: string,
+  v: { values: Value[]; encoding: Dim['encoding'] },
+  format: Dim['format'] = 'plain',
+): Dim {
   return Object.freeze({ key, group, code, values: Object.freeze(v.values), encoding: v.encoding, format });
 }
 
@@ -64,12 +82,14 @@ function checkOp(name: string, path: string, allowed: OpType[]): void {
   } catch (err) {
     throw new SpaceError(path, (err as Error).message);
   }
-  if (!allowed.includes(type)) throw new SpaceError(path, `op '${name}' is a ${type}; here only ${allowed.join(' or ')} ops fit`);
+  if (!allowed.includes(type))
+    throw new SpaceError(path, `op '${name}' is a ${type}; here only ${allowed.join(' or ')} ops fit`);
 }
 
 function recipeDims(file: SpaceFile): Dim[] {
   return Object.entries(file.recipe ?? {}).map(([field, spec]) =>
-    dim(`recipe.${field}`, 'recipe', `${field}=`, values(spec, `recipe.${field}`, false)));
+    dim(`recipe.${field}`, 'recipe', `${field}=`, values(spec, `recipe.${field}`, false)),
+  );
 }
 
 function layerwiseDims(f: LayerwiseSpaceFile): Dim[] {
@@ -78,7 +98,8 @@ function layerwiseDims(f: LayerwiseSpaceFile): Dim[] {
   f.stages.forEach((st, i) => {
     const path = st.ops ? `stages[${i}].ops` : 'candidates';
     const ops = st.ops ?? f.candidates;
-    if (!ops) throw new SpaceError(`stages[${i}]`, 'no ops: give the stage an `ops` list or the space a `candidates` list');
+    if (!ops)
+      throw new SpaceError(`stages[${i}]`, 'no ops: give the stage an `ops` list or the space a `candidates` list');
     ops.forEach((op, j) => checkOp(op, `${path}[${j}]`, ['ir', 'skip', 'conv']));
     for (let r = 0; r < st.repeats; r++) {
       layer++;
@@ -97,7 +118,8 @@ function stagewiseDims(f: StagewiseSpaceFile): Dim[] {
     const p = `stages[${i}]`;
     const g = `stage${i + 1}`;
     dims.push(dim(`${g}.kernel`, g, 'k', values(st.kernel, `${p}.kernel`, true)));
-    for (const k of dims[dims.length - 1]!.values) if ((k as number) % 2 === 0) throw new SpaceError(`${p}.kernel`, `kernel ${k} must be odd`);
+    for (const k of dims[dims.length - 1]!.values)
+      if ((k as number) % 2 === 0) throw new SpaceError(`${p}.kernel`, `kernel ${k} must be odd`);
     const e = st.expansion;
     if (typeof e === 'object' && !Array.isArray(e) && 'first' in e) {
       dims.push(dim(`${g}.expansionFirst`, g, 'f', values(e.first, `${p}.expansion.first`, true)));

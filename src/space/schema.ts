@@ -65,7 +65,9 @@ const common = {
   pool: z.literal('avg').default('avg'),
   classifier: classifierSchema.default({ dropout: 0, bias: true }),
   /** Training-recipe fields searched with the architecture (FBNetV3). */
-  recipe: z.record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'a field name: letters and digits'), valueSpec).optional(),
+  recipe: z
+    .record(z.string().regex(/^[a-zA-Z][a-zA-Z0-9]*$/, 'a field name: letters and digits'), valueSpec)
+    .optional(),
   /** Named architectures of this space: name -> architecture string (or choice indices). */
   architectures: z.record(z.string(), z.string()).optional(),
 };

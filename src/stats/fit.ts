@@ -17,6 +17,9 @@ export function linearFit(x: readonly number[], y: readonly number[]): { slope: 
 
 /** Mean absolute percentage error of predictions against measurements, in percent. */
 export function mape(predicted: readonly number[], measured: readonly number[]): number {
-  if (predicted.length !== measured.length || !measured.length) throw new Error(`mape: ${predicted.length} predictions vs ${measured.length} measurements`);
-  return (100 * predicted.reduce((s, p, i) => s + Math.abs(p - measured[i]!) / Math.abs(measured[i]!), 0)) / measured.length;
+  if (predicted.length !== measured.length || !measured.length)
+    throw new Error(`mape: ${predicted.length} predictions vs ${measured.length} measurements`);
+  return (
+    (100 * predicted.reduce((s, p, i) => s + Math.abs(p - measured[i]!) / Math.abs(measured[i]!), 0)) / measured.length
+  );
 }

@@ -67,7 +67,13 @@ export function makeStudyContext(o: SearchOptions, heartbeat: () => void): Study
   const { store, study } = o;
   const studyDir = store.studyDir(study.name);
   return {
-    study, space: o.space, seed: study.seed, objective: study.objective, constraints: o.constraints, costs: o.costs, evaluator: o.evaluator,
+    study,
+    space: o.space,
+    seed: study.seed,
+    objective: study.objective,
+    constraints: o.constraints,
+    costs: o.costs,
+    evaluator: o.evaluator,
     data() {
       const own = (o.evaluator as Evaluator & { data?: ReturnType<typeof loadDataSource> }).data;
       if (own) return own;
@@ -97,7 +103,9 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
   try {
     const stale = store.failStaleTrials(study.id, me.id);
     if (stale.length) {
-      log(`${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`);
+      log(
+        `${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`,
+      );
     }
     let current: TrialRecord | null = null;
     let lastBeat = 0;
@@ -112,7 +120,8 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
     const all = store.trials(study.id);
     const history = all.filter(isSettled);
     const interruptions = new Map<string, number>();
-    for (const t of all) if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
+    for (const t of all)
+      if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
     for (const t of history) strategy.tell(t, ctx);
     let complete = history.filter((t) => t.state === 'complete').length;
     if (strategy.prepare && complete < o.trials) await strategy.prepare(ctx);
@@ -122,7 +131,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
     let lastError: string | null = [...history].reverse().find((t) => t.error)?.error ?? null;
     const seen = new Set(history.map(trialKey));
     let stopped: SearchSummary['stopped'] = 'target';
-    if (history.length) log(`resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`);
+    if (history.length)
+      log(
+        `resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`,
+      );
 
     while (complete < o.trials) {
       if (failed >= maxFailed) {
@@ -147,12 +159,23 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       const broken = violations(o.constraints, costs);
       const times = interruptions.get(trialKey(identity)) ?? 0;
       if (broken.length) {
-        finished = store.failTrial(trial.id, `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`);
+        finished = store.failTrial(
+          trial.id,
+          `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`,
+        );
       } else if (times >= MAX_INTERRUPTIONS) {
-        finished = store.failTrial(trial.id, `not evaluated: its evaluation was interrupted ${times} times (the process ended each time; it may crash on this architecture)`);
+        finished = store.failTrial(
+          trial.id,
+          `not evaluated: its evaluation was interrupted ${times} times (the process ended each time; it may crash on this architecture)`,
+        );
       } else {
         const job: EvalJob = {
-          arch: proposal.arch, archText, trialNumber: trial.number, recipe, studyDir: ctx.studyDir, heartbeat,
+          arch: proposal.arch,
+          archText,
+          trialNumber: trial.number,
+          recipe,
+          studyDir: ctx.studyDir,
+          heartbeat,
           onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),
           addArtifact: (kind, file) => store.addArtifact(study.id, trial.id, kind, file),
           log,
@@ -161,7 +184,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
           const r = await evaluator.evaluate(job);
           const v = r.metrics[metric];
           if (v === undefined || !Number.isFinite(v)) {
-            finished = store.failTrial(trial.id, `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`, { metrics: r.metrics, epochs: r.epochs });
+            finished = store.failTrial(
+              trial.id,
+              `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`,
+              { metrics: r.metrics, epochs: r.epochs },
+            );
           } else {
             finished = store.completeTrial(trial.id, r.metrics, r.epochs);
           }
@@ -192,10 +219,21 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
 
 const fmt = (v: number | undefined) => (v === undefined ? '?' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5));
 
-function trialLine(space: Space, t: TrialRecord, arch: Parameters<typeof formatIndices>[1], metric: string, best: TrialRecord | null,
-  constraints: readonly Constraint[], ms: number): string {
+function trialLine(
+  space: Space,
+  t: TrialRecord,
+  arch: Parameters<typeof formatIndices>[1],
+  metric: string,
+  best: TrialRecord | null,
+  constraints: readonly Constraint[],
+  ms: number,
+): string {
   const shown = new Set<string>(['flops', 'params', ...constraints.map((c) => c.kind)]);
-  const costs = [...shown].map((k) => `${k} ${formatCost(k as 'flops', k === 'latency' ? t.costs.latencyUs : t.costs[k as 'flops' | 'params'])}`).join(' ');
+  const costs = [...shown]
+    .map(
+      (k) => `${k} ${formatCost(k as 'flops', k === 'latency' ? t.costs.latencyUs : t.costs[k as 'flops' | 'params'])}`,
+    )
+    .join(' ');
   const result = t.state === 'complete' ? `${metric} ${fmt(t.metrics[metric])}` : `${t.state}: ${t.error}`;
   const b = best ? `best ${fmt(best.metrics[metric])} (#${best.number})` : 'best -';
   return `trial ${String(t.number).padStart(3)} ${(t.source ?? '').padEnd(9)} ${shortArch(space, t.arch, arch)}  ${result}  ${costs}  | ${b}  ${(ms / 1000).toFixed(1)}s`;

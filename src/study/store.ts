@@ -11,8 +11,15 @@ import type { ArchCosts } from '../cost/costModel';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type { StateKey } from './stateKey';
 import {
-  INTERRUPTED_ERROR, isInterrupted, type ArtifactRecord, type Direction, type StudyInit, type StudyRecord, type StudySummary,
-  type TrialRecord, type TrialState,
+  INTERRUPTED_ERROR,
+  isInterrupted,
+  type ArtifactRecord,
+  type Direction,
+  type StudyInit,
+  type StudyRecord,
+  type StudySummary,
+  type TrialRecord,
+  type TrialState,
 } from './types';
 import { workerAlive, type WorkerId } from './worker';
 
@@ -34,22 +41,55 @@ export interface StoreOptions {
 }
 
 interface StudyRow {
-  id: number; name: string; created_at: number; strategy: string; space: string; evaluator: string; data: string | null;
-  objective_metric: string; direction: string; constraints: string; seed: number; config: string;
+  id: number;
+  name: string;
+  created_at: number;
+  strategy: string;
+  space: string;
+  evaluator: string;
+  data: string | null;
+  objective_metric: string;
+  direction: string;
+  constraints: string;
+  seed: number;
+  config: string;
 }
 interface TrialRow {
-  id: number; study_id: number; number: number; state: string; arch: string; recipe: string | null; source: string | null;
-  flops: number | null; params: number | null; latency_us: number | null; metrics: string; epochs: string;
-  started_at: number; finished_at: number | null; heartbeat_at: number | null; worker: string | null; error: string | null;
+  id: number;
+  study_id: number;
+  number: number;
+  state: string;
+  arch: string;
+  recipe: string | null;
+  source: string | null;
+  flops: number | null;
+  params: number | null;
+  latency_us: number | null;
+  metrics: string;
+  epochs: string;
+  started_at: number;
+  finished_at: number | null;
+  heartbeat_at: number | null;
+  worker: string | null;
+  error: string | null;
   /** Schema 2 (undefined when a schema-1 store is read without migrating it). */
-  searched_recipe?: string | null; space?: string | null;
+  searched_recipe?: string | null;
+  space?: string | null;
 }
 
 function studyOf(r: StudyRow): StudyRecord {
   return {
-    id: r.id, name: r.name, createdAt: r.created_at, strategy: r.strategy, space: r.space, evaluator: r.evaluator, data: r.data,
+    id: r.id,
+    name: r.name,
+    createdAt: r.created_at,
+    strategy: r.strategy,
+    space: r.space,
+    evaluator: r.evaluator,
+    data: r.data,
     objective: { metric: r.objective_metric, direction: r.direction as Direction },
-    constraints: JSON.parse(r.constraints) as string[], seed: r.seed, config: JSON.parse(r.config) as Record<string, unknown>,
+    constraints: JSON.parse(r.constraints) as string[],
+    seed: r.seed,
+    config: JSON.parse(r.config) as Record<string, unknown>,
   };
 }
 
@@ -58,18 +98,31 @@ function metricsJson(m: Record<string, number>): string {
   return JSON.stringify(m, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? null : v));
 }
 function parseMetrics(text: string): Record<string, number> {
-  return (text.includes('null') ? JSON.parse(text, (_k, v) => (v === null ? NaN : v)) : JSON.parse(text)) as Record<string, number>;
+  return (text.includes('null') ? JSON.parse(text, (_k, v) => (v === null ? NaN : v)) : JSON.parse(text)) as Record<
+    string,
+    number
+  >;
 }
 
 export function trialOf(r: TrialRow): TrialRecord {
   return {
-    id: r.id, studyId: r.study_id, number: r.number, state: r.state as TrialState, arch: r.arch,
+    id: r.id,
+    studyId: r.study_id,
+    number: r.number,
+    state: r.state as TrialState,
+    arch: r.arch,
     recipe: r.recipe === null ? null : (JSON.parse(r.recipe) as Record<string, unknown>),
     searchedRecipe: r.searched_recipe == null ? null : (JSON.parse(r.searched_recipe) as Record<string, unknown>),
-    space: r.space ?? null, source: r.source,
+    space: r.space ?? null,
+    source: r.source,
     costs: { flops: r.flops, params: r.params, latencyUs: r.latency_us },
-    metrics: parseMetrics(r.metrics), epochs: parseMetrics(r.epochs) as unknown as Array<Record<string, number>>,
-    startedAt: r.started_at, finishedAt: r.finished_at, heartbeatAt: r.heartbeat_at, worker: r.worker, error: r.error,
+    metrics: parseMetrics(r.metrics),
+    epochs: parseMetrics(r.epochs) as unknown as Array<Record<string, number>>,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    heartbeatAt: r.heartbeat_at,
+    worker: r.worker,
+    error: r.error,
   };
 }
 
@@ -112,12 +165,22 @@ export class StudyStore {
   private readonly sql: Record<string, string>;
   private readonly prepared = new Map<string, Database.Statement>();
 
-  private constructor(readonly file: string, o: StoreOptions) {
+  private constructor(
+    readonly file: string,
+    o: StoreOptions,
+  ) {
     const memory = file === ':memory:';
     if (!memory && !o.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    if (o.readonly && !memory && !fs.existsSync(file)) throw new Error(`no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`);
+    if (o.readonly && !memory && !fs.existsSync(file))
+      throw new Error(
+        `no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`,
+      );
     this.db = new Database(file, { readonly: !!o.readonly, fileMustExist: !!o.readonly });
-    this.studiesRoot = o.studiesRoot ?? (memory ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}`) : path.join(path.dirname(path.resolve(file)), 'studies'));
+    this.studiesRoot =
+      o.studiesRoot ??
+      (memory
+        ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}`)
+        : path.join(path.dirname(path.resolve(file)), 'studies'));
     this.db.pragma('busy_timeout = 10000');
     if (!o.readonly) {
       this.db.pragma('journal_mode = WAL');
@@ -165,37 +228,65 @@ export class StudyStore {
   private migrate(readonly: boolean): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
-      throw new Error(`${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`);
+      throw new Error(
+        `${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`,
+      );
     }
     if (version === SCHEMA_VERSION) return;
     if (readonly) {
       // Reading needs no migration: rows of an older schema read with the newer columns' defaults.
-      if (version === 0) throw new Error(`${this.file} holds no study store (no tsnas schema); give the store a search wrote (--store FILE)`);
+      if (version === 0)
+        throw new Error(
+          `${this.file} holds no study store (no tsnas schema); give the store a search wrote (--store FILE)`,
+        );
       return;
     }
-    this.db.transaction(() => {
-      for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
+        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      })
+      .immediate();
   }
 
   // ---- studies --------------------------------------------------------------------------
 
   createStudy(init: StudyInit): StudyRecord {
     if (!STUDY_NAME_PATTERN.test(init.name)) {
-      throw new Error(`invalid study name '${init.name}': letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`);
+      throw new Error(
+        `invalid study name '${init.name}': letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
+      );
     }
-    return this.db.transaction(() => {
-      const existing = this.getStudy(init.name);
-      if (existing) {
-        throw new StudyExistsError(`study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
-          `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`);
-      }
-      const r = this.db.prepare(`INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`).run(init.name, Date.now(), init.strategy, init.space, init.evaluator, init.data,
-        init.objective.metric, init.objective.direction, JSON.stringify(init.constraints), init.seed, JSON.stringify(init.config));
-      return this.studyById(Number(r.lastInsertRowid));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const existing = this.getStudy(init.name);
+        if (existing) {
+          throw new StudyExistsError(
+            `study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
+              `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`,
+          );
+        }
+        const r = this.db
+          .prepare(
+            `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(
+            init.name,
+            Date.now(),
+            init.strategy,
+            init.space,
+            init.evaluator,
+            init.data,
+            init.objective.metric,
+            init.objective.direction,
+            JSON.stringify(init.constraints),
+            init.seed,
+            JSON.stringify(init.config),
+          );
+        return this.studyById(Number(r.lastInsertRowid));
+      })
+      .immediate();
   }
 
   getStudy(name: string): StudyRecord | undefined {
@@ -214,8 +305,10 @@ export class StudyStore {
     const s = this.getStudy(name);
     if (s) return s;
     const names = this.studies().map((x) => x.name);
-    throw new NoSuchStudyError(`no study '${name}' in ${this.file} (${names.length ? `studies: ${names.join(', ')}` : 'it has no studies yet'}); ` +
-      `start one with: npx tsnas search <strategy> --study ${name} --store ${this.file} ...`);
+    throw new NoSuchStudyError(
+      `no study '${name}' in ${this.file} (${names.length ? `studies: ${names.join(', ')}` : 'it has no studies yet'}); ` +
+        `start one with: npx tsnas search <strategy> --study ${name} --store ${this.file} ...`,
+    );
   }
 
   studies(): StudyRecord[] {
@@ -249,15 +342,26 @@ export class StudyStore {
 
   /** Creates a running trial with the next number of the study. */
   createTrial(studyId: number, t: NewTrial): TrialRecord {
-    return this.db.transaction(() => {
-      const number = (this.stmt('nextNumber').get(studyId) as { n: number }).n;
-      const r = this.stmt('insertTrial').run({
-        study: studyId, number, arch: t.arch, recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
-        searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe), space: t.space ?? null, source: t.source ?? null,
-        flops: t.costs?.flops ?? null, params: t.costs?.params ?? null, latencyUs: t.costs?.latencyUs ?? null, now: Date.now(), worker: t.worker ?? null,
-      });
-      return this.trial(Number(r.lastInsertRowid));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const number = (this.stmt('nextNumber').get(studyId) as { n: number }).n;
+        const r = this.stmt('insertTrial').run({
+          study: studyId,
+          number,
+          arch: t.arch,
+          recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
+          searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
+          space: t.space ?? null,
+          source: t.source ?? null,
+          flops: t.costs?.flops ?? null,
+          params: t.costs?.params ?? null,
+          latencyUs: t.costs?.latencyUs ?? null,
+          now: Date.now(),
+          worker: t.worker ?? null,
+        });
+        return this.trial(Number(r.lastInsertRowid));
+      })
+      .immediate();
   }
 
   trial(id: number): TrialRecord {
@@ -267,22 +371,42 @@ export class StudyStore {
   }
 
   trialByNumber(studyId: number, number: number): TrialRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as TrialRow | undefined;
+    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as
+      TrialRow | undefined;
     return r && trialOf(r);
   }
 
   /** Every trial of a study in number order (optionally only some states). */
   trials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
     if (!states) return (this.stmt('trials').all(studyId) as TrialRow[]).map(trialOf);
-    const rows = this.db.prepare(`SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`).all(studyId, ...states) as TrialRow[];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`,
+      )
+      .all(studyId, ...states) as TrialRow[];
     return rows.map(trialOf);
   }
 
-  private finish(id: number, state: Exclude<TrialState, 'running'>, metrics: Record<string, number>, epochs: Array<Record<string, number>> | undefined, error: string | null): TrialRecord {
-    const r = this.stmt('finish').run({ id, state, metrics: metricsJson(metrics), epochs: epochs === undefined ? null : metricsJson(epochs as never), now: Date.now(), error });
+  private finish(
+    id: number,
+    state: Exclude<TrialState, 'running'>,
+    metrics: Record<string, number>,
+    epochs: Array<Record<string, number>> | undefined,
+    error: string | null,
+  ): TrialRecord {
+    const r = this.stmt('finish').run({
+      id,
+      state,
+      metrics: metricsJson(metrics),
+      epochs: epochs === undefined ? null : metricsJson(epochs as never),
+      now: Date.now(),
+      error,
+    });
     if (r.changes !== 1) {
       const t = this.trial(id);
-      throw new Error(`trial ${t.number} is ${t.state}, not running: it cannot be finished again (finished trials never change)`);
+      throw new Error(
+        `trial ${t.number} is ${t.state}, not running: it cannot be finished again (finished trials never change)`,
+      );
     }
     return this.trial(id);
   }
@@ -291,7 +415,11 @@ export class StudyStore {
     return this.finish(id, 'complete', metrics, epochs, null);
   }
 
-  failTrial(id: number, error: string, o: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>>; state?: 'failed' | 'pruned' } = {}): TrialRecord {
+  failTrial(
+    id: number,
+    error: string,
+    o: { metrics?: Record<string, number>; epochs?: Array<Record<string, number>>; state?: 'failed' | 'pruned' } = {},
+  ): TrialRecord {
     return this.finish(id, o.state ?? 'failed', o.metrics ?? {}, o.epochs, error);
   }
 
@@ -309,11 +437,13 @@ export class StudyStore {
    * lease: then no other live process runs trials of it) with 'interrupted (process ended)'.
    */
   failStaleTrials(studyId: number, except: string | null = null, error = INTERRUPTED_ERROR): TrialRecord[] {
-    return this.db.transaction(() => {
-      const stale = this.trials(studyId, ['running']).filter((t) => t.worker !== except || except === null);
-      for (const t of stale) this.finish(t.id, 'failed', t.metrics, undefined, error);
-      return stale.map((t) => this.trial(t.id));
-    }).immediate();
+    return this.db
+      .transaction(() => {
+        const stale = this.trials(studyId, ['running']).filter((t) => t.worker !== except || except === null);
+        for (const t of stale) this.finish(t.id, 'failed', t.metrics, undefined, error);
+        return stale.map((t) => this.trial(t.id));
+      })
+      .immediate();
   }
 
   // ---- the worker lease -----------------------------------------------------------------
@@ -323,23 +453,33 @@ export class StudyStore {
    * (same host: its pid is alive; another host: it beat within the last minutes).
    */
   acquireLease(studyId: number, me: WorkerId): void {
-    this.db.transaction(() => {
-      const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
-        { worker: string; pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
-      if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
-        const s = this.studyById(studyId);
-        throw new StudyBusyError(`study '${s.name}' is being searched by process ${cur.pid} on ${cur.host} (since ${new Date(cur.started_at).toISOString()}); ` +
-          'wait for it to finish or stop it, then resume');
-      }
-      const now = Date.now();
-      this.db.prepare(`INSERT INTO workers (study_id, worker, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.db
+      .transaction(() => {
+        const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
+          { worker: string; pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
+        if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
+          const s = this.studyById(studyId);
+          throw new StudyBusyError(
+            `study '${s.name}' is being searched by process ${cur.pid} on ${cur.host} (since ${new Date(cur.started_at).toISOString()}); ` +
+              'wait for it to finish or stop it, then resume',
+          );
+        }
+        const now = Date.now();
+        this.db
+          .prepare(
+            `INSERT INTO workers (study_id, worker, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (study_id) DO UPDATE SET worker = excluded.worker, pid = excluded.pid, host = excluded.host,
-        started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`).run(studyId, me.id, me.pid, me.host, now, now);
-    }).immediate();
+        started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
+          )
+          .run(studyId, me.id, me.pid, me.host, now, now);
+      })
+      .immediate();
   }
 
   beatLease(studyId: number, me: WorkerId): void {
-    this.db.prepare('UPDATE workers SET heartbeat_at = ? WHERE study_id = ? AND worker = ?').run(Date.now(), studyId, me.id);
+    this.db
+      .prepare('UPDATE workers SET heartbeat_at = ? WHERE study_id = ? AND worker = ?')
+      .run(Date.now(), studyId, me.id);
   }
 
   releaseLease(studyId: number, me: WorkerId): void {
@@ -350,7 +490,9 @@ export class StudyStore {
   activeWorker(studyId: number): { pid: number; host: string; since: number } | null {
     const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
       { pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
-    return cur && workerAlive(cur.host, cur.pid, cur.heartbeat_at) ? { pid: cur.pid, host: cur.host, since: cur.started_at } : null;
+    return cur && workerAlive(cur.host, cur.pid, cur.heartbeat_at)
+      ? { pid: cur.pid, host: cur.host, since: cur.started_at }
+      : null;
   }
 
   // ---- strategy state (key -> JSON) -----------------------------------------------------
@@ -365,8 +507,11 @@ export class StudyStore {
   }
 
   stateKeys(studyId: number): Array<{ key: string; updatedAt: number }> {
-    return (this.db.prepare('SELECT key, updated_at FROM strategy_state WHERE study_id = ? ORDER BY key').all(studyId) as Array<{ key: string; updated_at: number }>)
-      .map((r) => ({ key: r.key, updatedAt: r.updated_at }));
+    return (
+      this.db
+        .prepare('SELECT key, updated_at FROM strategy_state WHERE study_id = ? ORDER BY key')
+        .all(studyId) as Array<{ key: string; updated_at: number }>
+    ).map((r) => ({ key: r.key, updatedAt: r.updated_at }));
   }
 
   // ---- artifacts ------------------------------------------------------------------------
@@ -381,10 +526,26 @@ export class StudyStore {
   }
 
   artifacts(studyId: number, o: { trialId?: number; kind?: string } = {}): ArtifactRecord[] {
-    const rows = this.db.prepare('SELECT * FROM artifacts WHERE study_id = ? ORDER BY id').all(studyId) as Array<{ id: number; study_id: number; trial_id: number | null; kind: string; path: string; created_at: number }>;
+    const rows = this.db.prepare('SELECT * FROM artifacts WHERE study_id = ? ORDER BY id').all(studyId) as Array<{
+      id: number;
+      study_id: number;
+      trial_id: number | null;
+      kind: string;
+      path: string;
+      created_at: number;
+    }>;
     return rows
-      .filter((r) => (o.trialId === undefined || r.trial_id === o.trialId) && (o.kind === undefined || r.kind === o.kind))
-      .map((r) => ({ id: r.id, studyId: r.study_id, trialId: r.trial_id, kind: r.kind, path: r.path, createdAt: r.created_at }));
+      .filter(
+        (r) => (o.trialId === undefined || r.trial_id === o.trialId) && (o.kind === undefined || r.kind === o.kind),
+      )
+      .map((r) => ({
+        id: r.id,
+        studyId: r.study_id,
+        trialId: r.trial_id,
+        kind: r.kind,
+        path: r.path,
+        createdAt: r.created_at,
+      }));
   }
 
   /** The absolute path of an artifact. */

@@ -71,7 +71,11 @@ export interface TrialRecord {
  * drawn from. Two trials with equal keys evaluate the same thing; for a plain architecture search
  * the key is the architecture string itself.
  */
-export function trialKey(t: { arch: string; searchedRecipe?: Record<string, unknown> | null; space?: string | null }): string {
+export function trialKey(t: {
+  arch: string;
+  searchedRecipe?: Record<string, unknown> | null;
+  space?: string | null;
+}): string {
   const recipe = t.searchedRecipe ? ` recipe ${canonicalJson(t.searchedRecipe)}` : '';
   const space = t.space ? ` in ${t.space}` : '';
   return `${t.arch}${recipe}${space}`;
@@ -80,7 +84,10 @@ export function trialKey(t: { arch: string; searchedRecipe?: Record<string, unkn
 /** JSON with object keys sorted, so equal values give equal text. */
 export function canonicalJson(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x);
+    x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : x,
+  );
 }
 
 /** The error of a running trial whose process ended before it finished. */

@@ -21,7 +21,12 @@ export interface BudgetFilter<T> {
 }
 
 /** Keeps the architectures whose cost is at most `budget`; reports the dropped ones with their costs. */
-export function filterByBudget<T>(archs: readonly T[], costFn: (arch: T) => number, budget: number, unit = ''): BudgetFilter<T> {
+export function filterByBudget<T>(
+  archs: readonly T[],
+  costFn: (arch: T) => number,
+  budget: number,
+  unit = '',
+): BudgetFilter<T> {
   if (!Number.isFinite(budget)) throw new Error(`filterByBudget: the budget must be a finite number, got ${budget}`);
   const kept: BudgetFilter<T>['kept'] = [];
   const dropped: BudgetFilter<T>['dropped'] = [];
@@ -38,11 +43,14 @@ export function filterByBudget<T>(archs: readonly T[], costFn: (arch: T) => numb
 
 function checkCostsFit(layout: SupernetLayout, costs: CandidateCosts): void {
   const where = `candidate costs (${costs.source ?? 'unnamed source'}) for space '${layout.space.name}'`;
-  if (costs.perLayer.length !== layout.layers.length) throw new Error(`${where}: ${costs.perLayer.length} layers of costs for ${layout.layers.length} layers`);
+  if (costs.perLayer.length !== layout.layers.length)
+    throw new Error(`${where}: ${costs.perLayer.length} layers of costs for ${layout.layers.length} layers`);
   layout.layers.forEach((l, n) => {
     const row = costs.perLayer[n]!;
-    if (row.length !== l.candidates.length) throw new Error(`${where}: ${l.key} has ${row.length} costs for ${l.candidates.length} candidates`);
-    if (row.some((v) => !Number.isFinite(v))) throw new Error(`${where}: ${l.key} has a cost that is not a finite number: [${row.join(', ')}]`);
+    if (row.length !== l.candidates.length)
+      throw new Error(`${where}: ${l.key} has ${row.length} costs for ${l.candidates.length} candidates`);
+    if (row.some((v) => !Number.isFinite(v)))
+      throw new Error(`${where}: ${l.key} has a cost that is not a finite number: [${row.join(', ')}]`);
   });
 }
 
@@ -80,7 +88,12 @@ interface BudgetGrid {
 }
 
 /** The cost grid shared by the constrained argmax and the exact conditional sampler. */
-function budgetGrid(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, stepOption?: number): BudgetGrid {
+function budgetGrid(
+  distributions: readonly (readonly number[])[],
+  costs: CandidateCosts,
+  budget: number,
+  stepOption?: number,
+): BudgetGrid {
   const mins = layerMinimums(costs, distributions);
   const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
   // A memory guard for costs far below the budget (negative ones): at most 100,000 cells.
@@ -88,7 +101,9 @@ function budgetGrid(distributions: readonly (readonly number[])[], costs: Candid
   if (!(step > 0)) throw new Error(`budget grid: the cost step must be positive, got ${step}`);
   const fits = cheapest <= budget;
   const cells = fits ? Math.floor((budget - cheapest) / step) : 0;
-  const width = costs.perLayer.map((row, l) => row.map((c, i) => (distributions[l]![i]! > 0 ? Math.ceil((c - mins[l]!) / step) : -1)));
+  const width = costs.perLayer.map((row, l) =>
+    row.map((c, i) => (distributions[l]![i]! > 0 ? Math.ceil((c - mins[l]!) / step) : -1)),
+  );
   return { fits, cheapest, step, cells, width };
 }
 
@@ -98,8 +113,11 @@ function budgetGrid(distributions: readonly (readonly number[])[], costs: Candid
  * then each layer's candidate is drawn with probability p_l[i] * mass[l+1][c - w_i] / mass[l][c].
  * No rejections, so it works however small the budget's probability is. Null when nothing fits.
  */
-export function conditionedDrawer(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number):
-  { draw: (rng: Rng) => number[]; probability: number } | null {
+export function conditionedDrawer(
+  distributions: readonly (readonly number[])[],
+  costs: CandidateCosts,
+  budget: number,
+): { draw: (rng: Rng) => number[]; probability: number } | null {
   const grid = budgetGrid(distributions, costs, budget);
   if (!grid.fits) return null;
   const { cells, width } = grid;
@@ -163,8 +181,12 @@ export interface BudgetArgmax {
  * layer by layer (so with a loose budget this is the per-layer argmax). Dynamic programming over
  * (layer, remaining cells): layers x cells x candidates steps (fbnet: 22 x 4000 x 9).
  */
-export function budgetArgmaxIndices(distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number,
-  o: { step?: number } = {}): BudgetArgmax {
+export function budgetArgmaxIndices(
+  distributions: readonly (readonly number[])[],
+  costs: CandidateCosts,
+  budget: number,
+  o: { step?: number } = {},
+): BudgetArgmax {
   checkBudget('budgetArgmaxIndices', budget);
   const grid = budgetGrid(distributions, costs, budget, o.step);
   const { cheapest, step } = grid;
@@ -185,7 +207,10 @@ export function budgetArgmaxIndices(distributions: readonly (readonly number[])[
       const w = ws[j]!;
       if (w < 0 || w > c) continue;
       const x = logp[l]![j]! + next[c - w]!;
-      if (x > v) { v = x; i = j; }
+      if (x > v) {
+        v = x;
+        i = j;
+      }
     }
     return { i, v };
   };
@@ -208,13 +233,22 @@ export function budgetArgmaxIndices(distributions: readonly (readonly number[])[
  * `budgetArgmaxIndices` for a space: the most probable architecture within the budget (with its
  * cost), or null, with the cheapest cost achievable (for the message saying nothing fits).
  */
-export function budgetArgmaxArchitecture(space: Space, distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number,
-  o: { step?: number } = {}): { arch: (SampledArchitecture & { cost: number }) | null; cheapest: number; step: number } {
+export function budgetArgmaxArchitecture(
+  space: Space,
+  distributions: readonly (readonly number[])[],
+  costs: CandidateCosts,
+  budget: number,
+  o: { step?: number } = {},
+): { arch: (SampledArchitecture & { cost: number }) | null; cheapest: number; step: number } {
   const layout = supernetLayout(space);
   checkDistributions(layout, distributions);
   checkCostsFit(layout, costs);
   const r = budgetArgmaxIndices(distributions, costs, budget, o);
-  return { arch: r.indices ? { ...describePath(layout, distributions, r.indices), cost: r.cost! } : null, cheapest: r.cheapest, step: r.step };
+  return {
+    arch: r.indices ? { ...describePath(layout, distributions, r.indices), cost: r.cost! } : null,
+    cheapest: r.cheapest,
+    step: r.step,
+  };
 }
 
 export interface BudgetSamples {
@@ -249,8 +283,15 @@ const costText = (v: number, unit: CandidateCosts['unit']) => `${+v.toPrecision(
  * (an architecture already proposed). When even the cheapest architecture is over the budget,
  * nothing is drawn.
  */
-export function sampleWithinBudget(space: Space, distributions: readonly (readonly number[])[], costs: CandidateCosts, budget: number, k: number, seed: number,
-  o: { maxDraws?: number; exclude?: ReadonlyArray<readonly number[]> } = {}): BudgetSamples {
+export function sampleWithinBudget(
+  space: Space,
+  distributions: readonly (readonly number[])[],
+  costs: CandidateCosts,
+  budget: number,
+  k: number,
+  seed: number,
+  o: { maxDraws?: number; exclude?: ReadonlyArray<readonly number[]> } = {},
+): BudgetSamples {
   if (!Number.isInteger(k) || k < 0) throw new Error(`sampleWithinBudget: k must be a non-negative integer, got ${k}`);
   checkBudget('sampleWithinBudget', budget);
   const layout = supernetLayout(space);
@@ -294,13 +335,29 @@ export function sampleWithinBudget(space: Space, distributions: readonly (readon
     }
   }
   const acceptanceRate = draws ? accepted / draws : 0;
-  const rate = `acceptance rate ${(acceptanceRate * 100).toPrecision(3)}%` +
-    (exactDraws ? `; ${exactDraws} more drawn exactly from the distribution restricted to the budget (its probability ${budgetProbability!.toPrecision(3)})` : '');
+  const rate =
+    `acceptance rate ${(acceptanceRate * 100).toPrecision(3)}%` +
+    (exactDraws
+      ? `; ${exactDraws} more drawn exactly from the distribution restricted to the budget (its probability ${budgetProbability!.toPrecision(3)})`
+      : '');
   const b = costText(budget, costs.unit);
-  const summary = cheapest > budget
-    ? `no architecture is within the budget of ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
-    : samples.length < k
-      ? `only ${samples.length} of ${k} distinct samples within the budget of ${b} after ${draws} draws (the most allowed), ${rate}`
-      : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within the budget of ${b} in ${draws} draws, ${rate}`;
-  return { samples, wanted: k, budget, draws, maxDraws, accepted, acceptanceRate, exactDraws, budgetProbability, cheapest, summary };
+  const summary =
+    cheapest > budget
+      ? `no architecture is within the budget of ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
+      : samples.length < k
+        ? `only ${samples.length} of ${k} distinct samples within the budget of ${b} after ${draws} draws (the most allowed), ${rate}`
+        : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within the budget of ${b} in ${draws} draws, ${rate}`;
+  return {
+    samples,
+    wanted: k,
+    budget,
+    draws,
+    maxDraws,
+    accepted,
+    acceptanceRate,
+    exactDraws,
+    budgetProbability,
+    cheapest,
+    summary,
+  };
 }

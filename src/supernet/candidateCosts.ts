@@ -41,8 +41,12 @@ export type CandidateCostsSource = (space: Space, input: readonly [number, numbe
 const UNIT_SCALE: Record<Exclude<CostUnit, 'us'>, number> = { MMAC: 1e6, kMAC: 1e3 };
 
 /** FLOPs (MACs, batch 1) of every candidate of every layer, and of the fixed layers. */
-export function flopsCandidateCosts(space: Space, input?: readonly [number, number, number], classes?: number,
-  o: { unit?: 'MMAC' | 'kMAC' } = {}): CandidateCosts {
+export function flopsCandidateCosts(
+  space: Space,
+  input?: readonly [number, number, number],
+  classes?: number,
+  o: { unit?: 'MMAC' | 'kMAC' } = {},
+): CandidateCosts {
   const unit = o.unit ?? 'MMAC';
   const scale = UNIT_SCALE[unit];
   const layout = supernetLayout(space, input, classes);
@@ -85,18 +89,27 @@ export function describeCosts(costs: CandidateCosts, layout: SupernetLayout): st
  */
 export function checkCostsMatchLayout(costs: CandidateCosts, layout: SupernetLayout): void {
   const where = describeCosts(costs, layout);
-  if (!['us', 'MMAC', 'kMAC'].includes(costs.unit)) throw new Error(`${where}: unknown unit '${costs.unit}' (use 'us', 'MMAC' or 'kMAC')`);
+  if (!['us', 'MMAC', 'kMAC'].includes(costs.unit))
+    throw new Error(`${where}: unknown unit '${costs.unit}' (use 'us', 'MMAC' or 'kMAC')`);
   if (costs.perLayer.length !== layout.layers.length) {
-    throw new Error(`${where}: ${costs.perLayer.length} layers of costs, but the space has ${layout.layers.length} layers (${layout.layers.map((l) => l.key).join(', ')})`);
+    throw new Error(
+      `${where}: ${costs.perLayer.length} layers of costs, but the space has ${layout.layers.length} layers (${layout.layers.map((l) => l.key).join(', ')})`,
+    );
   }
   layout.layers.forEach((l, n) => {
     const row = costs.perLayer[n]!;
     if (row.length !== l.candidates.length) {
-      throw new Error(`${where}: ${l.key} has ${row.length} costs but ${l.candidates.length} candidates (${l.candidates.map((c) => c.op).join(', ')})`);
+      throw new Error(
+        `${where}: ${l.key} has ${row.length} costs but ${l.candidates.length} candidates (${l.candidates.map((c) => c.op).join(', ')})`,
+      );
     }
     row.forEach((v, i) => {
-      if (!Number.isFinite(v)) throw new Error(`${where}: ${l.key} candidate '${l.candidates[i]!.op}' costs ${v}; every cost must be a finite number`);
+      if (!Number.isFinite(v))
+        throw new Error(
+          `${where}: ${l.key} candidate '${l.candidates[i]!.op}' costs ${v}; every cost must be a finite number`,
+        );
     });
   });
-  if (!Number.isFinite(costs.fixed)) throw new Error(`${where}: fixed cost is ${costs.fixed}; it must be a finite number`);
+  if (!Number.isFinite(costs.fixed))
+    throw new Error(`${where}: fixed cost is ${costs.fixed}; it must be a finite number`);
 }

@@ -40,7 +40,10 @@ export function childStateDict(supernet: SupernetNetwork, indices: readonly numb
 export function extractChildNetwork(supernet: SupernetNetwork, indices: readonly number[]): Network {
   const layout = supernet.layout;
   const state = childStateDict(supernet, indices);
-  const net = buildNetwork(layout.space, archOfIndices(layout, indices), { input: layout.input, classes: layout.classes });
+  const net = buildNetwork(layout.space, archOfIndices(layout, indices), {
+    input: layout.input,
+    classes: layout.classes,
+  });
   try {
     const like = supernet.parameters()[0];
     if (like && (like.device !== net.parameters()[0]?.device || like.dtype !== net.parameters()[0]?.dtype)) {

@@ -28,9 +28,14 @@ export class ChoiceLayer extends Module {
   /** The candidate the last call ran alone (one candidate, one branch, or hard); null after a mix or a sum. */
   lastChoice: number | null = null;
 
-  constructor(readonly layer: SupernetLayer, e1FirstConv: 'keep' | 'drop') {
+  constructor(
+    readonly layer: SupernetLayer,
+    e1FirstConv: 'keep' | 'drop',
+  ) {
     super();
-    const named = layer.candidates.map((c) => [c.op, buildBlock(c.cfg, layer.cin, layer.cout, layer.stride, { e1FirstConv })] as [string, Module]);
+    const named = layer.candidates.map(
+      (c) => [c.op, buildBlock(c.cfg, layer.cin, layer.cout, layer.stride, { e1FirstConv })] as [string, Module],
+    );
     this.registerModule('ops', new Sequential(named));
     this.ops = named.map(([, m]) => m);
     this.calls = this.ops.map(() => 0);
@@ -56,10 +61,12 @@ export class ChoiceLayer extends Module {
    * unused.
    */
   runBranches(x: Tensor, indices: readonly number[], gates?: Tensor): Tensor {
-    if (indices.length === 0) throw new Error(`${this.where()}: the branch set is empty; a layer runs at least one branch`);
+    if (indices.length === 0)
+      throw new Error(`${this.where()}: the branch set is empty; a layer runs at least one branch`);
     indices.forEach((i, n) => {
       this.checkIndex(i);
-      if (indices.indexOf(i) !== n) throw new Error(`${this.where()}: branch ${i} appears twice in [${indices.join(', ')}]`);
+      if (indices.indexOf(i) !== n)
+        throw new Error(`${this.where()}: branch ${i} appears twice in [${indices.join(', ')}]`);
     });
     if (gates) this.checkWeights(gates, 'gates');
     this.lastChoice = indices.length === 1 ? indices[0]! : null;
@@ -116,7 +123,9 @@ export class ChoiceLayer extends Module {
   forward(x: Tensor, weights?: Tensor): Tensor {
     if (weights) return this.runWeighted(x, weights);
     if (this.size === 1) return this.runCandidate(x, 0);
-    throw new Error(`${this.where()} has ${this.size} candidates: say which run (runCandidate, runBranches, runWeighted, or a supernet's forwardPath)`);
+    throw new Error(
+      `${this.where()} has ${this.size} candidates: say which run (runCandidate, runBranches, runWeighted, or a supernet's forwardPath)`,
+    );
   }
 
   resetCalls(): void {
@@ -129,7 +138,9 @@ export class ChoiceLayer extends Module {
 
   private checkIndex(i: number): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.size) {
-      throw new Error(`${this.where()}: candidate index ${i} is out of range 0..${this.size - 1} (${this.layer.candidates.map((c) => c.op).join(', ')})`);
+      throw new Error(
+        `${this.where()}: candidate index ${i} is out of range 0..${this.size - 1} (${this.layer.candidates.map((c) => c.op).join(', ')})`,
+      );
     }
   }
 

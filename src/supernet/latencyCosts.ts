@@ -27,15 +27,21 @@ export interface LatencyCostsOptions {
 export function latencyCandidateCosts(table: LatencyTable, space: Space, o: LatencyCostsOptions = {}): CandidateCosts {
   checkTableFor(table, space, o.input ? { input: o.input } : {});
   if (!table.input) {
-    throw new Error(`the latency table for '${space.name}' has no fixed input (the space searches the resolution); the supernet needs a layer-wise space at one input`);
+    throw new Error(
+      `the latency table for '${space.name}' has no fixed input (the space searches the resolution); the supernet needs a layer-wise space at one input`,
+    );
   }
   if (o.classes !== undefined && o.classes !== table.classes) {
-    throw new Error(`the latency table was built for ${table.classes} classes, not ${o.classes}: its classifier time would be wrong; build one for this data set`);
+    throw new Error(
+      `the latency table was built for ${table.classes} classes, not ${o.classes}: its classifier time would be wrong; build one for this data set`,
+    );
   }
   const input = o.input ?? table.input;
   const layout = supernetLayout(space, input, o.classes ?? table.classes);
   if (formatShape(layout.input) !== formatShape(table.input)) {
-    throw new Error(`the supernet's input ${formatShape(layout.input)} differs from the latency table's ${formatShape(table.input)}`);
+    throw new Error(
+      `the supernet's input ${formatShape(layout.input)} differs from the latency table's ${formatShape(table.input)}`,
+    );
   }
   const cl = choiceLatencies(table, space);
   const byKey = new Map(cl.dims.map((d) => [d.key, d]));
@@ -43,12 +49,18 @@ export function latencyCandidateCosts(table: LatencyTable, space: Space, o: Late
   const perLayer = layout.layers.map((l) => {
     const d = byKey.get(l.key);
     if (!d) {
-      if (l.candidates.length !== 1) throw new Error(`latency costs: ${l.key} has ${l.candidates.length} candidates but is not a searched dimension of '${space.name}'`);
+      if (l.candidates.length !== 1)
+        throw new Error(
+          `latency costs: ${l.key} has ${l.candidates.length} candidates but is not a searched dimension of '${space.name}'`,
+        );
       return [0]; // not searched: its time is part of fixedUs
     }
     return l.candidates.map((c) => {
       const i = d.values.findIndex((v) => String(v) === c.op);
-      if (i < 0) throw new Error(`latency costs: ${l.key} candidate '${c.op}' is not a value of the space's dimension (${d.values.join(', ')})`);
+      if (i < 0)
+        throw new Error(
+          `latency costs: ${l.key} candidate '${c.op}' is not a value of the space's dimension (${d.values.join(', ')})`,
+        );
       return d.us[i]!;
     });
   });
@@ -60,6 +72,8 @@ export function latencyCandidateCosts(table: LatencyTable, space: Space, o: Late
     unit: 'us',
     perLayer,
     fixed,
-    source: o.source ?? `latency table (${table.target.name}, ${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}, ${file} at ${formatShape(table.input)})`,
+    source:
+      o.source ??
+      `latency table (${table.target.name}, ${table.target.threads} thread${table.target.threads === 1 ? '' : 's'}, ${file} at ${formatShape(table.input)})`,
   };
 }

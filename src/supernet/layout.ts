@@ -70,9 +70,11 @@ function checkCandidate(space: Space, l: LayerDesc, key: string, cfg: OpConfig, 
   const mid = l.cin * cfg.expansion;
   const g = cfg.groups;
   if (l.cin % g || mid % g || l.cout % g) {
-    throw new Error(`space '${space.name}', ${key} (${l.name}): candidate '${op}' has groups ${g} but the layer's channels ` +
-      `(C_in ${l.cin}, C_mid ${mid}, C_out ${l.cout}) are not divisible by ${g}; a supernet builds every candidate of every layer, ` +
-      'so change the channels or drop the candidate from this stage');
+    throw new Error(
+      `space '${space.name}', ${key} (${l.name}): candidate '${op}' has groups ${g} but the layer's channels ` +
+        `(C_in ${l.cin}, C_mid ${mid}, C_out ${l.cout}) are not divisible by ${g}; a supernet builds every candidate of every layer, ` +
+        'so change the channels or drop the candidate from this stage',
+    );
   }
 }
 
@@ -80,10 +82,16 @@ function checkCandidate(space: Space, l: LayerDesc, key: string, cfg: OpConfig, 
  * The layout of the supernet of a layer-wise space for an input CxHxW and a class count.
  * Throws for stage-wise spaces (their choices are not a candidate list per layer).
  */
-export function supernetLayout(space: Space, input?: readonly [number, number, number], classes?: number): SupernetLayout {
+export function supernetLayout(
+  space: Space,
+  input?: readonly [number, number, number],
+  classes?: number,
+): SupernetLayout {
   if (space.source.style !== 'layerwise') {
-    throw new Error(`space '${space.name}' is ${space.source.style}; a supernet needs a layer-wise space, where every ` +
-      'searchable layer picks one op from a candidate list (e.g. fbnet, fbnet-s)');
+    throw new Error(
+      `space '${space.name}' is ${space.source.style}; a supernet needs a layer-wise space, where every ` +
+        'searchable layer picks one op from a candidate list (e.g. fbnet, fbnet-s)',
+    );
   }
   const held = defaultArch(space);
   const desc = decode(space, held, { input, classes });
@@ -104,8 +112,15 @@ export function supernetLayout(space: Space, input?: readonly [number, number, n
       return { op, cfg };
     });
     return {
-      key: d.key, name: l.name, cin: l.cin, cout: l.cout, stride: l.stride,
-      input: row.input, output: row.output, candidates, searchable: candidates.length > 1,
+      key: d.key,
+      name: l.name,
+      cin: l.cin,
+      cout: l.cout,
+      stride: l.stride,
+      input: row.input,
+      output: row.output,
+      candidates,
+      searchable: candidates.length > 1,
     };
   });
   const fixed = (['stem', 'head', 'pool', 'classifier'] as const).map((name): FixedLayer => {
@@ -125,7 +140,9 @@ export function candidateCounts(layout: SupernetLayout): number[] {
 /** The architecture that picks candidate indices[l] in every layer l (other dimensions held). */
 export function archOfIndices(layout: SupernetLayout, indices: readonly number[]): Arch {
   if (indices.length !== layout.layers.length) {
-    throw new Error(`space '${layout.space.name}' has ${layout.layers.length} layers; got ${indices.length} candidate indices`);
+    throw new Error(
+      `space '${layout.space.name}' has ${layout.layers.length} layers; got ${indices.length} candidate indices`,
+    );
   }
   const arch = defaultArch(layout.space);
   layout.layers.forEach((l, n) => {
@@ -142,7 +159,10 @@ export function archOfIndices(layout: SupernetLayout, indices: readonly number[]
 export function indicesOfArch(layout: SupernetLayout, arch: Arch): number[] {
   return layout.layers.map((l) => {
     const i = l.candidates.findIndex((c) => c.op === arch[l.key]);
-    if (i < 0) throw new Error(`${l.key}: '${String(arch[l.key])}' is not one of its candidates (${l.candidates.map((c) => c.op).join(', ')})`);
+    if (i < 0)
+      throw new Error(
+        `${l.key}: '${String(arch[l.key])}' is not one of its candidates (${l.candidates.map((c) => c.op).join(', ')})`,
+      );
     return i;
   });
 }

@@ -28,11 +28,14 @@ export interface SampleOptions {
 export function checkDistributions(layout: SupernetLayout, dists: readonly (readonly number[])[]): void {
   const name = layout.space.name;
   if (dists.length !== layout.layers.length) {
-    throw new Error(`space '${name}' has ${layout.layers.length} layers, the distributions ${dists.length}; pass one distribution per layer (the search's final 'distributions')`);
+    throw new Error(
+      `space '${name}' has ${layout.layers.length} layers, the distributions ${dists.length}; pass one distribution per layer (the search's final 'distributions')`,
+    );
   }
   layout.layers.forEach((l, n) => {
     const p = dists[n]!;
-    if (p.length !== l.candidates.length) throw new Error(`${l.key}: distribution has ${p.length} probabilities for ${l.candidates.length} candidates`);
+    if (p.length !== l.candidates.length)
+      throw new Error(`${l.key}: distribution has ${p.length} probabilities for ${l.candidates.length} candidates`);
     const sum = p.reduce((a, b) => a + b, 0);
     if (p.some((v) => !(v >= 0)) || Math.abs(sum - 1) > 1e-4) {
       throw new Error(`${l.key}: [${p.join(', ')}] is not a probability distribution (non-negative, summing to 1)`);
@@ -41,7 +44,11 @@ export function checkDistributions(layout: SupernetLayout, dists: readonly (read
 }
 
 /** A path as an architecture: its arch, indices, compact string and log-probability under the distributions. */
-export function describePath(layout: SupernetLayout, dists: readonly (readonly number[])[], indices: number[]): SampledArchitecture {
+export function describePath(
+  layout: SupernetLayout,
+  dists: readonly (readonly number[])[],
+  indices: number[],
+): SampledArchitecture {
   return {
     arch: archOfIndices(layout, indices),
     indices,
@@ -70,8 +77,13 @@ export function drawIndices(dists: readonly (readonly number[])[], rng: Rng): nu
  * seeded. With `unique` (the default) repeats are dropped, in order of first appearance; a
  * peaked distribution may then give fewer than k.
  */
-export function sampleArchitectures(space: Space, distributions: readonly (readonly number[])[], k: number, seed: number,
-  o: SampleOptions = {}): SampledArchitecture[] {
+export function sampleArchitectures(
+  space: Space,
+  distributions: readonly (readonly number[])[],
+  k: number,
+  seed: number,
+  o: SampleOptions = {},
+): SampledArchitecture[] {
   if (!Number.isInteger(k) || k < 0) throw new Error(`sampleArchitectures: k must be a non-negative integer, got ${k}`);
   const layout = supernetLayout(space);
   checkDistributions(layout, distributions);

@@ -25,7 +25,11 @@ export interface RecalibrationResult {
  * only; the caller owns and disposes them). `forward` runs one batch (default model.forward; a
  * supernet passes (x) => supernet.forwardPath(x, path)); its output is dropped.
  */
-export function recalibrateBatchNorm(model: Module, batches: Iterable<Tensor>, forward: (x: Tensor) => Tensor = (x) => model.forward(x)): RecalibrationResult {
+export function recalibrateBatchNorm(
+  model: Module,
+  batches: Iterable<Tensor>,
+  forward: (x: Tensor) => Tensor = (x) => model.forward(x),
+): RecalibrationResult {
   const modules = model.namedModules().map(([, m]) => m);
   const norms = modules.filter((m): m is BatchNorm2d => m instanceof BatchNorm2d);
   const training = modules.map((m) => m.training);
@@ -38,15 +42,25 @@ export function recalibrateBatchNorm(model: Module, batches: Iterable<Tensor>, f
       bn.momentum = null;
     }
     for (const x of batches) {
-      noGrad(() => tidy(() => { forward(x); }));
+      noGrad(() =>
+        tidy(() => {
+          forward(x);
+        }),
+      );
       n++;
     }
   } finally {
-    modules.forEach((m, i) => { m.training = training[i]!; });
-    norms.forEach((bn, i) => { bn.momentum = momenta[i]!; });
+    modules.forEach((m, i) => {
+      m.training = training[i]!;
+    });
+    norms.forEach((bn, i) => {
+      bn.momentum = momenta[i]!;
+    });
   }
   if (n === 0 && norms.length > 0) {
-    throw new Error(`recalibrateBatchNorm: no batches, so ${norms.length} BatchNorm layer(s) were left at their reset statistics (mean 0, var 1); pass at least one training batch`);
+    throw new Error(
+      `recalibrateBatchNorm: no batches, so ${norms.length} BatchNorm layer(s) were left at their reset statistics (mean 0, var 1); pass at least one training batch`,
+    );
   }
   return { batches: n, layers: norms.length };
 }

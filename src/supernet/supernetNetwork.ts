@@ -38,14 +38,20 @@ export class SupernetNetwork<L extends ChoiceLayer = ChoiceLayer> extends Networ
   /** Images -> logits with every layer running its part of the path (an index, or a branch set). */
   forwardPath(x: Tensor, path: SupernetPath): Tensor {
     if (path.length !== this.choiceLayers.length) {
-      throw new Error(`space '${this.layout.space.name}' has ${this.choiceLayers.length} layers; the path has ${path.length} choices`);
+      throw new Error(
+        `space '${this.layout.space.name}' has ${this.choiceLayers.length} layers; the path has ${path.length} choices`,
+      );
     }
-    return tidy(() => this.runWithStages(x, (h) => this.choiceLayers.reduce((acc, layer, l) => layer.run(acc, path[l]!), h)));
+    return tidy(() =>
+      this.runWithStages(x, (h) => this.choiceLayers.reduce((acc, layer, l) => layer.run(acc, path[l]!), h)),
+    );
   }
 
   /** A supernet has no single network to run: say which path. */
   override forward(_x: Tensor): Tensor {
-    throw new Error(`a supernet runs a path: forwardPath(x, path) with one candidate index (or branch set) per layer (${this.choiceLayers.length} layers)`);
+    throw new Error(
+      `a supernet runs a path: forwardPath(x, path) with one candidate index (or branch set) per layer (${this.choiceLayers.length} layers)`,
+    );
   }
 
   /** Zeroes every choice layer's call counters. */

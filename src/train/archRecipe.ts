@@ -12,7 +12,8 @@ export function recipeOverridesFromArch(arch: Arch): Partial<RecipeInput> {
   const get = (k: string) => arch[`recipe.${k}`];
   const opt = get('optimizer');
   if (opt !== undefined) {
-    if (opt !== 'sgd' && opt !== 'rmsprop') throw new Error(`architecture's recipe.optimizer '${String(opt)}' is not sgd or rmsprop`);
+    if (opt !== 'sgd' && opt !== 'rmsprop')
+      throw new Error(`architecture's recipe.optimizer '${String(opt)}' is not sgd or rmsprop`);
     out.optimizer = opt === 'sgd' ? 'sgd' : 'rmsprop-tf';
   }
   const lr = get('lr');

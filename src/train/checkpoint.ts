@@ -18,7 +18,11 @@ export interface CheckpointState {
 
 export const CHECKPOINT_FILE = 'checkpoint.safetensors';
 
-export function saveCheckpoint(dir: string, state: CheckpointState, groups: Record<string, Map<string, Tensor>>): string {
+export function saveCheckpoint(
+  dir: string,
+  state: CheckpointState,
+  groups: Record<string, Map<string, Tensor>>,
+): string {
   fs.mkdirSync(dir, { recursive: true });
   const all = new Map<string, Tensor>();
   for (const [prefix, tensors] of Object.entries(groups)) for (const [k, t] of tensors) all.set(`${prefix}.${k}`, t);
@@ -38,7 +42,10 @@ export interface LoadedCheckpoint {
 
 /** Loads a checkpoint file, or the checkpoint in a run directory. */
 export function loadCheckpoint(fileOrDir: string): LoadedCheckpoint {
-  const file = fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory() ? path.join(fileOrDir, CHECKPOINT_FILE) : fileOrDir;
+  const file =
+    fs.existsSync(fileOrDir) && fs.statSync(fileOrDir).isDirectory()
+      ? path.join(fileOrDir, CHECKPOINT_FILE)
+      : fileOrDir;
   const { tensors, metadata } = loadSafetensors(file);
   let state: CheckpointState;
   try {
@@ -48,7 +55,9 @@ export function loadCheckpoint(fileOrDir: string): LoadedCheckpoint {
   }
   if (!state || state.format !== 'tsnas-checkpoint/1' || !Number.isInteger(state.epoch)) {
     for (const t of tensors.values()) t.dispose();
-    throw new Error(`${file}: a safetensors file, but not a tsnas checkpoint (its 'tsnas' metadata lacks format 'tsnas-checkpoint/1' and an epoch)`);
+    throw new Error(
+      `${file}: a safetensors file, but not a tsnas checkpoint (its 'tsnas' metadata lacks format 'tsnas-checkpoint/1' and an epoch)`,
+    );
   }
   const groups: Record<string, Map<string, Tensor>> = {};
   for (const [name, t] of tensors) {

@@ -7,7 +7,10 @@ import type { Module } from '../nn/module';
 export function clipGradNorm(model: Module, maxNorm: number): number {
   return noGrad(() =>
     tidy(() => {
-      const grads = model.parameters().map((p) => p.grad).filter((g): g is Tensor => g !== null);
+      const grads = model
+        .parameters()
+        .map((p) => p.grad)
+        .filter((g): g is Tensor => g !== null);
       const total = Math.sqrt(grads.reduce((s, g) => s + g.norm(2).item() ** 2, 0));
       const coef = maxNorm / (total + 1e-6);
       if (coef < 1) for (const g of grads) g.mul_(coef);

@@ -29,9 +29,13 @@ export function makeOptimizer(model: Module, r: Recipe): Optimizer {
 
 export function scheduleOf(r: Recipe): ScheduleSpec {
   switch (r.schedule) {
-    case 'cosine': return { kind: 'cosine', epochs: r.epochs, minLr: r.minLr };
-    case 'step': return { kind: 'step', stepEpochs: r.stepEpochs, gamma: r.gamma };
-    case 'exponential': return { kind: 'exponential', gamma: r.gamma };
-    case 'constant': return { kind: 'constant' };
+    case 'cosine':
+      return { kind: 'cosine', epochs: r.epochs, minLr: r.minLr };
+    case 'step':
+      return { kind: 'step', stepEpochs: r.stepEpochs, gamma: r.gamma };
+    case 'exponential':
+      return { kind: 'exponential', gamma: r.gamma };
+    case 'constant':
+      return { kind: 'constant' };
   }
 }

@@ -49,7 +49,10 @@ export const RecipeSchema = z.strictObject({
 export type Recipe = z.infer<typeof RecipeSchema>;
 export type RecipeInput = z.input<typeof RecipeSchema>;
 
-const RECIPE_FILE: DataFileKind = { what: 'recipe file', fix: 'The fields and their defaults: RecipeSchema in src/train/recipe.ts; an example: recipes/fashion-mnist.yaml.' };
+const RECIPE_FILE: DataFileKind = {
+  what: 'recipe file',
+  fix: 'The fields and their defaults: RecipeSchema in src/train/recipe.ts; an example: recipes/fashion-mnist.yaml.',
+};
 
 /** Validates a recipe object; `file` names where it came from in errors. */
 export function parseRecipe(input: unknown, file?: string): Recipe {
@@ -62,7 +65,12 @@ export function loadRecipe(file: string | undefined, overrides: Partial<RecipeIn
   if (file) {
     base = parseDataText(readDataText(file, RECIPE_FILE), file, RECIPE_FILE) ?? {};
     // Overrides merge into the file's fields, so it must be a mapping before the schema sees it.
-    if (typeof base !== 'object' || Array.isArray(base)) throw invalidDataFile(RECIPE_FILE, file, '  (top level): a recipe is a mapping of fields (name: value), not a list or a single value');
+    if (typeof base !== 'object' || Array.isArray(base))
+      throw invalidDataFile(
+        RECIPE_FILE,
+        file,
+        '  (top level): a recipe is a mapping of fields (name: value), not a list or a single value',
+      );
   }
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseRecipe({ ...(base as object), ...defined }, file);

@@ -19,7 +19,9 @@ export function restoreNetwork(fileOrDir: string): { network: Network; state: Ch
   try {
     const info = ck.state.run as unknown as NetworkInfo;
     if (typeof info.space !== 'string' || typeof info.arch !== 'string' || !Array.isArray(info.input)) {
-      throw new Error(`${fileOrDir}: the checkpoint does not say which network it holds (space, arch, input); it was not written by 'tsnas train'`);
+      throw new Error(
+        `${fileOrDir}: the checkpoint does not say which network it holds (space, arch, input); it was not written by 'tsnas train'`,
+      );
     }
     const space = loadSpace(info.space);
     const network = buildNetwork(space, parseArch(space, info.arch), { input: info.input, classes: info.classes });

@@ -38,7 +38,10 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
   const { space, arch, data } = job;
   const input = inputShapeFor(data, job.recipe, arch);
   // The loader resizes images to the network's input when the architecture chose a resolution.
-  const recipe = input[1] !== data.train.height || input[2] !== data.train.width ? { ...job.recipe, resolution: input[1] } : job.recipe;
+  const recipe =
+    input[1] !== data.train.height || input[2] !== data.train.width
+      ? { ...job.recipe, resolution: input[1] }
+      : job.recipe;
   const classes = data.train.classes;
   const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
   const cost = archCost(space, arch, decodeOpts);
@@ -49,9 +52,18 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
   try {
     const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes };
     const result = train({
-      model: network, recipe, data, limitTrain: job.limitTrain, stopAfterEpochs: job.stopAfterEpochs, test: job.test,
-      checkpointDir: job.checkpointDir, runInfo: { ...info, flops: cost.flops, params: cost.params },
-      teacher, threads: job.threads, onProgress: job.onProgress, onEpoch: job.onEpoch,
+      model: network,
+      recipe,
+      data,
+      limitTrain: job.limitTrain,
+      stopAfterEpochs: job.stopAfterEpochs,
+      test: job.test,
+      checkpointDir: job.checkpointDir,
+      runInfo: { ...info, flops: cost.flops, params: cost.params },
+      teacher,
+      threads: job.threads,
+      onProgress: job.onProgress,
+      onEpoch: job.onEpoch,
     });
     return { ...result, arch: archText, flops: cost.flops, params: cost.params, input };
   } finally {

@@ -95,7 +95,10 @@ export interface LoopCheckpoint<R> {
   /** Tensor group of the main optimizer's state: 'optim' in the trainer's checkpoints, 'wopt' in DNAS's. */
   optimizerGroup: string;
   /** The checkpoint's `run` state (the records included) and tensor groups beyond the model and main optimizer. */
-  save(records: readonly R[], epoch: number): { run: Record<string, unknown>; groups?: Record<string, Map<string, Tensor>> };
+  save(
+    records: readonly R[],
+    epoch: number,
+  ): { run: Record<string, unknown>; groups?: Record<string, Map<string, Tensor>> };
   /** Checks a checkpoint before anything is loaded from it; throws to refuse it. */
   validate?(state: CheckpointState): void;
   /** Restores what save() added (the loop has loaded the model and main optimizer); returns the records. */
@@ -207,13 +210,35 @@ function runPass<R>(spec: TrainLoopSpec<R>, pass: TrainPass, epoch: number): Pas
       disposeBatch(batch);
     }
     b++;
-    spec.onProgress?.({ epoch: epoch + 1, epochs: spec.epochs, pass: pass.name, batch: b, batches: nb, loss: lossSum / seen });
+    spec.onProgress?.({
+      epoch: epoch + 1,
+      epochs: spec.epochs,
+      pass: pass.name,
+      batch: b,
+      batches: nb,
+      loss: lossSum / seen,
+    });
   }
   const means = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / seen]));
-  return { loss: lossSum / seen, accuracy: hits / seen, images: seen, means, firstLr, lastLr, seconds: (performance.now() - t0) / 1000 };
+  return {
+    loss: lossSum / seen,
+    accuracy: hits / seen,
+    images: seen,
+    means,
+    firstLr,
+    lastLr,
+    seconds: (performance.now() - t0) / 1000,
+  };
 }
 
-function stepContext(seed: number, pass: string, epoch: number, batch: number, batches: number, lr: number): StepContext {
+function stepContext(
+  seed: number,
+  pass: string,
+  epoch: number,
+  batch: number,
+  batches: number,
+  lr: number,
+): StepContext {
   const step = epoch * batches + batch;
   let rng: Rng | null = null;
   return { pass, epoch, batch, step, lr, rng: () => (rng ??= rngFor(seed, hashString(pass), step)) };
@@ -224,7 +249,10 @@ function resume<R>(spec: TrainLoopSpec<R>, ck: LoopCheckpoint<R>): { records: R[
   try {
     ck.validate?.(loaded.state);
     spec.model.loadStateDict(loaded.groups.model ?? new Map());
-    spec.main.optimizer.loadStateDict({ tensors: loaded.groups[ck.optimizerGroup] ?? new Map(), meta: loaded.state.optimizer });
+    spec.main.optimizer.loadStateDict({
+      tensors: loaded.groups[ck.optimizerGroup] ?? new Map(),
+      meta: loaded.state.optimizer,
+    });
     const records = ck.restore(loaded.state, loaded.groups);
     return { records: [...records], resumedFrom: loaded.state.epoch };
   } finally {
@@ -235,6 +263,9 @@ function resume<R>(spec: TrainLoopSpec<R>, ck: LoopCheckpoint<R>): { records: R[
 function saveEpoch<R>(spec: TrainLoopSpec<R>, ck: LoopCheckpoint<R>, records: readonly R[], epoch: number): void {
   const optimizer = spec.main.optimizer.stateDict();
   const extra = ck.save(records, epoch);
-  saveCheckpoint(ck.dir, { format: 'tsnas-checkpoint/1', epoch: epoch + 1, optimizer: optimizer.meta, run: extra.run },
-    { model: spec.model.stateDict(), [ck.optimizerGroup]: optimizer.tensors, ...(extra.groups ?? {}) });
+  saveCheckpoint(
+    ck.dir,
+    { format: 'tsnas-checkpoint/1', epoch: epoch + 1, optimizer: optimizer.meta, run: extra.run },
+    { model: spec.model.stateDict(), [ck.optimizerGroup]: optimizer.tensors, ...(extra.groups ?? {}) },
+  );
 }

@@ -88,8 +88,14 @@ export function train(job: TrainJob): TrainResult {
   const split = stratifiedSplit(job.data.train, r.valFraction, r.seed, job.limitTrain);
   const common = { mean: job.data.mean, std: job.data.std, resize: r.resolution ?? undefined, memoryFormat };
   const trainLoader = new BatchLoader(job.data.train, split.train, {
-    ...common, batchSize: r.batchSize, shuffle: true, seed: r.seed, dropLast: split.train.length > r.batchSize,
-    cropPadding: r.cropPadding, flip: r.flip ?? job.data.flipByDefault, mixup: r.mixup,
+    ...common,
+    batchSize: r.batchSize,
+    shuffle: true,
+    seed: r.seed,
+    dropLast: split.train.length > r.batchSize,
+    cropPadding: r.cropPadding,
+    flip: r.flip ?? job.data.flipByDefault,
+    mixup: r.mixup,
   });
   const evalOpts = { ...common, batchSize: 256, shuffle: false, seed: 0 };
   const valLoader = split.val.length ? new BatchLoader(job.data.train, split.val, evalOpts) : null;
@@ -99,8 +105,14 @@ export function train(job: TrainJob): TrainResult {
   let resumedFrom = 0;
   const lastEpoch = Math.min(r.epochs, job.stopAfterEpochs ?? r.epochs);
   const result = (status: TrainResult['status'], error?: string, testAcc: number | null = null): TrainResult => ({
-    status, error, epochs, valAcc: epochs.at(-1)?.valAcc ?? NaN, testAcc,
-    imgPerSec: upperMedian(epochs.map((e) => e.imgPerSec)), resumedFrom, seconds: (performance.now() - t0) / 1000,
+    status,
+    error,
+    epochs,
+    valAcc: epochs.at(-1)?.valAcc ?? NaN,
+    testAcc,
+    imgPerSec: upperMedian(epochs.map((e) => e.imgPerSec)),
+    resumedFrom,
+    seconds: (performance.now() - t0) / 1000,
   });
 
   // The teacher only predicts: eval mode, so its BatchNorm uses (and keeps) its running statistics.
@@ -108,41 +120,70 @@ export function train(job: TrainJob): TrainResult {
   job.teacher?.eval();
   try {
     if (split.train.length === 0) {
-      throw new Error(`no training images: ${job.data.train.name} with limitTrain ${job.limitTrain ?? 'none'} and valFraction ${r.valFraction} leaves an empty training split`);
+      throw new Error(
+        `no training images: ${job.data.train.name} with limitTrain ${job.limitTrain ?? 'none'} and valFraction ${r.valFraction} leaves an empty training split`,
+      );
     }
-    const evalModel = () => (ema ? ema.withAveragedWeights(() => valLoader && evaluate(model, valLoader)) : valLoader && evaluate(model, valLoader));
+    const evalModel = () =>
+      ema
+        ? ema.withAveragedWeights(() => valLoader && evaluate(model, valLoader))
+        : valLoader && evaluate(model, valLoader);
     const run = runTrainLoop<EpochMetrics>({
-      model, seed: r.seed, epochs: lastEpoch,
+      model,
+      seed: r.seed,
+      epochs: lastEpoch,
       main: {
-        name: 'train', loader: trainLoader, optimizer,
-        learningRate: (t) => learningRateAt(t, r.lr, scheduleOf(r), { epochs: r.warmupEpochs, startFactor: r.warmupStartFactor }),
+        name: 'train',
+        loader: trainLoader,
+        optimizer,
+        learningRate: (t) =>
+          learningRateAt(t, r.lr, scheduleOf(r), { epochs: r.warmupEpochs, startFactor: r.warmupStartFactor }),
         step: classificationStep(model, r, job.teacher),
         afterUpdate: () => ema?.update(),
-        diverged: ({ loss }, { epoch, batch, lr }) => new DivergedError(`loss is ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate ${lr.toPrecision(3)}): training diverged; lower the learning rate or set gradClip`),
+        diverged: ({ loss }, { epoch, batch, lr }) =>
+          new DivergedError(
+            `loss is ${loss} at epoch ${epoch + 1}, batch ${batch + 1} (learning rate ${lr.toPrecision(3)}): training diverged; lower the learning rate or set gradClip`,
+          ),
       },
       endEpoch: ({ epoch, main, startedAt }) => {
         const val = evalModel();
         if (val && !Number.isFinite(val.loss)) {
-          throw new DivergedError(`validation loss is ${val.loss} after epoch ${epoch + 1} (learning rate ${main.lastLr.toPrecision(3)}): the weights diverged; lower the learning rate or set gradClip`);
+          throw new DivergedError(
+            `validation loss is ${val.loss} after epoch ${epoch + 1} (learning rate ${main.lastLr.toPrecision(3)}): the weights diverged; lower the learning rate or set gradClip`,
+          );
         }
         return {
-          epoch: epoch + 1, loss: main.loss, trainAcc: main.accuracy, valAcc: val?.accuracy ?? NaN,
-          valLoss: val?.loss ?? NaN, lr: main.lastLr, seconds: (performance.now() - startedAt) / 1000, imgPerSec: main.images / main.seconds,
+          epoch: epoch + 1,
+          loss: main.loss,
+          trainAcc: main.accuracy,
+          valAcc: val?.accuracy ?? NaN,
+          valLoss: val?.loss ?? NaN,
+          lr: main.lastLr,
+          seconds: (performance.now() - startedAt) / 1000,
+          imgPerSec: main.images / main.seconds,
         };
       },
-      checkpoint: job.checkpointDir ? {
-        dir: job.checkpointDir,
-        optimizerGroup: 'optim',
-        save: (records) => ({
-          run: { ...(job.runInfo ?? {}), recipe: r, data: job.data.spec, epochs: records, ema: !!ema },
-          groups: ema ? { ema: ema.shadow } : undefined,
-        }),
-        restore: (state, groups) => {
-          if (ema && groups.ema) noGrad(() => { for (const [k, t] of groups.ema!) ema.shadow.get(k)?.copy_(t); });
-          return (state.run.epochs as EpochMetrics[]) ?? [];
-        },
-      } : undefined,
-      onProgress: job.onProgress && ((p) => job.onProgress!({ epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, loss: p.loss })),
+      checkpoint: job.checkpointDir
+        ? {
+            dir: job.checkpointDir,
+            optimizerGroup: 'optim',
+            save: (records) => ({
+              run: { ...(job.runInfo ?? {}), recipe: r, data: job.data.spec, epochs: records, ema: !!ema },
+              groups: ema ? { ema: ema.shadow } : undefined,
+            }),
+            restore: (state, groups) => {
+              if (ema && groups.ema)
+                noGrad(() => {
+                  for (const [k, t] of groups.ema!) ema.shadow.get(k)?.copy_(t);
+                });
+              return (state.run.epochs as EpochMetrics[]) ?? [];
+            },
+          }
+        : undefined,
+      onProgress:
+        job.onProgress &&
+        ((p) =>
+          job.onProgress!({ epoch: p.epoch, epochs: p.epochs, batch: p.batch, batches: p.batches, loss: p.loss })),
       onEpoch: job.onEpoch && ((m) => job.onEpoch!(m)),
     });
     epochs = run.records;
@@ -153,7 +194,8 @@ export function train(job: TrainJob): TrainResult {
     if (job.test) {
       const testLoader = new BatchLoader(job.data.test, allIndices(job.data.test), evalOpts);
       try {
-        testAcc = (ema ? ema.withAveragedWeights(() => evaluate(model, testLoader)) : evaluate(model, testLoader)).accuracy;
+        testAcc = (ema ? ema.withAveragedWeights(() => evaluate(model, testLoader)) : evaluate(model, testLoader))
+          .accuracy;
       } finally {
         testLoader.dispose();
       }

@@ -146,15 +146,17 @@ test('a g2 block keeps a channels_last input channels_last through its channel s
   const before = memory().liveTensors;
   const b = buildBlock('ir_k5_e1_g2', 16, 24, 1, { e1FirstConv: 'keep' }).to({ memoryFormat: 'channels_last' });
   b.eval();
-  noGrad(() => tidy(() => {
-    const x = randn([2, 16, 7, 7]);
-    const xl = x.to({ memoryFormat: 'channels_last' });
-    const s = F.channelShuffle(xl, 2);
-    assert.ok(s.isMemoryFormat('channels_last'), 'the shuffle of a channels_last tensor is channels_last');
-    assert.deepEqual(s.toArray(), F.channelShuffle(x, 2).toArray(), 'the same values whatever the layout');
-    assert.ok(F.channelShuffle(x, 2).isMemoryFormat('contiguous'), 'an NCHW input stays NCHW');
-    assert.ok(b.forward(xl).isMemoryFormat('channels_last'), 'the block output is channels_last');
-  }));
+  noGrad(() =>
+    tidy(() => {
+      const x = randn([2, 16, 7, 7]);
+      const xl = x.to({ memoryFormat: 'channels_last' });
+      const s = F.channelShuffle(xl, 2);
+      assert.ok(s.isMemoryFormat('channels_last'), 'the shuffle of a channels_last tensor is channels_last');
+      assert.deepEqual(s.toArray(), F.channelShuffle(x, 2).toArray(), 'the same values whatever the layout');
+      assert.ok(F.channelShuffle(x, 2).isMemoryFormat('contiguous'), 'an NCHW input stays NCHW');
+      assert.ok(b.forward(xl).isMemoryFormat('channels_last'), 'the block output is channels_last');
+    }),
+  );
   b.dispose();
   assert.equal(memory().liveTensors, before);
 });

@@ -17,12 +17,17 @@ async function fails(args: string[], parts: (string | RegExp)[]): Promise<string
   const r = await tsnas(args);
   assert.notEqual(r.code, 0, `tsnas ${args.join(' ')} should fail; stdout:\n${r.stdout}`);
   for (const p of parts) {
-    if (typeof p === 'string') assert.ok(r.stderr.includes(p), `stderr of tsnas ${args.join(' ')} should contain '${p}':\n${r.stderr}`);
+    if (typeof p === 'string')
+      assert.ok(r.stderr.includes(p), `stderr of tsnas ${args.join(' ')} should contain '${p}':\n${r.stderr}`);
     else assert.match(r.stderr, p);
   }
   return r.stderr;
 }
-const jsonLines = (s: string) => s.trim().split('\n').map((l) => JSON.parse(l));
+const jsonLines = (s: string) =>
+  s
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('space list, show, sample: text and JSON; samples are seeded and are architectures of the space', async () => {
   const [text, allJson, show, v3, mnv2, a, a2, q, j] = await Promise.all([
@@ -36,9 +41,13 @@ test('space list, show, sample: text and JSON; samples are seeded and are archit
     ok(['space', 'sample', 'fbnet-s', '-n', '4', '--qmc']),
     ok(['space', 'sample', 'fbnet-s', '-n', '2', '--json']),
   ]);
-  for (const x of ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnet-a', '387,420,489']) assert.ok(text.includes(x), x);
+  for (const x of ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnet-a', '387,420,489'])
+    assert.ok(text.includes(x), x);
   const all = JSON.parse(allJson);
-  assert.deepEqual(all.map((x: { name: string }) => x.name), ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s']);
+  assert.deepEqual(
+    all.map((x: { name: string }) => x.name),
+    ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s'],
+  );
   assert.equal(all.find((x: { name: string }) => x.name === 'fbnet-s').size, '387420489');
   assert.match(show, /stages\.1\.0\s+16x32x32\s+24x16x16\s+2\s+layer2: ir_k3_e1 ir_k3_e1_g2/);
   assert.match(show, /fbnet-s-baseline\s+11\.22M MACs/);
@@ -49,11 +58,22 @@ test('space list, show, sample: text and JSON; samples are seeded and are archit
   assert.equal(a2, a, 'same seed, same sample');
   assert.equal(q.trim().split('\n').length, 4);
   assert.notDeepEqual(q.trim().split('\n'), sample.slice(0, 4));
-  assert.ok(jsonLines(j).every((x) => typeof x.arch === 'string' && /^\d+(-\d+){8}$/.test(x.indices) && x.values.layer1));
+  assert.ok(
+    jsonLines(j).every((x) => typeof x.arch === 'string' && /^\d+(-\d+){8}$/.test(x.indices) && x.values.layer1),
+  );
   // The sampled strings are architectures: as arguments, and through a pipe (tsnas space sample ... | tsnas cost fbnet-s -).
-  const [costs, piped] = await Promise.all([ok(['cost', 'fbnet-s', ...sample, '--json']), ok(['cost', 'fbnet-s', '-', '--json'], a)]);
-  assert.deepEqual(jsonLines(costs).map((c) => c.arch), sample);
-  assert.deepEqual(jsonLines(piped).map((c) => c.arch), sample);
+  const [costs, piped] = await Promise.all([
+    ok(['cost', 'fbnet-s', ...sample, '--json']),
+    ok(['cost', 'fbnet-s', '-', '--json'], a),
+  ]);
+  assert.deepEqual(
+    jsonLines(costs).map((c) => c.arch),
+    sample,
+  );
+  assert.deepEqual(
+    jsonLines(piped).map((c) => c.arch),
+    sample,
+  );
 });
 
 test('cost: mobilenetv2 exactly 300,774,272 MACs / 3,504,872 params; fbnet-a by name, string, indices; readable tables', async () => {
@@ -92,7 +112,10 @@ test('errors: unknown space (listing the valid ones), unknown architecture, bad 
     fails(['cost', 'fbnet-s', 'fbnet-z'], ["unknown architecture 'fbnet-z' for space 'fbnet-s'", 'fbnet-s-baseline']),
     fails(['cost', 'fbnet-s', 'fbnet-a'], ["'fbnet-a' belongs to space 'fbnet'"]),
     fails(['cost', 'fbnet-s', '0-1-2'], ['9 searched choices']),
-    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--input', '3x32'], ['--input', "invalid input shape '3x32'", 'CxHxW']),
+    fails(
+      ['cost', 'fbnet-s', 'fbnet-s-baseline', '--input', '3x32'],
+      ['--input', "invalid input shape '3x32'", 'CxHxW'],
+    ),
     fails(['cost', 'fbnet-s'], ["space 'fbnet-s' has many architectures", 'fbnet-s-baseline']),
     fails(['space', 'sample', 'fbnet-s', '-n', '0'], ['-n must be a positive integer']),
   ]);
@@ -101,7 +124,23 @@ test('errors: unknown space (listing the valid ones), unknown architecture, bad 
 test('lut build + cost --lut + lut validate --json end to end (tiny repeats); table errors', async () => {
   const dir = tempDir('cli-lut');
   const file = path.join(dir, 'fbnet-s.lut.json');
-  const r = await tsnas(['lut', 'build', 'fbnet-s', '--threads', '1', '--repeats', '2', '--rounds', '1', '--warmup', '1', '--calibrate', '2', '-o', file]);
+  const r = await tsnas([
+    'lut',
+    'build',
+    'fbnet-s',
+    '--threads',
+    '1',
+    '--repeats',
+    '2',
+    '--rounds',
+    '1',
+    '--warmup',
+    '1',
+    '--calibrate',
+    '2',
+    '-o',
+    file,
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /wrote .*: 67 ops of space fbnet-s at 3x32x32/);
   assert.match(r.stderr, /timing ops and 2 whole networks in 1 rounds: 69\/69 \(100%\)/, 'progress is shown');
@@ -110,7 +149,20 @@ test('lut build + cost --lut + lut validate --json end to end (tiny repeats); ta
   assert.ok(table.target.machine.cpu && table.target.machine.cores >= 1);
   assert.equal(typeof table.overheadUs, 'number');
 
-  const v = await tsnas(['lut', 'validate', 'fbnet-s', '--lut', file, '-n', '3', '--repeats', '2', '--rounds', '1', '--json']);
+  const v = await tsnas([
+    'lut',
+    'validate',
+    'fbnet-s',
+    '--lut',
+    file,
+    '-n',
+    '3',
+    '--repeats',
+    '2',
+    '--rounds',
+    '1',
+    '--json',
+  ]);
   assert.equal(v.code, 0, v.stderr);
   const lines = jsonLines(v.stdout);
   const last = lines[lines.length - 1];
@@ -126,14 +178,26 @@ test('lut build + cost --lut + lut validate --json end to end (tiny repeats); ta
     ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--json']),
     ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file]),
     fails(['lut', 'validate', 'fbnet-s', '--lut', file, '--threads', '2'], ['measured with 1 thread(s), not 2']),
-    fails(['lut', 'validate', 'fbnet-s', '--lut', file, '--input', '1x28x28'], ['built for input 3x32x32, not 1x28x28']),
+    fails(
+      ['lut', 'validate', 'fbnet-s', '--lut', file, '--input', '1x28x28'],
+      ['built for input 3x32x32, not 1x28x28'],
+    ),
     fails(['lut', 'validate', 'fbnet', '--lut', file], ["built for space 'fbnet-s', not 'fbnet'"]),
     fails(['cost', 'fbnet', 'fbnet-a', '--lut', file], ["built for space 'fbnet-s', not 'fbnet'"]),
-    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--input', '1x28x28'], ['built for input 3x32x32, not 1x28x28']),
-    fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', path.join(dir, 'missing.json')], ['cannot read latency table', 'ENOENT']),
+    fails(
+      ['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--input', '1x28x28'],
+      ['built for input 3x32x32, not 1x28x28'],
+    ),
+    fails(
+      ['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', path.join(dir, 'missing.json')],
+      ['cannot read latency table', 'ENOENT'],
+    ),
     fails(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', bad], ['malformed latency table', 'entries.x']),
     fails(['lut', 'validate', 'fbnet-s', '--lut', notJson], ['is not valid JSON']),
-    fails(['lut', 'build', 'fbnet-s', '-o', path.join(dir, 'no', 'such', 'dir', 't.json')], ['cannot write', 'does not exist']),
+    fails(
+      ['lut', 'build', 'fbnet-s', '-o', path.join(dir, 'no', 'such', 'dir', 't.json')],
+      ['cannot write', 'does not exist'],
+    ),
     fails(['lut', 'build', 'fbnet-s'], ["required option '-o, --output <file>'"]),
   ]);
   assert.ok(jsonLines(cj as string)[0].latencyUs > 0);

@@ -26,18 +26,58 @@ before(() => {
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet search', () => {
-  const r = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--epochs', '2', '--warmup', '1', '--samples', '0',
-    '--train-epochs', '1', '--limit-train', '64', '--threads', '1', '--theta-lr', '0.2', '--tau0', '3', '--tau-decay', '0.5', '--store', db, '--study', 's']);
+  const r = tsnas([
+    'search',
+    'dnas',
+    '--space',
+    spaceFile,
+    '--data',
+    'synthetic:0',
+    '--cost',
+    'flops',
+    '--epochs',
+    '2',
+    '--warmup',
+    '1',
+    '--samples',
+    '0',
+    '--train-epochs',
+    '1',
+    '--limit-train',
+    '64',
+    '--threads',
+    '1',
+    '--theta-lr',
+    '0.2',
+    '--tau0',
+    '3',
+    '--tau-decay',
+    '0.5',
+    '--store',
+    db,
+    '--study',
+    's',
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /theta lr 0\.2, tau 3 · exp\(-0\.5 · epoch\)/, 'the settings line');
-  assert.match(r.stderr, /note: the temperature ends at 1\.82 after 2 epochs .*--tau-decay 2 would end near the paper's/, 'a short search is told how to anneal');
+  assert.match(
+    r.stderr,
+    /note: the temperature ends at 1\.82 after 2 epochs .*--tau-decay 2 would end near the paper's/,
+    'a short search is told how to anneal',
+  );
 
   const conn = new Database(db, { readonly: true });
   let config: { options: Record<string, unknown> };
   let records: DnasEpochRecord[];
   try {
-    config = JSON.parse((conn.prepare('SELECT config FROM studies WHERE name = ?').get('s') as { config: string }).config);
-    const row = conn.prepare("SELECT v.value FROM strategy_state v JOIN studies s ON s.id = v.study_id WHERE s.name = 's' AND v.key = 'dnas.records'").get() as { value: string };
+    config = JSON.parse(
+      (conn.prepare('SELECT config FROM studies WHERE name = ?').get('s') as { config: string }).config,
+    );
+    const row = conn
+      .prepare(
+        "SELECT v.value FROM strategy_state v JOIN studies s ON s.id = v.study_id WHERE s.name = 's' AND v.key = 'dnas.records'",
+      )
+      .get() as { value: string };
     records = JSON.parse(row.value);
   } finally {
     conn.close();
@@ -46,11 +86,15 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   assert.equal(config.options.tau0, 3);
   assert.equal(config.options.tauDecay, 0.5);
   assert.equal(config.options.batchSize, 64);
-  assert.deepEqual(records.map((x) => x.tau), [3, 3 * Math.exp(-0.5)], 'the temperature of each epoch');
+  assert.deepEqual(
+    records.map((x) => x.tau),
+    [3, 3 * Math.exp(-0.5)],
+    'the temperature of each epoch',
+  );
 
   const checkpoint = JSON.parse(fs.readFileSync(path.join(dir, 'studies', 's', 'supernet', 'checkpoint.json'), 'utf8'));
   const run = checkpoint.run;
-  assert.equal(run.config.thetaLr, 0.2, 'the search\'s Adam learning rate');
+  assert.equal(run.config.thetaLr, 0.2, "the search's Adam learning rate");
   assert.equal(run.config.tau0, 3);
   assert.equal(run.config.tauDecay, 0.5);
   assert.equal(run.config.batchSize, 64);
@@ -59,20 +103,69 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   const html = path.join(dir, 's.html');
   const rep = tsnas(['study', 'report', 's', '--store', db, '-o', html]);
   assert.equal(rep.code, 0, rep.stderr);
-  assert.ok(fs.readFileSync(html, 'utf8').includes('3 · exp(-0.5 · (epoch - 1))'), 'the temperature chart names the schedule used');
+  assert.ok(
+    fs.readFileSync(html, 'utf8').includes('3 · exp(-0.5 · (epoch - 1))'),
+    'the temperature chart names the schedule used',
+  );
 });
 
 test('schedule flags: refused with other strategies, values checked, absent from the config when not given', () => {
-  const random = tsnas(['search', 'random', '--space', spaceFile, '--evaluator', 'synthetic', '--tau0', '2', '--store', db, '--study', 'x']);
+  const random = tsnas([
+    'search',
+    'random',
+    '--space',
+    spaceFile,
+    '--evaluator',
+    'synthetic',
+    '--tau0',
+    '2',
+    '--store',
+    db,
+    '--study',
+    'x',
+  ]);
   assert.equal(random.code, 1);
   assert.match(random.stderr, /--tau0 only applies to the dnas strategy/);
-  const decay = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--tau-decay', '-1', '--store', db, '--study', 'x']);
+  const decay = tsnas([
+    'search',
+    'dnas',
+    '--space',
+    spaceFile,
+    '--data',
+    'synthetic:0',
+    '--cost',
+    'flops',
+    '--tau-decay',
+    '-1',
+    '--store',
+    db,
+    '--study',
+    'x',
+  ]);
   assert.notEqual(decay.code, 0);
   assert.match(decay.stderr, /--tau-decay must be a number >= 0, got '-1'/);
-  const lr = tsnas(['search', 'dnas', '--space', spaceFile, '--data', 'synthetic:0', '--cost', 'flops', '--theta-lr', '0', '--store', db, '--study', 'x']);
+  const lr = tsnas([
+    'search',
+    'dnas',
+    '--space',
+    spaceFile,
+    '--data',
+    'synthetic:0',
+    '--cost',
+    'flops',
+    '--theta-lr',
+    '0',
+    '--store',
+    db,
+    '--study',
+    'x',
+  ]);
   assert.notEqual(lr.code, 0);
   assert.match(lr.stderr, /--theta-lr must be a positive number, got '0'/);
   assert.match(tsnas(['search', '--help']).stdout, /--tau-decay <d> +dnas: per-epoch decay/);
   const defaults = dnasOptions.parse({});
-  assert.ok(!('tau0' in defaults) && !('tauDecay' in defaults), 'not given, not stored: older studies keep matching their stored options');
+  assert.ok(
+    !('tau0' in defaults) && !('tauDecay' in defaults),
+    'not given, not stored: older studies keep matching their stored options',
+  );
 });

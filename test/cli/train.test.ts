@@ -12,7 +12,22 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
   const dir = tmp();
   try {
     const run = path.join(dir, 'run');
-    const a = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '2', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json']);
+    const a = tsnas([
+      'train',
+      'fbnet-s',
+      'fbnet-s-baseline',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '2',
+      '--limit-train',
+      '600',
+      '--batch-size',
+      '64',
+      '-o',
+      run,
+      '--json',
+    ]);
     assert.equal(a.code, 0, a.stderr);
     const res = JSON.parse(a.last);
     assert.equal(res.status, 'complete');
@@ -25,10 +40,25 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
     assert.equal(e.code, 0, e.stderr);
     const ev = JSON.parse(e.last);
     assert.equal(ev.split, 'test');
-    assert.equal(ev.accuracy, res.testAcc, 'eval of the checkpoint gives the run\'s own test accuracy');
+    assert.equal(ev.accuracy, res.testAcc, "eval of the checkpoint gives the run's own test accuracy");
 
     // Asking for 3 epochs in the same directory continues from epoch 2.
-    const c = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '3', '--limit-train', '600', '--batch-size', '64', '-o', run, '--json']);
+    const c = tsnas([
+      'train',
+      'fbnet-s',
+      'fbnet-s-baseline',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '3',
+      '--limit-train',
+      '600',
+      '--batch-size',
+      '64',
+      '-o',
+      run,
+      '--json',
+    ]);
     assert.equal(c.code, 0, c.stderr);
     const cont = JSON.parse(c.last);
     assert.equal(cont.epochs.length, 3);
@@ -42,7 +72,22 @@ test('train: a diverging run exits non-zero with a clear message and keeps its r
   const dir = tmp();
   try {
     const run = path.join(dir, 'run');
-    const r = tsnas(['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '300', '--lr', '1e9', '-o', run, '--json']);
+    const r = tsnas([
+      'train',
+      'fbnet-s',
+      'fbnet-s-baseline',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '300',
+      '--lr',
+      '1e9',
+      '-o',
+      run,
+      '--json',
+    ]);
     assert.equal(r.code, 1);
     const res = JSON.parse(r.last);
     assert.equal(res.status, 'failed');
@@ -58,8 +103,14 @@ test('train and eval: bad input gets an error naming what is wrong', () => {
     [['train', 'nope-space', 'x', '--data', 'synthetic'], /unknown space 'nope-space'/],
     [['train', 'fbnet-s', 'fbnet-a', '--data', 'synthetic'], /belongs to space 'fbnet'/],
     [['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'nosuch'], /unknown data set 'nosuch'/],
-    [['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--epochs', '0'], /--epochs must be a positive integer/],
-    [['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--recipe', '/nonexistent.yaml'], /cannot read recipe file \/nonexistent.yaml/],
+    [
+      ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--epochs', '0'],
+      /--epochs must be a positive integer/,
+    ],
+    [
+      ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--recipe', '/nonexistent.yaml'],
+      /cannot read recipe file \/nonexistent.yaml/,
+    ],
     [['eval', '/nonexistent-run', '--data', 'synthetic'], /nonexistent-run/],
   ];
   for (const [args, pattern] of cases) {

@@ -13,8 +13,16 @@ test('mobilenetv2: exactly 300,774,272 MACs and 3,504,872 parameters', () => {
 });
 
 test('FBNet-A/B/C with the first 1x1 conv kept at e = 1 (the fbnet space): the figures of cost-conventions.md', () => {
-  const want: Record<string, [number, number]> = { 'fbnet-a': [249.9e6, 4.32e6], 'fbnet-b': [306.2e6, 4.86e6], 'fbnet-c': [385.0e6, 5.57e6] };
-  const published: Record<string, [number, number]> = { 'fbnet-a': [249e6, 4.3e6], 'fbnet-b': [295e6, 4.5e6], 'fbnet-c': [375e6, 5.5e6] };
+  const want: Record<string, [number, number]> = {
+    'fbnet-a': [249.9e6, 4.32e6],
+    'fbnet-b': [306.2e6, 4.86e6],
+    'fbnet-c': [385.0e6, 5.57e6],
+  };
+  const published: Record<string, [number, number]> = {
+    'fbnet-a': [249e6, 4.3e6],
+    'fbnet-b': [295e6, 4.5e6],
+    'fbnet-c': [375e6, 5.5e6],
+  };
   for (const [name, [flops, params]] of Object.entries(want)) {
     const { space, arch } = resolveArchitecture(name);
     const c = archCost(space, arch);
@@ -72,8 +80,14 @@ async function countBuilt(spaceName: string, n: number, seed: number) {
       assert.equal(analytic.flops, macs, `${spaceName}: flops of ${JSON.stringify(arch)}`);
       assert.equal(analytic.params, net.parameterCount(), `${spaceName}: params`);
       const rows = costBreakdown(desc);
-      assert.equal(rows.reduce((s, r) => s + r.flops, 0), analytic.flops);
-      assert.equal(rows.reduce((s, r) => s + r.params, 0), analytic.params);
+      assert.equal(
+        rows.reduce((s, r) => s + r.flops, 0),
+        analytic.flops,
+      );
+      assert.equal(
+        rows.reduce((s, r) => s + r.params, 0),
+        analytic.params,
+      );
       net.dispose();
     }
     assert.equal(memory().liveTensors, before);
@@ -83,9 +97,12 @@ async function countBuilt(spaceName: string, n: number, seed: number) {
   }
 }
 
-test('analytic cost equals a count over the built network: fbnet-s (20 random architectures)', async () => countBuilt('fbnet-s', 20, 1));
-test('analytic cost equals a count over the built network: fbnet (3 random architectures)', async () => countBuilt('fbnet', 3, 2));
-test('analytic cost equals a count over the built network: fbnetv3 (3 random architectures)', async () => countBuilt('fbnetv3', 3, 3));
+test('analytic cost equals a count over the built network: fbnet-s (20 random architectures)', async () =>
+  countBuilt('fbnet-s', 20, 1));
+test('analytic cost equals a count over the built network: fbnet (3 random architectures)', async () =>
+  countBuilt('fbnet', 3, 2));
+test('analytic cost equals a count over the built network: fbnetv3 (3 random architectures)', async () =>
+  countBuilt('fbnetv3', 3, 3));
 test('analytic cost equals a count over the built network: mobilenetv2', async () => countBuilt('mobilenetv2', 1, 4));
 test('analytic cost equals a count over the built network: fbnet-a/b/c', async () => {
   for (const name of ['fbnet-a', 'fbnet-b', 'fbnet-c']) {
@@ -97,7 +114,12 @@ test('analytic cost equals a count over the built network: fbnet-a/b/c', async (
     assert.equal(net.parameterCount(), archCost(space, arch).params);
     // Role names in the state dict.
     const keys = [...net.stateDict().keys()];
-    assert.ok(keys.includes('stem.conv.weight') && keys.includes('stages.1.0.conv_dw.weight') && keys.includes('head.conv.weight') && keys.includes('classifier.weight'));
+    assert.ok(
+      keys.includes('stem.conv.weight') &&
+        keys.includes('stages.1.0.conv_dw.weight') &&
+        keys.includes('head.conv.weight') &&
+        keys.includes('classifier.weight'),
+    );
     net.eval();
     tidy(() => assert.deepEqual(net.forward(randn([1, 3, 224, 224])).shape, [1, 1000]));
     net.dispose();
@@ -113,13 +135,20 @@ test('costs honour input and class overrides (28x28 Fashion-MNIST through fbnet-
   // Only the stem's weights depend on the input channels: 16 x (3 - 1) x 3 x 3.
   assert.equal(c32.params - c28.params, 16 * 2 * 9);
   const d = decode(space, arch, { input: [1, 28, 28] });
-  assert.deepEqual(costBreakdown(d).map((r) => r.output[1]).slice(0, 5), [28, 28, 14, 14, 7]);
+  assert.deepEqual(
+    costBreakdown(d)
+      .map((r) => r.output[1])
+      .slice(0, 5),
+    [28, 28, 14, 14, 7],
+  );
   assert.equal(netCost(d).flops, c28.flops);
 });
 
 test('the cost models never load the engine', () => {
   const root = path.resolve(__dirname, '..', '..');
-  const out = execFileSync(process.execPath, ['-e', `
+  const out = execFileSync(process.execPath, [
+    '-e',
+    `
     const { resolveArchitecture } = require(${JSON.stringify(path.join(root, 'src/space'))});
     const { archCost } = require(${JSON.stringify(path.join(root, 'src/cost'))});
     const { sampleSobol } = require(${JSON.stringify(path.join(root, 'src/arch'))});
@@ -128,6 +157,7 @@ test('the cost models never load the engine', () => {
     sampleSobol(space, 4);
     const loaded = Object.keys(require.cache).filter((f) => /engine|[\\/]nn[\\/]|\\.node$/.test(f));
     console.log(JSON.stringify(loaded));
-  `]).toString();
+  `,
+  ]).toString();
   assert.deepEqual(JSON.parse(out), []);
 });

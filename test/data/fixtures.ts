@@ -36,7 +36,10 @@ export interface IdxFixture {
  * Writes the four MNIST-style IDX files into a new temp dir: `nTrain`/`nTest` images of h x w with
  * known pixel values (pixel (i, y, x) = (3 i + 5 y + 7 x) mod 256) and labels i mod 10.
  */
-export function writeIdxSet(tag: string, o: { nTrain?: number; nTest?: number; h?: number; w?: number; gzip?: boolean } = {}): IdxFixture {
+export function writeIdxSet(
+  tag: string,
+  o: { nTrain?: number; nTest?: number; h?: number; w?: number; gzip?: boolean } = {},
+): IdxFixture {
   const dir = tempDir(tag);
   const nTrain = o.nTrain ?? 12;
   const nTest = o.nTest ?? 7;
@@ -44,14 +47,20 @@ export function writeIdxSet(tag: string, o: { nTrain?: number; nTest?: number; h
   const w = o.w ?? 4;
   const images = (n: number, salt: number) => {
     const a = new Uint8Array(n * h * w);
-    for (let i = 0; i < n; i++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) a[(i * h + y) * w + x] = (3 * i + 5 * y + 7 * x + salt) % 256;
+    for (let i = 0; i < n; i++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) a[(i * h + y) * w + x] = (3 * i + 5 * y + 7 * x + salt) % 256;
     return a;
   };
   const labels = (n: number, salt: number) => Uint8Array.from({ length: n }, (_, i) => (i + salt) % 10);
   const fx: IdxFixture = {
-    dir, h, w,
-    trainImages: images(nTrain, 0), trainLabels: labels(nTrain, 0),
-    testImages: images(nTest, 100), testLabels: labels(nTest, 3),
+    dir,
+    h,
+    w,
+    trainImages: images(nTrain, 0),
+    trainLabels: labels(nTrain, 0),
+    testImages: images(nTest, 100),
+    testLabels: labels(nTest, 3),
   };
   const write = (name: string, bytes: Buffer) => {
     if (o.gzip) fs.writeFileSync(path.join(dir, `${name}.gz`), zlib.gzipSync(bytes));
@@ -78,7 +87,9 @@ export function cifarRecords(first: number, n: number): Buffer {
     const r = first + k;
     const off = k * CIFAR_RECORD;
     buf[off] = r % 10;
-    for (let c = 0; c < 3; c++) for (let y = 0; y < 32; y++) for (let x = 0; x < 32; x++) buf[off + 1 + c * 1024 + y * 32 + x] = cifarPixel(r, c, y, x);
+    for (let c = 0; c < 3; c++)
+      for (let y = 0; y < 32; y++)
+        for (let x = 0; x < 32; x++) buf[off + 1 + c * 1024 + y * 32 + x] = cifarPixel(r, c, y, x);
   }
   return buf;
 }
@@ -86,7 +97,8 @@ export function cifarRecords(first: number, n: number): Buffer {
 /** data_batch_1..5.bin with `perBatch` records each (records 0..), test_batch.bin with `testCount` (records 1000..). */
 export function writeCifarSet(tag: string, perBatch = 3, testCount = 4): string {
   const dir = tempDir(tag);
-  for (let k = 1; k <= 5; k++) fs.writeFileSync(path.join(dir, `data_batch_${k}.bin`), cifarRecords((k - 1) * perBatch, perBatch));
+  for (let k = 1; k <= 5; k++)
+    fs.writeFileSync(path.join(dir, `data_batch_${k}.bin`), cifarRecords((k - 1) * perBatch, perBatch));
   fs.writeFileSync(path.join(dir, 'test_batch.bin'), cifarRecords(1000, testCount));
   return dir;
 }

@@ -10,30 +10,38 @@ import { loadDataSource, readIdx } from '../../src/data';
 import { FASHION_MNIST_DIR } from '../../src/data/mnistLike';
 import { idxBytes, tempDir, throwsWith, writeIdxSet } from './fixtures';
 
-const haveFashion = fs.existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz'))
-  || fs.existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte'));
+const haveFashion =
+  fs.existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte.gz')) ||
+  fs.existsSync(path.join(FASHION_MNIST_DIR, 'train-images-idx3-ubyte'));
 
-test('real Fashion-MNIST: 60000/10000 images of 28x28, labels 0..9 balanced, mean about 0.286', { skip: !haveFashion && `no data in ${FASHION_MNIST_DIR}` }, () => {
-  const ds = loadDataSource('fashion-mnist');
-  assert.equal(ds.kind, 'fashion-mnist');
-  assert.equal(ds.spec, 'fashion-mnist');
-  for (const [s, n] of [[ds.train, 60000], [ds.test, 10000]] as const) {
-    assert.equal(s.count, n, `${s.name} count`);
-    assert.equal(s.labels.length, n);
-    assert.equal(s.images.length, n * 28 * 28);
-    assert.deepEqual([s.channels, s.height, s.width, s.classes], [1, 28, 28, 10]);
-    const counts = new Array(10).fill(0);
-    for (const l of s.labels) counts[l]++;
-    assert.deepEqual(counts, new Array(10).fill(n / 10), `${s.name}: every class has a tenth`);
-  }
-  assert.equal(ds.mean.length, 1);
-  assert.ok(Math.abs(ds.mean[0]! - 0.286) < 0.002, `mean ${ds.mean[0]}`);
-  assert.ok(Math.abs(ds.std[0]! - 0.353) < 0.002, `std ${ds.std[0]}`);
-  assert.equal(ds.flipByDefault, true, 'clothing may be flipped');
-  assert.equal(ds.classNames.length, 10);
-  // The same spec again is served from the cache.
-  assert.equal(loadDataSource('fashion-mnist'), ds);
-});
+test(
+  'real Fashion-MNIST: 60000/10000 images of 28x28, labels 0..9 balanced, mean about 0.286',
+  { skip: !haveFashion && `no data in ${FASHION_MNIST_DIR}` },
+  () => {
+    const ds = loadDataSource('fashion-mnist');
+    assert.equal(ds.kind, 'fashion-mnist');
+    assert.equal(ds.spec, 'fashion-mnist');
+    for (const [s, n] of [
+      [ds.train, 60000],
+      [ds.test, 10000],
+    ] as const) {
+      assert.equal(s.count, n, `${s.name} count`);
+      assert.equal(s.labels.length, n);
+      assert.equal(s.images.length, n * 28 * 28);
+      assert.deepEqual([s.channels, s.height, s.width, s.classes], [1, 28, 28, 10]);
+      const counts = new Array(10).fill(0);
+      for (const l of s.labels) counts[l]++;
+      assert.deepEqual(counts, new Array(10).fill(n / 10), `${s.name}: every class has a tenth`);
+    }
+    assert.equal(ds.mean.length, 1);
+    assert.ok(Math.abs(ds.mean[0]! - 0.286) < 0.002, `mean ${ds.mean[0]}`);
+    assert.ok(Math.abs(ds.std[0]! - 0.353) < 0.002, `std ${ds.std[0]}`);
+    assert.equal(ds.flipByDefault, true, 'clothing may be flipped');
+    assert.equal(ds.classNames.length, 10);
+    // The same spec again is served from the cache.
+    assert.equal(loadDataSource('fashion-mnist'), ds);
+  },
+);
 
 for (const gzip of [false, true]) {
   for (const kind of ['mnist', 'fashion-mnist'] as const) {
@@ -83,7 +91,10 @@ const pixels = (n: number) => new Uint8Array(n * 9).fill(7);
 
 test('broken IDX: wrong magic number names the file and the expected magic', () => {
   const dir = brokenSet('magic', IMG, idxBytes([6, 3, 3], pixels(6), 0x00000903));
-  throwsWith(() => loadDataSource(`mnist:${dir}`), [path.join(dir, IMG), 'magic number 0x00000903', 'expected 0x00000803']);
+  throwsWith(
+    () => loadDataSource(`mnist:${dir}`),
+    [path.join(dir, IMG), 'magic number 0x00000903', 'expected 0x00000803'],
+  );
   const dir2 = brokenSet('magic2', IMG, Buffer.from('<html>not found</html>'));
   throwsWith(() => loadDataSource(`mnist:${dir2}`), [path.join(dir2, IMG), 'not an IDX unsigned-byte file']);
 });
@@ -115,7 +126,10 @@ test('broken IDX: truncated gzip names the file and says the download may be tru
 
 test('broken IDX: label count differs from image count', () => {
   const dir = brokenSet('count', LBL, idxBytes([5], [0, 1, 2, 3, 4]));
-  throwsWith(() => loadDataSource(`mnist:${dir}`), [path.join(dir, LBL), 'holds 5 labels', path.join(dir, IMG), '6 images']);
+  throwsWith(
+    () => loadDataSource(`mnist:${dir}`),
+    [path.join(dir, LBL), 'holds 5 labels', path.join(dir, IMG), '6 images'],
+  );
 });
 
 test('broken IDX: a label above 9', () => {
@@ -126,7 +140,10 @@ test('broken IDX: a label above 9', () => {
 test('broken IDX: a missing file names it, the directory, and what is expected there', () => {
   const fx = writeIdxSet('idx-missing', { nTrain: 6, nTest: 4 });
   fs.rmSync(path.join(fx.dir, 't10k-labels-idx1-ubyte'));
-  throwsWith(() => loadDataSource(`mnist:${fx.dir}`), ['mnist', 't10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz', fx.dir, 'Expected the four IDX files']);
+  throwsWith(
+    () => loadDataSource(`mnist:${fx.dir}`),
+    ['mnist', 't10k-labels-idx1-ubyte or t10k-labels-idx1-ubyte.gz', fx.dir, 'Expected the four IDX files'],
+  );
   const nowhere = path.join(fx.dir, 'no-such-dir');
   throwsWith(() => loadDataSource(`fashion-mnist:${nowhere}`), ['fashion-mnist', 'train-images-idx3-ubyte', nowhere]);
 });
@@ -138,5 +155,8 @@ test('readIdx of an unreadable path names it', () => {
 });
 
 test('unknown data set names list the valid forms', () => {
-  throwsWith(() => loadDataSource('imagenet'), ["unknown data set 'imagenet'", 'fashion-mnist[:DIR]', 'cifar10:DIR', 'synthetic[:SEED]']);
+  throwsWith(
+    () => loadDataSource('imagenet'),
+    ["unknown data set 'imagenet'", 'fashion-mnist[:DIR]', 'cifar10:DIR', 'synthetic[:SEED]'],
+  );
 });

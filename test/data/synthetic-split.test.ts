@@ -7,7 +7,8 @@ import { allIndices } from '../../src/data/split';
 import { loadSynthetic } from '../../src/data/synthetic';
 import { throwsWith } from './fixtures';
 
-const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
+const same = (a: ArrayLike<number>, b: ArrayLike<number>) =>
+  a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => v === b[i]);
 
 test('synthetic: the same seed gives the same images and labels, another seed different images', () => {
   const a = loadSynthetic({ seed: 5, train: 300, test: 60 });
@@ -16,8 +17,14 @@ test('synthetic: the same seed gives the same images and labels, another seed di
   assert.ok(same(a.train.images, b.train.images) && same(a.test.images, b.test.images), 'seed 5 twice: identical');
   assert.deepEqual(a.mean, b.mean);
   assert.ok(!same(a.train.images, c.train.images), 'seeds 5 and 6 differ');
-  assert.ok(!same(a.train.images, a.test.images.subarray(0, a.train.images.length)), 'train and test are different draws');
-  assert.deepEqual([a.train.count, a.test.count, a.train.channels, a.train.height, a.train.width, a.train.classes], [300, 60, 1, 16, 16, 10]);
+  assert.ok(
+    !same(a.train.images, a.test.images.subarray(0, a.train.images.length)),
+    'train and test are different draws',
+  );
+  assert.deepEqual(
+    [a.train.count, a.test.count, a.train.channels, a.train.height, a.train.width, a.train.classes],
+    [300, 60, 1, 16, 16, 10],
+  );
   assert.equal(a.flipByDefault, false);
   // Not degenerate: pixel values spread out.
   const distinct = new Set(a.train.images).size;
@@ -53,7 +60,16 @@ function unbalanced(): ImageSet {
   // Interleave deterministically so classes are not contiguous.
   const order = labels.map((_, i) => i).sort((a, b) => ((a * 37) % 101) - ((b * 37) % 101) || a - b);
   const lab = Uint8Array.from(order, (i) => labels[i]!);
-  return { name: 'unbalanced', images: new Uint8Array(lab.length), labels: lab, count: lab.length, channels: 1, height: 1, width: 1, classes: 10 };
+  return {
+    name: 'unbalanced',
+    images: new Uint8Array(lab.length),
+    labels: lab,
+    count: lab.length,
+    channels: 1,
+    height: 1,
+    width: 1,
+    classes: 10,
+  };
 }
 
 function perClass(set: ImageSet, idx: Int32Array): number[] {
@@ -73,7 +89,10 @@ test('stratifiedSplit: disjoint, covers every index, per-class validation share 
     assert.ok(all.every((i) => i >= 0 && i < set.count));
     const val = perClass(set, s.val);
     for (let k = 0; k < 10; k++) {
-      assert.ok(Math.abs(val[k] - total[k] * frac) <= 1, `frac ${frac}, class ${k}: ${val[k]} of ${total[k]} in validation`);
+      assert.ok(
+        Math.abs(val[k] - total[k] * frac) <= 1,
+        `frac ${frac}, class ${k}: ${val[k]} of ${total[k]} in validation`,
+      );
     }
   }
 });
@@ -100,12 +119,17 @@ test('stratifiedSplit: limit keeps about `limit` examples, stratified, and is re
   assert.ok(Math.abs(n - limit) <= 10 / 2, `${n} kept for limit ${limit}`);
   assert.equal(new Set([...s.train, ...s.val]).size, n);
   const kept = perClass(set, Int32Array.from([...s.train, ...s.val]));
-  for (let k = 0; k < 10; k++) assert.ok(Math.abs(kept[k] - total[k] * limit / set.count) <= 1, `class ${k}: kept ${kept[k]} of ${total[k]}`);
+  for (let k = 0; k < 10; k++)
+    assert.ok(Math.abs(kept[k] - (total[k] * limit) / set.count) <= 1, `class ${k}: kept ${kept[k]} of ${total[k]}`);
   const val = perClass(set, s.val);
-  for (let k = 0; k < 10; k++) assert.ok(Math.abs(val[k] - kept[k] * 0.25) <= 1, `class ${k}: val ${val[k]} of ${kept[k]}`);
+  for (let k = 0; k < 10; k++)
+    assert.ok(Math.abs(val[k] - kept[k] * 0.25) <= 1, `class ${k}: val ${val[k]} of ${kept[k]}`);
   assert.deepEqual(Array.from(stratifiedSplit(set, 0.25, 4, limit).train), Array.from(s.train));
   // A limit at or above the set size changes nothing.
-  assert.deepEqual(Array.from(stratifiedSplit(set, 0.25, 4, set.count).train), Array.from(stratifiedSplit(set, 0.25, 4).train));
+  assert.deepEqual(
+    Array.from(stratifiedSplit(set, 0.25, 4, set.count).train),
+    Array.from(stratifiedSplit(set, 0.25, 4).train),
+  );
 });
 
 test('stratifiedSplit: a validation fraction outside [0, 1) is an error', () => {

@@ -66,7 +66,10 @@ function gradcheck(fn: (xs: Tensor[]) => Tensor, inputs: HostTensor[], o: Gradch
       minus[j] = v - eps;
       return (evalAt(i, plus) - evalAt(i, minus)) / (2 * eps);
     });
-    assert.ok(analytic[i]!.some((g) => g !== 0), `gradcheck: input ${i} has an all-zero gradient`);
+    assert.ok(
+      analytic[i]!.some((g) => g !== 0),
+      `gradcheck: input ${i} has an all-zero gradient`,
+    );
     assertClose(analytic[i]!, numeric, rtol, atol, `gradcheck input ${i} (analytic vs numeric)`);
     checked += numeric.length;
   });
@@ -77,7 +80,9 @@ function gradcheck(fn: (xs: Tensor[]) => Tensor, inputs: HostTensor[], o: Gradch
 function normal(seed: number, shape: number[], scale = 1, shift = 0): HostTensor {
   return tidy(() => {
     manualSeed(seed);
-    const v = randn(shape, { dtype: 'float64' }).toArray().map((x) => x * scale + shift);
+    const v = randn(shape, { dtype: 'float64' })
+      .toArray()
+      .map((x) => x * scale + shift);
     return { values: v, shape };
   });
 }
@@ -86,105 +91,168 @@ function labels(values: number[]): HostTensor {
   return { values, shape: [values.length], constant: true, dtype: 'int64' };
 }
 
-test('gradcheck catches a wrong gradient (x * x.detach())', noLeaks(() => {
-  assert.throws(
-    () => gradcheck(([x]) => x!.mul(x!.detach()).sum(), [normal(1, [4])]),
-    /analytic vs numeric/,
-  );
-}));
+test(
+  'gradcheck catches a wrong gradient (x * x.detach())',
+  noLeaks(() => {
+    assert.throws(() => gradcheck(([x]) => x!.mul(x!.detach()).sum(), [normal(1, [4])]), /analytic vs numeric/);
+  }),
+);
 
-test('conv2d + batchNorm(train) + hardswish + mean', noLeaks(() => {
-  const R = normal(10, [2, 4, 3, 3]);
-  const n = gradcheck(
-    ([x, w, gamma, beta, r]) => {
-      const y = F.conv2d(x!, w!, null, { padding: 0 });
-      const z = F.batchNorm(y, null, null, { weight: gamma!, bias: beta!, training: true, eps: 1e-5 });
-      return F.hardswish(z).mul(r!).mean();
-    },
-    [normal(11, [2, 3, 5, 5]), normal(12, [4, 3, 3, 3], 0.4), normal(13, [4], 0.5, 1.5), normal(14, [4], 0.5),
-      { ...R, constant: true }],
-  );
-  assert.equal(n, 150 + 108 + 4 + 4);
-}));
+test(
+  'conv2d + batchNorm(train) + hardswish + mean',
+  noLeaks(() => {
+    const R = normal(10, [2, 4, 3, 3]);
+    const n = gradcheck(
+      ([x, w, gamma, beta, r]) => {
+        const y = F.conv2d(x!, w!, null, { padding: 0 });
+        const z = F.batchNorm(y, null, null, { weight: gamma!, bias: beta!, training: true, eps: 1e-5 });
+        return F.hardswish(z).mul(r!).mean();
+      },
+      [
+        normal(11, [2, 3, 5, 5]),
+        normal(12, [4, 3, 3, 3], 0.4),
+        normal(13, [4], 0.5, 1.5),
+        normal(14, [4], 0.5),
+        { ...R, constant: true },
+      ],
+    );
+    assert.equal(n, 150 + 108 + 4 + 4);
+  }),
+);
 
-test('conv2d(stride 2, bias) + batchNorm(train, running stats) + relu6 + sum', noLeaks(() => {
-  gradcheck(
-    ([x, w, b, r]) =>
-      tidy(() => {
-        // Fresh running statistics per evaluation; in training they do not affect the output.
-        const rm = tensor(new Float64Array(3), [3]);
-        const rv = tensor(new Float64Array([1, 1, 1]), [3]);
-        const y = F.conv2d(x!, w!, b!, { stride: 2, padding: 1 });
-        return F.relu6(F.batchNorm(y, rm, rv, { training: true, momentum: 0.1 }).mul(2).add(2)).mul(r!).sum();
-      }),
-    [normal(21, [2, 2, 5, 5]), normal(22, [3, 2, 3, 3], 0.5), normal(23, [3]), { ...normal(24, [2, 3, 3, 3]), constant: true }],
-  );
-}));
+test(
+  'conv2d(stride 2, bias) + batchNorm(train, running stats) + relu6 + sum',
+  noLeaks(() => {
+    gradcheck(
+      ([x, w, b, r]) =>
+        tidy(() => {
+          // Fresh running statistics per evaluation; in training they do not affect the output.
+          const rm = tensor(new Float64Array(3), [3]);
+          const rv = tensor(new Float64Array([1, 1, 1]), [3]);
+          const y = F.conv2d(x!, w!, b!, { stride: 2, padding: 1 });
+          return F.relu6(F.batchNorm(y, rm, rv, { training: true, momentum: 0.1 }).mul(2).add(2))
+            .mul(r!)
+            .sum();
+        }),
+      [
+        normal(21, [2, 2, 5, 5]),
+        normal(22, [3, 2, 3, 3], 0.5),
+        normal(23, [3]),
+        { ...normal(24, [2, 3, 3, 3]), constant: true },
+      ],
+    );
+  }),
+);
 
-test('linear + logSoftmax + crossEntropy with label smoothing', noLeaks(() => {
-  const n = gradcheck(
-    ([x, w, b, target]) =>
-      F.crossEntropy(F.logSoftmax(F.linear(x!, w!, b!), 1), target!, { labelSmoothing: 0.1, reduction: 'mean' }),
-    [normal(31, [5, 6]), normal(32, [4, 6], 0.7), normal(33, [4]), labels([0, 3, 1, 3, 2])],
-  );
-  assert.equal(n, 30 + 24 + 4);
-}));
+test(
+  'linear + logSoftmax + crossEntropy with label smoothing',
+  noLeaks(() => {
+    const n = gradcheck(
+      ([x, w, b, target]) =>
+        F.crossEntropy(F.logSoftmax(F.linear(x!, w!, b!), 1), target!, { labelSmoothing: 0.1, reduction: 'mean' }),
+      [normal(31, [5, 6]), normal(32, [4, 6], 0.7), normal(33, [4]), labels([0, 3, 1, 3, 2])],
+    );
+    assert.equal(n, 30 + 24 + 4);
+  }),
+);
 
-test('linear + crossEntropy with probability targets, sum reduction', noLeaks(() => {
-  const p = tidy(() => {
-    const t = tensor(new Float64Array(normal(41, [3, 4]).values), [3, 4]).softmax(1);
-    return t.toArray();
-  });
-  gradcheck(
-    ([x, w, target]) => F.crossEntropy(F.linear(x!, w!), target!, { reduction: 'sum', labelSmoothing: 0.05 }),
-    [normal(42, [3, 5]), normal(43, [4, 5]), { values: p, shape: [3, 4] }],
-  );
-}));
+test(
+  'linear + crossEntropy with probability targets, sum reduction',
+  noLeaks(() => {
+    const p = tidy(() => {
+      const t = tensor(new Float64Array(normal(41, [3, 4]).values), [3, 4]).softmax(1);
+      return t.toArray();
+    });
+    gradcheck(
+      ([x, w, target]) => F.crossEntropy(F.linear(x!, w!), target!, { reduction: 'sum', labelSmoothing: 0.05 }),
+      [normal(42, [3, 5]), normal(43, [4, 5]), { values: p, shape: [3, 4] }],
+    );
+  }),
+);
 
-test('depthwise conv + channelShuffle', noLeaks(() => {
-  gradcheck(
-    ([x, w, b, r]) => F.channelShuffle(F.conv2d(x!, w!, b!, { padding: 1, groups: 4 }), 2).mul(r!).sum(),
-    [normal(51, [2, 4, 4, 4]), normal(52, [4, 1, 3, 3]), normal(53, [4]), { ...normal(54, [2, 4, 4, 4]), constant: true }],
-  );
-}));
+test(
+  'depthwise conv + channelShuffle',
+  noLeaks(() => {
+    gradcheck(
+      ([x, w, b, r]) =>
+        F.channelShuffle(F.conv2d(x!, w!, b!, { padding: 1, groups: 4 }), 2)
+          .mul(r!)
+          .sum(),
+      [
+        normal(51, [2, 4, 4, 4]),
+        normal(52, [4, 1, 3, 3]),
+        normal(53, [4]),
+        { ...normal(54, [2, 4, 4, 4]), constant: true },
+      ],
+    );
+  }),
+);
 
-test('huberLoss (delta 0.7, mean) in both arguments', noLeaks(() => {
-  gradcheck(([a, b]) => F.huberLoss(a!, b!, 0.7, 'mean'), [normal(61, [4, 5], 1.5), normal(62, [4, 5])]);
-}));
+test(
+  'huberLoss (delta 0.7, mean) in both arguments',
+  noLeaks(() => {
+    gradcheck(([a, b]) => F.huberLoss(a!, b!, 0.7, 'mean'), [normal(61, [4, 5], 1.5), normal(62, [4, 5])]);
+  }),
+);
 
-test('huberLoss (delta 1.5, sum) after tanh', noLeaks(() => {
-  gradcheck(([a, b]) => F.huberLoss(a!.mul(3).tanh().mul(3), b!, 1.5, 'sum'), [normal(63, [3, 4]), normal(64, [3, 4], 2)]);
-}));
+test(
+  'huberLoss (delta 1.5, sum) after tanh',
+  noLeaks(() => {
+    gradcheck(
+      ([a, b]) => F.huberLoss(a!.mul(3).tanh().mul(3), b!, 1.5, 'sum'),
+      [normal(63, [3, 4]), normal(64, [3, 4], 2)],
+    );
+  }),
+);
 
-test('SE-like gating x * hardsigmoid(conv(pool(x)))', noLeaks(() => {
-  gradcheck(
-    ([x, w, b, r]) => {
-      const s = F.hardsigmoid(F.conv2d(F.adaptiveAvgPool2d(x!, 1), w!, b!));
-      return x!.mul(s).mul(r!).sum();
-    },
-    [normal(71, [2, 4, 3, 3], 2), normal(72, [4, 4, 1, 1], 1.5), normal(73, [4]), { ...normal(74, [2, 4, 3, 3]), constant: true }],
-  );
-}));
+test(
+  'SE-like gating x * hardsigmoid(conv(pool(x)))',
+  noLeaks(() => {
+    gradcheck(
+      ([x, w, b, r]) => {
+        const s = F.hardsigmoid(F.conv2d(F.adaptiveAvgPool2d(x!, 1), w!, b!));
+        return x!.mul(s).mul(r!).sum();
+      },
+      [
+        normal(71, [2, 4, 3, 3], 2),
+        normal(72, [4, 4, 1, 1], 1.5),
+        normal(73, [4]),
+        { ...normal(74, [2, 4, 3, 3]), constant: true },
+      ],
+    );
+  }),
+);
 
-test('SE block with squeeze (relu) and excite (hardsigmoid) convs, silu body', noLeaks(() => {
-  gradcheck(
-    ([x, w1, b1, w2, b2]) => {
-      const h = F.silu(x!);
-      const s = F.relu(F.conv2d(F.adaptiveAvgPool2d(h, 1), w1!, b1!));
-      const e = F.hardsigmoid(F.conv2d(s, w2!, b2!));
-      return h.mul(e).pow(2).mean();
-    },
-    [normal(81, [2, 4, 3, 3], 1.5), normal(82, [2, 4, 1, 1]), normal(83, [2], 0.2, 0.5), normal(84, [4, 2, 1, 1], 2),
-      normal(85, [4])],
-  );
-}));
+test(
+  'SE block with squeeze (relu) and excite (hardsigmoid) convs, silu body',
+  noLeaks(() => {
+    gradcheck(
+      ([x, w1, b1, w2, b2]) => {
+        const h = F.silu(x!);
+        const s = F.relu(F.conv2d(F.adaptiveAvgPool2d(h, 1), w1!, b1!));
+        const e = F.hardsigmoid(F.conv2d(s, w2!, b2!));
+        return h.mul(e).pow(2).mean();
+      },
+      [
+        normal(81, [2, 4, 3, 3], 1.5),
+        normal(82, [2, 4, 1, 1]),
+        normal(83, [2], 0.2, 0.5),
+        normal(84, [4, 2, 1, 1], 2),
+        normal(85, [4]),
+      ],
+    );
+  }),
+);
 
-test('maxPool + bilinear interpolate + softmax + klDiv(batchmean)', noLeaks(() => {
-  gradcheck(
-    ([x, t]) => {
-      const y = F.interpolate(F.maxPool2d(x!, 2), [3, 3], 'bilinear', false).flatten(1);
-      return F.klDiv(F.logSoftmax(y, 1), F.softmax(t!, 1), 'batchmean');
-    },
-    [normal(91, [2, 1, 4, 4]), normal(92, [2, 9])],
-  );
-}));
+test(
+  'maxPool + bilinear interpolate + softmax + klDiv(batchmean)',
+  noLeaks(() => {
+    gradcheck(
+      ([x, t]) => {
+        const y = F.interpolate(F.maxPool2d(x!, 2), [3, 3], 'bilinear', false).flatten(1);
+        return F.klDiv(F.logSoftmax(y, 1), F.softmax(t!, 1), 'batchmean');
+      },
+      [normal(91, [2, 1, 4, 4]), normal(92, [2, 9])],
+    );
+  }),
+);

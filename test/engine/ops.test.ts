@@ -111,7 +111,8 @@ const OPS: Record<string, Op> = {
     if (x.runningVar) extras.runningVar = x.runningVar;
     return { out, extras };
   },
-  crossEntropy: (x, p) => F.crossEntropy(x.logits!, x.target!, { reduction: p.reduction, labelSmoothing: p.labelSmoothing }),
+  crossEntropy: (x, p) =>
+    F.crossEntropy(x.logits!, x.target!, { reduction: p.reduction, labelSmoothing: p.labelSmoothing }),
   mseLoss: (x, p) => F.mseLoss(x.input!, x.target!, p.reduction),
   huberLoss: (x, p) => F.huberLoss(x.input!, x.target!, p.delta, p.reduction),
   klDiv: (x, p) => F.klDiv(x.input!, x.target!, p.reduction, p.logTarget),
@@ -156,10 +157,14 @@ const OPS: Record<string, Op> = {
   },
   compare: (x, p) => {
     switch (p.fn) {
-      case 'lt': return x.a!.lt(x.b!);
-      case 'gt': return x.a!.gt(x.b!);
-      case 'eq': return x.a!.eq(x.b!);
-      default: throw new Error(`no comparison ${p.fn}`);
+      case 'lt':
+        return x.a!.lt(x.b!);
+      case 'gt':
+        return x.a!.gt(x.b!);
+      case 'eq':
+        return x.a!.eq(x.b!);
+      default:
+        throw new Error(`no comparison ${p.fn}`);
     }
   },
   oneHot: (x, p) => x.x!.oneHot(p.classes),
@@ -210,7 +215,10 @@ function runCase(c: FixtureCase): void {
         const expected = c.grads![inp.name]!;
         const g = inputs[inp.name]!.grad;
         if (g === null) {
-          assert.ok(expected.every((v) => v === 0), `${c.name}: no gradient reached '${inp.name}'`);
+          assert.ok(
+            expected.every((v) => v === 0),
+            `${c.name}: no gradient reached '${inp.name}'`,
+          );
           continue;
         }
         assert.deepEqual(g.shape, inp.shape, `${c.name} grad ${inp.name}: shape`);
@@ -241,22 +249,39 @@ function runSeededCase(c: FixtureCase): void {
 
 // ---- fixture cases ---------------------------------------------------------------------------------
 /** Cases whose output depends on the generator's draws (not dropout in eval mode or with p = 0). */
-const drawsRandom = (c: FixtureCase) => c.op === 'gumbelSoftmax' || (c.op === 'dropout' && c.params.training && c.params.p > 0);
+const drawsRandom = (c: FixtureCase) =>
+  c.op === 'gumbelSoftmax' || (c.op === 'dropout' && c.params.training && c.params.p > 0);
 
 // Cases left out because the engine is wrong there (none now; list name -> reason if one appears).
 const ENGINE_TODO: Record<string, string> = {};
 
 describe('ops vs PyTorch fixtures', () => {
-  test('fixtures exercise every registered op, and every fixture op is registered', noLeaks(() => {
-    const used = new Set(fixtures.cases.map((c) => c.op));
-    assert.deepEqual([...used].filter((o) => !(o in OPS)), []);
-    assert.deepEqual(Object.keys(OPS).filter((o) => !used.has(o)), []);
-    const unaryUsed = new Set(fixtures.cases.filter((c) => c.op === 'unary').map((c) => c.params.fn));
-    assert.deepEqual(Object.keys(UNARY).filter((f) => !unaryUsed.has(f)), []);
-    assert.ok(fixtures.cases.length >= 150, `only ${fixtures.cases.length} cases`);
-    const names = new Set(fixtures.cases.map((c) => c.name));
-    assert.deepEqual(Object.keys(ENGINE_TODO).filter((n) => !names.has(n)), [], 'ENGINE_TODO names unknown cases');
-  }));
+  test(
+    'fixtures exercise every registered op, and every fixture op is registered',
+    noLeaks(() => {
+      const used = new Set(fixtures.cases.map((c) => c.op));
+      assert.deepEqual(
+        [...used].filter((o) => !(o in OPS)),
+        [],
+      );
+      assert.deepEqual(
+        Object.keys(OPS).filter((o) => !used.has(o)),
+        [],
+      );
+      const unaryUsed = new Set(fixtures.cases.filter((c) => c.op === 'unary').map((c) => c.params.fn));
+      assert.deepEqual(
+        Object.keys(UNARY).filter((f) => !unaryUsed.has(f)),
+        [],
+      );
+      assert.ok(fixtures.cases.length >= 150, `only ${fixtures.cases.length} cases`);
+      const names = new Set(fixtures.cases.map((c) => c.name));
+      assert.deepEqual(
+        Object.keys(ENGINE_TODO).filter((n) => !names.has(n)),
+        [],
+        'ENGINE_TODO names unknown cases',
+      );
+    }),
+  );
 
   for (const c of fixtures.cases) {
     if (c.name in ENGINE_TODO) continue;
@@ -264,9 +289,15 @@ describe('ops vs PyTorch fixtures', () => {
     // another release the case checks what holds on any: the fixture's shape and dtype, and the
     // same seed drawing the same values; the statistical tests below check the distributions.
     if (drawsRandom(c) && !sameTorchRelease(fixtures.meta.torch)) {
-      test(`${c.name} (libtorch ${torchVersion()}, fixtures from ${fixtures.meta.torch}: shape and reproducible draws)`, noLeaks(() => runSeededCase(c)));
+      test(
+        `${c.name} (libtorch ${torchVersion()}, fixtures from ${fixtures.meta.torch}: shape and reproducible draws)`,
+        noLeaks(() => runSeededCase(c)),
+      );
     } else {
-      test(c.name, noLeaks(() => runCase(c)));
+      test(
+        c.name,
+        noLeaks(() => runCase(c)),
+      );
     }
   }
 });
@@ -274,49 +305,58 @@ describe('ops vs PyTorch fixtures', () => {
 // ---- dropout (statistical) ---------------------------------------------------------------------------
 describe('dropout in training mode', () => {
   for (const p of [0.1, 0.3, 0.5]) {
-    test(`p=${p}: about p of the elements are zeroed, survivors are scaled by 1/(1-p)`, noLeaks(() => {
-      tidy(() => {
-        manualSeed(1234);
-        const n = 100_000;
-        const x = ones([n], { dtype: 'float64' }).requiresGrad_(true);
-        const y = F.dropout(x, p, true);
-        const v = y.toArray();
-        let zeros = 0;
-        for (const e of v) {
-          if (e === 0) zeros++;
-          else assert.ok(Math.abs(e - 1 / (1 - p)) < 1e-12, `survivor ${e}, expected ${1 / (1 - p)}`);
-        }
-        const frac = zeros / n;
-        const sigma = Math.sqrt((p * (1 - p)) / n);
-        assert.ok(Math.abs(frac - p) < 5 * sigma, `zero fraction ${frac}, expected ${p} +- ${5 * sigma}`);
-        // The gradient is the same mask and scale.
-        y.sum().backward();
-        assertClose(x.grad!.toArray(), v, 0, 1e-12, 'dropout grad = mask / (1 - p)');
-      });
-    }));
+    test(
+      `p=${p}: about p of the elements are zeroed, survivors are scaled by 1/(1-p)`,
+      noLeaks(() => {
+        tidy(() => {
+          manualSeed(1234);
+          const n = 100_000;
+          const x = ones([n], { dtype: 'float64' }).requiresGrad_(true);
+          const y = F.dropout(x, p, true);
+          const v = y.toArray();
+          let zeros = 0;
+          for (const e of v) {
+            if (e === 0) zeros++;
+            else assert.ok(Math.abs(e - 1 / (1 - p)) < 1e-12, `survivor ${e}, expected ${1 / (1 - p)}`);
+          }
+          const frac = zeros / n;
+          const sigma = Math.sqrt((p * (1 - p)) / n);
+          assert.ok(Math.abs(frac - p) < 5 * sigma, `zero fraction ${frac}, expected ${p} +- ${5 * sigma}`);
+          // The gradient is the same mask and scale.
+          y.sum().backward();
+          assertClose(x.grad!.toArray(), v, 0, 1e-12, 'dropout grad = mask / (1 - p)');
+        });
+      }),
+    );
   }
 
-  test('same seed, same mask; other seed, other mask', noLeaks(() => {
-    tidy(() => {
-      const x = ones([1000], { dtype: 'float64' });
-      manualSeed(5);
-      const a = F.dropout(x, 0.5, true).toArray();
-      manualSeed(5);
-      const b = F.dropout(x, 0.5, true).toArray();
-      manualSeed(6);
-      const c = F.dropout(x, 0.5, true).toArray();
-      assert.deepEqual(a, b);
-      assert.notDeepEqual(a, c);
-    });
-  }));
+  test(
+    'same seed, same mask; other seed, other mask',
+    noLeaks(() => {
+      tidy(() => {
+        const x = ones([1000], { dtype: 'float64' });
+        manualSeed(5);
+        const a = F.dropout(x, 0.5, true).toArray();
+        manualSeed(5);
+        const b = F.dropout(x, 0.5, true).toArray();
+        manualSeed(6);
+        const c = F.dropout(x, 0.5, true).toArray();
+        assert.deepEqual(a, b);
+        assert.notDeepEqual(a, c);
+      });
+    }),
+  );
 
-  test('eval mode and p=0 are the identity', noLeaks(() => {
-    tidy(() => {
-      const x = tensor([1, -2, 3, 4.5], [2, 2], { dtype: 'float64' });
-      assert.deepEqual(F.dropout(x, 0.9, false).toArray(), x.toArray());
-      assert.deepEqual(F.dropout(x, 0, true).toArray(), x.toArray());
-    });
-  }));
+  test(
+    'eval mode and p=0 are the identity',
+    noLeaks(() => {
+      tidy(() => {
+        const x = tensor([1, -2, 3, 4.5], [2, 2], { dtype: 'float64' });
+        assert.deepEqual(F.dropout(x, 0.9, false).toArray(), x.toArray());
+        assert.deepEqual(F.dropout(x, 0, true).toArray(), x.toArray());
+      });
+    }),
+  );
 });
 
 // ---- gumbel-softmax (properties and statistics) -------------------------------------------------------
@@ -331,87 +371,110 @@ describe('gumbelSoftmax', () => {
   const LOGITS = [1, 0, -1, 0.5, -0.3];
   const K = LOGITS.length;
 
-  test('soft: rows are distributions (positive, sum to 1)', noLeaks(() => {
-    tidy(() => {
-      manualSeed(21);
-      const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(64, K);
-      for (const tau of [0.3, 1, 4]) {
-        const y = F.gumbelSoftmax(logits, tau, false);
-        assert.deepEqual(y.shape, [64, K]);
-        const v = y.toArray();
-        assert.ok(v.every((e) => e > 0 && e < 1), `tau ${tau}: entries outside (0, 1)`);
-        const sums = y.sum(-1).toArray();
-        assertClose(sums, new Array(64).fill(1), 0, 1e-12, `tau ${tau}: row sums`);
-      }
-    });
-  }));
-
-  test('soft: lower tau gives sharper samples, higher tau flatter ones', noLeaks(() => {
-    tidy(() => {
-      const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(4000, K);
-      const meanMax = (tau: number) => {
-        manualSeed(22);
-        return F.gumbelSoftmax(logits, tau, false).max(-1).mean().item();
-      };
-      const sharp = meanMax(0.1);
-      const mid = meanMax(1);
-      const flat = meanMax(10);
-      assert.ok(sharp > 0.95, `tau 0.1: mean max prob ${sharp}`);
-      assert.ok(flat < 0.35, `tau 10: mean max prob ${flat}`);
-      assert.ok(sharp > mid && mid > flat, `not monotone: ${sharp}, ${mid}, ${flat}`);
-    });
-  }));
-
-  test('hard: forward is one-hot at the soft sample\'s argmax; gradient equals the soft gradient', noLeaks(() => {
-    tidy(() => {
-      const rows = 16;
-      const base = Array.from({ length: rows * K }, (_, i) => Math.sin(i * 1.7) * 2);
-      const wv = Array.from({ length: rows * K }, (_, i) => Math.cos(i * 0.9));
-      const w = tensor(new Float64Array(wv), [rows, K]);
-      const tau = 0.8;
-
-      const l1 = tensor(new Float64Array(base), [rows, K]).requiresGrad_(true);
-      manualSeed(33);
-      const soft = F.gumbelSoftmax(l1, tau, false);
-      soft.mul(w).sum().backward();
-      const gSoft = l1.grad!.toArray();
-
-      const l2 = tensor(new Float64Array(base), [rows, K]).requiresGrad_(true);
-      manualSeed(33);
-      const hard = F.gumbelSoftmax(l2, tau, true);
-      hard.mul(w).sum().backward();
-      const gHard = l2.grad!.toArray();
-
-      const h = hard.toArray();
-      const softArgmax = soft.argmax(-1).toArray();
-      for (let r = 0; r < rows; r++) {
-        const row = h.slice(r * K, (r + 1) * K);
-        for (let k = 0; k < K; k++) {
-          const want = k === softArgmax[r] ? 1 : 0;
-          // one_hot - soft.detach() + soft: exact up to one rounding of (1 - s) + s.
-          assert.ok(Math.abs(row[k]! - want) < 1e-15, `row ${r}: ${JSON.stringify(row)} is not one-hot at ${softArgmax[r]}`);
-        }
-      }
-      assert.ok(gHard.every(Number.isFinite), 'hard gradient not finite');
-      assert.ok(gHard.some((g) => Math.abs(g) > 1e-6), 'hard gradient is all zero');
-      assertClose(gHard, gSoft, 1e-12, 1e-14, 'hard gradient vs soft gradient');
-    });
-  }));
-
-  for (const tau of [1, 0.5]) {
-    test(`hard, tau ${tau}: argmax frequencies over many draws match softmax(logits)`, noLeaks(() => {
+  test(
+    'soft: rows are distributions (positive, sum to 1)',
+    noLeaks(() => {
       tidy(() => {
-        manualSeed(44);
-        const n = 20_000;
-        const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(n, K);
-        const freq = F.gumbelSoftmax(logits, tau, true).mean(0).toArray();
-        const want = softmaxRow(LOGITS);
-        for (let k = 0; k < K; k++) {
-          const sigma = Math.sqrt((want[k]! * (1 - want[k]!)) / n);
-          assert.ok(Math.abs(freq[k]! - want[k]!) < 5 * sigma,
-            `class ${k}: frequency ${freq[k]}, softmax ${want[k]} (5 sigma = ${5 * sigma})`);
+        manualSeed(21);
+        const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(64, K);
+        for (const tau of [0.3, 1, 4]) {
+          const y = F.gumbelSoftmax(logits, tau, false);
+          assert.deepEqual(y.shape, [64, K]);
+          const v = y.toArray();
+          assert.ok(
+            v.every((e) => e > 0 && e < 1),
+            `tau ${tau}: entries outside (0, 1)`,
+          );
+          const sums = y.sum(-1).toArray();
+          assertClose(sums, new Array(64).fill(1), 0, 1e-12, `tau ${tau}: row sums`);
         }
       });
-    }));
+    }),
+  );
+
+  test(
+    'soft: lower tau gives sharper samples, higher tau flatter ones',
+    noLeaks(() => {
+      tidy(() => {
+        const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(4000, K);
+        const meanMax = (tau: number) => {
+          manualSeed(22);
+          return F.gumbelSoftmax(logits, tau, false).max(-1).mean().item();
+        };
+        const sharp = meanMax(0.1);
+        const mid = meanMax(1);
+        const flat = meanMax(10);
+        assert.ok(sharp > 0.95, `tau 0.1: mean max prob ${sharp}`);
+        assert.ok(flat < 0.35, `tau 10: mean max prob ${flat}`);
+        assert.ok(sharp > mid && mid > flat, `not monotone: ${sharp}, ${mid}, ${flat}`);
+      });
+    }),
+  );
+
+  test(
+    "hard: forward is one-hot at the soft sample's argmax; gradient equals the soft gradient",
+    noLeaks(() => {
+      tidy(() => {
+        const rows = 16;
+        const base = Array.from({ length: rows * K }, (_, i) => Math.sin(i * 1.7) * 2);
+        const wv = Array.from({ length: rows * K }, (_, i) => Math.cos(i * 0.9));
+        const w = tensor(new Float64Array(wv), [rows, K]);
+        const tau = 0.8;
+
+        const l1 = tensor(new Float64Array(base), [rows, K]).requiresGrad_(true);
+        manualSeed(33);
+        const soft = F.gumbelSoftmax(l1, tau, false);
+        soft.mul(w).sum().backward();
+        const gSoft = l1.grad!.toArray();
+
+        const l2 = tensor(new Float64Array(base), [rows, K]).requiresGrad_(true);
+        manualSeed(33);
+        const hard = F.gumbelSoftmax(l2, tau, true);
+        hard.mul(w).sum().backward();
+        const gHard = l2.grad!.toArray();
+
+        const h = hard.toArray();
+        const softArgmax = soft.argmax(-1).toArray();
+        for (let r = 0; r < rows; r++) {
+          const row = h.slice(r * K, (r + 1) * K);
+          for (let k = 0; k < K; k++) {
+            const want = k === softArgmax[r] ? 1 : 0;
+            // one_hot - soft.detach() + soft: exact up to one rounding of (1 - s) + s.
+            assert.ok(
+              Math.abs(row[k]! - want) < 1e-15,
+              `row ${r}: ${JSON.stringify(row)} is not one-hot at ${softArgmax[r]}`,
+            );
+          }
+        }
+        assert.ok(gHard.every(Number.isFinite), 'hard gradient not finite');
+        assert.ok(
+          gHard.some((g) => Math.abs(g) > 1e-6),
+          'hard gradient is all zero',
+        );
+        assertClose(gHard, gSoft, 1e-12, 1e-14, 'hard gradient vs soft gradient');
+      });
+    }),
+  );
+
+  for (const tau of [1, 0.5]) {
+    test(
+      `hard, tau ${tau}: argmax frequencies over many draws match softmax(logits)`,
+      noLeaks(() => {
+        tidy(() => {
+          manualSeed(44);
+          const n = 20_000;
+          const logits = tensor(new Float64Array(LOGITS), [1, K]).expand(n, K);
+          const freq = F.gumbelSoftmax(logits, tau, true).mean(0).toArray();
+          const want = softmaxRow(LOGITS);
+          for (let k = 0; k < K; k++) {
+            const sigma = Math.sqrt((want[k]! * (1 - want[k]!)) / n);
+            assert.ok(
+              Math.abs(freq[k]! - want[k]!) < 5 * sigma,
+              `class ${k}: frequency ${freq[k]}, softmax ${want[k]} (5 sigma = ${5 * sigma})`,
+            );
+          }
+        });
+      }),
+    );
   }
 });

@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import { predictLatency, type LatencyTable } from '../../src/latency';
 import { parseConstraint } from '../../src/cost/constraints';
 import { makeCostModel, type CostModel } from '../../src/cost/costModel';
-import { architectureCost, costRange, flopsCandidateCosts, type CandidateCosts } from '../../src/supernet/candidateCosts';
+import {
+  architectureCost,
+  costRange,
+  flopsCandidateCosts,
+  type CandidateCosts,
+} from '../../src/supernet/candidateCosts';
 import { proposeArchitectures, type ProposeInput } from '../../src/search/fbnet/dnasStrategy';
 import { parseArch } from '../../src/space/archFormat';
 import { archOfIndices, indicesOfArch, supernetLayout } from '../../src/supernet/layout';
@@ -31,14 +36,29 @@ before(async () => {
   model = makeCostModel(space, { latency: (a) => predictLatency(table, space, a) });
   const layout = supernetLayout(space);
   all = [];
-  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) for (let c = 0; c < 3; c++) {
-    const indices = [a, b, c, 0];
-    all.push({ indices, us: predictLatency(table, space, archOfIndices(layout, indices)), logProb: indices.reduce((s, i, l) => s + Math.log(DISTS[l]![i]!), 0) });
-  }
+  for (let a = 0; a < 3; a++)
+    for (let b = 0; b < 3; b++)
+      for (let c = 0; c < 3; c++) {
+        const indices = [a, b, c, 0];
+        all.push({
+          indices,
+          us: predictLatency(table, space, archOfIndices(layout, indices)),
+          logProb: indices.reduce((s, i, l) => s + Math.log(DISTS[l]![i]!), 0),
+        });
+      }
 });
 
 const input = (o: Partial<ProposeInput> = {}): ProposeInput => ({
-  space, distributions: DISTS, costs: latency, samples: 3, seed: 5, table, costModel: model, constraints: [], budget: null, ...o,
+  space,
+  distributions: DISTS,
+  costs: latency,
+  samples: 3,
+  seed: 5,
+  table,
+  costModel: model,
+  constraints: [],
+  budget: null,
+  ...o,
 });
 /** A proposal's candidate indices, as 'i-j-k-l'. */
 const indicesOf = (arch: string) => indicesOfArch(supernetLayout(space), parseArch(space, arch)).join('-');
@@ -48,11 +68,23 @@ const entryOf = (arch: string) => all.find((a) => a.indices.join('-') === indice
 test('no budget: the argmax and K distinct samples, exactly as before', () => {
   const p = proposeArchitectures(input());
   const argmax = argmaxArchitecture(space, DISTS);
-  const samples = sampleArchitectures(space, DISTS, 4, 5).filter((s) => s.text !== argmax.text).slice(0, 3);
-  assert.deepEqual(p.proposals.map((q) => q.source), ['dnas-argmax', 'dnas-sample', 'dnas-sample', 'dnas-sample']);
-  assert.deepEqual(p.proposals.map((q) => indicesOf(q.arch)), [argmax, ...samples].map((s) => s.indices.join('-')));
+  const samples = sampleArchitectures(space, DISTS, 4, 5)
+    .filter((s) => s.text !== argmax.text)
+    .slice(0, 3);
+  assert.deepEqual(
+    p.proposals.map((q) => q.source),
+    ['dnas-argmax', 'dnas-sample', 'dnas-sample', 'dnas-sample'],
+  );
+  assert.deepEqual(
+    p.proposals.map((q) => indicesOf(q.arch)),
+    [argmax, ...samples].map((s) => s.indices.join('-')),
+  );
   assert.equal(p.summary, 'drew 3 samples + the argmax from the learned distribution (seed 5); 4 to train');
-  assert.deepEqual(Object.keys(p), ['proposals', 'dropped', 'summary', 'targetLatencyUs', 'seed', 'costUnit'], 'no budget field');
+  assert.deepEqual(
+    Object.keys(p),
+    ['proposals', 'dropped', 'summary', 'targetLatencyUs', 'seed', 'costUnit'],
+    'no budget field',
+  );
   assert.equal(p.targetLatencyUs, null);
   const q = p.proposals[0]!;
   assert.equal(q.tableLatencyUs, predictLatency(table, space, parseArch(space, q.arch)));
@@ -67,12 +99,18 @@ test('a budget the argmax fits: the argmax first, then K samples within the budg
   assert.ok(within.length >= 5, `enough architectures within ${argmaxUs} µs (${within.length})`);
   const budget = argmaxUs + 1e-6;
   const p = proposeArchitectures(input({ budget: { targetUs: budget, costs: latency } }));
-  assert.deepEqual(p.proposals.map((q) => q.source), ['dnas-argmax', 'dnas-sample', 'dnas-sample', 'dnas-sample']);
+  assert.deepEqual(
+    p.proposals.map((q) => q.source),
+    ['dnas-argmax', 'dnas-sample', 'dnas-sample', 'dnas-sample'],
+  );
   assert.equal(indicesOf(p.proposals[0]!.arch), argmax.indices.join('-'));
   for (const q of p.proposals) assert.ok(q.searchCost <= budget, `${q.arch}: ${q.searchCost} within ${budget}`);
   assert.equal(new Set(p.proposals.map((q) => q.arch)).size, 4, 'distinct, and no sample repeats the argmax');
   assert.equal(p.dropped.length, 0);
-  assert.match(p.summary, /^the argmax is within the target latency of [0-9.]+(us|ms) \([0-9.]+(us|ms)\); drew 3 samples from the learned distribution conditioned on the target latency \(seed 5\): \d+ draws, acceptance rate [0-9.]+%; 4 to train$/);
+  assert.match(
+    p.summary,
+    /^the argmax is within the target latency of [0-9.]+(us|ms) \([0-9.]+(us|ms)\); drew 3 samples from the learned distribution conditioned on the target latency \(seed 5\): \d+ draws, acceptance rate [0-9.]+%; 4 to train$/,
+  );
   const b = p.budget!;
   assert.equal(b.first, 'dnas-argmax');
   assert.equal(b.gridUs, null);
@@ -93,14 +131,20 @@ test('a budget under the argmax: the most probable architecture within it replac
   assert.equal(p.proposals[0]!.source, 'dnas-argmax-budget');
   const first = entryOf(p.proposals[0]!.arch);
   assert.ok(first.us <= budget && first.logProb >= best.logProb - 1e-12, 'the most probable within the budget');
-  assert.ok(all.every((a) => a.us > budget || a.logProb <= first.logProb + 1e-12), 'nothing within the budget is more probable');
+  assert.ok(
+    all.every((a) => a.us > budget || a.logProb <= first.logProb + 1e-12),
+    'nothing within the budget is more probable',
+  );
   for (const q of p.proposals) assert.ok(q.searchCost <= budget && q.tableLatencyUs! <= budget + 1e-6);
   assert.ok(p.proposals.slice(1).every((q) => q.source === 'dnas-sample'));
   assert.equal(p.dropped.length, 1);
   assert.equal(p.dropped[0]!.source, 'dnas-argmax');
   assert.equal(indicesOf(p.dropped[0]!.arch), argmax.indices.join('-'));
   assert.match(p.dropped[0]!.reason, /^latency [0-9.]+(us|ms) > target [0-9.]+(us|ms)$/);
-  assert.match(p.summary, /^the argmax is over the target latency of .*: proposing the most probable architecture within it instead \(.*, log-probability -[0-9.]+ against the argmax's -[0-9.]+\); drew \d+ samples? from the learned distribution conditioned on the target latency \(seed 5\): \d+ draws, acceptance rate [0-9.]+%.*; dropped 1 over the budget \(dnas-argmax latency .* > target .*\); \d+ to train$/);
+  assert.match(
+    p.summary,
+    /^the argmax is over the target latency of .*: proposing the most probable architecture within it instead \(.*, log-probability -[0-9.]+ against the argmax's -[0-9.]+\); drew \d+ samples? from the learned distribution conditioned on the target latency \(seed 5\): \d+ draws, acceptance rate [0-9.]+%.*; dropped 1 over the budget \(dnas-argmax latency .* > target .*\); \d+ to train$/,
+  );
   assert.equal(p.budget!.first, 'dnas-argmax-budget');
   assert.equal(p.budget!.gridUs, 1);
 });
@@ -112,7 +156,10 @@ test('fewer architectures within the budget than asked: says so; nothing fits: n
   assert.equal(few.proposals.length, 3);
   assert.equal(few.budget!.samples.found, 2);
   assert.equal(few.budget!.samples.draws, 6000, 'every draw allowed (2000 k) was made');
-  assert.match(few.summary, /\(only 2 of the 3 asked: no more distinct ones within the budget in the 6000 draws allowed\)/);
+  assert.match(
+    few.summary,
+    /\(only 2 of the 3 asked: no more distinct ones within the budget in the 6000 draws allowed\)/,
+  );
 
   const cheapest = sorted[0]!.us;
   const none = proposeArchitectures(input({ budget: { targetUs: cheapest - 1, costs: latency } }));
@@ -120,21 +167,34 @@ test('fewer architectures within the budget than asked: says so; nothing fits: n
   assert.equal(none.budget!.first, null);
   assert.ok(Math.abs(none.budget!.cheapestUs - cheapest) < 1e-6);
   assert.equal(none.budget!.samples.draws, 0);
-  assert.deepEqual(none.dropped.map((d) => d.source), ['dnas-argmax']);
-  assert.match(none.summary, /^no architecture fits the target latency of [0-9.]+(us|ms): the cheapest achievable is [0-9.]+(us|ms) \(table latency\), the argmax [0-9.]+(us|ms); no samples; dropped 1 over the budget .*; 0 to train$/);
+  assert.deepEqual(
+    none.dropped.map((d) => d.source),
+    ['dnas-argmax'],
+  );
+  assert.match(
+    none.summary,
+    /^no architecture fits the target latency of [0-9.]+(us|ms): the cheapest achievable is [0-9.]+(us|ms) \(table latency\), the argmax [0-9.]+(us|ms); no samples; dropped 1 over the budget .*; 0 to train$/,
+  );
 });
 
-test('the constraints still filter the proposals under a budget; a FLOPs search is held to the table\'s latency', () => {
+test("the constraints still filter the proposals under a budget; a FLOPs search is held to the table's latency", () => {
   const budget = [...all].sort((x, y) => x.us - y.us)[20]!.us;
   const open = proposeArchitectures(input({ samples: 6, budget: { targetUs: budget, costs: latency } }));
   const flops = open.proposals.map((q) => q.flops!).sort((x, y) => x - y);
   const limit = flops[Math.floor(flops.length / 2)]!;
   const c = parseConstraint(`flops<=${limit}`);
   const p = proposeArchitectures(input({ samples: 6, constraints: [c], budget: { targetUs: budget, costs: latency } }));
-  assert.deepEqual(p.proposals.map((q) => q.arch), open.proposals.filter((q) => q.flops! <= limit).map((q) => q.arch));
+  assert.deepEqual(
+    p.proposals.map((q) => q.arch),
+    open.proposals.filter((q) => q.flops! <= limit).map((q) => q.arch),
+  );
   const byFlops = p.dropped.filter((d) => /^flops .* > /.test(d.reason));
   assert.ok(byFlops.length > 0);
-  assert.deepEqual(p.dropped.filter((d) => !byFlops.includes(d)), open.dropped, 'besides the argmax over the budget (if it is)');
+  assert.deepEqual(
+    p.dropped.filter((d) => !byFlops.includes(d)),
+    open.dropped,
+    'besides the argmax over the budget (if it is)',
+  );
 
   // The search ran on FLOPs (kMAC), the budget is table latency through the table's own costs.
   const kmac = flopsCandidateCosts(space, undefined, undefined, { unit: 'kMAC' });

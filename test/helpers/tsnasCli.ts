@@ -32,11 +32,19 @@ export function tsnas(args: readonly string[]): CliRun {
  */
 export function tsnasAsync(args: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TSNAS_BIN, ...args], { cwd: PACKAGE_ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: o.timeoutMs });
+    const child = spawn(process.execPath, [TSNAS_BIN, ...args], {
+      cwd: PACKAGE_ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: o.timeoutMs,
+    });
     let stdout = '';
     let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, stdout, stderr, last: lastLine(stdout) }));
     child.stdin.end(o.input ?? '');

@@ -29,11 +29,17 @@ function error(fn: () => unknown): DataFileError {
 
 test('readDataFile: YAML, or JSON by the name; defaults applied; an empty file is `empty`', () => {
   const dir = tempDir('data-file');
-  assert.deepEqual(readDataFile(file(dir, 'a.yaml', 'name: a\nsizes: [1, 2]\n'), schema, KIND), { name: 'a', sizes: [1, 2] });
+  assert.deepEqual(readDataFile(file(dir, 'a.yaml', 'name: a\nsizes: [1, 2]\n'), schema, KIND), {
+    name: 'a',
+    sizes: [1, 2],
+  });
   assert.deepEqual(readDataFile(file(dir, 'b.json', '{"name": "b"}'), schema, KIND), { name: 'b', sizes: [] });
   const empty = file(dir, 'empty.yaml', '');
   assert.deepEqual(readDataFile(empty, z.object({ n: z.number().default(3) }), { ...KIND, empty: {} }), { n: 3 });
-  assert.match(error(() => readDataFile(empty, schema, KIND)).message, /invalid widget file .*empty\.yaml:\n {2}\(top level\): /);
+  assert.match(
+    error(() => readDataFile(empty, schema, KIND)).message,
+    /invalid widget file .*empty\.yaml:\n {2}\(top level\): /,
+  );
 });
 
 test('readDataFile errors: unreadable, bad syntax, every schema problem with its path, then what to do', () => {
@@ -42,13 +48,22 @@ test('readDataFile errors: unreadable, bad syntax, every schema problem with its
   const e1 = error(() => readDataFile(missing, schema, KIND));
   assert.equal(e1.message, `cannot read widget file ${missing}: ENOENT (no such file)`);
   assert.equal(e1.file, missing);
-  assert.match(error(() => readDataFile(dir, schema, KIND)).message, /cannot read widget file .*: EISDIR \(a directory, not a file\)/);
+  assert.match(
+    error(() => readDataFile(dir, schema, KIND)).message,
+    /cannot read widget file .*: EISDIR \(a directory, not a file\)/,
+  );
 
   const yaml = file(dir, 'bad.yaml', 'name: [a\n');
-  assert.match(error(() => readDataFile(yaml, schema, KIND)).message, /^invalid widget file .*bad\.yaml:\n {2}the text is not valid YAML: .*line 2/);
+  assert.match(
+    error(() => readDataFile(yaml, schema, KIND)).message,
+    /^invalid widget file .*bad\.yaml:\n {2}the text is not valid YAML: .*line 2/,
+  );
   // 'json' reads JSON whatever the name says.
   const json = file(dir, 'bad.yaml.txt', 'name: a');
-  assert.match(error(() => readDataFile(json, schema, { ...KIND, format: 'json' })).message, /the text is not valid JSON/);
+  assert.match(
+    error(() => readDataFile(json, schema, { ...KIND, format: 'json' })).message,
+    /the text is not valid JSON/,
+  );
 
   const fields = file(dir, 'fields.yaml', 'name: 3\nsizes: [1, -2]\ncolour: red\n');
   const e2 = error(() => readDataFile(fields, schema, { ...KIND, invalid: 'malformed' }));

@@ -6,8 +6,25 @@ import * as fs from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import {
-  archOps, checkTableFor, measureInRounds, noiseWarnings, summarize, timeRuns, validationArchs, choiceLatencies, latencyKey, MODEL_TEXT, predictLatency, predictLatencyBreakdown,
-  readLatencyTable, requiredOps, TABLE_FORMAT, TABLE_FORMAT_VERSION, tableFromData, writeLatencyTable, type LatencyTable,
+  archOps,
+  checkTableFor,
+  measureInRounds,
+  noiseWarnings,
+  summarize,
+  timeRuns,
+  validationArchs,
+  choiceLatencies,
+  latencyKey,
+  MODEL_TEXT,
+  predictLatency,
+  predictLatencyBreakdown,
+  readLatencyTable,
+  requiredOps,
+  TABLE_FORMAT,
+  TABLE_FORMAT_VERSION,
+  tableFromData,
+  writeLatencyTable,
+  type LatencyTable,
 } from '../../src/latency';
 import { sampleUniformN } from '../../src/arch';
 import { archFromIndices, archIndices, defaultArch } from '../../src/space/archFormat';
@@ -15,8 +32,14 @@ import { loadSpace, spaceFromData, type Space } from '../../src/space';
 import { tempDir, throwsWith } from '../data/fixtures';
 
 /** A table with made-up timings (a deterministic function of the key), as buildLatencyTable would lay it out. */
-function fakeTable(space: Space, o: { overheadUs?: number; input?: [number, number, number] | null; sample?: number } = {}): LatencyTable {
-  const { ops, coverage } = requiredOps(space, { input: o.input === undefined ? [...space.input] : o.input, sample: o.sample });
+function fakeTable(
+  space: Space,
+  o: { overheadUs?: number; input?: [number, number, number] | null; sample?: number } = {},
+): LatencyTable {
+  const { ops, coverage } = requiredOps(space, {
+    input: o.input === undefined ? [...space.input] : o.input,
+    sample: o.sample,
+  });
   const entries: LatencyTable['entries'] = {};
   for (const { key, spec, layers } of ops) {
     let h = 0;
@@ -29,7 +52,11 @@ function fakeTable(space: Space, o: { overheadUs?: number; input?: [number, numb
     about: ['test table'],
     created: '2026-01-01T00:00:00.000Z',
     target: {
-      name: 'engine-cpu', runtime: 'libtorch', version: '1.13.0', threads: 1, batch: 1,
+      name: 'engine-cpu',
+      runtime: 'libtorch',
+      version: '1.13.0',
+      threads: 1,
+      batch: 1,
       settings: { memoryFormat: 'channels_last', mode: 'eval' },
       machine: { cpu: 'Test CPU @ 1 GHz', cores: 2, os: 'linux x64', hostname: 'box' },
     },
@@ -40,7 +67,15 @@ function fakeTable(space: Space, o: { overheadUs?: number; input?: [number, numb
     coverage,
     model: MODEL_TEXT,
     overheadUs: o.overheadUs ?? 123.5,
-    overhead: { method: 'test', archs: 0, seed: 0, meanSumUs: 0, meanMeasuredUs: 0, residualSdUs: 0, freeFit: { slope: 1, intercept: 0 } },
+    overhead: {
+      method: 'test',
+      archs: 0,
+      seed: 0,
+      meanSumUs: 0,
+      meanMeasuredUs: 0,
+      residualSdUs: 0,
+      freeFit: { slope: 1, intercept: 0 },
+    },
     noise: { timedRuns: 100, discardedRuns: 0, contended: [] },
     entries,
   };
@@ -48,23 +83,52 @@ function fakeTable(space: Space, o: { overheadUs?: number; input?: [number, numb
 
 test('the latency module never loads the engine (prediction is as light as FLOPs)', () => {
   const index = path.join(__dirname, '..', '..', 'src', 'latency', 'index.js');
-  const loaded = execFileSync(process.execPath, ['-e', `require(${JSON.stringify(index)}); console.log(Object.keys(require.cache).filter((f) => /engine[\\\\/]/.test(f)).length)`], { encoding: 'utf8' });
+  const loaded = execFileSync(
+    process.execPath,
+    [
+      '-e',
+      `require(${JSON.stringify(index)}); console.log(Object.keys(require.cache).filter((f) => /engine[\\\\/]/.test(f)).length)`,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(loaded.trim(), '0', 'src/latency must not import the engine');
 });
 
 test('keys: op config, input shape, C_in, C_out, stride; e = 1 reading only where it changes the op; linear bias', () => {
-  assert.equal(latencyKey({ op: 'ir_k3_e6', input: [16, 32, 32], cin: 16, cout: 24, stride: 2 }), 'op=ir_k3_e6,in=16x32x32,cin=16,cout=24,s=2');
+  assert.equal(
+    latencyKey({ op: 'ir_k3_e6', input: [16, 32, 32], cin: 16, cout: 24, stride: 2 }),
+    'op=ir_k3_e6,in=16x32x32,cin=16,cout=24,s=2',
+  );
   const fbs = loadSpace('fbnet-s');
   const ops = archOps(fbs, archFromIndices(fbs, [0, 3, 3, 3, 3, 3, 3, 3, 8]));
-  assert.deepEqual(ops.map((o) => o.layer), ['stem', 'stages.0.0', 'stages.1.0', 'stages.1.1', 'stages.2.0', 'stages.2.1', 'stages.2.2',
-    'stages.3.0', 'stages.3.1', 'stages.3.2', 'head', 'pool', 'classifier']);
+  assert.deepEqual(
+    ops.map((o) => o.layer),
+    [
+      'stem',
+      'stages.0.0',
+      'stages.1.0',
+      'stages.1.1',
+      'stages.2.0',
+      'stages.2.1',
+      'stages.2.2',
+      'stages.3.0',
+      'stages.3.1',
+      'stages.3.2',
+      'head',
+      'pool',
+      'classifier',
+    ],
+  );
   assert.equal(ops[1]!.key, 'op=ir_k3_e1,e1=keep,in=16x32x32,cin=16,cout=16,s=1');
   assert.equal(ops[2]!.key, 'op=ir_k3_e6,in=16x32x32,cin=16,cout=24,s=2');
   assert.equal(ops[9]!.key, 'op=skip,in=64x4x4,cin=64,cout=64,s=1');
   assert.equal(ops[12]!.key, 'op=linear,bias=1,in=256x1x1,cin=256,cout=10,s=1');
   // The same op at the same place in a network of a 'drop' space is a different op.
   const drop = spaceFromData({ ...fbs.source, name: 'fbnet-s-drop', e1FirstConv: 'drop' });
-  assert.equal(archOps(drop, archFromIndices(drop, [0, 3, 3, 3, 3, 3, 3, 3, 8]))[1]!.key, 'op=ir_k3_e1,e1=drop,in=16x32x32,cin=16,cout=16,s=1');
+  assert.equal(
+    archOps(drop, archFromIndices(drop, [0, 3, 3, 3, 3, 3, 3, 3, 8]))[1]!.key,
+    'op=ir_k3_e1,e1=drop,in=16x32x32,cin=16,cout=16,s=1',
+  );
 });
 
 test('fbnet-s: identical keys across layers are timed once (67 keys for 9 x 9 + 4 fixed layers)', () => {
@@ -94,15 +158,23 @@ test('fbnet-s: every (layer, candidate) pair and the fixed layers are covered', 
     }
   }
   assert.equal(pairs, 81);
-  for (const arch of sampleUniformN(fbs, 300, 5)) for (const { key } of archOps(fbs, arch)) assert.ok(table.entries[key], `missing ${key}`);
-  for (const layer of ['stem', 'head', 'pool', 'classifier']) assert.ok(Object.values(table.entries).some((e) => e.layers.includes(layer)), layer);
+  for (const arch of sampleUniformN(fbs, 300, 5))
+    for (const { key } of archOps(fbs, arch)) assert.ok(table.entries[key], `missing ${key}`);
+  for (const layer of ['stem', 'head', 'pool', 'classifier'])
+    assert.ok(
+      Object.values(table.entries).some((e) => e.layers.includes(layer)),
+      layer,
+    );
 });
 
 test('fbnet (224, 22 layers, two head widths): complete too', () => {
   const fb = loadSpace('fbnet');
   const { ops, coverage } = requiredOps(fb);
   assert.equal(coverage.method, 'complete');
-  assert.ok(ops.some((o) => o.key === 'op=conv_k1,in=352x7x7,cin=352,cout=1504,s=1') && ops.some((o) => o.key === 'op=linear,bias=1,in=1984x1x1,cin=1984,cout=1000,s=1'));
+  assert.ok(
+    ops.some((o) => o.key === 'op=conv_k1,in=352x7x7,cin=352,cout=1504,s=1') &&
+      ops.some((o) => o.key === 'op=linear,bias=1,in=1984x1x1,cin=1984,cout=1000,s=1'),
+  );
 });
 
 test('FBNetV3 (ranges): keys come from a seeded Sobol sample and say so', () => {
@@ -111,7 +183,10 @@ test('FBNetV3 (ranges): keys come from a seeded Sobol sample and say so', () => 
   const b = requiredOps(v3, { sample: 4, seed: 1 });
   assert.equal(a.coverage.method, 'sampled');
   assert.match(a.coverage.description, /4 scrambled-Sobol architectures \(seed 1\)/);
-  assert.deepEqual(a.ops.map((o) => o.key), b.ops.map((o) => o.key));
+  assert.deepEqual(
+    a.ops.map((o) => o.key),
+    b.ops.map((o) => o.key),
+  );
   assert.ok(a.ops.every((o) => /^op=/.test(o.key)));
 });
 
@@ -126,10 +201,13 @@ test('predictLatency = sum of the entries of the layers + overheadUs', () => {
     assert.equal(b.overheadUs, 250.25);
   }
   const { space, arch } = { space: fbs, arch: defaultArch(fbs) };
-  assert.ok(Math.abs(predictLatency({ ...table, overheadUs: 0 }, space, arch) + 250.25 - predictLatency(table, space, arch)) < 1e-9);
+  assert.ok(
+    Math.abs(predictLatency({ ...table, overheadUs: 0 }, space, arch) + 250.25 - predictLatency(table, space, arch)) <
+      1e-9,
+  );
 });
 
-test('choiceLatencies: per-layer, per-candidate latencies that add up to predictLatency (for FBNet\'s differentiable loss)', () => {
+test("choiceLatencies: per-layer, per-candidate latencies that add up to predictLatency (for FBNet's differentiable loss)", () => {
   const fbs = loadSpace('fbnet-s');
   const table = fakeTable(fbs);
   const c = choiceLatencies(table, fbs);
@@ -148,7 +226,10 @@ test('a key missing from the table: the error names it and says to rebuild for t
   const key = 'op=ir_k5_e6,in=16x32x32,cin=16,cout=24,s=2';
   delete table.entries[key];
   const arch = archFromIndices(fbs, [0, 7, 0, 0, 0, 0, 0, 0, 0]);
-  throwsWith(() => predictLatency(table, fbs, arch), [key, 'stages.1.0', 'rebuild the table for this space/input', 'npx tsnas lut build fbnet-s']);
+  throwsWith(
+    () => predictLatency(table, fbs, arch),
+    [key, 'stages.1.0', 'rebuild the table for this space/input', 'npx tsnas lut build fbnet-s'],
+  );
   // A table for another input shape holds other keys (and predicts at its own input).
   const t28 = fakeTable(fbs, { input: [1, 28, 28] });
   assert.ok(predictLatency(t28, fbs, defaultArch(fbs)) > 0);
@@ -168,10 +249,19 @@ test('table file round trip keeps the target metadata; the checks name space, in
   assert.equal(predictLatency(back, fbs, defaultArch(fbs)), predictLatency(table, fbs, defaultArch(fbs)));
 
   checkTableFor(table, fbs, { input: [3, 32, 32], threads: 1 });
-  throwsWith(() => checkTableFor(table, loadSpace('fbnet')), ["built for space 'fbnet-s', not 'fbnet'", 'npx tsnas lut build fbnet']);
-  throwsWith(() => checkTableFor(table, fbs, { input: [1, 28, 28] }), ['built for input 3x32x32, not 1x28x28', '--input 1x28x28']);
+  throwsWith(
+    () => checkTableFor(table, loadSpace('fbnet')),
+    ["built for space 'fbnet-s', not 'fbnet'", 'npx tsnas lut build fbnet'],
+  );
+  throwsWith(
+    () => checkTableFor(table, fbs, { input: [1, 28, 28] }),
+    ['built for input 3x32x32, not 1x28x28', '--input 1x28x28'],
+  );
   throwsWith(() => checkTableFor(table, fbs, { threads: 2 }), ['measured with 1 thread(s), not 2', '--threads 2']);
-  throwsWith(() => predictLatency(table, loadSpace('mobilenetv2'), defaultArch(loadSpace('mobilenetv2'))), ["built for space 'fbnet-s', not 'mobilenetv2'"]);
+  throwsWith(
+    () => predictLatency(table, loadSpace('mobilenetv2'), defaultArch(loadSpace('mobilenetv2'))),
+    ["built for space 'fbnet-s', not 'mobilenetv2'"],
+  );
 });
 
 test('unreadable, non-JSON, foreign and malformed table files: errors say which and what to do', () => {
@@ -180,12 +270,18 @@ test('unreadable, non-JSON, foreign and malformed table files: errors say which 
   fs.writeFileSync(path.join(dir, 'text.json'), 'not json');
   throwsWith(() => readLatencyTable(path.join(dir, 'text.json')), ['is not valid JSON']);
   fs.writeFileSync(path.join(dir, 'other.json'), '{"hello": 1}');
-  throwsWith(() => readLatencyTable(path.join(dir, 'other.json')), ['is not a tsnas latency table', 'npx tsnas lut build']);
+  throwsWith(
+    () => readLatencyTable(path.join(dir, 'other.json')),
+    ['is not a tsnas latency table', 'npx tsnas lut build'],
+  );
   const good = fakeTable(loadSpace('fbnet-s'));
   const bad = JSON.parse(JSON.stringify(good));
   delete bad.target.threads;
   bad.entries[Object.keys(bad.entries)[0]!].us = -1;
-  throwsWith(() => tableFromData(bad, 'bad.json'), ['malformed latency table bad.json', 'target.threads', '.us: must be >= 0']);
+  throwsWith(
+    () => tableFromData(bad, 'bad.json'),
+    ['malformed latency table bad.json', 'target.threads', '.us: must be >= 0'],
+  );
 });
 
 test('FBNetV3 tables (sampled keys): validation draws its networks from the sample, so every one is predictable', () => {
@@ -198,22 +294,40 @@ test('FBNetV3 tables (sampled keys): validation draws its networks from the samp
   assert.deepEqual(validationArchs(v3, table, 4, 3), archs, 'seeded');
   throwsWith(() => validationArchs(v3, table, 7, 0), ['from 6 sampled architectures', '-n 6']);
   // A fresh architecture almost surely needs an untimed key: the error says so.
-  throwsWith(() => sampleUniformN(v3, 5, 99).forEach((a) => predictLatency(table, v3, a)), ['latency table has no entry for key', 'sampled too sparsely']);
+  throwsWith(
+    () => sampleUniformN(v3, 5, 99).forEach((a) => predictLatency(table, v3, a)),
+    ['latency table has no entry for key', 'sampled too sparsely'],
+  );
 });
 
 test('noise warnings: clean tables have none; scattered calibration networks or wide op timings are flagged', () => {
   const fbs = loadSpace('fbnet-s');
   const table = fakeTable(fbs);
   for (const e of Object.values(table.entries)) Object.assign(e, { p25Us: e.us * 0.95, p75Us: e.us * 1.05 });
-  table.overhead = { ...table.overhead, archs: 10, meanMeasuredUs: 3000, residualSdUs: 90, freeFit: { slope: 1.05, intercept: 100 } };
+  table.overhead = {
+    ...table.overhead,
+    archs: 10,
+    meanMeasuredUs: 3000,
+    residualSdUs: 90,
+    freeFit: { slope: 1.05, intercept: 100 },
+  };
   assert.deepEqual(noiseWarnings(table), []);
   table.overhead = { ...table.overhead, residualSdUs: 750, freeFit: { slope: 1.5, intercept: 1000 } };
   const w = noiseWarnings(table);
-  assert.ok(w.some((x) => /scatter by 25%/.test(x)) && w.some((x) => /1\.50x/.test(x)) && w.some((x) => /timings look noisy/.test(x)), w.join('\n'));
+  assert.ok(
+    w.some((x) => /scatter by 25%/.test(x)) &&
+      w.some((x) => /1\.50x/.test(x)) &&
+      w.some((x) => /timings look noisy/.test(x)),
+    w.join('\n'),
+  );
   table.overhead = { ...table.overhead, residualSdUs: 90, freeFit: { slope: 1, intercept: 100 } };
   table.noise = { timedRuns: 100, discardedRuns: 60, contended: ['op=pool,in=256x4x4,cin=256,cout=256,s=1'] };
   const w2 = noiseWarnings(table);
-  assert.ok(w2.some((x) => /38% of the timed runs were interrupted/.test(x)) && w2.some((x) => /1 op\(s\)\/network\(s\) got too few uninterrupted runs/.test(x)), w2.join('\n'));
+  assert.ok(
+    w2.some((x) => /38% of the timed runs were interrupted/.test(x)) &&
+      w2.some((x) => /1 op\(s\)\/network\(s\) got too few uninterrupted runs/.test(x)),
+    w2.join('\n'),
+  );
 });
 
 test('timing: rounds interleave the subjects and pool their runs; timeRuns keeps repeats clean runs', async () => {
@@ -230,9 +344,12 @@ test('timing: rounds interleave the subjects and pool their runs; timeRuns keeps
   assert.equal(t[1]!.medianUs, 100.5);
   assert.equal(t[1]!.discarded, 3);
   let n = 0;
-  const r = timeRuns(() => {
-    n++;
-  }, { warmup: 3, repeats: 7 });
+  const r = timeRuns(
+    () => {
+      n++;
+    },
+    { warmup: 3, repeats: 7 },
+  );
   assert.ok(r.runs === 7 || r.contended, 'seven clean runs (unless this machine is very busy)');
   assert.equal(n, 3 + r.runs + (r.discarded ?? 0));
   assert.throws(() => timeRuns(() => {}, { warmup: 0, repeats: 0 }), /repeats must be a positive integer/);

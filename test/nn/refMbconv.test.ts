@@ -26,7 +26,11 @@ const leakFree = (body: () => void) => noLeaks(() => tidy(body));
  *   the whole tensor within 1e-3 (relative L2 norm) catches a small error spread over many
  *   elements. Parameters and logits after SGD steps carry the gradients' differences: the same.
  */
-interface Tolerance { rtol: number; atolFrac: number; normRtol?: number }
+interface Tolerance {
+  rtol: number;
+  atolFrac: number;
+  normRtol?: number;
+}
 const FORWARD: Tolerance = { rtol: 1e-4, atolFrac: 1e-5 };
 const BACKWARD: Tolerance = { rtol: 1e-2, atolFrac: 1e-3, normRtol: 1e-3 };
 
@@ -73,81 +77,121 @@ function torchNameOf(tsName: string, torchNames: Set<string>): string {
   throw new Error(`tsnas state-dict name '${tsName}' has no PyTorch counterpart`);
 }
 
-test('ref-mbconv matches PyTorch: forward, loss, gradients, BN statistics and 3 SGD steps', leakFree(() => {
-  const { tensors: fx, metadata } = loadSafetensors(FIXTURE);
-  const get = (name: string): Tensor => {
-    const t = fx.get(name);
-    assert.ok(t, `fixture lacks '${name}'`);
-    return t;
-  };
-  const torchState: string[] = JSON.parse(metadata.state_names!);
-  const torchParams: string[] = JSON.parse(metadata.param_names!);
-  const sgd = JSON.parse(metadata.sgd!) as { lr: number; momentum: number; weight_decay: number; nesterov: boolean };
-  const steps = Number(metadata.steps);
-  const torchNames = new Set(torchState);
+test(
+  'ref-mbconv matches PyTorch: forward, loss, gradients, BN statistics and 3 SGD steps',
+  leakFree(() => {
+    const { tensors: fx, metadata } = loadSafetensors(FIXTURE);
+    const get = (name: string): Tensor => {
+      const t = fx.get(name);
+      assert.ok(t, `fixture lacks '${name}'`);
+      return t;
+    };
+    const torchState: string[] = JSON.parse(metadata.state_names!);
+    const torchParams: string[] = JSON.parse(metadata.param_names!);
+    const sgd = JSON.parse(metadata.sgd!) as { lr: number; momentum: number; weight_decay: number; nesterov: boolean };
+    const steps = Number(metadata.steps);
+    const torchNames = new Set(torchState);
 
-  const model = refMbconv(10);
-  const own = model.stateDict();
-  // Names: a bijection onto PyTorch's state dict, parameters onto parameters.
-  const toTorch = new Map<string, string>();
-  for (const n of own.keys()) toTorch.set(n, torchNameOf(n, torchNames));
-  assert.deepEqual([...toTorch.values()].sort(), [...torchState].sort(), 'state-dict names (after the classifier mapping)');
-  assert.deepEqual(model.namedParameters().map(([n]) => toTorch.get(n)!).sort(), [...torchParams].sort());
-  assert.equal(model.parameterCount(), torchParams.reduce((s, n) => s + get(`init.${n}`).size, 0));
-  const fromTorch = new Map([...toTorch].map(([a, b]) => [b, a]));
+    const model = refMbconv(10);
+    const own = model.stateDict();
+    // Names: a bijection onto PyTorch's state dict, parameters onto parameters.
+    const toTorch = new Map<string, string>();
+    for (const n of own.keys()) toTorch.set(n, torchNameOf(n, torchNames));
+    assert.deepEqual(
+      [...toTorch.values()].sort(),
+      [...torchState].sort(),
+      'state-dict names (after the classifier mapping)',
+    );
+    assert.deepEqual(
+      model
+        .namedParameters()
+        .map(([n]) => toTorch.get(n)!)
+        .sort(),
+      [...torchParams].sort(),
+    );
+    assert.equal(
+      model.parameterCount(),
+      torchParams.reduce((s, n) => s + get(`init.${n}`).size, 0),
+    );
+    const fromTorch = new Map([...toTorch].map(([a, b]) => [b, a]));
 
-  // Initial state from PyTorch (including non-trivial BN affine parameters and running statistics).
-  model.loadStateDict(new Map([...toTorch].map(([ts, pt]) => [ts, get(`init.${pt}`)])));
-  const x = get('input.x');
-  const y = get('input.y');
-  assert.equal(y.dtype, 'int64');
+    // Initial state from PyTorch (including non-trivial BN affine parameters and running statistics).
+    model.loadStateDict(new Map([...toTorch].map(([ts, pt]) => [ts, get(`init.${pt}`)])));
+    const x = get('input.x');
+    const y = get('input.y');
+    assert.equal(y.dtype, 'int64');
 
-  model.eval();
-  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval'), 'eval logits', FORWARD));
+    model.eval();
+    tidy(() =>
+      assertClose(
+        noGrad(() => model.forward(x)),
+        get('expected.logits_eval'),
+        'eval logits',
+        FORWARD,
+      ),
+    );
 
-  model.train();
-  const opt = new SGD(model.parameters(), { lr: sgd.lr, momentum: sgd.momentum, weightDecay: sgd.weight_decay, nesterov: sgd.nesterov });
-  const losses = get('expected.losses').toArray();
-  assert.equal(losses.length, steps);
-  for (let step = 0; step < steps; step++) {
-    tidy(() => {
-      opt.zeroGrad();
-      const logits = model.forward(x);
-      const loss = F.crossEntropy(logits, y);
-      loss.backward();
-      if (step === 0) {
-        assertClose(logits, get('expected.logits_train'), 'train logits', FORWARD);
-        assertClose(loss, get('expected.loss'), 'loss', FORWARD);
-        const params = new Map(model.namedParameters());
-        for (const pt of JSON.parse(metadata.grad_names!) as string[]) {
-          const g = params.get(fromTorch.get(pt)!)!.grad;
-          assert.ok(g, `${pt} has a gradient`);
-          assertClose(g, get(`grad.${pt}`), `grad ${pt}`, BACKWARD);
-        }
-        // BN running statistics after one train-mode forward.
-        for (const [ts, t] of own) {
-          const pt = toTorch.get(ts)!;
-          if (fx.has(`after1.${pt}`)) assertClose(t, get(`after1.${pt}`), `after one forward: ${pt}`, FORWARD);
-        }
-        assert.ok(torchState.filter((n) => n.includes('running')).every((n) => fx.has(`after1.${n}`)));
-      } else {
-        assertClose(loss.reshape(1), get('expected.losses').slice(0, step, step + 1), `loss at step ${step}`, BACKWARD);
-      }
-      opt.step();
+    model.train();
+    const opt = new SGD(model.parameters(), {
+      lr: sgd.lr,
+      momentum: sgd.momentum,
+      weightDecay: sgd.weight_decay,
+      nesterov: sgd.nesterov,
     });
-  }
+    const losses = get('expected.losses').toArray();
+    assert.equal(losses.length, steps);
+    for (let step = 0; step < steps; step++) {
+      tidy(() => {
+        opt.zeroGrad();
+        const logits = model.forward(x);
+        const loss = F.crossEntropy(logits, y);
+        loss.backward();
+        if (step === 0) {
+          assertClose(logits, get('expected.logits_train'), 'train logits', FORWARD);
+          assertClose(loss, get('expected.loss'), 'loss', FORWARD);
+          const params = new Map(model.namedParameters());
+          for (const pt of JSON.parse(metadata.grad_names!) as string[]) {
+            const g = params.get(fromTorch.get(pt)!)!.grad;
+            assert.ok(g, `${pt} has a gradient`);
+            assertClose(g, get(`grad.${pt}`), `grad ${pt}`, BACKWARD);
+          }
+          // BN running statistics after one train-mode forward.
+          for (const [ts, t] of own) {
+            const pt = toTorch.get(ts)!;
+            if (fx.has(`after1.${pt}`)) assertClose(t, get(`after1.${pt}`), `after one forward: ${pt}`, FORWARD);
+          }
+          assert.ok(torchState.filter((n) => n.includes('running')).every((n) => fx.has(`after1.${n}`)));
+        } else {
+          assertClose(
+            loss.reshape(1),
+            get('expected.losses').slice(0, step, step + 1),
+            `loss at step ${step}`,
+            BACKWARD,
+          );
+        }
+        opt.step();
+      });
+    }
 
-  // Every parameter and buffer after the SGD steps, num_batches_tracked included.
-  for (const [ts, t] of own) {
-    const pt = toTorch.get(ts)!;
-    const expected = get(`final.${pt}`);
-    assert.equal(t.dtype, expected.dtype, `${pt} dtype`);
-    if (pt.endsWith('num_batches_tracked')) assert.deepEqual(t.toArray(), expected.toArray(), pt);
-    else assertClose(t, expected, `after ${steps} steps: ${pt}`, BACKWARD);
-  }
-  model.eval();
-  tidy(() => assertClose(noGrad(() => model.forward(x)), get('expected.logits_eval_final'), 'eval logits after training', BACKWARD));
+    // Every parameter and buffer after the SGD steps, num_batches_tracked included.
+    for (const [ts, t] of own) {
+      const pt = toTorch.get(ts)!;
+      const expected = get(`final.${pt}`);
+      assert.equal(t.dtype, expected.dtype, `${pt} dtype`);
+      if (pt.endsWith('num_batches_tracked')) assert.deepEqual(t.toArray(), expected.toArray(), pt);
+      else assertClose(t, expected, `after ${steps} steps: ${pt}`, BACKWARD);
+    }
+    model.eval();
+    tidy(() =>
+      assertClose(
+        noGrad(() => model.forward(x)),
+        get('expected.logits_eval_final'),
+        'eval logits after training',
+        BACKWARD,
+      ),
+    );
 
-  opt.dispose();
-  model.dispose();
-}));
+    opt.dispose();
+    model.dispose();
+  }),
+);

@@ -1,7 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  bestSoFarChart, formatMetric, heatmapChart, lineChart, metricScale, renderVegaLite, thinPoints, tradeoffChart,
+  bestSoFarChart,
+  formatMetric,
+  heatmapChart,
+  lineChart,
+  metricScale,
+  renderVegaLite,
+  thinPoints,
+  tradeoffChart,
 } from '../../src/report';
 import { axisScale } from '../../src/report/charts/axes';
 import { formatDuration } from '../../src/report/time';
@@ -51,7 +58,12 @@ test('formatDuration', () => {
 
 test('tradeoff and best-so-far specs render to SVG with their marks, log x past 10x', async () => {
   const trials = makeTrials(80, 1, { failed: 2 });
-  const spec = tradeoffChart(trials, { x: 'flops', y: 'accuracy', yDirection: 'maximize', baseline: makeTrials(30, 2) })!;
+  const spec = tradeoffChart(trials, {
+    x: 'flops',
+    y: 'accuracy',
+    yDirection: 'maximize',
+    baseline: makeTrials(30, 2),
+  })!;
   const { svg, warnings } = await renderVegaLite(spec);
   assert.deepEqual(warnings, []);
   assert.match(svg, /^<svg[^>]*width="\d+"/);
@@ -62,43 +74,111 @@ test('tradeoff and best-so-far specs render to SVG with their marks, log x past 
   const titles = svg.match(/<title>#\d+/g) ?? [];
   assert.ok(titles.length >= 78, `a hover title per complete trial, got ${titles.length}`);
   // Log x when the cost spans more than 10x.
-  const wide = trials.map((t, i) => ({ ...t, metrics: { ...t.metrics, flops: (t.metrics.flops ?? 1) * (i % 2 ? 30 : 1) } }));
-  assert.match(JSON.stringify(tradeoffChart(wide, { x: 'flops', y: 'accuracy', yDirection: 'maximize' })), /"type":"log"/);
+  const wide = trials.map((t, i) => ({
+    ...t,
+    metrics: { ...t.metrics, flops: (t.metrics.flops ?? 1) * (i % 2 ? 30 : 1) },
+  }));
+  assert.match(
+    JSON.stringify(tradeoffChart(wide, { x: 'flops', y: 'accuracy', yDirection: 'maximize' })),
+    /"type":"log"/,
+  );
   assert.match(JSON.stringify(spec), /"type":"linear"/);
 
-  const picked = await renderVegaLite(tradeoffChart(trials, { x: 'latencyUs', y: 'accuracy', yDirection: 'maximize', highlight: [trials.find((t) => t.state === 'complete')!.number], highlightLabel: 'final' })!);
+  const picked = await renderVegaLite(
+    tradeoffChart(trials, {
+      x: 'latencyUs',
+      y: 'accuracy',
+      yDirection: 'maximize',
+      highlight: [trials.find((t) => t.state === 'complete')!.number],
+      highlightLabel: 'final',
+    })!,
+  );
   assert.match(picked.svg, />final #\d+</, 'a highlighted trial is labelled');
   assert.match(picked.svg, /<title>#\d+ \(final\)/);
 
-  const progress = await renderVegaLite(bestSoFarChart(trials, { metric: 'accuracy', direction: 'maximize', by: 'time' })!);
+  const progress = await renderVegaLite(
+    bestSoFarChart(trials, { metric: 'accuracy', direction: 'maximize', by: 'time' })!,
+  );
   assert.match(progress.svg, /Wall time since start \((min|h)\)/);
   assert.match(progress.svg, /best so far/);
-  assert.equal(tradeoffChart(trials.filter((t) => t.state === 'failed'), { x: 'flops', y: 'accuracy', yDirection: 'maximize' }), null);
+  assert.equal(
+    tradeoffChart(
+      trials.filter((t) => t.state === 'failed'),
+      { x: 'flops', y: 'accuracy', yDirection: 'maximize' },
+    ),
+    null,
+  );
 });
 
 test('heatmap (plain and faceted) and line chart specs render', async () => {
-  const cells = ['L1', 'L2', 'L3'].flatMap((row, i) => [1, 2, 3, 4].map((e) => ({ row, column: e, value: (i + e) / 8, label: `op${i}` })));
-  const plain = await renderVegaLite(heatmapChart(cells, { title: 'Distributions', rowTitle: 'layer', columnTitle: 'epoch', valueTitle: 'probability', showLabels: true }));
+  const cells = ['L1', 'L2', 'L3'].flatMap((row, i) =>
+    [1, 2, 3, 4].map((e) => ({ row, column: e, value: (i + e) / 8, label: `op${i}` })),
+  );
+  const plain = await renderVegaLite(
+    heatmapChart(cells, {
+      title: 'Distributions',
+      rowTitle: 'layer',
+      columnTitle: 'epoch',
+      valueTitle: 'probability',
+      showLabels: true,
+    }),
+  );
   assert.equal((plain.svg.match(/<path[^>]*><title>[^<]*probability/g) ?? []).length, 12, 'one cell per (row, column)');
-  const faceted = heatmapChart(['ir_k3_e1', 'ir_k5_e6', 'skip'].flatMap((op, j) => ['layer 1', 'layer 2'].flatMap((facet) =>
-    [1, 2, 3].map((e) => ({ facet, row: op, column: e, value: (j + e) / 6 })))), { title: 'Per layer', rowTitle: 'candidate', columnTitle: 'epoch' });
+  const faceted = heatmapChart(
+    ['ir_k3_e1', 'ir_k5_e6', 'skip'].flatMap((op, j) =>
+      ['layer 1', 'layer 2'].flatMap((facet) =>
+        [1, 2, 3].map((e) => ({ facet, row: op, column: e, value: (j + e) / 6 })),
+      ),
+    ),
+    { title: 'Per layer', rowTitle: 'candidate', columnTitle: 'epoch' },
+  );
   const f = await renderVegaLite(faceted);
   assert.match(f.svg, /layer 1/);
   assert.match(f.svg, /layer 2/);
   assert.equal((f.svg.match(/<title>layer \d/g) ?? []).length, 18);
 
-  const line = await renderVegaLite(lineChart(
-    [{ name: 'expected latency', points: [{ x: 1, y: 1400 }, { x: 2, y: 1200 }, { x: 3, y: NaN }] }, { name: 'sampled', points: [{ x: 1, y: 1500 }], dashed: true }],
-    { title: 'Expected latency', xTitle: 'Epoch', yTitle: 'Latency (µs)', rules: [{ y: 1000, label: 'target 1000 µs' }] },
-  ));
+  const line = await renderVegaLite(
+    lineChart(
+      [
+        {
+          name: 'expected latency',
+          points: [
+            { x: 1, y: 1400 },
+            { x: 2, y: 1200 },
+            { x: 3, y: NaN },
+          ],
+        },
+        { name: 'sampled', points: [{ x: 1, y: 1500 }], dashed: true },
+      ],
+      {
+        title: 'Expected latency',
+        xTitle: 'Epoch',
+        yTitle: 'Latency (µs)',
+        rules: [{ y: 1000, label: 'target 1000 µs' }],
+      },
+    ),
+  );
   assert.match(line.svg, /target 1000 µs/);
   assert.match(line.svg, /expected latency/);
   assert.doesNotMatch(line.svg, /NaN/);
 });
 
 test('chart text is escaped by the SVG renderer', async () => {
-  const { svg } = await renderVegaLite(lineChart([{ name: '<script>alert(1)</script>', points: [{ x: 1, y: 1 }, { x: 2, y: 2 }] }, { name: 'b', points: [] }],
-    { title: 'T <b>&', xTitle: 'x', yTitle: 'y' }));
+  const { svg } = await renderVegaLite(
+    lineChart(
+      [
+        {
+          name: '<script>alert(1)</script>',
+          points: [
+            { x: 1, y: 1 },
+            { x: 2, y: 2 },
+          ],
+        },
+        { name: 'b', points: [] },
+      ],
+      { title: 'T <b>&', xTitle: 'x', yTitle: 'y' },
+    ),
+  );
   assert.doesNotMatch(svg, /<script>/);
   assert.match(svg, /&lt;script&gt;/);
   assert.match(svg, /T &lt;b&gt;&amp;/);

@@ -16,7 +16,17 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const OPS = ['ir_k3_e1', 'ir_k3_e1_g2', 'ir_k3_e3', 'ir_k3_e6', 'ir_k5_e1', 'ir_k5_e1_g2', 'ir_k5_e3', 'ir_k5_e6', 'skip'];
+export const OPS = [
+  'ir_k3_e1',
+  'ir_k3_e1_g2',
+  'ir_k3_e3',
+  'ir_k3_e6',
+  'ir_k5_e1',
+  'ir_k5_e1_g2',
+  'ir_k5_e3',
+  'ir_k5_e6',
+  'skip',
+];
 // fbnet-s: 9 searchable layers in stages of 1, 2, 3, 3 (widths 16/24/32/64, 32 -> 4 pixels).
 const STAGES = [1, 2, 3, 3];
 const LAYERS = STAGES.flatMap((n, s) => Array.from({ length: n }, (_, i) => ({ stage: s, first: i === 0 })));
@@ -36,7 +46,10 @@ export function archString(choices: number[]): string {
 }
 
 /** Synthetic costs and accuracy of an architecture (per-layer choice indices). */
-export function evaluate(choices: number[], noise: () => number): { accuracy: number; testAcc: number; flops: number; params: number; latencyUs: number } {
+export function evaluate(
+  choices: number[],
+  noise: () => number,
+): { accuracy: number; testAcc: number; flops: number; params: number; latencyUs: number } {
   let flops = 16 * 3 * 9 * 32 * 32 + 64 * 256 * 16 + 256 * 10;
   let params = 16 * 3 * 9 + 64 * 256 + 2570;
   let latencyUs = 180;
@@ -53,14 +66,20 @@ export function evaluate(choices: number[], noise: () => number): { accuracy: nu
       return;
     }
     const mid = cin * op.e;
-    const macs = hw * (cin * mid / op.g + mid * op.k * op.k + mid * cout / op.g);
+    const macs = hw * ((cin * mid) / op.g + mid * op.k * op.k + (mid * cout) / op.g);
     flops += macs;
-    params += cin * mid / op.g + mid * op.k * op.k + mid * cout / op.g;
+    params += (cin * mid) / op.g + mid * op.k * op.k + (mid * cout) / op.g;
     latencyUs += 22 + macs / 5200 + (op.k === 5 ? 9 : 0) + (op.g > 1 ? 12 : 0);
     quality += 0.004 * Math.log2(op.e + 1) + (op.k === 5 ? 0.002 : 0) - (op.g > 1 ? 0.002 : 0);
   });
   const accuracy = 0.78 + 0.07 * (1 - Math.exp(-flops / 5e6)) + 0.8 * quality + 0.008 * (noise() - 0.5);
-  return { accuracy, testAcc: accuracy - 0.004 + 0.004 * (noise() - 0.5), flops: Math.round(flops), params: Math.round(params), latencyUs: latencyUs * (1 + 0.04 * (noise() - 0.5)) };
+  return {
+    accuracy,
+    testAcc: accuracy - 0.004 + 0.004 * (noise() - 0.5),
+    flops: Math.round(flops),
+    params: Math.round(params),
+    latencyUs: latencyUs * (1 + 0.04 * (noise() - 0.5)),
+  };
 }
 
 const ERRORS = [
@@ -85,7 +104,11 @@ function randomChoices(r: () => number): number[] {
 }
 
 /** Trials as a search would record them: `randomFirst` random ones, then regularized evolution. */
-export function makeTrials(n: number, seed: number, opts: { randomFirst?: number; failed?: number; pruned?: number; running?: number; start?: number } = {}): ReportTrial[] {
+export function makeTrials(
+  n: number,
+  seed: number,
+  opts: { randomFirst?: number; failed?: number; pruned?: number; running?: number; start?: number } = {},
+): ReportTrial[] {
   const r = rng(seed);
   const start = opts.start ?? Date.UTC(2025, 2, 14, 9, 0, 0);
   const randomFirst = opts.randomFirst ?? Math.min(n, 60);
@@ -121,16 +144,42 @@ export function makeTrials(n: number, seed: number, opts: { randomFirst?: number
     clock = finishedAt + 300 + 700 * r();
     const running = i >= n - (opts.running ?? 0);
     const base: ReportTrial = {
-      number: i, state: 'complete', arch: archString(choices), source, metrics: {}, epochs: [], startedAt, finishedAt, error: null,
+      number: i,
+      state: 'complete',
+      arch: archString(choices),
+      source,
+      metrics: {},
+      epochs: [],
+      startedAt,
+      finishedAt,
+      error: null,
     };
     if (running) {
       trials.push({ ...base, state: 'running', finishedAt: null, metrics: { flops: m.flops, params: m.params } });
     } else if (failedAt.has(i)) {
-      trials.push({ ...base, state: 'failed', metrics: { flops: m.flops, params: m.params }, error: ERRORS[failedOrder.indexOf(i) % ERRORS.length]!, finishedAt: startedAt + 4000 });
+      trials.push({
+        ...base,
+        state: 'failed',
+        metrics: { flops: m.flops, params: m.params },
+        error: ERRORS[failedOrder.indexOf(i) % ERRORS.length]!,
+        finishedAt: startedAt + 4000,
+      });
     } else if (prunedAt.has(i)) {
-      trials.push({ ...base, state: 'pruned', metrics: { flops: m.flops, params: m.params, accuracy: m.accuracy - 0.05 }, epochs: [{ epoch: 1, valAcc: m.accuracy - 0.08 }, { epoch: 2, valAcc: m.accuracy - 0.05 }] });
+      trials.push({
+        ...base,
+        state: 'pruned',
+        metrics: { flops: m.flops, params: m.params, accuracy: m.accuracy - 0.05 },
+        epochs: [
+          { epoch: 1, valAcc: m.accuracy - 0.08 },
+          { epoch: 2, valAcc: m.accuracy - 0.05 },
+        ],
+      });
     } else {
-      const epochs = [1, 2, 3, 4, 5].map((e) => ({ epoch: e, trainLoss: 0.9 / e + 0.2, valAcc: m.accuracy - 0.06 / e + 0.012 }));
+      const epochs = [1, 2, 3, 4, 5].map((e) => ({
+        epoch: e,
+        trainLoss: 0.9 / e + 0.2,
+        valAcc: m.accuracy - 0.06 / e + 0.012,
+      }));
       trials.push({ ...base, metrics: { ...m }, epochs });
       population.push({ choices, accuracy: m.accuracy });
       if (population.length > 30) population.shift();
@@ -141,7 +190,11 @@ export function makeTrials(n: number, seed: number, opts: { randomFirst?: number
 
 /** An FBNet-like section: per-layer probability of the final choice over epochs, expected latency against
  * epochs, and the sampled and final architectures on the accuracy-latency plane beside a random-search baseline. */
-export function fbnetSection(seed = 7, epochs = 20, baseline: readonly ReportTrial[] = makeTrials(60, seed + 1, { randomFirst: 60 })): ReportSection {
+export function fbnetSection(
+  seed = 7,
+  epochs = 20,
+  baseline: readonly ReportTrial[] = makeTrials(60, seed + 1, { randomFirst: 60 }),
+): ReportSection {
   const r = rng(seed);
   const finals = LAYERS.map(() => Math.floor(r() * OPS.length));
   const cells: HeatmapCell[] = [];
@@ -153,27 +206,58 @@ export function fbnetSection(seed = 7, epochs = 20, baseline: readonly ReportTri
       cells.push({ row: `layer ${li + 1} (stage ${L.stage + 1})`, column: e, value: p, label: OPS[finals[li]!]! });
     }
   });
-  const expected = Array.from({ length: epochs }, (_, i) => ({ x: i + 1, y: 1450 - 520 * (1 - Math.exp(-0.18 * Math.max(0, i - 2))) + 20 * (r() - 0.5) }));
+  const expected = Array.from({ length: epochs }, (_, i) => ({
+    x: i + 1,
+    y: 1450 - 520 * (1 - Math.exp(-0.18 * Math.max(0, i - 2))) + 20 * (r() - 0.5),
+  }));
   const sampledLatency = expected.map((p) => ({ x: p.x, y: p.y * (1 + 0.08 * (r() - 0.5)) }));
   // k architectures sampled from the final distribution (the final choice, a few layers resampled), then the argmax.
   const sampled: ReportTrial[] = Array.from({ length: 9 }, (_, i) => {
     const choices = [...finals];
     if (i < 8) for (let j = 0; j < 3; j++) choices[Math.floor(r() * choices.length)] = Math.floor(r() * OPS.length);
     const m = evaluate(choices, r);
-    return { number: i, state: 'complete', arch: archString(choices), source: i < 8 ? 'sampled' : 'argmax', metrics: { ...m, accuracy: m.accuracy + 0.01 },
-      epochs: [], startedAt: null, finishedAt: null, error: null };
+    return {
+      number: i,
+      state: 'complete',
+      arch: archString(choices),
+      source: i < 8 ? 'sampled' : 'argmax',
+      metrics: { ...m, accuracy: m.accuracy + 0.01 },
+      epochs: [],
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+    };
   });
   return {
     title: 'Architecture distribution (FBNet-style)',
-    html: '<p>Probability of each layer\'s final choice over the search epochs (warm-up: 3 epochs), and the expected latency of the distribution against the target.</p>',
+    html: "<p>Probability of each layer's final choice over the search epochs (warm-up: 3 epochs), and the expected latency of the distribution against the target.</p>",
     charts: [
-      heatmapChart(cells, { title: 'Probability of the final choice, per layer', rowTitle: 'layer', columnTitle: 'epoch', valueTitle: 'probability' }),
+      heatmapChart(cells, {
+        title: 'Probability of the final choice, per layer',
+        rowTitle: 'layer',
+        columnTitle: 'epoch',
+        valueTitle: 'probability',
+      }),
       lineChart(
-        [{ name: 'expected latency', points: expected }, { name: 'sampled architecture', points: sampledLatency, dashed: true }],
-        { title: 'Expected latency against epochs', xTitle: 'Epoch', yTitle: 'Latency (µs)', rules: [{ y: 1000, label: 'target 1000 µs' }] },
+        [
+          { name: 'expected latency', points: expected },
+          { name: 'sampled architecture', points: sampledLatency, dashed: true },
+        ],
+        {
+          title: 'Expected latency against epochs',
+          xTitle: 'Epoch',
+          yTitle: 'Latency (µs)',
+          rules: [{ y: 1000, label: 'target 1000 µs' }],
+        },
       ),
       tradeoffChart(sampled, {
-        x: 'latencyUs', y: 'accuracy', yDirection: 'maximize', baseline, baselineLabel: 'random search', highlight: [8], highlightLabel: 'final',
+        x: 'latencyUs',
+        y: 'accuracy',
+        yDirection: 'maximize',
+        baseline,
+        baselineLabel: 'random search',
+        highlight: [8],
+        highlightLabel: 'final',
         title: 'Sampled and final architectures vs random search',
       })!,
     ],
@@ -183,7 +267,11 @@ export function fbnetSection(seed = 7, epochs = 20, baseline: readonly ReportTri
 /** The full fixture: 150 trials (4 failed, 2 pruned, 1 running), a 60-trial random baseline, one extra section. */
 export function makeReportData(opts: FixtureOptions = {}): ReportData {
   const seed = opts.seed ?? 42;
-  const trials = makeTrials(opts.trials ?? 150, seed, { failed: opts.failed ?? 4, pruned: opts.pruned ?? 2, running: opts.running ?? 1 });
+  const trials = makeTrials(opts.trials ?? 150, seed, {
+    failed: opts.failed ?? 4,
+    pruned: opts.pruned ?? 2,
+    running: opts.running ?? 1,
+  });
   const data: ReportData = {
     study: {
       name: 'fbnet-s-evolution-demo',

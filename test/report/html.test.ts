@@ -8,7 +8,11 @@ export function assertSelfContained(html: string): void {
   assert.doesNotMatch(html, /<script\b/i, 'no scripts at all');
   assert.doesNotMatch(html, /<link\b/i, 'no stylesheets or icons');
   assert.doesNotMatch(html, /<(iframe|object|embed|img)\b/i);
-  assert.doesNotMatch(html, /\b(src|href|xlink:href|action)\s*=\s*["']?\s*(https?:|\/\/|file:|data:)/i, 'no external src/href');
+  assert.doesNotMatch(
+    html,
+    /\b(src|href|xlink:href|action)\s*=\s*["']?\s*(https?:|\/\/|file:|data:)/i,
+    'no external src/href',
+  );
   assert.doesNotMatch(html, /@import|url\(\s*["']?(https?:|\/\/)/i, 'no CSS imports or remote url()');
 }
 
@@ -23,7 +27,16 @@ test('the fixture report: complete, self-contained, with every part', async () =
   assert.match(html, /^<!doctype html>/);
   // 3 trade-off charts (latency, MACs, params), 2 progress charts, 3 in the extra section.
   assert.equal(svgCount(html), 8);
-  for (const name of ['tradeoff-latencyUs', 'tradeoff-flops', 'tradeoff-params', 'best-by-trial', 'best-by-time', 'section-1-1', 'section-1-2', 'section-1-3']) {
+  for (const name of [
+    'tradeoff-latencyUs',
+    'tradeoff-flops',
+    'tradeoff-params',
+    'best-by-trial',
+    'best-by-time',
+    'section-1-1',
+    'section-1-2',
+    'section-1-3',
+  ]) {
     assert.match(html, new RegExp(`data-chart="${name}"`), name);
   }
   assert.match(html, /Accuracy vs latency: Pareto front/);
@@ -33,7 +46,11 @@ test('the fixture report: complete, self-contained, with every part', async () =
   assert.match(html, /4 failed trials \(with error text\)/);
   assert.match(html, /training diverged/);
   assert.match(html, /Architecture distribution \(FBNet-style\)/);
-  assert.equal((html.match(/<table class="candidates" id="top-candidates">[\s\S]*?<\/table>/)![0].match(/<tr>/g) ?? []).length, 16, 'header + 15');
+  assert.equal(
+    (html.match(/<table class="candidates" id="top-candidates">[\s\S]*?<\/table>/)![0].match(/<tr>/g) ?? []).length,
+    16,
+    'header + 15',
+  );
   assert.doesNotMatch(ownText(html), /NaN|undefined|\[object Object\]/);
   assert.ok(html.length < 600_000, `size ${html.length}`);
 });
@@ -41,7 +58,9 @@ test('the fixture report: complete, self-contained, with every part', async () =
 test('user text is escaped: arch strings, errors, names, sources, constraints, section titles', async () => {
   const data = makeReportData({ trials: 30, baseline: 0, sections: false });
   const evil = '<script>alert("x")</script>';
-  const best = data.trials.filter((t) => t.state === 'complete').sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy!)[0]!;
+  const best = data.trials
+    .filter((t) => t.state === 'complete')
+    .sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy!)[0]!;
   best.arch = `ir_k3_e1/${evil}`;
   best.source = `<img src=x onerror=alert(1)>`;
   const failed = data.trials.find((t) => t.state === 'failed')!;
@@ -57,9 +76,13 @@ test('user text is escaped: arch strings, errors, names, sources, constraints, s
   assert.ok(html.includes(`ir_k3_e1/${escapeHtml(evil)}`), 'arch shown escaped');
   assert.ok(html.includes(`Error: ${escapeHtml(evil)} &amp; more`), 'error shown escaped');
   assert.ok(html.includes(`<h2>Section ${escapeHtml(evil)}</h2>`));
-  assert.ok(html.includes('<p class="mine">trusted <em>html</em></p>'), 'section html is the caller\'s, inserted as is');
+  assert.ok(html.includes('<p class="mine">trusted <em>html</em></p>'), "section html is the caller's, inserted as is");
   assert.match(html, /flops&lt;=1e6 &lt;b&gt;/);
-  assert.match(html, /&quot;size&quot;: &quot;100000000000000000000&quot;/, 'a bigint in the config is written, not thrown on');
+  assert.match(
+    html,
+    /&quot;size&quot;: &quot;100000000000000000000&quot;/,
+    'a bigint in the config is written, not thrown on',
+  );
   assert.equal(escapeHtml(`a<b>&"c'`), 'a&lt;b&gt;&amp;&quot;c&#39;');
 });
 
@@ -95,9 +118,16 @@ test('one trial: every chart still drawn, nothing degenerate', async () => {
 test('missing metrics and NaN values: left out of charts, shown as a dash in tables', async () => {
   const data = makeReportData({ trials: 60, baseline: 0, sections: false });
   const complete = data.trials.filter((t) => t.state === 'complete');
-  complete.slice(0, 10).forEach((t) => { delete t.metrics.latencyUs; });
-  complete.slice(10, 15).forEach((t) => { t.metrics.accuracy = NaN; });
-  complete.slice(15, 18).forEach((t) => { t.metrics.flops = NaN; t.metrics.testAcc = Infinity; });
+  complete.slice(0, 10).forEach((t) => {
+    delete t.metrics.latencyUs;
+  });
+  complete.slice(10, 15).forEach((t) => {
+    t.metrics.accuracy = NaN;
+  });
+  complete.slice(15, 18).forEach((t) => {
+    t.metrics.flops = NaN;
+    t.metrics.testAcc = Infinity;
+  });
   const html = await renderStudyReport(data, { topN: 60 });
   assertSelfContained(html);
   assert.doesNotMatch(ownText(html), /NaN|Infinity|undefined/);
@@ -105,12 +135,19 @@ test('missing metrics and NaN values: left out of charts, shown as a dash in tab
   assert.match(html, />–</, 'a missing value is a dash');
 
   // No cost metric at all: no trade-off, progress still there.
-  for (const t of data.trials) { delete t.metrics.latencyUs; delete t.metrics.flops; delete t.metrics.params; }
+  for (const t of data.trials) {
+    delete t.metrics.latencyUs;
+    delete t.metrics.flops;
+    delete t.metrics.params;
+  }
   const noCost = await renderStudyReport(data);
   assert.match(noCost, /No complete trial records latency, MACs or params/);
   assert.equal(svgCount(noCost), 2);
   // No finish times: no wall-time chart, and it says so.
-  for (const t of data.trials) { t.finishedAt = null; t.startedAt = null; }
+  for (const t of data.trials) {
+    t.finishedAt = null;
+    t.startedAt = null;
+  }
   const noTimes = await renderStudyReport(data);
   assert.match(noTimes, /No finish times recorded/);
   assert.equal(svgCount(noTimes), 1);
@@ -142,13 +179,20 @@ test('thousands of trials: points capped, file stays small, front kept', async (
   assert.match(html, /<dd>5000 &nbsp;<span class="state complete">\d+ complete/);
   const front = Number(/(\d+) of \d+ trials on the front/.exec(html)![1]);
   const mainSvg = /data-chart="tradeoff-latencyUs">([\s\S]*?)<\/figure>/.exec(html)![1]!;
-  assert.equal((mainSvg.match(/\(Pareto front\)/g) ?? []).length, front, 'every front point drawn with its hover title');
+  assert.equal(
+    (mainSvg.match(/\(Pareto front\)/g) ?? []).length,
+    front,
+    'every front point drawn with its hover title',
+  );
   assert.match(html, /and \d+ more failed trials not listed|40 failed trials/);
 });
 
 test('a section whose chart cannot be drawn shows the error and the rest of the report', async () => {
   const data = makeReportData({ trials: 20, baseline: 0, sections: false });
-  data.sections = [{ title: 'Broken', charts: [{ mark: 'nonsense-mark', data: { values: [] } }] }, { title: 'Fine', html: '<p>ok</p>' }];
+  data.sections = [
+    { title: 'Broken', charts: [{ mark: 'nonsense-mark', data: { values: [] } }] },
+    { title: 'Fine', html: '<p>ok</p>' },
+  ];
   const html = await renderStudyReport(data);
   assert.match(html, /class="chart-error" data-chart-error="section-1-1"/);
   assert.match(html, /<h2>Fine<\/h2>/);
@@ -157,7 +201,9 @@ test('a section whose chart cannot be drawn shows the error and the rest of the 
 
 test('the baseline is drawn and named; trials from unknown sources get a color', async () => {
   const data: ReportData = makeReportData({ trials: 40, baseline: 30, sections: false });
-  data.trials.slice(0, 5).forEach((t: ReportTrial) => { t.source = null; });
+  data.trials.slice(0, 5).forEach((t: ReportTrial) => {
+    t.source = null;
+  });
   const html = await renderStudyReport(data);
   assert.match(html, />baseline</);
   assert.match(html, />baseline best</);

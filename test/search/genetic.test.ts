@@ -5,8 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Rng } from '../../src/random/rng';
 import {
-  adaptiveRate, evolve, FBNETV3_SEARCH, makeChild, SPOS_SEARCH, tournament,
-  type EvolveOptions, type GenomeOps, type Parent,
+  adaptiveRate,
+  evolve,
+  FBNETV3_SEARCH,
+  makeChild,
+  SPOS_SEARCH,
+  tournament,
+  type EvolveOptions,
+  type GenomeOps,
+  type Parent,
 } from '../../src/search/genetic';
 import { archGenome, withinConstraints } from '../../src/search/archGenome';
 import { sampleUniform } from '../../src/arch/sample';
@@ -25,7 +32,10 @@ const OPTIMUM = Array.from({ length: MAX_ONES }, (_, i) => N - i).reduce((s, v) 
 /** Feasible bit strings: sum over k <= MAX_ONES of C(N, k). */
 const FEASIBLE_COUNT = [1, 12, 66, 220, 495, 792].reduce((s, v) => s + v, 0);
 
-function bitOps(n = N, spy?: { mutate?: (parent: Bits, rate: number) => void; crossover?: (a: Bits, b: Bits, rate: number) => void }): GenomeOps<Bits> {
+function bitOps(
+  n = N,
+  spy?: { mutate?: (parent: Bits, rate: number) => void; crossover?: (a: Bits, b: Bits, rate: number) => void },
+): GenomeOps<Bits> {
   return {
     random: (rng) => Array.from({ length: n }, () => (rng.next() < 0.5 ? 1 : 0)),
     mutate: (p, rng, rate) => {
@@ -44,8 +54,16 @@ function bitOps(n = N, spy?: { mutate?: (parent: Bits, rate: number) => void; cr
 function run(o: Partial<EvolveOptions<Bits>> & { seed?: number } = {}) {
   const scored: Bits[][] = [];
   const r = evolve<Bits>({
-    ops: bitOps(), feasible, rng: o.seed ?? 1, population: 20, parents: 5, mutants: 10, crossovers: 10,
-    mutationRate: 0.15, generations: 30, ...o,
+    ops: bitOps(),
+    feasible,
+    rng: o.seed ?? 1,
+    population: 20,
+    parents: 5,
+    mutants: 10,
+    crossovers: 10,
+    mutationRate: 0.15,
+    generations: 30,
+    ...o,
     fitness: (gs) => {
       scored.push([...gs]);
       return (o.fitness ?? ((g) => g.map(weight)))(gs);
@@ -59,7 +77,11 @@ test('evolve finds the optimum of the toy problem, evaluating a fraction of the 
   assert.equal(r.best.fitness, OPTIMUM);
   assert.equal(r.best.key, '000000011111');
   assert.ok(r.evaluated.length < FEASIBLE_COUNT / 2, `evaluated ${r.evaluated.length} of ${FEASIBLE_COUNT}`);
-  assert.deepEqual(r.top.map((t) => t.fitness), [...r.top.map((t) => t.fitness)].sort((a, b) => b - a), 'top is best first');
+  assert.deepEqual(
+    r.top.map((t) => t.fitness),
+    [...r.top.map((t) => t.fitness)].sort((a, b) => b - a),
+    'top is best first',
+  );
   assert.equal(r.top.length, 5);
   // The history's running best never falls and ends at the optimum.
   for (let i = 1; i < r.history.length; i++) assert.ok(r.history[i]!.best >= r.history[i - 1]!.best);
@@ -67,12 +89,21 @@ test('evolve finds the optimum of the toy problem, evaluating a fraction of the 
 });
 
 test('evolve scores only feasible genomes, drops infeasible seeds and keeps feasible ones first', () => {
-  const seeds = [[1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]];
+  const seeds = [
+    [1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0],
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+  ];
   const r = run({ seeds });
-  for (const batch of r.scored) for (const g of batch) assert.ok(feasible(g), `scored an infeasible genome ${g.join('')}`);
+  for (const batch of r.scored)
+    for (const g of batch) assert.ok(feasible(g), `scored an infeasible genome ${g.join('')}`);
   const first = r.evaluated.filter((e) => e.generation === 0);
   assert.equal(first.length, 20);
-  assert.deepEqual(first.map((e) => e.origin).slice(0, 2), ['seed', 'random'], 'one feasible seed (the duplicate once), then random');
+  assert.deepEqual(
+    first.map((e) => e.origin).slice(0, 2),
+    ['seed', 'random'],
+    'one feasible seed (the duplicate once), then random',
+  );
   assert.equal(first[0]!.key, '100000000001');
   assert.equal(r.history[0]!.made.seed, 1);
 });
@@ -92,12 +123,18 @@ test('evolve stops by its rule: after `generations`, after `patience` generation
   const all = run({ generations: 7 });
   assert.equal(all.stopped, 'generations');
   assert.equal(all.history.length, 7);
-  assert.deepEqual(all.history.map((h) => h.generation), [0, 1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    all.history.map((h) => h.generation),
+    [0, 1, 2, 3, 4, 5, 6],
+  );
 
   // A flat fitness never improves after the first generation: patience 3 stops at generation 3.
   const flat = run({ generations: 50, patience: 3, fitness: (gs) => gs.map(() => 1) });
   assert.equal(flat.stopped, 'patience');
-  assert.deepEqual(flat.history.map((h) => h.improved), [true, false, false, false]);
+  assert.deepEqual(
+    flat.history.map((h) => h.improved),
+    [true, false, false, false],
+  );
 
   // On the toy problem: the run ends `patience` generations after the last improvement.
   const p = run({ generations: 200, patience: 4 });
@@ -108,7 +145,14 @@ test('evolve stops by its rule: after `generations`, after `patience` generation
 
   // Three bits: eight genomes; the run stops once it has evaluated all it can reach.
   const tiny = evolve<Bits>({
-    ops: bitOps(3), rng: 2, population: 4, parents: 2, mutants: 2, crossovers: 2, mutationRate: 0.5, generations: 100,
+    ops: bitOps(3),
+    rng: 2,
+    population: 4,
+    parents: 2,
+    mutants: 2,
+    crossovers: 2,
+    mutationRate: 0.5,
+    generations: 100,
     fitness: (gs) => gs.map(weight),
   });
   assert.equal(tiny.stopped, 'exhausted');
@@ -134,8 +178,15 @@ test('adaptive rates fall for fitter parents: high below the pool mean, low at i
       mutate: (p, rate) => used.push({ generation, fitness: weight(p), rate }),
       crossover: (a, _b, rate) => used.push({ generation: generation + 0.5, fitness: weight(a), rate }),
     }),
-    feasible, rng: 3, population: 20, parents: 8, mutants: 10, crossovers: 10, generations: 6,
-    mutationRate: adaptiveRate({ high: 0.4, low: 0.05 }), crossoverRate: adaptiveRate({ high: 0.5, low: 0.1 }),
+    feasible,
+    rng: 3,
+    population: 20,
+    parents: 8,
+    mutants: 10,
+    crossovers: 10,
+    generations: 6,
+    mutationRate: adaptiveRate({ high: 0.4, low: 0.05 }),
+    crossoverRate: adaptiveRate({ high: 0.5, low: 0.1 }),
     fitness: (gs) => {
       generation++;
       return gs.map(weight);
@@ -146,7 +197,10 @@ test('adaptive rates fall for fitter parents: high below the pool mean, low at i
   for (const g of new Set(used.map((u) => u.generation))) {
     const byFitness = used.filter((u) => u.generation === g).sort((a, b) => a.fitness - b.fitness);
     for (let i = 1; i < byFitness.length; i++) {
-      assert.ok(byFitness[i]!.rate <= byFitness[i - 1]!.rate + 1e-12, `generation ${g}: fitness ${byFitness[i]!.fitness} got rate ${byFitness[i]!.rate} > ${byFitness[i - 1]!.rate}`);
+      assert.ok(
+        byFitness[i]!.rate <= byFitness[i - 1]!.rate + 1e-12,
+        `generation ${g}: fitness ${byFitness[i]!.fitness} got rate ${byFitness[i]!.rate} > ${byFitness[i - 1]!.rate}`,
+      );
     }
     distinct += new Set(byFitness.map((u) => u.rate)).size > 1 ? 1 : 0;
   }
@@ -175,7 +229,8 @@ test('SPOS settings: 25 mutants + 25 crossovers, random fill to 50 per generatio
       mutate: (p) => parentsUsed.push({ generation, key: p.join('') }),
       crossover: (a, b) => parentsUsed.push({ generation, key: a.join('') }, { generation, key: b.join('') }),
     }),
-    feasible: (b) => ones(b) <= 20, rng: 11,
+    feasible: (b) => ones(b) <= 20,
+    rng: 11,
     fitness: (gs) => {
       generation++;
       return gs.map((g) => {
@@ -195,35 +250,79 @@ test('SPOS settings: 25 mutants + 25 crossovers, random fill to 50 per generatio
   // Each parent is among the 10 best of the generations before its child's.
   for (const { generation: g, key } of parentsUsed) {
     const before = r.evaluated.filter((e) => e.generation < g).sort((a, b) => b.fitness - a.fitness);
-    assert.ok(before.slice(0, 10).some((e) => e.key === key), `generation ${g}: parent ${key} not in the top 10`);
+    assert.ok(
+      before.slice(0, 10).some((e) => e.key === key),
+      `generation ${g}: parent ${key} not in the top 10`,
+    );
   }
   assert.ok(parentsUsed.length > 0);
   // FBNetV3's preset is a valid setting too (adaptive rates, patience).
-  const f = evolve<Bits>({ ...FBNETV3_SEARCH, ops: bitOps(n), feasible: (b) => ones(b) <= 20, rng: 1, fitness: (gs) => gs.map(w) });
+  const f = evolve<Bits>({
+    ...FBNETV3_SEARCH,
+    ops: bitOps(n),
+    feasible: (b) => ones(b) <= 20,
+    rng: 1,
+    fitness: (gs) => gs.map(w),
+  });
   assert.equal(f.stopped, 'patience');
 });
 
 test('SPOS settings fill a generation with random genomes when children run out', () => {
   // 4 bits, all feasible: 16 genomes; by generation 1 most children are seen.
-  const r = evolve<Bits>({ ...SPOS_SEARCH, population: 6, parents: 2, mutants: 2, crossovers: 2, ops: bitOps(4), rng: 5, maxTries: 3, fitness: (gs) => gs.map(weight) });
+  const r = evolve<Bits>({
+    ...SPOS_SEARCH,
+    population: 6,
+    parents: 2,
+    mutants: 2,
+    crossovers: 2,
+    ops: bitOps(4),
+    rng: 5,
+    maxTries: 3,
+    fitness: (gs) => gs.map(weight),
+  });
   const made = r.history.slice(1).map((h) => h.made.mutation + h.made.crossover + h.made.random + h.missed);
-  assert.ok(made.every((m) => m >= 4), `every generation tried its 4 children: ${made}`);
-  assert.ok(r.history.some((h) => h.made.random > 0), 'random fill happened');
+  assert.ok(
+    made.every((m) => m >= 4),
+    `every generation tried its 4 children: ${made}`,
+  );
+  assert.ok(
+    r.history.some((h) => h.made.random > 0),
+    'random fill happened',
+  );
 });
 
 test('makeChild: unseen required or preferred, feasibility, bounded tries, parents kept or redrawn', () => {
   const ops = bitOps(4);
   const parent: Parent<Bits> = { genome: [0, 0, 0, 0], fitness: 1 };
-  const base = { ops, kind: 'mutation' as const, select: () => parent, mutationRate: () => 0.5, maxTries: 20, newParentsEachTry: false };
+  const base = {
+    ops,
+    kind: 'mutation' as const,
+    select: () => parent,
+    mutationRate: () => 0.5,
+    maxTries: 20,
+    newParentsEachTry: false,
+  };
   // Every genome but the parent's own key is seen, and every child with two or more ones is infeasible.
   const isSeen = (k: string) => k !== '0000';
   const fewOnes = (b: Bits) => ones(b) <= 1;
   assert.equal(makeChild(new Rng(1), { ...base, feasible: fewOnes, isSeen, unseen: 'require' })?.key, '0000');
   const never = makeChild(new Rng(1), { ...base, feasible: (b) => ones(b) === 1, isSeen, unseen: 'require' });
   assert.equal(never, null, 'all feasible children seen: none');
-  const preferred = makeChild(new Rng(1), { ...base, feasible: (b) => ones(b) === 1, isSeen, unseen: { preferFor: 5 } });
-  assert.ok(preferred && ones(preferred.genome) === 1 && preferred.tries <= 5, 'after 5 tries a seen feasible child is taken');
-  assert.equal(makeChild(new Rng(1), { ...base, feasible: () => false, unseen: { preferFor: 5 } }), null, 'nothing feasible: none');
+  const preferred = makeChild(new Rng(1), {
+    ...base,
+    feasible: (b) => ones(b) === 1,
+    isSeen,
+    unseen: { preferFor: 5 },
+  });
+  assert.ok(
+    preferred && ones(preferred.genome) === 1 && preferred.tries <= 5,
+    'after 5 tries a seen feasible child is taken',
+  );
+  assert.equal(
+    makeChild(new Rng(1), { ...base, feasible: () => false, unseen: { preferFor: 5 } }),
+    null,
+    'nothing feasible: none',
+  );
 
   // Parents: drawn once (kept across tries) or per try.
   let draws = 0;
@@ -237,13 +336,25 @@ test('makeChild: unseen required or preferred, feasibility, bounded tries, paren
   const a: Parent<Bits> = { genome: [1, 1, 0, 0], fitness: 1 };
   const b: Parent<Bits> = { genome: [0, 0, 1, 1], fitness: 2 };
   let k = 0;
-  const cross = makeChild(new Rng(3), { ...base, kind: 'crossover', select: () => (k++ % 2 ? b : a), crossoverRate: () => 0, unseen: 'require', isSeen: () => false });
+  const cross = makeChild(new Rng(3), {
+    ...base,
+    kind: 'crossover',
+    select: () => (k++ % 2 ? b : a),
+    crossoverRate: () => 0,
+    unseen: 'require',
+    isSeen: () => false,
+  });
   assert.deepEqual(cross?.parents, [b, a]);
   assert.deepEqual(cross?.genome, b.genome, 'rate 0: every gene from the fitter parent');
 });
 
 test('tournament: the fittest of `size` draws with replacement, the first drawn among equals', () => {
-  const pool = [{ id: 'a', fitness: 1 }, { id: 'b', fitness: 3 }, { id: 'c', fitness: 3 }, { id: 'd', fitness: 0 }];
+  const pool = [
+    { id: 'a', fitness: 1 },
+    { id: 'b', fitness: 3 },
+    { id: 'c', fitness: 3 },
+    { id: 'd', fitness: 0 },
+  ];
   const rng = new Rng(4);
   const replay = new Rng(4);
   for (let i = 0; i < 50; i++) {
@@ -260,8 +371,16 @@ test('architectures as genomes: evolve within a FLOPs bound, crossover rates 0 a
   const bound = parseConstraint('flops<=4M');
   const ops = archGenome(space);
   const r = evolve({
-    ops, feasible: withinConstraints(model, [bound]), rng: 2, population: 20, parents: 5, mutants: 10, crossovers: 10,
-    mutationRate: 0.2, generations: 8, fitness: (archs) => archs.map((a) => model.costs(a).flops ?? 0),
+    ops,
+    feasible: withinConstraints(model, [bound]),
+    rng: 2,
+    population: 20,
+    parents: 5,
+    mutants: 10,
+    crossovers: 10,
+    mutationRate: 0.2,
+    generations: 8,
+    fitness: (archs) => archs.map((a) => model.costs(a).flops ?? 0),
   });
   for (const e of r.evaluated) assert.ok(model.costs(e.genome).flops! <= bound.max, e.key);
   assert.ok(r.best.fitness > r.history[0]!.generationBest, 'the generations improved on the random first one');

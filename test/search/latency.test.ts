@@ -8,7 +8,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
-import { buildLatencyTable, choiceLatencies, latencyKey, predictLatency, type LatencyTable, type LatencyTarget, type Timing } from '../../src/latency';
+import {
+  buildLatencyTable,
+  choiceLatencies,
+  latencyKey,
+  predictLatency,
+  type LatencyTable,
+  type LatencyTarget,
+  type Timing,
+} from '../../src/latency';
 import { loadSpace } from '../../src/space/registry';
 import { completeConfig } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
@@ -19,7 +27,15 @@ import { StudyStore } from '../../src/study/store';
 /** A latency table of made-up timings (built by the real builder with a target that times nothing). */
 async function fakeTable(spaceName: string): Promise<LatencyTable> {
   const target: LatencyTarget = {
-    info: { name: 'fake', runtime: 'none', version: '0', threads: 1, batch: 1, settings: {}, machine: { cpu: 'none', cores: 1, os: 'none' } },
+    info: {
+      name: 'fake',
+      runtime: 'none',
+      version: '0',
+      threads: 1,
+      batch: 1,
+      settings: {},
+      machine: { cpu: 'none', cores: 1, os: 'none' },
+    },
     async measure(subject): Promise<Timing> {
       const us = subject.kind === 'op' ? 5 + (hashString(latencyKey(subject.spec)) % 200) : 1000;
       return { medianUs: us, p25Us: us, p75Us: us, runs: 1, samplesUs: [us] };
@@ -37,21 +53,56 @@ test('latency constraints: exact minimum from the table, every trial within the 
     fs.writeFileSync(lut, JSON.stringify(table));
     const cl = choiceLatencies(table, space);
     const exactMin = cl.fixedUs + cl.dims.reduce((s, d) => s + Math.min(...d.us), 0);
-    const setup0 = setupSearch(withStrategyDefaults(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut })));
+    const setup0 = setupSearch(
+      withStrategyDefaults(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut })),
+    );
     const m = setup0.costs.minimum('latency');
     assert.equal(m.how, 'exact');
     assert.ok(Math.abs(m.value - exactMin) < 1e-9, `${m.value} vs ${exactMin}`);
     for (const a of sampleUniformN(space, 500, 2)) assert.ok(predictLatency(table, space, a) >= m.value - 1e-9);
 
-    assert.throws(() => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut, constraints: [`latency<=${Math.floor(exactMin) - 1}`] })),
-      /constraint latency<=\d+ cannot be met .*smallest latency is/);
-    const samples = sampleUniformN(space, 400, 3).map((a) => predictLatency(table, space, a)).sort((x, y) => x - y);
+    assert.throws(
+      () =>
+        setupSearch(
+          completeConfig({
+            strategy: 'random',
+            space: 'fbnet-s',
+            evaluator: 'synthetic',
+            lut,
+            constraints: [`latency<=${Math.floor(exactMin) - 1}`],
+          }),
+        ),
+      /constraint latency<=\d+ cannot be met .*smallest latency is/,
+    );
+    const samples = sampleUniformN(space, 400, 3)
+      .map((a) => predictLatency(table, space, a))
+      .sort((x, y) => x - y);
     const bound = Math.round(samples[100]!); // about a quarter of the space fits
     for (const strategy of ['random', 'evolution']) {
-      const config = withStrategyDefaults(completeConfig({ strategy, space: 'fbnet-s', evaluator: 'synthetic:1', lut, constraints: [`latency<=${bound}us`], trials: 30, options: strategy === 'evolution' ? { population: 10, sampleSize: 3 } : {} }));
+      const config = withStrategyDefaults(
+        completeConfig({
+          strategy,
+          space: 'fbnet-s',
+          evaluator: 'synthetic:1',
+          lut,
+          constraints: [`latency<=${bound}us`],
+          trials: 30,
+          options: strategy === 'evolution' ? { population: 10, sampleSize: 3 } : {},
+        }),
+      );
       const setup = setupSearch(config);
       const store = StudyStore.open(':memory:');
-      const study = store.createStudy({ name: 'l', strategy, space: 'fbnet-s', evaluator: config.evaluator, data: null, objective: config.objective, constraints: config.constraints, seed: 0, config: config as never });
+      const study = store.createStudy({
+        name: 'l',
+        strategy,
+        space: 'fbnet-s',
+        evaluator: config.evaluator,
+        data: null,
+        objective: config.objective,
+        constraints: config.constraints,
+        seed: 0,
+        config: config as never,
+      });
       const r = await runSearch({ store, study, ...setup, trials: 30 });
       assert.equal(r.complete, 30);
       for (const t of store.trials(study.id)) {
@@ -64,7 +115,10 @@ test('latency constraints: exact minimum from the table, every trial within the 
     // A table for another space is refused before the search.
     const other = path.join(dir, 'other.json');
     fs.writeFileSync(other, JSON.stringify({ ...table, space: { name: 'fbnet', style: 'layerwise' } }));
-    assert.throws(() => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut: other })), /the latency table was built for space 'fbnet', not 'fbnet-s'/);
+    assert.throws(
+      () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut: other })),
+      /the latency table was built for space 'fbnet', not 'fbnet-s'/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -23,9 +23,20 @@ const space = loadSpace('fbnet-s');
 const costs = makeCostModel(space);
 
 function study(store: StudyStore, name = 's') {
-  return store.getStudy(name) ?? store.createStudy({
-    name, strategy: 'toy', space: 'fbnet-s', evaluator: 'synthetic:0', data: null, objective: { metric: 'accuracy', direction: 'maximize' }, constraints: [], seed: 1, config: {},
-  });
+  return (
+    store.getStudy(name) ??
+    store.createStudy({
+      name,
+      strategy: 'toy',
+      space: 'fbnet-s',
+      evaluator: 'synthetic:0',
+      data: null,
+      objective: { metric: 'accuracy', direction: 'maximize' },
+      constraints: [],
+      seed: 1,
+      config: {},
+    })
+  );
 }
 
 /** A supernet-style strategy: `prepare` trains for 5 "epochs", checkpointing each; it can be made to crash. */
@@ -37,7 +48,12 @@ class Supernet implements Strategy {
   async prepare(ctx: StudyContext): Promise<void> {
     const file = path.join(ctx.studyDir, 'supernet.json');
     const done = ctx.state.get(SUPERNET_EPOCH)?.epoch ?? 0;
-    if (done > 0) assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), { weights: done }, 'the checkpoint file matches the recorded epoch');
+    if (done > 0)
+      assert.deepEqual(
+        JSON.parse(fs.readFileSync(file, 'utf8')),
+        { weights: done },
+        'the checkpoint file matches the recorded epoch',
+      );
     for (let epoch = done + 1; epoch <= 5; epoch++) {
       this.epochsRun.push(epoch);
       fs.writeFileSync(`${file}.tmp`, JSON.stringify({ weights: epoch }));
@@ -63,18 +79,42 @@ test('a prepare phase resumes from its last checkpointed epoch; a strategy with 
     const s = study(store);
     const evaluator = createSyntheticEvaluator(space, { seed: 0 });
     const first = new Supernet(3);
-    await assert.rejects(runSearch({ store, study: s, strategy: first, evaluator, space, constraints: [], costs, trials: 10 }), /crash/);
+    await assert.rejects(
+      runSearch({ store, study: s, strategy: first, evaluator, space, constraints: [], costs, trials: 10 }),
+      /crash/,
+    );
     assert.deepEqual(first.epochsRun, [1, 2, 3]);
     assert.equal(store.activeWorker(s.id), null, 'the lease is released when the search fails');
     const second = new Supernet(null);
-    const r = await runSearch({ store, study: s, strategy: second, evaluator, space, constraints: [], costs, trials: 10 });
+    const r = await runSearch({
+      store,
+      study: s,
+      strategy: second,
+      evaluator,
+      space,
+      constraints: [],
+      costs,
+      trials: 10,
+    });
     assert.deepEqual(second.epochsRun, [4, 5], 'resumed after epoch 3, no epoch run twice');
     assert.equal(r.stopped, 'done');
     assert.equal(r.complete, 4);
-    assert.deepEqual(store.artifacts(s.id).map((a) => [a.kind, a.path]), [['supernet', 'supernet.json']]);
+    assert.deepEqual(
+      store.artifacts(s.id).map((a) => [a.kind, a.path]),
+      [['supernet', 'supernet.json']],
+    );
     // A third run replays the 4 trials through tell, skips the finished prepare, and is done at once.
     const third = new Supernet(null);
-    const r3 = await runSearch({ store, study: s, strategy: third, evaluator, space, constraints: [], costs, trials: 10 });
+    const r3 = await runSearch({
+      store,
+      study: s,
+      strategy: third,
+      evaluator,
+      space,
+      constraints: [],
+      costs,
+      trials: 10,
+    });
     assert.deepEqual(third.epochsRun, []);
     assert.deepEqual(third.told, [0, 1, 2, 3]);
     assert.equal(r3.complete, 4);
@@ -90,7 +130,12 @@ test('failing evaluations fail their trials (with the error and partial epochs),
     const s = study(store);
     let calls = 0;
     const flaky: Evaluator = {
-      kind: 'synthetic', spec: 'flaky', description: 'flaky', decode: {}, metrics: ['accuracy'], recipeFor: () => ({ lr: 0.1 }),
+      kind: 'synthetic',
+      spec: 'flaky',
+      description: 'flaky',
+      decode: {},
+      metrics: ['accuracy'],
+      recipeFor: () => ({ lr: 0.1 }),
       async evaluate(job) {
         calls++;
         job.onEpoch?.([{ epoch: 1, valAcc: 0.3 }]);
@@ -99,8 +144,22 @@ test('failing evaluations fail their trials (with the error and partial epochs),
         return { metrics: { accuracy: 0.5 + calls / 1000 }, epochs: [{ epoch: 1, valAcc: 0.5 }] };
       },
     };
-    const random: Strategy = { name: 'r', ask: (ctx) => ({ arch: sampleUniform(ctx.space, ctx.rng), source: 'random' }), tell() {} };
-    const r = await runSearch({ store, study: s, strategy: random, evaluator: flaky, space, constraints: [], costs, trials: 100, maxFailed: 4 });
+    const random: Strategy = {
+      name: 'r',
+      ask: (ctx) => ({ arch: sampleUniform(ctx.space, ctx.rng), source: 'random' }),
+      tell() {},
+    };
+    const r = await runSearch({
+      store,
+      study: s,
+      strategy: random,
+      evaluator: flaky,
+      space,
+      constraints: [],
+      costs,
+      trials: 100,
+      maxFailed: 4,
+    });
     assert.equal(r.stopped, 'failures');
     assert.equal(r.failed, 4);
     assert.equal(r.complete, 1);
@@ -116,9 +175,22 @@ test('failing evaluations fail their trials (with the error and partial epochs),
     // A proposal outside the constraints is refused without evaluating it.
     const s2 = study(store, 's2');
     const cheap = { kind: 'flops' as const, max: 1, text: 'flops<=1' };
-    const r2 = await runSearch({ store, study: s2, strategy: random, evaluator: flaky, space, constraints: [cheap], costs, trials: 1, maxFailed: 1 });
+    const r2 = await runSearch({
+      store,
+      study: s2,
+      strategy: random,
+      evaluator: flaky,
+      space,
+      constraints: [cheap],
+      costs,
+      trials: 1,
+      maxFailed: 1,
+    });
     assert.equal(r2.failed, 1);
-    assert.match(store.trials(s2.id)[0]!.error!, /the r strategy proposed an architecture outside the constraints: flops [\d.]+M > 1/);
+    assert.match(
+      store.trials(s2.id)[0]!.error!,
+      /the r strategy proposed an architecture outside the constraints: flops [\d.]+M > 1/,
+    );
   } finally {
     store.close();
   }
@@ -134,9 +206,28 @@ test('an architecture interrupted 3 times is failed instead of being evaluated a
     store.failStaleTrials(s.id);
     let evaluated = 0;
     const ev = createSyntheticEvaluator(space);
-    const counting: Evaluator = { ...ev, evaluate: (job) => { evaluated++; return ev.evaluate(job); } };
-    const fixed: Strategy = { name: 'fixed', ask: (ctx) => ({ arch: ctx.index === 0 ? arch : sampleUniform(space, ctx.rng), source: 'x' }), tell() {} };
-    const r = await runSearch({ store, study: s, strategy: fixed, evaluator: counting, space, constraints: [], costs, trials: 2 });
+    const counting: Evaluator = {
+      ...ev,
+      evaluate: (job) => {
+        evaluated++;
+        return ev.evaluate(job);
+      },
+    };
+    const fixed: Strategy = {
+      name: 'fixed',
+      ask: (ctx) => ({ arch: ctx.index === 0 ? arch : sampleUniform(space, ctx.rng), source: 'x' }),
+      tell() {},
+    };
+    const r = await runSearch({
+      store,
+      study: s,
+      strategy: fixed,
+      evaluator: counting,
+      space,
+      constraints: [],
+      costs,
+      trials: 2,
+    });
     assert.equal(r.complete, 2);
     assert.equal(evaluated, 2);
     const t = store.trials(s.id)[3]!;

@@ -6,7 +6,14 @@ import { archFromIndices, parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
 import { archCost } from '../../src/cost/netCost';
 import { loadSpace } from '../../src/space/registry';
-import { checkSatisfiable, formatCost, parseConstraint, sampleWithin, violations, UnsatisfiableConstraintError } from '../../src/cost/constraints';
+import {
+  checkSatisfiable,
+  formatCost,
+  parseConstraint,
+  sampleWithin,
+  violations,
+  UnsatisfiableConstraintError,
+} from '../../src/cost/constraints';
 import { additiveMinimum, costsAreAdditive, makeCostModel } from '../../src/cost/costModel';
 import { RegularizedEvolution } from '../../src/search/evolution';
 import { completeConfig } from '../../src/search/config';
@@ -20,10 +27,19 @@ import type { SearchConfigInput } from '../../src/search/config';
 async function search(c: SearchConfigInput, store = StudyStore.open(':memory:'), name = 'x') {
   const config = withStrategyDefaults(completeConfig(c));
   const setup = setupSearch(config);
-  const study = store.getStudy(name) ?? store.createStudy({
-    name, strategy: config.strategy, space: config.space, evaluator: config.evaluator, data: null, objective: config.objective,
-    constraints: config.constraints, seed: config.seed, config: config as unknown as Record<string, unknown>,
-  });
+  const study =
+    store.getStudy(name) ??
+    store.createStudy({
+      name,
+      strategy: config.strategy,
+      space: config.space,
+      evaluator: config.evaluator,
+      data: null,
+      objective: config.objective,
+      constraints: config.constraints,
+      seed: config.seed,
+      config: config as unknown as Record<string, unknown>,
+    });
   const summary = await runSearch({ store, study, ...setup, trials: config.trials });
   return { summary, trials: store.trials(study.id), store, setup, study };
 }
@@ -41,7 +57,10 @@ test('constraints: parsing with K/M/G suffixes and time units, violations, forma
   }
   const cs = ['flops<=5M', 'params<=100K'].map(parseConstraint);
   assert.deepEqual(violations(cs, { flops: 4e6, params: 1e5, latencyUs: null }), []);
-  assert.deepEqual(violations(cs, { flops: 6.2e6, params: 2e5, latencyUs: null }), ['flops 6.20M > 5.00M', 'params 200K > 100K']);
+  assert.deepEqual(violations(cs, { flops: 6.2e6, params: 2e5, latencyUs: null }), [
+    'flops 6.20M > 5.00M',
+    'params 200K > 100K',
+  ]);
   assert.equal(formatCost('latency', 1234), '1.23ms');
 });
 
@@ -62,7 +81,11 @@ test('the exact minimum of an additive cost is the per-layer minima, and no samp
   for (const a of sampleUniformN(space, 50, 4)) {
     const idx = space.searchDims.map((d) => d.values.indexOf(a[d.key]!));
     let sum = f0;
-    idx.forEach((v, j) => { const b = [...base]; b[j] = v; sum += f(archFromIndices(space, b)) - f0; });
+    idx.forEach((v, j) => {
+      const b = [...base];
+      b[j] = v;
+      sum += f(archFromIndices(space, b)) - f0;
+    });
     assert.equal(f(a), sum);
   }
   assert.equal(additiveMinimum(space, f).value, model.minimum('params').value);
@@ -71,21 +94,56 @@ test('the exact minimum of an additive cost is the per-layer minima, and no samp
 test('an unsatisfiable constraint is refused up front with the smallest possible cost', () => {
   const space = loadSpace('fbnet-s');
   const min = makeCostModel(space).minimum('flops').value;
-  assert.throws(() => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', constraints: ['flops<=100K'] })),
-    (err: Error) => err instanceof UnsatisfiableConstraintError && err.message.includes(`smallest flops is ${formatCost('flops', min)}`) && /exactly: every layer at its cheapest/.test(err.message));
+  assert.throws(
+    () =>
+      setupSearch(
+        completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', constraints: ['flops<=100K'] }),
+      ),
+    (err: Error) =>
+      err instanceof UnsatisfiableConstraintError &&
+      err.message.includes(`smallest flops is ${formatCost('flops', min)}`) &&
+      /exactly: every layer at its cheapest/.test(err.message),
+  );
   // A non-additive space reports the smallest of many draws.
   const v3 = loadSpace('fbnetv3');
-  assert.throws(() => checkSatisfiable([parseConstraint('params<=1K')], makeCostModel(v3)), /the smallest of 4096 random architectures/);
-  assert.throws(() => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', constraints: ['latency<=1ms'] })), /needs a latency table: give --lut FILE/);
+  assert.throws(
+    () => checkSatisfiable([parseConstraint('params<=1K')], makeCostModel(v3)),
+    /the smallest of 4096 random architectures/,
+  );
+  assert.throws(
+    () =>
+      setupSearch(
+        completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', constraints: ['latency<=1ms'] }),
+      ),
+    /needs a latency table: give --lut FILE/,
+  );
   // Satisfiable alone but too tight for rejection sampling: a clear error when drawing.
   const model = makeCostModel(space);
-  assert.throws(() => sampleWithin({ space, model, constraints: [parseConstraint(`flops<=${Math.ceil(min * 1.01)}`)], rng: new Rng(1), draw: (r) => sampleUniformN(space, 1, r.uint32())[0]!, maxTries: 500, what: 'random search' }),
-    /random search: no architecture within flops<=\d+ in 500 draws \(the closest: flops .*\); .*loosen them/);
+  assert.throws(
+    () =>
+      sampleWithin({
+        space,
+        model,
+        constraints: [parseConstraint(`flops<=${Math.ceil(min * 1.01)}`)],
+        rng: new Rng(1),
+        draw: (r) => sampleUniformN(space, 1, r.uint32())[0]!,
+        maxTries: 500,
+        what: 'random search',
+      }),
+    /random search: no architecture within flops<=\d+ in 500 draws \(the closest: flops .*\); .*loosen them/,
+  );
 });
 
 for (const strategy of ['random', 'evolution'] as const) {
   test(`${strategy}: every trial honours flops and params constraints, and the same seed gives the same study`, async () => {
-    const c = { strategy, space: 'fbnet-s', evaluator: 'synthetic:3', trials: 60, seed: 11, constraints: ['flops<=4M', 'params<=90K'] };
+    const c = {
+      strategy,
+      space: 'fbnet-s',
+      evaluator: 'synthetic:3',
+      trials: 60,
+      seed: 11,
+      constraints: ['flops<=4M', 'params<=90K'],
+    };
     const a = await search(c);
     const b = await search(c);
     const other = await search({ ...c, seed: 12 });
@@ -94,7 +152,10 @@ for (const strategy of ['random', 'evolution'] as const) {
     for (const t of a.trials) {
       assert.equal(t.state, 'complete');
       const cost = archCost(space, parseArch(space, t.arch));
-      assert.ok(cost.flops <= 4e6 && cost.params <= 90e3, `trial ${t.number}: ${cost.flops} FLOPs, ${cost.params} params`);
+      assert.ok(
+        cost.flops <= 4e6 && cost.params <= 90e3,
+        `trial ${t.number}: ${cost.flops} FLOPs, ${cost.params} params`,
+      );
       assert.equal(t.costs.flops, cost.flops);
       assert.equal(t.costs.params, cost.params);
     }
@@ -103,7 +164,11 @@ for (const strategy of ['random', 'evolution'] as const) {
     assert.notDeepEqual(key(a.trials), key(other.trials), 'another seed, other trials');
     assert.equal(new Set(a.trials.map((t) => t.arch)).size, 60, 'no architecture evaluated twice');
     if (strategy === 'evolution') {
-      assert.equal(a.trials.slice(0, 20).every((t) => t.source === 'random'), true, 'the first P=20 are random');
+      assert.equal(
+        a.trials.slice(0, 20).every((t) => t.source === 'random'),
+        true,
+        'the first P=20 are random',
+      );
       assert.ok(a.trials.slice(20).filter((t) => t.source === 'mutation').length >= 35, 'then mutations');
     }
     for (const r of [a, b, other]) r.store.close();
@@ -111,13 +176,24 @@ for (const strategy of ['random', 'evolution'] as const) {
 }
 
 test('evolution: the population rebuilt by replaying trials equals the live one (aging: the oldest leave)', async () => {
-  const r = await search({ strategy: 'evolution', space: 'fbnet-s', evaluator: 'synthetic:5', trials: 45, seed: 2, options: { population: 10, sampleSize: 3 } });
+  const r = await search({
+    strategy: 'evolution',
+    space: 'fbnet-s',
+    evaluator: 'synthetic:5',
+    trials: 45,
+    seed: 2,
+    options: { population: 10, sampleSize: 3 },
+  });
   const live = r.setup.strategy as RegularizedEvolution;
   const fresh = new RegularizedEvolution({ population: 10, sampleSize: 3, maxTries: 100 });
   const ctx = makeStudyContext({ ...r.setup, store: r.store, study: r.study, trials: 45 }, () => {});
   for (const t of r.trials) fresh.tell(t, ctx);
   assert.deepEqual(fresh.population, live.population);
-  assert.deepEqual(live.population.map((m) => m.number), Array.from({ length: 10 }, (_, i) => 35 + i), 'the 10 most recent complete trials');
+  assert.deepEqual(
+    live.population.map((m) => m.number),
+    Array.from({ length: 10 }, (_, i) => 35 + i),
+    'the 10 most recent complete trials',
+  );
   r.store.close();
 });
 

@@ -22,16 +22,25 @@ const toyOptions = z.strictObject({
 type ToyOptions = z.infer<typeof toyOptions>;
 
 const toy: StrategyPlugin<ToyOptions> = {
-  name: 'toy', description: 'a toy', options: toyOptions, flags: { limitTrain: { name: 'supernet-limit-train' }, rate: { value: 'r' } },
+  name: 'toy',
+  description: 'a toy',
+  options: toyOptions,
+  flags: { limitTrain: { name: 'supernet-limit-train' }, rate: { value: 'r' } },
   create: () => ({ name: 'toy', ask: () => null, tell: () => {} }),
 };
 
 test('flags derive from the options schema: names, placeholders, help with defaults, parsers with the flag in their errors', () => {
   const flags = optionFlags(toy as StrategyPlugin<unknown>);
   const by = Object.fromEntries(flags.map((f) => [f.option, f]));
-  assert.deepEqual(flags.map((f) => f.flag), ['population', 'mutation-prob', 'warmup-epochs', 'rate', 'shrink', 'mode', 'supernet-limit-train'],
-    'one flag per scalar option, kebab case unless renamed; the list option has none');
-  assert.deepEqual(flags.map((f) => f.value), ['n', 'x', 'n', 'r', null, 'uniform|budget', 'n']);
+  assert.deepEqual(
+    flags.map((f) => f.flag),
+    ['population', 'mutation-prob', 'warmup-epochs', 'rate', 'shrink', 'mode', 'supernet-limit-train'],
+    'one flag per scalar option, kebab case unless renamed; the list option has none',
+  );
+  assert.deepEqual(
+    flags.map((f) => f.value),
+    ['n', 'x', 'n', 'r', null, 'uniform|budget', 'n'],
+  );
   assert.equal(by.population!.help, 'parents and children per generation (default 50)');
   assert.equal(by.warmupEpochs!.help, 'epochs before sampling starts', 'a null default is not shown');
   assert.equal(by.population!.parse('7'), 7);
@@ -50,19 +59,51 @@ test('an option without a description, options that are not an object, and a sec
   assert.throws(() => optionFlags(bare), /option 'x' has no description/);
   const notObject = { ...toy, options: z.number() } as unknown as StrategyPlugin<unknown>;
   assert.throws(() => optionFlags(notObject), /options must be a zod object/);
-  assert.throws(() => registerStrategy({ ...toy, name: strategyNames()[0]! }), /a strategy named 'random' is registered already/);
+  assert.throws(
+    () => registerStrategy({ ...toy, name: strategyNames()[0]! }),
+    /a strategy named 'random' is registered already/,
+  );
 });
 
-test('the CLI: every strategy\'s flags in the help, values checked, and refused with another strategy', () => {
+test("the CLI: every strategy's flags in the help, values checked, and refused with another strategy", () => {
   const help = tsnas(['search', '--help']);
   assert.equal(help.code, 0);
   const text = help.stdout.replace(/\s+/g, ' '); // the help wraps at the terminal's width
   assert.match(text, /--population <n> evolution: population size P/);
-  assert.match(text, /--max-tries <n> random: draws per proposal [^;]*; evolution: draws per proposal/, 'a flag two strategies share lists both');
-  const wrong = tsnas(['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '5', '--store', ':memory:']);
+  assert.match(
+    text,
+    /--max-tries <n> random: draws per proposal [^;]*; evolution: draws per proposal/,
+    'a flag two strategies share lists both',
+  );
+  const wrong = tsnas([
+    'search',
+    'random',
+    '--space',
+    'fbnet-s',
+    '--evaluator',
+    'synthetic',
+    '--population',
+    '5',
+    '--store',
+    ':memory:',
+  ]);
   assert.equal(wrong.code, 1);
-  assert.match(wrong.stderr, /--population only applies to the evolution strategy \(tsnas search evolution \.\.\.\), not to random/);
-  const bad = tsnas(['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '1', '--store', ':memory:']);
+  assert.match(
+    wrong.stderr,
+    /--population only applies to the evolution strategy \(tsnas search evolution \.\.\.\), not to random/,
+  );
+  const bad = tsnas([
+    'search',
+    'evolution',
+    '--space',
+    'fbnet-s',
+    '--evaluator',
+    'synthetic',
+    '--population',
+    '1',
+    '--store',
+    ':memory:',
+  ]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--population must be an integer >= 2, got '1'/);
 });

@@ -1,7 +1,17 @@
 // The statistics module (src/stats) against values computed by hand.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { kendallTau, linearFit, mape, median, pearson, quantileSorted, ranks, spearman, upperMedian } from '../../src/stats';
+import {
+  kendallTau,
+  linearFit,
+  mape,
+  median,
+  pearson,
+  quantileSorted,
+  ranks,
+  spearman,
+  upperMedian,
+} from '../../src/stats';
 
 const close = (a: number, b: number, what: string) => assert.ok(Math.abs(a - b) < 1e-12, `${what}: ${a} vs ${b}`);
 

@@ -15,7 +15,13 @@ async function cliError(args: string[]): Promise<string> {
   let err = '';
   const quiet = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ writeErr: (t) => { err += t; }, writeOut: () => {}, outputError: (t, write) => write(t) });
+    c.configureOutput({
+      writeErr: (t) => {
+        err += t;
+      },
+      writeOut: () => {},
+      outputError: (t, write) => write(t),
+    });
     c.commands.forEach(quiet);
   };
   quiet(program);
@@ -33,8 +39,31 @@ test('search --json, then study list / show / report; a config file with flags o
   const dir = tmp();
   try {
     const db = path.join(dir, 'runs', 'tsnas.db');
-    const a = tsnas(['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic:2', '--trials', '25', '--population', '8', '--sample-size', '3',
-      '--constraint', 'flops<=5M', '--constraint', 'params<=120K', '--store', db, '--study', 'evo', '--seed', '3', '--json']);
+    const a = tsnas([
+      'search',
+      'evolution',
+      '--space',
+      'fbnet-s',
+      '--evaluator',
+      'synthetic:2',
+      '--trials',
+      '25',
+      '--population',
+      '8',
+      '--sample-size',
+      '3',
+      '--constraint',
+      'flops<=5M',
+      '--constraint',
+      'params<=120K',
+      '--store',
+      db,
+      '--study',
+      'evo',
+      '--seed',
+      '3',
+      '--json',
+    ]);
     assert.equal(a.code, 0, a.stderr);
     const res = JSON.parse(a.last);
     assert.deepEqual(Object.keys(res).slice(0, 3), ['study', 'best', 'trials']);
@@ -45,11 +74,25 @@ test('search --json, then study list / show / report; a config file with flags o
     // A progress line per trial on stderr: number, source, arch, metric, costs, best so far.
     const lines = a.stderr.split('\n').filter((l) => l.startsWith('trial '));
     assert.equal(lines.length, 25);
-    assert.match(lines[24]!, /^trial {2}24 mutation +[0-9-]+ {2}accuracy 0\.\d{4} {2}flops [\d.]+[KM] params [\d.]+[KM] {2}\| best 0\.\d{4} \(#\d+\)/);
+    assert.match(
+      lines[24]!,
+      /^trial {2}24 mutation +[0-9-]+ {2}accuracy 0\.\d{4} {2}flops [\d.]+[KM] params [\d.]+[KM] {2}\| best 0\.\d{4} \(#\d+\)/,
+    );
 
     // The config file: YAML, relative paths against the file, flags override it.
     const cfg = path.join(dir, 'search.yaml');
-    fs.writeFileSync(cfg, ['strategy: random', 'space: fbnet-s', 'evaluator: synthetic:2', 'trials: 50', 'seed: 1', 'store: runs/tsnas.db', 'constraints: [flops<=4M]'].join('\n'));
+    fs.writeFileSync(
+      cfg,
+      [
+        'strategy: random',
+        'space: fbnet-s',
+        'evaluator: synthetic:2',
+        'trials: 50',
+        'seed: 1',
+        'store: runs/tsnas.db',
+        'constraints: [flops<=4M]',
+      ].join('\n'),
+    );
     const b = tsnas(['search', '--config', cfg, '--trials', '6', '--study', 'rnd', '--json']);
     assert.equal(b.code, 0, b.stderr);
     assert.equal(JSON.parse(b.last).trials, 6, '--trials overrides the file');
@@ -73,7 +116,10 @@ test('search --json, then study list / show / report; a config file with flags o
     assert.match(list.stdout, /\nevo +evolution +fbnet-s +synthetic:2 +25 +0 +0 +accuracy 0\.\d{4}/);
     assert.match(list.stdout, /\nrnd +random +fbnet-s +synthetic:2 +8 +0 +0 /);
     const listJson = JSON.parse(tsnas(['study', 'list', '--store', db, '--json']).last);
-    assert.deepEqual(listJson.map((s: { name: string }) => s.name), ['evo', 'rnd']);
+    assert.deepEqual(
+      listJson.map((s: { name: string }) => s.name),
+      ['evo', 'rnd'],
+    );
     assert.equal(listJson[0].best.arch, res.best.arch);
 
     const show = tsnas(['study', 'show', 'evo', '--store', db, '--top', '3']);
@@ -107,8 +153,25 @@ test('search with the training evaluator: epochs recorded per trial, checkpoints
   const dir = tmp();
   try {
     const db = path.join(dir, 'tsnas.db');
-    const r = tsnas(['search', 'random', '--space', 'fbnet-s', '--data', 'synthetic:2', '--epochs', '1', '--limit-train', '100', '--trials', '2',
-      '--store', db, '--study', 'tr', '--json']);
+    const r = tsnas([
+      'search',
+      'random',
+      '--space',
+      'fbnet-s',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '100',
+      '--trials',
+      '2',
+      '--store',
+      db,
+      '--study',
+      'tr',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const res = JSON.parse(r.last);
     assert.equal(res.trials, 2);
@@ -141,23 +204,115 @@ test('search and study: bad input gets an error naming what is wrong and what to
   const dir = tmp();
   try {
     const db = path.join(dir, 'tsnas.db');
-    assert.equal(tsnas(['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--trials', '2', '--store', db, '--study', 'one']).code, 0);
+    assert.equal(
+      tsnas([
+        'search',
+        'random',
+        '--space',
+        'fbnet-s',
+        '--evaluator',
+        'synthetic',
+        '--trials',
+        '2',
+        '--store',
+        db,
+        '--study',
+        'one',
+      ]).code,
+      0,
+    );
     const bad = path.join(dir, 'bad.yaml');
     fs.writeFileSync(bad, 'strategy: random\nspace: fbnet-s\ntrials: many\nevolution: {}\n');
     const cases: Array<[string[], RegExp]> = [
-      [['search', 'annealing', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db], /unknown strategy 'annealing' \(strategies: random, evolution/],
-      [['search', 'random', '--space', 'nospace', '--evaluator', 'synthetic', '--store', db], /unknown space 'nospace'/],
-      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'flops<=10K', '--store', db], /constraint flops<=10K cannot be met in space 'fbnet-s': its smallest flops is [\d.]+K \(exactly/],
-      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'flops<300M', '--store', db], /invalid constraint 'flops<300M'/],
-      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db, '--study', 'one'], /study 'one' already exists .*continue it with: npx tsnas search --resume one/],
+      [
+        ['search', 'annealing', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db],
+        /unknown strategy 'annealing' \(strategies: random, evolution/,
+      ],
+      [
+        ['search', 'random', '--space', 'nospace', '--evaluator', 'synthetic', '--store', db],
+        /unknown space 'nospace'/,
+      ],
+      [
+        [
+          'search',
+          'random',
+          '--space',
+          'fbnet-s',
+          '--evaluator',
+          'synthetic',
+          '--constraint',
+          'flops<=10K',
+          '--store',
+          db,
+        ],
+        /constraint flops<=10K cannot be met in space 'fbnet-s': its smallest flops is [\d.]+K \(exactly/,
+      ],
+      [
+        [
+          'search',
+          'random',
+          '--space',
+          'fbnet-s',
+          '--evaluator',
+          'synthetic',
+          '--constraint',
+          'flops<300M',
+          '--store',
+          db,
+        ],
+        /invalid constraint 'flops<300M'/,
+      ],
+      [
+        ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', db, '--study', 'one'],
+        /study 'one' already exists .*continue it with: npx tsnas search --resume one/,
+      ],
       [['search', '--resume', 'two', '--store', db], /no study 'two' in .* \(studies: one\)/],
       [['search', '--resume', 'one', '--store', db, '--space', 'fbnet'], /'space' cannot change when a study resumes/],
-      [['search', '--config', bad, '--evaluator', 'synthetic', '--store', db], /invalid config file .*bad.yaml:\n {2}trials: .*\n {2}\(top level\): .*evolution/],
+      [
+        ['search', '--config', bad, '--evaluator', 'synthetic', '--store', db],
+        /invalid config file .*bad.yaml:\n {2}trials: .*\n {2}\(top level\): .*evolution/,
+      ],
       [['search', '--config', path.join(dir, 'none.yaml')], /cannot read config file .*none.yaml: ENOENT/],
-      [['search', 'random', '--space', 'fbnet-s', '--store', db], /nothing to evaluate with: give --data D .* or --evaluator/],
-      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--data', 'synthetic', '--store', db], /give one of them/],
-      [['search', 'evolution', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--population', '3', '--sample-size', '5', '--store', db], /options.sampleSize: sampleSize must not exceed population/],
-      [['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--constraint', 'latency<=2ms', '--store', db], /needs a latency table: give --lut FILE/],
+      [
+        ['search', 'random', '--space', 'fbnet-s', '--store', db],
+        /nothing to evaluate with: give --data D .* or --evaluator/,
+      ],
+      [
+        ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--data', 'synthetic', '--store', db],
+        /give one of them/,
+      ],
+      [
+        [
+          'search',
+          'evolution',
+          '--space',
+          'fbnet-s',
+          '--evaluator',
+          'synthetic',
+          '--population',
+          '3',
+          '--sample-size',
+          '5',
+          '--store',
+          db,
+        ],
+        /options.sampleSize: sampleSize must not exceed population/,
+      ],
+      [
+        [
+          'search',
+          'random',
+          '--space',
+          'fbnet-s',
+          '--evaluator',
+          'synthetic',
+          '--constraint',
+          'latency<=2ms',
+          '--store',
+          db,
+        ],
+        /needs a latency table: give --lut FILE/,
+      ],
       [['study', 'show', 'nope', '--store', db], /no study 'nope'/],
       [['study', 'list', '--store', path.join(dir, 'missing.db')], /no study store at/],
     ];

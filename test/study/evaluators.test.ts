@@ -8,7 +8,12 @@ import * as path from 'node:path';
 import { formatArch, formatIndices, parseArch } from '../../src/space/archFormat';
 import { sampleUniformN } from '../../src/arch/sample';
 import { archCost } from '../../src/cost/netCost';
-import { createTabularEvaluator, createSyntheticEvaluator, parseEvaluatorSpec, syntheticFunction } from '../../src/evaluate/index';
+import {
+  createTabularEvaluator,
+  createSyntheticEvaluator,
+  parseEvaluatorSpec,
+  syntheticFunction,
+} from '../../src/evaluate/index';
 import { loadSpace } from '../../src/space/registry';
 import { completeConfig } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
@@ -18,7 +23,13 @@ import type { EvalJob } from '../../src/evaluate/evaluator';
 
 const space = loadSpace('fbnet-s');
 const job = (arch: ReturnType<typeof sampleUniformN>[number]): EvalJob => ({
-  arch, archText: formatArch(space, arch), trialNumber: 0, recipe: null, studyDir: os.tmpdir(), heartbeat() {}, log() {},
+  arch,
+  archText: formatArch(space, arch),
+  trialNumber: 0,
+  recipe: null,
+  studyDir: os.tmpdir(),
+  heartbeat() {},
+  log() {},
 });
 
 function writeTable(dir: string, n: number, indexKeys: boolean) {
@@ -26,7 +37,13 @@ function writeTable(dir: string, n: number, indexKeys: boolean) {
   const table: Record<string, Record<string, number | string>> = {};
   archs.forEach((a, i) => {
     const key = indexKeys && i % 2 === 0 ? formatIndices(space, a) : formatArch(space, a);
-    table[key] = { val_acc: 0.5 + i / 1000, test_acc: 0.49 + i / 1000, flops: 1000 + i, params: 10 * (i + 1), note: 'ignored' };
+    table[key] = {
+      val_acc: 0.5 + i / 1000,
+      test_acc: 0.49 + i / 1000,
+      flops: 1000 + i,
+      params: 10 * (i + 1),
+      note: 'ignored',
+    };
   });
   const file = path.join(dir, 'table.json');
   fs.writeFileSync(file, JSON.stringify(table));
@@ -44,32 +61,72 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
     assert.deepEqual(ev.costOverride!.costs(archs[4]!), { flops: 1004, params: 50 });
     assert.deepEqual((await ev.evaluate(job(archs[5]!))).metrics, { accuracy: 0.505, testAcc: 0.495 });
     const missing = sampleUniformN(space, 1, 12345)[0]!;
-    await assert.rejects(ev.evaluate(job(missing)), new RegExp(`architecture ${formatArch(space, missing).replace(/[/]/g, '\\/')} \\(indices ${formatIndices(space, missing)}\\) is not in table .*table.json \\(40 architectures\\)`));
+    await assert.rejects(
+      ev.evaluate(job(missing)),
+      new RegExp(
+        `architecture ${formatArch(space, missing).replace(/[/]/g, '\\/')} \\(indices ${formatIndices(space, missing)}\\) is not in table .*table.json \\(40 architectures\\)`,
+      ),
+    );
     assert.equal(ev.costOverride!.minimum!('flops')!.value, 1000);
 
     // In a search over a space the table covers: the table's FLOPs are the ones constrained and recorded.
     const tiny = path.join(dir, 'tiny.yaml');
-    fs.writeFileSync(tiny, [
-      'style: layerwise', 'name: tiny', 'input: 3x8x8', 'classes: 10', 'e1FirstConv: keep', 'stem: { op: conv_k3, channels: 8, stride: 1 }',
-      'candidates: [ir_k3_e1, ir_k3_e3, skip]', 'stages:', '  - { channels: 8, repeats: 1, stride: 1 }', '  - { channels: 16, repeats: 1, stride: 2 }',
-      'head: { op: conv_k1, channels: 32 }',
-    ].join('\n'));
+    fs.writeFileSync(
+      tiny,
+      [
+        'style: layerwise',
+        'name: tiny',
+        'input: 3x8x8',
+        'classes: 10',
+        'e1FirstConv: keep',
+        'stem: { op: conv_k3, channels: 8, stride: 1 }',
+        'candidates: [ir_k3_e1, ir_k3_e3, skip]',
+        'stages:',
+        '  - { channels: 8, repeats: 1, stride: 1 }',
+        '  - { channels: 16, repeats: 1, stride: 2 }',
+        'head: { op: conv_k1, channels: 32 }',
+      ].join('\n'),
+    );
     const full: Record<string, Record<string, number>> = {};
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) full[`${i}-${j}`] = { val_acc: 0.5 + (3 * i + j) / 100, flops: 100 + 100 * (3 * i + j) };
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++)
+        full[`${i}-${j}`] = { val_acc: 0.5 + (3 * i + j) / 100, flops: 100 + 100 * (3 * i + j) };
     const fullFile = path.join(dir, 'full.json');
     fs.writeFileSync(fullFile, JSON.stringify(full));
-    const config = withStrategyDefaults(completeConfig({ strategy: 'random', space: tiny, evaluator: `table:${fullFile}`, metrics: { accuracy: 'val_acc' }, trials: 4, constraints: ['flops<=500'] }));
+    const config = withStrategyDefaults(
+      completeConfig({
+        strategy: 'random',
+        space: tiny,
+        evaluator: `table:${fullFile}`,
+        metrics: { accuracy: 'val_acc' },
+        trials: 4,
+        constraints: ['flops<=500'],
+      }),
+    );
     assert.throws(() => setupSearch({ ...config, constraints: ['flops<=-1'] }), /invalid constraint/);
-    assert.throws(() => setupSearch({ ...config, constraints: ['flops<=50'] }), /cannot be met .*smallest flops is 100 \(over every architecture of the table/);
+    assert.throws(
+      () => setupSearch({ ...config, constraints: ['flops<=50'] }),
+      /cannot be met .*smallest flops is 100 \(over every architecture of the table/,
+    );
     const setup = setupSearch(config);
     const store = StudyStore.open(':memory:');
-    const study = store.createStudy({ name: 't', strategy: 'random', space: tiny, evaluator: config.evaluator, data: null, objective: config.objective, constraints: config.constraints, seed: 0, config: config as never });
+    const study = store.createStudy({
+      name: 't',
+      strategy: 'random',
+      space: tiny,
+      evaluator: config.evaluator,
+      data: null,
+      objective: config.objective,
+      constraints: config.constraints,
+      seed: 0,
+      config: config as never,
+    });
     const summary = await runSearch({ store, study, ...setup, trials: 4 });
     assert.equal(summary.complete, 4);
     for (const t of store.trials(study.id)) {
       assert.equal(t.state, 'complete');
       const row = full[formatIndices(setup.space, parseArch(setup.space, t.arch))]!;
-      assert.equal(t.costs.flops, row.flops, 'the table\'s FLOPs are recorded');
+      assert.equal(t.costs.flops, row.flops, "the table's FLOPs are recorded");
       assert.ok(t.costs.flops! <= 500);
       assert.equal(t.metrics.accuracy, row.val_acc);
     }
@@ -77,10 +134,22 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
 
     // Bad tables and mappings: errors name the file, the key or the field.
     fs.writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ 'not-an-arch': { val_acc: 1 } }));
-    assert.throws(() => createTabularEvaluator(space, path.join(dir, 'bad.json')), /table .*bad.json does not fit space 'fbnet-s' \(1 bad key\(s\)\):\n {2}key 'not-an-arch'/);
-    assert.throws(() => createTabularEvaluator(space, file, { metrics: { accuracy: 'top1' } }), /metric mapping accuracy=top1: table .* has no field 'top1' \(fields: val_acc, test_acc, flops, params\)/);
-    assert.throws(() => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${file}` })), /the objective 'accuracy' is not a metric .*--metric accuracy=FIELD/);
-    assert.throws(() => createTabularEvaluator(space, path.join(dir, 'none.json')), /cannot read table .*none.json: ENOENT/);
+    assert.throws(
+      () => createTabularEvaluator(space, path.join(dir, 'bad.json')),
+      /table .*bad.json does not fit space 'fbnet-s' \(1 bad key\(s\)\):\n {2}key 'not-an-arch'/,
+    );
+    assert.throws(
+      () => createTabularEvaluator(space, file, { metrics: { accuracy: 'top1' } }),
+      /metric mapping accuracy=top1: table .* has no field 'top1' \(fields: val_acc, test_acc, flops, params\)/,
+    );
+    assert.throws(
+      () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${file}` })),
+      /the objective 'accuracy' is not a metric .*--metric accuracy=FIELD/,
+    );
+    assert.throws(
+      () => createTabularEvaluator(space, path.join(dir, 'none.json')),
+      /cannot read table .*none.json: ENOENT/,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -92,17 +161,24 @@ test('synthetic evaluator: deterministic per seed, different across seeds, rewar
   const g = syntheticFunction(space, 3);
   const h = syntheticFunction(space, 4);
   const acc = archs.map((a) => f.accuracy(a));
-  assert.deepEqual(acc, archs.map((a) => g.accuracy(a)));
-  assert.notDeepEqual(acc, archs.map((a) => h.accuracy(a)));
+  assert.deepEqual(
+    acc,
+    archs.map((a) => g.accuracy(a)),
+  );
+  assert.notDeepEqual(
+    acc,
+    archs.map((a) => h.accuracy(a)),
+  );
   for (const v of acc) assert.ok(v > 0.4 && v < 1);
   const sd = Math.sqrt(acc.reduce((s, v) => s + (v - acc.reduce((x, y) => x + y) / acc.length) ** 2, 0) / acc.length);
   assert.ok(sd > 0.02, `accuracy varies across architectures (sd ${sd})`);
   // Capacity: more FLOPs helps on average (rank correlation), each part stays in range.
   const flops = archs.map((a) => archCost(space, a).flops);
   const cap = archs.map((a) => f.parts(a).capacity);
-  for (let i = 0; i < archs.length; i++) for (let j = 0; j < archs.length; j += 17) {
-    if (flops[i]! < flops[j]!) assert.ok(cap[i]! <= cap[j]! + 1e-12);
-  }
+  for (let i = 0; i < archs.length; i++)
+    for (let j = 0; j < archs.length; j += 17) {
+      if (flops[i]! < flops[j]!) assert.ok(cap[i]! <= cap[j]! + 1e-12);
+    }
   assert.ok(cap.every((c) => c >= 0 && c <= 1));
   const ev = createSyntheticEvaluator(space, { seed: 3 });
   assert.equal((await ev.evaluate(job(archs[0]!))).metrics.accuracy, acc[0]);
@@ -114,7 +190,10 @@ test('evaluator specs: parsing and clear errors', () => {
   assert.deepEqual(parseEvaluatorSpec('synthetic:7'), { kind: 'synthetic', seed: 7 });
   assert.deepEqual(parseEvaluatorSpec('table:x.json', '/base'), { kind: 'table', file: '/base/x.json' });
   assert.deepEqual(parseEvaluatorSpec('train'), { kind: 'train' });
-  assert.throws(() => parseEvaluatorSpec('oracle'), /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/);
+  assert.throws(
+    () => parseEvaluatorSpec('oracle'),
+    /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/,
+  );
   assert.throws(() => parseEvaluatorSpec('synthetic:x'), /seed must be a non-negative integer/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);
 });

@@ -13,14 +13,23 @@ import { spawnTsnas, tsnas } from '../helpers/tsnasCli';
 
 const TRIALS = 10;
 
-interface Row { id: number; number: number; state: string; arch: string; error: string | null; [k: string]: unknown }
+interface Row {
+  id: number;
+  number: number;
+  state: string;
+  arch: string;
+  error: string | null;
+  [k: string]: unknown;
+}
 
 /** The trials as raw rows (every column, exactly as stored), read by a separate connection. */
 function rows(db: string, study: string): Row[] {
   if (!fs.existsSync(db)) return [];
   const conn = new Database(db, { readonly: true });
   try {
-    return conn.prepare('SELECT t.* FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = ? ORDER BY t.number').all(study) as Row[];
+    return conn
+      .prepare('SELECT t.* FROM trials t JOIN studies s ON s.id = t.study_id WHERE s.name = ? ORDER BY t.number')
+      .all(study) as Row[];
   } catch {
     return []; // the schema is not there yet
   } finally {
@@ -34,11 +43,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function runAndKill(args: string[], db: string, when: (r: Row[]) => boolean, afterMs?: number): Promise<Row[]> {
   const child = spawnTsnas(args);
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const t0 = Date.now();
   let done = false;
-  void exited.then(() => { done = true; });
+  void exited.then(() => {
+    done = true;
+  });
   for (;;) {
     if (done) assert.fail(`the search ended before it was killed:\n${stderr}`);
     if (afterMs !== undefined ? Date.now() - t0 >= afterMs : when(rows(db, 'k'))) break;
@@ -58,8 +71,27 @@ test('kill -9 at any moment, then --resume: no finished trial lost or changed, i
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-kill-'));
   try {
     const db = path.join(dir, 'tsnas.db');
-    const args = ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic:4', '--trials', String(TRIALS), '--seed', '5',
-      '--constraint', 'flops<=6M', '--store', db, '--study', 'k', '--eval-delay-ms', '250', '--json'];
+    const args = [
+      'search',
+      'random',
+      '--space',
+      'fbnet-s',
+      '--evaluator',
+      'synthetic:4',
+      '--trials',
+      String(TRIALS),
+      '--seed',
+      '5',
+      '--constraint',
+      'flops<=6M',
+      '--store',
+      db,
+      '--study',
+      'k',
+      '--eval-delay-ms',
+      '250',
+      '--json',
+    ];
     const resume = ['search', '--resume', 'k', '--store', db, '--json'];
     const snapshots: Row[][] = [];
 
@@ -76,7 +108,10 @@ test('kill -9 at any moment, then --resume: no finished trial lost or changed, i
     // 4: resumed to the end.
     const r = tsnas(resume);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /trial\(s\) of an earlier run were still running: marked failed \(interrupted\) and will be asked again/);
+    assert.match(
+      r.stderr,
+      /trial\(s\) of an earlier run were still running: marked failed \(interrupted\) and will be asked again/,
+    );
     const result = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     assert.equal(result.study, 'k');
     assert.equal(result.trials, TRIALS);
@@ -84,7 +119,12 @@ test('kill -9 at any moment, then --resume: no finished trial lost or changed, i
 
     // Every row finished before a kill is byte-for-byte the same at the end (nothing lost, changed or recomputed).
     for (const snap of snapshots) {
-      for (const old of finished(snap)) assert.deepEqual(after.find((x) => x.id === old.id), old, `trial ${old.number} is unchanged`);
+      for (const old of finished(snap))
+        assert.deepEqual(
+          after.find((x) => x.id === old.id),
+          old,
+          `trial ${old.number} is unchanged`,
+        );
     }
     // Every trial running at a kill ended as failed/interrupted; nothing is left running.
     for (const snap of snapshots) {
@@ -95,18 +135,32 @@ test('kill -9 at any moment, then --resume: no finished trial lost or changed, i
       }
     }
     assert.equal(after.filter((x) => x.state === 'running').length, 0);
-    assert.ok(after.filter((x) => x.error === 'interrupted (process ended)').length >= 2, 'at least the two mid-trial kills were interrupted');
+    assert.ok(
+      after.filter((x) => x.error === 'interrupted (process ended)').length >= 2,
+      'at least the two mid-trial kills were interrupted',
+    );
     const done = complete(after);
     assert.equal(done.length, TRIALS, 'the study ends with its complete trials');
     assert.equal(new Set(done.map((x) => x.arch)).size, TRIALS, 'no architecture was evaluated twice');
     // Interrupted architectures were asked again: each appears among the complete trials.
-    for (const x of after.filter((t) => t.error === 'interrupted (process ended)')) assert.ok(done.some((d) => d.arch === x.arch), `interrupted ${x.arch} was re-asked`);
+    for (const x of after.filter((t) => t.error === 'interrupted (process ended)'))
+      assert.ok(
+        done.some((d) => d.arch === x.arch),
+        `interrupted ${x.arch} was re-asked`,
+      );
 
     // The same search, never interrupted, evaluates the same architectures in the same order with the same results.
-    const u = tsnas(args.map((a) => (a === 'k' ? 'u' : a)).filter((a, i, all) => a !== '--eval-delay-ms' && all[i - 1] !== '--eval-delay-ms'));
+    const u = tsnas(
+      args
+        .map((a) => (a === 'k' ? 'u' : a))
+        .filter((a, i, all) => a !== '--eval-delay-ms' && all[i - 1] !== '--eval-delay-ms'),
+    );
     assert.equal(u.code, 0, u.stderr);
     const unbroken = rows(db, 'u');
-    assert.deepEqual(done.map((x) => [x.arch, x.metrics, x.flops, x.params, x.source]), unbroken.map((x) => [x.arch, x.metrics, x.flops, x.params, x.source]));
+    assert.deepEqual(
+      done.map((x) => [x.arch, x.metrics, x.flops, x.params, x.source]),
+      unbroken.map((x) => [x.arch, x.metrics, x.flops, x.params, x.source]),
+    );
     assert.equal(JSON.parse(u.stdout.trim().split('\n').at(-1)!).best.arch, result.best.arch);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -15,10 +15,14 @@ function schema1Store(file: string): void {
   const db = new Database(file);
   db.exec(MIGRATIONS[0]!);
   db.pragma('user_version = 1');
-  db.prepare(`INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
-    VALUES ('old', 1, 'random', 'fbnet-s', 'synthetic:0', NULL, 'accuracy', 'maximize', '[]', 0, '{}')`).run();
-  db.prepare(`INSERT INTO trials (study_id, number, state, arch, recipe, source, metrics, epochs, started_at, finished_at)
-    VALUES (1, 0, 'complete', 'arch-0', '{"lr":0.1}', 'random', '{"accuracy":0.5}', '[]', 1, 2)`).run();
+  db.prepare(
+    `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
+    VALUES ('old', 1, 'random', 'fbnet-s', 'synthetic:0', NULL, 'accuracy', 'maximize', '[]', 0, '{}')`,
+  ).run();
+  db.prepare(
+    `INSERT INTO trials (study_id, number, state, arch, recipe, source, metrics, epochs, started_at, finished_at)
+    VALUES (1, 0, 'complete', 'arch-0', '{"lr":0.1}', 'random', '{"accuracy":0.5}', '[]', 1, 2)`,
+  ).run();
   db.close();
 }
 
@@ -43,8 +47,14 @@ test('a schema-1 store reads without migrating and migrates when opened for writ
       assert.equal(rw.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
       const s = rw.requireStudy('old');
       const [t] = rw.trials(s.id);
-      assert.deepEqual([t!.arch, t!.state, t!.metrics, t!.searchedRecipe, t!.space], ['arch-0', 'complete', { accuracy: 0.5 }, null, null]);
-      assert.throws(() => rw.db.prepare("UPDATE trials SET arch = 'x' WHERE id = ?").run(t!.id), /finished trials never change: this trial is complete/);
+      assert.deepEqual(
+        [t!.arch, t!.state, t!.metrics, t!.searchedRecipe, t!.space],
+        ['arch-0', 'complete', { accuracy: 0.5 }, null, null],
+      );
+      assert.throws(
+        () => rw.db.prepare("UPDATE trials SET arch = 'x' WHERE id = ?").run(t!.id),
+        /finished trials never change: this trial is complete/,
+      );
       const n = rw.createTrial(s.id, { arch: 'arch-1', searchedRecipe: { lr: 0.2 }, space: 'round-1' });
       assert.deepEqual([n.searchedRecipe, n.space], [{ lr: 0.2 }, 'round-1']);
     } finally {
@@ -58,7 +68,10 @@ test('a schema-1 store reads without migrating and migrates when opened for writ
 test('no trigger of the final schema raises an expression (only string literals)', () => {
   const store = StudyStore.open(':memory:');
   try {
-    const triggers = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as Array<{ name: string; sql: string }>;
+    const triggers = store.db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'").all() as Array<{
+      name: string;
+      sql: string;
+    }>;
     assert.equal(triggers.length, 6, 'an update and a delete trigger per finished state');
     for (const t of triggers) assert.match(t.sql, /RAISE\(ABORT, '[^'|]*'\)/, `${t.name}: ${t.sql}`);
   } finally {

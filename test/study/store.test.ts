@@ -18,8 +18,14 @@ const SUPERNET = stateKey<{ epoch: number; temps: number[] }>('supernet');
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-store-'));
 
 const init = (name = 's1'): StudyInit => ({
-  name, strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic:1', data: null,
-  objective: { metric: 'accuracy', direction: 'maximize' }, constraints: ['flops<=5M'], seed: 7,
+  name,
+  strategy: 'random',
+  space: 'fbnet-s',
+  evaluator: 'synthetic:1',
+  data: null,
+  objective: { metric: 'accuracy', direction: 'maximize' },
+  constraints: ['flops<=5M'],
+  seed: 7,
   config: { trials: 10, nested: { a: [1, 2, 3] } },
 });
 
@@ -31,11 +37,20 @@ test('store round trip: studies, trials, metrics, epochs, costs, state, artifact
     assert.equal(store.db.pragma('journal_mode', { simple: true }), 'wal');
     assert.ok((store.db.pragma('busy_timeout', { simple: true }) as number) >= 1000);
     const s = store.createStudy(init());
-    const t0 = store.createTrial(s.id, { arch: 'a0', recipe: { lr: 0.1, epochs: 2 }, source: 'random', costs: { flops: 3e6, params: 5e4, latencyUs: 812.5 }, worker: 'w' });
+    const t0 = store.createTrial(s.id, {
+      arch: 'a0',
+      recipe: { lr: 0.1, epochs: 2 },
+      source: 'random',
+      costs: { flops: 3e6, params: 5e4, latencyUs: 812.5 },
+      worker: 'w',
+    });
     assert.equal(t0.number, 0);
     assert.equal(t0.state, 'running');
     store.recordEpochs(t0.id, [{ epoch: 1, valAcc: 0.5 }]);
-    const c0 = store.completeTrial(t0.id, { accuracy: 0.75, testAcc: 0.7, valLoss: NaN }, [{ epoch: 1, valAcc: 0.5 }, { epoch: 2, valAcc: 0.75 }]);
+    const c0 = store.completeTrial(t0.id, { accuracy: 0.75, testAcc: 0.7, valLoss: NaN }, [
+      { epoch: 1, valAcc: 0.5 },
+      { epoch: 2, valAcc: 0.75 },
+    ]);
     const t1 = store.createTrial(s.id, { arch: 'a1', source: 'mutation' });
     store.failTrial(t1.id, 'diverged', { epochs: [{ epoch: 1, valAcc: 0.1 }] });
     const t2 = store.createTrial(s.id, { arch: 'a2', source: 'random' });
@@ -53,7 +68,14 @@ test('store round trip: studies, trials, metrics, epochs, costs, state, artifact
     assert.deepEqual(s2, s);
     assert.equal(s2.createdAt > 0, true);
     const trials = store.trials(s2.id);
-    assert.deepEqual(trials.map((t) => [t.number, t.state, t.arch, t.source]), [[0, 'complete', 'a0', 'random'], [1, 'failed', 'a1', 'mutation'], [2, 'complete', 'a2', 'random']]);
+    assert.deepEqual(
+      trials.map((t) => [t.number, t.state, t.arch, t.source]),
+      [
+        [0, 'complete', 'a0', 'random'],
+        [1, 'failed', 'a1', 'mutation'],
+        [2, 'complete', 'a2', 'random'],
+      ],
+    );
     assert.deepEqual(trials[0], c0);
     assert.deepEqual(trials[0]!.recipe, { lr: 0.1, epochs: 2 });
     assert.deepEqual(trials[0]!.costs, { flops: 3e6, params: 5e4, latencyUs: 812.5 });
@@ -68,7 +90,13 @@ test('store round trip: studies, trials, metrics, epochs, costs, state, artifact
     assert.deepEqual(store.getState(s2.id, SUPERNET), { epoch: 3, temps: [5, 4.8] });
     assert.equal(store.getState(s2.id, stateKey('nothing')), undefined);
     const arts = store.artifacts(s2.id);
-    assert.deepEqual(arts.map((a) => [a.kind, a.path, a.trialId]), [['supernet', 'supernet.safetensors', null], ['checkpoint', '/elsewhere/ck', t0.id]]);
+    assert.deepEqual(
+      arts.map((a) => [a.kind, a.path, a.trialId]),
+      [
+        ['supernet', 'supernet.safetensors', null],
+        ['checkpoint', '/elsewhere/ck', t0.id],
+      ],
+    );
     assert.equal(store.artifactPath(arts[0]!), ckpt);
     assert.equal(store.studyDir('s1'), path.join(dir, 'runs', 'studies', 's1'));
     const sum = store.summary(s2);
@@ -88,8 +116,14 @@ test('finished trials never change: the trigger aborts UPDATE and DELETE of comp
     const pruned = store.failTrial(store.createTrial(s.id, { arch: 'c' }).id, 'pruned at epoch 1', { state: 'pruned' });
     for (const t of [done, failed, pruned]) {
       // Straight SQL, bypassing the store's API: the database itself refuses.
-      assert.throws(() => store.db.prepare("UPDATE trials SET metrics = '{\"accuracy\": 1}' WHERE id = ?").run(t.id), /finished trials never change/);
-      assert.throws(() => store.db.prepare("UPDATE trials SET state = 'running' WHERE id = ?").run(t.id), new RegExp(`this trial is ${t.state}`));
+      assert.throws(
+        () => store.db.prepare('UPDATE trials SET metrics = \'{"accuracy": 1}\' WHERE id = ?').run(t.id),
+        /finished trials never change/,
+      );
+      assert.throws(
+        () => store.db.prepare("UPDATE trials SET state = 'running' WHERE id = ?").run(t.id),
+        new RegExp(`this trial is ${t.state}`),
+      );
       assert.throws(() => store.db.prepare('DELETE FROM trials WHERE id = ?').run(t.id), /never deleted/);
       assert.deepEqual(store.trial(t.id), t);
     }
@@ -143,10 +177,17 @@ test('stale running trials are failed as interrupted when the study is reopened 
     assert.equal(store.trials(s.id, ['complete']).length, 1, 'the complete trial is untouched');
 
     // While this process holds the lease, another live process cannot take the study.
-    const other = spawnSync(process.execPath, ['-e', `
+    const other = spawnSync(
+      process.execPath,
+      [
+        '-e',
+        `
       const { StudyStore } = require(${JSON.stringify(path.resolve(__dirname, '../../src/study/store.js'))});
       const { newWorkerId } = require(${JSON.stringify(path.resolve(__dirname, '../../src/study/worker.js'))});
-      try { StudyStore.open(${JSON.stringify(file)}).acquireLease(1, newWorkerId()); console.log('taken'); } catch (e) { console.log(e.message); }`], { encoding: 'utf8' });
+      try { StudyStore.open(${JSON.stringify(file)}).acquireLease(1, newWorkerId()); console.log('taken'); } catch (e) { console.log(e.message); }`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.match(other.stdout, new RegExp(`study 's1' is being searched by process ${process.pid}`));
     store.releaseLease(s.id, me);
     store.close();

@@ -7,7 +7,13 @@ import { Rng } from '../../src/random/rng';
 import { architectureCost, flopsCandidateCosts, type CandidateCosts } from '../../src/supernet/candidateCosts';
 import { argmaxArchitecture, uniformDistributions } from '../../src/supernet/pathSampling';
 import { supernetLayout } from '../../src/supernet/layout';
-import { conditionedDrawer, budgetArgmaxArchitecture, budgetArgmaxIndices, cheapestCost, sampleWithinBudget } from '../../src/supernet/budgetSampling';
+import {
+  conditionedDrawer,
+  budgetArgmaxArchitecture,
+  budgetArgmaxIndices,
+  cheapestCost,
+  sampleWithinBudget,
+} from '../../src/supernet/budgetSampling';
 import { loadSpace } from '../../src/space/registry';
 import { tinySpace } from '../helpers/tinySpace';
 
@@ -25,7 +31,11 @@ function* allIndices(sizes: readonly number[]): Generator<number[]> {
 const logProb = (dists: number[][], idx: number[]) => idx.reduce((s, i, l) => s + Math.log(dists[l]![i]!), 0);
 
 /** The most probable architecture with cost <= budget by enumeration (the first in lexicographic order on ties), or null. */
-function bruteForce(dists: number[][], costs: CandidateCosts, budget: number): { indices: number[]; logProb: number } | null {
+function bruteForce(
+  dists: number[][],
+  costs: CandidateCosts,
+  budget: number,
+): { indices: number[]; logProb: number } | null {
   let best: { indices: number[]; logProb: number } | null = null;
   for (const idx of allIndices(dists.map((p) => p.length))) {
     if (idx.some((i, l) => dists[l]![i] === 0) || architectureCost(costs, idx) > budget) continue;
@@ -49,7 +59,11 @@ test('budget argmax = brute force on 300 random instances (4 layers x 4 candidat
   let constrained = 0;
   for (let t = 0; t < 300; t++) {
     const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, true));
-    const costs: CandidateCosts = { unit: 'us', fixed: 50 + rng.int(50), perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))) };
+    const costs: CandidateCosts = {
+      unit: 'us',
+      fixed: 50 + rng.int(50),
+      perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))),
+    };
     const lo = cheapestCost(costs, dists);
     const budget = lo - 20 + rng.int(250); // sometimes below the cheapest architecture
     const r = budgetArgmaxIndices(dists, costs, budget, { step: 1 });
@@ -67,14 +81,21 @@ test('budget argmax = brute force on 300 random instances (4 layers x 4 candidat
     assert.ok(r.cost! <= budget);
     if (b.indices.join() !== dists.map((p) => p.indexOf(Math.max(...p))).join()) constrained++;
   }
-  assert.ok(nulls > 10 && constrained > 50, `the instances cover both cases (${nulls} with nothing within the budget, ${constrained} where the budget binds)`);
+  assert.ok(
+    nulls > 10 && constrained > 50,
+    `the instances cover both cases (${nulls} with nothing within the budget, ${constrained} where the budget binds)`,
+  );
 });
 
 test('budget argmax with costs off the grid: never over the budget, at least as probable as anything (layers x step) under it', () => {
   const rng = new Rng(7);
   for (let t = 0; t < 200; t++) {
     const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, false));
-    const costs: CandidateCosts = { unit: 'us', fixed: 100 * rng.next(), perLayer: dists.map((p) => p.map(() => 100 * rng.next())) };
+    const costs: CandidateCosts = {
+      unit: 'us',
+      fixed: 100 * rng.next(),
+      perLayer: dists.map((p) => p.map(() => 100 * rng.next())),
+    };
     const budget = cheapestCost(costs, dists) + 5 + 200 * rng.next();
     const step = 0.5 + 3 * rng.next();
     const r = budgetArgmaxIndices(dists, costs, budget, { step });
@@ -84,7 +105,11 @@ test('budget argmax with costs off the grid: never over the budget, at least as 
     const exact = bruteForce(dists, costs, budget)!;
     const tighter = bruteForce(dists, costs, budget - 4 * step);
     assert.ok(lp <= exact.logProb + 1e-12, `instance ${t}: not more probable than the exact optimum`);
-    if (tighter) assert.ok(lp >= tighter.logProb - 1e-12, `instance ${t}: at least as probable as the optimum under budget - 4 steps`);
+    if (tighter)
+      assert.ok(
+        lp >= tighter.logProb - 1e-12,
+        `instance ${t}: at least as probable as the optimum under budget - 4 steps`,
+      );
   }
 });
 
@@ -95,18 +120,27 @@ test('budget argmax: ties go to the first feasible candidates in order; a loose 
   // Every architecture is equally probable: the answer is the first within 75 µs in lexicographic order.
   const first = [...allIndices([3, 3, 3, 1])].find((idx) => architectureCost(costs, idx) <= 75)!;
   assert.deepEqual(first, [0, 1, 2, 0]);
-  for (let k = 0; k < 3; k++) assert.deepEqual(budgetArgmaxIndices(uniform, costs, 75, { step: 1 }).indices, first, 'the same answer every time');
+  for (let k = 0; k < 3; k++)
+    assert.deepEqual(budgetArgmaxIndices(uniform, costs, 75, { step: 1 }).indices, first, 'the same answer every time');
   const loose = budgetArgmaxArchitecture(space, uniform, costs, 1e6);
-  assert.deepEqual(loose.arch!.indices, argmaxArchitecture(space, uniform).indices, 'a loose budget: the argmax (first on ties)');
+  assert.deepEqual(
+    loose.arch!.indices,
+    argmaxArchitecture(space, uniform).indices,
+    'a loose budget: the argmax (first on ties)',
+  );
   const dists = [[0.9, 0.1, 0], [0.2, 0.3, 0.5], [1 / 3, 1 / 3, 1 / 3], [1]];
   const r = budgetArgmaxArchitecture(space, dists, costs, 65);
   assert.deepEqual(r.arch!.indices, [0, 2, 2, 0], 'layer 1 keeps its 0.9 candidate; the rest take the cheapest');
   assert.equal(r.arch!.cost, 60);
   assert.equal(r.arch!.text, 'ir_k3_e1/skip-skip');
-  assert.ok(Math.abs(r.arch!.logProb - Math.log(0.9 * 0.5 / 3)) < 1e-12);
+  assert.ok(Math.abs(r.arch!.logProb - Math.log((0.9 * 0.5) / 3)) < 1e-12);
   const none = budgetArgmaxArchitecture(space, dists, costs, 49);
   assert.equal(none.arch, null);
-  assert.equal(none.cheapest, 50, 'the cheapest with positive probability: layer 1 cannot take its (zero-probability) skip');
+  assert.equal(
+    none.cheapest,
+    50,
+    'the cheapest with positive probability: layer 1 cannot take its (zero-probability) skip',
+  );
 });
 
 test('budget argmax on fbnet (22 layers x 9 candidates) and fbnet-s: within the budget, more probable than any sample within it', () => {
@@ -124,7 +158,11 @@ test('budget argmax on fbnet (22 layers x 9 candidates) and fbnet-s: within the 
     const s = sampleWithinBudget(space, dists, costs, budget, 50, 1);
     assert.equal(s.samples.length, 50);
     const sure = budget - costs.perLayer.length * r.step; // within the rounded budget too
-    for (const a of s.samples.filter((x) => x.cost <= sure)) assert.ok(a.logProb <= r.arch.logProb + 1e-9, `${name}: a sample within the budget is no more probable than the constrained argmax`);
+    for (const a of s.samples.filter((x) => x.cost <= sure))
+      assert.ok(
+        a.logProb <= r.arch.logProb + 1e-9,
+        `${name}: a sample within the budget is no more probable than the constrained argmax`,
+      );
   }
 });
 
@@ -136,7 +174,10 @@ test('samples conditioned on the budget: all within it, seeded, the acceptance r
   let pWithin = 0;
   let nWithin = 0;
   for (const idx of allIndices([3, 3, 3, 1])) {
-    if (architectureCost(costs, idx) <= budget) { pWithin += Math.exp(logProb(dists, idx)); nWithin++; }
+    if (architectureCost(costs, idx) <= budget) {
+      pWithin += Math.exp(logProb(dists, idx));
+      nWithin++;
+    }
   }
   const a = sampleWithinBudget(space, dists, costs, budget, 5, 11);
   assert.equal(a.samples.length, 5);
@@ -146,7 +187,10 @@ test('samples conditioned on the budget: all within it, seeded, the acceptance r
     assert.equal(s.cost, architectureCost(costs, s.indices));
   }
   assert.deepEqual(sampleWithinBudget(space, dists, costs, budget, 5, 11), a, 'the same seed, the same samples');
-  assert.notDeepEqual(sampleWithinBudget(space, dists, costs, budget, 5, 12).samples.map((s) => s.text), a.samples.map((s) => s.text));
+  assert.notDeepEqual(
+    sampleWithinBudget(space, dists, costs, budget, 5, 12).samples.map((s) => s.text),
+    a.samples.map((s) => s.text),
+  );
   assert.ok(a.draws >= 5 && a.accepted >= 5 && a.acceptanceRate === a.accepted / a.draws);
   assert.match(a.summary, /^5 distinct samples within the budget of 70 µs in \d+ draws, acceptance rate [0-9.]+%$/);
 
@@ -154,9 +198,17 @@ test('samples conditioned on the budget: all within it, seeded, the acceptance r
   const many = sampleWithinBudget(space, dists, costs, budget, nWithin + 1, 5, { maxDraws: 20_000 });
   assert.equal(many.draws, 20_000);
   assert.equal(many.samples.length, nWithin, 'every architecture within the budget is found');
-  const se = Math.sqrt(pWithin * (1 - pWithin) / many.draws);
-  assert.ok(Math.abs(many.acceptanceRate - pWithin) < 4 * se, `acceptance rate ${many.acceptanceRate} vs P(within) ${pWithin}`);
-  assert.match(many.summary, new RegExp(`^only ${nWithin} of ${nWithin + 1} distinct samples within the budget of 70 µs after 20000 draws \\(the most allowed\\), acceptance rate`));
+  const se = Math.sqrt((pWithin * (1 - pWithin)) / many.draws);
+  assert.ok(
+    Math.abs(many.acceptanceRate - pWithin) < 4 * se,
+    `acceptance rate ${many.acceptanceRate} vs P(within) ${pWithin}`,
+  );
+  assert.match(
+    many.summary,
+    new RegExp(
+      `^only ${nWithin} of ${nWithin + 1} distinct samples within the budget of 70 µs after 20000 draws \\(the most allowed\\), acceptance rate`,
+    ),
+  );
 
   // An excluded architecture (one already proposed) is never returned.
   const excluded = a.samples[0]!.indices;
@@ -165,7 +217,10 @@ test('samples conditioned on the budget: all within it, seeded, the acceptance r
 
   // Nothing fits: no draws, no samples, and the cheapest cost in the message.
   const none = sampleWithinBudget(space, dists, costs, 34, 5, 11);
-  assert.deepEqual([none.samples.length, none.draws, none.accepted, none.acceptanceRate, none.cheapest], [0, 0, 0, 0, 35]);
+  assert.deepEqual(
+    [none.samples.length, none.draws, none.accepted, none.acceptanceRate, none.cheapest],
+    [0, 0, 0, 0, 35],
+  );
   assert.equal(none.summary, 'no architecture is within the budget of 34 µs: the cheapest costs 35 µs; no samples');
 });
 
@@ -189,8 +244,11 @@ test('the exact conditional sampler draws from the distribution restricted to th
   }
   for (const idx of within) {
     const p = Math.exp(logProb(dists, idx)) / pWithin;
-    const se = Math.sqrt(p * (1 - p) / n);
-    assert.ok(Math.abs((counts.get(idx.join()) ?? 0) / n - p) < 5 * se, `${idx}: ${(counts.get(idx.join()) ?? 0) / n} vs ${p}`);
+    const se = Math.sqrt((p * (1 - p)) / n);
+    assert.ok(
+      Math.abs((counts.get(idx.join()) ?? 0) / n - p) < 5 * se,
+      `${idx}: ${(counts.get(idx.join()) ?? 0) / n} vs ${p}`,
+    );
   }
   assert.equal(conditionedDrawer(dists, costs, 34), null, 'nothing fits');
 
@@ -199,7 +257,10 @@ test('the exact conditional sampler draws from the distribution restricted to th
   assert.equal(s.samples.length, within.length);
   assert.ok(s.exactDraws > 0);
   assert.ok(s.samples.every((x) => x.cost <= budget));
-  assert.match(s.summary, /more drawn exactly from the distribution restricted to the budget \(its probability 0\.\d+\)/);
+  assert.match(
+    s.summary,
+    /more drawn exactly from the distribution restricted to the budget \(its probability 0\.\d+\)/,
+  );
   assert.deepEqual(sampleWithinBudget(space, dists, costs, budget, within.length, 1, { maxDraws: 3 }), s, 'seeded');
 });
 
@@ -221,8 +282,19 @@ test('uniform paths within a budget: every distinct path under it, each once, an
 test('budget functions refuse costs that do not fit the space, and a non-finite budget', () => {
   const space = tinySpace();
   const dists = [[1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], [1 / 3, 1 / 3, 1 / 3], [1]];
-  const costs: CandidateCosts = { unit: 'us', fixed: 10, perLayer: [[3, 2, 1], [3, 2, 1], [3, 2, 1], [0]], source: 'test' };
-  assert.throws(() => budgetArgmaxArchitecture(space, dists, { ...costs, perLayer: costs.perLayer.slice(1) }, 100), /3 layers of costs for 4 layers/);
-  assert.throws(() => sampleWithinBudget(space, dists, { ...costs, perLayer: [[1, 2], ...costs.perLayer.slice(1)] }, 100, 1, 0), /layer1 has 2 costs for 3 candidates/);
+  const costs: CandidateCosts = {
+    unit: 'us',
+    fixed: 10,
+    perLayer: [[3, 2, 1], [3, 2, 1], [3, 2, 1], [0]],
+    source: 'test',
+  };
+  assert.throws(
+    () => budgetArgmaxArchitecture(space, dists, { ...costs, perLayer: costs.perLayer.slice(1) }, 100),
+    /3 layers of costs for 4 layers/,
+  );
+  assert.throws(
+    () => sampleWithinBudget(space, dists, { ...costs, perLayer: [[1, 2], ...costs.perLayer.slice(1)] }, 100, 1, 0),
+    /layer1 has 2 costs for 3 candidates/,
+  );
   assert.throws(() => budgetArgmaxArchitecture(space, dists, costs, NaN), /the budget must be a finite number/);
 });

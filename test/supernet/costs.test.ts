@@ -7,7 +7,12 @@ import { archCost } from '../../src/cost/netCost';
 import { loadSpace } from '../../src/space/registry';
 import { Rng } from '../../src/random/rng';
 import {
-  architectureCost, checkCostsMatchLayout, costRange, flopsCandidateCosts, type CandidateCosts, type CandidateCostsSource,
+  architectureCost,
+  checkCostsMatchLayout,
+  costRange,
+  flopsCandidateCosts,
+  type CandidateCosts,
+  type CandidateCostsSource,
 } from '../../src/supernet/candidateCosts';
 import { archOfIndices, indicesOfArch, supernetLayout } from '../../src/supernet/layout';
 import { tinySpace } from '../helpers/tinySpace';
@@ -27,7 +32,10 @@ test('FLOPs costs: fixed + the chosen candidates equals archCost for random arch
       const scale = unit === 'MMAC' ? 1e6 : 1e3;
       const layout = supernetLayout(space, input, classes);
       assert.equal(costs.unit, unit);
-      assert.deepEqual(costs.perLayer.map((r) => r.length), layout.layers.map((l) => l.candidates.length));
+      assert.deepEqual(
+        costs.perLayer.map((r) => r.length),
+        layout.layers.map((l) => l.candidates.length),
+      );
       for (let k = 0; k < 30; k++) {
         const idx = layout.layers.map((l) => rng.int(l.candidates.length));
         const arch = archOfIndices(layout, idx);
@@ -42,13 +50,38 @@ test('FLOPs costs: fixed + the chosen candidates equals archCost for random arch
 
 test('layout of fbnet-s at 1x28x28: shapes per layer, identity skips cost nothing, fixed parts', () => {
   const layout = supernetLayout(fbnetS, [1, 28, 28], 10);
-  assert.deepEqual(layout.layers.map((l) => l.key), ['layer1', 'layer2', 'layer3', 'layer4', 'layer5', 'layer6', 'layer7', 'layer8', 'layer9']);
-  assert.deepEqual(layout.layers.map((l) => l.input), [
-    [16, 28, 28], [16, 28, 28], [24, 14, 14], [24, 14, 14], [32, 7, 7], [32, 7, 7], [32, 7, 7], [64, 4, 4], [64, 4, 4],
-  ]);
-  assert.deepEqual(layout.layers.map((l) => l.stride), [1, 2, 1, 2, 1, 1, 2, 1, 1]);
+  assert.deepEqual(
+    layout.layers.map((l) => l.key),
+    ['layer1', 'layer2', 'layer3', 'layer4', 'layer5', 'layer6', 'layer7', 'layer8', 'layer9'],
+  );
+  assert.deepEqual(
+    layout.layers.map((l) => l.input),
+    [
+      [16, 28, 28],
+      [16, 28, 28],
+      [24, 14, 14],
+      [24, 14, 14],
+      [32, 7, 7],
+      [32, 7, 7],
+      [32, 7, 7],
+      [64, 4, 4],
+      [64, 4, 4],
+    ],
+  );
+  assert.deepEqual(
+    layout.layers.map((l) => l.stride),
+    [1, 2, 1, 2, 1, 1, 2, 1, 1],
+  );
   assert.ok(layout.layers.every((l) => l.searchable && l.candidates.length === 9));
-  assert.deepEqual(layout.fixed.map((f) => [f.name, f.input]), [['stem', [1, 28, 28]], ['head', [64, 4, 4]], ['pool', [256, 4, 4]], ['classifier', [256, 1, 1]]]);
+  assert.deepEqual(
+    layout.fixed.map((f) => [f.name, f.input]),
+    [
+      ['stem', [1, 28, 28]],
+      ['head', [64, 4, 4]],
+      ['pool', [256, 4, 4]],
+      ['classifier', [256, 1, 1]],
+    ],
+  );
   assert.deepEqual(layout.heldFixed, []);
   const costs = flopsCandidateCosts(fbnetS, [1, 28, 28], 10, { unit: 'kMAC' });
   const skip = layout.layers[0]!.candidates.findIndex((c) => c.op === 'skip');
@@ -65,14 +98,20 @@ test('fbnet holds its head width at the first value; stage-wise spaces are refus
   assert.equal(layout.layers.length, 22);
   assert.deepEqual(layout.heldFixed, ['head.channels=1984']);
   assert.equal(layout.desc.head.cout, 1984);
-  assert.throws(() => supernetLayout(loadSpace('fbnetv3')), /space 'fbnetv3' is stagewise; a supernet needs a layer-wise space/);
+  assert.throws(
+    () => supernetLayout(loadSpace('fbnetv3')),
+    /space 'fbnetv3' is stagewise; a supernet needs a layer-wise space/,
+  );
 });
 
 test('checkCostsMatchLayout names the wrong entry', () => {
   const layout = supernetLayout(tinySpace());
   const good = flopsCandidateCosts(tinySpace(), undefined, undefined, { unit: 'kMAC' });
   const bad = (c: Partial<CandidateCosts>) => () => checkCostsMatchLayout({ ...good, ...c }, layout);
-  assert.throws(bad({ perLayer: [[1, 2], ...good.perLayer.slice(1)] }), /layer1 has 2 costs but 3 candidates \(ir_k3_e1, ir_k3_e3, skip\)/);
+  assert.throws(
+    bad({ perLayer: [[1, 2], ...good.perLayer.slice(1)] }),
+    /layer1 has 2 costs but 3 candidates \(ir_k3_e1, ir_k3_e3, skip\)/,
+  );
   assert.throws(bad({ perLayer: [[1, NaN, 2], ...good.perLayer.slice(1)] }), /layer1 candidate 'ir_k3_e3' costs NaN/);
   assert.throws(bad({ fixed: Infinity }), /fixed cost is Infinity/);
   assert.throws(bad({ unit: 'ms' as never }), /unknown unit 'ms'/);
@@ -82,7 +121,12 @@ test('a latency adapter has the CandidateCostsSource signature (us)', () => {
   // The shape a lookup-table adapter returns: the same layout, microseconds.
   const fake: CandidateCostsSource = (space, input) => {
     const layout = supernetLayout(space, input);
-    return { unit: 'us', perLayer: layout.layers.map((l) => l.candidates.map((_, i) => 100 + 10 * i)), fixed: 250, source: 'fake table' };
+    return {
+      unit: 'us',
+      perLayer: layout.layers.map((l) => l.candidates.map((_, i) => 100 + 10 * i)),
+      fixed: 250,
+      source: 'fake table',
+    };
   };
   const c = fake(fbnetS, [1, 28, 28]);
   checkCostsMatchLayout(c, supernetLayout(fbnetS, [1, 28, 28]));

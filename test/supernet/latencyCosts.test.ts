@@ -28,7 +28,10 @@ async function checkExact(space: Space, input: [number, number, number] | undefi
     const arch = archOfIndices(layout, idx);
     const predicted = predictLatency(table, space, arch);
     const sum = architectureCost(costs, idx);
-    assert.ok(Math.abs(sum - predicted) < 1e-6 * predicted, `${space.name} ${idx.join('-')}: fixed + sum ${sum} vs predictLatency ${predicted}`);
+    assert.ok(
+      Math.abs(sum - predicted) < 1e-6 * predicted,
+      `${space.name} ${idx.join('-')}: fixed + sum ${sum} vs predictLatency ${predicted}`,
+    );
   }
 }
 
@@ -43,7 +46,10 @@ test('latency costs: fixed + the chosen entries = predictLatency (tiny space, wi
 test('latency costs: fbnet-s at 1x28x28 and fbnet (head width held at its first value), random architectures', async () => {
   await checkExact(loadSpace('fbnet-s'), [1, 28, 28], 200);
   const fbnet = loadSpace('fbnet');
-  assert.ok(supernetLayout(fbnet).heldFixed.some((h) => h.startsWith('head.channels')), 'fbnet searches the head width');
+  assert.ok(
+    supernetLayout(fbnet).heldFixed.some((h) => h.startsWith('head.channels')),
+    'fbnet searches the head width',
+  );
   await checkExact(fbnet, undefined, 50);
 });
 

@@ -2,7 +2,12 @@
 // determinism, deduplication, the argmax), and the hard budget filter. No engine here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { argmaxArchitecture, sampleArchitectures, uniformDistributions, uniformIndices } from '../../src/supernet/pathSampling';
+import {
+  argmaxArchitecture,
+  sampleArchitectures,
+  uniformDistributions,
+  uniformIndices,
+} from '../../src/supernet/pathSampling';
 import { filterByBudget } from '../../src/supernet/budgetSampling';
 import { architectureCost, flopsCandidateCosts } from '../../src/supernet/candidateCosts';
 import { supernetLayout } from '../../src/supernet/layout';
@@ -20,13 +25,19 @@ test('draws follow the per-layer distributions (2000 draws, within 4 standard er
     const counts = p.map((_, i) => s.filter((a) => a.indices[l] === i).length);
     p.forEach((pi, i) => {
       const se = Math.sqrt((pi * (1 - pi)) / n);
-      assert.ok(Math.abs(counts[i]! / n - pi) <= 4 * se + 1e-12, `layer ${l} candidate ${i}: ${counts[i]! / n} vs ${pi}`);
+      assert.ok(
+        Math.abs(counts[i]! / n - pi) <= 4 * se + 1e-12,
+        `layer ${l} candidate ${i}: ${counts[i]! / n} vs ${pi}`,
+      );
     });
   });
-  assert.ok(s.every((a) => a.indices[0] !== 2), 'a zero-probability candidate is never drawn');
+  assert.ok(
+    s.every((a) => a.indices[0] !== 2),
+    'a zero-probability candidate is never drawn',
+  );
   // Layers are independent: P(layer1 = 0 and layer2 = 2) = 0.9 * 0.5.
   const joint = s.filter((a) => a.indices[0] === 0 && a.indices[1] === 2).length / n;
-  assert.ok(Math.abs(joint - 0.45) < 4 * Math.sqrt(0.45 * 0.55 / n), `joint ${joint}`);
+  assert.ok(Math.abs(joint - 0.45) < 4 * Math.sqrt((0.45 * 0.55) / n), `joint ${joint}`);
   const a = s[0]!;
   assert.equal(a.arch.layer1, ['ir_k3_e1', 'ir_k3_e3', 'skip'][a.indices[0]!]);
   assert.equal(a.arch.layer4, 'ir_k3_e1');
@@ -36,7 +47,10 @@ test('draws follow the per-layer distributions (2000 draws, within 4 standard er
 test('seeded and deduplicated: k distinct architectures, fewer when the distribution is peaked', () => {
   const a = sampleArchitectures(space, DISTS, 6, 7);
   assert.deepEqual(sampleArchitectures(space, DISTS, 6, 7), a);
-  assert.notDeepEqual(sampleArchitectures(space, DISTS, 6, 8).map((x) => x.text), a.map((x) => x.text));
+  assert.notDeepEqual(
+    sampleArchitectures(space, DISTS, 6, 8).map((x) => x.text),
+    a.map((x) => x.text),
+  );
   assert.equal(a.length, 6);
   assert.equal(new Set(a.map((x) => x.text)).size, 6);
   const peaked = [[1, 0, 0], [0, 1, 0], [0.5, 0.5, 0], [1]];
@@ -52,8 +66,14 @@ test('argmax per layer, first on ties', () => {
 
 test('distributions that do not fit the space are refused', () => {
   assert.throws(() => sampleArchitectures(space, DISTS.slice(1), 1, 0), /has 4 layers, the distributions 3/);
-  assert.throws(() => sampleArchitectures(space, [[0.5, 0.5], ...DISTS.slice(1)], 1, 0), /layer1: distribution has 2 probabilities for 3 candidates/);
-  assert.throws(() => argmaxArchitecture(space, [[0.5, 0.6, 0], ...DISTS.slice(1)]), /layer1: \[0\.5, 0\.6, 0\] is not a probability distribution/);
+  assert.throws(
+    () => sampleArchitectures(space, [[0.5, 0.5], ...DISTS.slice(1)], 1, 0),
+    /layer1: distribution has 2 probabilities for 3 candidates/,
+  );
+  assert.throws(
+    () => argmaxArchitecture(space, [[0.5, 0.6, 0], ...DISTS.slice(1)]),
+    /layer1: \[0\.5, 0\.6, 0\] is not a probability distribution/,
+  );
 });
 
 test('filterByBudget drops the architectures over a hard budget and says which', () => {
@@ -80,12 +100,20 @@ test('uniform paths: one seeded draw per layer, every candidate equally likely; 
   const counts = layout.layers.map((l) => l.candidates.map(() => 0));
   for (let k = 0; k < n; k++) {
     const idx = uniformIndices(layout, rng);
-    assert.deepEqual(idx, layout.layers.map((l) => Math.floor(twin.next() * l.candidates.length)), 'rng.int per layer, fixed layers included');
+    assert.deepEqual(
+      idx,
+      layout.layers.map((l) => Math.floor(twin.next() * l.candidates.length)),
+      'rng.int per layer, fixed layers included',
+    );
     idx.forEach((i, l) => counts[l]![i]!++);
   }
   assert.deepEqual(counts[3], [n]);
-  const se = Math.sqrt((1 / 3) * (2 / 3) / n);
-  counts.slice(0, 3).forEach((row, l) => row.forEach((c, i) => assert.ok(Math.abs(c / n - 1 / 3) <= 4 * se, `layer ${l} candidate ${i}: ${c / n}`)));
+  const se = Math.sqrt(((1 / 3) * (2 / 3)) / n);
+  counts
+    .slice(0, 3)
+    .forEach((row, l) =>
+      row.forEach((c, i) => assert.ok(Math.abs(c / n - 1 / 3) <= 4 * se, `layer ${l} candidate ${i}: ${c / n}`)),
+    );
   // The same distributions through sampleArchitectures: 27 distinct paths exist, all reachable.
   assert.equal(sampleArchitectures(space, dists, 27, 1, { maxDraws: 100_000 }).length, 27);
 });

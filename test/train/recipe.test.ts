@@ -11,10 +11,31 @@ import { tempDir, throwsWith } from '../data/fixtures';
 test('defaults: an empty recipe is a complete one', () => {
   const r = parseRecipe({});
   assert.deepEqual(r, {
-    optimizer: 'sgd', lr: 0.05, momentum: 0.9, nesterov: true, weightDecay: 4e-5, schedule: 'cosine',
-    gamma: 0.963, stepEpochs: 30, minLr: 0, warmupEpochs: 0, warmupStartFactor: 0.1, epochs: 5, batchSize: 128,
-    ema: null, dropout: 0, stochasticDepth: 0, mixup: 0, labelSmoothing: 0, gradClip: 0, cropPadding: 2, flip: null,
-    resolution: null, valFraction: 0.1, seed: 0, distill: null,
+    optimizer: 'sgd',
+    lr: 0.05,
+    momentum: 0.9,
+    nesterov: true,
+    weightDecay: 4e-5,
+    schedule: 'cosine',
+    gamma: 0.963,
+    stepEpochs: 30,
+    minLr: 0,
+    warmupEpochs: 0,
+    warmupStartFactor: 0.1,
+    epochs: 5,
+    batchSize: 128,
+    ema: null,
+    dropout: 0,
+    stochasticDepth: 0,
+    mixup: 0,
+    labelSmoothing: 0,
+    gradClip: 0,
+    cropPadding: 2,
+    flip: null,
+    resolution: null,
+    valFraction: 0.1,
+    seed: 0,
+    distill: null,
   });
   assert.deepEqual(parseRecipe(undefined), r, 'undefined means all defaults');
   assert.deepEqual(parseRecipe(null), r, 'null means all defaults');
@@ -22,19 +43,37 @@ test('defaults: an empty recipe is a complete one', () => {
 });
 
 test('given fields are kept; distillation gets its own defaults', () => {
-  const r = parseRecipe({ optimizer: 'rmsprop-tf', lr: 0.016, ema: 0.9999, epochs: 12, distill: { teacher: 'teacher.safetensors' } });
+  const r = parseRecipe({
+    optimizer: 'rmsprop-tf',
+    lr: 0.016,
+    ema: 0.9999,
+    epochs: 12,
+    distill: { teacher: 'teacher.safetensors' },
+  });
   assert.equal(r.optimizer, 'rmsprop-tf');
   assert.equal(r.lr, 0.016);
   assert.equal(r.ema, 0.9999);
   assert.equal(r.epochs, 12);
   assert.deepEqual(r.distill, { teacher: 'teacher.safetensors', weight: 0.8, temperature: 1 });
-  for (const o of ['sgd', 'rmsprop', 'rmsprop-tf', 'adam', 'adamw']) assert.equal(parseRecipe({ optimizer: o }).optimizer, o);
+  for (const o of ['sgd', 'rmsprop', 'rmsprop-tf', 'adam', 'adamw'])
+    assert.equal(parseRecipe({ optimizer: o }).optimizer, o);
 });
 
 test('schedules map to their specs', () => {
-  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'cosine', epochs: 7, minLr: 0.001 })), { kind: 'cosine', epochs: 7, minLr: 0.001 });
-  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'step', stepEpochs: 3, gamma: 0.5 })), { kind: 'step', stepEpochs: 3, gamma: 0.5 });
-  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'exponential', gamma: 0.97 })), { kind: 'exponential', gamma: 0.97 });
+  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'cosine', epochs: 7, minLr: 0.001 })), {
+    kind: 'cosine',
+    epochs: 7,
+    minLr: 0.001,
+  });
+  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'step', stepEpochs: 3, gamma: 0.5 })), {
+    kind: 'step',
+    stepEpochs: 3,
+    gamma: 0.5,
+  });
+  assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'exponential', gamma: 0.97 })), {
+    kind: 'exponential',
+    gamma: 0.97,
+  });
   assert.deepEqual(scheduleOf(parseRecipe({ schedule: 'constant' })), { kind: 'constant' });
 });
 
@@ -57,7 +96,11 @@ test('parseRecipe errors name the source and the field', () => {
     [{ learningRate: 0.1 }, ['learningRate']],
   ];
   for (const [input, parts] of cases) {
-    throwsWith(() => parseRecipe(input, 'my-recipe.yaml'), ['my-recipe.yaml', 'invalid recipe', ...parts], JSON.stringify(input));
+    throwsWith(
+      () => parseRecipe(input, 'my-recipe.yaml'),
+      ['my-recipe.yaml', 'invalid recipe', ...parts],
+      JSON.stringify(input),
+    );
   }
   // Several problems are all listed.
   throwsWith(() => parseRecipe({ lr: -1, optimizer: 'foo', bogus: true }), ['recipe', 'lr', 'optimizer', 'bogus']);
@@ -67,7 +110,10 @@ test('parseRecipe errors name the source and the field', () => {
 test('loadRecipe: a YAML file, overrides on top, undefined overrides ignored', () => {
   const dir = tempDir('recipe');
   const file = path.join(dir, 'r.yaml');
-  fs.writeFileSync(file, '# a recipe\noptimizer: adamw\nlr: 0.002\nepochs: 9\nema: 0.999\ndistill:\n  teacher: t.safetensors\n  temperature: 4\n');
+  fs.writeFileSync(
+    file,
+    '# a recipe\noptimizer: adamw\nlr: 0.002\nepochs: 9\nema: 0.999\ndistill:\n  teacher: t.safetensors\n  temperature: 4\n',
+  );
   const r = loadRecipe(file);
   assert.deepEqual([r.optimizer, r.lr, r.epochs, r.ema], ['adamw', 0.002, 9, 0.999]);
   assert.deepEqual(r.distill, { teacher: 't.safetensors', weight: 0.8, temperature: 4 });

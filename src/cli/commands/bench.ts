@@ -11,19 +11,32 @@ export function registerBench(program: Command): void {
     .option('--warmup <n>', 'untimed steps first', nonNegativeInt('--warmup'), 5)
     .option('--batch <n>', 'batch size', positiveInt('--batch'), 64)
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
-    .option('--memory-format <f>', 'contiguous or channels_last', oneOf('--memory-format', ['contiguous', 'channels_last'] as const), 'channels_last')
+    .option(
+      '--memory-format <f>',
+      'contiguous or channels_last',
+      oneOf('--memory-format', ['contiguous', 'channels_last'] as const),
+      'channels_last',
+    )
     .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
       const { runEngineBench } = await import('../../../bench/engineBench');
       const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
-      const r = runEngineBench({ ...o, memoryFormat: o.memoryFormat, onStep: (s: number, ms: number) => progress.tick(s + 1, `${ms.toFixed(0)} ms/step`) });
+      const r = runEngineBench({
+        ...o,
+        memoryFormat: o.memoryFormat,
+        onStep: (s: number, ms: number) => progress.tick(s + 1, `${ms.toFixed(0)} ms/step`),
+      });
       if (o.json) {
         console.log(JSON.stringify(r));
       } else {
         console.log(`ref-mbconv, batch ${o.batch}, ${o.threads} threads, ${o.memoryFormat}:`);
-        console.log(`  ${r.imgPerSec.toFixed(1)} images/s (median ${r.msPerStep.toFixed(1)} ms/step over ${o.steps} steps)`);
-        console.log(`  resident memory ${r.rssMBAfterWarmup} MB after warm-up, ${r.rssMBEnd} MB at the end; ${r.liveTensors} tensors left live`);
+        console.log(
+          `  ${r.imgPerSec.toFixed(1)} images/s (median ${r.msPerStep.toFixed(1)} ms/step over ${o.steps} steps)`,
+        );
+        console.log(
+          `  resident memory ${r.rssMBAfterWarmup} MB after warm-up, ${r.rssMBEnd} MB at the end; ${r.liveTensors} tensors left live`,
+        );
       }
     });
 
@@ -39,12 +52,17 @@ export function registerBench(program: Command): void {
       const { runTrainerBench } = await import('../../../bench/trainerBench');
       const r = runTrainerBench(o);
       if (o.json) console.log(JSON.stringify(r));
-      else console.log(`trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`);
+      else
+        console.log(
+          `trainer on ${o.data}: ${r.imgPerSec.toFixed(1)} images/s (${r.images} images in ${r.seconds.toFixed(1)} s)`,
+        );
     });
 
   bench
     .command('baseline')
-    .description('fbnet-s-baseline on a data set: test accuracy after 1, 5 and 15 epochs of one 15-epoch run, time per epoch')
+    .description(
+      'fbnet-s-baseline on a data set: test accuracy after 1, 5 and 15 epochs of one 15-epoch run, time per epoch',
+    )
     .option('--data <set>', 'data set', 'fashion-mnist')
     .option('--recipe <file>', 'training recipe (epochs is set to the last milestone)', 'recipes/fashion-mnist.yaml')
     .option('--milestones <list>', 'comma-separated epochs', '1,5,15')
@@ -54,9 +72,21 @@ export function registerBench(program: Command): void {
     .action(async (o) => {
       const { runBaselineAccuracy } = await import('../../../bench/baselineAccuracy');
       const milestones = String(o.milestones).split(',').map(Number);
-      if (milestones.some((m) => !Number.isInteger(m) || m < 1)) throw new Error(`--milestones must be positive integers, got '${o.milestones}'`);
-      const r = runBaselineAccuracy({ data: o.data, recipe: o.recipe, milestones, dir: o.out, threads: o.threads, onLine: (s) => process.stderr.write(`${s}\n`) });
+      if (milestones.some((m) => !Number.isInteger(m) || m < 1))
+        throw new Error(`--milestones must be positive integers, got '${o.milestones}'`);
+      const r = runBaselineAccuracy({
+        data: o.data,
+        recipe: o.recipe,
+        milestones,
+        dir: o.out,
+        threads: o.threads,
+        onLine: (s) => process.stderr.write(`${s}\n`),
+      });
       if (o.json) console.log(JSON.stringify(r));
-      else for (const m of r) console.log(`after ${m.epoch} epochs: test ${(100 * m.testAcc).toFixed(2)}%, ${m.secondsPerEpoch.toFixed(1)} s/epoch`);
+      else
+        for (const m of r)
+          console.log(
+            `after ${m.epoch} epochs: test ${(100 * m.testAcc).toFixed(2)}%, ${m.secondsPerEpoch.toFixed(1)} s/epoch`,
+          );
     });
 }

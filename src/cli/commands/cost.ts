@@ -39,13 +39,19 @@ export function resolveArchText(space: Space, text: string): { arch: Arch; name?
     const names = Object.keys(space.architectures);
     const msg = (err as Error).message;
     if (/belongs to space/.test(msg)) throw err;
-    throw new Error(`unknown architecture '${text}' for space '${space.name}': not a registered name` +
-      `${names.length ? ` (${names.join(', ')})` : ''} and not an architecture of the space: ${msg}`);
+    throw new Error(
+      `unknown architecture '${text}' for space '${space.name}': not a registered name` +
+        `${names.length ? ` (${names.join(', ')})` : ''} and not an architecture of the space: ${msg}`,
+    );
   }
 }
 
 function readStdinLines(): string[] {
-  return fs.readFileSync(0, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  return fs
+    .readFileSync(0, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
 }
 
 export interface CostRow {
@@ -56,18 +62,44 @@ export interface CostRow {
   flops: number;
   params: number;
   latencyUs?: number;
-  layers?: { name: string; op: string; input: string; output: string; stride: number; flops: number; params: number; latencyUs?: number }[];
+  layers?: {
+    name: string;
+    op: string;
+    input: string;
+    output: string;
+    stride: number;
+    flops: number;
+    params: number;
+    latencyUs?: number;
+  }[];
 }
 
-export function costOf(space: Space, arch: Arch, o: { input?: [number, number, number]; table?: LatencyTable; layers?: boolean; name?: string }): CostRow {
+export function costOf(
+  space: Space,
+  arch: Arch,
+  o: { input?: [number, number, number]; table?: LatencyTable; layers?: boolean; name?: string },
+): CostRow {
   const d = decode(space, arch, o.input ? { input: o.input } : {});
   const c = netCost(d);
-  const row: CostRow = { space: space.name, arch: formatArch(space, arch), ...(o.name ? { name: o.name } : {}), input: d.input.join('x'), flops: c.flops, params: c.params };
+  const row: CostRow = {
+    space: space.name,
+    arch: formatArch(space, arch),
+    ...(o.name ? { name: o.name } : {}),
+    input: d.input.join('x'),
+    flops: c.flops,
+    params: c.params,
+  };
   const lat = o.table ? predictLatencyBreakdown(o.table, space, arch) : undefined;
   if (lat) row.latencyUs = Math.round(lat.totalUs * 10) / 10;
   if (o.layers) {
     row.layers = costBreakdown(d).map((r, i) => ({
-      name: r.name, op: r.op, input: r.input.join('x'), output: r.output.join('x'), stride: r.stride, flops: r.flops, params: r.params,
+      name: r.name,
+      op: r.op,
+      input: r.input.join('x'),
+      output: r.output.join('x'),
+      stride: r.stride,
+      flops: r.flops,
+      params: r.params,
       ...(lat ? { latencyUs: lat.layers[i]!.us } : {}),
     }));
   }
@@ -79,10 +111,12 @@ const fmtUs = (us: number) => (us >= 1000 ? `${(us / 1000).toFixed(2)} ms` : `${
 export function registerCost(program: Command): void {
   program
     .command('cost <space> [arch...]')
-    .description('FLOPs (MACs), parameters and, with --lut, predicted latency of architectures. <space>: a built-in name or a space file ' +
-      '(or a registered architecture name such as fbnet-a); [arch...]: registered names, canonical strings, choice indices, JSON, or - to read lines from stdin; ' +
-      'none for a space with a single architecture')
-    .option('--input <CxHxW>', 'input shape (default: the space\'s)', parseInputArg)
+    .description(
+      'FLOPs (MACs), parameters and, with --lut, predicted latency of architectures. <space>: a built-in name or a space file ' +
+        '(or a registered architecture name such as fbnet-a); [arch...]: registered names, canonical strings, choice indices, JSON, or - to read lines from stdin; ' +
+        'none for a space with a single architecture',
+    )
+    .option('--input <CxHxW>', "input shape (default: the space's)", parseInputArg)
     .option('--lut <file>', 'latency table (from tsnas lut build) to predict latency with')
     .option('--layers', 'per-layer breakdown')
     .option('--json', 'one JSON object per architecture per line: {"arch", "flops", "params"[, "latencyUs"]}')
@@ -91,37 +125,67 @@ export function registerCost(program: Command): void {
       let texts = archTexts.flatMap((t) => (t === '-' ? readStdinLines() : [t]));
       if (impliedArch) texts = [impliedArch, ...texts];
       const table = o.lut ? readLatencyTable(o.lut) : undefined;
-      if (table) checkTableFor(table, space, { input: o.input ?? (table.input ? [...space.input] as [number, number, number] : null) });
+      if (table)
+        checkTableFor(table, space, {
+          input: o.input ?? (table.input ? ([...space.input] as [number, number, number]) : null),
+        });
       const archs: { arch: Arch; name?: string }[] = texts.length
         ? texts.map((t) => resolveArchText(space, t))
         : (() => {
-          if (space.searchDims.length) {
-            const names = Object.keys(space.architectures);
-            throw new Error(`space '${space.name}' has many architectures; name one or more: ${names.length ? `${names.join(', ')}, ` : ''}` +
-              `a canonical string, or choice indices (try: npx tsnas space sample ${spaceText})`);
-          }
-          const r = resolveArchitecture(undefined, space);
-          return [{ arch: r.arch, name: Object.keys(space.architectures)[0] ?? space.name }];
-        })();
-      const rows = archs.map((a) => costOf(space, a.arch, { input: o.input, table, layers: !!o.layers, ...(a.name ? { name: a.name } : {}) }));
+            if (space.searchDims.length) {
+              const names = Object.keys(space.architectures);
+              throw new Error(
+                `space '${space.name}' has many architectures; name one or more: ${names.length ? `${names.join(', ')}, ` : ''}` +
+                  `a canonical string, or choice indices (try: npx tsnas space sample ${spaceText})`,
+              );
+            }
+            const r = resolveArchitecture(undefined, space);
+            return [{ arch: r.arch, name: Object.keys(space.architectures)[0] ?? space.name }];
+          })();
+      const rows = archs.map((a) =>
+        costOf(space, a.arch, { input: o.input, table, layers: !!o.layers, ...(a.name ? { name: a.name } : {}) }),
+      );
       if (o.json) {
         for (const r of rows) console.log(JSON.stringify(r));
         return;
       }
       const input = rows[0]?.input ?? space.input.join('x');
-      console.log(`space ${space.name}, input ${input}` + (table ? `, latency from ${o.lut} (${table.target.name}: ${table.target.runtime} ${table.target.version}, ` +
-        `${table.target.threads} thread(s), ${table.target.machine.cpu}; includes overhead ${table.overheadUs.toFixed(0)} us)` : ''));
-      console.log(textTable([
-        ['MACs', 'params', ...(table ? ['latency'] : []), 'architecture'],
-        ...rows.map((r) => [fmtMacs(r.flops), r.params.toLocaleString('en-US'), ...(r.latencyUs !== undefined ? [fmtUs(r.latencyUs)] : []), r.name ?? (r.arch || space.name)]),
-      ]));
+      console.log(
+        `space ${space.name}, input ${input}` +
+          (table
+            ? `, latency from ${o.lut} (${table.target.name}: ${table.target.runtime} ${table.target.version}, ` +
+              `${table.target.threads} thread(s), ${table.target.machine.cpu}; includes overhead ${table.overheadUs.toFixed(0)} us)`
+            : ''),
+      );
+      console.log(
+        textTable([
+          ['MACs', 'params', ...(table ? ['latency'] : []), 'architecture'],
+          ...rows.map((r) => [
+            fmtMacs(r.flops),
+            r.params.toLocaleString('en-US'),
+            ...(r.latencyUs !== undefined ? [fmtUs(r.latencyUs)] : []),
+            r.name ?? (r.arch || space.name),
+          ]),
+        ]),
+      );
       if (o.layers) {
         for (const r of rows) {
           console.log(`\n${r.name ?? r.arch}:`);
-          console.log(textTable([
-            ['  layer', 'op', 'input', 'output', 's', 'MACs', 'params', ...(table ? ['latency'] : [])],
-            ...r.layers!.map((l) => [`  ${l.name}`, l.op, l.input, l.output, String(l.stride), fmtMacs(l.flops), l.params.toLocaleString('en-US'), ...(l.latencyUs !== undefined ? [fmtUs(l.latencyUs)] : [])]),
-          ]));
+          console.log(
+            textTable([
+              ['  layer', 'op', 'input', 'output', 's', 'MACs', 'params', ...(table ? ['latency'] : [])],
+              ...r.layers!.map((l) => [
+                `  ${l.name}`,
+                l.op,
+                l.input,
+                l.output,
+                String(l.stride),
+                fmtMacs(l.flops),
+                l.params.toLocaleString('en-US'),
+                ...(l.latencyUs !== undefined ? [fmtUs(l.latencyUs)] : []),
+              ]),
+            ]),
+          );
         }
       }
     });

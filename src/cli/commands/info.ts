@@ -9,6 +9,8 @@ export function registerInfo(program: Command): void {
       const { availableDevices, runtimeInfo } = await import('../../engine/runtime');
       const info = { ...runtimeInfo(), devices: availableDevices() };
       if (o.json) console.log(JSON.stringify(info));
-      else for (const [k, v] of Object.entries(info)) console.log(`${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : v}`);
+      else
+        for (const [k, v] of Object.entries(info))
+          console.log(`${k.padEnd(16)} ${Array.isArray(v) ? v.join(', ') : v}`);
     });
 }

@@ -3,8 +3,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import {
-  buildLatencyTable, checkTableFor, DEFAULT_CALIBRATE, DEFAULT_REPEATS, DEFAULT_ROUNDS, DEFAULT_VALIDATE_N, DEFAULT_WARMUP,
-  noiseWarnings, readLatencyTable, validateLatencyTable, writeLatencyTable,
+  buildLatencyTable,
+  checkTableFor,
+  DEFAULT_CALIBRATE,
+  DEFAULT_REPEATS,
+  DEFAULT_ROUNDS,
+  DEFAULT_VALIDATE_N,
+  DEFAULT_WARMUP,
+  noiseWarnings,
+  readLatencyTable,
+  validateLatencyTable,
+  writeLatencyTable,
 } from '../../latency';
 import { loadSpace } from '../../space';
 import { nonNegativeInt, positiveInt } from '../options';
@@ -21,19 +30,33 @@ function checkWritable(file: string): void {
 }
 
 export function registerLut(program: Command): void {
-  const lut = program.command('lut').description('latency lookup tables: time every op of a space on this CPU, check the sums against whole networks');
+  const lut = program
+    .command('lut')
+    .description('latency lookup tables: time every op of a space on this CPU, check the sums against whole networks');
 
   lut
     .command('build <space>')
-    .description('time every distinct (input shape, op config) of a space once (batch 1, eval, channels_last, median of repeated runs) and fit the per-network overhead')
+    .description(
+      'time every distinct (input shape, op config) of a space once (batch 1, eval, channels_last, median of repeated runs) and fit the per-network overhead',
+    )
     .requiredOption('-o, --output <file>', 'table file to write (JSON)')
-    .option('--input <CxHxW>', 'input shape (default: the space\'s)', parseInputArg)
+    .option('--input <CxHxW>', "input shape (default: the space's)", parseInputArg)
     .option('--threads <n>', 'intra-op threads, fixed while timing and recorded', positiveInt('--threads'), 1)
     .option('--repeats <n>', 'timed runs per op or network (median)', positiveInt('--repeats'), DEFAULT_REPEATS)
     .option('--warmup <n>', 'untimed runs before timing, per round', nonNegativeInt('--warmup'), DEFAULT_WARMUP)
     .option('--rounds <n>', 'interleaved rounds the repeats are split into', positiveInt('--rounds'), DEFAULT_ROUNDS)
-    .option('--calibrate <n>', 'whole networks timed to fit overheadUs (0: none)', nonNegativeInt('--calibrate'), DEFAULT_CALIBRATE)
-    .option('--sample <n>', 'architectures sampled for keys, in spaces with ranges (FBNetV3)', positiveInt('--sample'), 256)
+    .option(
+      '--calibrate <n>',
+      'whole networks timed to fit overheadUs (0: none)',
+      nonNegativeInt('--calibrate'),
+      DEFAULT_CALIBRATE,
+    )
+    .option(
+      '--sample <n>',
+      'architectures sampled for keys, in spaces with ranges (FBNetV3)',
+      positiveInt('--sample'),
+      256,
+    )
     .option('--seed <s>', 'seed of that sample', nonNegativeInt('--seed'), 0)
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
@@ -44,23 +67,43 @@ export function registerLut(program: Command): void {
       let bar: Progress | undefined;
       const t0 = Date.now();
       const table = await buildLatencyTable(space, {
-        target, input: o.input, warmup: o.warmup, repeats: o.repeats, rounds: o.rounds, calibrate: o.calibrate, sample: o.sample, seed: o.seed,
-        onProgress: (p) => (bar ??= new Progress(`timing ops and ${o.calibrate} whole networks in ${o.rounds} rounds:`, p.total)).tick(p.done, p.detail),
+        target,
+        input: o.input,
+        warmup: o.warmup,
+        repeats: o.repeats,
+        rounds: o.rounds,
+        calibrate: o.calibrate,
+        sample: o.sample,
+        seed: o.seed,
+        onProgress: (p) =>
+          (bar ??= new Progress(`timing ops and ${o.calibrate} whole networks in ${o.rounds} rounds:`, p.total)).tick(
+            p.done,
+            p.detail,
+          ),
       });
       const tmp = `${o.output}.tmp-${process.pid}`;
       writeLatencyTable(tmp, table);
       fs.renameSync(tmp, o.output);
       const n = Object.keys(table.entries).length;
       const t = table.target;
-      console.log(`wrote ${o.output}: ${n} ops of space ${space.name} at ${table.input ? table.input.join('x') : 'searched resolutions'} ` +
-        `in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-      console.log(`target ${t.name}: ${t.runtime} ${t.version}, ${t.threads} thread(s), ${t.machine.cpu} (${t.machine.cores} cores)`);
+      console.log(
+        `wrote ${o.output}: ${n} ops of space ${space.name} at ${table.input ? table.input.join('x') : 'searched resolutions'} ` +
+          `in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
+      );
+      console.log(
+        `target ${t.name}: ${t.runtime} ${t.version}, ${t.threads} thread(s), ${t.machine.cpu} (${t.machine.cores} cores)`,
+      );
       console.log(`coverage: ${table.coverage.description}`);
-      if (table.noise.discardedRuns) console.log(`${table.noise.discardedRuns} of ${table.noise.timedRuns + table.noise.discardedRuns} runs were interrupted by other processes and re-run`);
+      if (table.noise.discardedRuns)
+        console.log(
+          `${table.noise.discardedRuns} of ${table.noise.timedRuns + table.noise.discardedRuns} runs were interrupted by other processes and re-run`,
+        );
       const f = table.overhead;
       if (f.archs) {
-        console.log(`overheadUs ${table.overheadUs.toFixed(1)} us per network (${f.archs} networks: mean sum ${f.meanSumUs.toFixed(0)} us, mean measured ${f.meanMeasuredUs.toFixed(0)} us, ` +
-          `residual sd ${f.residualSdUs.toFixed(0)} us; free fit slope ${f.freeFit.slope.toFixed(3)}, intercept ${f.freeFit.intercept.toFixed(0)} us)`);
+        console.log(
+          `overheadUs ${table.overheadUs.toFixed(1)} us per network (${f.archs} networks: mean sum ${f.meanSumUs.toFixed(0)} us, mean measured ${f.meanMeasuredUs.toFixed(0)} us, ` +
+            `residual sd ${f.residualSdUs.toFixed(0)} us; free fit slope ${f.freeFit.slope.toFixed(3)}, intercept ${f.freeFit.intercept.toFixed(0)} us)`,
+        );
       }
       for (const w of noiseWarnings(table)) process.stderr.write(`warning: ${w}\n`);
       console.log(`check it: npx tsnas lut validate ${name} --lut ${o.output}`);
@@ -68,14 +111,16 @@ export function registerLut(program: Command): void {
 
   lut
     .command('validate <space>')
-    .description('time random whole networks and compare with the table: Spearman rank correlation and mean absolute percentage error')
+    .description(
+      'time random whole networks and compare with the table: Spearman rank correlation and mean absolute percentage error',
+    )
     .requiredOption('--lut <file>', 'the latency table')
     .option('-n, --n <n>', 'random architectures', positiveInt('-n'), DEFAULT_VALIDATE_N)
     .option('--seed <s>', 'seed of the architectures', nonNegativeInt('--seed'), 0)
-    .option('--input <CxHxW>', 'input shape (must be the table\'s)', parseInputArg)
-    .option('--threads <n>', 'intra-op threads (must be the table\'s; default: the table\'s)', positiveInt('--threads'))
-    .option('--repeats <n>', 'timed runs per network (default: the table\'s)', positiveInt('--repeats'))
-    .option('--rounds <n>', 'interleaved rounds (default: the table\'s)', positiveInt('--rounds'))
+    .option('--input <CxHxW>', "input shape (must be the table's)", parseInputArg)
+    .option('--threads <n>', "intra-op threads (must be the table's; default: the table's)", positiveInt('--threads'))
+    .option('--repeats <n>', "timed runs per network (default: the table's)", positiveInt('--repeats'))
+    .option('--rounds <n>', "interleaved rounds (default: the table's)", positiveInt('--rounds'))
     .option('--json', 'JSON lines: one per architecture, details, and last {"spearman", "mape", "n"}')
     .action(async (name: string, o) => {
       const space = loadSpace(name);
@@ -86,7 +131,11 @@ export function registerLut(program: Command): void {
       const target = new EngineCpuTarget({ threads: o.threads ?? table.target.threads });
       let progress: Progress | undefined;
       const r = await validateLatencyTable(space, table, {
-        target, n: o.n, seed: o.seed, repeats: o.repeats, rounds: o.rounds,
+        target,
+        n: o.n,
+        seed: o.seed,
+        repeats: o.repeats,
+        rounds: o.rounds,
         onProgress: (done, total, detail) => {
           (progress ??= new Progress('timing whole networks', total, !!o.json)).tick(done, detail);
         },
@@ -95,20 +144,57 @@ export function registerLut(program: Command): void {
       const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
       if (o.json) {
         for (const row of r.rows) {
-          console.log(JSON.stringify({ arch: row.arch, measuredUs: round(row.measuredUs, 1), predictedUs: round(row.predictedUs, 1), ...(row.contended ? { contended: true } : {}) }));
+          console.log(
+            JSON.stringify({
+              arch: row.arch,
+              measuredUs: round(row.measuredUs, 1),
+              predictedUs: round(row.predictedUs, 1),
+              ...(row.contended ? { contended: true } : {}),
+            }),
+          );
         }
-        console.log(JSON.stringify({ space: r.space, lut: o.lut, seed: r.seed, threads: table.target.threads, overheadUs: r.overheadUs, mapeSumOnly: round(r.mapeSumOnly, 3), meanErrorPct: round(r.meanErrorPct, 3),
-          timedRuns: r.timedRuns, discardedRuns: r.discardedRuns, contended: r.contended, warnings: r.warnings }));
+        console.log(
+          JSON.stringify({
+            space: r.space,
+            lut: o.lut,
+            seed: r.seed,
+            threads: table.target.threads,
+            overheadUs: r.overheadUs,
+            mapeSumOnly: round(r.mapeSumOnly, 3),
+            meanErrorPct: round(r.meanErrorPct, 3),
+            timedRuns: r.timedRuns,
+            discardedRuns: r.discardedRuns,
+            contended: r.contended,
+            warnings: r.warnings,
+          }),
+        );
         console.log(JSON.stringify({ spearman: round(r.spearman, 4), mape: round(r.mape, 3), n: r.n }));
         return;
       }
-      console.log(textTable([
-        ['measured', 'predicted', 'error', 'architecture'],
-        ...r.rows.map((x) => [`${x.measuredUs.toFixed(0)} us${x.contended ? '*' : ''}`, `${x.predictedUs.toFixed(0)} us`, `${((100 * (x.predictedUs - x.measuredUs)) / x.measuredUs).toFixed(1)}%`, x.arch]),
-      ]));
-      console.log(`\n${r.n} networks of ${r.space} (seed ${r.seed}), ${table.target.threads} thread(s), model: sum of entries + overheadUs ${r.overheadUs.toFixed(0)} us`);
-      console.log(`Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`);
-      if (r.discardedRuns) console.log(`${r.discardedRuns} of ${r.timedRuns + r.discardedRuns} runs were interrupted by other processes and re-run`);
-      if (r.contended) console.log(`* ${r.contended} network(s) got too few uninterrupted runs: their times include other processes' load`);
+      console.log(
+        textTable([
+          ['measured', 'predicted', 'error', 'architecture'],
+          ...r.rows.map((x) => [
+            `${x.measuredUs.toFixed(0)} us${x.contended ? '*' : ''}`,
+            `${x.predictedUs.toFixed(0)} us`,
+            `${((100 * (x.predictedUs - x.measuredUs)) / x.measuredUs).toFixed(1)}%`,
+            x.arch,
+          ]),
+        ]),
+      );
+      console.log(
+        `\n${r.n} networks of ${r.space} (seed ${r.seed}), ${table.target.threads} thread(s), model: sum of entries + overheadUs ${r.overheadUs.toFixed(0)} us`,
+      );
+      console.log(
+        `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
+      );
+      if (r.discardedRuns)
+        console.log(
+          `${r.discardedRuns} of ${r.timedRuns + r.discardedRuns} runs were interrupted by other processes and re-run`,
+        );
+      if (r.contended)
+        console.log(
+          `* ${r.contended} network(s) got too few uninterrupted runs: their times include other processes' load`,
+        );
     });
 }

@@ -5,7 +5,12 @@ import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
 import {
-  applyResumeOverrides, loadSearchConfigFile, mergeConfig, resolvePaths, type SearchConfig, type SearchConfigInput,
+  applyResumeOverrides,
+  loadSearchConfigFile,
+  mergeConfig,
+  resolvePaths,
+  type SearchConfig,
+  type SearchConfigInput,
 } from '../../search/config';
 import type { FinalNetwork } from '../../search/finalNetwork';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
@@ -22,7 +27,10 @@ const collect = (v: string, prev: string[] = []) => [...prev, v];
 function parseObjective(v: string): { metric: string; direction?: 'maximize' | 'minimize' } {
   const m = /^([A-Za-z_][A-Za-z0-9_.]*)(?::(max|min|maximize|minimize))?$/.exec(v);
   if (!m) throw new Error(`--objective must be METRIC or METRIC:max|min (e.g. accuracy, valLoss:min), got '${v}'`);
-  return { metric: m[1]!, direction: m[2] === undefined ? undefined : m[2].startsWith('max') ? 'maximize' : 'minimize' };
+  return {
+    metric: m[1]!,
+    direction: m[2] === undefined ? undefined : m[2].startsWith('max') ? 'maximize' : 'minimize',
+  };
 }
 
 function parseMetricMap(list: string[] | undefined): Record<string, string> | undefined {
@@ -30,7 +38,10 @@ function parseMetricMap(list: string[] | undefined): Record<string, string> | un
   const out: Record<string, string> = {};
   for (const item of list) {
     const m = /^([^=\s]+)=([^=\s]+)$/.exec(item);
-    if (!m) throw new Error(`--metric must be NAME=FIELD (the study's metric name = the table's field, e.g. accuracy=val_acc), got '${item}'`);
+    if (!m)
+      throw new Error(
+        `--metric must be NAME=FIELD (the study's metric name = the table's field, e.g. accuracy=val_acc), got '${item}'`,
+      );
     out[m[1]!] = m[2]!;
   }
   return out;
@@ -38,9 +49,28 @@ function parseMetricMap(list: string[] | undefined): Record<string, string> | un
 
 /** The common flags (the search's, the evaluator's); strategies' flags come from their plug-ins. */
 interface CommonFlags {
-  config?: string; space?: string; data?: string; evaluator?: string; trials?: number; maxFailed?: number; constraint?: string[]; lut?: string;
-  study?: string; store?: string; seed?: number; epochs?: number; trainEpochs?: number; limitTrain?: number; recipe?: string; threads?: number;
-  reportTest?: boolean; objective?: string; metric?: string[]; resume?: string; json?: boolean; evalDelayMs?: number;
+  config?: string;
+  space?: string;
+  data?: string;
+  evaluator?: string;
+  trials?: number;
+  maxFailed?: number;
+  constraint?: string[];
+  lut?: string;
+  study?: string;
+  store?: string;
+  seed?: number;
+  epochs?: number;
+  trainEpochs?: number;
+  limitTrain?: number;
+  recipe?: string;
+  threads?: number;
+  reportTest?: boolean;
+  objective?: string;
+  metric?: string[];
+  resume?: string;
+  json?: boolean;
+  evalDelayMs?: number;
 }
 type SearchFlags = CommonFlags & Record<string, unknown>;
 
@@ -59,14 +89,18 @@ function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
     for (const f of optionFlags(plugin)) {
       const attribute = new Option(`--${f.flag}`).attributeName();
       if (commonAttributes.has(attribute) !== f.takesCommonFlag) {
-        throw new Error(f.takesCommonFlag
-          ? `strategy '${f.strategy}': option '${f.option}' takes the common flag --${f.flag}, but there is no such flag`
-          : `strategy '${f.strategy}': option '${f.option}' would be --${f.flag}, a common flag of tsnas search; give it another name (flags: { ${f.option}: { name: ... } }) or take the common flag`);
+        throw new Error(
+          f.takesCommonFlag
+            ? `strategy '${f.strategy}': option '${f.option}' takes the common flag --${f.flag}, but there is no such flag`
+            : `strategy '${f.strategy}': option '${f.option}' would be --${f.flag}, a common flag of tsnas search; give it another name (flags: { ${f.option}: { name: ... } }) or take the common flag`,
+        );
       }
       if (f.takesCommonFlag) continue;
       const known = byFlag.get(f.flag);
       if (known && (known.value === null) !== (f.value === null)) {
-        throw new Error(`strategies '${known.users[0]!.strategy}' and '${f.strategy}' both define --${f.flag}, one as a switch and one with a value; rename one`);
+        throw new Error(
+          `strategies '${known.users[0]!.strategy}' and '${f.strategy}' both define --${f.flag}, one as a switch and one with a value; rename one`,
+        );
       }
       if (known) known.users.push(f);
       else byFlag.set(f.flag, { flag: f.flag, attribute, value: f.value, users: [f] });
@@ -81,7 +115,12 @@ function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
  * its options, another strategy's flag is an error, and an option that takes a common flag
  * (e.g. a supernet's search `epochs`) takes it, the candidates' epochs then coming from --train-epochs.
  */
-function flagsConfig(strategyArg: string | undefined, o: SearchFlags, strategy: string | undefined, flags: readonly StrategyFlag[]): SearchConfigInput {
+function flagsConfig(
+  strategyArg: string | undefined,
+  o: SearchFlags,
+  strategy: string | undefined,
+  flags: readonly StrategyFlag[],
+): SearchConfigInput {
   const objective = o.objective ? parseObjective(o.objective) : undefined;
   const plugin = strategy !== undefined && strategyNames().includes(strategy) ? getStrategy(strategy) : null;
   const options: Record<string, unknown> = {};
@@ -91,8 +130,10 @@ function flagsConfig(strategyArg: string | undefined, o: SearchFlags, strategy: 
     const use = f.users.find((u) => u.strategy === strategy);
     if (!use) {
       const names = f.users.map((u) => u.strategy);
-      throw new InvalidArgumentError(`--${f.flag} only applies to the ${names.join(', ')} strateg${names.length === 1 ? 'y' : 'ies'} ` +
-        `(tsnas search ${names[0]} ...), not to ${strategy ?? 'a search without a strategy'}`);
+      throw new InvalidArgumentError(
+        `--${f.flag} only applies to the ${names.join(', ')} strateg${names.length === 1 ? 'y' : 'ies'} ` +
+          `(tsnas search ${names[0]} ...), not to ${strategy ?? 'a search without a strategy'}`,
+      );
     }
     options[use.option] = use.parse(text === true ? '' : String(text));
   }
@@ -101,82 +142,172 @@ function flagsConfig(strategyArg: string | undefined, o: SearchFlags, strategy: 
   if (takesEpochs) options[takesEpochs.option] = o.epochs;
   else if (o.epochs !== undefined) {
     if (o.trainEpochs !== undefined && o.trainEpochs !== o.epochs) {
-      throw new InvalidArgumentError(`--epochs ${o.epochs} and --train-epochs ${o.trainEpochs} both set the candidates' epochs of a ${strategy} search: give one`);
+      throw new InvalidArgumentError(
+        `--epochs ${o.epochs} and --train-epochs ${o.trainEpochs} both set the candidates' epochs of a ${strategy} search: give one`,
+      );
     }
     trainEpochs = o.epochs;
   }
   const definedOptions = Object.values(options).some((v) => v !== undefined);
-  return resolvePaths({
-    strategy: strategyArg, space: o.space, evaluator: o.evaluator, data: o.data, trials: o.trials, maxFailed: o.maxFailed, seed: o.seed,
-    constraints: o.constraint, lut: o.lut, study: o.study, store: o.store,
-    objective: objective ? ({ metric: objective.metric, ...(objective.direction ? { direction: objective.direction } : {}) } as SearchConfigInput['objective']) : undefined,
-    metrics: parseMetricMap(o.metric),
-    train: trainEpochs !== undefined || o.limitTrain !== undefined || o.recipe !== undefined || o.threads !== undefined || o.reportTest !== undefined
-      ? { epochs: trainEpochs, limitTrain: o.limitTrain, recipe: o.recipe, threads: o.threads, reportTest: o.reportTest } : undefined,
-    options: definedOptions ? options : undefined,
-    evalDelayMs: o.evalDelayMs,
-  }, process.cwd());
+  return resolvePaths(
+    {
+      strategy: strategyArg,
+      space: o.space,
+      evaluator: o.evaluator,
+      data: o.data,
+      trials: o.trials,
+      maxFailed: o.maxFailed,
+      seed: o.seed,
+      constraints: o.constraint,
+      lut: o.lut,
+      study: o.study,
+      store: o.store,
+      objective: objective
+        ? ({
+            metric: objective.metric,
+            ...(objective.direction ? { direction: objective.direction } : {}),
+          } as SearchConfigInput['objective'])
+        : undefined,
+      metrics: parseMetricMap(o.metric),
+      train:
+        trainEpochs !== undefined ||
+        o.limitTrain !== undefined ||
+        o.recipe !== undefined ||
+        o.threads !== undefined ||
+        o.reportTest !== undefined
+          ? {
+              epochs: trainEpochs,
+              limitTrain: o.limitTrain,
+              recipe: o.recipe,
+              threads: o.threads,
+              reportTest: o.reportTest,
+            }
+          : undefined,
+      options: definedOptions ? options : undefined,
+      evalDelayMs: o.evalDelayMs,
+    },
+    process.cwd(),
+  );
 }
 
 function defaultStudyName(c: SearchConfig): string {
-  const space = path.basename(c.space).replace(/\.(ya?ml|json)$/, '').replace(/[^A-Za-z0-9._-]/g, '_');
+  const space = path
+    .basename(c.space)
+    .replace(/\.(ya?ml|json)$/, '')
+    .replace(/[^A-Za-z0-9._-]/g, '_');
   const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   return `${c.strategy}-${space}-${t}`;
 }
 
-export function bestJson(t: TrialRecord | null, final?: FinalNetwork | null): { number: number; arch: string; metrics: Record<string, number | null> } | null {
+export function bestJson(
+  t: TrialRecord | null,
+  final?: FinalNetwork | null,
+): { number: number; arch: string; metrics: Record<string, number | null> } | null {
   if (!t) return null;
   const metrics: Record<string, number | null> = {};
   for (const [k, v] of Object.entries(t.metrics)) metrics[k] = Number.isFinite(v) ? v : null;
   if (t.costs.flops !== null) metrics.flops = t.costs.flops;
   if (t.costs.params !== null) metrics.params = t.costs.params;
   if (t.costs.latencyUs !== null) metrics.latencyUs = t.costs.latencyUs;
-  if (final && final.trial === t.number && final.measuredLatencyUs !== null) metrics.measuredLatencyUs = final.measuredLatencyUs;
+  if (final && final.trial === t.number && final.measuredLatencyUs !== null)
+    metrics.measuredLatencyUs = final.measuredLatencyUs;
   return { number: t.number, arch: t.arch, metrics };
 }
 
 export function registerSearch(program: Command): void {
   const command = program
     .command('search')
-    .description('search a space for the best architecture within resource constraints; a study in the store records every trial and resumes after a crash')
+    .description(
+      'search a space for the best architecture within resource constraints; a study in the store records every trial and resumes after a crash',
+    )
     .argument('[strategy]', `the search strategy: ${strategyNames().join(', ')}`)
     .option('--config <file>', 'search configuration (YAML or JSON; see docs/studies.md); flags override it')
     .option('--space <space>', `a built-in space (${BUILTIN_SPACES.join(', ')}) or a space file`)
-    .option('--data <set>', 'train each candidate on this data set: fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED]')
+    .option(
+      '--data <set>',
+      'train each candidate on this data set: fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED]',
+    )
     .option('--evaluator <spec>', `how candidates are scored without --data: ${EVALUATOR_FORMS.join(', ')}`)
-    .option('--trials <n>', 'complete trials to end with (default 20, unless the strategy sets its own, e.g. its number of proposals)', positiveInt('--trials'))
-    .option('--max-failed <n>', 'stop after this many failed trials (default max(10, trials))', positiveInt('--max-failed'))
-    .option('--constraint <c>', `a resource constraint, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`, collect)
+    .option(
+      '--trials <n>',
+      'complete trials to end with (default 20, unless the strategy sets its own, e.g. its number of proposals)',
+      positiveInt('--trials'),
+    )
+    .option(
+      '--max-failed <n>',
+      'stop after this many failed trials (default max(10, trials))',
+      positiveInt('--max-failed'),
+    )
+    .option(
+      '--constraint <c>',
+      `a resource constraint, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`,
+      collect,
+    )
     .option('--lut <file>', 'latency lookup table (npx tsnas lut build) for latency constraints and latency columns')
-    .option('--objective <metric>', "the metric to optimise, METRIC[:max|min] (default accuracy:max; 'accuracy' is validation accuracy)")
-    .option('--metric <name=field>', 'tabular evaluator: read the study metric NAME from table field FIELD, repeatable (e.g. accuracy=val_acc)', collect)
+    .option(
+      '--objective <metric>',
+      "the metric to optimise, METRIC[:max|min] (default accuracy:max; 'accuracy' is validation accuracy)",
+    )
+    .option(
+      '--metric <name=field>',
+      'tabular evaluator: read the study metric NAME from table field FIELD, repeatable (e.g. accuracy=val_acc)',
+      collect,
+    )
     .option('--study <name>', 'study name (default <strategy>-<space>-<time>)')
     .option('--store <file>', `study store (SQLite; default ${DEFAULT_STORE}); study directories go beside it`)
     .option('--seed <n>', 'seed of the search (default 0)', nonNegativeInt('--seed'))
-    .option('--epochs <n>', 'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)', positiveInt('--epochs'))
-    .option('--train-epochs <n>', 'training evaluator: epochs per candidate (overrides the recipe); the same as --epochs, and the way to set them when the strategy takes --epochs', positiveInt('--train-epochs'))
-    .option('--limit-train <n>', 'training evaluator: train on a stratified subset of this many images', positiveInt('--limit-train'))
+    .option(
+      '--epochs <n>',
+      'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',
+      positiveInt('--epochs'),
+    )
+    .option(
+      '--train-epochs <n>',
+      'training evaluator: epochs per candidate (overrides the recipe); the same as --epochs, and the way to set them when the strategy takes --epochs',
+      positiveInt('--train-epochs'),
+    )
+    .option(
+      '--limit-train <n>',
+      'training evaluator: train on a stratified subset of this many images',
+      positiveInt('--limit-train'),
+    )
     .option('--recipe <file>', 'training evaluator: recipe file (YAML or JSON)')
     .option('--threads <n>', 'training evaluator: intra-op threads (default 2)', positiveInt('--threads'))
     .option('--report-test', 'training evaluator: also measure test accuracy (testAcc; reported, never selected on)')
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')
-    .addOption(new Option('--eval-delay-ms <n>', 'tests: sleep this long per synthetic trial').argParser(nonNegativeInt('--eval-delay-ms')).hideHelp());
+    .addOption(
+      new Option('--eval-delay-ms <n>', 'tests: sleep this long per synthetic trial')
+        .argParser(nonNegativeInt('--eval-delay-ms'))
+        .hideHelp(),
+    );
   const common = new Set(command.options.map((opt) => opt.attributeName()));
   const flags = strategyFlags(common);
   // Each strategy's options as flags: "<strategy>: <description> (default ...)", values checked when the strategy is known.
-  for (const f of flags) command.option(`--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`, f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '));
+  for (const f of flags)
+    command.option(
+      `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`,
+      f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '),
+    );
   const takers = strategyPlugins().flatMap((p) => optionFlags(p).filter((f) => f.takesCommonFlag));
-  if (takers.length) command.addHelpText('after', `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${t.help}`).join('\n')}`);
+  if (takers.length)
+    command.addHelpText(
+      'after',
+      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${t.help}`).join('\n')}`,
+    );
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
     const log = (s: string) => process.stderr.write(`${s}\n`);
     let fileCfg: SearchConfigInput = {};
     if (o.config) {
-      if (o.resume) throw new Error(`--config cannot be used with --resume: study '${o.resume}' keeps the configuration it was created with`);
+      if (o.resume)
+        throw new Error(
+          `--config cannot be used with --resume: study '${o.resume}' keeps the configuration it was created with`,
+        );
       fileCfg = loadSearchConfigFile(o.config);
     }
-    const storeFile = (o.store !== undefined ? path.resolve(process.cwd(), o.store) : undefined) ?? fileCfg.store ?? DEFAULT_STORE;
+    const storeFile =
+      (o.store !== undefined ? path.resolve(process.cwd(), o.store) : undefined) ?? fileCfg.store ?? DEFAULT_STORE;
     let config: SearchConfig;
     let setup: SearchSetup | undefined;
     let store: StudyStore;
@@ -187,12 +318,15 @@ export function registerSearch(program: Command): void {
       try {
         const study = store.requireStudy(studyName);
         if (strategyArg && strategyArg !== study.strategy) {
-          throw new Error(`study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`);
+          throw new Error(
+            `study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`,
+          );
         }
         const given = flagsConfig(strategyArg, o, study.strategy, flags);
         const stored = study.config as unknown as SearchConfig;
         config = applyResumeOverrides(stored, { ...given, strategy: undefined }, studyName);
-        if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed) store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
+        if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed)
+          store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
       } catch (err) {
         store.close();
         throw err;
@@ -207,8 +341,10 @@ export function registerSearch(program: Command): void {
       const existing = store.getStudy(studyName);
       if (existing) {
         store.close();
-        throw new StudyExistsError(`study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
-          `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`);
+        throw new StudyExistsError(
+          `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
+            `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
+        );
       }
     }
     const plugin = getStrategy(config.strategy);
@@ -216,22 +352,43 @@ export function registerSearch(program: Command): void {
     let final: FinalNetwork | null = null;
     try {
       setup ??= setupSearch(config);
-      const study = o.resume ? store.requireStudy(studyName) : store.createStudy({
-        name: studyName, strategy: config.strategy, space: config.space, evaluator: config.evaluator, data: config.data,
-        objective: config.objective, constraints: setup.constraints.map((c) => c.text), seed: config.seed, config: config as unknown as Record<string, unknown>,
-      });
-      log(`study '${study.name}' (${storeFile}): ${config.strategy} on ${setup.space.name}, ${setup.evaluator.description}, ` +
-        `${config.trials} trials, ${config.objective.direction} ${config.objective.metric}` +
-        `${setup.constraints.length ? `, ${setup.constraints.map((c) => c.text).join(' ')}` : ''}; seed ${config.seed}`);
+      const study = o.resume
+        ? store.requireStudy(studyName)
+        : store.createStudy({
+            name: studyName,
+            strategy: config.strategy,
+            space: config.space,
+            evaluator: config.evaluator,
+            data: config.data,
+            objective: config.objective,
+            constraints: setup.constraints.map((c) => c.text),
+            seed: config.seed,
+            config: config as unknown as Record<string, unknown>,
+          });
+      log(
+        `study '${study.name}' (${storeFile}): ${config.strategy} on ${setup.space.name}, ${setup.evaluator.description}, ` +
+          `${config.trials} trials, ${config.objective.direction} ${config.objective.metric}` +
+          `${setup.constraints.length ? `, ${setup.constraints.map((c) => c.text).join(' ')}` : ''}; seed ${config.seed}`,
+      );
       summary = await runSearch({
-        store, study, strategy: setup.strategy, evaluator: setup.evaluator, space: setup.space, constraints: setup.constraints, costs: setup.costs,
-        trials: config.trials, maxFailed: config.maxFailed ?? undefined, log,
+        store,
+        study,
+        strategy: setup.strategy,
+        evaluator: setup.evaluator,
+        space: setup.space,
+        constraints: setup.constraints,
+        costs: setup.costs,
+        trials: config.trials,
+        maxFailed: config.maxFailed ?? undefined,
+        log,
       });
       if (plugin.finalize && summary.best) {
         try {
           final = await plugin.finalize({ store, study, space: setup.space, evaluator: setup.evaluator, log });
         } catch (err) {
-          log(`${config.strategy}: could not measure the final network's latency: ${err instanceof Error ? err.message : String(err)}`);
+          log(
+            `${config.strategy}: could not measure the final network's latency: ${err instanceof Error ? err.message : String(err)}`,
+          );
         }
       }
     } finally {
@@ -241,19 +398,33 @@ export function registerSearch(program: Command): void {
     const b = summary.best;
     if (summary.stopped === 'failures') {
       process.exitCode = 1;
-      log(`stopped: ${summary.failed} trial(s) failed (the cap is ${config.maxFailed ?? Math.max(10, config.trials)}; raise it with --max-failed); last error: ${summary.lastError}`);
+      log(
+        `stopped: ${summary.failed} trial(s) failed (the cap is ${config.maxFailed ?? Math.max(10, config.trials)}; raise it with --max-failed); last error: ${summary.lastError}`,
+      );
     } else if (summary.stopped === 'done') {
       log(plugin.doneMessage ?? `the ${config.strategy} strategy has nothing more to propose`);
     }
-    log(`study '${summary.study}': ${summary.complete} complete, ${summary.failed} failed trial(s)` +
-      (b ? `; best ${metric} ${b.metrics[metric]!.toFixed(4)} (trial ${b.number}, flops ${formatCost('flops', b.costs.flops)}, params ${formatCost('params', b.costs.params)}` +
-        `${b.costs.latencyUs !== null ? `, latency ${formatCost('latency', b.costs.latencyUs)}` : ''}): ${b.arch}` : ''));
-    log(`report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <study>]`);
+    log(
+      `study '${summary.study}': ${summary.complete} complete, ${summary.failed} failed trial(s)` +
+        (b
+          ? `; best ${metric} ${b.metrics[metric]!.toFixed(4)} (trial ${b.number}, flops ${formatCost('flops', b.costs.flops)}, params ${formatCost('params', b.costs.params)}` +
+            `${b.costs.latencyUs !== null ? `, latency ${formatCost('latency', b.costs.latencyUs)}` : ''}): ${b.arch}`
+          : ''),
+    );
+    log(
+      `report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <study>]`,
+    );
     if (o.json) {
-      console.log(JSON.stringify({
-        study: summary.study, best: bestJson(b, final), trials: summary.complete, failed: summary.failed, store: storeFile,
-        ...(plugin.finalize ? { final } : {}),
-      }));
+      console.log(
+        JSON.stringify({
+          study: summary.study,
+          best: bestJson(b, final),
+          trials: summary.complete,
+          failed: summary.failed,
+          store: storeFile,
+          ...(plugin.finalize ? { final } : {}),
+        }),
+      );
     }
   });
 }

@@ -15,11 +15,19 @@ export function describeValues(d: Dim): string {
 }
 
 const fmtCount = (n: number) => (n < 1e12 ? n.toLocaleString('en-US') : n.toExponential(2));
-export const fmtMacs = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n));
+export const fmtMacs = (n: number) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : String(n);
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, j) => Math.max(...rows.map((r) => (r[j] ?? '').length)));
-  return rows.map((r) => r.map((c, j) => (j === r.length - 1 ? c : c.padEnd(widths[j]!))).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, j) => (j === r.length - 1 ? c : c.padEnd(widths[j]!)))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 export { table as textTable };
 
@@ -53,10 +61,19 @@ export function registerSpace(program: Command): void {
         console.log(JSON.stringify(all));
         return;
       }
-      console.log(table([
-        ['space', 'style', 'input', 'searched', 'size', 'named architectures'],
-        ...all.map((s) => [s.name, s.style, s.searchesResolution ? 'searched' : s.input, String(s.searched), fmtCount(Number(s.size)), s.architectures.join(', ') || '-']),
-      ]));
+      console.log(
+        table([
+          ['space', 'style', 'input', 'searched', 'size', 'named architectures'],
+          ...all.map((s) => [
+            s.name,
+            s.style,
+            s.searchesResolution ? 'searched' : s.input,
+            String(s.searched),
+            fmtCount(Number(s.size)),
+            s.architectures.join(', ') || '-',
+          ]),
+        ]),
+      );
       console.log('\nA space file (YAML or JSON, see docs/spaces.md) works wherever a space name does.');
     });
 
@@ -78,10 +95,14 @@ export function registerSpace(program: Command): void {
       }
       console.log(`${sp.name} (${sp.style}): ${sp.description}`);
       if (sp.file) console.log(`file: ${sp.file}`);
-      console.log(`input ${info.searchesResolution ? 'resolution searched' : `${info.input} (any CxHxW with --input)`}, ${info.classes} classes, ` +
-        `e = 1 reading: ${sp.source.e1FirstConv} the first 1x1 conv`);
+      console.log(
+        `input ${info.searchesResolution ? 'resolution searched' : `${info.input} (any CxHxW with --input)`}, ${info.classes} classes, ` +
+          `e = 1 reading: ${sp.source.e1FirstConv} the first 1x1 conv`,
+      );
       const size = spaceSize(sp);
-      console.log(`size: ${size.exact < 10n ** 15n ? Number(size.exact).toLocaleString('en-US') : `1e${size.log10.toFixed(2)}`} architectures, ${sp.searchDims.length} searched choices`);
+      console.log(
+        `size: ${size.exact < 10n ** 15n ? Number(size.exact).toLocaleString('en-US') : `1e${size.log10.toFixed(2)}`} architectures, ${sp.searchDims.length} searched choices`,
+      );
       if (sp.style === 'layerwise') {
         const d = decode(sp, defaultArch(sp));
         const rows = costBreakdown(d);
@@ -90,26 +111,47 @@ export function registerSpace(program: Command): void {
         for (const st of d.stages) {
           for (const l of st) {
             const key = `layer${++n}`;
-            byLayer.set(l.name, sp.dims.find((x) => x.key === key)!);
+            byLayer.set(
+              l.name,
+              sp.dims.find((x) => x.key === key)!,
+            );
           }
         }
-        byLayer.set('head', sp.dims.find((x) => x.key === 'head.channels')!);
+        byLayer.set(
+          'head',
+          sp.dims.find((x) => x.key === 'head.channels')!,
+        );
         console.log('\nlayers:');
-        console.log(table([
-          ['  layer', 'input', 'output', 'stride', 'choice'],
-          ...rows.map((r) => {
-            const dim = byLayer.get(r.name);
-            const choice = !dim ? r.op : dim.key === 'head.channels' ? `${r.op}, channels ${describeValues(dim)}` : `${dim.key}: ${describeValues(dim)}`;
-            return [`  ${r.name}`, r.input.join('x'), r.output.join('x'), String(r.stride), choice];
-          }),
-        ]));
+        console.log(
+          table([
+            ['  layer', 'input', 'output', 'stride', 'choice'],
+            ...rows.map((r) => {
+              const dim = byLayer.get(r.name);
+              const choice = !dim
+                ? r.op
+                : dim.key === 'head.channels'
+                  ? `${r.op}, channels ${describeValues(dim)}`
+                  : `${dim.key}: ${describeValues(dim)}`;
+              return [`  ${r.name}`, r.input.join('x'), r.output.join('x'), String(r.stride), choice];
+            }),
+          ]),
+        );
       } else {
         console.log('\nchoices:');
         console.log(table([['  dimension', 'values'], ...sp.dims.map((x) => [`  ${x.key}`, describeValues(x)])]));
       }
       if (named.length) {
         console.log('\nnamed architectures:');
-        console.log(table(named.map((a) => [`  ${a.name}`, `${fmtMacs(a.flops)} MACs`, `${fmtMacs(a.params)} params`, a.arch || '(the only one)'])));
+        console.log(
+          table(
+            named.map((a) => [
+              `  ${a.name}`,
+              `${fmtMacs(a.flops)} MACs`,
+              `${fmtMacs(a.params)} params`,
+              a.arch || '(the only one)',
+            ]),
+          ),
+        );
       }
     });
 
@@ -123,13 +165,21 @@ export function registerSpace(program: Command): void {
     .action((name: string, o) => {
       const sp = loadSpace(name);
       if (!sp.searchDims.length) {
-        process.stderr.write(`space '${sp.name}' has a single architecture: nothing to sample (its cost: npx tsnas cost ${name})\n`);
+        process.stderr.write(
+          `space '${sp.name}' has a single architecture: nothing to sample (its cost: npx tsnas cost ${name})\n`,
+        );
         return;
       }
       const archs = o.qmc ? sampleSobol(sp, o.n, { seed: o.seed }) : sampleUniformN(sp, o.n, o.seed);
       for (const a of archs) {
         if (o.json) {
-          console.log(JSON.stringify({ arch: formatArch(sp, a), ...(acceptsIndices(sp) ? { indices: formatIndices(sp, a) } : {}), values: archToJSON(sp, a).values }));
+          console.log(
+            JSON.stringify({
+              arch: formatArch(sp, a),
+              ...(acceptsIndices(sp) ? { indices: formatIndices(sp, a) } : {}),
+              values: archToJSON(sp, a).values,
+            }),
+          );
         } else {
           console.log(formatArch(sp, a));
         }

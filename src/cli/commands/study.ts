@@ -11,12 +11,26 @@ import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/t
 import { bestJson } from './search';
 import { positiveInt } from '../options';
 
-const fmt = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5));
-const date = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ''));
+const fmt = (v: number | undefined) =>
+  v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
+const date = (ms: number | null) =>
+  ms === null
+    ? '-'
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, '');
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 function openReadonly(file: string): StudyStore {
@@ -27,7 +41,9 @@ function openReadonly(file: string): StudyStore {
 function ranked(study: StudyRecord, trials: TrialRecord[]): TrialRecord[] {
   const m = study.objective.metric;
   const sign = study.objective.direction === 'maximize' ? -1 : 1;
-  return trials.filter((t) => t.state === 'complete' && Number.isFinite(t.metrics[m])).sort((a, b) => sign * (a.metrics[m]! - b.metrics[m]!) || a.number - b.number);
+  return trials
+    .filter((t) => t.state === 'complete' && Number.isFinite(t.metrics[m]))
+    .sort((a, b) => sign * (a.metrics[m]! - b.metrics[m]!) || a.number - b.number);
 }
 
 function trialJson(t: TrialRecord) {
@@ -47,22 +63,45 @@ export function registerStudy(program: Command): void {
       try {
         const sums = store.studies().map((s) => store.summary(s));
         if (o.json) {
-          console.log(JSON.stringify(sums.map((x) => ({
-            name: x.study.name, strategy: x.study.strategy, space: x.study.space, evaluator: x.study.evaluator, data: x.study.data,
-            objective: x.study.objective, constraints: x.study.constraints, createdAt: x.study.createdAt, counts: x.counts, interrupted: x.interrupted,
-            best: bestJson(x.best),
-          }))));
+          console.log(
+            JSON.stringify(
+              sums.map((x) => ({
+                name: x.study.name,
+                strategy: x.study.strategy,
+                space: x.study.space,
+                evaluator: x.study.evaluator,
+                data: x.study.data,
+                objective: x.study.objective,
+                constraints: x.study.constraints,
+                createdAt: x.study.createdAt,
+                counts: x.counts,
+                interrupted: x.interrupted,
+                best: bestJson(x.best),
+              })),
+            ),
+          );
           return;
         }
         if (!sums.length) {
-          console.log(`no studies in ${o.store} yet (start one: npx tsnas search <strategy> --space S --data D | --evaluator E)`);
+          console.log(
+            `no studies in ${o.store} yet (start one: npx tsnas search <strategy> --space S --data D | --evaluator E)`,
+          );
           return;
         }
         const rows = [['study', 'strategy', 'space', 'evaluator', 'complete', 'failed', 'running', 'best', 'created']];
         for (const x of sums) {
           const m = x.study.objective.metric;
-          rows.push([x.study.name, x.study.strategy, path.basename(x.study.space), describeEvaluator(x.study), String(x.counts.complete), String(x.counts.failed + x.counts.pruned),
-            String(x.counts.running), x.best ? `${m} ${fmt(x.best.metrics[m])}` : '-', date(x.study.createdAt)]);
+          rows.push([
+            x.study.name,
+            x.study.strategy,
+            path.basename(x.study.space),
+            describeEvaluator(x.study),
+            String(x.counts.complete),
+            String(x.counts.failed + x.counts.pruned),
+            String(x.counts.running),
+            x.best ? `${m} ${fmt(x.best.metrics[m])}` : '-',
+            date(x.study.createdAt),
+          ]);
         }
         console.log(table(rows));
       } finally {
@@ -85,7 +124,16 @@ export function registerStudy(program: Command): void {
         const sum = store.summary(s);
         const worker = store.activeWorker(s.id);
         if (o.json) {
-          console.log(JSON.stringify({ study: s, counts: sum.counts, interrupted: sum.interrupted, active: worker, best: bestJson(sum.best), trials: trials.map(trialJson) }));
+          console.log(
+            JSON.stringify({
+              study: s,
+              counts: sum.counts,
+              interrupted: sum.interrupted,
+              active: worker,
+              best: bestJson(sum.best),
+              trials: trials.map(trialJson),
+            }),
+          );
           return;
         }
         const m = s.objective.metric;
@@ -98,7 +146,11 @@ export function registerStudy(program: Command): void {
           `  constraints ${s.constraints.length ? s.constraints.join(' ') : 'none'}`,
           `  seed       ${s.seed}; created ${date(s.createdAt)}; target ${(s.config as { trials?: number }).trials ?? '?'} complete trials`,
           `  trials     ${sum.counts.complete} complete, ${sum.counts.failed} failed (${sum.interrupted} interrupted), ${sum.counts.pruned} pruned, ${sum.counts.running} running` +
-            (sum.counts.running ? (worker ? ` (process ${worker.pid} on ${worker.host})` : ' (no live process: resume to continue)') : ''),
+            (sum.counts.running
+              ? worker
+                ? ` (process ${worker.pid} on ${worker.host})`
+                : ' (no live process: resume to continue)'
+              : ''),
         ];
         console.log(lines.join('\n'));
         const top = ranked(s, trials).slice(0, o.top);
@@ -106,8 +158,15 @@ export function registerStudy(program: Command): void {
           console.log(`\nbest ${top.length} by ${m}:`);
           const rows = [['#', m, 'flops', 'params', 'latency', 'source', 'arch']];
           for (const t of top) {
-            rows.push([String(t.number), fmt(t.metrics[m]), formatCost('flops', t.costs.flops), formatCost('params', t.costs.params),
-              t.costs.latencyUs === null ? '-' : formatCost('latency', t.costs.latencyUs), t.source ?? '-', t.arch]);
+            rows.push([
+              String(t.number),
+              fmt(t.metrics[m]),
+              formatCost('flops', t.costs.flops),
+              formatCost('params', t.costs.params),
+              t.costs.latencyUs === null ? '-' : formatCost('latency', t.costs.latencyUs),
+              t.source ?? '-',
+              t.arch,
+            ]);
           }
           console.log(table(rows));
         }
@@ -125,7 +184,9 @@ export function registerStudy(program: Command): void {
 
   study
     .command('report')
-    .description('write a study\'s HTML report (charts of accuracy against cost with the Pareto front, best so far, top candidates)')
+    .description(
+      "write a study's HTML report (charts of accuracy against cost with the Pareto front, best so far, top candidates)",
+    )
     .argument('<study>', 'study name (tsnas study list)')
     .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
     .option('-o, --out <file>', 'the HTML file (default runs/<study>-report.html)')
@@ -141,7 +202,8 @@ export function registerStudy(program: Command): void {
       }
       // The renderer is loaded only here: it brings vega.
       const modulePath = path.join(__dirname, '..', '..', 'report', 'index.js');
-      if (!fs.existsSync(modulePath)) throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
+      if (!fs.existsSync(modulePath))
+        throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
       const { renderStudyReport } = require(modulePath) as { renderStudyReport: (d: ReportData) => Promise<string> };
       const html = await renderStudyReport(data);
       const out = o.out ?? path.join('runs', `${name}-report.html`);

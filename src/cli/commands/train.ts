@@ -33,20 +33,41 @@ export function registerTrain(program: Command): void {
       const data = loadDataSource(o.data);
       const recipe = loadRecipe(o.recipe, {
         ...recipeOverridesFromArch(arch),
-        epochs: o.epochs, lr: o.lr, batchSize: o.batchSize, optimizer: o.optimizer, seed: o.seed,
+        epochs: o.epochs,
+        lr: o.lr,
+        batchSize: o.batchSize,
+        optimizer: o.optimizer,
+        seed: o.seed,
       });
-      const out = o.out ?? path.join('runs', `train-${space.name}-${name ?? 'arch'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
-      const log = (s: string) => { if (!o.json) process.stderr.write(`${s}\n`); };
-      log(`training ${name ?? 'architecture'} of ${space.name} on ${data.spec} for ${recipe.epochs} epochs (${recipe.optimizer}, lr ${recipe.lr}, batch ${recipe.batchSize}); run directory ${out}`);
+      const out =
+        o.out ??
+        path.join('runs', `train-${space.name}-${name ?? 'arch'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const log = (s: string) => {
+        if (!o.json) process.stderr.write(`${s}\n`);
+      };
+      log(
+        `training ${name ?? 'architecture'} of ${space.name} on ${data.spec} for ${recipe.epochs} epochs (${recipe.optimizer}, lr ${recipe.lr}, batch ${recipe.batchSize}); run directory ${out}`,
+      );
       let bar: Progress | null = null;
       const result = trainArchitecture({
-        space, spaceRef, arch, recipe, data, limitTrain: o.limitTrain, test: true, checkpointDir: out, threads: o.threads,
+        space,
+        spaceRef,
+        arch,
+        recipe,
+        data,
+        limitTrain: o.limitTrain,
+        test: true,
+        checkpointDir: out,
+        threads: o.threads,
         onProgress: (p) => {
           if (o.json) return;
           if (p.batch === 1) bar = new Progress(`epoch ${p.epoch}/${p.epochs}`, p.batches);
           bar?.tick(p.batch, `loss ${p.loss.toFixed(3)}`);
         },
-        onEpoch: (m) => log(`epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`),
+        onEpoch: (m) =>
+          log(
+            `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
+          ),
       });
       fs.mkdirSync(out, { recursive: true });
       fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify(result, null, 2));
@@ -56,13 +77,25 @@ export function registerTrain(program: Command): void {
         log(`training failed: ${result.error}`);
         log(`finished epochs and the last checkpoint are kept in ${out}`);
       } else {
-        log(`test accuracy ${(100 * result.testAcc!).toFixed(2)}%, validation ${(100 * result.valAcc).toFixed(2)}%; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`);
+        log(
+          `test accuracy ${(100 * result.testAcc!).toFixed(2)}%, validation ${(100 * result.valAcc).toFixed(2)}%; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`,
+        );
       }
       if (o.json) {
-        console.log(JSON.stringify({
-          status: result.status, error: result.error, testAcc: result.testAcc, valAcc: result.valAcc, epochs: result.epochs,
-          imgPerSec: result.imgPerSec, arch: result.arch, flops: result.flops, params: result.params, checkpoint: out,
-        }));
+        console.log(
+          JSON.stringify({
+            status: result.status,
+            error: result.error,
+            testAcc: result.testAcc,
+            valAcc: result.valAcc,
+            epochs: result.epochs,
+            imgPerSec: result.imgPerSec,
+            arch: result.arch,
+            flops: result.flops,
+            params: result.params,
+            checkpoint: out,
+          }),
+        );
       }
     });
 
@@ -71,7 +104,12 @@ export function registerTrain(program: Command): void {
     .description('evaluate a checkpoint written by tsnas train on a data set (the test split unless --split val)')
     .argument('<checkpoint>', 'a run directory or its checkpoint.safetensors')
     .requiredOption('--data <set>', 'the data set')
-    .option('--split <which>', 'test or val (the validation split the run held out)', oneOf('--split', ['test', 'val'] as const), 'test')
+    .option(
+      '--split <which>',
+      'test or val (the validation split the run held out)',
+      oneOf('--split', ['test', 'val'] as const),
+      'test',
+    )
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (checkpoint: string, o) => {
@@ -83,17 +121,46 @@ export function registerTrain(program: Command): void {
       try {
         const t = data.train;
         if (t.channels !== info.input[0] || t.classes !== info.classes) {
-          throw new Error(`${checkpoint} holds a network for ${info.input.join('x')} inputs and ${info.classes} classes; ${data.spec} has ${t.channels} channels and ${t.classes} classes`);
+          throw new Error(
+            `${checkpoint} holds a network for ${info.input.join('x')} inputs and ${info.classes} classes; ${data.spec} has ${t.channels} channels and ${t.classes} classes`,
+          );
         }
         const recipe = state.run.recipe as { valFraction: number; seed: number; resolution: number | null };
         const set = o.split === 'test' ? data.test : data.train;
-        const indices = o.split === 'test' ? allIndices(data.test) : stratifiedSplit(data.train, recipe.valFraction, recipe.seed).val;
+        const indices =
+          o.split === 'test' ? allIndices(data.test) : stratifiedSplit(data.train, recipe.valFraction, recipe.seed).val;
         const loader = new BatchLoader(set, indices, {
-          batchSize: 256, shuffle: false, seed: 0, mean: data.mean, std: data.std, resize: recipe.resolution ?? undefined, memoryFormat: 'channels_last',
+          batchSize: 256,
+          shuffle: false,
+          seed: 0,
+          mean: data.mean,
+          std: data.std,
+          resize: recipe.resolution ?? undefined,
+          memoryFormat: 'channels_last',
         });
-        const r = (() => { try { return evaluate(network.to({ memoryFormat: 'channels_last' }), loader); } finally { loader.dispose(); } })();
-        if (o.json) console.log(JSON.stringify({ split: o.split, accuracy: r.accuracy, loss: r.loss, count: r.count, arch: info.arch, space: info.space, epoch: state.epoch }));
-        else console.log(`${o.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) over ${r.count} images; ${info.space} ${info.arch}, after epoch ${state.epoch}`);
+        const r = (() => {
+          try {
+            return evaluate(network.to({ memoryFormat: 'channels_last' }), loader);
+          } finally {
+            loader.dispose();
+          }
+        })();
+        if (o.json)
+          console.log(
+            JSON.stringify({
+              split: o.split,
+              accuracy: r.accuracy,
+              loss: r.loss,
+              count: r.count,
+              arch: info.arch,
+              space: info.space,
+              epoch: state.epoch,
+            }),
+          );
+        else
+          console.log(
+            `${o.split} accuracy ${(100 * r.accuracy).toFixed(2)}% (loss ${r.loss.toFixed(4)}) over ${r.count} images; ${info.space} ${info.arch}, after epoch ${state.epoch}`,
+          );
       } finally {
         network.dispose();
       }

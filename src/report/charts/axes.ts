@@ -2,7 +2,12 @@
 // (and are positive), a padded domain when all values are equal (Vega would otherwise draw a
 // zero-width domain with six-decimal tick labels), otherwise linear without forcing zero.
 
-export interface AxisScale { type: 'linear' | 'log'; zero: boolean; nice: boolean; domain?: [number, number] }
+export interface AxisScale {
+  type: 'linear' | 'log';
+  zero: boolean;
+  nice: boolean;
+  domain?: [number, number];
+}
 
 export function axisScale(values: readonly number[], opts: { allowLog?: boolean; zero?: boolean } = {}): AxisScale {
   const v = values.filter((x) => Number.isFinite(x));

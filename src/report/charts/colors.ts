@@ -13,7 +13,10 @@ export function sourcesOf(trials: readonly ReportTrial[]): string[] {
 }
 
 /** A Vega-Lite color scale: the sources in palette order, then the named extra series with their colors. */
-export function colorScale(sources: readonly string[], extra: Array<[label: string, color: string]> = []): { domain: string[]; range: string[] } {
+export function colorScale(
+  sources: readonly string[],
+  extra: Array<[label: string, color: string]> = [],
+): { domain: string[]; range: string[] } {
   const domain = [...sources];
   const range = sources.map((_, i) => PALETTE[i % PALETTE.length]!);
   for (const [label, color] of extra) {

@@ -47,20 +47,40 @@ export function heatmapChart(cells: readonly HeatmapCell[], opts: HeatmapOptions
   const columns = (opts.columns ? [...opts.columns] : firstSeen(cells.map((c) => c.column))).map(String);
   const faceted = cells.some((c) => c.facet !== undefined);
   const facets = opts.facets ? [...opts.facets] : firstSeen(cells.map((c) => c.facet ?? ''));
-  const cell = opts.cellSize ?? Math.max(8, Math.min(20, Math.floor((faceted ? 300 : 700) / Math.max(1, columns.length))));
+  const cell =
+    opts.cellSize ?? Math.max(8, Math.min(20, Math.floor((faceted ? 300 : 700) / Math.max(1, columns.length))));
   const decimals = opts.decimals ?? 3;
-  const values = cells.filter((c) => Number.isFinite(c.value)).map((c) => ({
-    row: c.row, column: String(c.column), value: c.value, facet: c.facet ?? '', label: c.label ?? '',
-    desc: `${c.facet ? `${c.facet} · ` : ''}${opts.rowTitle ?? 'row'} ${c.row} · ${opts.columnTitle ?? 'column'} ${c.column} · ${opts.valueTitle ?? 'value'} ${c.value.toFixed(decimals)}${c.label ? ` · ${c.label}` : ''}`,
-  }));
-  const x = { field: 'column', type: 'ordinal', sort: columns, title: opts.columnTitle ?? null, axis: { labelAngle: 0, labelOverlap: 'parity' } };
+  const values = cells
+    .filter((c) => Number.isFinite(c.value))
+    .map((c) => ({
+      row: c.row,
+      column: String(c.column),
+      value: c.value,
+      facet: c.facet ?? '',
+      label: c.label ?? '',
+      desc: `${c.facet ? `${c.facet} · ` : ''}${opts.rowTitle ?? 'row'} ${c.row} · ${opts.columnTitle ?? 'column'} ${c.column} · ${opts.valueTitle ?? 'value'} ${c.value.toFixed(decimals)}${c.label ? ` · ${c.label}` : ''}`,
+    }));
+  const x = {
+    field: 'column',
+    type: 'ordinal',
+    sort: columns,
+    title: opts.columnTitle ?? null,
+    axis: { labelAngle: 0, labelOverlap: 'parity' },
+  };
   const y = { field: 'row', type: 'ordinal', sort: rows, title: opts.rowTitle ?? null };
   const layer: object[] = [
     {
       mark: { type: 'rect', stroke: 'white', strokeWidth: 0.5 },
       encoding: {
-        x, y, description: { field: 'desc' },
-        color: { field: 'value', type: 'quantitative', title: opts.valueTitle ?? 'value', scale: { scheme: opts.scheme ?? 'blues', domain: opts.domain ?? [0, 1] } },
+        x,
+        y,
+        description: { field: 'desc' },
+        color: {
+          field: 'value',
+          type: 'quantitative',
+          title: opts.valueTitle ?? 'value',
+          scale: { scheme: opts.scheme ?? 'blues', domain: opts.domain ?? [0, 1] },
+        },
       },
     },
   ];
@@ -69,14 +89,17 @@ export function heatmapChart(cells: readonly HeatmapCell[], opts: HeatmapOptions
     layer.push({
       mark: { type: 'text', fontSize: Math.max(7, Math.min(10, cell - 6)), aria: false },
       encoding: {
-        x, y, text: { field: 'label' },
+        x,
+        y,
+        text: { field: 'label' },
         color: { condition: { test: `datum.value > ${lo + 0.6 * (hi - lo)}`, value: 'white' }, value: '#222' },
       },
     });
   }
   const inner = { width: { step: cell }, height: { step: cell }, layer };
   const title = { text: opts.title, ...(opts.subtitle ? { subtitle: opts.subtitle } : {}) };
-  if (!faceted) return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, ...inner };
+  if (!faceted)
+    return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, ...inner };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title,

@@ -39,7 +39,10 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
   if (!curve.length) return null;
   const baseLabel = `${opts.baselineLabel ?? 'baseline'} best`;
   const baseCurve = opts.by === 'trial' && opts.baseline ? bestSoFar(opts.baseline, opts.metric, opts.direction) : [];
-  const ms = metricScale(opts.metric, [...curve, ...baseCurve].map((p) => p.value));
+  const ms = metricScale(
+    opts.metric,
+    [...curve, ...baseCurve].map((p) => p.value),
+  );
 
   let origin = opts.origin;
   if (opts.by === 'time' && origin === undefined) {
@@ -51,12 +54,18 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
 
   const values = thinPoints(curve, opts.maxPoints ?? 600, (p) => p.improved);
   const dots = values.points.map((p) => ({
-    x: xOf(p), y: p.value * ms.factor, source: p.source ?? UNKNOWN_SOURCE,
+    x: xOf(p),
+    y: p.value * ms.factor,
+    source: p.source ?? UNKNOWN_SOURCE,
     desc: `#${p.number} · ${p.source ?? UNKNOWN_SOURCE} · ${ms.name} ${formatMetric(ms, p.value, true)}`,
   }));
-  const line = curve.filter((p) => p.improved).map((p) => ({
-    x: xOf(p), y: p.best * ms.factor, desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)}`,
-  }));
+  const line = curve
+    .filter((p) => p.improved)
+    .map((p) => ({
+      x: xOf(p),
+      y: p.best * ms.factor,
+      desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)}`,
+    }));
   const lastX = xOf(curve[curve.length - 1]!);
   const stairs = [...line.map(({ x, y }) => ({ x, y }))];
   if (lastX > stairs[stairs.length - 1]!.x) stairs.push({ x: lastX, y: stairs[stairs.length - 1]!.y });
@@ -69,11 +78,31 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
   const sources = opts.sources ? [...opts.sources] : sourcesOf(trials);
   const extra: Array<[string, string]> = [[BEST, FRONT_COLOR]];
   if (baseStairs.length) extra.push([baseLabel, BASELINE_COLOR]);
-  const color = { scale: colorScale(sources, extra), title: null, legend: opts.legend === false ? null : { orient: 'bottom', direction: 'horizontal' } };
-  const x = { field: 'x', type: 'quantitative', title: xTitle, scale: axisScale([...dots, ...baseStairs].map((d) => d.x), { zero: opts.by === 'time' }) };
-  const y = { field: 'y', type: 'quantitative', title: ms.title, scale: axisScale([...dots, ...baseStairs].map((d) => d.y)) };
+  const color = {
+    scale: colorScale(sources, extra),
+    title: null,
+    legend: opts.legend === false ? null : { orient: 'bottom', direction: 'horizontal' },
+  };
+  const x = {
+    field: 'x',
+    type: 'quantitative',
+    title: xTitle,
+    scale: axisScale(
+      [...dots, ...baseStairs].map((d) => d.x),
+      { zero: opts.by === 'time' },
+    ),
+  };
+  const y = {
+    field: 'y',
+    type: 'quantitative',
+    title: ms.title,
+    scale: axisScale([...dots, ...baseStairs].map((d) => d.y)),
+  };
   const best = curve[curve.length - 1]!;
-  const notes = [opts.subtitle, `best ${formatMetric(ms, best.best, true)} (trial #${best.bestNumber}); ${line.length} improvement${line.length === 1 ? '' : 's'} over ${curve.length} trial${curve.length === 1 ? '' : 's'}`];
+  const notes = [
+    opts.subtitle,
+    `best ${formatMetric(ms, best.best, true)} (trial #${best.bestNumber}); ${line.length} improvement${line.length === 1 ? '' : 's'} over ${curve.length} trial${curve.length === 1 ? '' : 's'}`,
+  ];
   if (values.dropped) notes.push(`${values.dropped} points not drawn`);
 
   const many = dots.length > 400;

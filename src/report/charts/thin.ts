@@ -1,7 +1,10 @@
 // Caps the points a chart draws, so a study of thousands of trials still gives a small file:
 // the points that matter (Pareto front, new bests) are always kept, the rest evenly sampled.
 
-export interface Thinned<T> { points: T[]; dropped: number }
+export interface Thinned<T> {
+  points: T[];
+  dropped: number;
+}
 
 /** At most `max` points (or all of `keep` if that is more): `keep(p)` points plus an even, deterministic stride over the others, in input order. */
 export function thinPoints<T>(points: readonly T[], max: number, keep: (p: T) => boolean = () => false): Thinned<T> {

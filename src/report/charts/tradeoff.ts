@@ -40,7 +40,14 @@ export interface TradeoffOptions {
   highlightLabel?: string;
 }
 
-interface Row { trial: number; source: string; x: number; y: number; front: boolean; desc: string }
+interface Row {
+  trial: number;
+  source: string;
+  x: number;
+  y: number;
+  front: boolean;
+  desc: string;
+}
 
 /** Complete trials with finite values of both metrics. */
 export function plottable(trials: readonly ReportTrial[], x: string, y: string): ReportTrial[] {
@@ -48,8 +55,12 @@ export function plottable(trials: readonly ReportTrial[], x: string, y: string):
 }
 
 function describe(t: ReportTrial, xs: MetricScale, ys: MetricScale, withArch: boolean, tag = ''): string {
-  const parts = [`#${t.number}${tag}`, t.source ?? UNKNOWN_SOURCE, `${ys.name} ${formatMetric(ys, t.metrics[ys.metric], true)}`,
-    `${xs.name} ${formatMetric(xs, t.metrics[xs.metric], true)}`];
+  const parts = [
+    `#${t.number}${tag}`,
+    t.source ?? UNKNOWN_SOURCE,
+    `${ys.name} ${formatMetric(ys, t.metrics[ys.metric], true)}`,
+    `${xs.name} ${formatMetric(xs, t.metrics[xs.metric], true)}`,
+  ];
   if (withArch) parts.push(t.arch.length > 300 ? `${t.arch.slice(0, 300)}…` : t.arch);
   return parts.join(' · ');
 }
@@ -78,14 +89,32 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   if (!main.length) return null;
   const base = plottable(opts.baseline ?? [], opts.x, opts.y);
   const all = [...main, ...base];
-  const xs = metricScale(opts.x, all.map((t) => t.metrics[opts.x]!));
-  const ys = metricScale(opts.y, all.map((t) => t.metrics[opts.y]!));
-  const front = new Set(paretoFront(main, { x: (t) => t.metrics[opts.x]!, y: (t) => t.metrics[opts.y]!, xDirection, yDirection: opts.yDirection }));
+  const xs = metricScale(
+    opts.x,
+    all.map((t) => t.metrics[opts.x]!),
+  );
+  const ys = metricScale(
+    opts.y,
+    all.map((t) => t.metrics[opts.y]!),
+  );
+  const front = new Set(
+    paretoFront(main, {
+      x: (t) => t.metrics[opts.x]!,
+      y: (t) => t.metrics[opts.y]!,
+      xDirection,
+      yDirection: opts.yDirection,
+    }),
+  );
   const maxPoints = opts.maxPoints ?? 1000;
   const shown = thinPoints(main, maxPoints, (t) => front.has(t));
   const shownBase = thinPoints(base, opts.maxBaselinePoints ?? Math.ceil(maxPoints / 2));
   const row = (t: ReportTrial, isFront: boolean, desc: string): Row => ({
-    trial: t.number, source: t.source ?? UNKNOWN_SOURCE, x: t.metrics[opts.x]! * xs.factor, y: t.metrics[opts.y]! * ys.factor, front: isFront, desc,
+    trial: t.number,
+    source: t.source ?? UNKNOWN_SOURCE,
+    x: t.metrics[opts.x]! * xs.factor,
+    y: t.metrics[opts.y]! * ys.factor,
+    front: isFront,
+    desc,
   });
   const points = shown.points.map((t) => row(t, front.has(t), describe(t, xs, ys, false)));
   const frontRows = [...front].map((t) => row(t, true, describe(t, xs, ys, true, ' (Pareto front)')));
@@ -114,9 +143,12 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
 
   const notes: string[] = [];
   if (opts.subtitle) notes.push(opts.subtitle);
-  notes.push(`${front.size} of ${main.length} trials on the front (${opts.yDirection === 'maximize' ? 'higher' : 'lower'} ${nameInText(ys)}, ${xDirection === 'minimize' ? 'lower' : 'higher'} ${nameInText(xs)})`);
+  notes.push(
+    `${front.size} of ${main.length} trials on the front (${opts.yDirection === 'maximize' ? 'higher' : 'lower'} ${nameInText(ys)}, ${xDirection === 'minimize' ? 'lower' : 'higher'} ${nameInText(xs)})`,
+  );
   if (xScale.type === 'log') notes.push('log x');
-  if (shown.dropped || shownBase.dropped) notes.push(`${shown.dropped + shownBase.dropped} points not drawn (even sample; front kept)`);
+  if (shown.dropped || shownBase.dropped)
+    notes.push(`${shown.dropped + shownBase.dropped} points not drawn (even sample; front kept)`);
 
   const many = points.length > 400;
   const x = { field: 'x', type: 'quantitative', title: xs.title, scale: xScale };
@@ -137,7 +169,12 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
     },
     {
       data: { values: stairs },
-      mark: { type: 'line', interpolate: xDirection === 'minimize' ? 'step-after' : 'step-before', strokeWidth: 1.6, aria: false },
+      mark: {
+        type: 'line',
+        interpolate: xDirection === 'minimize' ? 'step-after' : 'step-before',
+        strokeWidth: 1.6,
+        aria: false,
+      },
       encoding: { x, y, color: { datum: 'Pareto front', ...color } },
     },
     {
@@ -148,24 +185,56 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   );
   const highlight = new Set(opts.highlight ?? []);
   const highlightLabel = opts.highlightLabel ?? 'selected';
-  const picked = main.filter((t) => highlight.has(t.number)).map((t) => ({ ...row(t, front.has(t), describe(t, xs, ys, true, ` (${highlightLabel})`)), label: `${highlightLabel} #${t.number}` }));
+  const picked = main
+    .filter((t) => highlight.has(t.number))
+    .map((t) => ({
+      ...row(t, front.has(t), describe(t, xs, ys, true, ` (${highlightLabel})`)),
+      label: `${highlightLabel} #${t.number}`,
+    }));
   if (picked.length) {
     layer.push(
       {
         data: { values: picked },
-        mark: { type: 'point', shape: 'diamond', size: 190, filled: true, strokeWidth: 1.5, stroke: FRONT_COLOR, opacity: 1 },
-        encoding: { x, y, fill: { field: 'source', type: 'nominal', scale: color.scale, legend: null }, description: { field: 'desc' } },
+        mark: {
+          type: 'point',
+          shape: 'diamond',
+          size: 190,
+          filled: true,
+          strokeWidth: 1.5,
+          stroke: FRONT_COLOR,
+          opacity: 1,
+        },
+        encoding: {
+          x,
+          y,
+          fill: { field: 'source', type: 'nominal', scale: color.scale, legend: null },
+          description: { field: 'desc' },
+        },
       },
       {
         data: { values: picked },
-        mark: { type: 'text', align: 'left', dx: 9, dy: 11, fontSize: 10.5, fontWeight: 600, color: FRONT_COLOR, aria: false },
+        mark: {
+          type: 'text',
+          align: 'left',
+          dx: 9,
+          dy: 11,
+          fontSize: 10.5,
+          fontWeight: 600,
+          color: FRONT_COLOR,
+          aria: false,
+        },
         encoding: { x, y, text: { field: 'label' } },
       },
     );
   }
   if (frontRows.length <= (opts.labelFrontUpTo ?? 15)) {
     layer.push({
-      data: { values: spacedLabels(frontRows, xScale.type === 'log', [...points, ...baseRows]).map((r) => ({ ...r, label: `#${r.trial}` })) },
+      data: {
+        values: spacedLabels(frontRows, xScale.type === 'log', [...points, ...baseRows]).map((r) => ({
+          ...r,
+          label: `#${r.trial}`,
+        })),
+      },
       mark: { type: 'text', align: 'right', dx: -7, dy: -7, fontSize: 10, color: '#333', aria: false },
       encoding: { x, y, text: { field: 'label' } },
     });

@@ -150,15 +150,35 @@ export class DnasDivergedError extends Error {
 const CHECKPOINT_KIND = 'fbnet-dnas/1';
 
 interface Settings {
-  epochs: number; warmupEpochs: number; batchSize: number; alpha: number; beta: number; hard: boolean; seed: number;
-  thetaFraction: number; weightLr: number; momentum: number; weightDecay: number; thetaLr: number;
-  thetaWeightDecay: number; thetaBetas: [number, number]; tau0: number; tauDecay: number; cropPadding: number;
-  flip: boolean; memoryFormat: MemoryFormat; input: [number, number, number]; classes: number; limitTrain: number | null;
+  epochs: number;
+  warmupEpochs: number;
+  batchSize: number;
+  alpha: number;
+  beta: number;
+  hard: boolean;
+  seed: number;
+  thetaFraction: number;
+  weightLr: number;
+  momentum: number;
+  weightDecay: number;
+  thetaLr: number;
+  thetaWeightDecay: number;
+  thetaBetas: [number, number];
+  tau0: number;
+  tauDecay: number;
+  cropPadding: number;
+  flip: boolean;
+  memoryFormat: MemoryFormat;
+  input: [number, number, number];
+  classes: number;
+  limitTrain: number | null;
 }
 
 function settingsOf(o: DnasOptions): Settings {
   const d = o.data.train;
-  const input: [number, number, number] = o.input ? [o.input[0], o.input[1], o.input[2]] : [d.channels, d.height, d.width];
+  const input: [number, number, number] = o.input
+    ? [o.input[0], o.input[1], o.input[2]]
+    : [d.channels, d.height, d.width];
   const s: Settings = {
     epochs: o.epochs,
     warmupEpochs: o.warmupEpochs ?? Math.round(o.epochs / 9),
@@ -184,20 +204,31 @@ function settingsOf(o: DnasOptions): Settings {
     limitTrain: o.limitTrain ?? null,
   };
   const bad: string[] = [];
-  const need = (ok: boolean, what: string) => { if (!ok) bad.push(what); };
+  const need = (ok: boolean, what: string) => {
+    if (!ok) bad.push(what);
+  };
   need(Number.isInteger(s.epochs) && s.epochs >= 1, `epochs must be a positive integer (got ${s.epochs})`);
-  need(Number.isInteger(s.warmupEpochs) && s.warmupEpochs >= 0 && s.warmupEpochs < s.epochs,
-    `warmupEpochs must be an integer in 0..epochs-1 (got ${s.warmupEpochs} with ${s.epochs} epochs), or no epoch trains theta`);
+  need(
+    Number.isInteger(s.warmupEpochs) && s.warmupEpochs >= 0 && s.warmupEpochs < s.epochs,
+    `warmupEpochs must be an integer in 0..epochs-1 (got ${s.warmupEpochs} with ${s.epochs} epochs), or no epoch trains theta`,
+  );
   need(Number.isInteger(s.batchSize) && s.batchSize >= 1, `batchSize must be a positive integer (got ${s.batchSize})`);
   need(Number.isFinite(s.alpha) && s.alpha > 0, `alpha must be > 0 (got ${s.alpha})`);
   need(Number.isFinite(s.beta) && s.beta > 0, `beta must be > 0 (got ${s.beta})`);
   need(s.thetaFraction > 0 && s.thetaFraction < 1, `thetaFraction must be in (0, 1) (got ${s.thetaFraction})`);
-  for (const k of ['weightLr', 'thetaLr', 'tau0'] as const) need(Number.isFinite(s[k]) && s[k] > 0, `${k} must be > 0 (got ${s[k]})`);
-  for (const k of ['momentum', 'weightDecay', 'thetaWeightDecay', 'tauDecay', 'cropPadding'] as const) need(Number.isFinite(s[k]) && s[k] >= 0, `${k} must be >= 0 (got ${s[k]})`);
-  need(s.thetaBetas.every((b) => b >= 0 && b < 1), `thetaBetas must be in [0, 1) (got ${s.thetaBetas})`);
+  for (const k of ['weightLr', 'thetaLr', 'tau0'] as const)
+    need(Number.isFinite(s[k]) && s[k] > 0, `${k} must be > 0 (got ${s[k]})`);
+  for (const k of ['momentum', 'weightDecay', 'thetaWeightDecay', 'tauDecay', 'cropPadding'] as const)
+    need(Number.isFinite(s[k]) && s[k] >= 0, `${k} must be >= 0 (got ${s[k]})`);
+  need(
+    s.thetaBetas.every((b) => b >= 0 && b < 1),
+    `thetaBetas must be in [0, 1) (got ${s.thetaBetas})`,
+  );
   need(s.input[0] === d.channels, `input has ${s.input[0]} channels but ${d.name} has ${d.channels}`);
-  need(s.input[1] === s.input[2] || (s.input[1] === d.height && s.input[2] === d.width),
-    `input ${s.input.join('x')} differs from the images (${d.height}x${d.width}) and is not square; only square resizing is supported`);
+  need(
+    s.input[1] === s.input[2] || (s.input[1] === d.height && s.input[2] === d.width),
+    `input ${s.input.join('x')} differs from the images (${d.height}x${d.width}) and is not square; only square resizing is supported`,
+  );
   if (bad.length) throw new Error(`runDnas: invalid options:\n  ${bad.join('\n  ')}`);
   return s;
 }
@@ -217,9 +248,14 @@ function compareConfig(saved: Record<string, unknown>, now: Record<string, unkno
   const keys = new Set([...Object.keys(saved), ...Object.keys(now)]);
   const diff = [...keys].filter((k) => JSON.stringify(saved[k]) !== JSON.stringify(now[k]));
   if (diff.length) {
-    const show = (v: unknown) => { const t = JSON.stringify(v) ?? 'undefined'; return t.length > 80 ? `${t.slice(0, 77)}...` : t; };
-    throw new Error(`checkpoint ${dir} is from a search with different settings (${diff.map((k) => `${k}: ${show(saved[k])} there, ${show(now[k])} now`).join('; ')}); ` +
-      'resume with the same settings, or give another checkpoint path to start a new search');
+    const show = (v: unknown) => {
+      const t = JSON.stringify(v) ?? 'undefined';
+      return t.length > 80 ? `${t.slice(0, 77)}...` : t;
+    };
+    throw new Error(
+      `checkpoint ${dir} is from a search with different settings (${diff.map((k) => `${k}: ${show(saved[k])} there, ${show(now[k])} now`).join('; ')}); ` +
+        'resume with the same settings, or give another checkpoint path to start a new search',
+    );
   }
 }
 
@@ -229,7 +265,13 @@ export function runDnas(o: DnasOptions): DnasResult {
   const s = settingsOf(o);
   if (o.threads) setNumThreads(o.threads);
   manualSeed(s.seed);
-  const supernet = new Supernet(o.space, { costs: o.costs, input: s.input, classes: s.classes, hard: s.hard, tau: s.tau0 });
+  const supernet = new Supernet(o.space, {
+    costs: o.costs,
+    input: s.input,
+    classes: s.classes,
+    hard: s.hard,
+    tau: s.tau0,
+  });
   const layout = supernet.layout;
   const loaders: BatchLoader[] = [];
   let wOpt: SGD | null = null;
@@ -239,22 +281,49 @@ export function runDnas(o: DnasOptions): DnasResult {
       throw new Error(`space '${o.space.name}' has no layer with more than one candidate: nothing to search`);
     }
     supernet.to({ memoryFormat: s.memoryFormat }).train();
-    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), s.weightDecay), { lr: s.weightLr, momentum: s.momentum });
+    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), s.weightDecay), {
+      lr: s.weightLr,
+      momentum: s.momentum,
+    });
     wOpt = weights;
-    const theta = new Adam(supernet.architectureParameters(), { lr: s.thetaLr, beta1: s.thetaBetas[0], beta2: s.thetaBetas[1], weightDecay: s.thetaWeightDecay });
+    const theta = new Adam(supernet.architectureParameters(), {
+      lr: s.thetaLr,
+      beta1: s.thetaBetas[0],
+      beta2: s.thetaBetas[1],
+      weightDecay: s.thetaWeightDecay,
+    });
     aOpt = theta;
 
     const set = o.data.train;
     const split = stratifiedSplit(set, s.thetaFraction, s.seed, s.limitTrain ?? undefined);
     if (split.train.length === 0 || split.val.length === 0) {
-      throw new Error(`runDnas: ${set.name} with limitTrain ${s.limitTrain ?? 'none'} leaves ${split.train.length} images for the weights and ` +
-        `${split.val.length} for theta; both need some: raise limitTrain`);
+      throw new Error(
+        `runDnas: ${set.name} with limitTrain ${s.limitTrain ?? 'none'} leaves ${split.train.length} images for the weights and ` +
+          `${split.val.length} for theta; both need some: raise limitTrain`,
+      );
     }
     const resize = s.input[1] !== set.height || s.input[2] !== set.width ? s.input[1] : undefined;
-    const common = { mean: o.data.mean, std: o.data.std, resize, memoryFormat: s.memoryFormat, batchSize: s.batchSize, shuffle: true };
-    const wLoader = new BatchLoader(set, split.train, { ...common, seed: s.seed, dropLast: split.train.length > s.batchSize, cropPadding: s.cropPadding, flip: s.flip });
+    const common = {
+      mean: o.data.mean,
+      std: o.data.std,
+      resize,
+      memoryFormat: s.memoryFormat,
+      batchSize: s.batchSize,
+      shuffle: true,
+    };
+    const wLoader = new BatchLoader(set, split.train, {
+      ...common,
+      seed: s.seed,
+      dropLast: split.train.length > s.batchSize,
+      cropPadding: s.cropPadding,
+      flip: s.flip,
+    });
     loaders.push(wLoader);
-    const aLoader = new BatchLoader(set, split.val, { ...common, seed: s.seed + 1, dropLast: split.val.length > s.batchSize });
+    const aLoader = new BatchLoader(set, split.val, {
+      ...common,
+      seed: s.seed + 1,
+      dropLast: split.val.length > s.batchSize,
+    });
     loaders.push(aLoader);
 
     const config = configOf(o, s, supernet);
@@ -262,28 +331,46 @@ export function runDnas(o: DnasOptions): DnasResult {
     const tauOf = (epoch: number) => temperatureAt(epoch, { tau0: s.tau0, decay: s.tauDecay });
     const cosine = { kind: 'cosine' as const, epochs: s.epochs };
     const searching = (epoch: number) => epoch >= s.warmupEpochs;
-    const diverged = (what: string, loss: number, epoch: number, b: number, lr: string) => new DnasDivergedError(
-      `FBNet search: ${what} loss is ${loss} at epoch ${epoch + 1}, batch ${b} (${lr}, tau ${tauOf(epoch).toPrecision(3)}): the search diverged; ` +
-      `lower weightLr or thetaLr.${dir ? ` The checkpoint in ${dir} holds the last good epoch (${epoch}); rerunning resumes from it.` : ''}`);
+    const diverged = (what: string, loss: number, epoch: number, b: number, lr: string) =>
+      new DnasDivergedError(
+        `FBNet search: ${what} loss is ${loss} at epoch ${epoch + 1}, batch ${b} (${lr}, tau ${tauOf(epoch).toPrecision(3)}): the search diverged; ` +
+          `lower weightLr or thetaLr.${dir ? ` The checkpoint in ${dir} holds the last good epoch (${epoch}); rerunning resumes from it.` : ''}`,
+      );
 
     const run = runTrainLoop<DnasEpochRecord>({
-      model: supernet, seed: s.seed, epochs: s.epochs,
-      beginEpoch: (epoch) => { supernet.tau = tauOf(epoch); },
+      model: supernet,
+      seed: s.seed,
+      epochs: s.epochs,
+      beginEpoch: (epoch) => {
+        supernet.tau = tauOf(epoch);
+      },
       // Weight pass over the 80% split.
       main: {
-        name: 'weights', loader: wLoader, optimizer: weights,
+        name: 'weights',
+        loader: wLoader,
+        optimizer: weights,
         learningRate: (t) => learningRateAt(t, s.weightLr, cosine),
         begin: () => supernet.setTrainable(true, false),
         step: (batch) => weightStep(supernet, weights, batch),
-        diverged: (r, ctx) => diverged('weight-pass', r.loss, ctx.epoch, ctx.batch + 1, `weight lr ${ctx.lr.toPrecision(3)}`),
+        diverged: (r, ctx) =>
+          diverged('weight-pass', r.loss, ctx.epoch, ctx.batch + 1, `weight lr ${ctx.lr.toPrecision(3)}`),
       },
       // Theta pass over the 20% split, after warm-up.
       second: {
-        name: 'theta', loader: aLoader, optimizer: theta,
+        name: 'theta',
+        loader: aLoader,
+        optimizer: theta,
         when: searching,
         begin: () => supernet.setTrainable(false, true),
         step: (batch) => thetaStep(supernet, theta, batch, s.alpha, s.beta),
-        diverged: (r, ctx) => diverged('theta-pass', r.loss, ctx.epoch, ctx.batch + 1, `theta lr ${s.thetaLr}, CE ${r.means?.ce}, LAT ${r.means?.cost}`),
+        diverged: (r, ctx) =>
+          diverged(
+            'theta-pass',
+            r.loss,
+            ctx.epoch,
+            ctx.batch + 1,
+            `theta lr ${s.thetaLr}, CE ${r.means?.ce}, LAT ${r.means?.cost}`,
+          ),
       },
       endEpoch: ({ epoch, main, second, startedAt }) => {
         supernet.setTrainable(true, true);
@@ -298,36 +385,54 @@ export function runDnas(o: DnasOptions): DnasResult {
           expectedCost: expectedCost(o.costs, distributions),
           costUnit: o.costs.unit,
           weightPass: { loss: main.loss, accuracy: main.accuracy, images: main.images },
-          thetaPass: second && { loss: second.loss, ce: second.means.ce!, accuracy: second.accuracy, cost: second.means.cost!, images: second.images },
+          thetaPass: second && {
+            loss: second.loss,
+            ce: second.means.ce!,
+            accuracy: second.accuracy,
+            cost: second.means.cost!,
+            images: second.images,
+          },
           argmax: formatIndicesArch(layout, argmaxIndices),
           argmaxIndices,
           argmaxCost: architectureCost(o.costs, argmaxIndices),
           seconds: (performance.now() - startedAt) / 1000,
         };
       },
-      checkpoint: dir ? {
-        dir,
-        optimizerGroup: 'wopt',
-        save: (records, epoch) => {
-          const asd = theta.stateDict();
-          return {
-            run: { kind: CHECKPOINT_KIND, config, thetaOptimizer: asd.meta, records, tau: tauOf(epoch), nextTau: tauOf(epoch + 1), seed: s.seed },
-            groups: { aopt: asd.tensors },
-          };
-        },
-        validate: (state) => {
-          const run = state.run as DnasCheckpointRun;
-          if (run.kind !== CHECKPOINT_KIND) {
-            throw new Error(`checkpoint ${dir} is not an FBNet search checkpoint (kind '${String(run.kind)}'); give another checkpoint path`);
+      checkpoint: dir
+        ? {
+            dir,
+            optimizerGroup: 'wopt',
+            save: (records, epoch) => {
+              const asd = theta.stateDict();
+              return {
+                run: {
+                  kind: CHECKPOINT_KIND,
+                  config,
+                  thetaOptimizer: asd.meta,
+                  records,
+                  tau: tauOf(epoch),
+                  nextTau: tauOf(epoch + 1),
+                  seed: s.seed,
+                },
+                groups: { aopt: asd.tensors },
+              };
+            },
+            validate: (state) => {
+              const run = state.run as DnasCheckpointRun;
+              if (run.kind !== CHECKPOINT_KIND) {
+                throw new Error(
+                  `checkpoint ${dir} is not an FBNet search checkpoint (kind '${String(run.kind)}'); give another checkpoint path`,
+                );
+              }
+              compareConfig(run.config ?? {}, config, dir);
+            },
+            restore: (state, groups) => {
+              const run = state.run as DnasCheckpointRun;
+              theta.loadStateDict({ tensors: groups.aopt ?? new Map(), meta: run.thetaOptimizer as never });
+              return run.records ?? [];
+            },
           }
-          compareConfig(run.config ?? {}, config, dir);
-        },
-        restore: (state, groups) => {
-          const run = state.run as DnasCheckpointRun;
-          theta.loadStateDict({ tensors: groups.aopt ?? new Map(), meta: run.thetaOptimizer as never });
-          return run.records ?? [];
-        },
-      } : undefined,
+        : undefined,
       onProgress: o.onProgress && ((p) => o.onProgress!({ ...p, pass: p.pass as DnasProgress['pass'] })),
       onEpoch: o.onEpoch,
     });
@@ -341,7 +446,12 @@ export function runDnas(o: DnasOptions): DnasResult {
       distributions,
       layers: layout.layers.map((l) => ({ key: l.key, name: l.name, candidates: l.candidates.map((c) => c.op) })),
       costUnit: o.costs.unit,
-      argmax: { arch: archOfIndices(layout, indices), text: formatIndicesArch(layout, indices), indices, cost: architectureCost(o.costs, indices) },
+      argmax: {
+        arch: archOfIndices(layout, indices),
+        text: formatIndicesArch(layout, indices),
+        indices,
+        cost: architectureCost(o.costs, indices),
+      },
       resumedFrom: run.resumedFrom,
       seconds: (performance.now() - t0) / 1000,
     };

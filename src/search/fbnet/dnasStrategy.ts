@@ -33,7 +33,13 @@ import type { DnasEpochRecord, DnasResult } from './dnas';
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { latencyCandidateCosts } from '../../supernet/latencyCosts';
 import { checkCandidateCosts } from './loss';
-import { dnasResultSection, dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
+import {
+  dnasResultSection,
+  dnasSearchSections,
+  type DnasProposalRecord,
+  type DnasProposals,
+  type ReportLayer,
+} from './report';
 import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
@@ -51,67 +57,127 @@ export const DNAS_STATE = {
 
 const posInt = z.number().int().positive();
 
-export const dnasOptions = z.strictObject({
-  /** What the loss's LAT is: the study's latency table (--lut, microseconds) or FLOPs (MACs). */
-  cost: z.enum(['latency', 'flops']).default('latency')
-    .describe("the loss's cost term: latency (the --lut table, microseconds) or flops (MACs, no table needed)"),
-  /** Loss CE * alpha * (log LAT)^beta. */
-  alpha: z.number().positive().default(0.2).describe('alpha of the loss CE * alpha * (ln LAT)^beta'),
-  beta: z.number().positive().default(0.6).describe('beta of the loss (larger = more latency pressure)'),
-  /** Search epochs of the supernet (warm-up included). */
-  epochs: posInt.default(10)
-    .describe("the supernet's SEARCH epochs (with dnas, --epochs sets them; the candidates' epochs come from --train-epochs or the recipe)"),
-  /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
-  warmup: z.number().int().min(0).nullable().default(null).describe('search epochs that train only the weights (default round(epochs / 9))'),
-  /** K: architectures sampled from the learned distribution (distinct), besides the argmax. */
-  samples: z.number().int().min(0).default(6)
-    .describe('architectures sampled from the learned distribution and trained, besides the argmax; with --trials unset, the study trains samples + 1'),
-  /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
-  hard: z.boolean().default(false)
-    .describe('straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum'),
-  /**
-   * A hard latency budget in microseconds (table latency): the argmax if it is within it, else the
-   * most probable architecture within it, and K samples conditioned on it.
-   */
-  targetLatency: z.number().positive().nullable().default(null)
-    .describe("hard budget on the proposals' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, " +
-      'else the most probable architecture within it, and samples drawn conditioned on it'),
-  batchSize: posInt.default(64).describe('batch size of the supernet search'),
-  weightLr: z.number().positive().default(0.05).describe("base learning rate of the supernet's weights (SGD, cosine)"),
-  thetaLr: z.number().positive().default(0.01)
-    .describe("Adam learning rate of the architecture logits theta (the paper's, for ~12k steps: raise it for short searches)"),
-  /**
-   * Gumbel-softmax temperature of the first epoch (absent: 5.0, the paper's) and its per-epoch decay
-   * rate (absent: 0.045, the paper's over 90 epochs). No schema default, so the stored options of
-   * studies that do not set them stay as they were (resume and benchmark keys compare them).
-   */
-  tau0: z.number().positive().optional().describe('Gumbel-softmax temperature of the first search epoch (default 5.0)'),
-  tauDecay: z.number().min(0).optional()
-    .describe("per-epoch decay of the Gumbel-softmax temperature, tau = tau0 * exp(-d * epoch) (default 0.045, the paper's over 90 epochs; " +
-      "for an N-epoch search 4/N ends at the paper's final temperature)"),
-  /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
-  limitTrain: posInt.nullable().default(null).describe('training images of the supernet search (default: --limit-train, else all)'),
-  /** Engine threads of the supernet search (null: the study's train.threads). */
-  threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: --threads)'),
-}).refine((o) => o.warmup === null || o.warmup < o.epochs, {
-  message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)', path: ['warmup'],
-});
+export const dnasOptions = z
+  .strictObject({
+    /** What the loss's LAT is: the study's latency table (--lut, microseconds) or FLOPs (MACs). */
+    cost: z
+      .enum(['latency', 'flops'])
+      .default('latency')
+      .describe("the loss's cost term: latency (the --lut table, microseconds) or flops (MACs, no table needed)"),
+    /** Loss CE * alpha * (log LAT)^beta. */
+    alpha: z.number().positive().default(0.2).describe('alpha of the loss CE * alpha * (ln LAT)^beta'),
+    beta: z.number().positive().default(0.6).describe('beta of the loss (larger = more latency pressure)'),
+    /** Search epochs of the supernet (warm-up included). */
+    epochs: posInt
+      .default(10)
+      .describe(
+        "the supernet's SEARCH epochs (with dnas, --epochs sets them; the candidates' epochs come from --train-epochs or the recipe)",
+      ),
+    /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
+    warmup: z
+      .number()
+      .int()
+      .min(0)
+      .nullable()
+      .default(null)
+      .describe('search epochs that train only the weights (default round(epochs / 9))'),
+    /** K: architectures sampled from the learned distribution (distinct), besides the argmax. */
+    samples: z
+      .number()
+      .int()
+      .min(0)
+      .default(6)
+      .describe(
+        'architectures sampled from the learned distribution and trained, besides the argmax; with --trials unset, the study trains samples + 1',
+      ),
+    /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
+    hard: z
+      .boolean()
+      .default(false)
+      .describe(
+        'straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum',
+      ),
+    /**
+     * A hard latency budget in microseconds (table latency): the argmax if it is within it, else the
+     * most probable architecture within it, and K samples conditioned on it.
+     */
+    targetLatency: z
+      .number()
+      .positive()
+      .nullable()
+      .default(null)
+      .describe(
+        "hard budget on the proposals' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, " +
+          'else the most probable architecture within it, and samples drawn conditioned on it',
+      ),
+    batchSize: posInt.default(64).describe('batch size of the supernet search'),
+    weightLr: z
+      .number()
+      .positive()
+      .default(0.05)
+      .describe("base learning rate of the supernet's weights (SGD, cosine)"),
+    thetaLr: z
+      .number()
+      .positive()
+      .default(0.01)
+      .describe(
+        "Adam learning rate of the architecture logits theta (the paper's, for ~12k steps: raise it for short searches)",
+      ),
+    /**
+     * Gumbel-softmax temperature of the first epoch (absent: 5.0, the paper's) and its per-epoch decay
+     * rate (absent: 0.045, the paper's over 90 epochs). No schema default, so the stored options of
+     * studies that do not set them stay as they were (resume and benchmark keys compare them).
+     */
+    tau0: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Gumbel-softmax temperature of the first search epoch (default 5.0)'),
+    tauDecay: z
+      .number()
+      .min(0)
+      .optional()
+      .describe(
+        "per-epoch decay of the Gumbel-softmax temperature, tau = tau0 * exp(-d * epoch) (default 0.045, the paper's over 90 epochs; " +
+          "for an N-epoch search 4/N ends at the paper's final temperature)",
+      ),
+    /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
+    limitTrain: posInt
+      .nullable()
+      .default(null)
+      .describe('training images of the supernet search (default: --limit-train, else all)'),
+    /** Engine threads of the supernet search (null: the study's train.threads). */
+    threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: --threads)'),
+  })
+  .refine((o) => o.warmup === null || o.warmup < o.epochs, {
+    message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)',
+    path: ['warmup'],
+  });
 export type DnasStrategyOptions = z.infer<typeof dnasOptions>;
 
 /** Where the supernet's checkpoint lives in a study directory. */
 export const SUPERNET_DIR = 'supernet';
 
 /** Checks a study configuration for a DNAS search before anything runs; throws with what to change. */
-export function checkDnasConfig(config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space' | 'options'>, space?: Space): void {
+export function checkDnasConfig(
+  config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space' | 'options'>,
+  space?: Space,
+): void {
   const o = dnasOptions.parse(config.options ?? {});
   if (config.evaluator !== 'train' || !config.data) {
-    throw new Error(`the dnas strategy trains a supernet on the data and then its samples: give --data D (the training evaluator), not --evaluator ${config.evaluator}`);
+    throw new Error(
+      `the dnas strategy trains a supernet on the data and then its samples: give --data D (the training evaluator), not --evaluator ${config.evaluator}`,
+    );
   }
   if (o.cost === 'latency' && !config.lut) {
-    throw new Error(`dnas with a latency cost needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} --input CxHxW -o FILE), or search on FLOPs with --cost flops`);
+    throw new Error(
+      `dnas with a latency cost needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} --input CxHxW -o FILE), or search on FLOPs with --cost flops`,
+    );
   }
   if (o.targetLatency !== null && !config.lut) {
-    throw new Error(`--target-latency ${o.targetLatency} (a budget in microseconds of table latency) needs a latency table: give --lut FILE`);
+    throw new Error(
+      `--target-latency ${o.targetLatency} (a budget in microseconds of table latency) needs a latency table: give --lut FILE`,
+    );
   }
   if (space) supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
 }
@@ -124,7 +190,9 @@ export function flopsCostsFor(space: Space, input: readonly [number, number, num
 
 function layerDetail(layout: SupernetLayout): ReportLayer[] {
   return layout.layers.map((l) => ({
-    key: l.key, name: l.name, candidates: l.candidates.map((c) => c.op),
+    key: l.key,
+    name: l.name,
+    candidates: l.candidates.map((c) => c.op),
     detail: `${l.cin}→${l.cout}${l.stride > 1 ? ` s${l.stride}` : ''}, ${l.input[1]}x${l.input[2]}`,
   }));
 }
@@ -140,7 +208,8 @@ interface SearchInfo {
   checkpoint: string;
 }
 
-const fmtCost = (v: number, unit: string) => (unit === 'us' ? formatCost('latency', v) : `${+v.toPrecision(4)} ${unit}`);
+const fmtCost = (v: number, unit: string) =>
+  unit === 'us' ? formatCost('latency', v) : `${+v.toPrecision(4)} ${unit}`;
 
 export class DnasSearch implements Strategy {
   readonly name = 'dnas';
@@ -155,7 +224,10 @@ export class DnasSearch implements Strategy {
     const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
     const classes = data.train.classes;
     const table = config.lut ? readLatencyTable(config.lut) : null;
-    const costs = o.cost === 'latency' ? latencyCandidateCosts(table!, ctx.space, { input, classes }) : flopsCostsFor(ctx.space, input, classes);
+    const costs =
+      o.cost === 'latency'
+        ? latencyCandidateCosts(table!, ctx.space, { input, classes })
+        : flopsCostsFor(ctx.space, input, classes);
     const layout = supernetLayout(ctx.space, input, classes);
     checkCandidateCosts(costs, layout);
     const checkpoint = path.join(ctx.studyDir, SUPERNET_DIR);
@@ -167,37 +239,84 @@ export class DnasSearch implements Strategy {
     const range = costRange(costs);
     const tau0 = o.tau0 ?? FBNET_TEMPERATURE.tau0;
     const tauDecay = o.tauDecay ?? FBNET_TEMPERATURE.decay;
-    const settings = `${o.hard ? 'hard (straight-through)' : 'soft'} supernet, ${layout.layers.filter((l) => l.searchable).length} searchable layers; ` +
+    const settings =
+      `${o.hard ? 'hard (straight-through)' : 'soft'} supernet, ${layout.layers.filter((l) => l.searchable).length} searchable layers; ` +
       `loss CE · ${o.alpha} · (ln LAT)^${o.beta}, LAT in ${unit} (${costs.source}; ${fmtCost(range.min, unit)} - ${fmtCost(range.max, unit)}); ` +
       `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.weightLr}, theta lr ${o.thetaLr}, tau ${tau0} · exp(-${tauDecay} · epoch), ` +
       `${limitTrain ? `${limitTrain} training images` : 'all training images'} (80% weights / 20% theta), seed ${ctx.seed}` +
       `${o.targetLatency !== null ? `; target latency ${formatCost('latency', o.targetLatency)}` : ''}`;
-    const info: SearchInfo = { layers: layerDetail(layout), costUnit: unit, costSource: costs.source ?? unit, costRange: range, epochs: o.epochs, warmupEpochs, settings, checkpoint: SUPERNET_DIR };
+    const info: SearchInfo = {
+      layers: layerDetail(layout),
+      costUnit: unit,
+      costSource: costs.source ?? unit,
+      costRange: range,
+      epochs: o.epochs,
+      warmupEpochs,
+      settings,
+      checkpoint: SUPERNET_DIR,
+    };
     ctx.state.set(DNAS_STATE.search, info);
-    const storeSections = (records: readonly DnasEpochRecord[]) => ctx.state.set(REPORT_SECTIONS, dnasSearchSections({
-      records, layers: info.layers, epochs: o.epochs, warmupEpochs, costUnit: unit, costSource: info.costSource, targetLatencyUs: o.targetLatency, settings,
-      tau0, tauDecay,
-    }));
+    const storeSections = (records: readonly DnasEpochRecord[]) =>
+      ctx.state.set(
+        REPORT_SECTIONS,
+        dnasSearchSections({
+          records,
+          layers: info.layers,
+          epochs: o.epochs,
+          warmupEpochs,
+          costUnit: unit,
+          costSource: info.costSource,
+          targetLatencyUs: o.targetLatency,
+          settings,
+          tau0,
+          tauDecay,
+        }),
+      );
 
     const done = checkpointEpoch(checkpoint);
     ctx.log(`dnas: ${settings}`);
     const tauEnd = temperatureAt(o.epochs - 1, { tau0, decay: tauDecay });
     if (tauEnd > 1) {
       // The paper anneals 5.0 -> 0.09 over 90 epochs; a short search at its rate ends nearly uniform.
-      ctx.log(`dnas: note: the temperature ends at ${tauEnd.toFixed(2)} after ${o.epochs} epochs (the paper's ends at 0.09 after 90); ` +
-        `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps (docs/fbnet.md)`);
+      ctx.log(
+        `dnas: note: the temperature ends at ${tauEnd.toFixed(2)} after ${o.epochs} epochs (the paper's ends at 0.09 after 90); ` +
+          `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps (docs/fbnet.md)`,
+      );
     }
-    ctx.log(done ? `dnas: resuming the supernet search after epoch ${done} of ${o.epochs} (checkpoint ${checkpoint})` : `dnas: supernet checkpoint in ${checkpoint}`);
+    ctx.log(
+      done
+        ? `dnas: resuming the supernet search after epoch ${done} of ${o.epochs} (checkpoint ${checkpoint})`
+        : `dnas: supernet checkpoint in ${checkpoint}`,
+    );
     const { runDnas } = await import('./dnas');
     let lastLog = Date.now();
     const res: DnasResult = runDnas({
-      space: ctx.space, data, costs, input, classes, epochs: o.epochs, warmupEpochs, batchSize: o.batchSize, alpha: o.alpha, beta: o.beta, hard: o.hard,
-      seed: ctx.seed, threads, limitTrain, weightLr: o.weightLr, thetaLr: o.thetaLr, tau0, tauDecay, checkpointPath: checkpoint,
+      space: ctx.space,
+      data,
+      costs,
+      input,
+      classes,
+      epochs: o.epochs,
+      warmupEpochs,
+      batchSize: o.batchSize,
+      alpha: o.alpha,
+      beta: o.beta,
+      hard: o.hard,
+      seed: ctx.seed,
+      threads,
+      limitTrain,
+      weightLr: o.weightLr,
+      thetaLr: o.thetaLr,
+      tau0,
+      tauDecay,
+      checkpointPath: checkpoint,
       onProgress: (p) => {
         ctx.heartbeat();
         if (Date.now() - lastLog > 30_000) {
           lastLog = Date.now();
-          ctx.log(`dnas: epoch ${p.epoch}/${p.epochs} ${p.pass} pass, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}`);
+          ctx.log(
+            `dnas: epoch ${p.epoch}/${p.epochs} ${p.pass} pass, batch ${p.batch}/${p.batches}, loss ${p.loss.toFixed(4)}`,
+          );
         }
       },
       onEpoch: (r, all) => {
@@ -211,23 +330,44 @@ export class DnasSearch implements Strategy {
     });
     if (res.resumedFrom > 0) ctx.log(`dnas: the search resumed from its checkpoint after epoch ${res.resumedFrom}`);
     ctx.state.set(DNAS_STATE.records, res.records);
-    ctx.state.set(DNAS_STATE.progress, { epochsDone: res.records.length, epochs: o.epochs, resumedFrom: res.resumedFrom });
+    ctx.state.set(DNAS_STATE.progress, {
+      epochsDone: res.records.length,
+      epochs: o.epochs,
+      resumedFrom: res.resumedFrom,
+    });
 
     // K samples + the argmax, drawn once, seeded by the study's seed.
     const seed = deriveSeed(ctx.seed, hashString('dnas-samples'));
     // The budget is table latency whatever the search's cost: with --cost flops, the table's own per-candidate costs.
-    const budget = o.targetLatency === null ? null
-      : { targetUs: o.targetLatency, costs: unit === 'us' ? costs : latencyCandidateCosts(table!, ctx.space, { input, classes }) };
+    const budget =
+      o.targetLatency === null
+        ? null
+        : {
+            targetUs: o.targetLatency,
+            costs: unit === 'us' ? costs : latencyCandidateCosts(table!, ctx.space, { input, classes }),
+          };
     const proposals = proposeArchitectures({
-      space: ctx.space, distributions: res.distributions, costs, samples: o.samples, seed, table, costModel: ctx.costs, constraints: ctx.constraints, budget,
+      space: ctx.space,
+      distributions: res.distributions,
+      costs,
+      samples: o.samples,
+      seed,
+      table,
+      costModel: ctx.costs,
+      constraints: ctx.constraints,
+      budget,
     });
     ctx.log(`dnas: ${proposals.summary}`);
     if (!proposals.proposals.length) {
       const b = proposals.budget;
-      ctx.log(!b ? 'dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency'
-        : b.first === null ? `dnas: nothing fits the target latency of ${formatCost('latency', b.targetUs)}: the cheapest architecture of the space costs ` +
-          `${formatCost('latency', b.cheapestUs)} (table latency); nothing to train. Give --target-latency of at least that`
-          : 'dnas: every proposal within the target latency breaks a --constraint: nothing to train. Relax the constraints or the target latency');
+      ctx.log(
+        !b
+          ? 'dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency'
+          : b.first === null
+            ? `dnas: nothing fits the target latency of ${formatCost('latency', b.targetUs)}: the cheapest architecture of the space costs ` +
+              `${formatCost('latency', b.cheapestUs)} (table latency); nothing to train. Give --target-latency of at least that`
+            : 'dnas: every proposal within the target latency breaks a --constraint: nothing to train. Relax the constraints or the target latency',
+      );
     }
     storeSections(res.records);
     ctx.state.set(DNAS_STATE.proposals, proposals); // last: its presence means the search is done
@@ -236,7 +376,8 @@ export class DnasSearch implements Strategy {
   ask(ctx: AskContext): Proposal | null {
     const p = ctx.state.get(DNAS_STATE.proposals);
     if (!p) throw new Error('dnas: no proposals in the study state (the supernet search has not finished)');
-    for (const q of p.proposals) if (!ctx.seen.has(q.arch)) return { arch: parseArch(ctx.space, q.arch), source: q.source };
+    for (const q of p.proposals)
+      if (!ctx.seen.has(q.arch)) return { arch: parseArch(ctx.space, q.arch), source: q.source };
     return null;
   }
 
@@ -294,8 +435,13 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
   const describe = (s: SampledArchitecture, source: DnasProposalRecord['source']): DnasProposalRecord => {
     const c = i.costModel.costs(s.arch);
     return {
-      arch: formatArch(space, s.arch), source, logProb: s.logProb, searchCost: architectureCost(i.costs, s.indices),
-      tableLatencyUs: i.table ? predictLatency(i.table, space, s.arch) : null, flops: c.flops, params: c.params,
+      arch: formatArch(space, s.arch),
+      source,
+      logProb: s.logProb,
+      searchCost: architectureCost(i.costs, s.indices),
+      tableLatencyUs: i.table ? predictLatency(i.table, space, s.arch) : null,
+      flops: c.flops,
+      params: c.params,
     };
   };
   const kept: DnasProposalRecord[] = [];
@@ -307,16 +453,25 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
       else kept.push(p);
     }
   };
-  const droppedText = () => `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`;
+  const droppedText = () =>
+    `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`;
   const argmax = argmaxArchitecture(space, dists);
   const costUnit = i.costs.unit;
 
   if (!i.budget) {
-    const samples = sampleArchitectures(space, dists, i.samples + 1, seed).filter((s) => s.text !== argmax.text).slice(0, i.samples);
+    const samples = sampleArchitectures(space, dists, i.samples + 1, seed)
+      .filter((s) => s.text !== argmax.text)
+      .slice(0, i.samples);
     filter([describe(argmax, 'dnas-argmax'), ...samples.map((s) => describe(s, 'dnas-sample'))]);
-    const fewer = samples.length < i.samples ? ` (only ${samples.length} distinct samples besides the argmax: the distribution is peaked)` : '';
-    const summary = `drew ${samples.length} sample${samples.length === 1 ? '' : 's'} + the argmax from the learned distribution (seed ${seed})${fewer}; ` +
-      (dropped.length ? droppedText() : `${i.constraints.length ? 'all within the budget; ' : ''}${kept.length} to train`);
+    const fewer =
+      samples.length < i.samples
+        ? ` (only ${samples.length} distinct samples besides the argmax: the distribution is peaked)`
+        : '';
+    const summary =
+      `drew ${samples.length} sample${samples.length === 1 ? '' : 's'} + the argmax from the learned distribution (seed ${seed})${fewer}; ` +
+      (dropped.length
+        ? droppedText()
+        : `${i.constraints.length ? 'all within the budget; ' : ''}${kept.length} to train`);
     return { proposals: kept, dropped, summary, targetLatencyUs: null, seed, costUnit };
   }
 
@@ -335,23 +490,40 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
     gridUs = c.step;
     if (c.arch) {
       first = { s: c.arch, source: 'dnas-argmax-budget' };
-      firstText = `the argmax is over the target latency of ${us(targetUs)} (${us(argmaxUs)}): proposing the most probable architecture within it instead ` +
+      firstText =
+        `the argmax is over the target latency of ${us(targetUs)} (${us(argmaxUs)}): proposing the most probable architecture within it instead ` +
         `(${us(c.arch.cost)}, log-probability ${c.arch.logProb.toFixed(2)} against the argmax's ${argmax.logProb.toFixed(2)})`;
     } else {
       firstText = `no architecture fits the target latency of ${us(targetUs)}: the cheapest achievable is ${us(c.cheapest)} (table latency), the argmax ${us(argmaxUs)}`;
     }
   }
-  const cs: BudgetSamples = sampleWithinBudget(space, dists, latency, targetUs, i.samples, seed, { exclude: first ? [first.s.indices] : [] });
+  const cs: BudgetSamples = sampleWithinBudget(space, dists, latency, targetUs, i.samples, seed, {
+    exclude: first ? [first.s.indices] : [],
+  });
   filter([...(first ? [describe(first.s, first.source)] : []), ...cs.samples.map((s) => describe(s, 'dnas-sample'))]);
   const rate = `acceptance rate ${(cs.acceptanceRate * 100).toPrecision(3)}%`;
   const n = cs.samples.length;
-  const samplesText = !first ? 'no samples'
+  const samplesText = !first
+    ? 'no samples'
     : `drew ${n} sample${n === 1 ? '' : 's'} from the learned distribution conditioned on the target latency (seed ${seed}): ${cs.draws} draws, ${rate}` +
-      (n < i.samples ? ` (only ${n} of the ${i.samples} asked: no more distinct ones within the budget in the ${cs.maxDraws} draws allowed)` : '');
+      (n < i.samples
+        ? ` (only ${n} of the ${i.samples} asked: no more distinct ones within the budget in the ${cs.maxDraws} draws allowed)`
+        : '');
   const summary = `${firstText}; ${samplesText}; ` + (dropped.length ? droppedText() : `${kept.length} to train`);
   const budget: DnasBudgetOutcome = {
-    targetUs, argmaxLatencyUs: argmaxUs, first: first?.source ?? null, cheapestUs: cs.cheapest, gridUs,
-    samples: { wanted: cs.wanted, found: n, draws: cs.draws, maxDraws: cs.maxDraws, accepted: cs.accepted, acceptanceRate: cs.acceptanceRate },
+    targetUs,
+    argmaxLatencyUs: argmaxUs,
+    first: first?.source ?? null,
+    cheapestUs: cs.cheapest,
+    gridUs,
+    samples: {
+      wanted: cs.wanted,
+      found: n,
+      draws: cs.draws,
+      maxDraws: cs.maxDraws,
+      accepted: cs.accepted,
+      acceptanceRate: cs.acceptanceRate,
+    },
   };
   return { proposals: kept, dropped, summary, targetLatencyUs: targetUs, seed, costUnit, budget };
 }
@@ -369,9 +541,11 @@ function checkpointEpoch(dir: string): number {
 function epochLine(r: DnasEpochRecord, epochs: number, unit: CandidateCosts['unit'], target: number | null): string {
   const cost = (v: number) => fmtCost(v, unit);
   const t = r.thetaPass;
-  return `dnas epoch ${String(r.epoch).padStart(2)}/${epochs} ${r.phase.padEnd(6)} tau ${r.tau.toFixed(3)}  expected ${unit === 'us' ? 'latency' : 'cost'} ${cost(r.expectedCost)}` +
+  return (
+    `dnas epoch ${String(r.epoch).padStart(2)}/${epochs} ${r.phase.padEnd(6)} tau ${r.tau.toFixed(3)}  expected ${unit === 'us' ? 'latency' : 'cost'} ${cost(r.expectedCost)}` +
     `${target !== null && unit === 'us' ? ` (target ${cost(target)})` : ''}  acc ${(r.weightPass.accuracy * 100).toFixed(1)}%` +
-    `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`;
+    `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`
+  );
 }
 
 /** Checks a DNAS study's configuration and space up front (the plug-in's check hook, and prepare). */
@@ -381,7 +555,8 @@ export function checkDnasSetup({ config, space }: SetupForCheck): void {
 
 export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
   name: 'dnas',
-  description: 'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
+  description:
+    'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
   options: dnasOptions as unknown as z.ZodType<DnasStrategyOptions>,
   flags: {
     cost: { value: 'kind' },
@@ -409,10 +584,16 @@ export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
   },
   check: checkDnasSetup,
   finalize: (ctx) => measureFinalNetwork(ctx),
-  reportSections: (ctx) => [dnasResultSection({
-    trials: ctx.trials, baseline: ctx.baseline, objective: ctx.study.objective.metric, direction: ctx.study.objective.direction,
-    proposals: ctx.state(DNAS_STATE.proposals), final: ctx.state(FINAL_NETWORK),
-  })],
+  reportSections: (ctx) => [
+    dnasResultSection({
+      trials: ctx.trials,
+      baseline: ctx.baseline,
+      objective: ctx.study.objective.metric,
+      direction: ctx.study.objective.direction,
+      proposals: ctx.state(DNAS_STATE.proposals),
+      final: ctx.state(FINAL_NETWORK),
+    }),
+  ],
   doneMessage: 'dnas: every proposal has been evaluated',
 };
 
@@ -420,6 +601,9 @@ export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
 export function parseMicroseconds(v: string): number {
   const m = /^\s*([0-9]*\.?[0-9]+(?:[eE][+-]?[0-9]+)?)\s*(us|µs|ms|s)?\s*$/.exec(v);
   const us = m ? Number(m[1]) * ({ us: 1, µs: 1, ms: 1e3, s: 1e6 } as Record<string, number>)[m[2] ?? 'us']! : NaN;
-  if (!(us > 0)) throw new Error(`--target-latency must be a positive time in microseconds, or with a unit (1500, 1500us, 1.5ms), got '${v}'`);
+  if (!(us > 0))
+    throw new Error(
+      `--target-latency must be a positive time in microseconds, or with a unit (1500, 1500us, 1.5ms), got '${v}'`,
+    );
   return us;
 }

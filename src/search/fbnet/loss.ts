@@ -38,8 +38,10 @@ export function checkCandidateCosts(costs: CandidateCosts, layout: SupernetLayou
   checkCostsMatchLayout(costs, layout);
   const { min } = costRange(costs);
   if (!(min > 1)) {
-    throw new Error(`${describeCosts(costs, layout)}: the cheapest architecture costs ${min.toPrecision(4)} ${costs.unit}, but the loss ` +
-      `CE * alpha * (log LAT)^beta needs LAT > 1 for every architecture; express the costs in a smaller unit ` +
-      `(FLOPs: flopsCandidateCosts(..., { unit: 'kMAC' }); latency: microseconds)`);
+    throw new Error(
+      `${describeCosts(costs, layout)}: the cheapest architecture costs ${min.toPrecision(4)} ${costs.unit}, but the loss ` +
+        `CE * alpha * (log LAT)^beta needs LAT > 1 for every architecture; express the costs in a smaller unit ` +
+        `(FLOPs: flopsCandidateCosts(..., { unit: 'kMAC' }); latency: microseconds)`,
+    );
   }
 }

@@ -29,7 +29,12 @@ export class MixedOp extends ChoiceLayer {
   sampleMask(tau: number): Tensor {
     if (!this.theta) return ones([1]);
     const theta = this.theta;
-    return tidy(() => theta.add(gumbel([this.size], { dtype: theta.dtype, device: theta.device })).div(tau).softmax(0));
+    return tidy(() =>
+      theta
+        .add(gumbel([this.size], { dtype: theta.dtype, device: theta.device }))
+        .div(tau)
+        .softmax(0),
+    );
   }
 
   /** The soft mixture sum_i mask_i * b_i(x). */

@@ -61,7 +61,8 @@ const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? String(+v.toPrecisi
 /** Epochs are whole numbers: integer ticks on a line chart's x axis. */
 function epochAxis(spec: object): object {
   const layers = (spec as { layer?: Array<{ encoding?: { x?: Record<string, unknown> } }> }).layer ?? [];
-  for (const l of layers) if (l.encoding?.x && l.encoding.x.field === 'x') l.encoding.x.axis = { tickMinStep: 1, format: 'd' };
+  for (const l of layers)
+    if (l.encoding?.x && l.encoding.x.field === 'x') l.encoding.x.axis = { tickMinStep: 1, format: 'd' };
   return spec;
 }
 
@@ -80,64 +81,123 @@ export function dnasSearchSections(s: SearchSectionInput): ReportSection[] {
       const p = r.distributions[i] ?? [];
       // No mark while the distribution is still uniform (warm-up): there is no most probable candidate.
       const arg = p.length && Math.max(...p) - Math.min(...p) > 1e-6 ? r.argmaxIndices[i] : -1;
-      l.candidates.forEach((c, j) => cells.push({ row: c, column: r.epoch, value: p[j] ?? NaN, facet, label: j === arg ? '•' : '' }));
+      l.candidates.forEach((c, j) =>
+        cells.push({ row: c, column: r.epoch, value: p[j] ?? NaN, facet, label: j === arg ? '•' : '' }),
+      );
     }
   }
   const sections: ReportSection[] = [];
-  const warm = s.warmupEpochs === 1 ? 'epoch 1 is warm-up (weights only, theta unchanged); '
-    : s.warmupEpochs > 1 ? `epochs 1-${s.warmupEpochs} are warm-up (weights only, theta unchanged); ` : '';
+  const warm =
+    s.warmupEpochs === 1
+      ? 'epoch 1 is warm-up (weights only, theta unchanged); '
+      : s.warmupEpochs > 1
+        ? `epochs 1-${s.warmupEpochs} are warm-up (weights only, theta unchanged); `
+        : '';
   const last = records.at(-1);
   sections.push({
     title: DISTRIBUTIONS_TITLE,
-    html: `<p>softmax(&theta;<sub>l</sub>) of every searchable layer after each epoch${escapeHtml(progress)}: ${escapeHtml(warm)}` +
+    html:
+      `<p>softmax(&theta;<sub>l</sub>) of every searchable layer after each epoch${escapeHtml(progress)}: ${escapeHtml(warm)}` +
       `darker = more probable, • marks each epoch's most probable candidate. The final per-layer argmax${last ? `: <code>${escapeHtml(last.argmax)}</code>` : ' appears once an epoch is done'}.</p>` +
       `<p class="note">${escapeHtml(s.settings)}</p>`,
-    charts: cells.length ? [heatmapChart(cells, {
-      title: 'Per-layer candidate probabilities by epoch',
-      subtitle: `${searchable.length} searchable layers · ${done} epoch${done === 1 ? '' : 's'}${s.warmupEpochs ? ` (${s.warmupEpochs} warm-up)` : ''}`,
-      rowTitle: 'candidate', columnTitle: 'epoch', valueTitle: 'probability', facets, facetColumns: 3, decimals: 3, showLabels: true,
-      cellSize: Math.max(14, Math.min(24, Math.floor(240 / Math.max(1, done)))),
-    })] : [],
+    charts: cells.length
+      ? [
+          heatmapChart(cells, {
+            title: 'Per-layer candidate probabilities by epoch',
+            subtitle: `${searchable.length} searchable layers · ${done} epoch${done === 1 ? '' : 's'}${s.warmupEpochs ? ` (${s.warmupEpochs} warm-up)` : ''}`,
+            rowTitle: 'candidate',
+            columnTitle: 'epoch',
+            valueTitle: 'probability',
+            facets,
+            facetColumns: 3,
+            decimals: 3,
+            showLabels: true,
+            cellSize: Math.max(14, Math.min(24, Math.floor(240 / Math.max(1, done)))),
+          }),
+        ]
+      : [],
   });
 
   const pts = (f: (r: DnasEpochRecord) => number | null | undefined) =>
     records.map((r) => ({ x: r.epoch, y: f(r) ?? NaN })).filter((p) => Number.isFinite(p.y));
   const u = unitTitle(s.costUnit);
-  const rules = s.costUnit === 'us' && s.targetLatencyUs !== null ? [{ y: s.targetLatencyUs, label: `target ${fmt(s.targetLatencyUs, 6)} µs` }] : [];
+  const rules =
+    s.costUnit === 'us' && s.targetLatencyUs !== null
+      ? [{ y: s.targetLatencyUs, label: `target ${fmt(s.targetLatencyUs, 6)} µs` }]
+      : [];
   const costSeries: LineSeries[] = [
     { name: 'expected (softmax θ)', points: pts((r) => r.expectedCost) },
     { name: 'argmax architecture', points: pts((r) => r.argmaxCost), dashed: true },
   ];
   const charts: object[] = [];
   if (done) {
-    charts.push(epochAxis(lineChart(costSeries, {
-      title: `Expected ${costName(s.costUnit)} against epochs`,
-      subtitle: `${s.costSource}${s.costUnit !== 'us' && s.targetLatencyUs !== null ? ` · target latency ${fmt(s.targetLatencyUs)} µs applies to the samples (table)` : ''}`,
-      xTitle: 'Epoch', yTitle: `${s.costUnit === 'us' ? 'Latency' : 'MACs'} (${u})`, rules, width: 420, height: 240,
-    })));
-    charts.push(epochAxis(lineChart([{ name: 'temperature τ', points: pts((r) => r.tau) }], {
-      title: 'Temperature against epochs', subtitle: `Gumbel-softmax τ used in each epoch: ${fmt(s.tau0 ?? FBNET_TEMPERATURE.tau0)} · exp(-${fmt(s.tauDecay ?? FBNET_TEMPERATURE.decay)} · (epoch - 1))`,
-      xTitle: 'Epoch', yTitle: 'τ', width: 420, height: 240,
-    })));
-    charts.push(epochAxis(lineChart([
-      { name: 'weight pass (80%)', points: pts((r) => r.weightPass.accuracy * 100) },
-      { name: 'theta pass (20%)', points: pts((r) => (r.thetaPass ? r.thetaPass.accuracy * 100 : null)), dashed: true },
-    ], {
-      title: 'Supernet accuracy against epochs', subtitle: 'sampled networks during training (Gumbel-softmax masks), not a held-out score',
-      xTitle: 'Epoch', yTitle: 'Accuracy (%)', width: 420, height: 240,
-    })));
+    charts.push(
+      epochAxis(
+        lineChart(costSeries, {
+          title: `Expected ${costName(s.costUnit)} against epochs`,
+          subtitle: `${s.costSource}${s.costUnit !== 'us' && s.targetLatencyUs !== null ? ` · target latency ${fmt(s.targetLatencyUs)} µs applies to the samples (table)` : ''}`,
+          xTitle: 'Epoch',
+          yTitle: `${s.costUnit === 'us' ? 'Latency' : 'MACs'} (${u})`,
+          rules,
+          width: 420,
+          height: 240,
+        }),
+      ),
+    );
+    charts.push(
+      epochAxis(
+        lineChart([{ name: 'temperature τ', points: pts((r) => r.tau) }], {
+          title: 'Temperature against epochs',
+          subtitle: `Gumbel-softmax τ used in each epoch: ${fmt(s.tau0 ?? FBNET_TEMPERATURE.tau0)} · exp(-${fmt(s.tauDecay ?? FBNET_TEMPERATURE.decay)} · (epoch - 1))`,
+          xTitle: 'Epoch',
+          yTitle: 'τ',
+          width: 420,
+          height: 240,
+        }),
+      ),
+    );
+    charts.push(
+      epochAxis(
+        lineChart(
+          [
+            { name: 'weight pass (80%)', points: pts((r) => r.weightPass.accuracy * 100) },
+            {
+              name: 'theta pass (20%)',
+              points: pts((r) => (r.thetaPass ? r.thetaPass.accuracy * 100 : null)),
+              dashed: true,
+            },
+          ],
+          {
+            title: 'Supernet accuracy against epochs',
+            subtitle: 'sampled networks during training (Gumbel-softmax masks), not a held-out score',
+            xTitle: 'Epoch',
+            yTitle: 'Accuracy (%)',
+            width: 420,
+            height: 240,
+          },
+        ),
+      ),
+    );
   }
-  const table = records.map((r) => `<tr><td class="num">${r.epoch}</td><td>${r.phase}</td><td class="num">${fmt(r.tau, 3)}</td>` +
-    `<td class="num">${fmt(r.expectedCost)}</td><td class="num">${fmt(r.argmaxCost)}</td>` +
-    `<td class="num">${fmt(r.weightPass.accuracy * 100, 3)}</td><td class="num">${r.thetaPass ? fmt(r.thetaPass.accuracy * 100, 3) : '-'}</td>` +
-    `<td class="num">${fmt(r.seconds, 3)}</td><td class="arch"><code>${escapeHtml(r.argmax)}</code></td></tr>`).join('');
+  const table = records
+    .map(
+      (r) =>
+        `<tr><td class="num">${r.epoch}</td><td>${r.phase}</td><td class="num">${fmt(r.tau, 3)}</td>` +
+        `<td class="num">${fmt(r.expectedCost)}</td><td class="num">${fmt(r.argmaxCost)}</td>` +
+        `<td class="num">${fmt(r.weightPass.accuracy * 100, 3)}</td><td class="num">${r.thetaPass ? fmt(r.thetaPass.accuracy * 100, 3) : '-'}</td>` +
+        `<td class="num">${fmt(r.seconds, 3)}</td><td class="arch"><code>${escapeHtml(r.argmax)}</code></td></tr>`,
+    )
+    .join('');
   sections.push({
     title: CURVES_TITLE,
-    html: `<p>Expected ${costName(s.costUnit)} of the learned distribution (unit ${escapeHtml(u)}) and of its per-layer argmax after each epoch` +
+    html:
+      `<p>Expected ${costName(s.costUnit)} of the learned distribution (unit ${escapeHtml(u)}) and of its per-layer argmax after each epoch` +
       `${rules.length ? ', with the target latency' : ''}; the temperature schedule; the supernet's accuracy in the weight and theta passes.</p>` +
-      (done ? `<details><summary>Per-epoch records</summary><div class="table-wrap"><table><thead><tr><th class="num">epoch</th><th>phase</th><th class="num">τ</th>` +
-        `<th class="num">expected (${escapeHtml(u)})</th><th class="num">argmax (${escapeHtml(u)})</th><th class="num">weight acc %</th><th class="num">theta acc %</th>` +
-        `<th class="num">seconds</th><th>argmax</th></tr></thead><tbody>${table}</tbody></table></div></details>` : '') +
+      (done
+        ? `<details><summary>Per-epoch records</summary><div class="table-wrap"><table><thead><tr><th class="num">epoch</th><th>phase</th><th class="num">τ</th>` +
+          `<th class="num">expected (${escapeHtml(u)})</th><th class="num">argmax (${escapeHtml(u)})</th><th class="num">weight acc %</th><th class="num">theta acc %</th>` +
+          `<th class="num">seconds</th><th>argmax</th></tr></thead><tbody>${table}</tbody></table></div></details>`
+        : '') +
       (s.afterHtml ?? ''),
     charts,
   });
@@ -172,9 +232,16 @@ export interface DnasProposals {
   costUnit: CostUnit;
 }
 
-const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(2)}%`);
-const us = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v >= 1000 ? `${(v / 1000).toPrecision(4)} ms` : `${v.toPrecision(4)} µs`);
-const mac = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v / 1e6).toPrecision(4)} M`);
+const pct = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(2)}%`;
+const us = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v)
+    ? '-'
+    : v >= 1000
+      ? `${(v / 1000).toPrecision(4)} ms`
+      : `${v.toPrecision(4)} µs`;
+const mac = (v: number | null | undefined) =>
+  v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v / 1e6).toPrecision(4)} M`;
 
 /** The result view, built when the report is written (trials, the baseline, the final choice). */
 export function dnasResultSection(o: {
@@ -188,34 +255,56 @@ export function dnasResultSection(o: {
   const sign = (o.direction ?? 'maximize') === 'maximize' ? -1 : 1;
   const trials = o.trials.filter((t) => DNAS_SOURCES.includes(t.source ?? ''));
   const complete = trials.filter((t) => t.state === 'complete' && Number.isFinite(t.metrics[o.objective]));
-  const best = o.final ? complete.find((t) => t.number === o.final!.trial) : [...complete].sort((a, b) => sign * (a.metrics[o.objective]! - b.metrics[o.objective]!) || a.number - b.number)[0];
+  const best = o.final
+    ? complete.find((t) => t.number === o.final!.trial)
+    : [...complete].sort(
+        (a, b) => sign * (a.metrics[o.objective]! - b.metrics[o.objective]!) || a.number - b.number,
+      )[0];
   const hasLatency = complete.some((t) => Number.isFinite(t.metrics.latencyUs));
   const x = hasLatency ? 'latencyUs' : 'flops';
   const charts: object[] = [];
   const baseline = o.baseline?.length ? o.baseline : undefined;
   if (complete.length) {
     const spec = tradeoffChart(trials, {
-      x, y: o.objective, yDirection: o.direction ?? 'maximize', baseline, baselineLabel: 'baseline (random search)', highlight: best ? [best.number] : [], highlightLabel: 'final',
+      x,
+      y: o.objective,
+      yDirection: o.direction ?? 'maximize',
+      baseline,
+      baselineLabel: 'baseline (random search)',
+      highlight: best ? [best.number] : [],
+      highlightLabel: 'final',
       title: `Sampled and final architectures: ${o.objective === 'accuracy' ? 'validation accuracy' : o.objective} vs ${hasLatency ? 'table latency' : 'MACs'}`,
-      subtitle: baseline ? 'grey: the baseline study, trained with its own recipe and budget' : 'no baseline: give study report --baseline <random-study>',
-      width: 560, height: 340,
+      subtitle: baseline
+        ? 'grey: the baseline study, trained with its own recipe and budget'
+        : 'no baseline: give study report --baseline <random-study>',
+      width: 560,
+      height: 340,
     });
     if (spec) charts.push(spec);
   }
-  const rows = trials.map((t) => `<tr${best && t.number === best.number ? ' class="final"' : ''}><td class="num">#${t.number}</td><td>${escapeHtml(t.source ?? '')}` +
-    `${best && t.number === best.number ? ' <span class="badge">final</span>' : ''}</td><td>${escapeHtml(t.state)}</td>` +
-    `<td class="num">${pct(t.metrics[o.objective])}</td><td class="num">${pct(t.metrics.testAcc)}</td><td class="num">${us(t.metrics.latencyUs)}</td>` +
-    `<td class="num">${mac(t.metrics.flops)}</td><td class="arch"><code>${escapeHtml(t.arch)}</code></td></tr>`).join('');
+  const rows = trials
+    .map(
+      (t) =>
+        `<tr${best && t.number === best.number ? ' class="final"' : ''}><td class="num">#${t.number}</td><td>${escapeHtml(t.source ?? '')}` +
+        `${best && t.number === best.number ? ' <span class="badge">final</span>' : ''}</td><td>${escapeHtml(t.state)}</td>` +
+        `<td class="num">${pct(t.metrics[o.objective])}</td><td class="num">${pct(t.metrics.testAcc)}</td><td class="num">${us(t.metrics.latencyUs)}</td>` +
+        `<td class="num">${mac(t.metrics.flops)}</td><td class="arch"><code>${escapeHtml(t.arch)}</code></td></tr>`,
+    )
+    .join('');
   const parts: string[] = [];
   const f = o.final;
   if (f) {
-    parts.push(`<p><strong>Final network</strong> (the best trained proposal by validation accuracy): trial #${f.trial} (${escapeHtml(f.source ?? '')}), ` +
-      `validation accuracy ${pct(f.valAcc)}, test accuracy ${pct(f.testAcc)}, table latency ${us(f.tableLatencyUs)}, ` +
-      `measured latency ${us(f.measuredLatencyUs)}${f.measuredP25Us !== null && f.measuredP75Us !== null ? ` (quartiles ${us(f.measuredP25Us)} - ${us(f.measuredP75Us)})` : ''}, ` +
-      `MACs ${mac(f.flops)}, params ${f.params === null ? '-' : `${(f.params / 1e6).toPrecision(3)} M`}.</p><p><code>${escapeHtml(f.arch)}</code></p>` +
-      (f.measuredWith ? `<p class="note">Measured: ${escapeHtml(f.measuredWith)}.</p>` : ''));
+    parts.push(
+      `<p><strong>Final network</strong> (the best trained proposal by validation accuracy): trial #${f.trial} (${escapeHtml(f.source ?? '')}), ` +
+        `validation accuracy ${pct(f.valAcc)}, test accuracy ${pct(f.testAcc)}, table latency ${us(f.tableLatencyUs)}, ` +
+        `measured latency ${us(f.measuredLatencyUs)}${f.measuredP25Us !== null && f.measuredP75Us !== null ? ` (quartiles ${us(f.measuredP25Us)} - ${us(f.measuredP75Us)})` : ''}, ` +
+        `MACs ${mac(f.flops)}, params ${f.params === null ? '-' : `${(f.params / 1e6).toPrecision(3)} M`}.</p><p><code>${escapeHtml(f.arch)}</code></p>` +
+        (f.measuredWith ? `<p class="note">Measured: ${escapeHtml(f.measuredWith)}.</p>` : ''),
+    );
   } else if (best) {
-    parts.push(`<p>Best so far: trial #${best.number}, ${pct(best.metrics[o.objective])} validation accuracy (the measured latency is recorded when the search ends).</p>`);
+    parts.push(
+      `<p>Best so far: trial #${best.number}, ${pct(best.metrics[o.objective])} validation accuracy (the measured latency is recorded when the search ends).</p>`,
+    );
   } else {
     parts.push('<p class="empty">No proposal has been trained yet.</p>');
   }
@@ -223,16 +312,26 @@ export function dnasResultSection(o: {
   if (p) {
     parts.push(`<p>${escapeHtml(p.summary)}</p>`);
     if (p.dropped.length) {
-      parts.push(`<details open><summary>${p.dropped.length} proposal${p.dropped.length === 1 ? '' : 's'} dropped before training (over the budget)</summary><div class="table-wrap"><table>` +
-        `<thead><tr><th>source</th><th>reason</th><th class="num">table latency</th><th class="num">MACs</th><th>architecture</th></tr></thead><tbody>` +
-        p.dropped.map((d) => `<tr><td>${escapeHtml(d.source)}</td><td>${escapeHtml(d.reason)}</td><td class="num">${us(d.tableLatencyUs)}</td>` +
-          `<td class="num">${mac(d.flops)}</td><td class="arch"><code>${escapeHtml(d.arch)}</code></td></tr>`).join('') + '</tbody></table></div></details>');
+      parts.push(
+        `<details open><summary>${p.dropped.length} proposal${p.dropped.length === 1 ? '' : 's'} dropped before training (over the budget)</summary><div class="table-wrap"><table>` +
+          `<thead><tr><th>source</th><th>reason</th><th class="num">table latency</th><th class="num">MACs</th><th>architecture</th></tr></thead><tbody>` +
+          p.dropped
+            .map(
+              (d) =>
+                `<tr><td>${escapeHtml(d.source)}</td><td>${escapeHtml(d.reason)}</td><td class="num">${us(d.tableLatencyUs)}</td>` +
+                `<td class="num">${mac(d.flops)}</td><td class="arch"><code>${escapeHtml(d.arch)}</code></td></tr>`,
+            )
+            .join('') +
+          '</tbody></table></div></details>',
+      );
     }
   }
   if (trials.length) {
-    parts.push(`<div class="table-wrap"><table id="dnas-proposals"><caption>Every trained proposal (K samples from the learned distribution, conditioned on the latency budget if any, and the per-layer argmax, or the most probable architecture within the budget when the argmax is over it).</caption>` +
-      `<thead><tr><th class="num">trial</th><th>source</th><th>state</th><th class="num">val acc</th><th class="num">test acc</th><th class="num">table latency</th>` +
-      `<th class="num">MACs</th><th>architecture</th></tr></thead><tbody>${rows}</tbody></table></div>`);
+    parts.push(
+      `<div class="table-wrap"><table id="dnas-proposals"><caption>Every trained proposal (K samples from the learned distribution, conditioned on the latency budget if any, and the per-layer argmax, or the most probable architecture within the budget when the argmax is over it).</caption>` +
+        `<thead><tr><th class="num">trial</th><th>source</th><th>state</th><th class="num">val acc</th><th class="num">test acc</th><th class="num">table latency</th>` +
+        `<th class="num">MACs</th><th>architecture</th></tr></thead><tbody>${rows}</tbody></table></div>`,
+    );
   }
   return { title: RESULT_TITLE, html: parts.join('\n'), charts };
 }

@@ -151,7 +151,6 @@ export class Supernet extends SupernetNetwork<MixedOp> {
   expectedCost(): number {
     return expectedCost(this.costs, this.distributions());
   }
-
 }
 
 const isTheta = (name: string): boolean => name === 'theta' || name.endsWith('.theta');
