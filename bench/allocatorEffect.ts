@@ -24,7 +24,6 @@ interface ChildResult {
 
 function child(): void {
   // Loaded here so that the parent never loads the engine (its allocator setting is per process).
-  /* eslint-disable @typescript-eslint/no-var-requires */
   const E = require('../src/engine') as typeof import('../src/engine');
   const { loadDataSource, BatchLoader, disposeBatch } = require('../src/data') as typeof import('../src/data');
   const { refMbconv } = require('../src/models/refMbconv') as typeof import('../src/models/refMbconv');

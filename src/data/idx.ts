@@ -15,13 +15,17 @@ export function readIdx(file: string, expectedDims: number): IdxArray {
   try {
     raw = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
   if (raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b) {
     try {
       raw = zlib.gunzipSync(raw);
     } catch (e) {
-      throw new Error(`${file}: corrupt gzip data (${(e as Error).message}); the download may be truncated`);
+      throw new Error(`${file}: corrupt gzip data (${(e as Error).message}); the download may be truncated`, {
+        cause: e,
+      });
     }
   }
   if (raw.length < 4) throw new Error(`${file}: ${raw.length} bytes, too short for an IDX header`);

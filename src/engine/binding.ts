@@ -182,6 +182,7 @@ function load(): Native {
           `tsnas: the native addon at ${file} failed to load: ${(err as Error).message}\n` +
             'If libtorch was upgraded or moved, rebuild it: npm run build:native ' +
             "(set TSNAS_LIBTORCH for a libtorch outside Debian's paths).",
+          { cause: err },
         );
       }
     }

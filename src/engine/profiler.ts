@@ -51,7 +51,9 @@ export function summarizeTrace(traceFile: string): OpTotal[] {
     const raw = JSON.parse(fs.readFileSync(traceFile, 'utf8')) as TraceEvent[] | { traceEvents: TraceEvent[] };
     events = Array.isArray(raw) ? raw : raw.traceEvents;
   } catch (err) {
-    throw new Error(`${traceFile}: not a readable Chrome trace (${err instanceof Error ? err.message : err})`);
+    throw new Error(`${traceFile}: not a readable Chrome trace (${err instanceof Error ? err.message : err})`, {
+      cause: err,
+    });
   }
   const spans = events
     .filter((e) => e.ph === 'X' && e.name !== undefined)

@@ -144,7 +144,7 @@ export function loadSafetensors(file: string, device = 'cpu'): SafetensorsConten
   try {
     buf = fs.readFileSync(file);
   } catch (e) {
-    throw new Error(`cannot read safetensors file ${file}: ${(e as Error).message}`);
+    throw new Error(`cannot read safetensors file ${file}: ${(e as Error).message}`, { cause: e });
   }
   return decodeSafetensors(buf, file, device);
 }

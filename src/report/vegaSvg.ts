@@ -2,12 +2,27 @@
 // ESM-only and this project is CommonJS, so they are loaded with a dynamic import that tsc
 // leaves alone (a plain `import()` would be rewritten to `require`).
 
-const importESM = new Function('s', 'return import(s)') as (s: string) => Promise<any>;
+import type * as Vega from 'vega';
 
-let modules: Promise<{ vega: any; vl: any }> | null = null;
+/** What is used of vega-lite (its typings resolve only under ESM module resolution). */
+interface VegaLite {
+  compile(spec: Record<string, unknown>, o: { logger: Vega.LoggerInterface }): { spec: Vega.Spec };
+}
 
-function loadVega(): Promise<{ vega: any; vl: any }> {
-  modules ??= Promise.all([importESM('vega'), importESM('vega-lite')]).then(([vega, vl]) => ({ vega, vl }));
+interface VegaModules {
+  vega: typeof Vega;
+  vl: VegaLite;
+}
+
+const importESM = new Function('s', 'return import(s)') as <T>(s: string) => Promise<T>;
+
+let modules: Promise<VegaModules> | null = null;
+
+function loadVega(): Promise<VegaModules> {
+  modules ??= Promise.all([importESM<typeof Vega>('vega'), importESM<VegaLite>('vega-lite')]).then(([vega, vl]) => ({
+    vega,
+    vl,
+  }));
   return modules;
 }
 
@@ -61,9 +76,12 @@ export const THEME = {
   range: { category: PALETTE },
 };
 
-function mergeConfig(theme: Record<string, any>, config: Record<string, any> | undefined): Record<string, any> {
+function mergeConfig(
+  theme: Record<string, unknown>,
+  config: Record<string, unknown> | undefined,
+): Record<string, unknown> {
   if (!config) return theme;
-  const out: Record<string, any> = { ...theme };
+  const out: Record<string, unknown> = { ...theme };
   for (const [k, v] of Object.entries(config)) {
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && out[k] && typeof out[k] === 'object' ? { ...out[k], ...v } : v;
@@ -108,8 +126,8 @@ export async function renderVegaLite(spec: object): Promise<RenderedChart> {
   const logger = vega.logger(vega.Warn, undefined, (_method: string, _level: string, input: unknown[]) => {
     warnings.push(input.map(String).join(' '));
   });
-  const s = spec as Record<string, any>;
-  const themed = { ...s, config: mergeConfig(THEME, s.config) };
+  const s = spec as Record<string, unknown>;
+  const themed = { ...s, config: mergeConfig(THEME, s.config as Record<string, unknown> | undefined) };
   const compiled = vl.compile(themed, { logger }).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger });
   try {

@@ -32,7 +32,9 @@ export function restoreNetwork(fileOrDir: string): { network: Network; state: Ch
       network.loadStateDict(weights);
     } catch (e) {
       network.dispose();
-      throw new Error(`${fileOrDir}: weights do not fit ${info.space} ${info.arch}: ${(e as Error).message}`);
+      throw new Error(`${fileOrDir}: weights do not fit ${info.space} ${info.arch}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     return { network, state: ck.state, info };
   } finally {

@@ -271,6 +271,7 @@ test(
     assert.equal(live(), before + 2 * N, 'tensors made outside a scope stay alive while referenced');
     assert.equal(held.length, 2 * N);
     // ...and freed by the collector once dropped.
+    // eslint-disable-next-line no-useless-assignment -- dropping the last reference is the point
     held = null;
     // N-API finalizers may run after the collection (on a later tick): collect and yield a few times.
     for (let round = 0; round < 20 && live() > before; round++) {

@@ -48,7 +48,7 @@ test(
   'typed arrays keep their dtype and round-trip through dataSync and toArray',
   noLeaks(() => {
     tidy(() => {
-      const cases: [ArrayBufferView, DType, Function][] = [
+      const cases: [ArrayBufferView, DType, new (...args: never[]) => ArrayBufferView][] = [
         [new Float32Array([1.5, -2.25, 3e-3, 1e10]), 'float32', Float32Array],
         [new Float64Array([0.1, -1e-300, Math.PI, 1e300]), 'float64', Float64Array],
         [new BigInt64Array([1n, -2n, 9007199254740991n, -(2n ** 62n)]), 'int64', BigInt64Array],

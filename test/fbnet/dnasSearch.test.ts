@@ -67,7 +67,6 @@ const common = () => [
 ];
 
 function ok(args: string[]): { json: any; stderr: string } {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const r = tsnas(args);
   assert.equal(r.code, 0, `tsnas ${args.join(' ')}:\n${r.stderr}`);
   return { json: JSON.parse(r.stdout.trim().split('\n').at(-1)!), stderr: r.stderr };
@@ -104,7 +103,6 @@ function trials(
 }
 
 function studyConfig(study: string): any {
-  // eslint-disable-line @typescript-eslint/no-explicit-any
   const conn = new Database(db, { readonly: true });
   try {
     return JSON.parse(

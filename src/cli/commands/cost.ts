@@ -28,7 +28,9 @@ export function resolveArchText(space: Space, text: string): { arch: Arch; name?
     try {
       json = JSON.parse(text);
     } catch (err) {
-      throw new Error(`architecture '${text}' looks like JSON but does not parse: ${(err as Error).message}`);
+      throw new Error(`architecture '${text}' looks like JSON but does not parse: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return { arch: archFromJSON(space, json) };
   }
@@ -42,6 +44,7 @@ export function resolveArchText(space: Space, text: string): { arch: Arch; name?
     throw new Error(
       `unknown architecture '${text}' for space '${space.name}': not a registered name` +
         `${names.length ? ` (${names.join(', ')})` : ''} and not an architecture of the space: ${msg}`,
+      { cause: err },
     );
   }
 }
