@@ -3,5 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# Formatting (Prettier), lint (typescript-eslint) and the layers (dependency-cruiser): docs/architecture.md.
+npm run -s lint
 # One file at a time: tests time native code and check resident memory, which parallel files would disturb.
 exec node --expose-gc --test --test-concurrency=1 dist/test/
