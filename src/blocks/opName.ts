@@ -16,7 +16,6 @@
 //   linear                            fully connected layer (classifier)
 
 export type ActName = 'relu' | 'relu6' | 'hswish' | 'swish';
-export const ACT_NAMES: readonly ActName[] = ['relu', 'relu6', 'hswish', 'swish'];
 /** Short suffix of each activation in op names ('' for the default, ReLU). */
 export const ACT_SUFFIX: Record<ActName, string> = { relu: '', relu6: 'r6', hswish: 'hs', swish: 'sw' };
 const SUFFIX_ACT: Record<string, ActName> = { r6: 'relu6', hs: 'hswish', sw: 'swish', re: 'relu' };

@@ -21,7 +21,6 @@ export interface ArchCosts {
 }
 
 export type CostKind = 'flops' | 'params' | 'latency';
-export const COST_KINDS: readonly CostKind[] = ['flops', 'params', 'latency'];
 
 /** The ArchCosts field of a cost kind. */
 export const costField = (k: CostKind): keyof ArchCosts => (k === 'latency' ? 'latencyUs' : k);

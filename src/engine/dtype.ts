@@ -43,7 +43,3 @@ export function arrayForDtype(values: ArrayLike<number>, dtype: DType): TypedArr
       throw new Error(`unknown dtype '${String(dtype)}' (valid: float32, float64, int64, int32, uint8, bool)`);
   }
 }
-
-export function isFloating(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
-}

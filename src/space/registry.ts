@@ -9,7 +9,6 @@ import { parseArch } from './archFormat';
 import type { Arch, Space } from './types';
 
 export const BUILTIN_SPACES = ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s'] as const;
-export type BuiltinSpace = (typeof BUILTIN_SPACES)[number];
 
 /** The package's spaces/ folder. */
 export function spacesDir(): string {

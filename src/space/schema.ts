@@ -14,7 +14,6 @@ export const rangeSchema = z.strictObject({
   range: z.union([z.tuple([z.number(), z.number()]), z.tuple([z.number(), z.number(), z.number().positive()])]),
   scale: z.number().positive().optional(),
 });
-export type RangeSpec = z.infer<typeof rangeSchema>;
 
 /** A fixed positive integer, a set of them, or a range. */
 const intSpec = z.union([posInt, z.array(posInt).min(1), rangeSchema]);
@@ -112,5 +111,3 @@ export const spaceFileSchema = z.discriminatedUnion('style', [layerwiseSchema, s
 export type SpaceFile = z.infer<typeof spaceFileSchema>;
 export type LayerwiseSpaceFile = z.infer<typeof layerwiseSchema>;
 export type StagewiseSpaceFile = z.infer<typeof stagewiseSchema>;
-export type LayerwiseStage = z.infer<typeof layerwiseStageSchema>;
-export type StagewiseStage = z.infer<typeof stagewiseStageSchema>;

@@ -4,7 +4,6 @@
 import type { ArchCosts } from '../cost/costModel';
 
 export type TrialState = 'running' | 'complete' | 'failed' | 'pruned';
-export const TRIAL_STATES: readonly TrialState[] = ['running', 'complete', 'failed', 'pruned'];
 
 export type Direction = 'maximize' | 'minimize';
 

@@ -18,11 +18,6 @@ export function newWorkerId(): WorkerId {
   return { id: `${host}:${pid}:${crypto.randomBytes(4).toString('hex')}`, host, pid };
 }
 
-export function parseWorkerId(id: string): WorkerId | null {
-  const m = /^(.*):(\d+):([0-9a-f]+)$/.exec(id);
-  return m ? { id, host: m[1]!, pid: Number(m[2]) } : null;
-}
-
 /** Whether a process of this host is alive (not a zombie). */
 export function pidAlive(pid: number): boolean {
   try {

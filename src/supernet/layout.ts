@@ -132,11 +132,6 @@ export function supernetLayout(
   return { space, input: desc.input, classes: desc.classes, desc, layers, fixed, heldFixed };
 }
 
-/** Candidate counts per layer. */
-export function candidateCounts(layout: SupernetLayout): number[] {
-  return layout.layers.map((l) => l.candidates.length);
-}
-
 /** The architecture that picks candidate indices[l] in every layer l (other dimensions held). */
 export function archOfIndices(layout: SupernetLayout, indices: readonly number[]): Arch {
   if (indices.length !== layout.layers.length) {

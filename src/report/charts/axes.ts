@@ -26,18 +26,6 @@ export function axisScale(values: readonly number[], opts: { allowLog?: boolean;
   return { type: 'linear', zero: opts.zero ?? false, nice: true };
 }
 
-/** True when the values span more than `ratio` times (all positive). */
-export function spansMoreThan(values: readonly number[], ratio: number): boolean {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const x of values) {
-    if (!Number.isFinite(x) || x <= 0) continue;
-    if (x < min) min = x;
-    if (x > max) max = x;
-  }
-  return max / min > ratio;
-}
-
 /** [min, max] of the finite values ([NaN, NaN] when none), without spreading them into arguments. */
 export function extent(values: Iterable<number | null | undefined>): [number, number] {
   let min = Infinity;
