@@ -9,6 +9,7 @@ import { BUILTIN_SPACES } from '../space/registry';
 import { readDataFile } from '../io/readDataFile';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
 import type { Objective } from '../study/types';
+import { MAX_SEED, SEED_RANGE } from '../random/seeds';
 
 const posInt = z.number().int().positive();
 
@@ -23,7 +24,7 @@ export const searchConfigFileSchema = z.strictObject({
   trials: posInt.optional(),
   /** Stop after this many failed trials (default max(10, trials)). */
   maxFailed: posInt.optional(),
-  seed: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(MAX_SEED, `must be ${SEED_RANGE}`).optional(),
   constraints: z.array(z.string().min(1)).optional(),
   /** Latency lookup table (tsnas lut build) for latency constraints. */
   lut: z.string().min(1).optional(),

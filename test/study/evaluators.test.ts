@@ -194,6 +194,6 @@ test('evaluator specs: parsing and clear errors', () => {
     () => parseEvaluatorSpec('oracle'),
     /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/,
   );
-  assert.throws(() => parseEvaluatorSpec('synthetic:x'), /seed must be a non-negative integer/);
+  assert.throws(() => parseEvaluatorSpec('synthetic:x'), /the seed must be an integer from 0 to 4294967295/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);
 });

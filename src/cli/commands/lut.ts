@@ -16,7 +16,7 @@ import {
   writeLatencyTable,
 } from '../../latency';
 import { loadSpace } from '../../space';
-import { nonNegativeInt, positiveInt } from '../options';
+import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { Progress } from '../progress';
 import { parseInputArg, textTable } from './space';
 
@@ -57,7 +57,7 @@ export function registerLut(program: Command): void {
       positiveInt('--sample'),
       256,
     )
-    .option('--seed <s>', 'seed of that sample', nonNegativeInt('--seed'), 0)
+    .option('--seed <s>', 'seed of that sample', seedOption('--seed'), 0)
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
       const space = loadSpace(name);
@@ -116,7 +116,7 @@ export function registerLut(program: Command): void {
     )
     .requiredOption('--lut <file>', 'the latency table')
     .option('-n, --n <n>', 'random architectures', positiveInt('-n'), DEFAULT_VALIDATE_N)
-    .option('--seed <s>', 'seed of the architectures', nonNegativeInt('--seed'), 0)
+    .option('--seed <s>', 'seed of the architectures', seedOption('--seed'), 0)
     .option('--input <CxHxW>', "input shape (must be the table's)", parseInputArg)
     .option('--threads <n>', "intra-op threads (must be the table's; default: the table's)", positiveInt('--threads'))
     .option('--repeats <n>', "timed runs per network (default: the table's)", positiveInt('--repeats'))

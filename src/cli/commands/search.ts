@@ -20,7 +20,7 @@ import { BUILTIN_SPACES } from '../../space/registry';
 import { runSearch, type SearchSummary } from '../../study/runSearch';
 import { DEFAULT_STORE, StudyExistsError, StudyStore } from '../../study/store';
 import type { TrialRecord } from '../../study/types';
-import { nonNegativeInt, positiveInt } from '../options';
+import { nonNegativeInt, positiveInt, seedOption } from '../options';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -255,7 +255,7 @@ export function registerSearch(program: Command): void {
     )
     .option('--study <name>', 'study name (default <strategy>-<space>-<time>)')
     .option('--store <file>', `study store (SQLite; default ${DEFAULT_STORE}); study directories go beside it`)
-    .option('--seed <n>', 'seed of the search (default 0)', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
     .option(
       '--epochs <n>',
       'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',

@@ -6,7 +6,7 @@ import { resolveArchitecture } from '../../space/registry';
 import { recipeOverridesFromArch } from '../../train/archRecipe';
 import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
 import { allIndices, stratifiedSplit } from '../../data/split';
-import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';
+import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
 
 export function registerTrain(program: Command): void {
@@ -21,7 +21,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'initial learning rate', positiveNumber('--lr'))
     .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'))
     .option('--optimizer <name>', OPTIMIZERS.join(', '), oneOf('--optimizer', OPTIMIZERS))
-    .option('--seed <n>', 'seed of data order, augmentation and initialisation', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'seed of data order, augmentation and initialisation', seedOption('--seed'))
     .option('--limit-train <n>', 'train on a stratified subset of this many images', positiveInt('--limit-train'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('-o, --out <dir>', 'run directory (checkpoint, result.json); an existing checkpoint there is resumed')
