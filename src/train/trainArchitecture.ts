@@ -60,6 +60,8 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
       test: job.test,
       checkpointDir: job.checkpointDir,
       runInfo: { ...info, flops: cost.flops, params: cost.params },
+      // The space by name and the network's size: a space file edited since changes them.
+      identity: { space: space.name, arch: archText, input, classes, flops: cost.flops, params: cost.params },
       teacher,
       threads: job.threads,
       onProgress: job.onProgress,
