@@ -29,11 +29,41 @@ export const DEFAULT_STORE = path.join('runs', 'tsnas.db');
 export const STUDY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export class StudyExistsError extends Error {}
+/** A study directory that belongs to another study (of another store in the same directory). */
+export class StudyDirError extends Error {}
+
+/** The note in a study directory saying whose files it holds. */
+export const STUDY_DIR_OWNER = '.tsnas-study.json';
+interface StudyDirOwner {
+  about: string;
+  store: string;
+  study: string;
+  id: number;
+  createdAt: number;
+}
+
+function readStudyDirOwner(dir: string): StudyDirOwner | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, STUDY_DIR_OWNER), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as StudyDirOwner;
+  } catch {
+    return { about: '', store: '(unreadable note)', study: '?', id: -1, createdAt: 0 };
+  }
+}
+
+/** A study of a store is known by its id and creation time (a recreated store numbers from 1 again). */
+const ownsDir = (o: StudyDirOwner, s: StudyRecord) =>
+  o.id === s.id && o.createdAt === s.createdAt && o.study === s.name;
 export class NoSuchStudyError extends Error {}
 export class StudyBusyError extends Error {}
 
 export interface StoreOptions {
-  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir for ':memory:'). */
+  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir per store for ':memory:'). */
   studiesRoot?: string;
   /** 'full' syncs the WAL at every commit (survives power loss); 'normal' survives process crashes only. */
   durability?: 'full' | 'normal';
@@ -158,6 +188,9 @@ export interface NewTrial {
   worker?: string | null;
 }
 
+/** In-memory stores opened by this process: each gets studies of its own. */
+let memoryStores = 0;
+
 export class StudyStore {
   readonly db: Database.Database;
   readonly studiesRoot: string;
@@ -179,7 +212,7 @@ export class StudyStore {
     this.studiesRoot =
       o.studiesRoot ??
       (memory
-        ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}`)
+        ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}-${++memoryStores}`)
         : path.join(path.dirname(path.resolve(file)), 'studies'));
     this.db.pragma('busy_timeout = 10000');
     if (!o.readonly) {
@@ -257,6 +290,13 @@ export class StudyStore {
         `invalid study name '${init.name}': letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
       );
     }
+    // A new study starts with a directory of its own: one left by another study is refused.
+    if (!this.getStudy(init.name)) {
+      const dir = path.join(this.studiesRoot, init.name);
+      const owner = readStudyDirOwner(dir);
+      if (owner) throw this.dirTakenError(init.name, dir, owner);
+      if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw this.dirTakenError(init.name, dir, 'unknown');
+    }
     return this.db
       .transaction(() => {
         const existing = this.getStudy(init.name);
@@ -331,11 +371,44 @@ export class StudyStore {
     return { study, counts, interrupted, best: bestTrial(trials, study.objective.metric, study.objective.direction) };
   }
 
-  /** The directory of a study's artifacts (created on demand). */
+  /**
+   * The directory of a study's artifacts, created on demand with a note of whose it is (this
+   * store's study of that name). Two stores in one directory would share studies/<name>: a
+   * directory noted as another study's is refused (StudyDirError), never shared.
+   */
   studyDir(name: string, create = true): string {
     const dir = path.join(this.studiesRoot, name);
-    if (create) fs.mkdirSync(dir, { recursive: true });
+    if (!create) return dir;
+    const study = this.getStudy(name);
+    const owner = readStudyDirOwner(dir);
+    if (study && owner && !ownsDir(owner, study)) throw this.dirTakenError(name, dir, owner);
+    fs.mkdirSync(dir, { recursive: true });
+    // A directory without a note is adopted: studies made before notes existed.
+    if (study && !owner) {
+      const note: StudyDirOwner = {
+        about: 'the files of this study of this store; tsnas refuses to share them with a study of another store',
+        store: path.resolve(this.file),
+        study: study.name,
+        id: study.id,
+        createdAt: study.createdAt,
+      };
+      const file = path.join(dir, STUDY_DIR_OWNER);
+      fs.writeFileSync(`${file}.tmp-${process.pid}`, `${JSON.stringify(note, null, 1)}\n`);
+      fs.renameSync(`${file}.tmp-${process.pid}`, file);
+    }
     return dir;
+  }
+
+  private dirTakenError(name: string, dir: string, owner: StudyDirOwner | 'unknown'): StudyDirError {
+    const whose =
+      owner === 'unknown'
+        ? 'files of unknown origin (an earlier study of that name, of a store since removed?)'
+        : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
+    return new StudyDirError(
+      `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
+        `choose another --study name, or keep this store in a directory of its own (another --store path)` +
+        (owner === 'unknown' ? `, or remove ${dir}` : ''),
+    );
   }
 
   // ---- trials ---------------------------------------------------------------------------

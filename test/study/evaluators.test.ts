@@ -11,6 +11,7 @@ import { archCost } from '../../src/cost/netCost';
 import {
   createTabularEvaluator,
   createSyntheticEvaluator,
+  createTrainingEvaluator,
   parseEvaluatorSpec,
   syntheticFunction,
 } from '../../src/evaluate/index';
@@ -196,4 +197,48 @@ test('evaluator specs: parsing and clear errors', () => {
   );
   assert.throws(() => parseEvaluatorSpec('synthetic:x'), /the seed must be an integer from 0 to 4294967295/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);
+});
+
+test('training evaluator: a checkpoint is keyed by everything that defines it; another space (same name, same strings) trains anew', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-eval-key-'));
+  try {
+    // fbnet-s with a wider second stage: the same name and architecture strings, other networks.
+    const text = fs
+      .readFileSync(path.join(__dirname, '..', '..', '..', 'spaces', 'fbnet-s.yaml'), 'utf8')
+      .replace('{ channels: 24, repeats: 2, stride: 2 }', '{ channels: 40, repeats: 2, stride: 2 }');
+    const file = path.join(dir, 'fbnet-s.yaml');
+    fs.writeFileSync(file, text);
+    const wide = loadSpace(file);
+    assert.equal(wide.name, space.name);
+    const arch = parseArch(space, space.architectures['fbnet-s-baseline']!);
+    const trained = async (sp: typeof space) => {
+      const ev = createTrainingEvaluator({
+        space: sp,
+        spaceRef: sp.file ?? sp.name,
+        data: 'synthetic:2',
+        epochs: 1,
+        limitTrain: 100,
+      });
+      const dirs: string[] = [];
+      const logs: string[] = [];
+      const r = await ev.evaluate({
+        ...job(arch),
+        studyDir: path.join(dir, 'study'),
+        addArtifact: (_kind, f) => dirs.push(f),
+        log: (l) => logs.push(l),
+      });
+      return { dir: dirs[0]!, logs, accuracy: r.metrics.accuracy };
+    };
+    const a = await trained(space);
+    const b = await trained(wide);
+    assert.notEqual(b.dir, a.dir, 'the other space gets its own checkpoint');
+    assert.deepEqual(b.logs, [], 'nothing is continued from the first space');
+    // The same space again reads its own finished checkpoint back.
+    const again = await trained(space);
+    assert.equal(again.dir, a.dir);
+    assert.equal(again.accuracy, a.accuracy);
+    assert.match(again.logs.join('\n'), /continued from the checkpoint after epoch 1/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

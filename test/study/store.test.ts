@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { StudyStore, bestTrial } from '../../src/study/store';
+import { STUDY_DIR_OWNER, StudyStore, bestTrial } from '../../src/study/store';
+import { throwsWith } from '../data/fixtures';
 import { SCHEMA_VERSION } from '../../src/study/schema';
 import { INTERRUPTED_ERROR, isInterrupted, type StudyInit } from '../../src/study/types';
 import { newWorkerId } from '../../src/study/worker';
@@ -212,6 +213,62 @@ test('store: unique study names, clear errors for missing studies and stores, re
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assert.throws(() => StudyStore.open(file), /written by a newer tsnas/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("two stores in one directory: a study's files are its own, a study of the same name in the other store is refused them", () => {
+  const dir = tmp();
+  try {
+    const a = StudyStore.open(path.join(dir, 'a.db'));
+    const b = StudyStore.open(path.join(dir, 'b.db'));
+    try {
+      assert.equal(a.studiesRoot, b.studiesRoot, 'both put study directories in <dir>/studies');
+      const sa = a.createStudy(init('same'));
+      const own = a.studyDir(sa.name);
+      fs.writeFileSync(path.join(own, 'weights.bin'), 'a');
+      const note = JSON.parse(fs.readFileSync(path.join(own, STUDY_DIR_OWNER), 'utf8'));
+      assert.deepEqual([note.store, note.study, note.id], [path.join(dir, 'a.db'), 'same', sa.id]);
+      // Creating it in b is refused before anything is written to b.
+      throwsWith(
+        () => b.createStudy(init('same')),
+        [
+          "study 'same' of",
+          'b.db cannot use',
+          `the files of study 'same' of store ${path.join(dir, 'a.db')}`,
+          'choose another --study name',
+        ],
+      );
+      assert.equal(b.getStudy('same'), undefined);
+      // A study of that name already in b (made before a claimed the directory) is refused it at first use.
+      const b2 = StudyStore.open(path.join(dir, 'c.db'));
+      try {
+        const sc = b2.db
+          .prepare(
+            `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
+            VALUES ('same', 5, 'random', 'fbnet', 'synthetic:0', NULL, 'accuracy', 'maximize', '[]', 0, '{}')`,
+          )
+          .run();
+        assert.ok(sc.changes === 1);
+        throwsWith(() => b2.studyDir('same'), ['cannot use', "the files of study 'same' of store"]);
+      } finally {
+        b2.close();
+      }
+      // a's own study keeps using it, files intact.
+      assert.equal(a.studyDir('same'), own);
+      assert.equal(fs.readFileSync(path.join(own, 'weights.bin'), 'utf8'), 'a');
+      // A directory left without a note (by a store since removed) is not handed to a new study either.
+      fs.mkdirSync(path.join(a.studiesRoot, 'left'));
+      fs.writeFileSync(path.join(a.studiesRoot, 'left', 'old.bin'), 'x');
+      throwsWith(
+        () => b.createStudy(init('left')),
+        ['files of unknown origin', `remove ${path.join(a.studiesRoot, 'left')}`],
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
