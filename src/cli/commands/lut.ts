@@ -125,7 +125,7 @@ export function registerLut(program: Command): void {
     .action(async (name: string, o) => {
       const space = loadSpace(name);
       const table = readLatencyTable(o.lut);
-      checkTableFor(table, space, { input: o.input, threads: o.threads });
+      checkTableFor(table, space, { input: o.input, threads: o.threads, file: o.lut });
       if (o.n < 2) throw new Error('-n must be at least 2 (a rank correlation needs two networks)');
       const { EngineCpuTarget } = await import('../../latency/engineTarget');
       const target = new EngineCpuTarget({ threads: o.threads ?? table.target.threads });
