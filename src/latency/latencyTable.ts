@@ -8,10 +8,10 @@
 // `overheadUs` is the network-level time the per-op sums miss (the network's own forward and
 // memory scope, the handover between layers, cache effects), fitted during `lut build` as the
 // least-squares intercept (slope fixed at 1) of measured whole networks against their sums.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { checkData, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
+import { writeOutputFile } from '../io/writeOutputFile';
 import { BUILTIN_SPACES, spacesDir } from '../space/registry';
 import type { Arch, Space } from '../space/types';
 import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
@@ -168,8 +168,9 @@ export function readLatencyTable(file: string): LatencyTable {
   return tableFromData(parseDataText(readDataText(file, LATENCY_TABLE), file, LATENCY_TABLE), file);
 }
 
+/** Writes a table (atomically, its directory made); errors name the file. */
 export function writeLatencyTable(file: string, table: LatencyTable): void {
-  fs.writeFileSync(file, `${JSON.stringify(table, null, 1)}\n`);
+  writeOutputFile(file, `${JSON.stringify(table, null, 1)}\n`, 'latency table');
 }
 
 export const formatShape = (s: readonly number[] | null): string =>

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '../engine/safetensors';
 import type { Tensor } from '../engine/tensor';
 import type { OptimizerMeta } from '../optim/optimizer';
+import { outputFileError, writeOutputFile } from '../io/writeOutputFile';
 
 export interface CheckpointState {
   format: 'tsnas-checkpoint/1';
@@ -23,14 +24,18 @@ export function saveCheckpoint(
   state: CheckpointState,
   groups: Record<string, Map<string, Tensor>>,
 ): string {
-  fs.mkdirSync(dir, { recursive: true });
   const all = new Map<string, Tensor>();
   for (const [prefix, tensors] of Object.entries(groups)) for (const [k, t] of tensors) all.set(`${prefix}.${k}`, t);
   const file = path.join(dir, CHECKPOINT_FILE);
-  saveSafetensors(file, all, { tsnas: JSON.stringify(state) });
-  const json = path.join(dir, 'checkpoint.json');
-  fs.writeFileSync(`${json}.tmp`, JSON.stringify(state, null, 2));
-  fs.renameSync(`${json}.tmp`, json);
+  const fix =
+    'the last checkpoint written is kept; free some space or fix the directory, then run the same command to resume';
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    saveSafetensors(file, all, { tsnas: JSON.stringify(state) });
+  } catch (err) {
+    throw outputFileError(file, 'checkpoint', err, fix);
+  }
+  writeOutputFile(path.join(dir, 'checkpoint.json'), JSON.stringify(state, null, 2), 'checkpoint state', fix);
   return file;
 }
 

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadDataSource } from '../../data/dataSource';
@@ -8,6 +7,7 @@ import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
 import { allIndices, stratifiedSplit } from '../../data/split';
 import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
+import { writeOutputFile } from '../../io/writeOutputFile';
 
 export function registerTrain(program: Command): void {
   program
@@ -69,8 +69,12 @@ export function registerTrain(program: Command): void {
             `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
           ),
       });
-      fs.mkdirSync(out, { recursive: true });
-      fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify(result, null, 2));
+      writeOutputFile(
+        path.join(out, 'result.json'),
+        JSON.stringify(result, null, 2),
+        'result',
+        'give another run directory (-o DIR)',
+      );
       if (result.resumedFrom > 0) log(`(resumed from the checkpoint after epoch ${result.resumedFrom})`);
       if (result.status === 'failed') {
         process.exitCode = 1;
