@@ -14,6 +14,7 @@ import { loadDataSource } from '../data/dataSource';
 import type { DataSource } from '../data/imageSet';
 import { recipeOverridesFromArch } from '../train/archRecipe';
 import { loadRecipe, type Recipe, type RecipeInput } from '../train/recipe';
+import { checkTrainingSplit } from '../train/checkSplit';
 import type { Arch, Space } from '../space/types';
 import { spaceFingerprint as fingerprintOf } from '../space/fingerprint';
 import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
@@ -49,6 +50,8 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
     });
   // Fail now on a bad recipe, not at the first trial.
   const probe = recipeOf(Object.fromEntries(o.space.dims.map((d) => [d.key, d.values[0]!])));
+  // And on a subset too small to validate on, before the first trial (trials select on validation).
+  checkTrainingSplit(data, probe, o.limitTrain, { needValidation: true });
   const budget = [
     `${o.epochs ?? probe.epochs} epoch${(o.epochs ?? probe.epochs) === 1 ? '' : 's'}`,
     o.limitTrain ? `${o.limitTrain} training images` : '',

@@ -9,6 +9,7 @@ import { manualSeed } from '../engine/creation';
 import type { Arch, Space } from '../space/types';
 import type { Recipe } from './recipe';
 import { restoreNetwork, type NetworkInfo } from './restoreNetwork';
+import { checkTrainingSplit } from './checkSplit';
 import { train, type TrainJob, type TrainResult } from './trainer';
 
 /** A training job named by its architecture: the network is built here (TrainJob minus the model). */
@@ -42,6 +43,8 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
     input[1] !== data.train.height || input[2] !== data.train.width
       ? { ...job.recipe, resolution: input[1] }
       : job.recipe;
+  // Before anything is built: a subset too small to train or validate on is an error, not a NaN.
+  checkTrainingSplit(data, recipe, job.limitTrain);
   const classes = data.train.classes;
   const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
   const cost = archCost(space, arch, decodeOpts);

@@ -9,6 +9,10 @@ import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
 import { writeOutputFile } from '../../io/writeOutputFile';
 
+/** A percentage; an accuracy that was not measured (valFraction 0: no validation split) says so. */
+const pct = (v: number) =>
+  Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : 'none (no validation split: valFraction 0)';
+
 export function registerTrain(program: Command): void {
   program
     .command('train')
@@ -66,7 +70,7 @@ export function registerTrain(program: Command): void {
         },
         onEpoch: (m) =>
           log(
-            `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
+            `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${pct(m.valAcc)}, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
           ),
       });
       writeOutputFile(
@@ -82,7 +86,7 @@ export function registerTrain(program: Command): void {
         log(`finished epochs and the last checkpoint are kept in ${out}`);
       } else {
         log(
-          `test accuracy ${(100 * result.testAcc!).toFixed(2)}%, validation ${(100 * result.valAcc).toFixed(2)}%; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`,
+          `test accuracy ${pct(result.testAcc!)}, validation ${pct(result.valAcc)}; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`,
         );
       }
       if (o.json) {
