@@ -10,6 +10,7 @@ import type { Arch, Space } from '../space/types';
 import type { Recipe } from './recipe';
 import { restoreNetwork, type NetworkInfo } from './restoreNetwork';
 import { checkTrainingSplit } from './checkSplit';
+import { allocationErrorMessage, isAllocationError } from './allocationError';
 import { train, type TrainJob, type TrainResult } from './trainer';
 
 /** A training job named by its architecture: the network is built here (TrainJob minus the model). */
@@ -50,7 +51,15 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
   const cost = archCost(space, arch, decodeOpts);
   const archText = formatArch(space, arch);
   manualSeed(recipe.seed);
-  const network = buildNetwork(space, arch, decodeOpts);
+  // libtorch's allocator names only the bytes: a network too large says its size and largest layers.
+  const explain = (err: unknown) => allocationErrorMessage(err, space, arch, archText, decodeOpts, recipe.batchSize);
+  let network: ReturnType<typeof buildNetwork>;
+  try {
+    network = buildNetwork(space, arch, decodeOpts);
+  } catch (err) {
+    if (isAllocationError(err)) throw new Error(explain(err), { cause: err });
+    throw err;
+  }
   const teacher = recipe.distill ? restoreNetwork(recipe.distill.teacher).network : undefined;
   try {
     const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes };
@@ -70,7 +79,8 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
       onProgress: job.onProgress,
       onEpoch: job.onEpoch,
     });
-    return { ...result, arch: archText, flops: cost.flops, params: cost.params, input };
+    const error = result.status === 'failed' && isAllocationError(result.error) ? explain(result.error) : result.error;
+    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input };
   } finally {
     network.dispose();
     teacher?.dispose();
