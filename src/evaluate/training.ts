@@ -15,6 +15,7 @@ import type { DataSource } from '../data/imageSet';
 import { recipeOverridesFromArch } from '../train/archRecipe';
 import { loadRecipe, type Recipe, type RecipeInput } from '../train/recipe';
 import { checkTrainingSplit } from '../train/checkSplit';
+import { chanceValidationNote } from '../train/chanceNote';
 import type { Arch, Space } from '../space/types';
 import { spaceFingerprint as fingerprintOf } from '../space/fingerprint';
 import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
@@ -40,6 +41,7 @@ export interface TrainingEvaluatorOptions {
 export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator & { data: DataSource } {
   const data = loadDataSource(o.data);
   const spaceFingerprint = fingerprintOf(o.space);
+  let noted = false;
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
     loadRecipe(o.recipeFile, {
@@ -117,6 +119,11 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
           `trial ${job.trialNumber}: continued from the checkpoint after epoch ${r.resumedFrom} (${checkpointDir})`,
         );
       if (r.status === 'failed') throw new EvaluationError(r.error ?? 'training failed', { epochs: all });
+      const note = noted ? null : chanceValidationNote(r.epochs, data.train.classes, r.steps);
+      if (note) {
+        noted = true; // once per search: every trial of a budget this small is alike
+        job.log(`trial ${job.trialNumber}: ${note}`);
+      }
       const last = r.epochs.at(-1);
       const metrics: Record<string, number> = {
         accuracy: r.valAcc,

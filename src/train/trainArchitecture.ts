@@ -26,6 +26,8 @@ export interface ArchitectureResult extends TrainResult {
   flops: number;
   params: number;
   input: [number, number, number];
+  /** Optimizer steps the run took (its epochs times the batches of one). */
+  steps: number;
 }
 
 /** The network's input: the data's channels; the architecture's searched resolution, else the recipe's, else the data's size. */
@@ -45,7 +47,12 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
       ? { ...job.recipe, resolution: input[1] }
       : job.recipe;
   // Before anything is built: a subset too small to train or validate on is an error, not a NaN.
-  checkTrainingSplit(data, recipe, job.limitTrain);
+  const split = checkTrainingSplit(data, recipe, job.limitTrain);
+  // As the trainer's loader: the last partial batch is dropped when there is more than one batch.
+  const batchesPerEpoch =
+    split.train > recipe.batchSize
+      ? Math.floor(split.train / recipe.batchSize)
+      : Math.ceil(split.train / recipe.batchSize);
   const classes = data.train.classes;
   const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
   const cost = archCost(space, arch, decodeOpts);
@@ -80,7 +87,8 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
       onEpoch: job.onEpoch,
     });
     const error = result.status === 'failed' && isAllocationError(result.error) ? explain(result.error) : result.error;
-    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input };
+    const steps = result.epochs.length * batchesPerEpoch;
+    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input, steps };
   } finally {
     network.dispose();
     teacher?.dispose();

@@ -8,6 +8,7 @@ import { allIndices, stratifiedSplit } from '../../data/split';
 import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
 import { writeOutputFile } from '../../io/writeOutputFile';
+import { chanceValidationNote } from '../../train/chanceNote';
 
 /** A percentage; an accuracy that was not measured (valFraction 0: no validation split) says so. */
 const pct = (v: number) =>
@@ -80,6 +81,8 @@ export function registerTrain(program: Command): void {
         'give another run directory (-o DIR)',
       );
       if (result.resumedFrom > 0) log(`(resumed from the checkpoint after epoch ${result.resumedFrom})`);
+      const note = chanceValidationNote(result.epochs, data.train.classes, result.steps);
+      if (note) log(note);
       if (result.status === 'failed') {
         process.exitCode = 1;
         log(`training failed: ${result.error}`);
