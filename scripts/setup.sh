@@ -22,6 +22,9 @@ if [ -z "${TSNAS_LIBTORCH:-}" ] && ! dpkg -s libtorch-dev >/dev/null 2>&1; then 
 if ! dpkg -s dataset-fashion-mnist >/dev/null 2>&1; then need+=(dataset-fashion-mnist); fi
 # Headless Chromium: the report tests open the HTML reports in a real browser.
 if ! dpkg -s chromium >/dev/null 2>&1; then need+=(chromium); fi
+# The sqlite3 command line: a test opens a study store with it, as users do (stores must open in
+# any SQLite still in wide use, not only the one better-sqlite3 bundles).
+if ! dpkg -s sqlite3 >/dev/null 2>&1; then need+=(sqlite3); fi
 if [ "$reference" = 1 ] && ! dpkg -s python3-torch >/dev/null 2>&1; then need+=(python3-torch); fi
 if [ "${#need[@]}" -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"

@@ -12,7 +12,6 @@ import { registerStudy } from './commands/study';
 export function buildProgram(): Command {
   const program = new Command('tsnas')
     .description('Hardware-aware neural architecture search on libtorch')
-    .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
   registerInfo(program);
   registerBench(program);
@@ -22,6 +21,12 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerSearch(program);
   registerStudy(program);
+  // A flag error is one line, then where the options are listed (not the whole help after it).
+  const hint = (c: Command, names: string[]) => {
+    c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);
+    for (const sub of c.commands) hint(sub, [...names, sub.name()]);
+  };
+  hint(program, []);
   return program;
 }
 

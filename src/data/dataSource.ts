@@ -4,6 +4,7 @@ import { loadCifar10 } from './cifar10';
 import type { DataSource } from './imageSet';
 import { FASHION_MNIST_DIR, MNIST_DIR, loadMnistLike } from './mnistLike';
 import { loadSynthetic } from './synthetic';
+import { parseSeed } from '../random/seeds';
 
 export const DATA_SET_FORMS = ['fashion-mnist[:DIR]', 'mnist[:DIR]', 'cifar10:DIR', 'synthetic[:SEED]'];
 
@@ -30,8 +31,7 @@ export function loadDataSource(spec: string): DataSource {
       ds = loadCifar10(arg, spec);
       break;
     case 'synthetic': {
-      const seed = arg ? Number(arg) : 0;
-      if (!Number.isInteger(seed)) throw new Error(`synthetic: the seed must be an integer, got '${arg}'`);
+      const seed = arg ? parseSeed(arg, `data set '${spec}': the seed of synthetic:SEED`) : 0;
       ds = loadSynthetic({ seed }, spec);
       break;
     }

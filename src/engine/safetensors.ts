@@ -148,3 +148,38 @@ export function loadSafetensors(file: string, device = 'cpu'): SafetensorsConten
   }
   return decodeSafetensors(buf, file, device);
 }
+
+/**
+ * The string metadata of a safetensors file, read from its header alone (no tensor is loaded):
+ * what a checkpoint says about itself, checked before its weights are.
+ */
+export function readSafetensorsMetadata(file: string): Record<string, string> {
+  const bad = (why: string) => new Error(`${file}: not a valid safetensors file: ${why}`);
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    throw new Error(`cannot read safetensors file ${file}: ${(e as Error).message}`, { cause: e });
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(8);
+    if (size < 8 || fs.readSync(fd, head, 0, 8, 0) !== 8)
+      throw bad(`${size} bytes, shorter than the 8-byte header length`);
+    const n = Number(head.readBigUInt64LE(0));
+    if (n > size - 8) throw bad(`header claims ${n} bytes but only ${size - 8} follow`);
+    const json = Buffer.alloc(n);
+    fs.readSync(fd, json, 0, n, 8);
+    let header: unknown;
+    try {
+      header = JSON.parse(json.toString('utf8'));
+    } catch (e) {
+      throw bad(`header is not JSON (${(e as Error).message})`);
+    }
+    if (header === null || typeof header !== 'object' || Array.isArray(header))
+      throw bad('header is not a JSON object');
+    return ((header as Record<string, unknown>).__metadata__ as Record<string, string>) ?? {};
+  } finally {
+    fs.closeSync(fd);
+  }
+}

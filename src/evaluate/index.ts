@@ -1,6 +1,7 @@
 // Evaluators by their command-line spec: 'train' (with --data), 'synthetic[:SEED]', 'table:FILE'.
 import * as path from 'node:path';
 import type { Space } from '../space/types';
+import { parseSeed } from '../random/seeds';
 import type { Evaluator } from './evaluator';
 import { createSyntheticEvaluator } from './synthetic';
 import { createTabularEvaluator } from './tabular';
@@ -29,9 +30,7 @@ export function parseEvaluatorSpec(spec: string, base = process.cwd()): Evaluato
         );
       return { kind: 'train' };
     case 'synthetic': {
-      const seed = arg === '' ? 0 : Number(arg);
-      if (!Number.isInteger(seed) || seed < 0)
-        throw new Error(`evaluator '${spec}': the seed must be a non-negative integer, e.g. synthetic:3`);
+      const seed = arg === '' ? 0 : parseSeed(arg, `evaluator '${spec}': the seed`);
       return { kind: 'synthetic', seed };
     }
     case 'table':

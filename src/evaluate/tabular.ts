@@ -27,6 +27,8 @@ export interface Table {
   /** Canonical string -> the architecture. */
   archs: Map<string, Arch>;
   fields: string[];
+  /** Fields that hold no numbers (notes, names): not metrics. */
+  ignored: string[];
 }
 
 /** Reads and checks a table for a space; errors name the file, the key and the problem. */
@@ -46,6 +48,8 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
   const rows = new Map<string, Record<string, number>>();
   const archs = new Map<string, Arch>();
   const rawFields = new Set<string>();
+  // Fields with values that are not numbers (null, a measurement missing, aside): the first seen.
+  const notNumbers = new Map<string, { key: string; value: unknown }>();
   const bad: string[] = [];
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
     let arch: Arch;
@@ -61,7 +65,10 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
     }
     const m: Record<string, number> = {};
     for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
-      if (typeof v !== 'number') continue;
+      if (typeof v !== 'number') {
+        if (v !== null && !notNumbers.has(field)) notNumbers.set(field, { key, value: v });
+        continue;
+      }
       rawFields.add(field);
       const name = inverse.get(field) ?? field;
       if (mapping[field] !== undefined && !inverse.has(field)) continue; // shadowed by a mapped field
@@ -76,6 +83,16 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
     rows.set(canonical, m);
     archs.set(canonical, arch);
   }
+  // A field that is a number in some rows and not in others is a mistake in the table (a quoted
+  // number, a word); one that is never a number (a note) is not a metric and is left out.
+  const describe = (v: unknown) =>
+    `${JSON.stringify(v)} (${Array.isArray(v) ? 'a list' : v === null ? 'null' : `a ${typeof v}`})`;
+  for (const [field, first] of notNumbers) {
+    if (rawFields.has(field))
+      bad.unshift(
+        `  key '${first.key}': field '${field}' is ${describe(first.value)}, not a number, as it is in other rows; write metrics as numbers (0.91, not "0.91")`,
+      );
+  }
   if (bad.length) {
     const more = bad.length > 5 ? `\n  ... and ${bad.length - 5} more` : '';
     throw new Error(
@@ -83,15 +100,21 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
     );
   }
   if (!rows.size) throw new Error(`table ${file} is empty`);
+  const numeric = () =>
+    rawFields.size ? `fields with numbers: ${[...rawFields].join(', ')}` : 'no field holds numbers';
   for (const [name, field] of Object.entries(mapping)) {
-    if (!rawFields.has(field))
-      throw new Error(
-        `metric mapping ${name}=${field}: table ${file} has no field '${field}' (fields: ${[...rawFields].join(', ')})`,
-      );
+    if (rawFields.has(field)) continue;
+    const nn = notNumbers.get(field);
+    throw new Error(
+      nn
+        ? `metric mapping ${name}=${field}: the field '${field}' of table ${file} holds no numbers (key '${nn.key}': ${describe(nn.value)}); ` +
+            'a metric is a number: write 0.91, not "0.91"'
+        : `metric mapping ${name}=${field}: table ${file} has no field '${field}' (${numeric()}); name a field the table has`,
+    );
   }
   const fields = new Set<string>();
   for (const m of rows.values()) for (const k of Object.keys(m)) fields.add(k);
-  return { file, rows, archs, fields: [...fields] };
+  return { file, rows, archs, fields: [...fields], ignored: [...notNumbers.keys()] };
 }
 
 export function createTabularEvaluator(space: Space, file: string, o: TabularEvaluatorOptions = {}): Evaluator {
@@ -122,7 +145,9 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
   return {
     kind: 'table',
     spec: `table:${file}`,
-    description: `table ${file} (${table.rows.size} architectures; metrics ${table.fields.join(', ')})`,
+    description:
+      `table ${file} (${table.rows.size} architectures; metrics ${table.fields.join(', ') || 'none'}` +
+      `${table.ignored.length ? `; fields that are not numbers, not metrics: ${table.ignored.join(', ')}` : ''})`,
     decode: {},
     metrics: table.fields,
     costOverride,

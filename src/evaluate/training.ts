@@ -2,7 +2,8 @@
 // set, with a budget (epochs, a stratified training subset), and reports validation accuracy as
 // `accuracy`; test accuracy only when asked (final reports; never used for selection).
 //
-// Each (architecture, recipe) trains in its own checkpoint directory under the study directory,
+// Each (space, architecture, data, training subset, recipe) trains in its own checkpoint directory
+// under the study directory (the trainer also refuses a checkpoint of another run in it),
 // written at every epoch end: a trial interrupted by a crash continues from its last finished
 // epoch when the resumed search asks for it again, and an architecture asked twice is read back
 // from its finished checkpoint instead of being trained again (training is seeded, so the result
@@ -13,7 +14,10 @@ import { loadDataSource } from '../data/dataSource';
 import type { DataSource } from '../data/imageSet';
 import { recipeOverridesFromArch } from '../train/archRecipe';
 import { loadRecipe, type Recipe, type RecipeInput } from '../train/recipe';
+import { checkTrainingSplit } from '../train/checkSplit';
+import { chanceValidationNote } from '../train/chanceNote';
 import type { Arch, Space } from '../space/types';
+import { spaceFingerprint as fingerprintOf } from '../space/fingerprint';
 import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
 
 export interface TrainingEvaluatorOptions {
@@ -36,6 +40,8 @@ export interface TrainingEvaluatorOptions {
 
 export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator & { data: DataSource } {
   const data = loadDataSource(o.data);
+  const spaceFingerprint = fingerprintOf(o.space);
+  let noted = false;
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
     loadRecipe(o.recipeFile, {
@@ -46,6 +52,8 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
     });
   // Fail now on a bad recipe, not at the first trial.
   const probe = recipeOf(Object.fromEntries(o.space.dims.map((d) => [d.key, d.values[0]!])));
+  // And on a subset too small to validate on, before the first trial (trials select on validation).
+  checkTrainingSplit(data, probe, o.limitTrain, { needValidation: true });
   const budget = [
     `${o.epochs ?? probe.epochs} epoch${(o.epochs ?? probe.epochs) === 1 ? '' : 's'}`,
     o.limitTrain ? `${o.limitTrain} training images` : '',
@@ -69,9 +77,21 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
       // The engine loads only when a trial trains.
       const { trainArchitecture } = await import('../train/trainArchitecture');
       const recipe = (job.recipe as unknown as Recipe | null) ?? recipeOf(job.arch);
+      // Everything that defines the trained network and its metrics: the space (another space, or a
+      // space file edited since, has other networks under the same strings), the architecture, the
+      // data, the training subset and the recipe.
       const key = crypto
         .createHash('sha1')
-        .update(`${job.archText}\n${JSON.stringify(recipe)}\n${o.data}\n${o.limitTrain ?? ''}`)
+        .update(
+          JSON.stringify({
+            space: o.space.name,
+            spaceFingerprint,
+            arch: job.archText,
+            data: o.data,
+            limitTrain: o.limitTrain ?? null,
+            recipe,
+          }),
+        )
         .digest('hex')
         .slice(0, 16);
       const checkpointDir = path.join(job.studyDir, 'checkpoints', key);
@@ -99,6 +119,11 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
           `trial ${job.trialNumber}: continued from the checkpoint after epoch ${r.resumedFrom} (${checkpointDir})`,
         );
       if (r.status === 'failed') throw new EvaluationError(r.error ?? 'training failed', { epochs: all });
+      const note = noted ? null : chanceValidationNote(r.epochs, data.train.classes, r.steps);
+      if (note) {
+        noted = true; // once per search: every trial of a budget this small is alike
+        job.log(`trial ${job.trialNumber}: ${note}`);
+      }
       const last = r.epochs.at(-1);
       const metrics: Record<string, number> = {
         accuracy: r.valAcc,

@@ -8,10 +8,11 @@
 // `overheadUs` is the network-level time the per-op sums miss (the network's own forward and
 // memory scope, the handover between layers, cache effects), fitted during `lut build` as the
 // least-squares intercept (slope fixed at 1) of measured whole networks against their sums.
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { z } from 'zod';
 import { checkData, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
-import { BUILTIN_SPACES } from '../space/registry';
+import { writeOutputFile } from '../io/writeOutputFile';
+import { BUILTIN_SPACES, spacesDir } from '../space/registry';
 import type { Arch, Space } from '../space/types';
 import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
 import type { Coverage } from './requiredOps';
@@ -167,16 +168,21 @@ export function readLatencyTable(file: string): LatencyTable {
   return tableFromData(parseDataText(readDataText(file, LATENCY_TABLE), file, LATENCY_TABLE), file);
 }
 
+/** Writes a table (atomically, its directory made); errors name the file. */
 export function writeLatencyTable(file: string, table: LatencyTable): void {
-  fs.writeFileSync(file, `${JSON.stringify(table, null, 1)}\n`);
+  writeOutputFile(file, `${JSON.stringify(table, null, 1)}\n`, 'latency table');
 }
 
 export const formatShape = (s: readonly number[] | null): string =>
   s ? s.join('x') : "the architecture's own resolution";
 
-/** How a space is named on the command line: its built-in name, or its file. */
+/** How a space is named on the command line: its built-in name, or its file (a user's file named like a built-in too). */
 export function spaceArg(space: Space): string {
-  return !space.file || (BUILTIN_SPACES as readonly string[]).includes(space.name) ? space.name : space.file;
+  if (!space.file) return space.name;
+  const builtin =
+    (BUILTIN_SPACES as readonly string[]).includes(space.name) &&
+    path.resolve(space.file) === path.join(spacesDir(), `${space.name}.yaml`);
+  return builtin ? space.name : space.file;
 }
 
 function rebuildHint(space: Space, table: LatencyTable): string {
@@ -187,26 +193,46 @@ function rebuildHint(space: Space, table: LatencyTable): string {
 export interface TableCheck {
   /** The input the caller will use; undefined: the table's. */
   input?: readonly [number, number, number] | null;
+  /** The classes the caller's networks have; undefined: the table's. */
+  classes?: number;
   threads?: number;
+  /** The table's file, named in errors. */
+  file?: string;
+  /**
+   * Where the input comes from, for commands without an --input flag (e.g. "the input of --data
+   * synthetic:2"); without it, errors suggest --input.
+   */
+  inputFrom?: string;
 }
 
-/** Throws unless the table was built for this space (and this input and thread count, when given). */
+/** Throws unless the table was built for this space (and this input, classes and thread count, when given). */
 export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck = {}): void {
+  const the = o.file ? `the latency table ${o.file}` : 'the latency table';
   if (table.space.name !== space.name) {
     throw new Error(
-      `the latency table was built for space '${table.space.name}', not '${space.name}'; build one for '${space.name}': ${rebuildHint(space, table)}`,
+      `${the} was built for space '${table.space.name}', not '${space.name}'; build one for '${space.name}': ${rebuildHint(space, table)}`,
     );
   }
   if (o.input !== undefined && o.input !== null && formatShape(o.input) !== formatShape(table.input)) {
+    const use = o.inputFrom
+      ? ` (${o.inputFrom})`
+      : table.input
+        ? ` (give --input ${table.input.join('x')} to use it)`
+        : '';
     throw new Error(
-      `the latency table was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}` +
-        `${table.input ? ` (give --input ${table.input.join('x')} to use it)` : ''}; or build one for this input: ` +
-        `npx tsnas lut build ${spaceArg(space)} --input ${o.input.join('x')} --threads ${table.target.threads} -o FILE`,
+      `${the} was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}${use}; its latencies would be another network's. ` +
+        `Build one for this input: npx tsnas lut build ${spaceArg(space)} --input ${o.input.join('x')} --threads ${table.target.threads} -o FILE`,
+    );
+  }
+  if (o.classes !== undefined && o.classes !== table.classes) {
+    throw new Error(
+      `${the} was built for ${table.classes} classes, not ${o.classes}: its classifier times would be another network's; ` +
+        `build one for these networks: npx tsnas lut build with a space of ${o.classes} classes (-o FILE)`,
     );
   }
   if (o.threads !== undefined && o.threads !== table.target.threads) {
     throw new Error(
-      `the latency table was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
+      `${the} was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
         `npx tsnas lut build ${spaceArg(space)}${table.input ? ` --input ${table.input.join('x')}` : ''} --threads ${o.threads} -o FILE`,
     );
   }

@@ -113,7 +113,10 @@ export abstract class Module {
       }
     }
     if (strict) for (const name of src.keys()) if (!own.has(name)) problems.push(`unexpected '${name}'`);
-    if (problems.length) throw new Error(`loadStateDict: ${problems.length} problem(s): ${problems.join('; ')}`);
+    if (problems.length) {
+      const more = problems.length > 5 ? `; and ${problems.length - 5} more` : '';
+      throw new Error(`loadStateDict: ${problems.length} problem(s): ${problems.slice(0, 5).join('; ')}${more}`);
+    }
     noGrad(() => {
       for (const [name, t] of own) {
         const s = src.get(name);

@@ -31,3 +31,28 @@ export function hashString(s: string): number {
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   return h >>> 0;
 }
+
+/**
+ * The largest seed: the generators take 32-bit seeds, so a larger one would silently draw what a
+ * smaller one draws (4294967296 what 0 draws). Every seed a user gives is checked against it.
+ */
+export const MAX_SEED = 0xffffffff;
+
+/** What a valid seed is, for error messages. */
+export const SEED_RANGE = `an integer from 0 to ${MAX_SEED} (2^32 - 1)`;
+
+/**
+ * A seed as a user wrote it (decimal digits), or an error naming `where` it was given. Only
+ * seeds that draw differently from every other are accepted: digits beyond what a number holds
+ * exactly (99999999999999999999) or seeds of 2^32 and above are refused, not wrapped.
+ */
+export function parseSeed(text: string, where: string): number {
+  const t = text.trim();
+  const n = /^\d+$/.test(t) ? Number(t) : NaN;
+  if (!(n <= MAX_SEED))
+    throw new Error(
+      `${where} must be ${SEED_RANGE}, got '${text}'` +
+        (/^\d+$/.test(t) ? ': the generators take 32-bit seeds, so a larger one would repeat a smaller one' : ''),
+    );
+  return n;
+}

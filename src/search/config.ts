@@ -9,6 +9,7 @@ import { BUILTIN_SPACES } from '../space/registry';
 import { readDataFile } from '../io/readDataFile';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
 import type { Objective } from '../study/types';
+import { MAX_SEED, SEED_RANGE } from '../random/seeds';
 
 const posInt = z.number().int().positive();
 
@@ -23,7 +24,7 @@ export const searchConfigFileSchema = z.strictObject({
   trials: posInt.optional(),
   /** Stop after this many failed trials (default max(10, trials)). */
   maxFailed: posInt.optional(),
-  seed: z.number().int().min(0).optional(),
+  seed: z.number().int().min(0).max(MAX_SEED, `must be ${SEED_RANGE}`).optional(),
   constraints: z.array(z.string().min(1)).optional(),
   /** Latency lookup table (tsnas lut build) for latency constraints. */
   lut: z.string().min(1).optional(),
@@ -200,7 +201,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
   };
 }
 
-/** What a resume may change: the trial target, the failure cap, threads and the test delay. */
+/** What a resume may change: the trial target (only up), the failure cap, threads and the test delay. */
 export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigInput, studyName: string): SearchConfig {
   const allowed = new Set(['trials', 'maxFailed', 'evalDelayMs', 'train', 'store', 'study']);
   for (const [k, v] of Object.entries(flags)) {
@@ -210,6 +211,12 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     throw new ConfigError(
       `--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
         `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`,
+    );
+  }
+  if (flags.trials !== undefined && flags.trials < stored.trials) {
+    throw new ConfigError(
+      `--resume ${studyName} --trials ${flags.trials}: the study's target is ${stored.trials} complete trials, and a resume ` +
+        `only raises it (--trials ${stored.trials} or more; without --trials it continues to ${stored.trials}); to end it sooner, stop the search: finished trials are kept`,
     );
   }
   const t = flags.train ?? {};

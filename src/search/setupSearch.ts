@@ -68,7 +68,17 @@ export function setupSearch(config: SearchConfig): SearchSetup {
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
   if (config.lut) {
     const table = readLatencyTable(config.lut);
-    checkTableFor(table, space, evaluator.decode.input ? { input: evaluator.decode.input } : {});
+    // The input and classes the search's costs use: the data's for the training evaluator, the
+    // space's for the others (as `tsnas cost` without --input).
+    const input = evaluator.decode.input ?? (table.input ? [...space.input] : null);
+    checkTableFor(table, space, {
+      file: config.lut,
+      input: input as [number, number, number] | null,
+      classes: evaluator.decode.classes ?? space.source.classes,
+      inputFrom: evaluator.decode.input
+        ? `the search's costs use the input of --data ${config.data}`
+        : `the search's costs use the space's input: the ${evaluator.kind} evaluator does not change it`,
+    });
     latency = (arch) => predictLatency(table, space, arch);
   } else if (constraints.some((c) => c.kind === 'latency') && !evaluator.costOverride?.provides.includes('latency')) {
     throw new Error(

@@ -8,3 +8,4 @@ export * from './archFormat';
 export * from './layerDims';
 export * from './loadSpace';
 export * from './registry';
+export * from './fingerprint';

@@ -29,11 +29,89 @@ export const DEFAULT_STORE = path.join('runs', 'tsnas.db');
 export const STUDY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
 export class StudyExistsError extends Error {}
+/** A study store that cannot be opened, read or written: names the file and says what to do. */
+export class StoreError extends Error {}
+
+/**
+ * An error of SQLite about a store, as one that names the file, says what is wrong in words, and
+ * what to do (SQLite's own words kept in parentheses). Other errors are returned unchanged.
+ */
+export function explainStoreError(file: string, err: unknown): unknown {
+  if (!(err instanceof Error) || err instanceof StoreError) return err;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  const said = `(SQLite: ${err.message}, ${code})`;
+  const dir = path.dirname(path.resolve(file));
+  let what: string;
+  if (code === 'SQLITE_NOTADB')
+    what =
+      `${file} is not a study store: it is not an SQLite database ${said}; give the file a search wrote ` +
+      '(--store FILE), or a path that does not exist yet to start a new store';
+  else if (code.startsWith('SQLITE_READONLY'))
+    what =
+      `cannot write the study store ${file}: the file or its directory ${dir} is read-only ${said}; a search writes ` +
+      `the store and files beside it: give a writable --store path, or make it writable. Reading works read-only: npx tsnas study list --store ${file}`;
+  else if (code === 'SQLITE_FULL')
+    what = `the disk holding the study store ${file} is full ${said}; free some space, then resume (finished trials are kept)`;
+  else if (code.startsWith('SQLITE_IOERR'))
+    what =
+      `disk I/O error on the study store ${file} ${said}: the disk may be full or failing, or the file on a network ` +
+      'filesystem without working locks; check the disk, or copy the store (with its studies/ directory) to a local disk';
+  else if (code.startsWith('SQLITE_CORRUPT'))
+    what = `the study store ${file} is damaged ${said}; restore it from a copy, or start a new store (--store NEW)`;
+  else if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+    what = `the study store ${file} stayed locked by another process ${said}; wait for it to finish, then retry`;
+  else if (code.startsWith('SQLITE_CANTOPEN'))
+    what = `cannot open the study store ${file} ${said}: check that ${dir} exists and can be read (and written, for a search)`;
+  else what = `study store ${file}: ${err.message} (${code})`;
+  return new StoreError(what, { cause: err });
+}
+
+/** SQLite cannot set up the shared memory of a WAL store it may not write beside (a read-only directory). */
+const cannotReadInPlace = (err: unknown) =>
+  /^SQLITE_(READONLY_(DIRECTORY|CANTINIT|RECOVERY|CANTLOCK)|CANTOPEN)/.test(String((err as { code?: unknown })?.code));
+/** A study directory that belongs to another study (of another store in the same directory). */
+export class StudyDirError extends Error {}
+
+/** The note in a study directory saying whose files it holds. */
+export const STUDY_DIR_OWNER = '.tsnas-study.json';
+interface StudyDirOwner {
+  about: string;
+  store: string;
+  study: string;
+  id: number;
+  createdAt: number;
+}
+
+function readStudyDirOwner(dir: string): StudyDirOwner | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(dir, STUDY_DIR_OWNER), 'utf8');
+  } catch {
+    return null;
+  }
+  try {
+    return JSON.parse(text) as StudyDirOwner;
+  } catch {
+    return { about: '', store: '(unreadable note)', study: '?', id: -1, createdAt: 0 };
+  }
+}
+
+/** Whether a directory holds nothing but a study's note and empty directories. */
+function onlyNoteAndEmptyDirs(dir: string): boolean {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .every((e) => (e.isDirectory() ? onlyNoteAndEmptyDirs(path.join(dir, e.name)) : e.name === STUDY_DIR_OWNER));
+}
+
+/** A study of a store is known by its id and creation time (a recreated store numbers from 1 again). */
+const ownsDir = (o: StudyDirOwner, s: StudyRecord) =>
+  o.id === s.id && o.createdAt === s.createdAt && o.study === s.name;
 export class NoSuchStudyError extends Error {}
 export class StudyBusyError extends Error {}
 
 export interface StoreOptions {
-  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir for ':memory:'). */
+  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir per store for ':memory:'). */
   studiesRoot?: string;
   /** 'full' syncs the WAL at every commit (survives power loss); 'normal' survives process crashes only. */
   durability?: 'full' | 'normal';
@@ -158,6 +236,9 @@ export interface NewTrial {
   worker?: string | null;
 }
 
+/** In-memory stores opened by this process: each gets studies of its own. */
+let memoryStores = 0;
+
 export class StudyStore {
   readonly db: Database.Database;
   readonly studiesRoot: string;
@@ -165,29 +246,61 @@ export class StudyStore {
   private readonly sql: Record<string, string>;
   private readonly prepared = new Map<string, Database.Statement>();
 
+  /** A copy read in place of a store in a directory SQLite may not write to (read-only opens only). */
+  private readonly copyDir: string | null = null;
+
   private constructor(
     readonly file: string,
     o: StoreOptions,
   ) {
     const memory = file === ':memory:';
-    if (!memory && !o.readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    if (o.readonly && !memory && !fs.existsSync(file))
-      throw new Error(
-        `no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`,
-      );
-    this.db = new Database(file, { readonly: !!o.readonly, fileMustExist: !!o.readonly });
+    if (!memory) {
+      const stat = fs.statSync(file, { throwIfNoEntry: false });
+      if (stat?.isDirectory())
+        throw new StoreError(
+          `${file} is a directory, not a study store: give the store's file (e.g. --store ${path.join(file, 'tsnas.db')})`,
+        );
+      if (o.readonly && !stat)
+        throw new StoreError(
+          `no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`,
+        );
+      if (!o.readonly) {
+        const dir = path.dirname(path.resolve(file));
+        try {
+          fs.mkdirSync(dir, { recursive: true });
+        } catch (err) {
+          throw new StoreError(
+            `cannot create the directory of the study store ${file} (${(err as Error).message}); give a --store path in a writable directory`,
+            { cause: err },
+          );
+        }
+      }
+    }
     this.studiesRoot =
       o.studiesRoot ??
       (memory
-        ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}`)
+        ? path.join(os.tmpdir(), `tsnas-studies-${process.pid}-${++memoryStores}`)
         : path.join(path.dirname(path.resolve(file)), 'studies'));
-    this.db.pragma('busy_timeout = 10000');
-    if (!o.readonly) {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma(`synchronous = ${o.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+    let db: Database.Database;
+    try {
+      try {
+        db = this.openDatabase(file, o);
+      } catch (err) {
+        // A store (WAL mode) in a directory this process may not write: SQLite cannot create the
+        // shared-memory file it reads through, so read a private copy (the store and its WAL).
+        if (!o.readonly || memory || !cannotReadInPlace(err)) throw err;
+        const copyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-readonly-store-'));
+        this.copyDir = copyDir;
+        const copy = path.join(copyDir, path.basename(file));
+        fs.copyFileSync(file, copy);
+        if (fs.existsSync(`${file}-wal`)) fs.copyFileSync(`${file}-wal`, `${copy}-wal`);
+        db = this.openDatabase(copy, o);
+      }
+    } catch (err) {
+      if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
+      throw explainStoreError(file, err);
     }
-    this.db.pragma('foreign_keys = ON');
-    this.migrate(!!o.readonly);
+    this.db = db;
     this.sql = {
       study: 'SELECT * FROM studies WHERE name = ?',
       studyById: 'SELECT * FROM studies WHERE id = ?',
@@ -208,6 +321,24 @@ export class StudyStore {
     };
   }
 
+  /** Opens the database with the store's settings and schema (migrated when writing); throws SQLite's errors. */
+  private openDatabase(file: string, o: StoreOptions): Database.Database {
+    const db = new Database(file, { readonly: !!o.readonly, fileMustExist: !!o.readonly });
+    try {
+      db.pragma('busy_timeout = 10000');
+      if (!o.readonly) {
+        db.pragma('journal_mode = WAL');
+        db.pragma(`synchronous = ${o.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+      }
+      db.pragma('foreign_keys = ON');
+      this.migrate(db, !!o.readonly);
+      return db;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
+
   private stmt(name: string): Database.Statement {
     let st = this.prepared.get(name);
     if (!st) {
@@ -223,10 +354,11 @@ export class StudyStore {
 
   close(): void {
     if (this.db.open) this.db.close();
+    if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
   }
 
-  private migrate(readonly: boolean): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+  private migrate(db: Database.Database, readonly: boolean): void {
+    const version = db.pragma('user_version', { simple: true }) as number;
     if (version > SCHEMA_VERSION) {
       throw new Error(
         `${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`,
@@ -241,12 +373,10 @@ export class StudyStore {
         );
       return;
     }
-    this.db
-      .transaction(() => {
-        for (let v = version; v < SCHEMA_VERSION; v++) this.db.exec(MIGRATIONS[v]!);
-        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      })
-      .immediate();
+    db.transaction(() => {
+      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
   }
 
   // ---- studies --------------------------------------------------------------------------
@@ -256,6 +386,13 @@ export class StudyStore {
       throw new Error(
         `invalid study name '${init.name}': letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
       );
+    }
+    // A new study starts with a directory of its own: one left by another study is refused.
+    if (!this.getStudy(init.name)) {
+      const dir = path.join(this.studiesRoot, init.name);
+      const owner = readStudyDirOwner(dir);
+      if (owner) throw this.dirTakenError(init.name, dir, owner);
+      if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw this.dirTakenError(init.name, dir, 'unknown');
     }
     return this.db
       .transaction(() => {
@@ -320,6 +457,32 @@ export class StudyStore {
     this.db.prepare('UPDATE studies SET config = ? WHERE id = ?').run(JSON.stringify(config), studyId);
   }
 
+  /**
+   * Removes a study that recorded nothing (no trial, no strategy state, no artifact file that
+   * exists), e.g. one a failed command created, and its directory when nothing but the note is in
+   * it; returns whether it did. A study with anything recorded stays (resume it).
+   */
+  removeUnusedStudy(name: string): boolean {
+    const s = this.getStudy(name);
+    if (!s) return false;
+    const used =
+      this.trials(s.id).length > 0 ||
+      this.stateKeys(s.id).length > 0 ||
+      this.artifacts(s.id).some((a) => fs.existsSync(this.artifactPath(a)));
+    if (used) return false;
+    this.db
+      .transaction(() => {
+        for (const table of ['artifacts', 'strategy_state', 'workers'])
+          this.db.prepare(`DELETE FROM ${table} WHERE study_id = ?`).run(s.id);
+        this.db.prepare('DELETE FROM studies WHERE id = ?').run(s.id);
+      })
+      .immediate();
+    const dir = this.studyDir(name, false);
+    const owner = readStudyDirOwner(dir);
+    if (owner && ownsDir(owner, s) && onlyNoteAndEmptyDirs(dir)) fs.rmSync(dir, { recursive: true, force: true });
+    return true;
+  }
+
   summary(study: StudyRecord): StudySummary {
     const trials = this.trials(study.id);
     const counts: Record<TrialState, number> = { running: 0, complete: 0, failed: 0, pruned: 0 };
@@ -331,11 +494,44 @@ export class StudyStore {
     return { study, counts, interrupted, best: bestTrial(trials, study.objective.metric, study.objective.direction) };
   }
 
-  /** The directory of a study's artifacts (created on demand). */
+  /**
+   * The directory of a study's artifacts, created on demand with a note of whose it is (this
+   * store's study of that name). Two stores in one directory would share studies/<name>: a
+   * directory noted as another study's is refused (StudyDirError), never shared.
+   */
   studyDir(name: string, create = true): string {
     const dir = path.join(this.studiesRoot, name);
-    if (create) fs.mkdirSync(dir, { recursive: true });
+    if (!create) return dir;
+    const study = this.getStudy(name);
+    const owner = readStudyDirOwner(dir);
+    if (study && owner && !ownsDir(owner, study)) throw this.dirTakenError(name, dir, owner);
+    fs.mkdirSync(dir, { recursive: true });
+    // A directory without a note is adopted: studies made before notes existed.
+    if (study && !owner) {
+      const note: StudyDirOwner = {
+        about: 'the files of this study of this store; tsnas refuses to share them with a study of another store',
+        store: path.resolve(this.file),
+        study: study.name,
+        id: study.id,
+        createdAt: study.createdAt,
+      };
+      const file = path.join(dir, STUDY_DIR_OWNER);
+      fs.writeFileSync(`${file}.tmp-${process.pid}`, `${JSON.stringify(note, null, 1)}\n`);
+      fs.renameSync(`${file}.tmp-${process.pid}`, file);
+    }
     return dir;
+  }
+
+  private dirTakenError(name: string, dir: string, owner: StudyDirOwner | 'unknown'): StudyDirError {
+    const whose =
+      owner === 'unknown'
+        ? 'files of unknown origin (an earlier study of that name, of a store since removed?)'
+        : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
+    return new StudyDirError(
+      `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
+        `choose another --study name, or keep this store in a directory of its own (another --store path)` +
+        (owner === 'unknown' ? `, or remove ${dir}` : ''),
+    );
   }
 
   // ---- trials ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // A training recipe is data: a schema with defaults, read from a YAML/JSON file and/or flags.
 // Field names follow the FBNetV3 recipe (spec fbnetv3.md, sections 2 and 4).
 import { z } from 'zod';
+import { MAX_SEED, SEED_RANGE } from '../random/seeds';
 import { checkData, invalidDataFile, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
 
 export const OPTIMIZERS = ['sgd', 'rmsprop', 'rmsprop-tf', 'adam', 'adamw'] as const;
@@ -34,7 +35,7 @@ export const RecipeSchema = z.strictObject({
   /** Input resolution (square); null keeps the data's. */
   resolution: z.number().int().positive().nullable().default(null),
   valFraction: z.number().min(0).lt(1).default(0.1),
-  seed: z.number().int().min(0).default(0),
+  seed: z.number().int().min(0).max(MAX_SEED, `must be ${SEED_RANGE}`).default(0),
   /** Knowledge distillation from a teacher checkpoint: loss = weight * KD + (1 - weight) * CE. */
   distill: z
     .strictObject({

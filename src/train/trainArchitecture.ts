@@ -9,6 +9,8 @@ import { manualSeed } from '../engine/creation';
 import type { Arch, Space } from '../space/types';
 import type { Recipe } from './recipe';
 import { restoreNetwork, type NetworkInfo } from './restoreNetwork';
+import { checkTrainingSplit } from './checkSplit';
+import { allocationErrorMessage, isAllocationError } from './allocationError';
 import { train, type TrainJob, type TrainResult } from './trainer';
 
 /** A training job named by its architecture: the network is built here (TrainJob minus the model). */
@@ -24,6 +26,8 @@ export interface ArchitectureResult extends TrainResult {
   flops: number;
   params: number;
   input: [number, number, number];
+  /** Optimizer steps the run took (its epochs times the batches of one). */
+  steps: number;
 }
 
 /** The network's input: the data's channels; the architecture's searched resolution, else the recipe's, else the data's size. */
@@ -42,12 +46,27 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
     input[1] !== data.train.height || input[2] !== data.train.width
       ? { ...job.recipe, resolution: input[1] }
       : job.recipe;
+  // Before anything is built: a subset too small to train or validate on is an error, not a NaN.
+  const split = checkTrainingSplit(data, recipe, job.limitTrain);
+  // As the trainer's loader: the last partial batch is dropped when there is more than one batch.
+  const batchesPerEpoch =
+    split.train > recipe.batchSize
+      ? Math.floor(split.train / recipe.batchSize)
+      : Math.ceil(split.train / recipe.batchSize);
   const classes = data.train.classes;
   const decodeOpts = { input, classes, dropout: recipe.dropout, dropPath: recipe.stochasticDepth };
   const cost = archCost(space, arch, decodeOpts);
   const archText = formatArch(space, arch);
   manualSeed(recipe.seed);
-  const network = buildNetwork(space, arch, decodeOpts);
+  // libtorch's allocator names only the bytes: a network too large says its size and largest layers.
+  const explain = (err: unknown) => allocationErrorMessage(err, space, arch, archText, decodeOpts, recipe.batchSize);
+  let network: ReturnType<typeof buildNetwork>;
+  try {
+    network = buildNetwork(space, arch, decodeOpts);
+  } catch (err) {
+    if (isAllocationError(err)) throw new Error(explain(err), { cause: err });
+    throw err;
+  }
   const teacher = recipe.distill ? restoreNetwork(recipe.distill.teacher).network : undefined;
   try {
     const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes };
@@ -60,12 +79,16 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
       test: job.test,
       checkpointDir: job.checkpointDir,
       runInfo: { ...info, flops: cost.flops, params: cost.params },
+      // The space by name and the network's size: a space file edited since changes them.
+      identity: { space: space.name, arch: archText, input, classes, flops: cost.flops, params: cost.params },
       teacher,
       threads: job.threads,
       onProgress: job.onProgress,
       onEpoch: job.onEpoch,
     });
-    return { ...result, arch: archText, flops: cost.flops, params: cost.params, input };
+    const error = result.status === 'failed' && isAllocationError(result.error) ? explain(result.error) : result.error;
+    const steps = result.epochs.length * batchesPerEpoch;
+    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input, steps };
   } finally {
     network.dispose();
     teacher?.dispose();

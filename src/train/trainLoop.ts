@@ -16,7 +16,14 @@ import type { Module } from '../nn/module';
 import type { Optimizer } from '../optim/optimizer';
 import type { Rng } from '../random/rng';
 import { hashString, rngFor } from '../random/seeds';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint';
+import {
+  checkpointFile,
+  hasCheckpoint,
+  loadCheckpoint,
+  readCheckpointState,
+  saveCheckpoint,
+  type CheckpointState,
+} from './checkpoint';
 import { seedEpoch } from './epochSeed';
 
 export interface StepContext {
@@ -99,7 +106,7 @@ export interface LoopCheckpoint<R> {
     records: readonly R[],
     epoch: number,
   ): { run: Record<string, unknown>; groups?: Record<string, Map<string, Tensor>> };
-  /** Checks a checkpoint before anything is loaded from it; throws to refuse it. */
+  /** Checks a checkpoint's state (read from its header) before any tensor is loaded; throws to refuse it. */
   validate?(state: CheckpointState): void;
   /** Restores what save() added (the loop has loaded the model and main optimizer); returns the records. */
   restore(state: CheckpointState, groups: Record<string, Map<string, Tensor>>): R[];
@@ -245,10 +252,18 @@ function stepContext(
 }
 
 function resume<R>(spec: TrainLoopSpec<R>, ck: LoopCheckpoint<R>): { records: R[]; resumedFrom: number } {
+  // What run the checkpoint belongs to is checked from its header, before any tensor is loaded.
+  ck.validate?.(readCheckpointState(ck.dir));
   const loaded = loadCheckpoint(ck.dir);
   try {
-    ck.validate?.(loaded.state);
-    spec.model.loadStateDict(loaded.groups.model ?? new Map());
+    try {
+      spec.model.loadStateDict(loaded.groups.model ?? new Map());
+    } catch (err) {
+      throw new Error(
+        `${checkpointFile(ck.dir)}: its weights do not fit this network (${(err as Error).message}); give another checkpoint directory, or remove ${ck.dir} to start over`,
+        { cause: err },
+      );
+    }
     spec.main.optimizer.loadStateDict({
       tensors: loaded.groups[ck.optimizerGroup] ?? new Map(),
       meta: loaded.state.optimizer,

@@ -19,6 +19,7 @@ import { evaluate } from './evaluate';
 import { makeOptimizer, scheduleOf } from './makeOptimizer';
 import type { Recipe } from './recipe';
 import { runTrainLoop } from './trainLoop';
+import { CheckpointMismatchError, checkRunIdentity } from './checkpoint';
 
 // Kept here for the code that imports it from the trainer.
 export { clipGradNorm } from './clipGradNorm';
@@ -57,6 +58,12 @@ export interface TrainJob {
   checkpointDir?: string;
   /** Anything else to store in the checkpoint (space, arch...) so `eval` can rebuild the model. */
   runInfo?: Record<string, unknown>;
+  /**
+   * What defines the network trained (space, architecture, input, classes...): with the data, the
+   * training subset and the recipe, the run's identity. A checkpoint of another identity is
+   * refused (CheckpointMismatchError, thrown) before anything is loaded from it.
+   */
+  identity?: Record<string, unknown>;
   teacher?: Module;
   threads?: number;
   memoryFormat?: 'contiguous' | 'channels_last';
@@ -78,7 +85,10 @@ export interface TrainResult {
 
 export class DivergedError extends Error {}
 
-/** Trains job.model in place and returns its metrics. Never throws for a failed run. */
+/**
+ * Trains job.model in place and returns its metrics. Never throws for a failed run; throws
+ * CheckpointMismatchError when the checkpoint directory holds another run.
+ */
 export function train(job: TrainJob): TrainResult {
   const r = job.recipe;
   const t0 = performance.now();
@@ -104,6 +114,8 @@ export function train(job: TrainJob): TrainResult {
   let epochs: EpochMetrics[] = [];
   let resumedFrom = 0;
   const lastEpoch = Math.min(r.epochs, job.stopAfterEpochs ?? r.epochs);
+  // Epochs to stop after (stopAfterEpochs) are not part of it: a run stopped early may continue.
+  const identity = { ...(job.identity ?? {}), data: job.data.spec, limitTrain: job.limitTrain ?? null, recipe: r };
   const result = (status: TrainResult['status'], error?: string, testAcc: number | null = null): TrainResult => ({
     status,
     error,
@@ -168,9 +180,18 @@ export function train(job: TrainJob): TrainResult {
             dir: job.checkpointDir,
             optimizerGroup: 'optim',
             save: (records) => ({
-              run: { ...(job.runInfo ?? {}), recipe: r, data: job.data.spec, epochs: records, ema: !!ema },
+              run: {
+                ...(job.runInfo ?? {}),
+                recipe: r,
+                data: job.data.spec,
+                limitTrain: job.limitTrain ?? null,
+                identity,
+                epochs: records,
+                ema: !!ema,
+              },
               groups: ema ? { ema: ema.shadow } : undefined,
             }),
+            validate: (state) => checkRunIdentity(state, identity, job.checkpointDir!),
             restore: (state, groups) => {
               if (ema && groups.ema)
                 noGrad(() => {
@@ -204,6 +225,8 @@ export function train(job: TrainJob): TrainResult {
     if (ema) model.loadStateDict(ema.shadow);
     return result('complete', undefined, testAcc);
   } catch (err) {
+    // Another run's checkpoint is not a failed run of this one: nothing was trained, nothing to record.
+    if (err instanceof CheckpointMismatchError) throw err;
     return result('failed', err instanceof Error ? err.message : String(err));
   } finally {
     job.teacher?.train(teacherWasTraining);

@@ -1,6 +1,7 @@
 // tsnas train and eval end to end, as a user runs them: a real child process, synthetic data.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,18 +9,34 @@ import { tsnas } from '../helpers/tsnasCli';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-cli-train-'));
 
-test('train writes a checkpoint and a JSON result; eval reproduces its test accuracy; a rerun resumes', () => {
+/** Every file under dir with its bytes' hash. */
+const snapshot = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    fs
+      .readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+      .sort()
+      .map((f) => [
+        f,
+        crypto
+          .createHash('sha1')
+          .update(fs.readFileSync(path.join(dir, f)))
+          .digest('hex'),
+      ]),
+  );
+
+test('train writes a checkpoint and a JSON result; eval reproduces its test accuracy; a rerun resumes only the same run', () => {
   const dir = tmp();
   try {
     const run = path.join(dir, 'run');
-    const a = tsnas([
+    const args = (epochs: number, more: string[] = []) => [
       'train',
       'fbnet-s',
       'fbnet-s-baseline',
       '--data',
       'synthetic:2',
       '--epochs',
-      '2',
+      String(epochs),
       '--limit-train',
       '600',
       '--batch-size',
@@ -27,7 +44,9 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
       '-o',
       run,
       '--json',
-    ]);
+      ...more,
+    ];
+    const a = tsnas(args(2));
     assert.equal(a.code, 0, a.stderr);
     const res = JSON.parse(a.last);
     assert.equal(res.status, 'complete');
@@ -42,27 +61,35 @@ test('train writes a checkpoint and a JSON result; eval reproduces its test accu
     assert.equal(ev.split, 'test');
     assert.equal(ev.accuracy, res.testAcc, "eval of the checkpoint gives the run's own test accuracy");
 
-    // Asking for 3 epochs in the same directory continues from epoch 2.
-    const c = tsnas([
-      'train',
-      'fbnet-s',
-      'fbnet-s-baseline',
-      '--data',
-      'synthetic:2',
-      '--epochs',
-      '3',
-      '--limit-train',
-      '600',
-      '--batch-size',
-      '64',
-      '-o',
-      run,
-      '--json',
-    ]);
-    assert.equal(c.code, 0, c.stderr);
-    const cont = JSON.parse(c.last);
-    assert.equal(cont.epochs.length, 3);
-    assert.deepEqual(cont.epochs[0], res.epochs[0], 'finished epochs are kept, not recomputed');
+    // The same command again resumes after epoch 2: nothing left to train, the same result.
+    const again = tsnas(args(2));
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.last).epochs, res.epochs, 'finished epochs are kept, not recomputed');
+
+    // Another recipe (3 epochs: another learning-rate schedule), data set or architecture in the same
+    // directory is another run: refused before anything is loaded, the directory left as it was.
+    const before = snapshot(run);
+    const cases: Array<[string[], RegExp]> = [
+      [args(3), /recipe\.epochs: 2 in the checkpoint, 3 now/],
+      [args(2, ['--lr', '0.1']), /recipe\.lr: 0\.05 in the checkpoint, 0\.1 now/],
+      [
+        [...args(2).slice(0, 4), 'synthetic:5', ...args(2).slice(5)],
+        /data: "synthetic:2" in the checkpoint, "synthetic:5" now/,
+      ],
+      [['train', 'fbnet-s', 'ir_k3_e1/ir_k3_e1-ir_k3_e1/skip-skip-skip/skip-skip-skip', ...args(2).slice(3)], /arch: /],
+      [args(2, ['--limit-train', '500']), /limitTrain: 600 in the checkpoint, 500 now/],
+    ];
+    for (const [a, pattern] of cases) {
+      const r = tsnas(a);
+      assert.equal(r.code, 1, `${a.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, pattern);
+      assert.match(
+        r.stderr,
+        new RegExp(`${run.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} holds the checkpoint of another run`),
+      );
+      assert.doesNotMatch(r.stderr, /loadStateDict/);
+      assert.deepEqual(snapshot(run), before, `${a.join(' ')} changed the run directory`);
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

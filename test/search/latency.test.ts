@@ -13,6 +13,7 @@ import {
   choiceLatencies,
   latencyKey,
   predictLatency,
+  spaceArg,
   type LatencyTable,
   type LatencyTarget,
   type Timing,
@@ -23,6 +24,8 @@ import { runSearch } from '../../src/study/runSearch';
 import { hashString } from '../../src/random/seeds';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
+import { fakeLatencyTable } from '../helpers/fakeTable';
+import { throwsWith } from '../data/fixtures';
 
 /** A latency table of made-up timings (built by the real builder with a target that times nothing). */
 async function fakeTable(spaceName: string): Promise<LatencyTable> {
@@ -117,8 +120,56 @@ test('latency constraints: exact minimum from the table, every trial within the 
     fs.writeFileSync(other, JSON.stringify({ ...table, space: { name: 'fbnet', style: 'layerwise' } }));
     assert.throws(
       () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', lut: other })),
-      /the latency table was built for space 'fbnet', not 'fbnet-s'/,
+      /the latency table .*other.json was built for space 'fbnet', not 'fbnet-s'/,
     );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('every evaluator checks the latency table against the input its costs use; hints name what the command has', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-lut-input-'));
+  try {
+    const space = loadSpace('fbnet-s');
+    const small = path.join(dir, 'small.json');
+    fs.writeFileSync(small, JSON.stringify(await fakeLatencyTable(space, [1, 28, 28])));
+    const config = (c: object) =>
+      withStrategyDefaults(
+        completeConfig({ strategy: 'random', space: 'fbnet-s', lut: small, constraints: ['latency<=3ms'], ...c }),
+      );
+    // The synthetic evaluator's costs are the space's input, 3x32x32: a 1x28x28 table is refused, as
+    // `tsnas cost` refuses it, with no --input hint (search has no such option).
+    const msg = throwsWith(
+      () => setupSearch(config({ evaluator: 'synthetic' })),
+      [
+        `the latency table ${small} was built for input 1x28x28, not 3x32x32`,
+        "the space's input: the synthetic evaluator does not change it",
+        'npx tsnas lut build fbnet-s --input 3x32x32',
+      ],
+    );
+    assert.doesNotMatch(msg, /give --input/);
+    // The training evaluator's costs use the data's input: 1x16x16 for synthetic data.
+    throwsWith(
+      () => setupSearch(config({ data: 'synthetic:2' })),
+      ['built for input 1x28x28, not 1x16x16', 'the input of --data synthetic:2'],
+    );
+    // A table for that input is taken.
+    const fits = path.join(dir, 'fits.json');
+    fs.writeFileSync(fits, JSON.stringify(await fakeLatencyTable(space, [1, 16, 16])));
+    assert.doesNotThrow(() => setupSearch(config({ data: 'synthetic:2', lut: fits, constraints: [] })));
+
+    // A user's space file named like a built-in: the rebuild hint builds that file, not the built-in.
+    const own = path.join(dir, 'fbnet-s.yaml');
+    fs.copyFileSync(path.join(__dirname, '..', '..', '..', 'spaces', 'fbnet-s.yaml'), own);
+    const userSpace = loadSpace(own);
+    assert.equal(userSpace.name, 'fbnet-s');
+    assert.equal(spaceArg(userSpace), userSpace.file);
+    assert.equal(spaceArg(space), 'fbnet-s');
+    const m2 = throwsWith(
+      () => setupSearch(config({ space: own, evaluator: 'synthetic' })),
+      [`npx tsnas lut build ${userSpace.file} --input 3x32x32`],
+    );
+    assert.doesNotMatch(m2, /lut build fbnet-s /);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -1,13 +1,14 @@
 // tsnas search and tsnas study end to end, as a user runs them: real child processes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main';
 import { StudyStore } from '../../src/study/store';
-import { PACKAGE_ROOT, tsnas } from '../helpers/tsnasCli';
+import { PACKAGE_ROOT, TSNAS_BIN, tsnas } from '../helpers/tsnasCli';
 
 /** Runs the command line in this process; returns what it reported as an error. */
 async function cliError(args: string[]): Promise<string> {
@@ -327,6 +328,69 @@ test('search and study: bad input gets an error naming what is wrong and what to
       assert.match(message, pattern, `${args.join(' ')}: ${message}`);
     }
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a store in a read-only directory: study list and show read it; a search is refused, naming the store, and nothing changes', () => {
+  const dir = tmp();
+  // Root writes anywhere: as root, the commands run as nobody (the package must be readable by all).
+  const asUser = (args: string[]) => {
+    if (process.getuid?.() !== 0) return tsnas(args);
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, TSNAS_BIN, ...args],
+      {
+        cwd: PACKAGE_ROOT,
+        encoding: 'utf8',
+      },
+    );
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr ?? String(r.error) };
+  };
+  const ro = path.join(dir, 'ro');
+  const db = path.join(ro, 'tsnas.db');
+  try {
+    const made = tsnas([
+      'search',
+      'random',
+      '--space',
+      'fbnet-s',
+      '--evaluator',
+      'synthetic',
+      '--trials',
+      '2',
+      '--store',
+      db,
+      '--study',
+      's',
+    ]);
+    assert.equal(made.code, 0, made.stderr);
+    fs.chmodSync(dir, 0o755);
+    for (const f of fs.readdirSync(ro, { recursive: true, encoding: 'utf8' }))
+      fs.chmodSync(path.join(ro, f), fs.statSync(path.join(ro, f)).isDirectory() ? 0o555 : 0o444);
+    fs.chmodSync(ro, 0o555);
+    const before = fs.readdirSync(ro, { recursive: true, encoding: 'utf8' }).sort();
+    const bytes = fs.readFileSync(db);
+    const list = asUser(['study', 'list', '--store', db]);
+    assert.equal(list.code, 0, `study list in a read-only directory: ${list.stderr}`);
+    assert.match(list.stdout, /^s +random +fbnet-s/m);
+    const show = asUser(['study', 'show', 's', '--store', db]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /2 complete/);
+    const resume = asUser(['search', '--resume', 's', '--trials', '3', '--store', db]);
+    assert.equal(resume.code, 1);
+    assert.match(
+      resume.stderr,
+      new RegExp(`^tsnas: cannot write the study store ${db}: the file or its directory ${ro} is read-only`),
+    );
+    assert.match(resume.stderr, /Reading works read-only: npx tsnas study list --store/);
+    assert.deepEqual(fs.readdirSync(ro, { recursive: true, encoding: 'utf8' }).sort(), before);
+    assert.deepEqual(fs.readFileSync(db), bytes);
+  } finally {
+    // Writable again (as a user, removing files needs their directory writable).
+    fs.chmodSync(ro, 0o755);
+    for (const f of fs.readdirSync(ro, { recursive: true, encoding: 'utf8' }))
+      if (fs.statSync(path.join(ro, f)).isDirectory()) fs.chmodSync(path.join(ro, f), 0o755);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

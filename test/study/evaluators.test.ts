@@ -11,6 +11,7 @@ import { archCost } from '../../src/cost/netCost';
 import {
   createTabularEvaluator,
   createSyntheticEvaluator,
+  createTrainingEvaluator,
   parseEvaluatorSpec,
   syntheticFunction,
 } from '../../src/evaluate/index';
@@ -20,6 +21,7 @@ import { runSearch } from '../../src/study/runSearch';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import type { EvalJob } from '../../src/evaluate/evaluator';
+import { throwsWith } from '../data/fixtures';
 
 const space = loadSpace('fbnet-s');
 const job = (arch: ReturnType<typeof sampleUniformN>[number]): EvalJob => ({
@@ -140,7 +142,7 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
     );
     assert.throws(
       () => createTabularEvaluator(space, file, { metrics: { accuracy: 'top1' } }),
-      /metric mapping accuracy=top1: table .* has no field 'top1' \(fields: val_acc, test_acc, flops, params\)/,
+      /metric mapping accuracy=top1: table .* has no field 'top1' \(fields with numbers: val_acc, test_acc, flops, params\)/,
     );
     assert.throws(
       () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${file}` })),
@@ -194,6 +196,95 @@ test('evaluator specs: parsing and clear errors', () => {
     () => parseEvaluatorSpec('oracle'),
     /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/,
   );
-  assert.throws(() => parseEvaluatorSpec('synthetic:x'), /seed must be a non-negative integer/);
+  assert.throws(() => parseEvaluatorSpec('synthetic:x'), /the seed must be an integer from 0 to 4294967295/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);
+});
+
+test('training evaluator: a checkpoint is keyed by everything that defines it; another space (same name, same strings) trains anew', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-eval-key-'));
+  try {
+    // fbnet-s with a wider second stage: the same name and architecture strings, other networks.
+    const text = fs
+      .readFileSync(path.join(__dirname, '..', '..', '..', 'spaces', 'fbnet-s.yaml'), 'utf8')
+      .replace('{ channels: 24, repeats: 2, stride: 2 }', '{ channels: 40, repeats: 2, stride: 2 }');
+    const file = path.join(dir, 'fbnet-s.yaml');
+    fs.writeFileSync(file, text);
+    const wide = loadSpace(file);
+    assert.equal(wide.name, space.name);
+    const arch = parseArch(space, space.architectures['fbnet-s-baseline']!);
+    const trained = async (sp: typeof space) => {
+      const ev = createTrainingEvaluator({
+        space: sp,
+        spaceRef: sp.file ?? sp.name,
+        data: 'synthetic:2',
+        epochs: 1,
+        limitTrain: 100,
+      });
+      const dirs: string[] = [];
+      const logs: string[] = [];
+      const r = await ev.evaluate({
+        ...job(arch),
+        studyDir: path.join(dir, 'study'),
+        addArtifact: (_kind, f) => dirs.push(f),
+        log: (l) => logs.push(l),
+      });
+      return { dir: dirs[0]!, logs, accuracy: r.metrics.accuracy };
+    };
+    const a = await trained(space);
+    const b = await trained(wide);
+    assert.notEqual(b.dir, a.dir, 'the other space gets its own checkpoint');
+    assert.deepEqual(b.logs, [], 'nothing is continued from the first space');
+    // The same space again reads its own finished checkpoint back.
+    const again = await trained(space);
+    assert.equal(again.dir, a.dir);
+    assert.equal(again.accuracy, a.accuracy);
+    assert.match(again.logs.join('\n'), /continued from the checkpoint after epoch 1/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('tabular evaluator: a value that is not a number is named with its key and field, not reported as a missing field', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-table-nan-'));
+  try {
+    const archs = sampleUniformN(space, 3, 4).map((a) => formatArch(space, a));
+    const write = (rows: Array<Record<string, unknown>>) => {
+      const file = path.join(dir, `t${Math.random().toString(36).slice(2)}.json`);
+      fs.writeFileSync(file, JSON.stringify(Object.fromEntries(archs.map((a, i) => [a, rows[i]]))));
+      return file;
+    };
+    // Every value quoted: the mapped field holds no numbers.
+    const quoted = write(archs.map((_, i) => ({ val_acc: `0.9${i}` })));
+    throwsWith(
+      () => createTabularEvaluator(space, quoted, { metrics: { accuracy: 'val_acc' } }),
+      [
+        `metric mapping accuracy=val_acc: the field 'val_acc' of table ${quoted} holds no numbers`,
+        `key '${archs[0]}': "0.90" (a string)`,
+        'write 0.91, not "0.91"',
+      ],
+    );
+    // One value quoted among numbers: that key and field.
+    const mixed = write([{ val_acc: 0.9 }, { val_acc: '0.8' }, { val_acc: 0.7 }]);
+    throwsWith(
+      () => createTabularEvaluator(space, mixed),
+      [
+        `table ${mixed} does not fit`,
+        `key '${archs[1]}': field 'val_acc' is "0.8" (a string), not a number, as it is in other rows`,
+      ],
+    );
+    // The objective a table cannot give: the message says which fields are not numbers.
+    const words = write(archs.map(() => ({ accuracy: 'high', flops: 1 })));
+    throwsWith(
+      () =>
+        setupSearch(
+          withStrategyDefaults(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${words}` })),
+        ),
+      [
+        "the objective 'accuracy' is not a metric of the evaluator",
+        'fields that are not numbers, not metrics: accuracy',
+      ],
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -4,6 +4,7 @@
 // is an expression (SQLite 3.40 refuses the whole schema otherwise).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -76,5 +77,55 @@ test('no trigger of the final schema raises an expression (only string literals)
     for (const t of triggers) assert.match(t.sql, /RAISE\(ABORT, '[^'|]*'\)/, `${t.name}: ${t.sql}`);
   } finally {
     store.close();
+  }
+});
+
+test("a store opens in the system's sqlite3 command line (Debian's, not the SQLite better-sqlite3 bundles)", () => {
+  const which = spawnSync('sqlite3', ['-version'], { encoding: 'utf8' });
+  assert.ok(
+    !which.error && which.status === 0,
+    `the sqlite3 command line is missing (${which.error?.message ?? which.stderr}): install it with bash scripts/setup.sh (Debian's sqlite3)`,
+  );
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-sqlite3-'));
+  try {
+    const file = path.join(dir, 'tsnas.db');
+    const store = StudyStore.open(file);
+    try {
+      const s = store.createStudy({
+        name: 'cli',
+        strategy: 'random',
+        space: 'fbnet-s',
+        evaluator: 'synthetic:0',
+        data: null,
+        objective: { metric: 'accuracy', direction: 'maximize' },
+        constraints: [],
+        seed: 0,
+        config: {},
+      });
+      const t = store.createTrial(s.id, { arch: 'arch-0', source: 'random' });
+      store.completeTrial(t.id, { accuracy: 0.75 });
+    } finally {
+      store.close();
+    }
+    // Every statement of the schema is parsed when the first query runs: a trigger SQLite 3.40 cannot
+    // parse fails the whole query with 'malformed database schema'.
+    const q = spawnSync(
+      'sqlite3',
+      [
+        file,
+        "SELECT s.name, t.number, t.state, json_extract(t.metrics, '$.accuracy') FROM trials t JOIN studies s ON s.id = t.study_id;",
+      ],
+      { encoding: 'utf8' },
+    );
+    assert.equal(q.status, 0, `sqlite3 ${which.stdout.trim()} could not read the store: ${q.stderr}`);
+    assert.equal(q.stdout.trim(), 'cli|0|complete|0.75');
+    const check = spawnSync('sqlite3', [file, 'PRAGMA integrity_check;'], { encoding: 'utf8' });
+    assert.equal(check.stdout.trim(), 'ok', check.stderr);
+    // The triggers work there too: a finished trial cannot be changed by another tool either.
+    const upd = spawnSync('sqlite3', [file, "UPDATE trials SET arch = 'x';"], { encoding: 'utf8' });
+    assert.notEqual(upd.status, 0);
+    assert.match(upd.stderr, /finished trials never change: this trial is complete/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { StudyStore, bestTrial } from '../../src/study/store';
+import { STUDY_DIR_OWNER, StoreError, StudyStore, bestTrial, explainStoreError } from '../../src/study/store';
+import { throwsWith } from '../data/fixtures';
 import { SCHEMA_VERSION } from '../../src/study/schema';
 import { INTERRUPTED_ERROR, isInterrupted, type StudyInit } from '../../src/study/types';
 import { newWorkerId } from '../../src/study/worker';
@@ -212,6 +213,135 @@ test('store: unique study names, clear errors for missing studies and stores, re
     db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     db.close();
     assert.throws(() => StudyStore.open(file), /written by a newer tsnas/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("two stores in one directory: a study's files are its own, a study of the same name in the other store is refused them", () => {
+  const dir = tmp();
+  try {
+    const a = StudyStore.open(path.join(dir, 'a.db'));
+    const b = StudyStore.open(path.join(dir, 'b.db'));
+    try {
+      assert.equal(a.studiesRoot, b.studiesRoot, 'both put study directories in <dir>/studies');
+      const sa = a.createStudy(init('same'));
+      const own = a.studyDir(sa.name);
+      fs.writeFileSync(path.join(own, 'weights.bin'), 'a');
+      const note = JSON.parse(fs.readFileSync(path.join(own, STUDY_DIR_OWNER), 'utf8'));
+      assert.deepEqual([note.store, note.study, note.id], [path.join(dir, 'a.db'), 'same', sa.id]);
+      // Creating it in b is refused before anything is written to b.
+      throwsWith(
+        () => b.createStudy(init('same')),
+        [
+          "study 'same' of",
+          'b.db cannot use',
+          `the files of study 'same' of store ${path.join(dir, 'a.db')}`,
+          'choose another --study name',
+        ],
+      );
+      assert.equal(b.getStudy('same'), undefined);
+      // A study of that name already in b (made before a claimed the directory) is refused it at first use.
+      const b2 = StudyStore.open(path.join(dir, 'c.db'));
+      try {
+        const sc = b2.db
+          .prepare(
+            `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
+            VALUES ('same', 5, 'random', 'fbnet', 'synthetic:0', NULL, 'accuracy', 'maximize', '[]', 0, '{}')`,
+          )
+          .run();
+        assert.ok(sc.changes === 1);
+        throwsWith(() => b2.studyDir('same'), ['cannot use', "the files of study 'same' of store"]);
+      } finally {
+        b2.close();
+      }
+      // a's own study keeps using it, files intact.
+      assert.equal(a.studyDir('same'), own);
+      assert.equal(fs.readFileSync(path.join(own, 'weights.bin'), 'utf8'), 'a');
+      // A directory left without a note (by a store since removed) is not handed to a new study either.
+      fs.mkdirSync(path.join(a.studiesRoot, 'left'));
+      fs.writeFileSync(path.join(a.studiesRoot, 'left', 'old.bin'), 'x');
+      throwsWith(
+        () => b.createStudy(init('left')),
+        ['files of unknown origin', `remove ${path.join(a.studiesRoot, 'left')}`],
+      );
+    } finally {
+      a.close();
+      b.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('store errors name the file and say what to do: a text file, a directory, SQLite codes in words', () => {
+  const dir = tmp();
+  try {
+    const text = path.join(dir, 'notes.db');
+    fs.writeFileSync(text, 'not a database\n');
+    for (const readonly of [true, false])
+      throwsWith(
+        () => StudyStore.open(text, { readonly }),
+        [`${text} is not a study store: it is not an SQLite database`, 'SQLITE_NOTADB', '--store FILE'],
+      );
+    assert.equal(fs.readFileSync(text, 'utf8'), 'not a database\n', 'the file is left as it was');
+    for (const readonly of [true, false])
+      throwsWith(() => StudyStore.open(dir, { readonly }), [`${dir} is a directory, not a study store`, '--store']);
+    const sqlite = (code: string, message: string) => Object.assign(new Error(message), { code });
+    const cases: Array<[string, string[]]> = [
+      [
+        'SQLITE_IOERR_FSYNC',
+        ['disk I/O error on the study store /s/t.db', 'disk I/O error, SQLITE_IOERR_FSYNC', 'local disk'],
+      ],
+      ['SQLITE_FULL', ['the disk holding the study store /s/t.db is full', 'free some space']],
+      [
+        'SQLITE_READONLY_DIRECTORY',
+        ['cannot write the study store /s/t.db', 'read-only', 'study list --store /s/t.db'],
+      ],
+      ['SQLITE_CORRUPT', ['the study store /s/t.db is damaged']],
+      ['SQLITE_BUSY', ['stayed locked by another process']],
+    ];
+    for (const [code, parts] of cases) {
+      const e = explainStoreError('/s/t.db', sqlite(code, code === 'SQLITE_IOERR_FSYNC' ? 'disk I/O error' : 'x'));
+      assert.ok(e instanceof StoreError, code);
+      for (const p of parts)
+        assert.ok((e as Error).message.includes(p), `${code}: ${(e as Error).message} lacks '${p}'`);
+    }
+    const other = new Error('not SQLite');
+    assert.equal(explainStoreError('/s/t.db', other), other, 'other errors pass unchanged');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a study that recorded nothing is removed with its directory; one with trials, state or artifact files stays', () => {
+  const dir = tmp();
+  try {
+    const store = StudyStore.open(path.join(dir, 'x.db'));
+    try {
+      const empty = store.createStudy(init('empty'));
+      const d = store.studyDir(empty.name);
+      fs.mkdirSync(path.join(d, 'checkpoints'));
+      assert.equal(store.removeUnusedStudy('empty'), true);
+      assert.equal(store.getStudy('empty'), undefined);
+      assert.equal(fs.existsSync(d), false);
+      store.createStudy(init('empty')); // the same command can run again
+      const withTrial = store.createStudy(init('t'));
+      store.createTrial(withTrial.id, { arch: 'a' });
+      const withState = store.createStudy(init('s'));
+      store.setState(withState.id, SUPERNET, { epoch: 1, temps: [] });
+      const withFile = store.createStudy(init('f'));
+      const f = path.join(store.studyDir('f'), 'supernet.safetensors');
+      fs.writeFileSync(f, 'w');
+      store.addArtifact(withFile.id, null, 'supernet', f);
+      for (const name of ['t', 's', 'f']) {
+        assert.equal(store.removeUnusedStudy(name), false, name);
+        assert.ok(store.getStudy(name), name);
+      }
+      assert.ok(fs.existsSync(f));
+    } finally {
+      store.close();
+    }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

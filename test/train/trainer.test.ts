@@ -218,15 +218,14 @@ test(
 test(
   'a failed run with a checkpoint directory keeps the last good checkpoint',
   noLeaks(() => {
-    // Epoch 1 trains normally; the resumed run distils from a teacher whose logits are NaN, so its
-    // first batch (epoch 2) diverges: failed, and the checkpoint stays at epoch 1.
+    // Epoch 1 trains normally (the teacher's logits are zeros); the resumed run, the same run, has a
+    // teacher whose logits have turned NaN, so its first batch (epoch 2) diverges: failed, and the
+    // checkpoint stays at epoch 1.
     const dir = tempDir('diverge-ck');
-    const ok = run({ epochs: 3 }, { checkpointDir: dir, stopAfterEpochs: 1 });
+    const recipe = { epochs: 3, distill: { teacher: 'teacher' } };
+    const ok = run(recipe, { checkpointDir: dir, stopAfterEpochs: 1, teacher: new NanTeacher(false) });
     assert.equal(ok.result.status, 'complete');
-    const bad = run(
-      { epochs: 3, distill: { teacher: 'nan' } },
-      { checkpointDir: dir, test: true, teacher: new NanTeacher() },
-    );
+    const bad = run(recipe, { checkpointDir: dir, test: true, teacher: new NanTeacher(true) });
     assert.equal(bad.result.status, 'failed');
     assert.match(bad.result.error!, /at epoch 2, batch 1/);
     assert.equal(bad.result.resumedFrom, 1);
@@ -235,10 +234,78 @@ test(
   }),
 );
 
-/** A module whose outputs are NaN logits [N, 10] (as a teacher, it makes the distillation loss NaN). */
+test(
+  'a checkpoint directory resumes only the same run: another recipe, data, subset or network is refused before anything is loaded, files untouched',
+  noLeaks(() => {
+    const dir = tempDir('identity-ck');
+    const first = run({ epochs: 2 }, { checkpointDir: dir, stopAfterEpochs: 1, identity: { arch: 'a' } });
+    assert.equal(first.result.status, 'complete');
+    const file = path.join(dir, CHECKPOINT_FILE);
+    const bytes = () => [fs.readFileSync(file), fs.readFileSync(path.join(dir, 'checkpoint.json'))];
+    const before = bytes();
+    const refused: Array<[RecipeInput, Partial<TrainJob>, string[]]> = [
+      [{ epochs: 3 }, {}, ['recipe.epochs: 2 in the checkpoint, 3 now']],
+      [{ epochs: 2, lr: 0.1 }, {}, ['recipe.lr: 0.05 in the checkpoint, 0.1 now']],
+      [{ epochs: 2 }, { limitTrain: 300 }, ['limitTrain: 400 in the checkpoint, 300 now']],
+      [{ epochs: 2 }, { identity: { arch: 'b' } }, ['arch: "a" in the checkpoint, "b" now']],
+      [
+        { epochs: 2 },
+        { data: { ...data, spec: 'synthetic:4' } },
+        ['data: "synthetic:3" in the checkpoint, "synthetic:4" now'],
+      ],
+    ];
+    for (const [recipe, job, parts] of refused) {
+      throwsWith(
+        () => run(recipe, { checkpointDir: dir, identity: { arch: 'a' }, ...job }),
+        [`${dir} holds the checkpoint of another run`, ...parts, 'give another run directory'],
+      );
+      assert.deepEqual(bytes(), before, 'the refused run changed the checkpoint');
+    }
+    // The same run continues (stopping after another number of epochs is the same run).
+    const rest = run({ epochs: 2 }, { checkpointDir: dir, identity: { arch: 'a' } });
+    assert.equal(rest.result.resumedFrom, 1);
+    assert.equal(rest.result.epochs.length, 2);
+  }),
+);
+
+test(
+  "a run's identity is read from the checkpoint's header: a refused checkpoint's tensors are never loaded",
+  noLeaks(() => {
+    const dir = tempDir('identity-header');
+    run({ epochs: 1 }, { checkpointDir: dir, identity: { arch: 'a' } });
+    // Cut the tensor bytes off: loading them would fail; the header alone still says whose run it is.
+    const file = path.join(dir, CHECKPOINT_FILE);
+    const buf = fs.readFileSync(file);
+    fs.writeFileSync(file, buf.subarray(0, 8 + Number(buf.readBigUInt64LE(0)) + 16));
+    throwsWith(
+      () => run({ epochs: 1 }, { checkpointDir: dir, identity: { arch: 'b' } }),
+      ['holds the checkpoint of another run', 'arch: "a" in the checkpoint, "b" now'],
+    );
+    // A checkpoint that does not record its run (an older tsnas, another tool) is not taken as this one.
+    fs.rmSync(dir, { recursive: true });
+    fs.mkdirSync(dir);
+    saveSafetensors(file, new Map(), {
+      tsnas: JSON.stringify({ format: 'tsnas-checkpoint/1', epoch: 1, optimizer: {}, run: { epochs: [] } }),
+    });
+    throwsWith(
+      () => run({ epochs: 1 }, { checkpointDir: dir }),
+      [`${file} does not record which run it belongs to`, `remove ${dir} to start this run there`],
+    );
+  }),
+);
+
+/** A module whose outputs are NaN logits [N, 10] (as a teacher, it makes the distillation loss NaN), or zeros. */
 class NanTeacher extends nn.Module {
+  constructor(readonly nan = true) {
+    super();
+  }
   forward(x: Tensor): Tensor {
-    return tidy(() => x.flatten(1).slice(1, 0, 10).mul(Number.NaN));
+    return tidy(() =>
+      x
+        .flatten(1)
+        .slice(1, 0, 10)
+        .mul(this.nan ? Number.NaN : 0),
+    );
   }
 }
 

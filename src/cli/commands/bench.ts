@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { nonNegativeInt, oneOf, positiveInt } from '../options';
+import { nonNegativeInt, oneOf, positiveInt, seedOption } from '../options';
 import { Progress } from '../progress';
 
 export function registerBench(program: Command): void {
@@ -17,7 +17,7 @@ export function registerBench(program: Command): void {
       oneOf('--memory-format', ['contiguous', 'channels_last'] as const),
       'channels_last',
     )
-    .option('--seed <n>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <n>', 'random seed', seedOption('--seed'), 0)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
       const { runEngineBench } = await import('../../../bench/engineBench');

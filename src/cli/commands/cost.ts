@@ -130,6 +130,7 @@ export function registerCost(program: Command): void {
       const table = o.lut ? readLatencyTable(o.lut) : undefined;
       if (table)
         checkTableFor(table, space, {
+          file: o.lut,
           input: o.input ?? (table.input ? ([...space.input] as [number, number, number]) : null),
         });
       const archs: { arch: Arch; name?: string }[] = texts.length

@@ -1,7 +1,5 @@
 // tsnas lut build | validate: latency lookup tables measured on this machine's engine.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import {
   buildLatencyTable,
   checkTableFor,
@@ -16,18 +14,10 @@ import {
   writeLatencyTable,
 } from '../../latency';
 import { loadSpace } from '../../space';
-import { nonNegativeInt, positiveInt } from '../options';
+import { nonNegativeInt, positiveInt, seedOption } from '../options';
+import { checkOutputPath } from '../../io/writeOutputFile';
 import { Progress } from '../progress';
 import { parseInputArg, textTable } from './space';
-
-function checkWritable(file: string): void {
-  const dir = path.dirname(path.resolve(file));
-  try {
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch {
-    throw new Error(`cannot write ${file}: directory ${dir} does not exist or is not writable`);
-  }
-}
 
 export function registerLut(program: Command): void {
   const lut = program
@@ -39,7 +29,8 @@ export function registerLut(program: Command): void {
     .description(
       'time every distinct (input shape, op config) of a space once (batch 1, eval, channels_last, median of repeated runs) and fit the per-network overhead',
     )
-    .requiredOption('-o, --output <file>', 'table file to write (JSON)')
+    .option('-o, --out <file>', 'table file to write (JSON; missing directories are made)')
+    .addOption(new Option('--output <file>', 'the same as -o/--out (its older name)').hideHelp())
     .option('--input <CxHxW>', "input shape (default: the space's)", parseInputArg)
     .option('--threads <n>', 'intra-op threads, fixed while timing and recorded', positiveInt('--threads'), 1)
     .option('--repeats <n>', 'timed runs per op or network (median)', positiveInt('--repeats'), DEFAULT_REPEATS)
@@ -57,11 +48,16 @@ export function registerLut(program: Command): void {
       positiveInt('--sample'),
       256,
     )
-    .option('--seed <s>', 'seed of that sample', nonNegativeInt('--seed'), 0)
+    .option('--seed <s>', 'seed of that sample', seedOption('--seed'), 0)
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
+      if (o.out !== undefined && o.output !== undefined && o.out !== o.output)
+        throw new Error(`-o/--out ${o.out} and --output ${o.output} both name the table file: give one`);
+      const out: string | undefined = o.out ?? o.output;
+      if (out === undefined)
+        throw new Error(`name the table file to write: -o FILE (e.g. npx tsnas lut build ${name} -o ${name}.lut.json)`);
       const space = loadSpace(name);
-      checkWritable(o.output);
+      checkOutputPath(out, 'latency table');
       const { EngineCpuTarget } = await import('../../latency/engineTarget'); // the engine only where timing happens
       const target = new EngineCpuTarget({ threads: o.threads, hostname: o.hostname });
       let bar: Progress | undefined;
@@ -81,13 +77,11 @@ export function registerLut(program: Command): void {
             p.detail,
           ),
       });
-      const tmp = `${o.output}.tmp-${process.pid}`;
-      writeLatencyTable(tmp, table);
-      fs.renameSync(tmp, o.output);
+      writeLatencyTable(out, table);
       const n = Object.keys(table.entries).length;
       const t = table.target;
       console.log(
-        `wrote ${o.output}: ${n} ops of space ${space.name} at ${table.input ? table.input.join('x') : 'searched resolutions'} ` +
+        `wrote ${out}: ${n} ops of space ${space.name} at ${table.input ? table.input.join('x') : 'searched resolutions'} ` +
           `in ${((Date.now() - t0) / 1000).toFixed(0)} s`,
       );
       console.log(
@@ -106,7 +100,7 @@ export function registerLut(program: Command): void {
         );
       }
       for (const w of noiseWarnings(table)) process.stderr.write(`warning: ${w}\n`);
-      console.log(`check it: npx tsnas lut validate ${name} --lut ${o.output}`);
+      console.log(`check it: npx tsnas lut validate ${name} --lut ${out}`);
     });
 
   lut
@@ -116,7 +110,7 @@ export function registerLut(program: Command): void {
     )
     .requiredOption('--lut <file>', 'the latency table')
     .option('-n, --n <n>', 'random architectures', positiveInt('-n'), DEFAULT_VALIDATE_N)
-    .option('--seed <s>', 'seed of the architectures', nonNegativeInt('--seed'), 0)
+    .option('--seed <s>', 'seed of the architectures', seedOption('--seed'), 0)
     .option('--input <CxHxW>', "input shape (must be the table's)", parseInputArg)
     .option('--threads <n>', "intra-op threads (must be the table's; default: the table's)", positiveInt('--threads'))
     .option('--repeats <n>', "timed runs per network (default: the table's)", positiveInt('--repeats'))
@@ -125,7 +119,7 @@ export function registerLut(program: Command): void {
     .action(async (name: string, o) => {
       const space = loadSpace(name);
       const table = readLatencyTable(o.lut);
-      checkTableFor(table, space, { input: o.input, threads: o.threads });
+      checkTableFor(table, space, { input: o.input, threads: o.threads, file: o.lut });
       if (o.n < 2) throw new Error('-n must be at least 2 (a rank correlation needs two networks)');
       const { EngineCpuTarget } = await import('../../latency/engineTarget');
       const target = new EngineCpuTarget({ threads: o.threads ?? table.target.threads });

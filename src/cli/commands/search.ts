@@ -1,5 +1,6 @@
 // tsnas search <strategy> ...: run a study (create it, or --resume it), a progress line per trial
 // on stderr, and with --json the result as the last line of stdout.
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
@@ -18,9 +19,9 @@ import { configureSearch, setupSearch, type SearchSetup } from '../../search/set
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
 import { BUILTIN_SPACES } from '../../space/registry';
 import { runSearch, type SearchSummary } from '../../study/runSearch';
-import { DEFAULT_STORE, StudyExistsError, StudyStore } from '../../study/store';
-import type { TrialRecord } from '../../study/types';
-import { nonNegativeInt, positiveInt } from '../options';
+import { DEFAULT_STORE, STUDY_NAME_PATTERN, StudyExistsError, StudyStore, explainStoreError } from '../../study/store';
+import type { StudyRecord, TrialRecord } from '../../study/types';
+import { nonNegativeInt, positiveInt, seedOption } from '../options';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -190,6 +191,24 @@ function flagsConfig(
   );
 }
 
+/** The directories of `dir` that do not exist yet, outermost first (what creating it would make). */
+function missingDirs(dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
+    out.unshift(d);
+    if (path.dirname(d) === d) break;
+  }
+  return out;
+}
+
+/** Removes a store file a failed command made (and its WAL files, its empty studies/ and directories). */
+function removeStoreFiles(file: string, madeDirs: readonly string[]): void {
+  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
+  const studies = path.join(path.dirname(path.resolve(file)), 'studies');
+  if (fs.existsSync(studies) && fs.readdirSync(studies).length === 0) fs.rmdirSync(studies);
+  for (const d of [...madeDirs].reverse()) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
+}
+
 function defaultStudyName(c: SearchConfig): string {
   const space = path
     .basename(c.space)
@@ -255,7 +274,7 @@ export function registerSearch(program: Command): void {
     )
     .option('--study <name>', 'study name (default <strategy>-<space>-<time>)')
     .option('--store <file>', `study store (SQLite; default ${DEFAULT_STORE}); study directories go beside it`)
-    .option('--seed <n>', 'seed of the search (default 0)', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
     .option(
       '--epochs <n>',
       'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',
@@ -308,15 +327,40 @@ export function registerSearch(program: Command): void {
     }
     const storeFile =
       (o.store !== undefined ? path.resolve(process.cwd(), o.store) : undefined) ?? fileCfg.store ?? DEFAULT_STORE;
-    let config: SearchConfig;
-    let setup: SearchSetup | undefined;
-    let store: StudyStore;
+    let config!: SearchConfig;
+    let setup!: SearchSetup;
     let studyName: string;
     if (o.resume) {
       studyName = o.resume;
+      // Resuming never makes a store: a missing one is an error, not a new empty file.
+      if (!fs.existsSync(storeFile))
+        throw new Error(
+          `no study store at ${storeFile} to resume '${studyName}' from (give the store the study is in: --store FILE)`,
+        );
+    } else {
+      const strategy = strategyArg ?? fileCfg.strategy;
+      const given = mergeConfig(fileCfg, flagsConfig(strategyArg, o, strategy, flags));
+      config = configureSearch(given);
+      setup = setupSearch(config); // every check before the store is touched
+      studyName = given.study ?? defaultStudyName(config);
+      if (!STUDY_NAME_PATTERN.test(studyName))
+        throw new Error(
+          `invalid study name '${studyName}' (--study): letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
+        );
+    }
+    // What this command makes (the store file, its directory) is removed again if it fails having
+    // recorded nothing, so that the same command can simply be run again.
+    const madeDirs = missingDirs(path.dirname(path.resolve(storeFile)));
+    const madeStore = !fs.existsSync(storeFile);
+    let createdStudy = false;
+    let store: StudyStore | null = null;
+    let summary!: SearchSummary;
+    let final: FinalNetwork | null = null;
+    try {
       store = StudyStore.open(storeFile);
-      try {
-        const study = store.requireStudy(studyName);
+      let study: StudyRecord;
+      if (o.resume) {
+        study = store.requireStudy(studyName);
         if (strategyArg && strategyArg !== study.strategy) {
           throw new Error(
             `study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`,
@@ -325,46 +369,31 @@ export function registerSearch(program: Command): void {
         const given = flagsConfig(strategyArg, o, study.strategy, flags);
         const stored = study.config as unknown as SearchConfig;
         config = applyResumeOverrides(stored, { ...given, strategy: undefined }, studyName);
+        setup = setupSearch(config);
         if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed)
           store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
-      } catch (err) {
-        store.close();
-        throw err;
+      } else {
+        const existing = store.getStudy(studyName);
+        if (existing) {
+          throw new StudyExistsError(
+            `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
+              `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
+          );
+        }
+        study = store.createStudy({
+          name: studyName,
+          strategy: config.strategy,
+          space: config.space,
+          evaluator: config.evaluator,
+          data: config.data,
+          objective: config.objective,
+          constraints: setup.constraints.map((c) => c.text),
+          seed: config.seed,
+          config: config as unknown as Record<string, unknown>,
+        });
+        createdStudy = true;
       }
-    } else {
-      const strategy = strategyArg ?? fileCfg.strategy;
-      const given = mergeConfig(fileCfg, flagsConfig(strategyArg, o, strategy, flags));
-      config = configureSearch(given);
-      setup = setupSearch(config); // every check before the store is touched
-      store = StudyStore.open(storeFile);
-      studyName = given.study ?? defaultStudyName(config);
-      const existing = store.getStudy(studyName);
-      if (existing) {
-        store.close();
-        throw new StudyExistsError(
-          `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
-            `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
-        );
-      }
-    }
-    const plugin = getStrategy(config.strategy);
-    let summary: SearchSummary;
-    let final: FinalNetwork | null = null;
-    try {
-      setup ??= setupSearch(config);
-      const study = o.resume
-        ? store.requireStudy(studyName)
-        : store.createStudy({
-            name: studyName,
-            strategy: config.strategy,
-            space: config.space,
-            evaluator: config.evaluator,
-            data: config.data,
-            objective: config.objective,
-            constraints: setup.constraints.map((c) => c.text),
-            seed: config.seed,
-            config: config as unknown as Record<string, unknown>,
-          });
+      const plugin = getStrategy(config.strategy);
       log(
         `study '${study.name}' (${storeFile}): ${config.strategy} on ${setup.space.name}, ${setup.evaluator.description}, ` +
           `${config.trials} trials, ${config.objective.direction} ${config.objective.metric}` +
@@ -391,9 +420,21 @@ export function registerSearch(program: Command): void {
           );
         }
       }
-    } finally {
       store.close();
+    } catch (err) {
+      // A study this command created that recorded nothing, and a store it created that holds no
+      // study, are removed: a failed command leaves nothing to block running it again.
+      try {
+        if (store && createdStudy) store.removeUnusedStudy(studyName);
+        const empty = store?.db.open && madeStore && store.studies().length === 0;
+        store?.close();
+        if (madeStore && (empty || !store)) removeStoreFiles(storeFile, madeDirs);
+      } catch {
+        // Cleaning up is best effort; the error that matters is the command's.
+      }
+      throw explainStoreError(storeFile, err);
     }
+    const plugin = getStrategy(config.strategy);
     const metric = config.objective.metric;
     const b = summary.best;
     if (summary.stopped === 'failures') {

@@ -5,7 +5,7 @@ import { sampleSobol, sampleUniformN, spaceSize } from '../../arch';
 import { acceptsIndices, archToJSON, defaultArch, formatArch, formatIndices, parseArch } from '../../space/archFormat';
 import { archCost, costBreakdown } from '../../cost';
 import { BUILTIN_SPACES, decode, loadSpace, parseInputShape, type Dim, type Space } from '../../space';
-import { nonNegativeInt, positiveInt } from '../options';
+import { positiveInt, seedOption } from '../options';
 
 /** How a dimension's values read in a listing: all of a short list, the ends of a long one. */
 export function describeValues(d: Dim): string {
@@ -160,7 +160,7 @@ export function registerSpace(program: Command): void {
     .description('random architectures of a space, one canonical string per line')
     .option('-n, --n <n>', 'how many', positiveInt('-n'), 10)
     .option('--qmc', 'scrambled Sobol (quasi-Monte-Carlo) instead of uniform')
-    .option('--seed <s>', 'random seed', nonNegativeInt('--seed'), 0)
+    .option('--seed <s>', 'random seed', seedOption('--seed'), 0)
     .option('--json', 'one JSON object per line: {"arch", "indices", "values"}')
     .action((name: string, o) => {
       const sp = loadSpace(name);

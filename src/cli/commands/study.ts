@@ -10,6 +10,7 @@ import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { positiveInt } from '../options';
+import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
 
 const fmt = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
@@ -189,9 +190,11 @@ export function registerStudy(program: Command): void {
     )
     .argument('<study>', 'study name (tsnas study list)')
     .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
-    .option('-o, --out <file>', 'the HTML file (default runs/<study>-report.html)')
+    .option('-o, --out <file>', 'the HTML file (default runs/<study>-report.html; missing directories are made)')
     .option('--baseline <study>', 'another study of the store to compare with (e.g. a random-search run)')
     .action(async (name: string, o: { store: string; out?: string; baseline?: string }) => {
+      const out = o.out ?? path.join('runs', `${name}-report.html`);
+      checkOutputPath(out, 'report');
       const store = openReadonly(o.store);
       let data: ReportData;
       try {
@@ -206,9 +209,7 @@ export function registerStudy(program: Command): void {
         throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
       const { renderStudyReport } = require(modulePath) as { renderStudyReport: (d: ReportData) => Promise<string> };
       const html = await renderStudyReport(data);
-      const out = o.out ?? path.join('runs', `${name}-report.html`);
-      fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
-      fs.writeFileSync(out, html);
+      writeOutputFile(out, html, 'report');
       console.log(out);
     });
 }

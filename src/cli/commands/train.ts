@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadDataSource } from '../../data/dataSource';
@@ -6,8 +5,14 @@ import { resolveArchitecture } from '../../space/registry';
 import { recipeOverridesFromArch } from '../../train/archRecipe';
 import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
 import { allIndices, stratifiedSplit } from '../../data/split';
-import { nonNegativeInt, oneOf, positiveInt, positiveNumber } from '../options';
+import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
+import { writeOutputFile } from '../../io/writeOutputFile';
+import { chanceValidationNote } from '../../train/chanceNote';
+
+/** A percentage; an accuracy that was not measured (valFraction 0: no validation split) says so. */
+const pct = (v: number) =>
+  Number.isFinite(v) ? `${(100 * v).toFixed(2)}%` : 'none (no validation split: valFraction 0)';
 
 export function registerTrain(program: Command): void {
   program
@@ -21,7 +26,7 @@ export function registerTrain(program: Command): void {
     .option('--lr <x>', 'initial learning rate', positiveNumber('--lr'))
     .option('--batch-size <n>', 'batch size', positiveInt('--batch-size'))
     .option('--optimizer <name>', OPTIMIZERS.join(', '), oneOf('--optimizer', OPTIMIZERS))
-    .option('--seed <n>', 'seed of data order, augmentation and initialisation', nonNegativeInt('--seed'))
+    .option('--seed <n>', 'seed of data order, augmentation and initialisation', seedOption('--seed'))
     .option('--limit-train <n>', 'train on a stratified subset of this many images', positiveInt('--limit-train'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('-o, --out <dir>', 'run directory (checkpoint, result.json); an existing checkpoint there is resumed')
@@ -66,19 +71,25 @@ export function registerTrain(program: Command): void {
         },
         onEpoch: (m) =>
           log(
-            `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${(100 * m.valAcc).toFixed(2)}%, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
+            `epoch ${m.epoch}: loss ${m.loss.toFixed(4)}, train acc ${(100 * m.trainAcc).toFixed(2)}%, val acc ${pct(m.valAcc)}, ${m.imgPerSec.toFixed(0)} img/s, ${formatSeconds(m.seconds)}`,
           ),
       });
-      fs.mkdirSync(out, { recursive: true });
-      fs.writeFileSync(path.join(out, 'result.json'), JSON.stringify(result, null, 2));
+      writeOutputFile(
+        path.join(out, 'result.json'),
+        JSON.stringify(result, null, 2),
+        'result',
+        'give another run directory (-o DIR)',
+      );
       if (result.resumedFrom > 0) log(`(resumed from the checkpoint after epoch ${result.resumedFrom})`);
+      const note = chanceValidationNote(result.epochs, data.train.classes, result.steps);
+      if (note) log(note);
       if (result.status === 'failed') {
         process.exitCode = 1;
         log(`training failed: ${result.error}`);
         log(`finished epochs and the last checkpoint are kept in ${out}`);
       } else {
         log(
-          `test accuracy ${(100 * result.testAcc!).toFixed(2)}%, validation ${(100 * result.valAcc).toFixed(2)}%; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`,
+          `test accuracy ${pct(result.testAcc!)}, validation ${pct(result.valAcc)}; ${(result.flops / 1e6).toFixed(2)}M MACs, ${(result.params / 1e6).toFixed(3)}M params; checkpoint in ${out}`,
         );
       }
       if (o.json) {
