@@ -77,7 +77,7 @@ export function chooseEarlyStopEpoch(i: EarlyStopInput): EarlyStopDecision {
     candidates: full.length,
     reason:
       hit.epoch < epochs
-        ? `epoch ${hit.epoch} of ${epochs} ranks round 1's ${full.length} candidates with ${name} ${hit.value.toFixed(3)} >= ${i.threshold} against their final ranking: later candidates train ${hit.epoch} epochs`
+        ? `epoch ${hit.epoch} of ${epochs} ranks round 1's ${full.length} candidates with ${name} ${hit.value.toFixed(3)} >= ${i.threshold} against their final ranking: later candidates train ${hit.epoch} epoch${hit.epoch === 1 ? '' : 's'}`
         : `no epoch before the last reaches ${name} ${i.threshold} against the final ranking of round 1's ${full.length} candidates: later candidates train all ${epochs} epochs`,
   };
 }

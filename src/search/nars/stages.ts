@@ -471,7 +471,9 @@ export async function planRound(
       (preds.length
         ? ` (predicted ${env.objective.metric} ${Math.min(...preds).toPrecision(4)} .. ${Math.max(...preds).toPrecision(4)})`
         : '') +
-      (round.stopAfterEpochs !== null ? `, each trained ${round.stopAfterEpochs} epoch(s) (early stopping)` : ''),
+      (round.stopAfterEpochs !== null
+        ? `, each trained ${round.stopAfterEpochs} epoch${round.stopAfterEpochs === 1 ? '' : 's'} (early stopping)`
+        : ''),
   );
   return round;
 }
