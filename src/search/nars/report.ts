@@ -244,6 +244,8 @@ function answersSection(ctx: ReportContext): ReportSection | null {
     subtitle: 'answers at their measured value when evaluated, else at their predicted value',
     highlight: pseudo.map((p) => p.number),
     highlightLabel: 'answer',
+    highlightText: (t) => t.source ?? 'answer',
+    labelFrontUpTo: 0,
   });
   const table = answers
     .map((a) => {
