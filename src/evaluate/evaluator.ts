@@ -11,6 +11,8 @@ export interface EvalJob {
   trialNumber: number;
   /** The trial's recipe (from recipeFor), or null. */
   recipe: Record<string, unknown> | null;
+  /** Train only this many epochs of the recipe's schedule (the strategy's early stopping); absent: all. */
+  stopAfterEpochs?: number;
   /** The study's artifact directory. */
   studyDir: string;
   /** Call often during long evaluations (throttled by the caller): proves the process is alive. */
@@ -53,6 +55,11 @@ export interface Evaluator {
   readonly costOverride?: CostOverride;
   /** The recipe a trial of arch is evaluated with (recorded in the trial), or null. */
   recipeFor(arch: Arch, proposed?: Record<string, unknown> | null): Record<string, unknown> | null;
+  /**
+   * The architectures it can evaluate, when that is a finite set (a table's entries): strategies
+   * that draw a pool of candidates draw it from these. Absent: any architecture of the space.
+   */
+  architectures?(): readonly Arch[];
   evaluate(job: EvalJob): Promise<EvalResult>;
 }
 

@@ -152,6 +152,7 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
     metrics: table.fields,
     costOverride,
     recipeFor: () => null,
+    architectures: () => [...table.archs.values()],
     async evaluate(job: EvalJob): Promise<EvalResult> {
       const m = table.rows.get(job.archText);
       if (!m) {

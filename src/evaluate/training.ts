@@ -7,7 +7,9 @@
 // written at every epoch end: a trial interrupted by a crash continues from its last finished
 // epoch when the resumed search asks for it again, and an architecture asked twice is read back
 // from its finished checkpoint instead of being trained again (training is seeded, so the result
-// is the same).
+// is the same). A strategy's early stopping (EvalJob.stopAfterEpochs) trains the first epochs of
+// the same schedule and reports the accuracy reached there; the checkpoint then holds those epochs,
+// and training the same pair further continues from it.
 import * as crypto from 'node:crypto';
 import * as path from 'node:path';
 import { loadDataSource } from '../data/dataSource';
@@ -104,6 +106,7 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
         recipe,
         data,
         limitTrain: o.limitTrain,
+        stopAfterEpochs: job.stopAfterEpochs,
         test: !!o.reportTest,
         checkpointDir,
         threads: o.threads,

@@ -4,6 +4,7 @@
 import { formatIssues } from '../io/readDataFile';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
+import { narsStrategy } from './nars/narsStrategy';
 import { randomStrategy } from './random';
 import type { StrategyPlugin } from './strategyPlugin';
 
@@ -18,6 +19,7 @@ export function registerStrategy<O>(plugin: StrategyPlugin<O>): void {
 registerStrategy(randomStrategy);
 registerStrategy(evolutionStrategy);
 registerStrategy(dnasStrategy);
+registerStrategy(narsStrategy);
 
 export function strategyNames(): string[] {
   return [...strategies.keys()];

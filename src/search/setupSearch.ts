@@ -86,7 +86,7 @@ export function setupSearch(config: SearchConfig): SearchSetup {
     );
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
-  factory.check?.({ config, space, evaluator });
+  factory.check?.({ config, space, evaluator, costs, constraints });
   checkSatisfiable(constraints, costs, config.seed);
   return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
 }

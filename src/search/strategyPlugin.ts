@@ -6,8 +6,12 @@
 // Order of the hooks for a new study: options parsed -> configure (defaults that depend on the
 // rest of the configuration) -> check (before the store is touched) -> the search loop (the
 // strategy's prepare/ask/tell) -> finalize (after the loop, again on resume) -> reportSections
-// (whenever a report is written).
+// (whenever a report is written). A method that can answer new resource budgets from a finished
+// study without searching again (a predictor-based one) implements `answerBudgets`: `tsnas study
+// answer <study> --budget ...` calls it.
 import type { z } from 'zod';
+import type { Constraint } from '../cost/constraints';
+import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Evaluator } from '../evaluate/evaluator';
 import type { ReportSection, ReportTrial } from '../report/types';
 import type { Space } from '../space/types';
@@ -40,14 +44,46 @@ export interface SetupForCheck {
   config: SearchConfig;
   space: Space;
   evaluator: Evaluator;
+  /** The study's cost model and constraints (parsed; satisfiability is checked after the hook). */
+  costs: CostModel;
+  constraints: readonly Constraint[];
 }
 
 export interface FinalizeContext {
   store: StudyStore;
   study: StudyRecord;
   space: Space;
-  evaluator: Pick<Evaluator, 'decode'>;
+  evaluator: Evaluator;
+  /** The study's cost model and constraints, as the search had them. */
+  costs: CostModel;
+  constraints: readonly Constraint[];
   log: (line: string) => void;
+}
+
+export interface AnswerContext extends FinalizeContext {
+  /** The budgets to answer, each one resource constraint ('flops<=5M'). */
+  budgets: readonly Constraint[];
+  /** Evaluate each answer with the study's evaluator (training: the recipe's full epochs). */
+  evaluate: boolean;
+}
+
+/** One budget's answer (`tsnas study answer`). */
+export interface BudgetAnswer {
+  /** The budget as written, e.g. 'flops<=5M'. */
+  budget: string;
+  /** The chosen architecture (the study space's string; recipe fields included where searched). */
+  arch: string;
+  /** The method's score of it (e.g. a predicted accuracy), or null. */
+  predicted: number | null;
+  costs: ArchCosts;
+  /** CPU seconds the answer took (not counting its evaluation). */
+  cpuSeconds: number;
+  /** Metrics of its evaluation with the study's evaluator, when asked and done. */
+  metrics: Record<string, number> | null;
+  /** One line for people: how it was found. */
+  detail: string;
+  /** True when it was answered (or evaluated) earlier and read back from the study. */
+  cached: boolean;
 }
 
 export interface ReportContext {
@@ -77,6 +113,13 @@ export interface StrategyPlugin<O = Record<string, unknown>> {
   finalize?(ctx: FinalizeContext): Promise<FinalNetwork | null>;
   /** Report views built when the report is written (from the trials, the baseline and the study's state). */
   reportSections?(ctx: ReportContext): ReportSection[];
+  /**
+   * Answers resource budgets from a finished study without a new search (`tsnas study answer`):
+   * one answer per budget, in order; answers (and evaluations) already in the study are reused.
+   * Throws with what to do when the study cannot answer yet (not finished, a budget below the
+   * cheapest architecture).
+   */
+  answerBudgets?(ctx: AnswerContext): Promise<BudgetAnswer[]>;
   /** Said when the strategy has nothing more to propose (default: "the NAME strategy has nothing more to propose"). */
   doneMessage?: string;
 }

@@ -174,6 +174,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
           archText,
           trialNumber: trial.number,
           recipe,
+          ...(proposal.stopAfterEpochs ? { stopAfterEpochs: proposal.stopAfterEpochs } : {}),
           studyDir: ctx.studyDir,
           heartbeat,
           onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),

@@ -35,6 +35,13 @@ export interface Proposal {
    * study's space, which the loop formats, costs and evaluates it with.
    */
   space?: string | null;
+  /**
+   * Train only this many epochs of the recipe's schedule (early stopping, e.g. FBNetV3's e): the
+   * training evaluator stops there and reports the accuracy it reached; evaluators without epochs
+   * ignore it. Not part of the trial's identity (a strategy that re-proposes an interrupted trial
+   * proposes the same number again).
+   */
+  stopAfterEpochs?: number | null;
 }
 
 /** A study's key-value state (JSON values, typed keys), for strategy state that must survive a crash. */

@@ -4,7 +4,10 @@
 import type { Arch } from '../space/types';
 import type { RecipeInput } from './recipe';
 
-/** Decay used when a searched recipe switches EMA on (the value EfficientNet/timm use). */
+/**
+ * Decay used when a searched recipe switches EMA on (the value EfficientNet/timm use), unless the
+ * space fixes or searches `recipe.emaDecay` (short runs need a shorter average).
+ */
 export const SEARCHED_EMA_DECAY = 0.9998;
 
 export function recipeOverridesFromArch(arch: Arch): Partial<RecipeInput> {
@@ -21,7 +24,10 @@ export function recipeOverridesFromArch(arch: Arch): Partial<RecipeInput> {
   const wd = get('weightDecay');
   if (typeof wd === 'number') out.weightDecay = wd;
   const ema = get('ema');
-  if (typeof ema === 'boolean') out.ema = ema ? SEARCHED_EMA_DECAY : null;
+  const emaDecay = get('emaDecay');
+  if (emaDecay !== undefined && !(typeof emaDecay === 'number' && emaDecay > 0 && emaDecay < 1))
+    throw new Error(`architecture's recipe.emaDecay ${String(emaDecay)} is not a number in (0, 1)`);
+  if (typeof ema === 'boolean') out.ema = ema ? ((emaDecay as number | undefined) ?? SEARCHED_EMA_DECAY) : null;
   const dropout = get('dropout');
   if (typeof dropout === 'number') out.dropout = dropout;
   const dropPath = get('dropPath');

@@ -413,7 +413,15 @@ export function registerSearch(program: Command): void {
       });
       if (plugin.finalize && summary.best) {
         try {
-          final = await plugin.finalize({ store, study, space: setup.space, evaluator: setup.evaluator, log });
+          final = await plugin.finalize({
+            store,
+            study,
+            space: setup.space,
+            evaluator: setup.evaluator,
+            costs: setup.costs,
+            constraints: setup.constraints,
+            log,
+          });
         } catch (err) {
           log(
             `${config.strategy}: could not measure the final network's latency: ${err instanceof Error ? err.message : String(err)}`,

@@ -1,16 +1,24 @@
-// tsnas study list | show <study> | report <study>: what the store holds, one study in detail, and
-// a study's HTML report.
+// tsnas study list | show <study> | report <study> | answer <study>: what the store holds, one study
+// in detail, a study's HTML report, and new resource budgets answered from a finished study by its
+// strategy's answerBudgets hook (strategies that keep a predictor), without a new search.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
+import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
+import { setupSearch } from '../../search/setupSearch';
+import type { SearchConfig } from '../../search/config';
+import { parseConstraint, CONSTRAINT_FORMS } from '../../cost/constraints';
+import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { positiveInt } from '../options';
 import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
+
+const collect = (v: string, prev: string[] = []) => [...prev, v];
 
 const fmt = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
@@ -211,5 +219,83 @@ export function registerStudy(program: Command): void {
       const html = await renderStudyReport(data);
       writeOutputFile(out, html, 'report');
       console.log(out);
+    });
+
+  study
+    .command('answer')
+    .description(
+      "answer resource budgets from a finished study without a new search (strategies that keep a predictor, e.g. FBNetV3's: each budget takes CPU seconds)",
+    )
+    .argument('<study>', 'study name (tsnas study list)')
+    .requiredOption(
+      '--budget <c>',
+      `a resource budget, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`,
+      collect,
+    )
+    .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
+    .option(
+      '--train',
+      "also evaluate each answer with the study's evaluator (training: the recipe's full epochs, resumable; tables and synthetic: a look-up)",
+    )
+    .option(
+      '--json',
+      'print JSON on the last line: {"study", "answers": [{"budget", "arch", "predicted", "metrics", "costs", "cpuSeconds", ...}]}',
+    )
+    .action(async (name: string, o: { budget: string[]; store: string; train?: boolean; json?: boolean }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const budgets = o.budget.map(parseConstraint);
+      const store = StudyStore.open(o.store);
+      try {
+        const s = store.requireStudy(name);
+        const able = strategyPlugins()
+          .filter((p) => p.answerBudgets)
+          .map((p) => p.name);
+        const plugin = strategyNames().includes(s.strategy) ? getStrategy(s.strategy) : null;
+        if (!plugin?.answerBudgets)
+          throw new Error(
+            `study '${name}' searched with ${s.strategy}, which answers a budget only by searching again: run a new study with --constraint ` +
+              `(strategies that answer budgets from a finished study: ${able.join(', ') || 'none'})`,
+          );
+        const setup = setupSearch(s.config as unknown as SearchConfig);
+        const me = newWorkerId();
+        store.acquireLease(s.id, me); // not while the search itself runs
+        let answers;
+        try {
+          answers = await plugin.answerBudgets({
+            store,
+            study: s,
+            space: setup.space,
+            evaluator: setup.evaluator,
+            costs: setup.costs,
+            constraints: setup.constraints,
+            budgets,
+            evaluate: !!o.train,
+            log,
+          });
+        } finally {
+          store.releaseLease(s.id, me);
+        }
+        const m = s.objective.metric;
+        if (o.json) {
+          console.log(JSON.stringify({ study: name, metric: m, answers }));
+          return;
+        }
+        const rows = [['budget', `predicted ${m}`, `measured ${m}`, 'flops', 'params', 'latency', 'CPU s', 'arch']];
+        for (const a of answers)
+          rows.push([
+            a.budget,
+            fmt(a.predicted ?? undefined),
+            fmt(a.metrics?.[m]),
+            formatCost('flops', a.costs.flops),
+            formatCost('params', a.costs.params),
+            a.costs.latencyUs === null ? '-' : formatCost('latency', a.costs.latencyUs),
+            `${a.cpuSeconds.toFixed(2)}${a.cached ? ' (earlier)' : ''}`,
+            a.arch,
+          ]);
+        console.log(table(rows));
+        for (const a of answers) console.log(`  ${a.budget}: ${a.detail}`);
+      } finally {
+        store.close();
+      }
     });
 }

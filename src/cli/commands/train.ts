@@ -36,14 +36,17 @@ export function registerTrain(program: Command): void {
       const { trainArchitecture } = await import('../../train/trainArchitecture');
       const { space, arch, name } = resolveArchitecture(archText, spaceRef);
       const data = loadDataSource(o.data);
-      const recipe = loadRecipe(o.recipe, {
-        ...recipeOverridesFromArch(arch),
-        epochs: o.epochs,
-        lr: o.lr,
-        batchSize: o.batchSize,
-        optimizer: o.optimizer,
-        seed: o.seed,
-      });
+      // Flags win over the architecture's searched recipe fields; flags not given leave them as they are.
+      const flags = Object.fromEntries(
+        Object.entries({
+          epochs: o.epochs,
+          lr: o.lr,
+          batchSize: o.batchSize,
+          optimizer: o.optimizer,
+          seed: o.seed,
+        }).filter(([, v]) => v !== undefined),
+      );
+      const recipe = loadRecipe(o.recipe, { ...recipeOverridesFromArch(arch), ...flags });
       const out =
         o.out ??
         path.join('runs', `train-${space.name}-${name ?? 'arch'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);

@@ -38,6 +38,8 @@ export interface TradeoffOptions {
   highlight?: readonly number[];
   /** The legend and label text of highlighted trials. Default 'selected'. */
   highlightLabel?: string;
+  /** A highlighted trial's own label (default: highlightLabel and its number, 'selected #12'). */
+  highlightText?: (t: ReportTrial) => string;
 }
 
 interface Row {
@@ -189,7 +191,7 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
     .filter((t) => highlight.has(t.number))
     .map((t) => ({
       ...row(t, front.has(t), describe(t, xs, ys, true, ` (${highlightLabel})`)),
-      label: `${highlightLabel} #${t.number}`,
+      label: opts.highlightText ? opts.highlightText(t) : `${highlightLabel} #${t.number}`,
     }));
   if (picked.length) {
     layer.push(

@@ -1,0 +1,232 @@
+// How many evaluations does NARS need? (issue 12, item 8: NARS against random search and
+// regularized evolution on an accuracy table, at 50 and 100 evaluations, >= 20 seeds each; the
+// target: NARS at 50 matches or beats regularized evolution at 100.)
+//
+// Every run is a study of the tabular evaluator on the table (in a temporary store), run by the
+// search loop (runSearch), seeded by its number:
+//   - nars: the 'nars' strategy with its defaults (T = 5 rounds dividing the evaluations, the
+//     pool = the table's entries, stage 1 pretraining on their FLOPs and params);
+//   - random and evolution: the 'random' and 'evolution' strategies (regularized evolution,
+//     P = 20, S = 5) when the table holds every architecture of its space; when it holds a part
+//     of it (architectures outside it cannot be evaluated), the same algorithms restricted to the
+//     table: random draws unevaluated entries uniformly; evolution's child is the unevaluated
+//     entry nearest (fewest differing choices, ties drawn at random) to the mutated parent.
+// Each run's result is its best trial by the table's validation metric; reported per method and
+// budget: the mean best validation accuracy (and the test accuracy of that pick when the table has
+// one), and how often the run found the table's best entry.
+//
+//   node dist/bench/narsSampleEfficiency.js TABLE [--space fbnet-s] [--metric val_acc] [--test test_acc]
+//     [--seeds 20] [--budgets 50,100] [--methods nars,random,evolution] [--set pretrainEpochs=50,...]
+//
+// Output: progress on stderr; a markdown table on stdout, then one JSON line.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { mutate } from '../src/arch/sample';
+import { spaceSize } from '../src/arch/size';
+import { loadTable } from '../src/evaluate/tabular';
+import { completeConfig } from '../src/search/config';
+import { getStrategy } from '../src/search/registry';
+import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
+import { archIndices } from '../src/space/archFormat';
+import { loadSpace } from '../src/space/registry';
+import type { Arch } from '../src/space/types';
+import { runSearch } from '../src/study/runSearch';
+import { StudyStore } from '../src/study/store';
+import type { AskContext, Proposal, Strategy } from '../src/study/strategy';
+import type { TrialRecord } from '../src/study/types';
+import { tournament } from '../src/search/genetic';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
+}
+
+const file = process.argv[2] ? path.resolve(process.argv[2]) : '';
+if (!file || process.argv[2]!.startsWith('--')) {
+  console.error(
+    'usage: node dist/bench/narsSampleEfficiency.js TABLE [--space fbnet-s] [--metric val_acc] [--seeds 20] [--budgets 50,100]',
+  );
+  process.exit(2);
+}
+const spaceRef = arg('space', 'fbnet-s');
+const space = loadSpace(spaceRef);
+const metric = arg('metric', 'val_acc');
+const testField = arg('test', 'test_acc');
+const seeds = Number(arg('seeds', '20'));
+const budgets = arg('budgets', '50,100').split(',').map(Number);
+const methods = arg('methods', 'nars,random,evolution').split(',');
+const narsSet = Object.fromEntries(
+  arg('set', '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => kv.split('=') as [string, string])
+    .map(([k, v]) => [k, Number.isNaN(Number(v)) ? v : Number(v)]),
+);
+
+const table = loadTable(space, file);
+const keys = [...table.rows.keys()].filter((k) => Number.isFinite(table.rows.get(k)![metric]));
+const best = keys.reduce((a, b) => (table.rows.get(b)![metric]! > table.rows.get(a)![metric]! ? b : a));
+const complete = keys.length >= spaceSize(space).count;
+
+/** Random search over the table's entries. */
+class TableRandom implements Strategy {
+  readonly name = 'table-random';
+  ask(ctx: AskContext): Proposal | null {
+    const open = keys.filter((k) => !ctx.seen.has(k));
+    return open.length ? { arch: table.archs.get(open[ctx.rng.int(open.length)]!)!, source: 'random' } : null;
+  }
+  tell(): void {}
+}
+
+/** Regularized evolution (P = 20, S = 5) whose children are the table's nearest unevaluated entries. */
+class TableEvolution implements Strategy {
+  readonly name = 'table-evolution';
+  readonly population: Array<{ arch: Arch; fitness: number }> = [];
+  readonly idx = new Map(keys.map((k) => [k, archIndices(space, table.archs.get(k)!)]));
+  tell(t: TrialRecord): void {
+    if (t.state !== 'complete') return;
+    this.population.push({ arch: table.archs.get(t.arch)!, fitness: t.metrics.accuracy! }); // the study's name for the table's metric
+    if (this.population.length > 20) this.population.shift();
+  }
+  ask(ctx: AskContext): Proposal | null {
+    const open = keys.filter((k) => !ctx.seen.has(k));
+    if (!open.length) return null;
+    if (this.population.length < 20)
+      return { arch: table.archs.get(open[ctx.rng.int(open.length)]!)!, source: 'random' };
+    const parent = tournament(this.population, 5, ctx.rng);
+    const child = archIndices(space, mutate(space, parent.arch, ctx.rng));
+    let bestD = Infinity;
+    let near: string[] = [];
+    for (const k of open) {
+      const v = this.idx.get(k)!;
+      let d = 0;
+      for (let j = 0; j < v.length; j++) if (v[j] !== child[j]) d++;
+      if (d < bestD) {
+        bestD = d;
+        near = [k];
+      } else if (d === bestD) near.push(k);
+    }
+    return { arch: table.archs.get(near[ctx.rng.int(near.length)]!)!, source: 'mutation' };
+  }
+}
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-narseff-'));
+const store = StudyStore.open(path.join(dir, 'bench.db'));
+interface Run {
+  method: string;
+  budget: number;
+  seed: number;
+  bestVal: number;
+  test: number | null;
+  found: boolean;
+  seconds: number;
+}
+const runs: Run[] = [];
+
+async function one(method: string, budget: number, seed: number): Promise<Run> {
+  const strategy = method === 'nars' || complete ? method : 'random';
+  const given = {
+    strategy,
+    space: spaceRef,
+    evaluator: `table:${file}`,
+    metrics: { accuracy: metric },
+    trials: budget,
+    seed,
+    options: method === 'nars' ? { ...narsSet } : {},
+  };
+  let config = withStrategyDefaults(completeConfig(given));
+  const plugin = getStrategy(strategy);
+  if (plugin.configure) config = plugin.configure(config, given);
+  const setup = setupSearch(config);
+  const s =
+    method === 'nars' || complete ? setup.strategy : method === 'random' ? new TableRandom() : new TableEvolution();
+  const study = store.createStudy({
+    name: `${method}-${budget}-${seed}`,
+    strategy,
+    space: spaceRef,
+    evaluator: config.evaluator,
+    data: null,
+    objective: config.objective,
+    constraints: [],
+    seed,
+    config: config as unknown as Record<string, unknown>,
+  });
+  const t0 = Date.now();
+  const summary = await runSearch({ store, study, ...setup, strategy: s, trials: budget, maxFailed: budget });
+  if (summary.complete < budget)
+    throw new Error(`${method} seed ${seed}: ${summary.complete} of ${budget} trials complete (${summary.lastError})`);
+  const b = summary.best!;
+  return {
+    method,
+    budget,
+    seed,
+    bestVal: b.metrics.accuracy!,
+    test: table.rows.get(b.arch)![testField] ?? null,
+    found: b.arch === best,
+    seconds: (Date.now() - t0) / 1000,
+  };
+}
+
+async function main(): Promise<void> {
+  try {
+    for (const budget of budgets)
+      for (const method of methods)
+        for (let seed = 0; seed < seeds; seed++) {
+          const r = await one(method, budget, seed);
+          runs.push(r);
+          console.error(
+            `${method} ${budget} seed ${seed}: best ${metric} ${r.bestVal.toFixed(4)}${r.test !== null ? ` (test ${r.test.toFixed(4)})` : ''}${r.found ? ' = the table best' : ''}, ${r.seconds.toFixed(1)} s`,
+          );
+        }
+  } finally {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
+  const sd = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / Math.max(1, v.length - 1));
+  const top = table.rows.get(best)!;
+  console.log(
+    `Sample efficiency on ${file}: ${keys.length} entries of ${space.name}${complete ? ' (the whole space)' : ` (a part of its ${spaceSize(space).count.toExponential(2)} architectures: random and evolution restricted to the table)`}; ` +
+      `the table's best ${metric} ${top[metric]!.toFixed(4)}${top[testField] !== undefined ? ` (test ${top[testField]!.toFixed(4)})` : ''}; ${seeds} seeds\n`,
+  );
+  console.log(
+    `| method | evaluations | best ${metric} (mean ± sd) | its ${testField} (mean) | found the table's best | s per run |`,
+  );
+  console.log('|---|---|---|---|---|---|');
+  const summary: Record<string, unknown> = {};
+  for (const budget of budgets)
+    for (const method of methods) {
+      const rs = runs.filter((r) => r.method === method && r.budget === budget);
+      const tests = rs.map((r) => r.test).filter((v): v is number => v !== null);
+      const row = {
+        bestVal: mean(rs.map((r) => r.bestVal)),
+        sd: sd(rs.map((r) => r.bestVal)),
+        test: tests.length ? mean(tests) : null,
+        found: rs.filter((r) => r.found).length,
+        runs: rs.length,
+        seconds: mean(rs.map((r) => r.seconds)),
+      };
+      summary[`${method}@${budget}`] = row;
+      console.log(
+        `| ${method} | ${budget} | ${row.bestVal.toFixed(4)} ± ${row.sd.toFixed(4)} | ${row.test === null ? '-' : row.test.toFixed(4)} | ${row.found}/${row.runs} | ${row.seconds.toFixed(1)} |`,
+      );
+    }
+  const n50 = summary[`nars@${budgets[0]}`] as { bestVal: number; found: number } | undefined;
+  const re100 = summary[`evolution@${budgets.at(-1)}`] as { bestVal: number; found: number } | undefined;
+  let verdict: string | null = null;
+  if (n50 && re100 && budgets.length > 1) {
+    verdict = n50.bestVal >= re100.bestVal ? 'holds' : 'does not hold';
+    console.log(
+      `\nTarget (NARS at ${budgets[0]} matches or beats regularized evolution at ${budgets.at(-1)}): ${n50.bestVal.toFixed(4)} vs ${re100.bestVal.toFixed(4)}: ${verdict}.`,
+    );
+  }
+  console.log(
+    JSON.stringify({ table: file, entries: keys.length, complete, seeds, budgets, summary, target: verdict }),
+  );
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

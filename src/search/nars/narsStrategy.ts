@@ -1,0 +1,280 @@
+// FBNetV3's Neural Architecture-Recipe Search as a study strategy ('nars'; spec fbnetv3.md,
+// docs/fbnetv3.md): `prepare` runs stage 1 (the pool, the predictor pretrained on its free
+// statistics); `ask` runs stage 2, round by round: it refits the predictor after each settled
+// round (after round 1 it first picks the early-stopping epoch), plans the next round (round 1
+// diverse, later rounds the best predicted of the unevaluated pool) and proposes its candidates
+// one by one, with the epochs they train. The plug-in's finalize hook makes the last round's
+// refit and answers the budgets given with --budgets (stage 3); `tsnas study answer` answers
+// more budgets later through the answerBudgets hook.
+//
+// Resuming: every stage writes its record to the study's state when done (state.ts), and every
+// weight file is an artifact of the study; a resumed study redoes only what has no record (an
+// interrupted pretraining or refit starts again; the trials of a round are re-asked, as in every
+// study). Everything is seeded by the study's seed, so a killed and resumed study evaluates the
+// pairs an uninterrupted one evaluates.
+import * as path from 'node:path';
+import { z } from 'zod';
+import { parseArch } from '../../space/archFormat';
+import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
+import { isSettled, trialKey, type TrialRecord } from '../../study/types';
+import type { Evaluator } from '../../evaluate/evaluator';
+import type { Constraint } from '../../cost/constraints';
+import type { SearchConfig } from '../config';
+import type { AnswerContext, BudgetAnswer, FinalizeContext, SetupForCheck, StrategyPlugin } from '../strategyPlugin';
+import { defaultRounds, narsOptions, roundSizes, type NarsOptions } from './options';
+import { narsReportSections } from './report';
+import { answerBudget, checkBudgets, evaluateAnswer, predictorScorer } from './stage3';
+import {
+  checkPool,
+  latestRefit,
+  planRound,
+  poolFor,
+  preparePool,
+  pretrain,
+  resolveSettings,
+  settleRounds,
+  storedPool,
+  storedRounds,
+  type NarsEnv,
+} from './stages';
+import { NARS_STATE, type NarsAnswerRecord, type NarsRound } from './state';
+import { parseBudgets } from './window';
+import type { NarsPredictor, PredictorMeta } from './predictor';
+
+export { NARS_STATE } from './state';
+
+/** The stages' view of a running study. */
+function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
+  return {
+    space: ctx.space,
+    seed: ctx.seed,
+    objective: ctx.objective,
+    options,
+    trials: (ctx.study.config as unknown as SearchConfig).trials,
+    costs: ctx.costs,
+    constraints: ctx.constraints,
+    evaluator: ctx.evaluator,
+    studyDir: ctx.studyDir,
+    state: ctx.state,
+    addArtifact: (kind, file) => void ctx.artifacts.add(kind, file),
+    listArtifacts: (kind) => ctx.artifacts.list(kind).map((a) => a.path),
+    log: (line) => ctx.log(line),
+    heartbeat: () => ctx.heartbeat(),
+  };
+}
+
+/** The stages' view of a study read from its store (finalize, answer). */
+function envOfStore(ctx: FinalizeContext): NarsEnv {
+  const { store, study } = ctx;
+  const config = study.config as unknown as SearchConfig;
+  return {
+    space: ctx.space,
+    seed: study.seed,
+    objective: study.objective,
+    options: narsOptions.parse(config.options ?? {}),
+    trials: config.trials,
+    costs: ctx.costs,
+    constraints: ctx.constraints,
+    evaluator: ctx.evaluator,
+    studyDir: store.studyDir(study.name),
+    state: { get: (k) => store.getState(study.id, k), set: (k, v) => store.setState(study.id, k, v) },
+    addArtifact: (kind, file) => void store.addArtifact(study.id, null, kind, file),
+    listArtifacts: (kind) => store.artifacts(study.id, { kind }).map((a) => a.path),
+    log: ctx.log,
+    heartbeat: () => {},
+  };
+}
+
+export class NarsSearch implements Strategy {
+  readonly name = 'nars';
+  constructor(readonly options: NarsOptions = narsOptions.parse({})) {}
+
+  async prepare(ctx: StudyContext): Promise<void> {
+    const env = envOfStudy(ctx, this.options);
+    preparePool(env);
+    await pretrain(env);
+  }
+
+  async ask(ctx: AskContext): Promise<Proposal | null> {
+    const env = envOfStudy(ctx, this.options);
+    let rounds: NarsRound[] = await settleRounds(env, ctx.history);
+    for (;;) {
+      const current = rounds.at(-1);
+      const next = current?.candidates.find((c) => !ctx.seen.has(c.arch));
+      if (current && next)
+        return {
+          arch: parseArch(ctx.space, next.arch),
+          source: `nars-round-${current.round}`,
+          stopAfterEpochs: current.stopAfterEpochs,
+        };
+      if (current && !current.refit) rounds = await settleRounds(env, ctx.history);
+      const planned = await planRound(env, ctx.history, rounds);
+      if (!planned) return null;
+    }
+  }
+
+  tell(): void {}
+}
+
+/** Checks a NARS study before any work (and on resume): the mode, window, rounds, pool and budgets. */
+export function checkNarsSetup({ config, space, evaluator, costs, constraints }: SetupForCheck): void {
+  const options = narsOptions.parse(config.options ?? {});
+  const rounds = options.rounds ?? defaultRounds(options.mode);
+  if (options.perRound !== null && roundSizes(config.trials, rounds, options.perRound).length !== rounds)
+    throw new Error(
+      `--per-round ${options.perRound} x --rounds ${rounds} does not make --trials ${config.trials}: give two of the three ` +
+        `(e.g. --per-round ${options.perRound} --rounds ${rounds} alone evaluates ${options.perRound * rounds})`,
+    );
+  const o = { ...options, rounds };
+  const r = resolveSettings(space, o, config.trials);
+  if (o.budgets !== null)
+    checkBudgets({ space, options: o, trials: config.trials, costs, seed: config.seed }, parseBudgets(o.budgets));
+  const pool = poolFor(r, { options: o, seed: config.seed, costs, constraints, evaluator });
+  checkPool(pool, r, config.trials, space.name);
+}
+
+/** A stored answer as the hook returns it. */
+function budgetAnswer(a: NarsAnswerRecord, cached: boolean, metric: string): BudgetAnswer {
+  const s = a.stage2;
+  return {
+    budget: a.budget,
+    arch: a.arch,
+    predicted: a.predicted,
+    costs: a.costs,
+    cpuSeconds: a.cpuSeconds,
+    metrics: a.metrics,
+    detail:
+      (a.stopped === 'exhausted' && a.seeds === 0 && a.generations === 1
+        ? `the best predicted of the table's ${a.scored} architectures within the budget`
+        : `genetic algorithm: ${a.generations} generations, ${a.scored} pairs scored, stopped by ${a.stopped}, ${a.seeds} stage-2 seed(s)`) +
+      `; predictor of round ${a.round}` +
+      (s
+        ? `; the best stage-2 candidate within the budget: trial ${s.trial}, ${metric} ${s.measured.toPrecision(4)} (predicted ${s.predicted.toPrecision(4)})`
+        : '; no stage-2 candidate within the budget') +
+      (a.error ? `; its evaluation failed: ${a.error}` : ''),
+    cached,
+  };
+}
+
+/** Answers budgets with the latest refit (stored per budget and refit; see stage3.ts). */
+async function answerAll(
+  env: NarsEnv,
+  evaluator: Evaluator,
+  budgets: readonly Constraint[],
+  evaluate: boolean,
+  history: readonly TrialRecord[],
+): Promise<BudgetAnswer[]> {
+  const latest = latestRefit(storedRounds(env));
+  if (!latest)
+    throw new Error('nars: the study has no refit predictor yet (stage 2 has not finished a round): resume the search');
+  const answers = env.state.get(NARS_STATE.answers) ?? {};
+  const out: BudgetAnswer[] = [];
+  let loaded: { P: typeof import('./predictor'); model: NarsPredictor; meta: PredictorMeta } | null = null;
+  try {
+    for (const budget of budgets) {
+      const key = `${budget.text} @ round ${latest.round}`;
+      let a = answers[key];
+      const cached = !!a;
+      if (!a) {
+        if (!loaded) {
+          const P = await import('./predictor');
+          const { model, meta } = P.loadPredictor(path.join(env.studyDir, latest.weights));
+          loaded = { P, model, meta };
+        }
+        a = answerBudget({
+          env,
+          budget,
+          round: latest.round,
+          score: predictorScorer(loaded.P, env, loaded.model, loaded.meta),
+          history,
+        });
+        answers[key] = a;
+        env.state.set(NARS_STATE.answers, answers);
+      }
+      if (evaluate && !a.metrics) {
+        env.log(`nars: evaluating the answer to ${budget.text} with ${evaluator.description}: ${a.arch}`);
+        const e = await evaluateAnswer(env, evaluator, a);
+        a.metrics = e.metrics;
+        a.error = e.error;
+        env.state.set(NARS_STATE.answers, answers);
+      }
+      const b = budgetAnswer(a, cached, env.objective.metric);
+      env.log(
+        `nars: stage 3: ${b.budget}: predicted ${env.objective.metric} ${a.predicted.toPrecision(4)}` +
+          `${a.metrics && Number.isFinite(a.metrics[env.objective.metric]) ? `, measured ${a.metrics[env.objective.metric]!.toPrecision(4)}` : ''}` +
+          ` in ${a.cpuSeconds.toFixed(2)} CPU s${cached ? ' (answered earlier)' : ''}: ${a.arch} (${b.detail})`,
+      );
+      out.push(b);
+    }
+  } finally {
+    loaded?.model.dispose();
+  }
+  return out;
+}
+
+/** Whether stage 2 has ended: the target reached, or the pool used up. */
+function stage2Done(env: NarsEnv, history: readonly TrialRecord[], rounds: readonly NarsRound[]): string | null {
+  const last = rounds.at(-1);
+  const complete = history.filter((t) => t.state === 'complete').length;
+  if (!last || !last.refit)
+    return `stage 2 has not finished${last ? ` (round ${last.round} is not refit yet)` : ' (no round yet)'}`;
+  if (complete >= env.trials) return null;
+  const seen = new Set(history.map(trialKey));
+  if (storedPool(env).keys.every((k) => seen.has(k))) return null;
+  return `stage 2 has ${complete} of its ${env.trials} complete trials`;
+}
+
+export const narsStrategy: StrategyPlugin<NarsOptions> = {
+  name: 'nars',
+  description:
+    'FBNetV3 NARS: a predictor pretrained on free statistics, constrained iterative optimisation in rounds with early stopping, then a genetic search per budget',
+  options: narsOptions as unknown as z.ZodType<NarsOptions>,
+  flags: {
+    fixed: { value: 'arch' },
+    pool: { value: 'n' },
+    window: { value: 'bounds' },
+    rounds: { value: 't' },
+    perRound: { value: 'm' },
+    earlyStopThreshold: { value: 'r' },
+    earlyStopCorrelation: { value: 'kendall|spearman' },
+    pretrainLr: { value: 'lr' },
+    headLr: { value: 'lr' },
+    fineLr: { value: 'lr' },
+    budgets: { value: 'list' },
+    batchSize: { name: 'predictor-batch-size' },
+  },
+  create: (o) => new NarsSearch(o),
+  configure(config, given) {
+    const o = config.options as unknown as NarsOptions;
+    const rounds =
+      o.rounds ??
+      (o.perRound !== null && given.trials !== undefined
+        ? Math.ceil(config.trials / o.perRound)
+        : defaultRounds(o.mode));
+    const trials = given.trials === undefined && o.perRound !== null ? o.perRound * rounds : config.trials;
+    return { ...config, trials, options: { ...config.options, rounds } };
+  },
+  check: checkNarsSetup,
+  async finalize(ctx) {
+    const env = envOfStore(ctx);
+    const history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    const rounds = await settleRounds(env, history);
+    if (env.options.budgets !== null && !stage2Done(env, history, rounds))
+      await answerAll(env, ctx.evaluator, parseBudgets(env.options.budgets), env.options.trainAnswers, history);
+    return null;
+  },
+  async answerBudgets(ctx: AnswerContext) {
+    const env = envOfStore(ctx);
+    checkBudgets(env, ctx.budgets);
+    const history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    const rounds = await settleRounds(env, history);
+    const unfinished = stage2Done(env, history, rounds);
+    if (unfinished)
+      throw new Error(
+        `study '${ctx.study.name}' cannot answer budgets yet: ${unfinished}; finish it with: npx tsnas search --resume ${ctx.study.name}`,
+      );
+    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.evaluate, history);
+  },
+  reportSections: (ctx) => narsReportSections(ctx),
+  doneMessage: 'nars: every pair of the pool has been evaluated',
+};
