@@ -268,9 +268,22 @@ export interface TableAnalysis {
   accuracy: { min: number; p10: number; median: number; p90: number; max: number };
   testAcc: { min: number; p10: number; median: number; p90: number; max: number };
   spearmanValTest: number;
+  /** Spearman correlation of test accuracy with FLOPs: how much of the ranking is capacity. */
+  spearmanFlopsTest: number;
+  /** Standard deviation of test accuracy over the table's architectures. */
+  sdTestAcrossArchs: number;
   secondsMedian: number;
   repeats: number;
-  noise: { meanAbsVal: number; meanAbsTest: number; kendallVal: number; kendallTest: number; sdTest: number } | null;
+  noise: {
+    meanAbsVal: number;
+    meanAbsTest: number;
+    kendallVal: number;
+    kendallTest: number;
+    /** The sd of one training's test accuracy (from the pairs: sd of the difference / sqrt 2). */
+    sdTest: number;
+    /** 1 - sdTest^2 / sdTestAcrossArchs^2: the share of the table's test-accuracy variance that is not seed noise. */
+    reliability: number;
+  } | null;
   best: { arch: string; indices: string; accuracy: number; testAcc: number; flops: number };
   bestTest: { arch: string; indices: string; accuracy: number; testAcc: number; flops: number };
 }
@@ -289,6 +302,11 @@ export function analyseTable(t: TableFile): TableAnalysis {
   };
   const val = es.map(([, e]) => e.accuracy);
   const test = es.map(([, e]) => e.testAcc);
+  const sd = (x: number[]) => {
+    const m = x.reduce((a, b) => a + b, 0) / x.length;
+    return Math.sqrt(x.reduce((a, v) => a + (v - m) ** 2, 0) / Math.max(x.length - 1, 1));
+  };
+  const sdTestAcrossArchs = sd(test);
   const rep = es.filter(([, e]) => e.seeds && Object.keys(e.seeds).length);
   let noise: TableAnalysis['noise'] = null;
   if (rep.length >= 2) {
@@ -299,15 +317,14 @@ export function analyseTable(t: TableFile): TableAnalysis {
     const t1 = rep.map(([, e]) => seed2(e).testAcc);
     const meanAbs = (x: number[], y: number[]) => x.reduce((s, v, i) => s + Math.abs(v - y[i]!), 0) / x.length;
     // The sd of one training's test accuracy from pairs: sd(difference) / sqrt(2).
-    const d = t0.map((v, i) => v - t1[i]!);
-    const md = d.reduce((s, v) => s + v, 0) / d.length;
-    const sdTest = Math.sqrt(d.reduce((s, v) => s + (v - md) ** 2, 0) / Math.max(d.length - 1, 1) / 2);
+    const sdTest = sd(t0.map((v, i) => v - t1[i]!)) / Math.SQRT2;
     noise = {
       meanAbsVal: meanAbs(a0, a1),
       meanAbsTest: meanAbs(t0, t1),
       kendallVal: kendallTau(a0, a1),
       kendallTest: kendallTau(t0, t1),
       sdTest,
+      reliability: 1 - sdTest ** 2 / sdTestAcrossArchs ** 2,
     };
   }
   const pick = (by: 'accuracy' | 'testAcc') => {
@@ -319,6 +336,11 @@ export function analyseTable(t: TableFile): TableAnalysis {
     accuracy: summary(val),
     testAcc: summary(test),
     spearmanValTest: spearman(val, test),
+    spearmanFlopsTest: spearman(
+      es.map(([, e]) => e.flops),
+      test,
+    ),
+    sdTestAcrossArchs,
     secondsMedian: median(es.map(([, e]) => e.seconds)),
     repeats: rep.length,
     noise,
@@ -342,12 +364,13 @@ function analyse(file: string): void {
     row('validation accuracy', a.accuracy),
     row('test accuracy', a.testAcc),
     '',
-    `Spearman(validation, test) over the table: ${a.spearmanValTest.toFixed(3)}`,
+    `Spearman over the table: validation vs test ${a.spearmanValTest.toFixed(3)}, FLOPs vs test ${a.spearmanFlopsTest.toFixed(3)}; ` +
+      `sd of test accuracy across architectures ${pct(a.sdTestAcrossArchs)}`,
   ];
   if (a.noise)
     lines.push(
       `Seed noise on ${a.repeats} pairs: mean |difference| validation ${pct(a.noise.meanAbsVal)}, test ${pct(a.noise.meanAbsTest)}; ` +
-        `sd of one training's test accuracy ${pct(a.noise.sdTest)}; Kendall tau between the seeds: validation ${a.noise.kendallVal.toFixed(3)}, test ${a.noise.kendallTest.toFixed(3)}`,
+        `sd of one training's test accuracy ${pct(a.noise.sdTest)} (reliability ${a.noise.reliability.toFixed(2)}); Kendall tau between the seeds: validation ${a.noise.kendallVal.toFixed(3)}, test ${a.noise.kendallTest.toFixed(3)}`,
     );
   lines.push(
     `Best by validation: ${a.best.indices} (${a.best.arch}) val ${pct(a.best.accuracy)}, test ${pct(a.best.testAcc)}, ${(a.best.flops / 1e6).toFixed(2)}M MACs`,
