@@ -21,9 +21,14 @@
 //
 // Seed noise: the recipe's seed sets the initialisation, the data order and augmentation, and the
 // stratified split too, so the second seed's validation accuracy is measured on another validation
-// split; its test accuracy is on the same test set (training noise only). --test-images N < 10000
-// measures test accuracy on a fixed stratified subset of N test images (seed 0), to save time.
+// split; its test accuracy is on the same test set (training noise only). The repeated entries
+// are every --repeat-every-th of the Sobol sequence, which is not a random subset: a Sobol point's
+// index modulo 8 fixes the top bits of its first coordinate, so with 8 they all have layer 1's
+// choice 0 or 1 (ir_k3_e1, ir_k3_e1_g2). Fine for measuring noise, biased for anything else.
+// --test-images N < 10000 measures test accuracy on a fixed stratified subset of N test images
+// (seed 0), to save time.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { sampleSobol } from '../src/arch/sample';
 import { loadDataSource } from '../src/data/dataSource';
@@ -200,7 +205,7 @@ function build(): void {
         command,
         started: new Date().toISOString(),
         updated: '',
-        machine: '',
+        machine: `${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'}, --threads ${threads}`,
       },
     } as TableFile;
   }
