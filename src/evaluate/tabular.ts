@@ -4,7 +4,8 @@
 //   { "0-3-8-1-0-2-4-4-8": { "val_acc": 0.912, "test_acc": 0.905, "flops": 3.1e6, "params": 81000 }, ... }
 // A mapping renames table fields to the names the study uses (accuracy=val_acc). Fields named
 // flops, params and latencyUs (after mapping) are costs: they replace the analytic ones and
-// constraints use them. An architecture missing from the table fails its trial.
+// constraints use them. An architecture missing from the table fails its trial. A top-level key
+// "$meta" (how the table was made: budget, command) is not an architecture and is skipped.
 import { z } from 'zod';
 import { readDataFile } from '../io/readDataFile';
 import { formatArch, formatIndices, acceptsIndices, parseArch } from '../space/archFormat';
@@ -12,6 +13,9 @@ import type { CostKind, CostMinimum, CostOverride } from '../cost/costModel';
 import type { Arch, Space } from '../space/types';
 import type { ArchCosts } from '../cost/costModel';
 import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from './evaluator';
+
+/** The one key of a table file that is not an architecture: how the table was made. */
+export const META_KEY = '$meta';
 
 const COST_FIELDS: Record<string, keyof ArchCosts> = { flops: 'flops', params: 'params', latencyUs: 'latencyUs' };
 
@@ -52,6 +56,7 @@ export function loadTable(space: Space, file: string, mapping: Record<string, st
   const notNumbers = new Map<string, { key: string; value: unknown }>();
   const bad: string[] = [];
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (key === META_KEY) continue;
     let arch: Arch;
     try {
       arch = parseArch(space, key);
