@@ -68,8 +68,13 @@ export function writeOutputFile(file: string, data: string | Uint8Array, what: s
 export function checkOutputPath(file: string, what: string, fix?: string): void {
   const abs = path.resolve(file);
   try {
-    if (fs.statSync(abs, { throwIfNoEntry: false })?.isDirectory())
-      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    const stat = fs.statSync(abs, { throwIfNoEntry: false });
+    if (stat?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    if (stat && !stat.isFile()) {
+      // A device or a pipe is written in place: it must be writable itself.
+      fs.accessSync(abs, fs.constants.W_OK);
+      return;
+    }
     let dir = path.dirname(abs);
     while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
     if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });

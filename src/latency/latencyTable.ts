@@ -8,11 +8,10 @@
 // `overheadUs` is the network-level time the per-op sums miss (the network's own forward and
 // memory scope, the handover between layers, cache effects), fitted during `lut build` as the
 // least-squares intercept (slope fixed at 1) of measured whole networks against their sums.
-import * as path from 'node:path';
 import { z } from 'zod';
 import { checkData, parseDataText, readDataText, type DataFileKind } from '../io/readDataFile';
 import { writeOutputFile } from '../io/writeOutputFile';
-import { BUILTIN_SPACES, spacesDir } from '../space/registry';
+import { isBuiltinSpace } from '../space/registry';
 import type { Arch, Space } from '../space/types';
 import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
 import type { Coverage } from './requiredOps';
@@ -178,11 +177,7 @@ export const formatShape = (s: readonly number[] | null): string =>
 
 /** How a space is named on the command line: its built-in name, or its file (a user's file named like a built-in too). */
 export function spaceArg(space: Space): string {
-  if (!space.file) return space.name;
-  const builtin =
-    (BUILTIN_SPACES as readonly string[]).includes(space.name) &&
-    path.resolve(space.file) === path.join(spacesDir(), `${space.name}.yaml`);
-  return builtin ? space.name : space.file;
+  return !space.file || isBuiltinSpace(space) ? space.name : space.file;
 }
 
 function rebuildHint(space: Space, table: LatencyTable): string {

@@ -35,6 +35,11 @@ export function loadSpace(nameOrPath: string): Space {
   return space;
 }
 
+/** Whether a space is a built-in one (not a user's file, even one named like a built-in). */
+export function isBuiltinSpace(space: Space): boolean {
+  return cache.get(space.name) === space;
+}
+
 export interface NamedArchitecture {
   name: string;
   space: string;

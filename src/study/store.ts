@@ -321,12 +321,18 @@ export class StudyStore {
     };
   }
 
-  /** Opens the database with the store's settings and schema (migrated when writing); throws SQLite's errors. */
+  /**
+   * Opens the database with the store's settings and schema (migrated when writing); throws
+   * SQLite's errors. Reading opens a connection that may not write (query_only) rather than a
+   * read-only one: a read-only connection to a WAL store leaves its -wal and -shm files behind,
+   * while this one removes them when it closes, so reading a store leaves its directory as it was.
+   */
   private openDatabase(file: string, o: StoreOptions): Database.Database {
-    const db = new Database(file, { readonly: !!o.readonly, fileMustExist: !!o.readonly });
+    const db = new Database(file, { fileMustExist: !!o.readonly });
     try {
       db.pragma('busy_timeout = 10000');
-      if (!o.readonly) {
+      if (o.readonly) db.pragma('query_only = ON');
+      else {
         db.pragma('journal_mode = WAL');
         db.pragma(`synchronous = ${o.durability === 'normal' ? 'NORMAL' : 'FULL'}`);
       }

@@ -28,12 +28,15 @@ export function tsnas(args: readonly string[]): CliRun {
 /**
  * Runs tsnas without blocking, so independent calls run concurrently (each start loads libtorch,
  * ~0.7 s). `input` goes to its stdin; after `timeoutMs` it is killed (code null), so a hung command
- * fails its test instead of stalling the suite.
+ * fails its test instead of stalling the suite. `cwd`: where it runs (default the package root).
  */
-export function tsnasAsync(args: readonly string[], o: { input?: string; timeoutMs?: number } = {}): Promise<CliRun> {
+export function tsnasAsync(
+  args: readonly string[],
+  o: { input?: string; timeoutMs?: number; cwd?: string } = {},
+): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSNAS_BIN, ...args], {
-      cwd: PACKAGE_ROOT,
+      cwd: o.cwd ?? PACKAGE_ROOT,
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: o.timeoutMs,
     });
@@ -54,4 +57,67 @@ export function tsnasAsync(args: readonly string[], o: { input?: string; timeout
 /** Starts tsnas in the background (stderr piped, to read progress), for tests that kill it. */
 export function spawnTsnas(args: readonly string[]): ChildProcessByStdio<null, null, Readable> {
   return spawn(process.execPath, [TSNAS_BIN, ...args], { cwd: PACKAGE_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+/**
+ * Runs the command line in this process, as bin/tsnas.js would in its own (fast: no start-up, the
+ * engine and modules loaded once): the exit code a process would end with (commander's for a flag
+ * error, 1 with "tsnas: <message>" for a command's error, process.exitCode otherwise) and what it
+ * wrote to stdout and stderr. `cwd` is the working directory while it runs (default the package
+ * root). Calls must not overlap (they share the process's working directory and streams).
+ */
+export async function tsnasInProcess(args: readonly string[], o: { cwd?: string } = {}): Promise<CliRun> {
+  const { buildProgram } = await import('../../src/cli/main');
+  const { CommanderError } = await import('commander');
+  type Cmd = ReturnType<typeof buildProgram>;
+  let stdout = '';
+  let stderr = '';
+  const program = buildProgram();
+  const capture = (c: Cmd) => {
+    c.exitOverride();
+    c.configureOutput({
+      writeOut: (t) => {
+        stdout += t;
+      },
+      writeErr: (t) => {
+        stderr += t;
+      },
+      outputError: (t, write) => write(t),
+    });
+    c.commands.forEach(capture);
+  };
+  capture(program);
+  const saved = {
+    cwd: process.cwd(),
+    exitCode: process.exitCode,
+    out: process.stdout.write,
+    err: process.stderr.write,
+  };
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  process.exitCode = undefined;
+  let code: number;
+  try {
+    process.chdir(o.cwd ?? PACKAGE_ROOT);
+    await program.parseAsync(['node', 'tsnas', ...args]);
+    code = Number(process.exitCode ?? 0);
+  } catch (err) {
+    if (err instanceof CommanderError) code = err.exitCode;
+    else {
+      stderr += `tsnas: ${err instanceof Error ? err.message : String(err)}\n`;
+      code = 1;
+    }
+  } finally {
+    process.stdout.write = saved.out;
+    process.stderr.write = saved.err;
+    process.exitCode = saved.exitCode;
+    process.chdir(saved.cwd);
+  }
+  return { code, stdout, stderr, last: lastLine(stdout) };
 }

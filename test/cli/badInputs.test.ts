@@ -1,0 +1,442 @@
+// Bad inputs and faults against the command line, as a new user meets them (issue 11): each case
+// is a command, the exit code it must end with, the words its message must contain (what was
+// wrong, where: the file, the field, the flag; and what to do), words it must not contain, and
+// the check that nothing on disk changed. Every case runs in a directory of its own, a copy of
+// the same fixtures, as its working directory: the whole tree is hashed before and after, so a
+// file written anywhere relative to it (a default runs/ directory, a half-made store) fails it.
+// Fixtures are made in this process through the library. A few cases run as real processes (the
+// exit code and message as bin/tsnas.js ends with them); the rest run the same program in this
+// process (tsnasInProcess: the same exit code and output, without a second of start-up each).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadSpace } from '../../src/space/registry';
+import { formatArch, parseArch } from '../../src/space/archFormat';
+import { completeConfig } from '../../src/search/config';
+import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
+import { runSearch } from '../../src/study/runSearch';
+import { StudyStore } from '../../src/study/store';
+import { loadDataSource } from '../../src/data/dataSource';
+import { loadRecipe } from '../../src/train/recipe';
+import { PACKAGE_ROOT, tsnasAsync, tsnasInProcess, type CliRun } from '../helpers/tsnasCli';
+import { fakeLatencyTable } from '../helpers/fakeTable';
+
+interface BadInput {
+  /** What it tries, for the report of a failure. */
+  what: string;
+  args: string[];
+  code: number;
+  /** Words stderr must contain. */
+  says: string[];
+  /** Words it must not contain (a hint for an option the command lacks, a library's raw text). */
+  not?: string[];
+  /** At most this many lines on stderr (flag errors: the error and where the options are, no help). */
+  maxLines?: number;
+  /** Run as a real process (node bin/tsnas.js), not in this one. */
+  spawn?: boolean;
+}
+
+/** Every file and directory under dir, with a hash of each file's bytes. */
+function tree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort()) {
+    const full = path.join(dir, rel);
+    const st = fs.lstatSync(full);
+    out[rel] = st.isDirectory()
+      ? 'dir'
+      : st.isFile()
+        ? crypto.createHash('sha1').update(fs.readFileSync(full)).digest('hex')
+        : `mode ${st.mode}`;
+  }
+  return out;
+}
+
+const SMALL_ARCH = 'ir_k3_e1/skip-skip/skip-skip-skip/skip-skip-skip';
+
+/** The fixtures every case gets a copy of. */
+async function makeFixtures(fx: string): Promise<void> {
+  const space = loadSpace('fbnet-s');
+  // A store with a finished study 'one' (random search, synthetic evaluator, 2 trials).
+  const config = withStrategyDefaults(
+    completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', trials: 2 }),
+  );
+  const setup = setupSearch(config);
+  const store = StudyStore.open(path.join(fx, 'store.db'));
+  try {
+    const study = store.createStudy({
+      name: 'one',
+      strategy: 'random',
+      space: 'fbnet-s',
+      evaluator: config.evaluator,
+      data: null,
+      objective: config.objective,
+      constraints: [],
+      seed: 0,
+      config: config as unknown as Record<string, unknown>,
+    });
+    await runSearch({ store, study, ...setup, trials: 2 });
+  } finally {
+    store.close();
+  }
+  // A second store in the same directory whose study 'same' has its directory (studies/same).
+  const a = StudyStore.open(path.join(fx, 'a.db'));
+  try {
+    a.createStudy({
+      name: 'same',
+      strategy: 'random',
+      space: 'fbnet-s',
+      evaluator: 'synthetic:0',
+      data: null,
+      objective: { metric: 'accuracy', direction: 'maximize' },
+      constraints: [],
+      seed: 0,
+      config: {},
+    });
+    fs.writeFileSync(path.join(a.studyDir('same'), 'weights.bin'), 'a');
+  } finally {
+    a.close();
+  }
+  fs.writeFileSync(path.join(fx, 'notes.db'), 'my notes, not a database\n');
+  fs.mkdirSync(path.join(fx, 'dir.db'));
+  // A latency table for 1x28x28 inputs (made-up timings).
+  fs.writeFileSync(path.join(fx, 'small.lut.json'), JSON.stringify(await fakeLatencyTable(space, [1, 28, 28])));
+  // A user's space file named like a built-in, and one whose head cannot be allocated anywhere.
+  const text = fs.readFileSync(path.join(PACKAGE_ROOT, 'spaces', 'fbnet-s.yaml'), 'utf8');
+  fs.mkdirSync(path.join(fx, 'own'));
+  fs.writeFileSync(path.join(fx, 'own', 'fbnet-s.yaml'), text);
+  fs.writeFileSync(
+    path.join(fx, 'huge.yaml'),
+    text
+      .replace('head: { op: conv_k1, channels: 256 }', 'head: { op: conv_k1, channels: 1000000000000000 }')
+      .replace(/^name: fbnet-s$/m, 'name: huge'),
+  );
+  // A table whose accuracies are quoted.
+  const archs = ['0-0-0-0-0-0-0-0-0', '1-1-1-1-1-1-1-1-1'].map((i) => formatArch(space, parseArch(space, i)));
+  fs.writeFileSync(
+    path.join(fx, 'quoted.json'),
+    JSON.stringify(Object.fromEntries(archs.map((a, i) => [a, { val_acc: `0.9${i}` }]))),
+  );
+  // A run directory: one epoch of a small architecture on synthetic:2, as `tsnas train fbnet-s
+  // SMALL_ARCH --data synthetic:2 --epochs 1 --limit-train 100 -o run` writes it.
+  const { trainArchitecture } = await import('../../src/train/trainArchitecture');
+  const r = trainArchitecture({
+    space,
+    spaceRef: 'fbnet-s',
+    arch: parseArch(space, SMALL_ARCH),
+    recipe: loadRecipe(undefined, { epochs: 1 }),
+    data: loadDataSource('synthetic:2'),
+    limitTrain: 100,
+    checkpointDir: path.join(fx, 'run'),
+  });
+  assert.equal(r.status, 'complete', r.error);
+}
+
+const search = ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic'];
+const trainSmall = ['train', 'fbnet-s', SMALL_ARCH, '--epochs', '1', '--limit-train', '100'];
+
+const CASES: BadInput[] = [
+  // Seeds keep their identity: beyond 2^32 - 1 they would repeat a smaller one.
+  {
+    what: 'space sample: a seed of 2^32 (would equal seed 0)',
+    spawn: true,
+    args: ['space', 'sample', 'fbnet-s', '--seed', '4294967296'],
+    code: 1,
+    says: ['--seed must be an integer from 0 to 4294967295', "'4294967296'", 'would repeat a smaller one'],
+    maxLines: 2,
+  },
+  {
+    what: 'search: a seed with more digits than a number holds',
+    args: [...search, '--seed', '99999999999999999999'],
+    code: 1,
+    says: ['--seed must be an integer from 0 to 4294967295', "'99999999999999999999'"],
+    maxLines: 2,
+  },
+  {
+    what: 'train: a synthetic data seed of 2^32',
+    args: ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic:4294967296'],
+    code: 1,
+    says: ["data set 'synthetic:4294967296'", 'an integer from 0 to 4294967295'],
+  },
+  {
+    what: 'search: an evaluator seed in exponent notation',
+    args: ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic:1e3'],
+    code: 1,
+    says: ["evaluator 'synthetic:1e3'", 'an integer from 0 to 4294967295'],
+  },
+  // Flag errors: the line that matters and where the options are, not thirty lines of help.
+  {
+    what: 'train: --epochs 0',
+    args: ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--epochs', '0'],
+    code: 1,
+    says: ['--epochs must be a positive integer', "got '0'", '(npx tsnas train --help lists the options)'],
+    not: ['Usage:'],
+    maxLines: 2,
+  },
+  {
+    what: 'search: an unknown option',
+    args: [...search, '--trails', '3'],
+    code: 1,
+    says: ["unknown option '--trails'", '--trials', '(npx tsnas search --help lists the options)'],
+    not: ['Usage:'],
+    maxLines: 3,
+  },
+  {
+    what: 'lut build without the table file',
+    args: ['lut', 'build', 'fbnet-s'],
+    code: 1,
+    says: ['name the table file to write: -o FILE'],
+  },
+  // Study stores: the file named, the problem in words, what to do; nothing made.
+  {
+    what: 'study list: a text file as the store',
+    args: ['study', 'list', '--store', 'notes.db'],
+    code: 1,
+    says: ['notes.db is not a study store', 'not an SQLite database', '--store FILE'],
+  },
+  {
+    what: 'search: a text file as the store',
+    spawn: true,
+    args: [...search, '--store', 'notes.db'],
+    code: 1,
+    says: ['notes.db is not a study store', 'not an SQLite database'],
+  },
+  {
+    what: 'study list: a directory as the store',
+    args: ['study', 'list', '--store', 'dir.db'],
+    code: 1,
+    says: ['dir.db is a directory, not a study store', '--store dir.db/tsnas.db'],
+    not: ['disk I/O error'],
+  },
+  {
+    what: 'search: a directory as the store',
+    args: [...search, '--store', 'dir.db'],
+    code: 1,
+    says: ['dir.db is a directory, not a study store'],
+  },
+  {
+    what: '--resume in a store that does not exist (it is not created)',
+    args: ['search', '--resume', 'one', '--store', 'missing/x.db'],
+    code: 1,
+    says: ['no study store at', 'missing/x.db', "to resume 'one'"],
+  },
+  {
+    what: '--resume of a study the store does not have',
+    args: ['search', '--resume', 'two', '--store', 'store.db'],
+    code: 1,
+    says: ["no study 'two' in", 'store.db', 'studies: one'],
+  },
+  {
+    what: '--resume --trials lower than the study target',
+    args: ['search', '--resume', 'one', '--trials', '1', '--store', 'store.db'],
+    code: 1,
+    says: ["--resume one --trials 1: the study's target is 2 complete trials", 'only raises it'],
+  },
+  {
+    what: 'a new study with a name that is not a directory name (no store made)',
+    args: [...search, '--study', 'bad/name', '--store', 'new.db'],
+    code: 1,
+    says: ["invalid study name 'bad/name' (--study)"],
+  },
+  {
+    what: 'a study of the same name in a second store of the same directory (its store removed again)',
+    spawn: true,
+    args: [...search, '--study', 'same', '--store', 'b.db'],
+    code: 1,
+    says: [
+      "study 'same' of",
+      'b.db cannot use',
+      "the files of study 'same' of store",
+      'a.db',
+      'choose another --study name',
+    ],
+  },
+  {
+    what: 'a new study with the name of an existing one',
+    args: [...search, '--study', 'one', '--store', 'store.db'],
+    code: 1,
+    says: ["study 'one' already exists in", 'store.db', 'npx tsnas search --resume one'],
+  },
+  // Latency tables are checked against the input the costs use, by every evaluator.
+  {
+    what: 'search, synthetic evaluator: a 1x28x28 table for 3x32x32 costs',
+    args: [...search, '--constraint', 'latency<=3ms', '--lut', 'small.lut.json', '--store', 's.db'],
+    code: 1,
+    says: [
+      'small.lut.json was built for input 1x28x28, not 3x32x32',
+      "the space's input: the synthetic evaluator does not change it",
+      'npx tsnas lut build fbnet-s --input 3x32x32',
+    ],
+    not: ['give --input'],
+  },
+  {
+    what: 'cost: the same table refused the same way',
+    args: ['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', 'small.lut.json'],
+    code: 1,
+    says: ['small.lut.json was built for input 1x28x28, not 3x32x32', 'give --input 1x28x28'],
+  },
+  {
+    what: "a user's space file named like a built-in: the hint builds that file",
+    args: ['search', 'random', '--space', 'own/fbnet-s.yaml', '--evaluator', 'synthetic', '--lut', 'small.lut.json'],
+    code: 1,
+    says: ['npx tsnas lut build own/fbnet-s.yaml --input 3x32x32'],
+    not: ['lut build fbnet-s '],
+  },
+  // Too small a split: refused before the first trial, not NaN% or ten failed trials.
+  {
+    what: 'train --limit-train 5 (no validation images; no run directory made)',
+    spawn: true,
+    args: ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--limit-train', '5', '-o', 'run5'],
+    code: 1,
+    says: ['--limit-train 5', 'no validation images', 'give --limit-train 50 or more'],
+    not: ['NaN%'],
+  },
+  {
+    what: 'search --limit-train 5 (refused before the first trial; no store made)',
+    args: ['search', 'random', '--space', 'fbnet-s', '--data', 'synthetic', '--limit-train', '5', '--store', 's.db'],
+    code: 1,
+    says: ['--limit-train 5', 'no validation images', 'give --limit-train 50 or more'],
+    not: ['trial'],
+  },
+  // A table value that is not a number.
+  {
+    what: 'a table whose mapped field holds quoted numbers',
+    args: [
+      'search',
+      'random',
+      '--space',
+      'fbnet-s',
+      '--evaluator',
+      'table:quoted.json',
+      '--metric',
+      'accuracy=val_acc',
+    ],
+    code: 1,
+    says: ["the field 'val_acc' of table", 'quoted.json holds no numbers', '"0.90" (a string)'],
+    not: ['(fields: )'],
+  },
+  // Output files name themselves.
+  {
+    what: 'study report to a full device',
+    args: ['study', 'report', 'one', '--store', 'store.db', '-o', '/dev/full'],
+    code: 1,
+    says: ['cannot write the report /dev/full', 'ENOSPC'],
+  },
+  {
+    what: 'study report under a file',
+    args: ['study', 'report', 'one', '--store', 'store.db', '-o', 'notes.db/report.html'],
+    code: 1,
+    says: ['cannot write the report notes.db/report.html', 'a part of its path is a file'],
+  },
+  // A run directory resumes only the same run.
+  {
+    what: 'train: another data set in a run directory',
+    spawn: true,
+    args: [...trainSmall, '--data', 'synthetic:5', '-o', 'run'],
+    code: 1,
+    says: [
+      'run holds the checkpoint of another run',
+      'data: "synthetic:2" in the checkpoint, "synthetic:5" now',
+      'give another run directory',
+    ],
+    not: ['resumed'],
+  },
+  {
+    what: 'train: another architecture in a run directory',
+    args: [
+      'train',
+      'fbnet-s',
+      'fbnet-s-baseline',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '100',
+      '-o',
+      'run',
+    ],
+    code: 1,
+    says: ['run holds the checkpoint of another run', `arch: "${SMALL_ARCH}" in the checkpoint`],
+    not: ['loadStateDict'],
+  },
+  {
+    what: 'train: another recipe (epochs) in a run directory',
+    args: [...trainSmall.slice(0, 3), '--epochs', '2', '--limit-train', '100', '--data', 'synthetic:2', '-o', 'run'],
+    code: 1,
+    says: ['recipe.epochs: 1 in the checkpoint, 2 now'],
+  },
+  // A network too large to allocate.
+  {
+    what: 'train: an architecture too large for any memory',
+    args: [
+      'train',
+      'huge.yaml',
+      'fbnet-s-baseline',
+      '--data',
+      'synthetic',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '100',
+      '-o',
+      'hugerun',
+    ],
+    code: 1,
+    says: [
+      'the network is too large',
+      'parameters',
+      'its largest layer by weights is head (conv_k1',
+      'a smaller --batch-size',
+    ],
+  },
+];
+
+test('bad inputs: each command fails with its exit code and a message naming what, where and what to do; nothing on disk changes', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-bad-inputs-'));
+  try {
+    const fx = path.join(root, 'fixtures');
+    fs.mkdirSync(fx);
+    await makeFixtures(fx);
+    const failures: string[] = [];
+    const runCase = async (c: BadInput, i: number) => {
+      const cwd = path.join(root, `case-${i}`);
+      fs.cpSync(fx, cwd, { recursive: true });
+      const before = tree(cwd);
+      // A hang guard only (10 minutes), not a timing assertion.
+      const r: CliRun = c.spawn
+        ? await tsnasAsync(c.args, { cwd, timeoutMs: 600_000 })
+        : await tsnasInProcess(c.args, { cwd });
+      const problems: string[] = [];
+      if (r.code !== c.code) problems.push(`exit code ${r.code}, expected ${c.code}`);
+      for (const w of c.says) if (!r.stderr.includes(w)) problems.push(`no '${w}'`);
+      for (const w of c.not ?? []) if (r.stderr.includes(w)) problems.push(`says '${w}'`);
+      const lines = r.stderr.trimEnd().split('\n').length;
+      if (c.maxLines !== undefined && lines > c.maxLines)
+        problems.push(`${lines} lines on stderr, at most ${c.maxLines}`);
+      const after = tree(cwd);
+      const changed = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter(
+        (k) => before[k] !== after[k],
+      );
+      if (changed.length) problems.push(`changed on disk: ${changed.join(', ')}`);
+      if (problems.length)
+        failures.push(
+          `${c.what}\n  tsnas ${c.args.join(' ')}\n  ${problems.join('\n  ')}\n  stderr: ${r.stderr.trim()}`,
+        );
+      fs.rmSync(cwd, { recursive: true, force: true });
+    };
+    // The real processes run beside the in-process cases (which run one after the other).
+    const spawned = Promise.all(CASES.map((c, i) => (c.spawn ? runCase(c, i) : null)));
+    for (const [i, c] of CASES.entries()) if (!c.spawn) await runCase(c, i);
+    await spawned;
+    assert.deepEqual(
+      failures,
+      [],
+      `${failures.length} of ${CASES.length} bad inputs misbehaved:\n\n${failures.join('\n\n')}`,
+    );
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
