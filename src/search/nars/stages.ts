@@ -50,6 +50,8 @@ export interface NarsEnv {
   constraints: readonly Constraint[];
   evaluator: Pick<Evaluator, 'kind' | 'spec' | 'architectures'>;
   studyDir: string;
+  /** Identifies the study within this process (its directory, id and creation time). */
+  study: string;
   state: StrategyState;
   addArtifact(kind: string, file: string): void;
   listArtifacts(kind: string): string[];
@@ -147,17 +149,23 @@ export function checkPool(pool: Pool, r: Resolved, trials: number, spaceName: st
     );
 }
 
-/** The stored pool's pairs (parsed once per process and study directory). */
-const poolArchCache = new Map<string, { entries: string[]; archs: Arch[]; keys: string[] }>();
+/**
+ * The stored pool's pairs, read and parsed once per process and study (a pool is written once:
+ * `env.study` names the study and when it was created, so a study made again under the same name
+ * is another entry).
+ */
+const poolArchCache = new Map<string, { record: NarsPoolRecord; archs: Arch[]; keys: string[] }>();
 export function storedPool(env: NarsEnv): { record: NarsPoolRecord; archs: Arch[]; keys: string[] } {
+  const hit = poolArchCache.get(env.study);
+  if (hit) return hit;
   const record = env.state.get(NARS_STATE.pool);
   if (!record) throw new Error('nars: the study has no pool yet (stage 1 has not run): resume the search');
-  const hit = poolArchCache.get(env.studyDir);
-  if (hit && hit.entries === record.entries) return { record, archs: hit.archs, keys: hit.keys };
   const archs = record.entries.map((e) => poolArch(env.space, e));
   const keys = archs.map((a) => formatArch(env.space, a));
-  poolArchCache.set(env.studyDir, { entries: record.entries, archs, keys });
-  return { record, archs, keys };
+  if (poolArchCache.size >= 8) poolArchCache.delete(poolArchCache.keys().next().value!);
+  const out = { record, archs, keys };
+  poolArchCache.set(env.study, out);
+  return out;
 }
 
 /** Stage 1's pool, stored once (with the settings). */
