@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
-import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
+import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { positiveInt } from '../options';
@@ -105,6 +105,8 @@ export function registerStudy(program: Command): void {
           ]);
         }
         console.log(table(rows));
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
@@ -178,6 +180,8 @@ export function registerStudy(program: Command): void {
         }
         const best = bestTrial(trials, m, s.objective.direction);
         if (best) console.log(`\nbest: trial ${best.number}, ${m} ${fmt(best.metrics[m])}: ${best.arch}`);
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
@@ -200,6 +204,8 @@ export function registerStudy(program: Command): void {
       try {
         const s = store.requireStudy(name);
         data = buildReportData(store, s, o.baseline ? { baseline: store.requireStudy(o.baseline) } : {});
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
