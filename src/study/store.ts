@@ -532,11 +532,13 @@ export class StudyStore {
     const whose =
       owner === 'unknown'
         ? 'files of unknown origin (an earlier study of that name, of a store since removed?)'
-        : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
+        : owner.store === path.resolve(this.file)
+          ? `the files of an earlier study '${owner.study}' of this store that it no longer has (created ${new Date(owner.createdAt).toISOString()}; the store was replaced?)`
+          : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
     return new StudyDirError(
       `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
         `choose another --study name, or keep this store in a directory of its own (another --store path)` +
-        (owner === 'unknown' ? `, or remove ${dir}` : ''),
+        (owner === 'unknown' || owner.store === path.resolve(this.file) ? `, or remove ${dir}` : ''),
     );
   }
 
