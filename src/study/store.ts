@@ -248,6 +248,8 @@ export class StudyStore {
 
   /** A copy read in place of a store in a directory SQLite may not write to (read-only opens only). */
   private readonly copyDir: string | null = null;
+  /** An in-memory store's temp directory of study files, removed when it closes. */
+  private readonly ownTempStudies: boolean;
 
   private constructor(
     readonly file: string,
@@ -276,6 +278,7 @@ export class StudyStore {
         }
       }
     }
+    this.ownTempStudies = memory && !o.studiesRoot;
     this.studiesRoot =
       o.studiesRoot ??
       (memory
@@ -361,6 +364,8 @@ export class StudyStore {
   close(): void {
     if (this.db.open) this.db.close();
     if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
+    // An in-memory store's study files go with it (its own temp directory, unless one was given).
+    if (this.ownTempStudies) fs.rmSync(this.studiesRoot, { recursive: true, force: true });
   }
 
   private migrate(db: Database.Database, readonly: boolean): void {
