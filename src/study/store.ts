@@ -248,6 +248,8 @@ export class StudyStore {
 
   /** A copy read in place of a store in a directory SQLite may not write to (read-only opens only). */
   private readonly copyDir: string | null = null;
+  /** An in-memory store's temp directory of study files, removed when it closes. */
+  private readonly ownTempStudies: boolean;
 
   private constructor(
     readonly file: string,
@@ -276,6 +278,7 @@ export class StudyStore {
         }
       }
     }
+    this.ownTempStudies = memory && !o.studiesRoot;
     this.studiesRoot =
       o.studiesRoot ??
       (memory
@@ -361,6 +364,8 @@ export class StudyStore {
   close(): void {
     if (this.db.open) this.db.close();
     if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
+    // An in-memory store's study files go with it (its own temp directory, unless one was given).
+    if (this.ownTempStudies) fs.rmSync(this.studiesRoot, { recursive: true, force: true });
   }
 
   private migrate(db: Database.Database, readonly: boolean): void {
@@ -532,11 +537,13 @@ export class StudyStore {
     const whose =
       owner === 'unknown'
         ? 'files of unknown origin (an earlier study of that name, of a store since removed?)'
-        : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
+        : owner.store === path.resolve(this.file)
+          ? `the files of an earlier study '${owner.study}' of this store that it no longer has (created ${new Date(owner.createdAt).toISOString()}; the store was replaced?)`
+          : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
     return new StudyDirError(
       `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
         `choose another --study name, or keep this store in a directory of its own (another --store path)` +
-        (owner === 'unknown' ? `, or remove ${dir}` : ''),
+        (owner === 'unknown' || owner.store === path.resolve(this.file) ? `, or remove ${dir}` : ''),
     );
   }
 

@@ -346,3 +346,31 @@ test('a study that recorded nothing is removed with its directory; one with tria
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a store replaced by a new one: the old study directory of the same name is not taken over', () => {
+  const dir = tmp();
+  try {
+    const file = path.join(dir, 'tsnas.db');
+    let store = StudyStore.open(file);
+    store.createStudy(init('evo'));
+    const d = store.studyDir('evo');
+    fs.writeFileSync(path.join(d, 'checkpoint.bin'), 'old');
+    store.close();
+    fs.rmSync(file);
+    store = StudyStore.open(file);
+    try {
+      throwsWith(
+        () => store.createStudy(init('evo')),
+        [
+          `cannot use ${d}`,
+          "the files of an earlier study 'evo' of this store that it no longer has",
+          `or remove ${d}`,
+        ],
+      );
+    } finally {
+      store.close();
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -201,11 +201,11 @@ function missingDirs(dir: string): string[] {
   return out;
 }
 
-/** Removes a store file a failed command made (and its WAL files, its empty studies/ and directories). */
-function removeStoreFiles(file: string, madeDirs: readonly string[]): void {
+/** Removes a store file a failed command made (its WAL files, the studies/ and directories it made, when empty). */
+function removeStoreFiles(file: string, madeStudies: boolean, madeDirs: readonly string[]): void {
   for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
   const studies = path.join(path.dirname(path.resolve(file)), 'studies');
-  if (fs.existsSync(studies) && fs.readdirSync(studies).length === 0) fs.rmdirSync(studies);
+  if (madeStudies && fs.existsSync(studies) && fs.readdirSync(studies).length === 0) fs.rmdirSync(studies);
   for (const d of [...madeDirs].reverse()) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
 }
 
@@ -352,6 +352,7 @@ export function registerSearch(program: Command): void {
     // recorded nothing, so that the same command can simply be run again.
     const madeDirs = missingDirs(path.dirname(path.resolve(storeFile)));
     const madeStore = !fs.existsSync(storeFile);
+    const madeStudies = !fs.existsSync(path.join(path.dirname(path.resolve(storeFile)), 'studies'));
     let createdStudy = false;
     let store: StudyStore | null = null;
     let summary!: SearchSummary;
@@ -436,7 +437,7 @@ export function registerSearch(program: Command): void {
         if (store && createdStudy) store.removeUnusedStudy(studyName);
         const empty = store?.db.open && madeStore && store.studies().length === 0;
         store?.close();
-        if (madeStore && (empty || !store)) removeStoreFiles(storeFile, madeDirs);
+        if (madeStore && (empty || !store)) removeStoreFiles(storeFile, madeStudies, madeDirs);
       } catch {
         // Cleaning up is best effort; the error that matters is the command's.
       }

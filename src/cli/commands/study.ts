@@ -12,7 +12,7 @@ import { setupSearch } from '../../search/setupSearch';
 import type { SearchConfig } from '../../search/config';
 import { parseConstraint, CONSTRAINT_FORMS } from '../../cost/constraints';
 import { newWorkerId } from '../../study/worker';
-import { DEFAULT_STORE, StudyStore, bestTrial } from '../../study/store';
+import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { positiveInt } from '../options';
@@ -113,6 +113,8 @@ export function registerStudy(program: Command): void {
           ]);
         }
         console.log(table(rows));
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
@@ -186,6 +188,8 @@ export function registerStudy(program: Command): void {
         }
         const best = bestTrial(trials, m, s.objective.direction);
         if (best) console.log(`\nbest: trial ${best.number}, ${m} ${fmt(best.metrics[m])}: ${best.arch}`);
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
@@ -208,6 +212,8 @@ export function registerStudy(program: Command): void {
       try {
         const s = store.requireStudy(name);
         data = buildReportData(store, s, o.baseline ? { baseline: store.requireStudy(o.baseline) } : {});
+      } catch (err) {
+        throw explainStoreError(o.store, err);
       } finally {
         store.close();
       }
