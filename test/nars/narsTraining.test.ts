@@ -107,7 +107,7 @@ function expectedRecipe(arch: string): Record<string, unknown> {
     optimizer: sgd ? 'sgd' : 'rmsprop-tf',
     lr: sgd ? 4 * (a['recipe.lr'] as number) : a['recipe.lr'],
     weightDecay: a['recipe.weightDecay'],
-    ema: a['recipe.ema'] ? 0.99 : null,
+    ema: a['recipe.ema'] ? 0.9 : null,
     dropout: a['recipe.dropout'],
     stochasticDepth: a['recipe.dropPath'],
     mixup: a['recipe.mixup'],
