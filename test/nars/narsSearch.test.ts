@@ -1,7 +1,8 @@
 // `tsnas search nars` end to end in child processes, with the synthetic and tabular evaluators: the
 // stages' records in the study's state, rounds after round 1 picked by the refit predictor, --json,
 // the report's sections, stage 3's answers (`--budgets` at the end of the search and `tsnas study
-// answer` later, reused when asked again, within their budgets, evaluated with --train), bad
+// answer` later, reused when asked again, within their budgets, evaluated with --train), a latency
+// table (pretraining on table latency, a latency budget, a space smaller than the pool), bad
 // settings refused before any work, and kill -9 in every stage then --resume ending with what an
 // uninterrupted study evaluates and answers.
 import { test, before, after } from 'node:test';
@@ -28,6 +29,9 @@ import {
 import type { NarsAnswerRecord, NarsPoolRecord, NarsPretrainRecord, NarsRound } from '../../src/search/nars/state';
 import type { EarlyStopDecision } from '../../src/search/nars/earlyStop';
 import { spawnTsnas, tsnas } from '../helpers/tsnasCli';
+import { fakeLatencyTable } from '../helpers/fakeTable';
+import { TINY_SPACE_YAML, tinySpace } from '../helpers/tinySpace';
+import { predictLatency } from '../../src/latency/latencyTable';
 
 let dir = '';
 let db = '';
@@ -335,6 +339,53 @@ test('the tabular evaluator: the pool is the table, every candidate is in it, st
     entries.filter((a) => model.costs(a).flops! <= 4e6).length,
     'every entry within the budget scored',
   );
+});
+
+test('a latency table: stage 1 pretrains on table latency too; a space smaller than the pool is its whole window; a latency budget is answered', async () => {
+  const spaceFile = path.join(dir, 'tiny.yaml');
+  fs.writeFileSync(spaceFile, TINY_SPACE_YAML);
+  const lut = path.join(dir, 'tiny.lut.json');
+  const table = await fakeLatencyTable(tinySpace(), undefined, 40);
+  fs.writeFileSync(lut, JSON.stringify(table));
+  const space = tinySpace();
+  const all = sampleUniformN(space, 2000, 1)
+    .map((a) => predictLatency(table, space, a))
+    .sort((a, b) => a - b);
+  const budget = Math.round(all[1000]!);
+  const { stderr } = ok([
+    'search',
+    'nars',
+    '--space',
+    spaceFile,
+    '--evaluator',
+    'synthetic:2',
+    '--lut',
+    lut,
+    '--trials',
+    '9',
+    '--rounds',
+    '3',
+    '--pretrain-epochs',
+    '20',
+    '--budgets',
+    `latency<=${budget}us`,
+    '--store',
+    db,
+    '--study',
+    'lat',
+    '--json',
+  ]);
+  assert.match(
+    stderr,
+    /nars: stage 1: pool of the whole searched space: 27 of its 27 pairs \(fewer than the 20000 asked\)/,
+  );
+  assert.equal(state<NarsPoolRecord>('lat', 'nars.pool')!.how, 'enumerated');
+  const pre = state<NarsPretrainRecord>('lat', 'nars.pretrain')!;
+  assert.deepEqual(pre.stats, ['flops', 'params', 'latency']);
+  const [answer] = Object.values(state<Record<string, NarsAnswerRecord>>('lat', 'nars.answers')!);
+  assert.equal(answer!.budget, `latency<=${budget}us`);
+  assert.ok(answer!.costs.latencyUs! <= budget, `${answer!.costs.latencyUs} <= ${budget}`);
+  assert.ok(Math.abs(answer!.costs.latencyUs! - predictLatency(table, space, parseArch(space, answer!.arch))) < 1e-6);
 });
 
 test('bad settings are refused before any work, with what to change', () => {

@@ -3,7 +3,8 @@
 // chosen from its per-epoch accuracies; round 2 trains that many epochs of the same schedule and
 // the refit learns the accuracy there; every searched recipe field reaches the trainer (the
 // recipe the trial records and the one its checkpoint trained with). Then the recipe-only mode on
-// a fixed architecture: only recipe fields vary.
+// a fixed architecture: only recipe fields vary. And `tsnas train` of such an architecture keeps
+// its searched recipe fields (flags that are not given used to erase them).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -107,7 +108,7 @@ function expectedRecipe(arch: string): Record<string, unknown> {
     optimizer: sgd ? 'sgd' : 'rmsprop-tf',
     lr: sgd ? 4 * (a['recipe.lr'] as number) : a['recipe.lr'],
     weightDecay: a['recipe.weightDecay'],
-    ema: a['recipe.ema'] ? 0.99 : null,
+    ema: a['recipe.ema'] ? 0.9 : null,
     dropout: a['recipe.dropout'],
     stochasticDepth: a['recipe.dropPath'],
     mixup: a['recipe.mixup'],
@@ -200,4 +201,38 @@ test('recipe-only search of a fixed architecture with training: only the recipe 
   for (const t of all) assert.equal(head(t.arch), head(fixed), 'the architecture is held');
   assert.ok(new Set(all.map((t) => t.arch.split('/').at(-1))).size === 4, 'four different recipes');
   checkRecipes('rec');
+});
+
+test("tsnas train applies an architecture's searched recipe fields; only the flags given override them", () => {
+  const arch =
+    'stem8/k3-c8-n1/k3-f4-e2-c16-n1/k3-f4-e2-c24-n2/k3-f4-e2-c40-n1/optimizer=rmsprop-lr=0.021-weightDecay=0.000012-ema=1-dropout=0.05-dropPath=0.2-mixup=0.1';
+  const run = (out: string, extra: string[]) => {
+    const r = tsnas([
+      'train',
+      'fbnetv3-s',
+      arch,
+      '--data',
+      'synthetic:0',
+      '--limit-train',
+      '200',
+      '--epochs',
+      '1',
+      '--threads',
+      '1',
+      '-o',
+      out,
+      '--json',
+      ...extra,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    return JSON.parse(fs.readFileSync(path.join(out, 'checkpoint.json'), 'utf8')).run.recipe as Record<string, unknown>;
+  };
+  const own = run(path.join(dir, 'own'), []);
+  assert.deepEqual(
+    [own.optimizer, own.lr, own.weightDecay, own.ema, own.dropout, own.stochasticDepth, own.mixup],
+    ['rmsprop-tf', 0.021, 0.000012, 0.9, 0.05, 0.2, 0.1],
+  );
+  const flagged = run(path.join(dir, 'flagged'), ['--lr', '0.05']);
+  assert.equal(flagged.lr, 0.05, '--lr wins');
+  assert.equal(flagged.optimizer, 'rmsprop-tf', "the optimizer stays the architecture's");
 });

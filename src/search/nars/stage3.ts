@@ -201,6 +201,7 @@ export async function evaluateAnswer(
       recipe: evaluator.recipeFor(arch, null),
       studyDir: env.studyDir,
       heartbeat: () => env.heartbeat(),
+      addArtifact: (kind, file) => env.addArtifact(kind, file),
       log: (line) => env.log(line),
     });
     return { metrics: r.metrics, error: null };
