@@ -173,7 +173,16 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
     parts.push(`<p class="empty">No complete trial records latency, MACs or params: no trade-off to plot.</p>`);
   else {
     const figs: string[] = [];
-    const main = tradeoffChart(trials, { x: xMetric, y: metric, yDirection: direction, baseline, sources, maxPoints });
+    const main = tradeoffChart(trials, {
+      x: xMetric,
+      y: metric,
+      yDirection: direction,
+      baseline,
+      sources,
+      maxPoints,
+      marks: data.marks?.networks,
+      marksNote: data.marks?.note,
+    });
     if (main) figs.push(await chartFigure(main, `tradeoff-${xMetric}`));
     for (const m of X_METRICS.slice(X_METRICS.indexOf(xMetric) + 1)) {
       if (m === metric || !varies(complete, m)) continue;

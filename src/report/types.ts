@@ -19,6 +19,18 @@ export interface ReportSection {
   html?: string;
   charts?: object[] /* Vega-Lite specs */;
 }
+/**
+ * A network measured outside the study's trials and drawn on the main trade-off chart as a labelled
+ * mark, e.g. the search's result and a reference architecture after a final training: its
+ * objective value (`metrics[objective]`, e.g. a test accuracy after a longer training, said in
+ * `note`) against the same costs as the trials.
+ */
+export interface ReportMark {
+  label: string;
+  kind: 'result' | 'reference';
+  metrics: Record<string, number>;
+  arch: string;
+}
 export interface ReportData {
   study: {
     name: string;
@@ -34,4 +46,6 @@ export interface ReportData {
   trials: ReportTrial[];
   sections?: ReportSection[];
   baseline?: ReportTrial[];
+  /** Networks drawn as labelled marks on the main trade-off chart, and what their y value is. */
+  marks?: { note: string; networks: ReportMark[] };
 }

@@ -50,6 +50,26 @@ export const searchConfigFileSchema = z.strictObject({
       reportTest: z.boolean().optional(),
     })
     .optional(),
+  /**
+   * Final training (finalTraining.ts): the search's result, and the reference architectures, trained
+   * with the final recipe (the study's, for `epochs`, on the whole training set, with EMA).
+   */
+  final: z
+    .strictObject({
+      /** Epochs of the final recipe; final training runs when set. */
+      epochs: posInt.optional(),
+      /** Train on a stratified subset of this many images (reduced runs; default the whole training set). */
+      limitTrain: posInt.optional(),
+      /** Recipe fields over the study's recipe (e.g. { lr: 0.05 }). */
+      recipe: z.record(z.string(), z.unknown()).optional(),
+      /** EMA decay of the weights (default: from the schedule's steps, 1 - 10 / steps). */
+      emaDecay: z.number().gt(0).lt(1).optional(),
+      /** Distil from this teacher checkpoint (a `tsnas train` run directory). */
+      teacher: z.string().min(1).optional(),
+      /** Architectures to train beside the result with the same recipe: the space's named ones or architecture strings. */
+      references: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
   /** The strategy's own options (e.g. evolution: population, sampleSize). */
   options: z.record(z.string(), z.unknown()).optional(),
   /** Tests only: sleep this long per synthetic trial. */
@@ -80,6 +100,18 @@ export interface SearchConfig {
   };
   options: Record<string, unknown>;
   evalDelayMs: number;
+  /** Final training; null (or absent, in studies made before it existed) when not asked for. */
+  final?: FinalTrainingConfig | null;
+}
+
+/** The final training a study asks for (the complete form of the file's `final`). */
+export interface FinalTrainingConfig {
+  epochs: number;
+  limitTrain: number | null;
+  recipe: Record<string, unknown>;
+  emaDecay: number | null;
+  teacher: string | null;
+  references: string[];
 }
 
 export const DEFAULT_TRIALS = 20;
@@ -117,6 +149,7 @@ export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigIn
   if (c.store !== undefined) out.store = path.resolve(base, c.store);
   if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string')
     out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
+  if (c.final?.teacher !== undefined) out.final = { ...c.final, teacher: path.resolve(base, c.final.teacher) };
   return out;
 }
 
@@ -129,6 +162,7 @@ export function mergeConfig(file: SearchConfigInput, flags: SearchConfigInput): 
     ...defined(flags),
     ...(file.train || flags.train ? { train: { ...defined(file.train), ...defined(flags.train) } } : {}),
     ...(file.options || flags.options ? { options: { ...defined(file.options), ...defined(flags.options) } } : {}),
+    ...(file.final || flags.final ? { final: { ...defined(file.final), ...defined(flags.final) } } : {}),
     ...(file.objective || flags.objective
       ? { objective: { ...file.objective, ...defined(flags.objective) } as SearchConfigInput['objective'] }
       : {}),
@@ -176,6 +210,17 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
       `metrics (--metric NAME=FIELD) maps the fields of a table; it only applies to --evaluator table:FILE, not to ${evaluator}`,
     );
   const recipe = c.train?.recipe;
+  const final = c.final && Object.values(c.final).some((v) => v !== undefined) ? c.final : null;
+  if (final && final.epochs === undefined) {
+    const field = Object.keys(final).find((k) => final[k as keyof typeof final] !== undefined)!;
+    throw new ConfigError(
+      `final.${field} belongs to final training, which runs only with its epochs: give --final-epochs N (\`final: { epochs: N }\` in the config file)`,
+    );
+  }
+  if (final && spec.kind !== 'train')
+    throw new ConfigError(
+      `final training (--final-epochs) trains the result on the data: give --data D (the training evaluator), not --evaluator ${evaluator}`,
+    );
   return {
     strategy: c.strategy,
     space: c.space,
@@ -198,6 +243,16 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     },
     options: c.options ?? {},
     evalDelayMs: c.evalDelayMs ?? 0,
+    final: final
+      ? {
+          epochs: final.epochs!,
+          limitTrain: final.limitTrain ?? null,
+          recipe: final.recipe ?? {},
+          emaDecay: final.emaDecay ?? null,
+          teacher: final.teacher ?? null,
+          references: final.references ?? [],
+        }
+      : null,
   };
 }
 
@@ -208,6 +263,7 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     if (v === undefined || allowed.has(k)) continue;
     if (k === 'options' && Object.values(v as object).every((x) => x === undefined)) continue;
     if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
+    if (k === 'final' && Object.values(v as object).every((x) => x === undefined)) continue;
     throw new ConfigError(
       `--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
         `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`,

@@ -8,7 +8,7 @@ import { formatCost } from '../cost/constraints';
 import type { Evaluator } from '../evaluate/evaluator';
 import { parseArch } from '../space/archFormat';
 import { decode } from '../space/decode';
-import type { Space } from '../space/types';
+import type { Arch, Space } from '../space/types';
 import { stateKey } from '../study/stateKey';
 import { bestTrial, type StudyStore } from '../study/store';
 import type { StudyRecord } from '../study/types';
@@ -52,16 +52,16 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
   if (!best) return null;
   const known = store.getState(study.id, FINAL_NETWORK);
   if (known && known.trial === best.number && known.measuredLatencyUs !== null) return known;
-  const config = study.config as unknown as SearchConfig;
-  const table: LatencyTable | null = config.lut ? readLatencyTable(config.lut) : null;
-  const threads = table?.target.threads ?? config.train?.threads ?? 1;
-  const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
-  const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
   const arch = parseArch(space, best.arch);
-  const desc = decode(space, arch, o.evaluator.decode);
-  const { EngineCpuTarget } = await import('../latency/engineTarget');
-  const target = new EngineCpuTarget({ threads, hostname: false });
-  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  const timing = await timeNetwork({
+    space,
+    arch,
+    config: study.config as unknown as SearchConfig,
+    evaluator: o.evaluator,
+    warmup: o.warmup,
+    repeats: o.repeats,
+  });
+  const threads = timing.threads;
   const final: FinalNetwork = {
     trial: best.number,
     arch: best.arch,
@@ -74,9 +74,7 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
     measuredP75Us: timing.p75Us,
     flops: best.costs.flops,
     params: best.costs.params,
-    measuredWith:
-      `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
-      `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
+    measuredWith: timing.measuredWith,
   };
   store.setState(study.id, FINAL_NETWORK, final);
   o.log?.(
@@ -85,4 +83,48 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
       `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
   );
   return final;
+}
+
+/** A network's batch-1 latency on the engine, measured as the study's final network is. */
+export interface NetworkTiming {
+  medianUs: number;
+  p25Us: number;
+  p75Us: number;
+  threads: number;
+  /** How: target, threads, runs. */
+  measuredWith: string;
+}
+
+export interface TimeNetworkOptions {
+  space: Space;
+  arch: Arch;
+  /** The study's configuration: its latency table's threads (else its training threads) time the network. */
+  config: Pick<SearchConfig, 'lut' | 'train'>;
+  evaluator: Pick<Evaluator, 'decode'>;
+  warmup?: number;
+  repeats?: number;
+}
+
+/**
+ * Times a network end to end at batch 1 (with the latency table's threads, else the study's;
+ * defaults: the table's warm-up, at most 200 repeats; 10 and 50 without a table). Loads the engine.
+ */
+export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming> {
+  const table: LatencyTable | null = o.config.lut ? readLatencyTable(o.config.lut) : null;
+  const threads = table?.target.threads ?? o.config.train?.threads ?? 1;
+  const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
+  const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
+  const desc = decode(o.space, o.arch, o.evaluator.decode);
+  const { EngineCpuTarget } = await import('../latency/engineTarget');
+  const target = new EngineCpuTarget({ threads, hostname: false });
+  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  return {
+    medianUs: timing.medianUs,
+    p25Us: timing.p25Us,
+    p75Us: timing.p75Us,
+    threads,
+    measuredWith:
+      `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
+  };
 }

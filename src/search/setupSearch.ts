@@ -10,6 +10,7 @@ import { makeCostModel, type CostModel } from '../cost/costModel';
 import { getStrategy, parseStrategyOptions } from './registry';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
+import { checkFinalTraining } from './finalTraining';
 import { completeConfig, type SearchConfig, type SearchConfigInput } from './config';
 import type { Strategy } from '../study/strategy';
 
@@ -87,6 +88,7 @@ export function setupSearch(config: SearchConfig): SearchSetup {
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
   factory.check?.({ config, space, evaluator, costs, constraints });
+  checkFinalTraining(config, space);
   checkSatisfiable(constraints, costs, config.seed);
   return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
 }

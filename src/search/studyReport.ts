@@ -8,6 +8,8 @@ import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { getStrategy, strategyNames } from './registry';
 import { REPORT_SECTIONS } from './strategyPlugin';
+import { FINAL_TRAINING } from './finalTraining';
+import { finalTrainingSection } from './finalTrainingReport';
 
 export function reportTrial(t: TrialRecord): ReportTrial {
   const metrics: Record<string, number> = {};
@@ -74,6 +76,29 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
         state: (key) => store.getState(study.id, key),
       }),
     );
+  }
+  // A final training (any strategy's): a section, and its networks as marks on the trade-off chart.
+  const final = store.getState(study.id, FINAL_TRAINING);
+  if (final?.networks.length) {
+    sections.unshift(finalTrainingSection(final));
+    data.marks = {
+      note: `squares and triangles: the result and the references after final training (${study.objective.metric} there is test accuracy)`,
+      networks: final.networks
+        .filter((n) => n.testAcc !== null)
+        .map((n) => ({
+          label: `${n.name} (final)`,
+          kind: n.role,
+          arch: n.arch,
+          metrics: Object.fromEntries(
+            [
+              [study.objective.metric, n.testAcc],
+              ['latencyUs', n.tableLatencyUs],
+              ['flops', n.flops],
+              ['params', n.params],
+            ].filter((e): e is [string, number] => e[1] !== null),
+          ),
+        })),
+    };
   }
   if (sections.length) data.sections = sections;
   return data;

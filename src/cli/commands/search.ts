@@ -14,6 +14,7 @@ import {
   type SearchConfigInput,
 } from '../../search/config';
 import type { FinalNetwork } from '../../search/finalNetwork';
+import { finalTrainingLines, trainFinalNetworks, type FinalTrainingState } from '../../search/finalTraining';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
 import { configureSearch, setupSearch, type SearchSetup } from '../../search/setupSearch';
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
@@ -72,6 +73,10 @@ interface CommonFlags {
   resume?: string;
   json?: boolean;
   evalDelayMs?: number;
+  finalEpochs?: number;
+  finalLimitTrain?: number;
+  reference?: string[];
+  teacher?: string;
 }
 type SearchFlags = CommonFlags & Record<string, unknown>;
 
@@ -186,6 +191,13 @@ function flagsConfig(
           : undefined,
       options: definedOptions ? options : undefined,
       evalDelayMs: o.evalDelayMs,
+      final:
+        o.finalEpochs !== undefined ||
+        o.finalLimitTrain !== undefined ||
+        o.reference !== undefined ||
+        o.teacher !== undefined
+          ? { epochs: o.finalEpochs, limitTrain: o.finalLimitTrain, references: o.reference, teacher: o.teacher }
+          : undefined,
     },
     process.cwd(),
   );
@@ -293,6 +305,22 @@ export function registerSearch(program: Command): void {
     .option('--recipe <file>', 'training evaluator: recipe file (YAML or JSON)')
     .option('--threads <n>', 'training evaluator: intra-op threads (default 2)', positiveInt('--threads'))
     .option('--report-test', 'training evaluator: also measure test accuracy (testAcc; reported, never selected on)')
+    .option(
+      '--final-epochs <n>',
+      "final training: train the search's result (and the --reference architectures) this many epochs on the whole training set, with EMA, then test it",
+      positiveInt('--final-epochs'),
+    )
+    .option(
+      '--reference <arch>',
+      'final training: an architecture trained beside the result with the same recipe, to state the result against (a named architecture of the space, e.g. fbnet-s-baseline, or an architecture string); repeatable',
+      collect,
+    )
+    .option(
+      '--final-limit-train <n>',
+      'final training: train on a stratified subset of this many images (a reduced run) instead of the whole training set',
+      positiveInt('--final-limit-train'),
+    )
+    .option('--teacher <dir>', 'final training: distil from this teacher (a `tsnas train` run directory)')
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')
     .addOption(
@@ -357,6 +385,7 @@ export function registerSearch(program: Command): void {
     let store: StudyStore | null = null;
     let summary!: SearchSummary;
     let final: FinalNetwork | null = null;
+    let finalTraining: FinalTrainingState | null = null;
     try {
       store = StudyStore.open(storeFile);
       let study: StudyRecord;
@@ -429,6 +458,16 @@ export function registerSearch(program: Command): void {
           );
         }
       }
+      // Final training (when the study asks for it): the result and its references, whatever the strategy.
+      if (summary.best && config.final)
+        finalTraining = await trainFinalNetworks({
+          store,
+          study,
+          space: setup.space,
+          evaluator: setup.evaluator,
+          costs: setup.costs,
+          log,
+        });
       store.close();
     } catch (err) {
       // A study this command created that recorded nothing, and a store it created that holds no
@@ -464,6 +503,8 @@ export function registerSearch(program: Command): void {
     log(
       `report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <study>]`,
     );
+    // The last lines: the final networks and the result against its references.
+    if (finalTraining) for (const line of finalTrainingLines(finalTraining)) log(line);
     if (o.json) {
       console.log(
         JSON.stringify({
@@ -473,6 +514,7 @@ export function registerSearch(program: Command): void {
           failed: summary.failed,
           store: storeFile,
           ...(plugin.finalize ? { final } : {}),
+          ...(finalTraining ? { finalTraining } : {}),
         }),
       );
     }

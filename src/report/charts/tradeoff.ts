@@ -3,7 +3,7 @@
 // its points ringed and numbered, and a baseline study's trials in grey behind.
 import { formatMetric, metricScale, nameInText, type MetricScale } from '../metricScale';
 import { paretoFront, type Direction } from '../pareto';
-import type { ReportTrial } from '../types';
+import type { ReportMark, ReportTrial } from '../types';
 import { axisScale, extent } from './axes';
 import { BASELINE_COLOR, FRONT_COLOR, UNKNOWN_SOURCE, colorScale, sourcesOf } from './colors';
 import { thinPoints } from './thin';
@@ -40,6 +40,10 @@ export interface TradeoffOptions {
   highlightLabel?: string;
   /** A highlighted trial's own label (default: highlightLabel and its number, 'selected #12'). */
   highlightText?: (t: ReportTrial) => string;
+  /** Networks from outside the trials (a final training), drawn as labelled squares (result) and triangles (reference). */
+  marks?: readonly ReportMark[];
+  /** What the marks' y value is, added to the notes. */
+  marksNote?: string;
 }
 
 interface Row {
@@ -122,6 +126,15 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   const frontRows = [...front].map((t) => row(t, true, describe(t, xs, ys, true, ' (Pareto front)')));
   const baseLabel = opts.baselineLabel ?? 'baseline';
   const baseRows = shownBase.points.map((t) => row(t, false, ''));
+  const markRows = (opts.marks ?? [])
+    .filter((m) => Number.isFinite(m.metrics[opts.x]) && Number.isFinite(m.metrics[opts.y]))
+    .map((m) => ({
+      x: m.metrics[opts.x]! * xs.factor,
+      y: m.metrics[opts.y]! * ys.factor,
+      kind: m.kind,
+      label: m.label,
+      desc: `${m.label} · ${ys.name} ${formatMetric(ys, m.metrics[opts.y], true)} · ${xs.name} ${formatMetric(xs, m.metrics[opts.x], true)} · ${m.arch}`,
+    }));
 
   // The staircase: from each front point along x to the next, carried on to the edge of the data.
   const stairs = frontRows.map((r) => ({ x: r.x, y: r.y }));
@@ -136,8 +149,8 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
     }
   }
 
-  const xScale = axisScale(xsAll, { allowLog: true });
-  const yScale = axisScale([...points, ...baseRows].map((r) => r.y));
+  const xScale = axisScale([...xsAll, ...markRows.map((r) => r.x)], { allowLog: true });
+  const yScale = axisScale([...points, ...baseRows, ...markRows].map((r) => r.y));
   const sources = opts.sources ? [...opts.sources] : sourcesOf(main);
   const extra: Array<[string, string]> = [['Pareto front', FRONT_COLOR]];
   if (baseRows.length) extra.push([baseLabel, BASELINE_COLOR]);
@@ -148,6 +161,7 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   notes.push(
     `${front.size} of ${main.length} trials on the front (${opts.yDirection === 'maximize' ? 'higher' : 'lower'} ${nameInText(ys)}, ${xDirection === 'minimize' ? 'lower' : 'higher'} ${nameInText(xs)})`,
   );
+  if (markRows.length && opts.marksNote) notes.push(opts.marksNote);
   if (xScale.type === 'log') notes.push('log x');
   if (shown.dropped || shownBase.dropped)
     notes.push(`${shown.dropped + shownBase.dropped} points not drawn (even sample; front kept)`);
@@ -220,6 +234,45 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
           align: 'left',
           dx: 9,
           dy: 11,
+          fontSize: 10.5,
+          fontWeight: 600,
+          color: FRONT_COLOR,
+          aria: false,
+        },
+        encoding: { x, y, text: { field: 'label' } },
+      },
+    );
+  }
+  if (markRows.length) {
+    layer.push(
+      {
+        data: { values: markRows },
+        mark: { type: 'point', filled: true, size: 170, stroke: FRONT_COLOR, strokeWidth: 1.2, opacity: 1 },
+        encoding: {
+          x,
+          y,
+          shape: {
+            field: 'kind',
+            type: 'nominal',
+            scale: { domain: ['result', 'reference'], range: ['square', 'triangle-up'] },
+            legend: null,
+          },
+          fill: {
+            field: 'kind',
+            type: 'nominal',
+            scale: { domain: ['result', 'reference'], range: ['#d62728', '#7f7f7f'] },
+            legend: null,
+          },
+          description: { field: 'desc' },
+        },
+      },
+      {
+        data: { values: markRows },
+        mark: {
+          type: 'text',
+          align: 'left',
+          dx: 10,
+          dy: -8,
           fontSize: 10.5,
           fontWeight: 600,
           color: FRONT_COLOR,
