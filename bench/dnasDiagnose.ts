@@ -13,6 +13,8 @@
 //   no-theta   theta never trains (all but the last epoch warm-up; only the first E-1 epochs are read)
 //   const-tau  tau stays at 5 (tau-decay 0)
 //   warmup2    two warm-up epochs
+//   hard       the straight-through supernet (--hard: one sampled candidate per layer runs)
+//   hard-beta2, hard-beta4   the same with beta 2 or 4 (more latency pressure)
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { loadDataSource } from '../src/data/dataSource';
@@ -82,12 +84,16 @@ function child(variant: string): Row[] {
     thetaLr: 0.05,
     tauDecay: 4 / epochs,
     beta: Number(arg('beta', '0.6')),
+    hard: false,
   };
-  const v: Record<string, Partial<typeof base> & { weightLrHorizon?: number }> = {
+  const v: Record<string, Partial<typeof base>> = {
     main: {},
     'no-theta': { warmupEpochs: epochs - 1 },
     'const-tau': { tauDecay: 0 },
     warmup2: { warmupEpochs: 2 },
+    hard: { hard: true },
+    'hard-beta2': { hard: true, beta: 2 },
+    'hard-beta4': { hard: true, beta: 4 },
   };
   if (!(variant in v)) throw new Error(`unknown variant '${variant}' (${Object.keys(v).join(', ')})`);
   const rows: Row[] = [];
