@@ -18,8 +18,8 @@ run() { # budget seed
   local json=$(ls -t "$OUT"/fbnet-quickstart-*-s"$2".json | head -1)
   printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$(( $(date +%s) - t0 ))" "$json" >>"$log"
 }
-for s in ${SEEDS:-0 1 2}; do run 0.5 "$s"; done
-for b in ${BUDGETS:-0.4 0.6 0.8}; do run "$b" 0; done
+for s in ${SEEDS-0 1 2}; do run 0.5 "$s"; done
+for b in ${BUDGETS-0.4 0.6 0.8}; do run "$b" 0; done
 node -e '
 const fs = require("fs");
 const rows = fs.readFileSync(process.argv[1], "utf8").trim().split("\n").map((l) => l.split("\t"));

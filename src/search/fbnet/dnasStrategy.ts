@@ -290,6 +290,7 @@ export class DnasSearch implements Strategy {
     );
     const { runDnas } = await import('./dnas');
     let lastLog = Date.now();
+    let collapseNoted = false;
     const res: DnasResult = runDnas({
       space: ctx.space,
       data,
@@ -326,6 +327,16 @@ export class DnasSearch implements Strategy {
         ctx.heartbeat();
         lastLog = Date.now();
         ctx.log(epochLine(r, o.epochs, unit, o.targetLatency));
+        const peak = 1 - normalizedEntropy(r.distributions);
+        if (!o.hard && r.tau < 1.5 && peak < 0.1 && !collapseNoted) {
+          collapseNoted = true;
+          ctx.log(
+            `dnas: note: the temperature is ${r.tau.toFixed(2)} while the learned distribution is still near uniform ` +
+              `(${(peak * 100).toFixed(1)}% below the maximum entropy): the relaxed masks are now close to one-hot random draws, so the supernet ` +
+              'trains a different random network at each step and its accuracy falls; anneal less (--tau-decay) or move the logits faster (--theta-lr) ' +
+              '(docs/fbnet.md, "What a short search does")',
+          );
+        }
       },
     });
     if (res.resumedFrom > 0) ctx.log(`dnas: the search resumed from its checkpoint after epoch ${res.resumedFrom}`);
@@ -538,13 +549,21 @@ function checkpointEpoch(dir: string): number {
   }
 }
 
+/** Mean over the searchable layers of entropy(p_l) / ln K_l: 1 for uniform distributions, 0 for one-hot ones. */
+export function normalizedEntropy(distributions: readonly (readonly number[])[]): number {
+  const layers = distributions.filter((d) => d.length > 1);
+  if (!layers.length) return 0;
+  const h = (d: readonly number[]) => -d.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0) / Math.log(d.length);
+  return layers.reduce((s, d) => s + h(d), 0) / layers.length;
+}
+
 function epochLine(r: DnasEpochRecord, epochs: number, unit: CandidateCosts['unit'], target: number | null): string {
   const cost = (v: number) => fmtCost(v, unit);
   const t = r.thetaPass;
   return (
     `dnas epoch ${String(r.epoch).padStart(2)}/${epochs} ${r.phase.padEnd(6)} tau ${r.tau.toFixed(3)}  expected ${unit === 'us' ? 'latency' : 'cost'} ${cost(r.expectedCost)}` +
     `${target !== null && unit === 'us' ? ` (target ${cost(target)})` : ''}  acc ${(r.weightPass.accuracy * 100).toFixed(1)}%` +
-    `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`
+    `${t ? ` / theta ${(t.accuracy * 100).toFixed(1)}%` : ''}  entropy ${normalizedEntropy(r.distributions).toFixed(3)}  argmax ${r.argmax} (${cost(r.argmaxCost)})  ${r.seconds.toFixed(1)}s`
   );
 }
 
