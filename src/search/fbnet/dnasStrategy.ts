@@ -280,7 +280,8 @@ export class DnasSearch implements Strategy {
       // The paper anneals 5.0 -> 0.09 over 90 epochs; a short search at its rate ends nearly uniform.
       ctx.log(
         `dnas: note: the temperature ends at ${tauEnd.toFixed(2)} after ${o.epochs} epochs (the paper's ends at 0.09 after 90); ` +
-          `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps (docs/fbnet.md)`,
+          `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps; ` +
+          `but a short search should end where its supernet still trains (docs/fbnet.md, "What a short search does")`,
       );
     }
     ctx.log(
