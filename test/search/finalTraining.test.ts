@@ -152,6 +152,7 @@ test(
     assert.equal(rep.code, 0, rep.stderr);
     const page = fs.readFileSync(html, 'utf8');
     assert.match(page, /Final training: the result against the references/);
+    assert.doesNotMatch(page, /data-chart-error/);
     assert.match(page, /tiny-base \(final\)/);
     assert.ok(page.includes(`searched #${out.best.number} (final)`));
   }),
