@@ -183,3 +183,32 @@ test('chart text is escaped by the SVG renderer', async () => {
   assert.match(svg, /&lt;script&gt;/);
   assert.match(svg, /T &lt;b&gt;&amp;/);
 });
+
+test('tradeoff marks: networks from outside the trials drawn as labelled marks, with their note', async () => {
+  const trials = makeTrials(40, 3);
+  const accs = trials.filter((t) => t.state === 'complete').map((t) => t.metrics.accuracy!);
+  const top = Math.min(1, Math.max(...accs) + 0.02);
+  const spec = tradeoffChart(trials, {
+    x: 'flops',
+    y: 'accuracy',
+    yDirection: 'maximize',
+    marks: [
+      { label: 'searched #3 (final)', kind: 'result', arch: 'a', metrics: { accuracy: top, flops: 2e6 } },
+      { label: 'base (final)', kind: 'reference', arch: 'b', metrics: { accuracy: 0.5, flops: 4e6 } },
+      { label: 'no cost', kind: 'reference', arch: 'c', metrics: { accuracy: 0.5 } },
+    ],
+    marksNote: 'squares and triangles: after final training',
+  })! as { layer: Array<{ data?: { values: Array<{ label?: string; y: number }> } }>; title: { subtitle: string } };
+  const markLayers = spec.layer.filter((l) => l.data?.values.some((v) => v.label === 'base (final)'));
+  assert.equal(markLayers.length, 2, 'the marks and their labels');
+  assert.deepEqual(
+    markLayers[0]!.data!.values.map((v) => v.label),
+    ['searched #3 (final)', 'base (final)'],
+    'a mark without the x metric is left out',
+  );
+  assert.match(spec.title.subtitle, /squares and triangles: after final training/);
+  const { svg, warnings } = await renderVegaLite(spec);
+  assert.deepEqual(warnings, []);
+  assert.match(svg, />searched #3 \(final\)</);
+  assert.match(svg, />base \(final\)</);
+});
