@@ -100,7 +100,7 @@ export interface SearchConfig {
   };
   options: Record<string, unknown>;
   evalDelayMs: number;
-  /** Final training; null (or absent, in studies made before it existed) when not asked for. */
+  /** Final training; absent when not asked for. */
   final?: FinalTrainingConfig | null;
 }
 
@@ -243,16 +243,19 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     },
     options: c.options ?? {},
     evalDelayMs: c.evalDelayMs ?? 0,
-    final: final
+    // Absent unless asked for: the stored configuration of a study without it is as before.
+    ...(final
       ? {
-          epochs: final.epochs!,
-          limitTrain: final.limitTrain ?? null,
-          recipe: final.recipe ?? {},
-          emaDecay: final.emaDecay ?? null,
-          teacher: final.teacher ?? null,
-          references: final.references ?? [],
+          final: {
+            epochs: final.epochs!,
+            limitTrain: final.limitTrain ?? null,
+            recipe: final.recipe ?? {},
+            emaDecay: final.emaDecay ?? null,
+            teacher: final.teacher ?? null,
+            references: final.references ?? [],
+          },
         }
-      : null,
+      : {}),
   };
 }
 
