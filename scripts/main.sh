@@ -17,7 +17,8 @@
 #   npx tsnas search --resume <study> --store runs/quickstart/tsnas.db
 # Environment knobs: BUDGET (x the baseline's table latency), TARGET_LATENCY (us; instead of BUDGET),
 # SEED, SEARCH_EPOCHS, SEARCH_LIMIT_TRAIN, BETA, THETA_LR, SAMPLES, TRAIN_EPOCHS, LIMIT_TRAIN,
-# FINAL_EPOCHS, FINAL_LIMIT_TRAIN (a reduced final training), OUT (the output directory), SKIP_SETUP=1
+# FINAL_EPOCHS, FINAL_LIMIT_TRAIN (a reduced final training), THREADS (2; 1 on a loaded machine), OUT (the
+# output directory), SKIP_SETUP=1
 # (no set-up step: a checkout that shares another's build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -48,7 +49,7 @@ npx --no-install tsnas search dnas --space fbnet-s --data fashion-mnist --lut "$
   --search-limit-train "${SEARCH_LIMIT_TRAIN:-4000}" --target-latency "$target" \
   --samples "${SAMPLES:-2}" --train-epochs "${TRAIN_EPOCHS:-3}" --limit-train "${LIMIT_TRAIN:-6000}" \
   --final-epochs "${FINAL_EPOCHS:-2}" ${FINAL_LIMIT_TRAIN:+--final-limit-train "$FINAL_LIMIT_TRAIN"} --reference fbnet-s-baseline \
-  --study "$study" --store "$out/tsnas.db" --json >"$out/$study.json"
+  --threads "${THREADS:-2}" --study "$study" --store "$out/tsnas.db" --json >"$out/$study.json"
 npx --no-install tsnas study report "$study" --store "$out/tsnas.db" -o "$out/$study.html"
 echo "report: $out/$study.html"
 # The last lines: the result against the baseline, and the time taken.

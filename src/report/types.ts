@@ -47,5 +47,5 @@ export interface ReportData {
   sections?: ReportSection[];
   baseline?: ReportTrial[];
   /** Networks drawn as labelled marks on the main trade-off chart, and what their y value is. */
-  marks?: { note: string; networks: ReportMark[] };
+  marks?: { note: string[]; networks: ReportMark[] };
 }

@@ -82,7 +82,10 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
   if (final?.networks.length) {
     sections.unshift(finalTrainingSection(final));
     data.marks = {
-      note: `squares and triangles: the result and the references after final training (${study.objective.metric} there is test accuracy)`,
+      note: [
+        `squares, triangles: the result and the references after the final training (their ${study.objective.metric} is test accuracy)`,
+        ...final.comparisons.map((c) => c.text),
+      ],
       networks: final.networks
         .filter((n) => n.testAcc !== null)
         .map((n) => ({

@@ -197,8 +197,8 @@ test('tradeoff marks: networks from outside the trials drawn as labelled marks, 
       { label: 'base (final)', kind: 'reference', arch: 'b', metrics: { accuracy: 0.5, flops: 4e6 } },
       { label: 'no cost', kind: 'reference', arch: 'c', metrics: { accuracy: 0.5 } },
     ],
-    marksNote: 'squares and triangles: after final training',
-  })! as { layer: Array<{ data?: { values: Array<{ label?: string; y: number }> } }>; title: { subtitle: string } };
+    marksNote: ['squares and triangles: after final training', 'searched #3 is 2.00x as fast as base'],
+  })! as { layer: Array<{ data?: { values: Array<{ label?: string; y: number }> } }>; title: { subtitle: string[] } };
   const markLayers = spec.layer.filter((l) => l.data?.values.some((v) => v.label === 'base (final)'));
   assert.equal(markLayers.length, 2, 'the marks and their labels');
   assert.deepEqual(
@@ -206,9 +206,13 @@ test('tradeoff marks: networks from outside the trials drawn as labelled marks, 
     ['searched #3 (final)', 'base (final)'],
     'a mark without the x metric is left out',
   );
-  assert.match(spec.title.subtitle, /squares and triangles: after final training/);
+  assert.deepEqual(spec.title.subtitle.slice(1), [
+    'squares and triangles: after final training',
+    'searched #3 is 2.00x as fast as base',
+  ]);
   const { svg, warnings } = await renderVegaLite(spec);
   assert.deepEqual(warnings, []);
   assert.match(svg, />searched #3 \(final\)</);
   assert.match(svg, />base \(final\)</);
+  assert.match(svg, /searched #3 is 2\.00x as fast as base/, 'the comparison under the title');
 });

@@ -153,6 +153,7 @@ test(
     const page = fs.readFileSync(html, 'utf8');
     assert.match(page, /Final training: the result against the references/);
     assert.doesNotMatch(page, /data-chart-error/);
+    assert.ok(page.includes(f.comparisons[0]!.text.split(' (')[0]!), 'the comparison in the report');
     assert.match(page, /tiny-base \(final\)/);
     assert.ok(page.includes(`searched #${out.best.number} (final)`));
   }),

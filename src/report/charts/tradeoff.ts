@@ -42,8 +42,8 @@ export interface TradeoffOptions {
   highlightText?: (t: ReportTrial) => string;
   /** Networks from outside the trials (a final training), drawn as labelled squares (result) and triangles (reference). */
   marks?: readonly ReportMark[];
-  /** What the marks' y value is, added to the notes. */
-  marksNote?: string;
+  /** What the marks are (and how they compare), lines under the other notes. */
+  marksNote?: readonly string[];
 }
 
 interface Row {
@@ -161,7 +161,6 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   notes.push(
     `${front.size} of ${main.length} trials on the front (${opts.yDirection === 'maximize' ? 'higher' : 'lower'} ${nameInText(ys)}, ${xDirection === 'minimize' ? 'lower' : 'higher'} ${nameInText(xs)})`,
   );
-  if (markRows.length && opts.marksNote) notes.push(opts.marksNote);
   if (xScale.type === 'log') notes.push('log x');
   if (shown.dropped || shownBase.dropped)
     notes.push(`${shown.dropped + shownBase.dropped} points not drawn (even sample; front kept)`);
@@ -296,7 +295,10 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: opts.title ?? `${ys.name} vs ${nameInText(xs)}: Pareto front`, subtitle: notes.join(' · ') },
+    title: {
+      text: opts.title ?? `${ys.name} vs ${nameInText(xs)}: Pareto front`,
+      subtitle: markRows.length && opts.marksNote?.length ? [notes.join(' · '), ...opts.marksNote] : notes.join(' · '),
+    },
     width: opts.width ?? 620,
     height: opts.height ?? 380,
     layer,
