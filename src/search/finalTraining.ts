@@ -104,7 +104,13 @@ export function checkFinalTraining(config: SearchConfig, space: Space): void {
   const f = config.final;
   if (!f) return;
   for (const r of f.references) resolveReference(space, r);
-  if (f.teacher && !fs.existsSync(path.join(f.teacher, 'checkpoint.json')))
+  if (
+    f.teacher &&
+    !(
+      fs.existsSync(f.teacher) &&
+      (fs.statSync(f.teacher).isFile() || fs.existsSync(path.join(f.teacher, 'checkpoint.json')))
+    )
+  )
     throw new Error(
       `--teacher ${f.teacher}: no training checkpoint there (checkpoint.json); give the run directory of a finished \`tsnas train\``,
     );

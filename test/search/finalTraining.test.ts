@@ -159,6 +159,25 @@ test(
   }),
 );
 
+test(
+  "final training distils from a teacher given as a training checkpoint (here the first study's reference)",
+  noLeaks(async () => {
+    const teacher = fs.readdirSync(path.join(dir, 'studies', 'f1', 'final')).find((d) => d.startsWith('reference-'));
+    assert.ok(teacher, 'the first test left its reference checkpoint');
+    const args = search('f2', ['--teacher', path.join(dir, 'studies', 'f1', 'final', teacher)]);
+    args[args.indexOf('--trials') + 1] = '1';
+    const r = await tsnasInProcess(args);
+    assert.equal(r.code, 0, r.stderr);
+    const f = JSON.parse(r.stdout.trim().split('\n').at(-1)!).finalTraining as FinalTrainingState;
+    assert.match(f.recipe, /distilled from .*reference-/);
+    assert.equal(f.networks.length, 2);
+    for (const n of f.networks) assert.ok(n.testAcc !== null && n.testAcc >= 0 && n.testAcc <= 1);
+    const missing = await tsnasInProcess(search('f3', ['--teacher', path.join(dir, 'nowhere')]));
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /--teacher .*nowhere: no training checkpoint there/);
+  }),
+);
+
 test('the comparison: faster and as accurate beats; equal latency; slower; a miss says by how much', () => {
   const ref = { name: 'base', testAcc: 0.86, latencyUs: 6000 };
   const fast = compareToReference({ name: 'net', testAcc: 0.868, latencyUs: 3000 }, ref, {
