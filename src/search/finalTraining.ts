@@ -210,7 +210,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   const r0 = planned[0]!.recipe;
   const recipeText =
     `${f.epochs} epoch${f.epochs === 1 ? '' : 's'} on ${f.limitTrain ? `${trainImages} training images (a reduced run)` : `all ${trainImages} training images`}, ` +
-    `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema ?? 'none'}` +
+    `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema === null ? 'none' : +r0.ema.toPrecision(4)}` +
     `${f.teacher ? `, distilled from ${f.teacher}` : ''}; test accuracy on the ${data.test.count} test images`;
   const studyDir = store.studyDir(study.name);
   const known = store.getState(study.id, FINAL_TRAINING);
