@@ -4,3 +4,5 @@ export * from './onnxProto';
 export * from './onnxGraph';
 export * from './moduleExporters';
 export * from './exportOnnx';
+export * from './verifyExport';
+export * from './onnxRuntimeNode';
