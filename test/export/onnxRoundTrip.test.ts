@@ -7,6 +7,7 @@ import { buildNetwork } from '../../src/builder/buildNetwork';
 import { registeredOpTypes } from '../../src/blocks/registry';
 import { parseOp } from '../../src/blocks/opName';
 import { buildOpModule } from '../../src/latency/engineTarget';
+import { OP_CASES } from './opCases';
 import type { OpSpec } from '../../src/latency/target';
 import { decodeModel, exportModule, exportNetwork, EXPORT_TOLERANCE, verifyExport } from '../../src/export';
 import { loadSpace, namedArchitectures } from '../../src/space/registry';
@@ -16,27 +17,6 @@ import { BatchNorm2d } from '../../src/nn/batchNorm2d';
 import { noLeaks } from '../helpers/leakCheck';
 import { calibrateBatchNorm, seedWeights } from '../helpers/seededWeights';
 
-/** Op specs covering every op type and every variant its exporter distinguishes. */
-export const OP_CASES: OpSpec[] = [
-  { op: 'ir_k3_e6', input: [16, 8, 8], cin: 16, cout: 16, stride: 1 },
-  { op: 'ir_k5_e3', input: [16, 8, 8], cin: 16, cout: 24, stride: 2 },
-  { op: 'ir_k3_e1', input: [16, 8, 8], cin: 16, cout: 16, stride: 1, e1FirstConv: 'drop' },
-  { op: 'ir_k3_e1', input: [16, 8, 8], cin: 16, cout: 16, stride: 1, e1FirstConv: 'keep' },
-  { op: 'ir_k5_e1_g2', input: [16, 8, 8], cin: 16, cout: 16, stride: 1, e1FirstConv: 'keep' },
-  { op: 'ir_k3_e4_se_hs', input: [16, 8, 8], cin: 16, cout: 16, stride: 1 },
-  { op: 'ir_k5_e4_se_sw', input: [16, 8, 8], cin: 16, cout: 32, stride: 2 },
-  { op: 'ir_k3_e3_r6', input: [8, 9, 9], cin: 8, cout: 8, stride: 2 },
-  { op: 'skip', input: [16, 8, 8], cin: 16, cout: 16, stride: 1 },
-  { op: 'skip', input: [16, 8, 8], cin: 16, cout: 24, stride: 2 },
-  { op: 'conv_k3', input: [3, 16, 16], cin: 3, cout: 16, stride: 2 },
-  { op: 'conv_k1_hs', input: [16, 4, 4], cin: 16, cout: 32, stride: 1 },
-  { op: 'conv_k3_r6', input: [3, 8, 8], cin: 3, cout: 8, stride: 1 },
-  { op: 'conv_k3_sw', input: [3, 8, 8], cin: 3, cout: 8, stride: 1 },
-  { op: 'mbpool_e6_hs', input: [16, 4, 4], cin: 16, cout: 64, stride: 1 },
-  { op: 'pool', input: [32, 4, 4], cin: 32, cout: 32, stride: 1 },
-  { op: 'linear', input: [32, 1, 1], cin: 32, cout: 10, stride: 1, bias: true },
-  { op: 'linear', input: [32, 1, 1], cin: 32, cout: 10, stride: 1, bias: false },
-];
 
 const inputOf = (s: OpSpec) => (s.op === 'linear' ? [s.input[0]] : s.input);
 
