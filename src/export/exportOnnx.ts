@@ -90,7 +90,8 @@ export function exportModule(module: Module, inputShape: readonly number[], o: E
 
 /** Exports a network: input 'images' [batch, C, H, W], output 'logits' [batch, classes]. */
 export function exportNetwork(network: Network, o: ExportOptions = {}): ExportedModel {
-  if (!(network instanceof Network)) throw new Error('exportNetwork: not a Network (use exportModule for other modules)');
+  if (!(network instanceof Network))
+    throw new Error('exportNetwork: not a Network (use exportModule for other modules)');
   return exportModule(network, network.desc.input, {
     inputName: 'images',
     outputName: 'logits',

@@ -63,7 +63,14 @@ const pairOf = (v: number | [number, number]): [number, number] => (typeof v ===
  * (W * gamma / sqrt(var + eps), (b - mean) * gamma / sqrt(var + eps) + beta) or kept as a
  * BatchNormalization node, as the graph's options say.
  */
-export function convBn(ctx: ExportContext, conv: Conv2d, bn: BatchNorm2d | null, x: Value, path: string, bnPath: string): Value {
+export function convBn(
+  ctx: ExportContext,
+  conv: Conv2d,
+  bn: BatchNorm2d | null,
+  x: Value,
+  path: string,
+  bnPath: string,
+): Value {
   const g = ctx.graph;
   let w = hostFloats(conv.weight);
   let b: Float32Array | null = conv.bias ? hostFloats(conv.bias) : null;
@@ -90,7 +97,8 @@ export function convBn(ctx: ExportContext, conv: Conv2d, bn: BatchNorm2d | null,
   const [dh, dw] = pairOf(conv.dilation);
   const inputs = [x.name, g.weight(`${path}.weight`, w, [conv.outChannels, conv.inChannels / conv.groups, kh, kw])];
   if (b) inputs.push(g.weight(`${fold ? bnPath : path}.bias`, b, [conv.outChannels]));
-  const out = (size: number, k: number, s: number, p: number, d: number) => Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
+  const out = (size: number, k: number, s: number, p: number, d: number) =>
+    Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
   let y: Value = {
     name: g.node('Conv', inputs, path, {
       kernel_shape: [kh, kw],
@@ -178,7 +186,11 @@ registerExporter(ChannelShuffle, (m, x, path, ctx) => {
   // As channelShuffle: [N, g, C/g, H, W], swap axes 1 and 2, back to [N, C, H, W] (0 keeps the batch).
   const g = ctx.graph;
   const [c, h, w] = x.shape as [number, number, number];
-  const split = g.node('Reshape', [x.name, g.int64s(`${path}.split`, [0, m.groups, c / m.groups, h, w])], `${path}.split`);
+  const split = g.node(
+    'Reshape',
+    [x.name, g.int64s(`${path}.split`, [0, m.groups, c / m.groups, h, w])],
+    `${path}.split`,
+  );
   const swapped = g.node('Transpose', [split], `${path}.transpose`, { perm: [0, 2, 1, 3, 4] });
   return { name: g.node('Reshape', [swapped, g.int64s(`${path}.merge`, [0, c, h, w])], path), shape: x.shape };
 });

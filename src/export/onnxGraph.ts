@@ -98,7 +98,12 @@ export class OnnxGraph {
     // The graph's outputs are named by the caller: an Identity node gives the last value that name
     // (and keeps input and output distinct when a module is the identity).
     if (o.input.value !== o.input.name) throw new Error('internal error: the graph input must be the value fed to it');
-    this.nodes.push({ opType: 'Identity', name: this.name(`${o.output.name}/Identity`), input: [o.output.value], output: [o.output.name] });
+    this.nodes.push({
+      opType: 'Identity',
+      name: this.name(`${o.output.name}/Identity`),
+      input: [o.output.value],
+      output: [o.output.name],
+    });
     return {
       irVersion: irVersionOf(this.options.opset),
       opsetImport: [{ domain: '', version: this.options.opset }],
@@ -133,7 +138,12 @@ function tensorProto(t: Initializer): ModelObject {
   if (t.type === ONNX_INT64) return { name: t.name, dims: t.dims, dataType: ONNX_INT64, int64Data: t.data };
   const f = t.data as Float32Array;
   // raw_data is little-endian; Float32Array is in the host's order, little-endian on every platform tsnas runs on.
-  return { name: t.name, dims: t.dims, dataType: ONNX_FLOAT, rawData: new Uint8Array(f.buffer, f.byteOffset, f.byteLength) };
+  return {
+    name: t.name,
+    dims: t.dims,
+    dataType: ONNX_FLOAT,
+    rawData: new Uint8Array(f.buffer, f.byteOffset, f.byteLength),
+  };
 }
 
 function attribute(name: string, v: AttrValue): ModelObject {

@@ -7,7 +7,7 @@ export type OrtModule = typeof Ort;
 let cached: OrtModule | null = null;
 
 export const ORT_NODE_FIX =
-  'install it with the README\'s set-up (npm run setup), or alone: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node';
+  "install it with the README's set-up (npm run setup), or alone: ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node";
 
 /** The onnxruntime-node module; a clear error when it is not installed or does not load. */
 export async function loadOrtNode(): Promise<OrtModule> {

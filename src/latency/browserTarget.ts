@@ -79,7 +79,8 @@ export class BrowserTarget implements LatencyTarget {
 
   static async create(o: BrowserTargetOptions): Promise<BrowserTarget> {
     const threads = o.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`threads must be a positive integer, got ${threads}`);
     const name = `browser-${o.backend}`;
     const dist = ortWebDist();
     const executablePath = o.executablePath ?? process.env.TSNAS_CHROMIUM ?? DEFAULT_CHROMIUM;
@@ -91,9 +92,12 @@ export class BrowserTarget implements LatencyTarget {
     try {
       playwright = await import('playwright-core');
     } catch (e) {
-      throw new Error(`target ${name} needs playwright-core, which is not installed: npm run setup (or npm install playwright-core)`, {
-        cause: e,
-      });
+      throw new Error(
+        `target ${name} needs playwright-core, which is not installed: npm run setup (or npm install playwright-core)`,
+        {
+          cause: e,
+        },
+      );
     }
     const models = new Map<string, Uint8Array>();
     const server = await serve(dist, browserPageHtml({ backend: o.backend, threads }), models);
@@ -113,13 +117,24 @@ export class BrowserTarget implements LatencyTarget {
         { cause: e },
       );
     }
-    const target = new BrowserTarget(browser, await browser.newPage(), server, o.backend, threads, o.opset ?? DEFAULT_OPSET);
+    const target = new BrowserTarget(
+      browser,
+      await browser.newPage(),
+      server,
+      o.backend,
+      threads,
+      o.opset ?? DEFAULT_OPSET,
+    );
     target.#adoptModels(models);
     try {
       await target.page.goto(`http://127.0.0.1:${port}/`);
-      await target.page.waitForFunction(() => (globalThis as unknown as { tsnasReady?: boolean }).tsnasReady === true, null, {
-        timeout: 60_000,
-      });
+      await target.page.waitForFunction(
+        () => (globalThis as unknown as { tsnasReady?: boolean }).tsnasReady === true,
+        null,
+        {
+          timeout: 60_000,
+        },
+      );
       const info = (await target.page.evaluate('window.tsnasInfo()')) as {
         version: string;
         userAgent: string;
@@ -131,7 +146,9 @@ export class BrowserTarget implements LatencyTarget {
           `target browser-webgpu: this browser offers no WebGPU adapter (${executablePath}, headless); time on browser-wasm instead, or run where Chromium has a GPU`,
         );
       if (threads > 1 && !info.crossOriginIsolated)
-        throw new Error(`target ${name}: the page is not cross-origin isolated, so onnxruntime-web cannot use ${threads} threads`);
+        throw new Error(
+          `target ${name}: the page is not cross-origin isolated, so onnxruntime-web cannot use ${threads} threads`,
+        );
       const chrome = /Chrome\/([0-9.]+)/.exec(info.userAgent)?.[1] ?? 'unknown';
       target.info = {
         name,
@@ -163,7 +180,8 @@ export class BrowserTarget implements LatencyTarget {
   }
 
   async measure(subject: Measurable, _input: readonly number[], o: MeasureOptions): Promise<Timing> {
-    if (!Number.isInteger(o.repeats) || o.repeats < 1) throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
+    if (!Number.isInteger(o.repeats) || o.repeats < 1)
+      throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
     const key = subjectKey(subject);
     let what = subject.kind === 'op' ? `op ${key}` : 'a whole network';
     if (!this.#loaded.has(key)) {
@@ -171,10 +189,11 @@ export class BrowserTarget implements LatencyTarget {
       what = model.what;
       this.#modelsRef!.set(key, model.bytes);
       try {
-        await this.page.evaluate(([k, shape]) => (globalThis as unknown as { tsnasLoad: (k: string, s: number[]) => Promise<void> }).tsnasLoad(k, shape), [
-          key,
-          model.inputShape,
-        ] as [string, number[]]);
+        await this.page.evaluate(
+          ([k, shape]) =>
+            (globalThis as unknown as { tsnasLoad: (k: string, s: number[]) => Promise<void> }).tsnasLoad(k, shape),
+          [key, model.inputShape] as [string, number[]],
+        );
       } catch (e) {
         throw cannotRun(this.info, what, e);
       } finally {
@@ -186,7 +205,11 @@ export class BrowserTarget implements LatencyTarget {
     try {
       samples = await this.page.evaluate(
         ([k, w, r]) =>
-          (globalThis as unknown as { tsnasTime: (k: string, w: number, r: number) => Promise<number[]> }).tsnasTime(k, w, r),
+          (globalThis as unknown as { tsnasTime: (k: string, w: number, r: number) => Promise<number[]> }).tsnasTime(
+            k,
+            w,
+            r,
+          ),
         [key, o.warmup, o.repeats] as [string, number, number],
       );
     } catch (e) {
@@ -231,7 +254,11 @@ function serve(dist: string, page: string, models: Map<string, Uint8Array>): Pro
     } else if (url.startsWith('/model/') && models.has(url.slice(7))) {
       res.setHeader('Content-Type', 'application/octet-stream');
       res.end(Buffer.from(models.get(url.slice(7))!));
-    } else if (url.startsWith('/ort/') && /^[A-Za-z0-9._-]+$/.test(url.slice(5)) && fs.existsSync(path.join(dist, url.slice(5)))) {
+    } else if (
+      url.startsWith('/ort/') &&
+      /^[A-Za-z0-9._-]+$/.test(url.slice(5)) &&
+      fs.existsSync(path.join(dist, url.slice(5)))
+    ) {
       res.setHeader('Content-Type', TYPES[path.extname(url)] ?? 'application/octet-stream');
       fs.createReadStream(path.join(dist, url.slice(5))).pipe(res);
     } else {

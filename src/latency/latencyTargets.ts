@@ -43,7 +43,10 @@ export async function makeLatencyTarget(name: string, o: MakeTargetOptions = {})
 }
 
 /** The same target a table was measured on (its name, threads and ONNX opset). */
-export function makeTargetOfTable(t: TargetInfo, o: { hostname?: boolean; threads?: number } = {}): Promise<LatencyTarget> {
+export function makeTargetOfTable(
+  t: TargetInfo,
+  o: { hostname?: boolean; threads?: number } = {},
+): Promise<LatencyTarget> {
   const opset = typeof t.settings.opset === 'number' ? t.settings.opset : undefined;
   return makeLatencyTarget(checkTargetName(t.name, 'the latency table'), {
     threads: o.threads ?? t.threads,

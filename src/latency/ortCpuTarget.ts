@@ -49,7 +49,8 @@ export class OrtCpuTarget implements LatencyTarget {
   /** Loads onnxruntime-node (a clear error when it is missing). */
   static async create(o: OrtCpuTargetOptions = {}): Promise<OrtCpuTarget> {
     const threads = o.threads ?? 1;
-    if (!Number.isInteger(threads) || threads < 1) throw new Error(`threads must be a positive integer, got ${threads}`);
+    if (!Number.isInteger(threads) || threads < 1)
+      throw new Error(`threads must be a positive integer, got ${threads}`);
     return new OrtCpuTarget(await loadOrtNode(), threads, o.opset ?? DEFAULT_OPSET, o.hostname ?? true);
   }
 

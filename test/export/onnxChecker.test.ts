@@ -21,14 +21,22 @@ interface CheckedModel {
   output: { name: string; shape: (number | string)[] };
   inferredOutput: (number | string)[] | null;
 }
-const fixture = JSON.parse(fs.readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'onnx_checked.json'), 'utf8')) as {
+const fixture = JSON.parse(
+  fs.readFileSync(path.join(packageRoot(), 'test', 'fixtures', 'onnx_checked.json'), 'utf8'),
+) as {
   onnx: string;
   models: Record<string, CheckedModel>;
 };
-const REGENERATE = 'the exporter changed: regenerate the fixture with npm run fixtures (needs python3-onnx: npm run setup -- --reference)';
+const REGENERATE =
+  'the exporter changed: regenerate the fixture with npm run fixtures (needs python3-onnx: npm run setup -- --reference)';
 
 test('the fixture holds exactly the models of the list', () => {
-  assert.deepEqual(Object.keys(fixture.models).sort(), onnxFixtureModels().map((m) => m.name).sort());
+  assert.deepEqual(
+    Object.keys(fixture.models).sort(),
+    onnxFixtureModels()
+      .map((m) => m.name)
+      .sort(),
+  );
 });
 
 for (const m of onnxFixtureModels()) {

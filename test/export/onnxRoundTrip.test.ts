@@ -17,7 +17,6 @@ import { BatchNorm2d } from '../../src/nn/batchNorm2d';
 import { noLeaks } from '../helpers/leakCheck';
 import { calibrateBatchNorm, seedWeights } from '../helpers/seededWeights';
 
-
 const inputOf = (s: OpSpec) => (s.op === 'linear' ? [s.input[0]] : s.input);
 
 test('the op cases cover every op type of the registry', () => {
@@ -76,7 +75,10 @@ for (const named of namedArchitectures()) {
         assert.equal(model.opsetImport[0]!.version, 13);
         const r = await verifyExport(net, bytes, net.desc.input, { batch: 2 });
         assert.ok(r.maxAbsOutput > 0.01, `the logits are not trivially small (${r.maxAbsOutput})`);
-        assert.ok(r.maxAbsDiff <= EXPORT_TOLERANCE, `max abs difference ${r.maxAbsDiff} (logits up to ${r.maxAbsOutput})`);
+        assert.ok(
+          r.maxAbsDiff <= EXPORT_TOLERANCE,
+          `max abs difference ${r.maxAbsDiff} (logits up to ${r.maxAbsOutput})`,
+        );
       } finally {
         net.dispose();
       }

@@ -75,7 +75,12 @@ test(
   noLeaks(async () => {
     const target = await makeLatencyTarget('ort-cpu', { threads: 1, hostname: false });
     const table = await buildLatencyTable(TINY, { target, ...FAST, calibrate: 3 }).finally(() => target.close?.());
-    assert.deepEqual(Object.keys(table.entries).sort(), requiredOps(TINY).ops.map((o) => o.key).sort());
+    assert.deepEqual(
+      Object.keys(table.entries).sort(),
+      requiredOps(TINY)
+        .ops.map((o) => o.key)
+        .sort(),
+    );
     assert.equal(table.target.name, 'ort-cpu');
     assert.equal(table.overhead.archs, 3);
     assert.ok(Object.values(table.entries).every((e) => e.us > 0 && e.p25Us <= e.us && e.us <= e.p75Us));
@@ -132,21 +137,28 @@ test(
   }),
 );
 
-test('browser-webgpu: runs where the browser offers an adapter, else says so and names browser-wasm', { timeout: 180_000 }, async () => {
-  let target: LatencyTarget | null = null;
-  try {
-    target = await makeLatencyTarget('browser-webgpu', { hostname: false });
-  } catch (e) {
-    assert.match((e as Error).message, /browser-webgpu: this browser offers no WebGPU adapter .*time on browser-wasm instead/);
-    return;
-  }
-  try {
-    assert.equal(target.info.settings.executionProvider, 'webgpu');
-    checkTiming(await target.measure({ kind: 'op', spec: SPEC }, SPEC.input, { warmup: 1, repeats: 3 }), 3);
-  } finally {
-    await target.close?.();
-  }
-});
+test(
+  'browser-webgpu: runs where the browser offers an adapter, else says so and names browser-wasm',
+  { timeout: 180_000 },
+  async () => {
+    let target: LatencyTarget | null = null;
+    try {
+      target = await makeLatencyTarget('browser-webgpu', { hostname: false });
+    } catch (e) {
+      assert.match(
+        (e as Error).message,
+        /browser-webgpu: this browser offers no WebGPU adapter .*time on browser-wasm instead/,
+      );
+      return;
+    }
+    try {
+      assert.equal(target.info.settings.executionProvider, 'webgpu');
+      checkTiming(await target.measure({ kind: 'op', spec: SPEC }, SPEC.input, { warmup: 1, repeats: 3 }), 3);
+    } finally {
+      await target.close?.();
+    }
+  },
+);
 
 test('a browser that fails to start, and none installed: errors that name the binary and the fix', async () => {
   await assert.rejects(
