@@ -5,7 +5,7 @@
 // of every space is exported and its ONNX outputs compared with the engine's (round-trip error).
 //
 //   nice -n 5 node dist/bench/runtimeLatency.js [--space fbnet-s] [--input 1x28x28] [--n 30]
-//     [--repeats 10] [--rounds 2] [--calibrate 6] [--targets engine-cpu,ort-cpu,browser-wasm]
+//     [--warmup 10] [--repeats 10] [--rounds 2] [--calibrate 6] [--targets engine-cpu,ort-cpu,browser-wasm]
 import { buildNetwork } from '../src/builder/buildNetwork';
 import { manualSeed } from '../src/engine';
 import { exportNetwork, verifyExport } from '../src/export';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const inputArg = arg('input', '');
   const input = inputArg ? (inputArg.split('x').map(Number) as [number, number, number]) : undefined;
   const n = Number(arg('n', '30'));
-  const protocol = { warmup: 2, repeats: Number(arg('repeats', '10')), rounds: Number(arg('rounds', '2')) };
+  const protocol = { warmup: Number(arg('warmup', '10')), repeats: Number(arg('repeats', '10')), rounds: Number(arg('rounds', '2')) };
   const targets = arg('targets', 'engine-cpu,ort-cpu,browser-wasm').split(',');
   const measured: Record<string, number[]> = {};
   const rows: string[] = [];
