@@ -24,7 +24,11 @@ async function main(): Promise<void> {
   const inputArg = arg('input', '');
   const input = inputArg ? (inputArg.split('x').map(Number) as [number, number, number]) : undefined;
   const n = Number(arg('n', '30'));
-  const protocol = { warmup: Number(arg('warmup', '10')), repeats: Number(arg('repeats', '10')), rounds: Number(arg('rounds', '2')) };
+  const protocol = {
+    warmup: Number(arg('warmup', '10')),
+    repeats: Number(arg('repeats', '10')),
+    rounds: Number(arg('rounds', '2')),
+  };
   const targets = arg('targets', 'engine-cpu,ort-cpu,browser-wasm').split(',');
   const measured: Record<string, number[]> = {};
   const rows: string[] = [];

@@ -141,16 +141,15 @@ test(
   'browser-webgpu: runs where the browser offers an adapter, else says so and names browser-wasm',
   { timeout: 180_000 },
   async () => {
-    let target: LatencyTarget | null = null;
-    try {
-      target = await makeLatencyTarget('browser-webgpu', { hostname: false });
-    } catch (e) {
+    const made = await makeLatencyTarget('browser-webgpu', { hostname: false }).catch((e: Error) => e);
+    if (made instanceof Error) {
       assert.match(
-        (e as Error).message,
+        made.message,
         /browser-webgpu: this browser offers no WebGPU adapter .*time on browser-wasm instead/,
       );
       return;
     }
+    const target: LatencyTarget = made;
     try {
       assert.equal(target.info.settings.executionProvider, 'webgpu');
       checkTiming(await target.measure({ kind: 'op', spec: SPEC }, SPEC.input, { warmup: 1, repeats: 3 }), 3);
