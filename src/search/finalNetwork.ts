@@ -64,8 +64,10 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
   const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
   const arch = parseArch(space, best.arch);
   const desc = decode(space, arch, o.evaluator.decode);
-  const { makeLatencyTarget, makeTargetOfTable } = await import('../latency/latencyTargets');
-  const target = table
+  const { makeLatencyTarget, makeTargetOfTable, TARGET_NAMES } = await import('../latency/latencyTargets');
+  // A table of a runtime tsnas cannot run (made up, or another tool's) is checked on the engine.
+  const runnable = table && (TARGET_NAMES as readonly string[]).includes(table.target.name);
+  const target = runnable
     ? await makeTargetOfTable(table.target, { threads, hostname: false })
     : await makeLatencyTarget('engine-cpu', { threads, hostname: false });
   const timing = await target
@@ -85,7 +87,7 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
     flops: best.costs.flops,
     params: best.costs.params,
     measuredWith:
-      `${where}${target.info.name === 'engine-cpu' ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `${where}${target.info.name === 'engine-cpu' ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}${table && !runnable ? ` (whose target '${table.target.name}' is not a runtime tsnas runs)` : ''}, batch 1, ` +
       `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
     target: target.info.name,
   };
