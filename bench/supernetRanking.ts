@@ -84,7 +84,11 @@ function main(): void {
   const out = arg('out', '');
   setNumThreads(threads);
   const raw = JSON.parse(fs.readFileSync(tableFile, 'utf8')) as Record<string, unknown>;
-  const meta = raw.$meta as { space: string; data: string; budget: { limitTrain: number; valFraction: number; seed: number; batchSize?: number } };
+  const meta = raw.$meta as {
+    space: string;
+    data: string;
+    budget: { limitTrain: number; valFraction: number; seed: number; batchSize?: number };
+  };
   const entries = Object.entries(raw).filter(([k]) => k !== '$meta') as Array<[string, Entry]>;
   const space = loadSpace(meta.space);
   const data = loadDataSource(meta.data);
@@ -93,7 +97,9 @@ function main(): void {
   const layout = supernetLayout(space, input, set.classes);
   const { limitTrain, valFraction } = meta.budget;
   const split = stratifiedSplit(set, valFraction, meta.budget.seed, limitTrain);
-  const archs = entries.slice(0, maxArchs).map(([k, e]) => ({ key: k, e, idx: indicesOfArch(layout, parseArch(space, k)) }));
+  const archs = entries
+    .slice(0, maxArchs)
+    .map(([k, e]) => ({ key: k, e, idx: indicesOfArch(layout, parseArch(space, k)) }));
   console.error(
     `supernetRanking: ${meta.space} on ${meta.data}, ${split.train.length} training / ${split.val.length} validation images (the table's split), ` +
       `${epochs} supernet epochs, ${archs.length} of the table's ${entries.length} architectures, ${recal} recalibration batches, ${threads} thread(s)`,
@@ -101,7 +107,13 @@ function main(): void {
 
   const live0 = memory().liveTensors;
   const common = { mean: data.mean, std: data.std, memoryFormat: 'channels_last' as const };
-  const trainLoader = new BatchLoader(set, split.train, { ...common, batchSize: 64, shuffle: true, seed, dropLast: true });
+  const trainLoader = new BatchLoader(set, split.train, {
+    ...common,
+    batchSize: 64,
+    shuffle: true,
+    seed,
+    dropLast: true,
+  });
   const recalLoader = new BatchLoader(set, split.train, { ...common, batchSize: 64, shuffle: true, seed: seed + 7 });
   const valLoader = new BatchLoader(set, split.val, { ...common, batchSize: 256, shuffle: false, seed: 0 });
   manualSeed(seed);
@@ -114,12 +126,28 @@ function main(): void {
     table: tableFile,
     tableEntries: entries.length,
     archs: archs.length,
-    budget: { trainImages: split.train.length, valImages: split.val.length, epochs, recalBatches: oneShot.recalBatches },
+    budget: {
+      trainImages: split.train.length,
+      valImages: split.val.length,
+      epochs,
+      recalBatches: oneShot.recalBatches,
+    },
   };
-  const measure = (list: typeof archs, recalibrate: boolean) => list.map((a) => oneShot.accuracy(a.idx, { recalibrate }));
+  const measure = (list: typeof archs, recalibrate: boolean) =>
+    list.map((a) => oneShot.accuracy(a.idx, { recalibrate }));
   const taus = (oneShotAcc: number[], list: typeof archs) => ({
-    vsValAcc: r3(kendallTau(oneShotAcc, list.map((a) => a.e.accuracy))),
-    vsTestAcc: r3(kendallTau(oneShotAcc, list.map((a) => a.e.testAcc))),
+    vsValAcc: r3(
+      kendallTau(
+        oneShotAcc,
+        list.map((a) => a.e.accuracy),
+      ),
+    ),
+    vsTestAcc: r3(
+      kendallTau(
+        oneShotAcc,
+        list.map((a) => a.e.testAcc),
+      ),
+    ),
     meanOneShot: r3(mean(oneShotAcc)),
     minOneShot: r3(Math.min(...oneShotAcc)),
     maxOneShot: r3(Math.max(...oneShotAcc)),
@@ -140,7 +168,9 @@ function main(): void {
       weightDecay: 4e-5,
       seed,
       onEpoch: (r) => {
-        console.error(`  epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(3)}, sampled-path accuracy ${(r.accuracy * 100).toFixed(1)}%, ${r.seconds.toFixed(0)} s`);
+        console.error(
+          `  epoch ${r.epoch}/${epochs}: loss ${r.loss.toFixed(3)}, sampled-path accuracy ${(r.accuracy * 100).toFixed(1)}%, ${r.seconds.toFixed(0)} s`,
+        );
         if (r.epoch === 1) {
           // Measuring changes only BatchNorm statistics; keep the trained ones for the next epoch.
           const saved = new Map([...supernet.namedBuffers()].map(([n, b]) => [n, b.clone()]));
@@ -153,7 +183,9 @@ function main(): void {
             withoutRecalibration: { mean: r3(mean(without)), max: r3(Math.max(...without)) },
             withRecalibration: { mean: r3(mean(withRecal)), max: r3(Math.max(...withRecal)) },
           };
-          console.error(`  after epoch 1: one-shot accuracy without recalibration ${JSON.stringify(afterFirst.withoutRecalibration)}, with ${JSON.stringify(afterFirst.withRecalibration)}`);
+          console.error(
+            `  after epoch 1: one-shot accuracy without recalibration ${JSON.stringify(afterFirst.withoutRecalibration)}, with ${JSON.stringify(afterFirst.withRecalibration)}`,
+          );
         }
       },
     });
@@ -171,15 +203,31 @@ function main(): void {
       const s1 = repeated.map(([, e]) => Object.values(e.seeds!)[0]!);
       result.tableSeedToSeed = {
         entries: repeated.length,
-        testAccTau: r3(kendallTau(repeated.map(([, e]) => e.testAcc), s1.map((s) => s.testAcc))),
-        valAccTau: r3(kendallTau(repeated.map(([, e]) => e.accuracy), s1.map((s) => s.accuracy))),
+        testAccTau: r3(
+          kendallTau(
+            repeated.map(([, e]) => e.testAcc),
+            s1.map((s) => s.testAcc),
+          ),
+        ),
+        valAccTau: r3(
+          kendallTau(
+            repeated.map(([, e]) => e.accuracy),
+            s1.map((s) => s.accuracy),
+          ),
+        ),
       };
     }
 
     // 3. Per-op rankings: angle, one-shot accuracy, the table's mean accuracy.
     const stats = angleStats(supernet, initial);
     const t2 = cpu();
-    const scores = scoreOps({ layout, sampler, pathScore: (p) => pathAngle(stats, p), pathsPerOp: anglePaths, rng: new Rng(seed + 11) });
+    const scores = scoreOps({
+      layout,
+      sampler,
+      pathScore: (p) => pathAngle(stats, p),
+      pathsPerOp: anglePaths,
+      rng: new Rng(seed + 11),
+    });
     result.angleScoringCpuSeconds = r3(cpu() - t2);
     const allEntries = entries.map(([k, e]) => ({ e, idx: indicesOfArch(layout, parseArch(space, k)) }));
     const ops = scores.map((s) => {
@@ -196,21 +244,51 @@ function main(): void {
     });
     const finite = ops.filter((o) => Number.isFinite(o.oneShot) && Number.isFinite(o.table));
     const perLayer = (f: (o: (typeof ops)[number]) => number, g: (o: (typeof ops)[number]) => number) =>
-      r3(median(layout.layers.map((l) => {
-        const xs = finite.filter((o) => o.layer === l.key);
-        return kendallTau(xs.map(f), xs.map(g));
-      }).filter(Number.isFinite)));
+      r3(
+        median(
+          layout.layers
+            .map((l) => {
+              const xs = finite.filter((o) => o.layer === l.key);
+              return kendallTau(xs.map(f), xs.map(g));
+            })
+            .filter(Number.isFinite),
+        ),
+      );
     result.perOp = {
       ops: finite.length,
       pooled: {
-        angleVsTable: r3(kendallTau(finite.map((o) => o.angle), finite.map((o) => o.table))),
-        oneShotVsTable: r3(kendallTau(finite.map((o) => o.oneShot), finite.map((o) => o.table))),
-        angleVsOneShot: r3(kendallTau(finite.map((o) => o.angle), finite.map((o) => o.oneShot))),
+        angleVsTable: r3(
+          kendallTau(
+            finite.map((o) => o.angle),
+            finite.map((o) => o.table),
+          ),
+        ),
+        oneShotVsTable: r3(
+          kendallTau(
+            finite.map((o) => o.oneShot),
+            finite.map((o) => o.table),
+          ),
+        ),
+        angleVsOneShot: r3(
+          kendallTau(
+            finite.map((o) => o.angle),
+            finite.map((o) => o.oneShot),
+          ),
+        ),
       },
       medianPerLayer: {
-        angleVsTable: perLayer((o) => o.angle, (o) => o.table),
-        oneShotVsTable: perLayer((o) => o.oneShot, (o) => o.table),
-        angleVsOneShot: perLayer((o) => o.angle, (o) => o.oneShot),
+        angleVsTable: perLayer(
+          (o) => o.angle,
+          (o) => o.table,
+        ),
+        oneShotVsTable: perLayer(
+          (o) => o.oneShot,
+          (o) => o.table,
+        ),
+        angleVsOneShot: perLayer(
+          (o) => o.angle,
+          (o) => o.oneShot,
+        ),
       },
       table: ops.map((o) => ({ ...o, angle: r3(o.angle), oneShot: r3(o.oneShot), table: r3(o.table) })),
     };
@@ -218,8 +296,18 @@ function main(): void {
     const angles = allEntries.map((a) => pathAngle(stats, a.idx));
     result.pathAngle = {
       archs: allEntries.length,
-      vsTestAcc: r3(kendallTau(angles, allEntries.map((a) => a.e.testAcc))),
-      vsValAcc: r3(kendallTau(angles, allEntries.map((a) => a.e.accuracy))),
+      vsTestAcc: r3(
+        kendallTau(
+          angles,
+          allEntries.map((a) => a.e.testAcc),
+        ),
+      ),
+      vsValAcc: r3(
+        kendallTau(
+          angles,
+          allEntries.map((a) => a.e.accuracy),
+        ),
+      ),
     };
     // The space one ABS round would keep: drop `dropPerLayer` x layers of the lowest-angle ops.
     const active = allOps(layout);
@@ -237,7 +325,12 @@ function main(): void {
       meanTestAccAllOpsKept: allKept.length ? r3(mean(allKept.map((a) => a.e.testAcc))) : null,
       entriesAtMostTwoDropped: mostly.length,
       meanTestAccAtMostTwoDropped: mostly.length ? r3(mean(mostly.map((a) => a.e.testAcc))) : null,
-      keptOpsVsTestAccTau: r3(kendallTau(inKept, allEntries.map((a) => a.e.testAcc))),
+      keptOpsVsTestAccTau: r3(
+        kendallTau(
+          inKept,
+          allEntries.map((a) => a.e.testAcc),
+        ),
+      ),
     };
     result.totalCpuSeconds = r3(cpu());
   } finally {

@@ -82,7 +82,8 @@ test(
         b.x.dispose();
         b.y.dispose();
       }
-      const onB = (name: string) => /ops\.(ir_k3_e3)\./.test(name) || /stages\.2\.0\.ops\.ir_k3_e1\./.test(name) || !/\.ops\./.test(name);
+      const onB = (name: string) =>
+        /ops\.(ir_k3_e3)\./.test(name) || /stages\.2\.0\.ops\.ir_k3_e1\./.test(name) || !/\.ops\./.test(name);
       let offChecked = 0;
       let onChanged = 0;
       for (const [name, v] of afterB) {
@@ -108,7 +109,8 @@ test(
       params.forEach((p, i) => {
         const n = names.get(p)!;
         if (/\.ops\.skip\./.test(n)) assert.equal(stepsPerParam[i], 0, `${n} was updated`);
-        if (/\.ops\.ir_k3_e1\./.test(n) && !/^stages\.2\.0\./.test(n)) assert.equal(stepsPerParam[i], 1, `${n}: updates`);
+        if (/\.ops\.ir_k3_e1\./.test(n) && !/^stages\.2\.0\./.test(n))
+          assert.equal(stepsPerParam[i], 1, `${n}: updates`);
       });
       assert.ok(
         [...sd.tensors.keys()].length < params.length,
@@ -133,14 +135,28 @@ test(
     try {
       const before = snapshotAll(net);
       const sampler = new PathSampler({ layout: lay, active: [[2], [0], [1], [0]] });
-      const res = trainOneShot({ supernet: net, loader: train, sampler, epochs: 1, lr: 0.1, weightDecay: 0.1, seed: 0 });
+      const res = trainOneShot({
+        supernet: net,
+        loader: train,
+        sampler,
+        epochs: 1,
+        lr: 0.1,
+        weightDecay: 0.1,
+        seed: 0,
+      });
       assert.equal(res.records.length, 1);
       const after = snapshotAll(net);
-      const onPath = ['stages.0.0.ops.skip.', 'stages.1.0.ops.ir_k3_e1.', 'stages.1.1.ops.ir_k3_e3.', 'stages.2.0.ops.ir_k3_e1.'];
+      const onPath = [
+        'stages.0.0.ops.skip.',
+        'stages.1.0.ops.ir_k3_e1.',
+        'stages.1.1.ops.ir_k3_e3.',
+        'stages.2.0.ops.ir_k3_e1.',
+      ];
       let changedOn = 0;
       for (const [name, v] of after) {
         const same = v.every((x, i) => x === before.get(name)![i]);
-        if (name.includes('.ops.') && !onPath.some((p) => name.startsWith(p))) assert.ok(same, `${name} changed off the path`);
+        if (name.includes('.ops.') && !onPath.some((p) => name.startsWith(p)))
+          assert.ok(same, `${name} changed off the path`);
         else if (!same) changedOn++;
       }
       assert.ok(changedOn > 10, `only ${changedOn} tensors of the path changed`);
@@ -203,7 +219,16 @@ test(
       const { train, val } = loaders();
       try {
         assert.throws(
-          () => trainOneShot({ supernet: net, loader: train, sampler: new PathSampler({ layout: lay }), epochs: 3, lr: 0.07, seed: 9, checkpointDir: ck }),
+          () =>
+            trainOneShot({
+              supernet: net,
+              loader: train,
+              sampler: new PathSampler({ layout: lay }),
+              epochs: 3,
+              lr: 0.07,
+              seed: 9,
+              checkpointDir: ck,
+            }),
           /another one-shot training \(lr: 0.05 in the checkpoint, 0.07 now\)/,
         );
       } finally {
@@ -226,10 +251,21 @@ test(
     const { train, val } = loaders(400);
     const acc = new OneShotAccuracy(net, { train, val, recalBatches: 3 });
     try {
-      trainOneShot({ supernet: net, loader: train, sampler: new PathSampler({ layout: lay }), epochs: 2, lr: 0.05, seed: 1 });
+      trainOneShot({
+        supernet: net,
+        loader: train,
+        sampler: new PathSampler({ layout: lay }),
+        epochs: 2,
+        lr: 0.05,
+        seed: 1,
+      });
       assert.equal(acc.recalBatches, 3);
       const p = [0, 1, 0, 0];
-      const stats = () => net.namedBuffers().filter(([n]) => n.includes('running_mean')).map(([, b]) => b.toArray());
+      const stats = () =>
+        net
+          .namedBuffers()
+          .filter(([n]) => n.includes('running_mean'))
+          .map(([, b]) => b.toArray());
       const shared = stats();
       const a1 = acc.accuracy(p);
       const recal = stats();
@@ -279,7 +315,12 @@ test(
       // Known geometry from the sums: cos = dot / sqrt(|a|^2 |b|^2).
       const stats = {
         fixed: { dot: 0, initial: 1, current: 1 },
-        perOp: [[{ dot: 1, initial: 1, current: 1 }, { dot: 0, initial: 0, current: 0 }]],
+        perOp: [
+          [
+            { dot: 1, initial: 1, current: 1 },
+            { dot: 0, initial: 0, current: 0 },
+          ],
+        ],
       };
       assert.ok(Math.abs(pathAngle(stats, [1]) - Math.PI / 2) < 1e-12, 'orthogonal: pi/2');
       // (fixed, op 0): a = (a1, a2), b = (b1, b2) with a.b = 1, |a|^2 = |b|^2 = 2: cos 1/2.
@@ -306,7 +347,10 @@ test('scoring ops by sampled paths: every active op scored, the fixed op respect
     rng: new Rng(1),
   });
   assert.equal(scores.length, 3 + 3 + 3 + 1);
-  assert.ok(seen.every((p) => p[1] !== 1), 'an infeasible path was scored');
+  assert.ok(
+    seen.every((p) => p[1] !== 1),
+    'an infeasible path was scored',
+  );
   const infeasible = scores.find((s) => s.layer === 1 && s.op === 1)!;
   assert.equal(infeasible.paths, 0);
   assert.ok(Number.isNaN(infeasible.score));
@@ -323,7 +367,9 @@ test('shrinking never empties a layer and drops the lowest scores first', () => 
   // Layer 0 holds the three lowest scores: only two may go.
   const scores: OpScore[] = [];
   active.forEach((ops, layer) =>
-    ops.forEach((op) => scores.push({ layer, op, key: `l${layer}`, name: `o${op}`, score: layer === 0 ? op : 10 + op, paths: 1 })),
+    ops.forEach((op) =>
+      scores.push({ layer, op, key: `l${layer}`, name: `o${op}`, score: layer === 0 ? op : 10 + op, paths: 1 }),
+    ),
   );
   const drop = opsToDrop(active, scores, 3);
   assert.deepEqual(
@@ -336,7 +382,10 @@ test('shrinking never empties a layer and drops the lowest scores first', () => 
   );
   const all = opsToDrop(active, scores, 100);
   const left = withoutOps(active, all);
-  assert.ok(left.every((ops) => ops.length === 1), JSON.stringify(left));
+  assert.ok(
+    left.every((ops) => ops.length === 1),
+    JSON.stringify(left),
+  );
   assert.equal(pathCount(left), 1);
   assert.throws(() => dropOp(left, 0, left[0]![0]!), /last op/);
   assert.throws(() => new PathSampler({ layout: lay, active: [[], [0], [0], [0]] }), /layer layer1 has no op left/);
@@ -345,7 +394,11 @@ test('shrinking never empties a layer and drops the lowest scores first', () => 
 test('constrained path sampling: cost bins are drawn uniformly, paths stay within the active ops and the fixed op', () => {
   const lay = layout();
   const costs = { unit: 'MMAC' as const, fixed: 0, perLayer: lay.layers.map((l) => l.candidates.map((_, i) => i)) };
-  const sampler = new PathSampler({ layout: lay, active: [[0, 1, 2], [0, 2], [0, 1, 2], [0]], bins: { costs, count: 2 } });
+  const sampler = new PathSampler({
+    layout: lay,
+    active: [[0, 1, 2], [0, 2], [0, 1, 2], [0]],
+    bins: { costs, count: 2 },
+  });
   const rng = new Rng(3);
   const sums: number[] = [];
   for (let k = 0; k < 400; k++) {

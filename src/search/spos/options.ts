@@ -105,15 +105,17 @@ function oneShotOptions(shrinkDefault: boolean) {
       threads: posInt.nullable().default(null).describe('engine threads of the supernet (default: --threads)'),
     })
     .refine((o) => o.parents <= o.population, {
-      message: 'parents must be at most the population (they are the top K of the evaluated paths)',
+      message:
+        'parents must be at most the population (they are the top K of the evaluated paths): give --parents <= --population',
       path: ['parents'],
     })
     .refine((o) => o.mutants + o.crossovers <= o.population, {
-      message: 'mutants + crossovers must be at most the population (each generation has population paths)',
+      message:
+        'mutants + crossovers must be at most the population (each generation has population paths): lower --mutants or --crossovers',
       path: ['mutants'],
     })
     .refine((o) => o.retrain <= o.population * o.generations, {
-      message: 'retrain must be at most population x generations (the paths the evolution evaluates)',
+      message: 'retrain must be at most population x generations (the paths the evolution evaluates): lower --retrain',
       path: ['retrain'],
     });
 }
