@@ -19,7 +19,7 @@
 //     no retraining) against the full space by the table's mean accuracy of the architectures whose
 //     ops all survive vs the rest.
 //
-//   node dist/bench/supernetRanking.js --table bench/tables/fbnet-s-fmnist.json [--epochs 6]
+//   node dist/bench/supernetRanking.js --table bench/tables/fbnet-s-fmnist.json [--epochs 6] [--lr 0.05]
 //     [--archs 60] [--recal 20] [--angle-paths 1000] [--drop 4] [--threads 1] [--seed 0] [--out FILE]
 import * as fs from 'node:fs';
 import { manualSeed } from '../src/engine/creation';
@@ -75,6 +75,7 @@ const mean = (xs: readonly number[]) => xs.reduce((s, v) => s + v, 0) / xs.lengt
 function main(): void {
   const tableFile = arg('table', 'bench/tables/fbnet-s-fmnist.json');
   const epochs = num('epochs', 6);
+  const lr = num('lr', 0.05);
   const maxArchs = num('archs', 60);
   const recal = num('recal', 20);
   const anglePaths = num('angle-paths', 1000);
@@ -164,7 +165,7 @@ function main(): void {
       loader: trainLoader,
       sampler,
       epochs,
-      lr: 0.05,
+      lr,
       weightDecay: 4e-5,
       seed,
       onEpoch: (r) => {
