@@ -131,6 +131,7 @@ function main(): void {
       trainImages: split.train.length,
       valImages: split.val.length,
       epochs,
+      lr,
       recalBatches: oneShot.recalBatches,
     },
   };
