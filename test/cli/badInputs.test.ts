@@ -309,6 +309,31 @@ const CASES: BadInput[] = [
     says: ['npx tsnas lut build own/fbnet-s.yaml --input 3x32x32'],
     not: ['lut build fbnet-s '],
   },
+  // One-shot searches (spos, abs): settings that cannot work, refused before the supernet trains.
+  {
+    what: 'search spos: more parents than the population',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--data', 'synthetic', '--parents', '60', '--store', 's.db'],
+    code: 1,
+    says: ["strategy 'spos'", 'parents must be at most the population', '--parents <= --population'],
+  },
+  {
+    what: 'search abs: a target of more paths than the space has',
+    args: ['search', 'abs', '--space', 'fbnet-s', '--data', 'synthetic', '--target-paths', '1e9', '--store', 's.db'],
+    code: 1,
+    says: ['--target-paths 1000000000', "'fbnet-s' has only 387420489 paths", 'give a smaller --target-paths'],
+  },
+  {
+    what: 'search spos without training data',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', 's.db'],
+    code: 1,
+    says: ['one-shot search trains a supernet', 'give --data D'],
+  },
+  {
+    what: 'search spos: a mutation rate of 0',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--data', 'synthetic', '--mutation-rate', '0', '--store', 's.db'],
+    code: 1,
+    says: ['--mutation-rate', "got '0'"],
+  },
   // Too small a split: refused before the first trial, not NaN% or ten failed trials.
   {
     what: 'train --limit-train 5 (no validation images; no run directory made)',
