@@ -1,8 +1,11 @@
-// The network a study ends with: its best complete trial by the objective, timed end to end on the
-// engine at batch 1 (with the latency table's threads, else the study's), recorded in the study's
-// state under FINAL_NETWORK with its accuracies, costs and how it was measured. Methods that end
-// with one chosen network use it from their plug-in's `finalize` hook; it measures again only when
-// the best trial changed. The engine loads only when a network is timed.
+// The network a study ends with: its best complete trial by the objective, timed end to end at
+// batch 1 in the latency table's own runtime (the table's target: the engine, or the network
+// exported to ONNX and run in onnxruntime-node or a browser, with the table's threads), else on
+// the engine with the study's threads; recorded in the study's state under FINAL_NETWORK beside
+// the table's prediction, with its accuracies, costs and how it was measured. Methods that end
+// with one chosen network call it from their plug-in's `finalize` hook, and `tsnas search` calls
+// it for every other search that has a table; it measures again only when the best trial changed.
+// The runtime loads only when a network is timed.
 import { readLatencyTable, type LatencyTable } from '../latency/latencyTable';
 import { formatCost } from '../cost/constraints';
 import type { Evaluator } from '../evaluate/evaluator';
@@ -29,6 +32,8 @@ export interface FinalNetwork {
   params: number | null;
   /** How the latency was measured: target, threads, runs. */
   measuredWith: string | null;
+  /** The target it was timed on (the table's: engine-cpu, ort-cpu, browser-wasm, ...). */
+  target?: string;
 }
 
 export const FINAL_NETWORK = stateKey<FinalNetwork>('final');
@@ -75,22 +80,27 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
     flops: best.costs.flops,
     params: best.costs.params,
     measuredWith: timing.measuredWith,
+    target: timing.target,
   };
   store.setState(study.id, FINAL_NETWORK, final);
   o.log?.(
     `${study.strategy}: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
       `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
-      `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
+      `measured latency ${formatCost('latency', final.measuredLatencyUs)} on ${timing.where} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
   );
   return final;
 }
 
-/** A network's batch-1 latency on the engine, measured as the study's final network is. */
+/** A network's batch-1 latency in the latency table's runtime (else the engine), measured as the study's final network is. */
 export interface NetworkTiming {
   medianUs: number;
   p25Us: number;
   p75Us: number;
   threads: number;
+  /** The runtime, e.g. 'engine-cpu (libtorch 1.13.0)'. */
+  where: string;
+  /** The target's name (the table's: engine-cpu, ort-cpu, browser-wasm, ...). */
+  target: string;
   /** How: target, threads, runs. */
   measuredWith: string;
 }
@@ -106,8 +116,9 @@ export interface TimeNetworkOptions {
 }
 
 /**
- * Times a network end to end at batch 1 (with the latency table's threads, else the study's;
- * defaults: the table's warm-up, at most 200 repeats; 10 and 50 without a table). Loads the engine.
+ * Times a network end to end at batch 1 in the latency table's runtime (else on the engine), with
+ * the table's threads, else the study's (defaults: the table's warm-up, at most 200 repeats; 10
+ * and 50 without a table). Loads the runtime.
  */
 export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming> {
   const table: LatencyTable | null = o.config.lut ? readLatencyTable(o.config.lut) : null;
@@ -115,16 +126,25 @@ export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming>
   const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
   const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
   const desc = decode(o.space, o.arch, o.evaluator.decode);
-  const { EngineCpuTarget } = await import('../latency/engineTarget');
-  const target = new EngineCpuTarget({ threads, hostname: false });
-  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  const { makeLatencyTarget, makeTargetOfTable, TARGET_NAMES } = await import('../latency/latencyTargets');
+  // A table of a runtime tsnas cannot run (made up, or another tool's) is checked on the engine.
+  const runnable = table && (TARGET_NAMES as readonly string[]).includes(table.target.name);
+  const target = runnable
+    ? await makeTargetOfTable(table.target, { threads, hostname: false })
+    : await makeLatencyTarget('engine-cpu', { threads, hostname: false });
+  const timing = await target
+    .measure({ kind: 'network', desc }, desc.input, { warmup, repeats })
+    .finally(() => target.close?.());
+  const where = `${target.info.name} (${target.info.runtime} ${target.info.version})`;
   return {
     medianUs: timing.medianUs,
     p25Us: timing.p25Us,
     p75Us: timing.p75Us,
     threads,
+    where,
+    target: target.info.name,
     measuredWith:
-      `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `${where}${target.info.name === 'engine-cpu' ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}${table && !runnable ? ` (whose target '${table.target.name}' is not a runtime tsnas runs)` : ''}, batch 1, ` +
       `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
   };
 }

@@ -10,6 +10,8 @@ import { getStrategy, strategyNames } from './registry';
 import { REPORT_SECTIONS } from './strategyPlugin';
 import { FINAL_TRAINING } from './finalTraining';
 import { finalTrainingSection } from './finalTrainingReport';
+import { FINAL_NETWORK, type FinalNetwork } from './finalNetwork';
+import { escapeHtml } from '../report/escape';
 
 export function reportTrial(t: TrialRecord): ReportTrial {
   const metrics: Record<string, number> = {};
@@ -77,16 +79,20 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
       }),
     );
   }
+  // The final network re-measured in the latency table's runtime, beside the table's prediction
+  // (a method with its own finalize hook shows it in its own sections).
+  const final = store.getState(study.id, FINAL_NETWORK);
+  if (final && !plugin?.finalize) sections.push(finalNetworkSection(final));
   // A final training (any strategy's): a section, and its networks as marks on the trade-off chart.
-  const final = store.getState(study.id, FINAL_TRAINING);
-  if (final?.networks.length) {
-    sections.unshift(finalTrainingSection(final));
+  const trained = store.getState(study.id, FINAL_TRAINING);
+  if (trained?.networks.length) {
+    sections.unshift(finalTrainingSection(trained));
     data.marks = {
       note: [
         `squares, triangles: the result and the references after the final training (their ${study.objective.metric} is test accuracy)`,
-        ...final.comparisons.map((c) => c.text),
+        ...trained.comparisons.map((c) => c.text),
       ],
-      networks: final.networks
+      networks: trained.networks
         .filter((n) => n.testAcc !== null)
         .map((n) => ({
           label: `${n.name} (final)`,
@@ -105,4 +111,22 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
   }
   if (sections.length) data.sections = sections;
   return data;
+}
+
+const us = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} us`);
+
+/** The chosen network: what the table predicted and what its runtime measured. */
+export function finalNetworkSection(f: FinalNetwork): { title: string; html: string } {
+  const err =
+    f.tableLatencyUs !== null && f.measuredLatencyUs
+      ? ` (the table ${f.tableLatencyUs >= f.measuredLatencyUs ? 'over' : 'under'}estimates by ${((100 * Math.abs(f.tableLatencyUs - f.measuredLatencyUs)) / f.measuredLatencyUs).toFixed(1)}%)`
+      : '';
+  return {
+    title: 'Final network, measured in the table’s runtime',
+    html:
+      `<p>Trial #${f.trial}${f.source ? ` (${escapeHtml(f.source)})` : ''}: table latency ${us(f.tableLatencyUs)}, ` +
+      `measured ${us(f.measuredLatencyUs)}${f.measuredP25Us !== null && f.measuredP75Us !== null ? ` (quartiles ${us(f.measuredP25Us)} - ${us(f.measuredP75Us)})` : ''}${err}.</p>` +
+      `<p><code>${escapeHtml(f.arch)}</code></p>` +
+      (f.measuredWith ? `<p class="note">Measured: ${escapeHtml(f.measuredWith)}.</p>` : ''),
+  };
 }
