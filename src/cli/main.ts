@@ -8,6 +8,7 @@ import { registerLut } from './commands/lut';
 import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
+import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerSearch(program);
   registerStudy(program);
+  registerWorker(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).
   const hint = (c: Command, names: string[]) => {
     c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);

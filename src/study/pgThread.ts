@@ -74,12 +74,19 @@ async function query(req: PgRequest): Promise<PgReply> {
       old?.end().catch(() => {});
       if (inTransaction) {
         inTransaction = false;
-        return { error: { message: `lost the connection to PostgreSQL mid-transaction (${(err as Error).message})`, lostInTransaction: true } };
+        return {
+          error: {
+            message: `lost the connection to PostgreSQL mid-transaction (${(err as Error).message})`,
+            lostInTransaction: true,
+          },
+        };
       }
       // Never connected: a wrong URL or no server, said at once rather than waited for.
       if (!everConnected || Date.now() - started > waitMs) throw err;
       if (!said) {
-        process.stderr.write(`tsnas: lost the connection to PostgreSQL (${(err as Error).message}); reconnecting for up to ${waitMs / 1000} s\n`);
+        process.stderr.write(
+          `tsnas: lost the connection to PostgreSQL (${(err as Error).message}); reconnecting for up to ${waitMs / 1000} s\n`,
+        );
         said = true;
       }
       await new Promise((r) => setTimeout(r, 1000));
@@ -101,7 +108,9 @@ port.on('message', (msg: PgRequest | 'close') => {
         reply = await query(msg);
       } catch (err) {
         const e = err as { message?: unknown; code?: unknown };
-        reply = { error: { message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) } };
+        reply = {
+          error: { message: String(e?.message ?? err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) },
+        };
       }
       port.postMessage(reply);
     }

@@ -393,7 +393,6 @@ export class StudyStore {
     throw new Error(`${this.file} is a PostgreSQL store: it has no SQLite database`);
   }
 
-
   /**
    * Opens the database with the store's settings and schema (migrated when writing); throws
    * SQLite's errors. Reading opens a connection that may not write (query_only) rather than a
@@ -479,7 +478,8 @@ export class StudyStore {
       d.get('SELECT pg_advisory_xact_lock(7275001)');
       const version = versionNow();
       if (!this.checkVersion(version, false)) return;
-      if (version === 0) d.exec('CREATE TABLE tsnas_schema (version INTEGER NOT NULL); INSERT INTO tsnas_schema VALUES (0)');
+      if (version === 0)
+        d.exec('CREATE TABLE tsnas_schema (version INTEGER NOT NULL); INSERT INTO tsnas_schema VALUES (0)');
       for (let v = version; v < SCHEMA_VERSION; v++) d.exec(PG_MIGRATIONS[v]!);
       d.run('UPDATE tsnas_schema SET version = ?', [SCHEMA_VERSION]);
     });
@@ -661,10 +661,24 @@ export class StudyStore {
 
   /** Creates a running trial with the next number of the study. */
   createTrial(studyId: number, t: NewTrial): TrialRecord {
+    return this.createTrialNumbered(studyId, t, null)!;
+  }
+
+  /**
+   * Creates a running trial numbered `number` if that is still the study's next number, else
+   * nothing (null): another worker created a trial since this one read the study, so what it
+   * asked for may repeat that trial; it reads the study again and asks again.
+   */
+  createTrialIfNext(studyId: number, number: number, t: NewTrial): TrialRecord | null {
+    return this.createTrialNumbered(studyId, t, number);
+  }
+
+  private createTrialNumbered(studyId: number, t: NewTrial, expect: number | null): TrialRecord | null {
     return this.driver.transaction(() => {
       // Workers creating trials of one study at once take numbers one after the other.
       this.driver.lockStudy(studyId);
       const number = this.driver.get<{ n: number }>(this.sql.nextNumber!, [studyId])!.n;
+      if (expect !== null && number !== expect) return null;
       const id = this.driver.insert(this.sql.insertTrial!, {
         study: studyId,
         number,
@@ -820,7 +834,10 @@ export class StudyStore {
    * recorded as the entry's in the same transaction, so an entry is taken exactly once (on
    * PostgreSQL the row is locked, and rows other workers hold are skipped: SKIP LOCKED).
    */
-  takeQueuedTrial(studyId: number, make: (q: QueuedTrial) => NewTrial): { queued: QueuedTrial; trial: TrialRecord } | null {
+  takeQueuedTrial(
+    studyId: number,
+    make: (q: QueuedTrial) => NewTrial,
+  ): { queued: QueuedTrial; trial: TrialRecord } | null {
     return this.driver.transaction(() => {
       const lock = this.shared ? ' FOR UPDATE SKIP LOCKED' : '';
       const row = this.driver.get<QueueRow>(
@@ -876,10 +893,13 @@ export class StudyStore {
   }
 
   private refuseIfLeased(studyId: number, me: WorkerId): void {
-    const cur = this.driver.get<{ worker: string; pid: number; host: string; started_at: number; heartbeat_at: number }>(
-      'SELECT * FROM workers WHERE study_id = ?',
-      [studyId],
-    );
+    const cur = this.driver.get<{
+      worker: string;
+      pid: number;
+      host: string;
+      started_at: number;
+      heartbeat_at: number;
+    }>('SELECT * FROM workers WHERE study_id = ?', [studyId]);
     if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
       const s = this.studyById(studyId);
       throw new StudyBusyError(
@@ -947,7 +967,10 @@ export class StudyStore {
       if (cur?.state === 'done') return 'done';
       if (cur && cur.worker !== me.id) {
         const w = parseWorker(cur.worker);
-        const alive = w && w.host === os.hostname() ? pidAlive(w.pid) && now - cur.heartbeat_at < staleMs : now - cur.heartbeat_at < staleMs;
+        const alive =
+          w && w.host === os.hostname()
+            ? pidAlive(w.pid) && now - cur.heartbeat_at < staleMs
+            : now - cur.heartbeat_at < staleMs;
         if (alive) return 'busy';
       }
       this.driver.run(
@@ -969,12 +992,10 @@ export class StudyStore {
   }
 
   finishPhase(studyId: number, name: string, me: WorkerId): void {
-    this.driver.run("UPDATE study_phases SET state = 'done', heartbeat_at = ? WHERE study_id = ? AND name = ? AND worker = ?", [
-      Date.now(),
-      studyId,
-      name,
-      me.id,
-    ]);
+    this.driver.run(
+      "UPDATE study_phases SET state = 'done', heartbeat_at = ? WHERE study_id = ? AND name = ? AND worker = ?",
+      [Date.now(), studyId, name, me.id],
+    );
   }
 
   // ---- strategy state (key -> JSON) -----------------------------------------------------
