@@ -19,7 +19,7 @@
 // once, a queued entry is taken once, a phase is claimed once. The waits only pace the polling.
 import { formatArch, parseArch } from '../space/archFormat';
 import { rngFor } from '../random/seeds';
-import { bestTrial } from './store';
+import { bestTrial, trialWorkerAlive } from './store';
 import type { AskContext } from './strategy';
 import {
   evaluateTrial,
@@ -104,14 +104,18 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
 
     let stopped: SearchSummary['stopped'] = 'target';
     for (;;) {
-      const dead = store.failDeadWorkersTrials(study.id, staleMs);
-      if (dead.length) {
-        interrupted += dead.length;
-        log(
-          `worker ${me.id}: trial(s) ${dead.map((t) => t.number).join(', ')} lost their worker: failed (interrupted) and queued again`,
-        );
+      let all = store.trials(study.id);
+      const now = Date.now();
+      if (all.some((t) => t.state === 'running' && !trialWorkerAlive(t, staleMs, now))) {
+        const dead = store.failDeadWorkersTrials(study.id, staleMs);
+        if (dead.length) {
+          interrupted += dead.length;
+          log(
+            `worker ${me.id}: trial(s) ${dead.map((t) => t.number).join(', ')} lost their worker: failed (interrupted) and queued again`,
+          );
+        }
+        all = store.trials(study.id);
       }
-      const all = store.trials(study.id);
       catchUp(all);
       const history = all.filter(isSettled);
       const complete = history.filter((t) => t.state === 'complete').length;

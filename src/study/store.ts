@@ -282,6 +282,10 @@ const STATEMENTS: Record<string, string> = {
   trial: 'SELECT * FROM trials WHERE id = ?',
   trials: 'SELECT * FROM trials WHERE study_id = ? ORDER BY number',
   nextNumber: 'SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?',
+  insertTrialIfNext: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
+    started_at, heartbeat_at, worker)
+    SELECT @study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker
+    WHERE (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = @study) = @number`,
   insertTrial: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
     started_at, heartbeat_at, worker)
     VALUES (@study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker)`,
@@ -661,7 +665,12 @@ export class StudyStore {
 
   /** Creates a running trial with the next number of the study. */
   createTrial(studyId: number, t: NewTrial): TrialRecord {
-    return this.createTrialNumbered(studyId, t, null)!;
+    return this.driver.transaction(() => {
+      // Workers creating trials of one study at once take numbers one after the other.
+      this.driver.lockStudy(studyId);
+      const number = this.driver.get<{ n: number }>(this.sql.nextNumber!, [studyId])!.n;
+      return this.trial(this.driver.insert(this.sql.insertTrial!, this.trialParams(studyId, number, t)));
+    });
   }
 
   /**
@@ -670,31 +679,41 @@ export class StudyStore {
    * asked for may repeat that trial; it reads the study again and asks again.
    */
   createTrialIfNext(studyId: number, number: number, t: NewTrial): TrialRecord | null {
-    return this.createTrialNumbered(studyId, t, number);
+    // One statement, atomic by itself: the insert happens only while `number` is the next one,
+    // and of two workers inserting the same number at once the unique (study, number) index lets
+    // one through (PostgreSQL: the other gets unique_violation). No lock is held while workers ask.
+    let changes: number;
+    try {
+      changes = this.driver.run(this.sql.insertTrialIfNext!, this.trialParams(studyId, number, t)).changes;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') return null;
+      throw err;
+    }
+    const made = this.trialByNumber(studyId, number);
+    if (changes === 1) return made ?? null;
+    // This worker's own insert, run again because the answer to it was lost with the connection:
+    // the trial is there, its own.
+    return made && t.worker != null && made.worker === t.worker && made.arch === t.arch && made.state === 'running'
+      ? made
+      : null;
   }
 
-  private createTrialNumbered(studyId: number, t: NewTrial, expect: number | null): TrialRecord | null {
-    return this.driver.transaction(() => {
-      // Workers creating trials of one study at once take numbers one after the other.
-      this.driver.lockStudy(studyId);
-      const number = this.driver.get<{ n: number }>(this.sql.nextNumber!, [studyId])!.n;
-      if (expect !== null && number !== expect) return null;
-      const id = this.driver.insert(this.sql.insertTrial!, {
-        study: studyId,
-        number,
-        arch: t.arch,
-        recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
-        searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
-        space: t.space ?? null,
-        source: t.source ?? null,
-        flops: t.costs?.flops ?? null,
-        params: t.costs?.params ?? null,
-        latencyUs: t.costs?.latencyUs ?? null,
-        now: Date.now(),
-        worker: t.worker ?? null,
-      });
-      return this.trial(id);
-    });
+  private trialParams(studyId: number, number: number, t: NewTrial): Record<string, unknown> {
+    return {
+      study: studyId,
+      number,
+      arch: t.arch,
+      recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
+      searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
+      space: t.space ?? null,
+      source: t.source ?? null,
+      flops: t.costs?.flops ?? null,
+      params: t.costs?.params ?? null,
+      latencyUs: t.costs?.latencyUs ?? null,
+      now: Date.now(),
+      worker: t.worker ?? null,
+    };
   }
 
   trial(id: number): TrialRecord {
@@ -787,6 +806,8 @@ export class StudyStore {
    * training evaluator). Optuna's fail_stale_trials with a retry callback.
    */
   failDeadWorkersTrials(studyId: number, staleMs: number, now = Date.now()): TrialRecord[] {
+    // A look without a transaction first: almost always every worker is alive.
+    if (this.trials(studyId, ['running']).every((t) => trialWorkerAlive(t, staleMs, now))) return [];
     return this.driver.transaction(() => {
       this.driver.lockStudy(studyId);
       const dead = this.trials(studyId, ['running']).filter((t) => !trialWorkerAlive(t, staleMs, now));
@@ -838,6 +859,9 @@ export class StudyStore {
     studyId: number,
     make: (q: QueuedTrial) => NewTrial,
   ): { queued: QueuedTrial; trial: TrialRecord } | null {
+    // A look without a transaction first: the queue is almost always empty.
+    if (!this.driver.get('SELECT id FROM trial_queue WHERE study_id = ? AND trial_id IS NULL LIMIT 1', [studyId]))
+      return null;
     return this.driver.transaction(() => {
       const lock = this.shared ? ' FOR UPDATE SKIP LOCKED' : '';
       const row = this.driver.get<QueueRow>(
@@ -1099,7 +1123,7 @@ const queuedOf = (r: QueueRow): QueuedTrial => ({
 });
 
 /** Whether the worker running a trial is alive: a process of this host that exists, else a recent heartbeat. */
-function trialWorkerAlive(t: TrialRecord, staleMs: number, now: number): boolean {
+export function trialWorkerAlive(t: TrialRecord, staleMs: number, now: number): boolean {
   const w = t.worker === null ? null : parseWorker(t.worker);
   const beat = t.heartbeatAt ?? t.startedAt;
   if (w && w.host === os.hostname()) return (w.pid === process.pid || pidAlive(w.pid)) && now - beat < staleMs;
