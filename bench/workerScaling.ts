@@ -45,7 +45,7 @@ const median = (xs: number[]) => {
 
 async function run(storeName: string, location: string, n: number): Promise<Row> {
   const trials = perWorker * n;
-  const name = `scale-${n}`;
+  const name = `scale-${n}-${Date.now()}`;
   const config = configureSearch({
     strategy: 'random',
     space: 'fbnet-s',

@@ -14,7 +14,7 @@ import { StudyStore } from '../../src/study/store';
 import { INTERRUPTED_ERROR, isInterrupted, trialKey, type TrialRecord } from '../../src/study/types';
 import { parseWorker } from '../../src/study/worker';
 import { testDatabase } from '../helpers/postgres';
-import { PACKAGE_ROOT, TSNAS_BIN } from '../helpers/tsnasCli';
+import { PACKAGE_ROOT, TSNAS_BIN, tsnasAsync } from '../helpers/tsnasCli';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -208,4 +208,40 @@ test('postgres: the server restarted under two running workers: they reconnect a
       t,
       `trial ${t.number}`,
     );
+});
+
+test('tsnas search --workers 2: the study runs in worker processes and ends with its trials, each architecture once', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-workers-cli-'));
+  const store = path.join(dir, 'tsnas.db');
+  const run = await tsnasAsync([
+    'search',
+    'random',
+    '--space',
+    'fbnet-s',
+    '--evaluator',
+    'synthetic:2',
+    '--trials',
+    '6',
+    '--study',
+    'cli',
+    '--store',
+    store,
+    '--workers',
+    '2',
+    '--json',
+  ]);
+  assert.equal(run.code, 0, run.stderr);
+  assert.match(run.stderr, /2 worker process\(es\), 1 thread\(s\) each/);
+  const out = JSON.parse(run.last) as { trials: number; best: { number: number } };
+  assert.equal(out.trials, 6);
+  const s = StudyStore.open(store, { readonly: true });
+  try {
+    const all = s.trials(s.requireStudy('cli').id);
+    checkExactlyOnce(all, 6);
+    // The trials were run by the workers (their progress comes through prefixed), each its own process.
+    assert.match(run.stderr, /\[worker [12]\] trial +\d/);
+    for (const t of all) assert.notEqual(parseWorker(t.worker!)?.pid, process.pid);
+  } finally {
+    s.close();
+  }
 });
