@@ -5,6 +5,7 @@ import { formatIssues } from '../io/readDataFile';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { narsStrategy } from './nars/narsStrategy';
+import { absStrategy, sposStrategy } from './spos/oneShotStrategy';
 import { randomStrategy } from './random';
 import type { StrategyPlugin } from './strategyPlugin';
 
@@ -20,6 +21,8 @@ registerStrategy(randomStrategy);
 registerStrategy(evolutionStrategy);
 registerStrategy(dnasStrategy);
 registerStrategy(narsStrategy);
+registerStrategy(sposStrategy);
+registerStrategy(absStrategy);
 
 export function strategyNames(): string[] {
   return [...strategies.keys()];

@@ -2,7 +2,9 @@
 // supernet over a layer-wise space, per-candidate costs (FLOPs, a latency table), the choice
 // layer and the supernet network that runs a path, path sampling (uniform, from per-layer
 // distributions, within a cost budget), a path's standalone child network with the supernet's
-// weights, and BatchNorm recalibration. docs/supernet.md describes them.
+// weights, BatchNorm recalibration, and the one-shot parts (active ops of a shrunk space, the
+// constrained path sampler, path-only training, one-shot accuracy, the path angle, op scoring and
+// shrinking). docs/supernet.md describes them.
 export * from './layout';
 export * from './candidateCosts';
 export * from './latencyCosts';
@@ -12,3 +14,9 @@ export * from './pathSampling';
 export * from './budgetSampling';
 export * from './childNetwork';
 export * from './recalibrateBatchNorm';
+export * from './activeOps';
+export * from './pathSampler';
+export * from './pathAngle';
+export * from './angleShrinking';
+export * from './oneShotTraining';
+export * from './oneShotAccuracy';

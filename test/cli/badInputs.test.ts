@@ -183,6 +183,31 @@ const CASES: BadInput[] = [
     not: ['Usage:'],
     maxLines: 3,
   },
+  // ONNX export and the runtimes tables are measured in.
+  {
+    what: 'export: a checkpoint of another space',
+    args: ['export', 'mobilenetv2', '--checkpoint', 'run', '-o', 'm.onnx'],
+    code: 1,
+    says: ["run holds a network of space 'fbnet-s', not 'mobilenetv2'", 'npx tsnas export fbnet-s --checkpoint run'],
+  },
+  {
+    what: 'export: an opset tsnas does not write',
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline', '--opset', '11', '-o', 'm.onnx'],
+    code: 1,
+    says: ['--opset 11 is not supported', 'choose one of 13, 14, 15, 16, 17'],
+  },
+  {
+    what: 'export without the file to write',
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline'],
+    code: 1,
+    says: ['name the ONNX file to write: -o FILE'],
+  },
+  {
+    what: 'lut build on a runtime tsnas does not know',
+    args: ['lut', 'build', 'fbnet-s', '--target', 'tpu', '-o', 't.json'],
+    code: 1,
+    says: ["--target: unknown latency target 'tpu'", 'valid: engine-cpu, ort-cpu, browser-wasm, browser-webgpu'],
+  },
   {
     what: 'lut build without the table file',
     args: ['lut', 'build', 'fbnet-s'],
@@ -283,6 +308,31 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['npx tsnas lut build own/fbnet-s.yaml --input 3x32x32'],
     not: ['lut build fbnet-s '],
+  },
+  // One-shot searches (spos, abs): settings that cannot work, refused before the supernet trains.
+  {
+    what: 'search spos: more parents than the population',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--data', 'synthetic', '--parents', '60', '--store', 's.db'],
+    code: 1,
+    says: ["strategy 'spos'", 'parents must be at most the population', '--parents <= --population'],
+  },
+  {
+    what: 'search abs: a target of more paths than the space has',
+    args: ['search', 'abs', '--space', 'fbnet-s', '--data', 'synthetic', '--target-paths', '1e9', '--store', 's.db'],
+    code: 1,
+    says: ['--target-paths 1000000000', "'fbnet-s' has only 387420489 paths", 'give a smaller --target-paths'],
+  },
+  {
+    what: 'search spos without training data',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--evaluator', 'synthetic', '--store', 's.db'],
+    code: 1,
+    says: ['one-shot search trains a supernet', 'give --data D'],
+  },
+  {
+    what: 'search spos: a mutation rate of 0',
+    args: ['search', 'spos', '--space', 'fbnet-s', '--data', 'synthetic', '--mutation-rate', '0', '--store', 's.db'],
+    code: 1,
+    says: ['--mutation-rate', "got '0'"],
   },
   // Too small a split: refused before the first trial, not NaN% or ten failed trials.
   {

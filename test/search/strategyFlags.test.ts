@@ -82,7 +82,7 @@ test("the CLI: every strategy's flags in the help, values checked, and refused w
     'fbnet-s',
     '--evaluator',
     'synthetic',
-    '--population',
+    '--sample-size',
     '5',
     '--store',
     ':memory:',
@@ -90,7 +90,7 @@ test("the CLI: every strategy's flags in the help, values checked, and refused w
   assert.equal(wrong.code, 1);
   assert.match(
     wrong.stderr,
-    /--population only applies to the evolution strategy \(tsnas search evolution \.\.\.\), not to random/,
+    /--sample-size only applies to the evolution strategy \(tsnas search evolution \.\.\.\), not to random/,
   );
   const bad = tsnas([
     'search',
