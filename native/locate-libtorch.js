@@ -47,9 +47,10 @@ if (what === 'include') {
   process.stdout.write(l.libdir);
 } else if (what === 'libs') {
   const libs = ['-ltorch', '-ltorch_cpu', '-lc10'];
-  for (const extra of ['torch_cuda', 'c10_cuda']) {
-    if (fs.existsSync(path.join(l.libdir, `lib${extra}.so`))) libs.push(`-l${extra}`);
-  }
+  const cuda = ['torch_cuda', 'c10_cuda'].filter((x) => fs.existsSync(path.join(l.libdir, `lib${x}.so`)));
+  // The addon calls nothing of libtorch_cuda directly: without --no-as-needed the linker drops it,
+  // its CUDA hooks never register, and libtorch reports no CUDA (PyTorch wheels' torch/ folder).
+  if (cuda.length) libs.push('-Wl,--no-as-needed', ...cuda.map((x) => `-l${x}`), '-Wl,--as-needed');
   process.stdout.write(libs.join(' '));
 } else if (what === 'defines') {
   const cuda = fs.existsSync(path.join(l.libdir, 'libtorch_cuda.so'));

@@ -25,6 +25,8 @@ if ! dpkg -s chromium >/dev/null 2>&1; then need+=(chromium); fi
 # The sqlite3 command line: a test opens a study store with it, as users do (stores must open in
 # any SQLite still in wide use, not only the one better-sqlite3 bundles).
 if ! dpkg -s sqlite3 >/dev/null 2>&1; then need+=(sqlite3); fi
+# PostgreSQL's server: the store tests run against a throwaway one too (scripts/with-postgres.sh).
+if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then need+=(postgresql); fi
 if [ "$reference" = 1 ] && ! dpkg -s python3-torch >/dev/null 2>&1; then need+=(python3-torch); fi
 # Python's ONNX checker judges the exported models when the fixtures are regenerated (npm run fixtures).
 if [ "$reference" = 1 ] && ! dpkg -s python3-onnx >/dev/null 2>&1; then need+=(python3-onnx); fi

@@ -6,4 +6,6 @@ bash scripts/setup.sh
 # Formatting (Prettier), lint (typescript-eslint) and the layers (dependency-cruiser): docs/architecture.md.
 npm run -s lint
 # One file at a time: tests time native code and check resident memory, which parallel files would disturb.
-exec node --expose-gc --test --test-concurrency=1 dist/test/
+# The store tests run on SQLite and on PostgreSQL: a throwaway server (loopback, a free port, its own
+# data directory in a temp directory, stopped afterwards) whose URL they get in TSNAS_TEST_POSTGRES.
+exec bash scripts/with-postgres.sh node --expose-gc --test --test-concurrency=1 dist/test/

@@ -9,6 +9,7 @@ import { registerExport } from './commands/export';
 import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
+import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerSearch(program);
   registerStudy(program);
+  registerWorker(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).
   const hint = (c: Command, names: string[]) => {
     c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);

@@ -146,7 +146,8 @@ export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigIn
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
   if (c.lut !== undefined) out.lut = path.resolve(base, c.lut);
-  if (c.store !== undefined) out.store = path.resolve(base, c.store);
+  // A PostgreSQL store is a URL, not a path.
+  if (c.store !== undefined) out.store = /^postgres(ql)?:\/\//i.test(c.store) ? c.store : path.resolve(base, c.store);
   if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string')
     out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
   if (c.final?.teacher !== undefined) out.final = { ...c.final, teacher: path.resolve(base, c.final.teacher) };

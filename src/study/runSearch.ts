@@ -16,11 +16,11 @@ import { acceptsIndices, formatArch, formatIndices } from '../space/archFormat';
 import { loadDataSource } from '../data/dataSource';
 import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';
 import { formatCost, violations, type Constraint } from '../cost/constraints';
-import type { CostModel } from '../cost/costModel';
+import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
 import { rngFor } from '../random/seeds';
 import { bestTrial, better, type StudyStore } from './store';
-import type { AskContext, Strategy, StudyContext } from './strategy';
+import type { AskContext, Proposal, Strategy, StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { newWorkerId } from './worker';
 
@@ -155,49 +155,12 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       const t0 = Date.now();
       const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: me.id });
       current = trial;
-      let finished: TrialRecord;
-      const broken = violations(o.constraints, costs);
-      const times = interruptions.get(trialKey(identity)) ?? 0;
-      if (broken.length) {
-        finished = store.failTrial(
-          trial.id,
-          `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`,
-        );
-      } else if (times >= MAX_INTERRUPTIONS) {
-        finished = store.failTrial(
-          trial.id,
-          `not evaluated: its evaluation was interrupted ${times} times (the process ended each time; it may crash on this architecture)`,
-        );
-      } else {
-        const job: EvalJob = {
-          arch: proposal.arch,
-          archText,
-          trialNumber: trial.number,
-          recipe,
-          ...(proposal.stopAfterEpochs ? { stopAfterEpochs: proposal.stopAfterEpochs } : {}),
-          studyDir: ctx.studyDir,
-          heartbeat,
-          onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),
-          addArtifact: (kind, file) => store.addArtifact(study.id, trial.id, kind, file),
-          log,
-        };
-        try {
-          const r = await evaluator.evaluate(job);
-          const v = r.metrics[metric];
-          if (v === undefined || !Number.isFinite(v)) {
-            finished = store.failTrial(
-              trial.id,
-              `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`,
-              { metrics: r.metrics, epochs: r.epochs },
-            );
-          } else {
-            finished = store.completeTrial(trial.id, r.metrics, r.epochs);
-          }
-        } catch (err) {
-          const partial = err instanceof EvaluationError ? err.partial : {};
-          finished = store.failTrial(trial.id, err instanceof Error ? err.message : String(err), partial);
-        }
-      }
+      const finished = await evaluateTrial(o, ctx, trial, proposal, {
+        recipe,
+        costs,
+        interruptions: interruptions.get(trialKey(identity)) ?? 0,
+        heartbeat,
+      });
       current = null;
       history.push(finished);
       seen.add(trialKey(identity));
@@ -218,9 +181,75 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
   }
 }
 
-const fmt = (v: number | undefined) => (v === undefined ? '?' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5));
+/**
+ * Evaluates a created (running) trial and finishes it: failed without evaluating when its costs
+ * break a constraint or it was interrupted MAX_INTERRUPTIONS times, else complete with the
+ * evaluator's metrics, or failed with its error. Every search loop's one way to run a trial.
+ */
+export async function evaluateTrial(
+  o: SearchOptions,
+  ctx: StudyContext,
+  trial: TrialRecord,
+  proposal: Pick<Proposal, 'arch' | 'stopAfterEpochs'>,
+  w: { recipe: Record<string, unknown> | null; costs: ArchCosts; interruptions: number; heartbeat: () => void },
+): Promise<TrialRecord> {
+  const { store, study, strategy, evaluator } = o;
+  const log = o.log ?? (() => {});
+  const metric = study.objective.metric;
+  const costs = w.costs;
+  const recipe = w.recipe;
+  const times = w.interruptions;
+  const heartbeat = w.heartbeat;
+  const archText = trial.arch;
+  let finished: TrialRecord;
+  const broken = violations(o.constraints, costs);
+  if (broken.length) {
+    finished = store.failTrial(
+      trial.id,
+      `the ${strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`,
+    );
+  } else if (times >= MAX_INTERRUPTIONS) {
+    finished = store.failTrial(
+      trial.id,
+      `not evaluated: its evaluation was interrupted ${times} times (the process ended each time; it may crash on this architecture)`,
+    );
+  } else {
+    const job: EvalJob = {
+      arch: proposal.arch,
+      archText,
+      trialNumber: trial.number,
+      recipe,
+      ...(proposal.stopAfterEpochs ? { stopAfterEpochs: proposal.stopAfterEpochs } : {}),
+      studyDir: ctx.studyDir,
+      heartbeat,
+      onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),
+      addArtifact: (kind, file) => store.addArtifact(study.id, trial.id, kind, file),
+      log,
+    };
+    try {
+      const r = await evaluator.evaluate(job);
+      const v = r.metrics[metric];
+      if (v === undefined || !Number.isFinite(v)) {
+        finished = store.failTrial(
+          trial.id,
+          `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`,
+          { metrics: r.metrics, epochs: r.epochs },
+        );
+      } else {
+        finished = store.completeTrial(trial.id, r.metrics, r.epochs);
+      }
+    } catch (err) {
+      const partial = err instanceof EvaluationError ? err.partial : {};
+      finished = store.failTrial(trial.id, err instanceof Error ? err.message : String(err), partial);
+    }
+  }
+  return finished;
+}
 
-function trialLine(
+export const fmt = (v: number | undefined) =>
+  v === undefined ? '?' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
+
+export function trialLine(
   space: Space,
   t: TrialRecord,
   arch: Parameters<typeof formatIndices>[1],

@@ -134,6 +134,171 @@ export const MIGRATIONS: readonly string[] = [
     SELECT RAISE(ABORT, 'finished trials are never deleted: this trial is pruned');
   END;
   `,
+  // 3: many workers on one study (issue 16). The directory of a study's files when it is not the
+  // one beside the store (a PostgreSQL store's studies name a directory every worker shares); the
+  // workers taking trials of a study (each beats its own heart); queued trials, taken by exactly
+  // one worker (an interrupted trial's architecture, to be continued from its checkpoint); and
+  // one-off phases of a study (a supernet's training), run by exactly one worker.
+  `
+  ALTER TABLE studies ADD COLUMN files_dir TEXT;
+
+  CREATE TABLE study_workers (
+    worker TEXT PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL
+  );
+  CREATE INDEX study_workers_by_study ON study_workers (study_id);
+
+  CREATE TABLE trial_queue (
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    arch TEXT NOT NULL,
+    searched_recipe TEXT,
+    space TEXT,
+    source TEXT,
+    stop_after_epochs INTEGER,
+    reason TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    trial_id INTEGER REFERENCES trials(id)
+  );
+  CREATE INDEX trial_queue_waiting ON trial_queue (study_id, trial_id);
+
+  CREATE TABLE study_phases (
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+    worker TEXT NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    PRIMARY KEY (study_id, name)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The same migrations in PostgreSQL's dialect: the same tables, columns and numbering (a
+ * PostgreSQL store records the count in tsnas_schema), ids as BIGSERIAL, times as BIGINT
+ * milliseconds, floats as DOUBLE PRECISION, and one trigger function keeping finished trials as
+ * they are with the same messages as SQLite's triggers.
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE studies (
+    id BIGSERIAL PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    strategy TEXT NOT NULL,
+    space TEXT NOT NULL,
+    evaluator TEXT NOT NULL,
+    data TEXT,
+    objective_metric TEXT NOT NULL,
+    direction TEXT NOT NULL CHECK (direction IN ('maximize', 'minimize')),
+    constraints TEXT NOT NULL DEFAULT '[]',
+    seed BIGINT NOT NULL,
+    config TEXT NOT NULL
+  );
+
+  CREATE TABLE trials (
+    id BIGSERIAL PRIMARY KEY,
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'complete', 'failed', 'pruned')),
+    arch TEXT NOT NULL,
+    recipe TEXT,
+    source TEXT,
+    flops DOUBLE PRECISION,
+    params DOUBLE PRECISION,
+    latency_us DOUBLE PRECISION,
+    metrics TEXT NOT NULL DEFAULT '{}',
+    epochs TEXT NOT NULL DEFAULT '[]',
+    started_at BIGINT NOT NULL,
+    finished_at BIGINT,
+    heartbeat_at BIGINT,
+    worker TEXT,
+    error TEXT,
+    UNIQUE (study_id, number)
+  );
+  CREATE INDEX trials_by_state ON trials (study_id, state);
+
+  CREATE FUNCTION tsnas_finished_trials_never_change() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'DELETE' THEN
+      RAISE EXCEPTION 'finished trials are never deleted: this trial is %', OLD.state;
+    END IF;
+    RAISE EXCEPTION 'finished trials never change: this trial is %', OLD.state;
+  END $$;
+  CREATE TRIGGER trials_finished_never_change BEFORE UPDATE OR DELETE ON trials
+    FOR EACH ROW WHEN (OLD.state <> 'running') EXECUTE FUNCTION tsnas_finished_trials_never_change();
+
+  CREATE TABLE strategy_state (
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    PRIMARY KEY (study_id, key)
+  );
+
+  CREATE TABLE artifacts (
+    id BIGSERIAL PRIMARY KEY,
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    trial_id BIGINT REFERENCES trials(id),
+    kind TEXT NOT NULL,
+    path TEXT NOT NULL,
+    created_at BIGINT NOT NULL
+  );
+  CREATE INDEX artifacts_by_study ON artifacts (study_id, kind);
+
+  CREATE TABLE workers (
+    study_id BIGINT PRIMARY KEY REFERENCES studies(id),
+    worker TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+  );
+  `,
+  `
+  ALTER TABLE trials ADD COLUMN searched_recipe TEXT;
+  ALTER TABLE trials ADD COLUMN space TEXT;
+  `,
+  `
+  ALTER TABLE studies ADD COLUMN files_dir TEXT;
+
+  CREATE TABLE study_workers (
+    worker TEXT PRIMARY KEY,
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    pid INTEGER NOT NULL,
+    host TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    heartbeat_at BIGINT NOT NULL
+  );
+  CREATE INDEX study_workers_by_study ON study_workers (study_id);
+
+  CREATE TABLE trial_queue (
+    id BIGSERIAL PRIMARY KEY,
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    arch TEXT NOT NULL,
+    searched_recipe TEXT,
+    space TEXT,
+    source TEXT,
+    stop_after_epochs INTEGER,
+    reason TEXT NOT NULL,
+    created_at BIGINT NOT NULL,
+    trial_id BIGINT REFERENCES trials(id)
+  );
+  CREATE INDEX trial_queue_waiting ON trial_queue (study_id, trial_id);
+
+  CREATE TABLE study_phases (
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    name TEXT NOT NULL,
+    state TEXT NOT NULL CHECK (state IN ('running', 'done')),
+    worker TEXT NOT NULL,
+    heartbeat_at BIGINT NOT NULL,
+    PRIMARY KEY (study_id, name)
+  );
+  `,
+];

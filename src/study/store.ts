@@ -1,14 +1,20 @@
-// The study store: one SQLite file (better-sqlite3, WAL, busy timeout) holding studies, trials,
-// strategy state and artifact references; large artifacts live as files in a per-study
-// directory beside the database (<dir of db>/studies/<study>/). Every write is one short
-// transaction, so a process killed at any moment leaves either the old row or the new one.
-// Resuming a study is reopening the store (Optuna's storage model).
+// The study store: one SQLite file (better-sqlite3, WAL, busy timeout) or one PostgreSQL database
+// (a server many workers on many machines share; --store postgres://user@host:port/db) holding
+// studies, trials, strategy state and artifact references, with the same schema, migrations and
+// guarantees in both (sqlDriver.ts). Large artifacts live as files in a per-study directory:
+// beside an SQLite database (<dir of db>/studies/<study>/), or for PostgreSQL the directory the
+// study names (files_dir, a directory every worker shares). Every write is one short transaction,
+// so a process killed at any moment leaves either the old row or the new one. Resuming a study is
+// reopening the store (Optuna's storage model).
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArchCosts } from '../cost/costModel';
-import { MIGRATIONS, SCHEMA_VERSION } from './schema';
+import { isPostgresUrl, PgDriver, redactUrl } from './pgDriver';
+import { MIGRATIONS, PG_MIGRATIONS, SCHEMA_VERSION } from './schema';
+import type { SqlDriver } from './sqlDriver';
+import { SqliteDriver } from './sqliteDriver';
 import type { StateKey } from './stateKey';
 import {
   INTERRUPTED_ERROR,
@@ -21,7 +27,7 @@ import {
   type TrialRecord,
   type TrialState,
 } from './types';
-import { workerAlive, type WorkerId } from './worker';
+import { parseWorker, pidAlive, workerAlive, type WorkerId } from './worker';
 
 export const DEFAULT_STORE = path.join('runs', 'tsnas.db');
 
@@ -39,7 +45,9 @@ export class StoreError extends Error {}
 export function explainStoreError(file: string, err: unknown): unknown {
   if (!(err instanceof Error) || err instanceof StoreError) return err;
   const code = (err as { code?: unknown }).code;
-  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  if (typeof code !== 'string') return err;
+  if (isPostgresUrl(file) || file.startsWith('postgres')) return explainPgError(file, err, code);
+  if (!code.startsWith('SQLITE_')) return err;
   const said = `(SQLite: ${err.message}, ${code})`;
   const dir = path.dirname(path.resolve(file));
   let what: string;
@@ -65,6 +73,32 @@ export function explainStoreError(file: string, err: unknown): unknown {
     what = `cannot open the study store ${file} ${said}: check that ${dir} exists and can be read (and written, for a search)`;
   else what = `study store ${file}: ${err.message} (${code})`;
   return new StoreError(what, { cause: err });
+}
+
+/** An error of PostgreSQL (or of reaching it) about a store, in the same words as SQLite's. */
+function explainPgError(url: string, err: Error, code: string): unknown {
+  const said = `(PostgreSQL: ${err.message}, ${code})`;
+  if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', '57P03'].includes(code))
+    return new StoreError(
+      `cannot reach the PostgreSQL server of the study store ${url} ${said}: check that the server runs and the host and port of --store are right`,
+      { cause: err },
+    );
+  if (code === '28P01' || code === '28000')
+    return new StoreError(
+      `PostgreSQL refused the user of the study store ${url} ${said}: give a user it accepts (postgres://USER:PASSWORD@HOST:PORT/DB)`,
+      { cause: err },
+    );
+  if (code === '3D000')
+    return new StoreError(
+      `the PostgreSQL database of the study store ${url} does not exist ${said}: create it (createdb NAME) or name another one in --store`,
+      { cause: err },
+    );
+  if (code === '42501')
+    return new StoreError(
+      `the user of the study store ${url} may not create or write its tables ${said}: grant it CREATE and write rights on the database`,
+      { cause: err },
+    );
+  return err;
 }
 
 /** SQLite cannot set up the shared memory of a WAL store it may not write beside (a read-only directory). */
@@ -111,7 +145,10 @@ export class NoSuchStudyError extends Error {}
 export class StudyBusyError extends Error {}
 
 export interface StoreOptions {
-  /** Where per-study directories go (default: <dir of the db>/studies; a temp dir per store for ':memory:'). */
+  /**
+   * Where per-study directories go (default: <dir of the db>/studies; a temp dir per store for
+   * ':memory:'; for PostgreSQL $TSNAS_STUDIES_DIR, else runs/studies: a new study records it).
+   */
   studiesRoot?: string;
   /** 'full' syncs the WAL at every commit (survives power loss); 'normal' survives process crashes only. */
   durability?: 'full' | 'normal';
@@ -131,6 +168,8 @@ interface StudyRow {
   constraints: string;
   seed: number;
   config: string;
+  /** Schema 3. */
+  files_dir?: string | null;
 }
 interface TrialRow {
   id: number;
@@ -236,25 +275,71 @@ export interface NewTrial {
   worker?: string | null;
 }
 
+/** The store's statements, by name (SQL both dialects parse). */
+const STATEMENTS: Record<string, string> = {
+  study: 'SELECT * FROM studies WHERE name = ?',
+  studyById: 'SELECT * FROM studies WHERE id = ?',
+  trial: 'SELECT * FROM trials WHERE id = ?',
+  trials: 'SELECT * FROM trials WHERE study_id = ? ORDER BY number',
+  nextNumber: 'SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?',
+  insertTrialIfNext: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
+    started_at, heartbeat_at, worker)
+    SELECT @study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker
+    WHERE (SELECT COALESCE(MAX(number), -1) + 1 FROM trials WHERE study_id = @study) = @number`,
+  insertTrial: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
+    started_at, heartbeat_at, worker)
+    VALUES (@study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker)`,
+  finish: `UPDATE trials SET state = @state, metrics = @metrics, epochs = COALESCE(@epochs, epochs), finished_at = @now,
+    heartbeat_at = @now, error = @error WHERE id = @id AND state = 'running'`,
+  epochs: "UPDATE trials SET epochs = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'",
+  beat: "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
+  getState: 'SELECT value FROM strategy_state WHERE study_id = ? AND key = ?',
+  setState: `INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+  addArtifact: 'INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)',
+};
+
 /** In-memory stores opened by this process: each gets studies of its own. */
 let memoryStores = 0;
 
 export class StudyStore {
-  readonly db: Database.Database;
+  /** The database the store's SQL runs on (SQLite or PostgreSQL). */
+  readonly driver: SqlDriver;
   readonly studiesRoot: string;
-  /** Statements by name, prepared on first use (a read-only store of an older schema never prepares the writes). */
+  /** Statements by name (a driver prepares each on first use). */
   private readonly sql: Record<string, string>;
-  private readonly prepared = new Map<string, Database.Statement>();
+  /** The directory each study's files are in, by name (schema 3's files_dir, else under studiesRoot). */
+  private readonly filesDirs = new Map<string, string | null>();
 
   /** A copy read in place of a store in a directory SQLite may not write to (read-only opens only). */
   private readonly copyDir: string | null = null;
   /** An in-memory store's temp directory of study files, removed when it closes. */
   private readonly ownTempStudies: boolean;
 
-  private constructor(
-    readonly file: string,
-    o: StoreOptions,
-  ) {
+  /** The store's location as given (a PostgreSQL URL without its password). */
+  readonly file: string;
+
+  private constructor(location: string, o: StoreOptions) {
+    const postgres = isPostgresUrl(location);
+    const file = postgres ? redactUrl(location) : location.replace(/^sqlite:/, '');
+    this.file = file;
+    this.sql = STATEMENTS;
+    if (postgres) {
+      this.ownTempStudies = false;
+      this.studiesRoot = path.resolve(o.studiesRoot ?? process.env.TSNAS_STUDIES_DIR ?? path.join('runs', 'studies'));
+      try {
+        this.driver = PgDriver.connect(location, file);
+      } catch (err) {
+        throw explainStoreError(file, err);
+      }
+      try {
+        this.migratePg(!!o.readonly);
+      } catch (err) {
+        this.driver.close();
+        throw explainStoreError(file, err);
+      }
+      return;
+    }
     const memory = file === ':memory:';
     if (!memory) {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
@@ -303,25 +388,13 @@ export class StudyStore {
       if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
       throw explainStoreError(file, err);
     }
-    this.db = db;
-    this.sql = {
-      study: 'SELECT * FROM studies WHERE name = ?',
-      studyById: 'SELECT * FROM studies WHERE id = ?',
-      trial: 'SELECT * FROM trials WHERE id = ?',
-      trials: 'SELECT * FROM trials WHERE study_id = ? ORDER BY number',
-      nextNumber: 'SELECT COALESCE(MAX(number), -1) + 1 AS n FROM trials WHERE study_id = ?',
-      insertTrial: `INSERT INTO trials (study_id, number, state, arch, recipe, searched_recipe, space, source, flops, params, latency_us,
-        started_at, heartbeat_at, worker)
-        VALUES (@study, @number, 'running', @arch, @recipe, @searchedRecipe, @space, @source, @flops, @params, @latencyUs, @now, @now, @worker)`,
-      finish: `UPDATE trials SET state = @state, metrics = @metrics, epochs = COALESCE(@epochs, epochs), finished_at = @now,
-        heartbeat_at = @now, error = @error WHERE id = @id AND state = 'running'`,
-      epochs: "UPDATE trials SET epochs = ?, heartbeat_at = ? WHERE id = ? AND state = 'running'",
-      beat: "UPDATE trials SET heartbeat_at = ? WHERE id = ? AND state = 'running'",
-      getState: 'SELECT value FROM strategy_state WHERE study_id = ? AND key = ?',
-      setState: `INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)
-        ON CONFLICT (study_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-      addArtifact: 'INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)',
-    };
+    this.driver = new SqliteDriver(db);
+  }
+
+  /** The SQLite database (an SQLite store's only: tests and benchmarks that look underneath). */
+  get db(): Database.Database {
+    if (this.driver instanceof SqliteDriver) return this.driver.db;
+    throw new Error(`${this.file} is a PostgreSQL store: it has no SQLite database`);
   }
 
   /**
@@ -348,21 +421,18 @@ export class StudyStore {
     }
   }
 
-  private stmt(name: string): Database.Statement {
-    let st = this.prepared.get(name);
-    if (!st) {
-      st = this.db.prepare(this.sql[name]!);
-      this.prepared.set(name, st);
-    }
-    return st;
+  /** Opens a store: a file path or sqlite:PATH (SQLite), or postgres://user@host:port/db (PostgreSQL). */
+  static open(location: string = DEFAULT_STORE, o: StoreOptions = {}): StudyStore {
+    return new StudyStore(location, o);
   }
 
-  static open(file: string = DEFAULT_STORE, o: StoreOptions = {}): StudyStore {
-    return new StudyStore(file, o);
+  /** Whether the store is a PostgreSQL database (one many machines share). */
+  get shared(): boolean {
+    return this.driver.dialect === 'postgres';
   }
 
   close(): void {
-    if (this.db.open) this.db.close();
+    this.driver.close();
     if (this.copyDir) fs.rmSync(this.copyDir, { recursive: true, force: true });
     // An in-memory store's study files go with it (its own temp directory, unless one was given).
     if (this.ownTempStudies) fs.rmSync(this.studiesRoot, { recursive: true, force: true });
@@ -370,24 +440,53 @@ export class StudyStore {
 
   private migrate(db: Database.Database, readonly: boolean): void {
     const version = db.pragma('user_version', { simple: true }) as number;
+    if (!this.checkVersion(version, readonly)) return;
+    db.transaction(() => {
+      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    }).immediate();
+  }
+
+  /** Whether a store at this schema version needs migrating (throws for one it cannot open). */
+  private checkVersion(version: number, readonly: boolean): boolean {
     if (version > SCHEMA_VERSION) {
       throw new Error(
         `${this.file} was written by a newer tsnas (store schema ${version}, this one knows ${SCHEMA_VERSION}); upgrade tsnas to open it`,
       );
     }
-    if (version === SCHEMA_VERSION) return;
+    if (version === SCHEMA_VERSION) return false;
     if (readonly) {
       // Reading needs no migration: rows of an older schema read with the newer columns' defaults.
       if (version === 0)
         throw new Error(
           `${this.file} holds no study store (no tsnas schema); give the store a search wrote (--store FILE)`,
         );
-      return;
+      return false;
     }
-    db.transaction(() => {
-      for (let v = version; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    }).immediate();
+    return true;
+  }
+
+  /**
+   * PostgreSQL's migrations: the version in tsnas_schema, applied in one transaction under an
+   * advisory lock, so that workers starting together migrate once.
+   */
+  private migratePg(readonly: boolean): void {
+    const d = this.driver;
+    const versionNow = (): number => {
+      const t = d.get<{ t: string | null }>("SELECT to_regclass('tsnas_schema') AS t");
+      if (!t?.t) return 0;
+      return d.get<{ version: number }>('SELECT version FROM tsnas_schema')?.version ?? 0;
+    };
+    if (!this.checkVersion(versionNow(), readonly)) return;
+    d.transaction(() => {
+      d.get('SELECT pg_advisory_xact_lock(7275001)');
+      const version = versionNow();
+      if (!this.checkVersion(version, false)) return;
+      if (version === 0)
+        d.exec('CREATE TABLE tsnas_schema (version INTEGER NOT NULL); INSERT INTO tsnas_schema VALUES (0)');
+      for (let v = version; v < SCHEMA_VERSION; v++) d.exec(PG_MIGRATIONS[v]!);
+      d.run('UPDATE tsnas_schema SET version = ?', [SCHEMA_VERSION]);
+    });
   }
 
   // ---- studies --------------------------------------------------------------------------
@@ -405,21 +504,19 @@ export class StudyStore {
       if (owner) throw this.dirTakenError(init.name, dir, owner);
       if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw this.dirTakenError(init.name, dir, 'unknown');
     }
-    return this.db
-      .transaction(() => {
+    const exists = (existing: StudyRecord) =>
+      new StudyExistsError(
+        `study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
+          `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`,
+      );
+    try {
+      return this.driver.transaction(() => {
         const existing = this.getStudy(init.name);
-        if (existing) {
-          throw new StudyExistsError(
-            `study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
-              `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`,
-          );
-        }
-        const r = this.db
-          .prepare(
-            `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(
+        if (existing) throw exists(existing);
+        const id = this.driver.insert(
+          `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config, files_dir)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
             init.name,
             Date.now(),
             init.strategy,
@@ -431,21 +528,37 @@ export class StudyStore {
             JSON.stringify(init.constraints),
             init.seed,
             JSON.stringify(init.config),
-          );
-        return this.studyById(Number(r.lastInsertRowid));
-      })
-      .immediate();
+            // A PostgreSQL study names its directory: every worker, on any machine, uses that one.
+            this.shared ? path.join(this.studiesRoot, init.name) : null,
+          ],
+        );
+        return this.studyById(id);
+      });
+    } catch (err) {
+      // Two processes creating the study at once on PostgreSQL: the second's insert meets the
+      // first's row (unique_violation) and gets the same error as one that came later.
+      if ((err as { code?: unknown }).code === '23505') {
+        const existing = this.getStudy(init.name);
+        if (existing) throw exists(existing);
+      }
+      throw err;
+    }
+  }
+
+  private remember(r: StudyRow): StudyRecord {
+    this.filesDirs.set(r.name, r.files_dir ?? null);
+    return studyOf(r);
   }
 
   getStudy(name: string): StudyRecord | undefined {
-    const r = this.stmt('study').get(name) as StudyRow | undefined;
-    return r && studyOf(r);
+    const r = this.driver.get<StudyRow>(this.sql.study!, [name]);
+    return r && this.remember(r);
   }
 
   studyById(id: number): StudyRecord {
-    const r = this.stmt('studyById').get(id) as StudyRow | undefined;
+    const r = this.driver.get<StudyRow>(this.sql.studyById!, [id]);
     if (!r) throw new NoSuchStudyError(`no study with id ${id} in ${this.file}`);
-    return studyOf(r);
+    return this.remember(r);
   }
 
   /** The study, or an error listing the studies there are. */
@@ -460,12 +573,12 @@ export class StudyStore {
   }
 
   studies(): StudyRecord[] {
-    return (this.db.prepare('SELECT * FROM studies ORDER BY created_at, id').all() as StudyRow[]).map(studyOf);
+    return this.driver.all<StudyRow>('SELECT * FROM studies ORDER BY created_at, id').map((r) => this.remember(r));
   }
 
   /** Replaces a study's stored configuration (e.g. a resume that raises the trial target). */
   updateStudyConfig(studyId: number, config: Record<string, unknown>): void {
-    this.db.prepare('UPDATE studies SET config = ? WHERE id = ?').run(JSON.stringify(config), studyId);
+    this.driver.run('UPDATE studies SET config = ? WHERE id = ?', [JSON.stringify(config), studyId]);
   }
 
   /**
@@ -481,14 +594,12 @@ export class StudyStore {
       this.stateKeys(s.id).length > 0 ||
       this.artifacts(s.id).some((a) => fs.existsSync(this.artifactPath(a)));
     if (used) return false;
-    this.db
-      .transaction(() => {
-        for (const table of ['artifacts', 'strategy_state', 'workers'])
-          this.db.prepare(`DELETE FROM ${table} WHERE study_id = ?`).run(s.id);
-        this.db.prepare('DELETE FROM studies WHERE id = ?').run(s.id);
-      })
-      .immediate();
     const dir = this.studyDir(name, false);
+    this.driver.transaction(() => {
+      for (const table of ['artifacts', 'strategy_state', 'workers', 'study_workers', 'trial_queue', 'study_phases'])
+        this.driver.run(`DELETE FROM ${table} WHERE study_id = ?`, [s.id]);
+      this.driver.run('DELETE FROM studies WHERE id = ?', [s.id]);
+    });
     const owner = readStudyDirOwner(dir);
     if (owner && ownsDir(owner, s) && onlyNoteAndEmptyDirs(dir)) fs.rmSync(dir, { recursive: true, force: true });
     return true;
@@ -508,10 +619,12 @@ export class StudyStore {
   /**
    * The directory of a study's artifacts, created on demand with a note of whose it is (this
    * store's study of that name). Two stores in one directory would share studies/<name>: a
-   * directory noted as another study's is refused (StudyDirError), never shared.
+   * directory noted as another study's is refused (StudyDirError), never shared. A study that
+   * names its directory (a PostgreSQL store's) uses that one.
    */
   studyDir(name: string, create = true): string {
-    const dir = path.join(this.studiesRoot, name);
+    if (!this.filesDirs.has(name)) this.getStudy(name);
+    const dir = this.filesDirs.get(name) ?? path.join(this.studiesRoot, name);
     if (!create) return dir;
     const study = this.getStudy(name);
     const owner = readStudyDirOwner(dir);
@@ -521,7 +634,7 @@ export class StudyStore {
     if (study && !owner) {
       const note: StudyDirOwner = {
         about: 'the files of this study of this store; tsnas refuses to share them with a study of another store',
-        store: path.resolve(this.file),
+        store: this.shared ? this.file : path.resolve(this.file),
         study: study.name,
         id: study.id,
         createdAt: study.createdAt,
@@ -534,16 +647,17 @@ export class StudyStore {
   }
 
   private dirTakenError(name: string, dir: string, owner: StudyDirOwner | 'unknown'): StudyDirError {
+    const me = this.shared ? this.file : path.resolve(this.file);
     const whose =
       owner === 'unknown'
         ? 'files of unknown origin (an earlier study of that name, of a store since removed?)'
-        : owner.store === path.resolve(this.file)
+        : owner.store === me
           ? `the files of an earlier study '${owner.study}' of this store that it no longer has (created ${new Date(owner.createdAt).toISOString()}; the store was replaced?)`
           : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
     return new StudyDirError(
       `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
         `choose another --study name, or keep this store in a directory of its own (another --store path)` +
-        (owner === 'unknown' || owner.store === path.resolve(this.file) ? `, or remove ${dir}` : ''),
+        (owner === 'unknown' || owner.store === me ? `, or remove ${dir}` : ''),
     );
   }
 
@@ -551,48 +665,75 @@ export class StudyStore {
 
   /** Creates a running trial with the next number of the study. */
   createTrial(studyId: number, t: NewTrial): TrialRecord {
-    return this.db
-      .transaction(() => {
-        const number = (this.stmt('nextNumber').get(studyId) as { n: number }).n;
-        const r = this.stmt('insertTrial').run({
-          study: studyId,
-          number,
-          arch: t.arch,
-          recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
-          searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
-          space: t.space ?? null,
-          source: t.source ?? null,
-          flops: t.costs?.flops ?? null,
-          params: t.costs?.params ?? null,
-          latencyUs: t.costs?.latencyUs ?? null,
-          now: Date.now(),
-          worker: t.worker ?? null,
-        });
-        return this.trial(Number(r.lastInsertRowid));
-      })
-      .immediate();
+    return this.driver.transaction(() => {
+      // Workers creating trials of one study at once take numbers one after the other.
+      this.driver.lockStudy(studyId);
+      const number = this.driver.get<{ n: number }>(this.sql.nextNumber!, [studyId])!.n;
+      return this.trial(this.driver.insert(this.sql.insertTrial!, this.trialParams(studyId, number, t)));
+    });
+  }
+
+  /**
+   * Creates a running trial numbered `number` if that is still the study's next number, else
+   * nothing (null): another worker created a trial since this one read the study, so what it
+   * asked for may repeat that trial; it reads the study again and asks again.
+   */
+  createTrialIfNext(studyId: number, number: number, t: NewTrial): TrialRecord | null {
+    // One statement, atomic by itself: the insert happens only while `number` is the next one,
+    // and of two workers inserting the same number at once the unique (study, number) index lets
+    // one through (PostgreSQL: the other gets unique_violation). No lock is held while workers ask.
+    let changes: number;
+    try {
+      changes = this.driver.run(this.sql.insertTrialIfNext!, this.trialParams(studyId, number, t)).changes;
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE') return null;
+      throw err;
+    }
+    const made = this.trialByNumber(studyId, number);
+    if (changes === 1) return made ?? null;
+    // This worker's own insert, run again because the answer to it was lost with the connection:
+    // the trial is there, its own.
+    return made && t.worker != null && made.worker === t.worker && made.arch === t.arch && made.state === 'running'
+      ? made
+      : null;
+  }
+
+  private trialParams(studyId: number, number: number, t: NewTrial): Record<string, unknown> {
+    return {
+      study: studyId,
+      number,
+      arch: t.arch,
+      recipe: t.recipe == null ? null : JSON.stringify(t.recipe),
+      searchedRecipe: t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
+      space: t.space ?? null,
+      source: t.source ?? null,
+      flops: t.costs?.flops ?? null,
+      params: t.costs?.params ?? null,
+      latencyUs: t.costs?.latencyUs ?? null,
+      now: Date.now(),
+      worker: t.worker ?? null,
+    };
   }
 
   trial(id: number): TrialRecord {
-    const r = this.stmt('trial').get(id) as TrialRow | undefined;
+    const r = this.driver.get<TrialRow>(this.sql.trial!, [id]);
     if (!r) throw new Error(`no trial with id ${id} in ${this.file}`);
     return trialOf(r);
   }
 
   trialByNumber(studyId: number, number: number): TrialRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM trials WHERE study_id = ? AND number = ?').get(studyId, number) as
-      TrialRow | undefined;
+    const r = this.driver.get<TrialRow>('SELECT * FROM trials WHERE study_id = ? AND number = ?', [studyId, number]);
     return r && trialOf(r);
   }
 
   /** Every trial of a study in number order (optionally only some states). */
   trials(studyId: number, states?: readonly TrialState[]): TrialRecord[] {
-    if (!states) return (this.stmt('trials').all(studyId) as TrialRow[]).map(trialOf);
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`,
-      )
-      .all(studyId, ...states) as TrialRow[];
+    if (!states) return this.driver.all<TrialRow>(this.sql.trials!, [studyId]).map(trialOf);
+    const rows = this.driver.all<TrialRow>(
+      `SELECT * FROM trials WHERE study_id = ? AND state IN (${states.map(() => '?').join(', ')}) ORDER BY number`,
+      [studyId, ...states],
+    );
     return rows.map(trialOf);
   }
 
@@ -603,16 +744,20 @@ export class StudyStore {
     epochs: Array<Record<string, number>> | undefined,
     error: string | null,
   ): TrialRecord {
-    const r = this.stmt('finish').run({
+    const metricsText = metricsJson(metrics);
+    const r = this.driver.run(this.sql.finish!, {
       id,
       state,
-      metrics: metricsJson(metrics),
+      metrics: metricsText,
       epochs: epochs === undefined ? null : metricsJson(epochs as never),
       now: Date.now(),
       error,
     });
     if (r.changes !== 1) {
       const t = this.trial(id);
+      // The same finish again (a PostgreSQL transaction redone after its connection was lost
+      // while it committed): it is recorded once, and that record is the answer.
+      if (t.state === state && t.error === error && metricsJson(t.metrics) === metricsText) return t;
       throw new Error(
         `trial ${t.number} is ${t.state}, not running: it cannot be finished again (finished trials never change)`,
       );
@@ -634,11 +779,11 @@ export class StudyStore {
 
   /** Records a running trial's finished epochs so far (and beats its heart). */
   recordEpochs(id: number, epochs: Array<Record<string, number>>): void {
-    this.stmt('epochs').run(metricsJson(epochs as never), Date.now(), id);
+    this.driver.run(this.sql.epochs!, [metricsJson(epochs as never), Date.now(), id]);
   }
 
   heartbeat(id: number): void {
-    this.stmt('beat').run(Date.now(), id);
+    this.driver.run(this.sql.beat!, [Date.now(), id]);
   }
 
   /**
@@ -646,81 +791,255 @@ export class StudyStore {
    * lease: then no other live process runs trials of it) with 'interrupted (process ended)'.
    */
   failStaleTrials(studyId: number, except: string | null = null, error = INTERRUPTED_ERROR): TrialRecord[] {
-    return this.db
-      .transaction(() => {
-        const stale = this.trials(studyId, ['running']).filter((t) => t.worker !== except || except === null);
-        for (const t of stale) this.finish(t.id, 'failed', t.metrics, undefined, error);
-        return stale.map((t) => this.trial(t.id));
-      })
-      .immediate();
+    return this.driver.transaction(() => {
+      this.driver.lockStudy(studyId);
+      const stale = this.trials(studyId, ['running']).filter((t) => t.worker !== except || except === null);
+      for (const t of stale) this.finish(t.id, 'failed', t.metrics, undefined, error);
+      return stale.map((t) => this.trial(t.id));
+    });
+  }
+
+  /**
+   * Many workers on one study: fails the running trials whose worker is gone (a process of this
+   * host that ended, or a heartbeat older than staleMs) as interrupted, and queues each one's
+   * architecture again, so that the next worker free continues it (from its checkpoint, for a
+   * training evaluator). Optuna's fail_stale_trials with a retry callback.
+   */
+  failDeadWorkersTrials(studyId: number, staleMs: number, now = Date.now()): TrialRecord[] {
+    // A look without a transaction first: almost always every worker is alive.
+    if (this.trials(studyId, ['running']).every((t) => trialWorkerAlive(t, staleMs, now))) return [];
+    return this.driver.transaction(() => {
+      this.driver.lockStudy(studyId);
+      const dead = this.trials(studyId, ['running']).filter((t) => !trialWorkerAlive(t, staleMs, now));
+      for (const t of dead) {
+        this.finish(t.id, 'failed', t.metrics, undefined, INTERRUPTED_ERROR);
+        this.enqueueTrial(studyId, t, `trial ${t.number} interrupted`);
+      }
+      return dead.map((t) => this.trial(t.id));
+    });
+  }
+
+  // ---- queued trials --------------------------------------------------------------------
+
+  /** Queues an architecture (with its searched recipe and space) for the next worker free. */
+  enqueueTrial(
+    studyId: number,
+    t: Pick<NewTrial, 'arch' | 'searchedRecipe' | 'space' | 'source'> & { stopAfterEpochs?: number | null },
+    reason: string,
+  ): number {
+    return this.driver.insert(
+      `INSERT INTO trial_queue (study_id, arch, searched_recipe, space, source, stop_after_epochs, reason, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        studyId,
+        t.arch,
+        t.searchedRecipe == null ? null : JSON.stringify(t.searchedRecipe),
+        t.space ?? null,
+        t.source ?? null,
+        t.stopAfterEpochs ?? null,
+        reason,
+        Date.now(),
+      ],
+    );
+  }
+
+  /** Queued trials not taken yet, oldest first. */
+  queuedTrials(studyId: number): QueuedTrial[] {
+    return this.driver
+      .all<QueueRow>('SELECT * FROM trial_queue WHERE study_id = ? AND trial_id IS NULL ORDER BY id', [studyId])
+      .map(queuedOf);
+  }
+
+  /**
+   * Takes the oldest queued trial for one worker: the running trial `make` creates for it is
+   * recorded as the entry's in the same transaction, so an entry is taken exactly once (on
+   * PostgreSQL the row is locked, and rows other workers hold are skipped: SKIP LOCKED).
+   */
+  takeQueuedTrial(
+    studyId: number,
+    make: (q: QueuedTrial) => NewTrial,
+  ): { queued: QueuedTrial; trial: TrialRecord } | null {
+    // A look without a transaction first: the queue is almost always empty.
+    if (!this.driver.get('SELECT id FROM trial_queue WHERE study_id = ? AND trial_id IS NULL LIMIT 1', [studyId]))
+      return null;
+    return this.driver.transaction(() => {
+      const lock = this.shared ? ' FOR UPDATE SKIP LOCKED' : '';
+      const row = this.driver.get<QueueRow>(
+        `SELECT * FROM trial_queue WHERE study_id = ? AND trial_id IS NULL ORDER BY id LIMIT 1${lock}`,
+        [studyId],
+      );
+      if (!row) return null;
+      const queued = queuedOf(row);
+      const trial = this.createTrial(studyId, make(queued));
+      this.driver.run('UPDATE trial_queue SET trial_id = ? WHERE id = ?', [trial.id, queued.id]);
+      return { queued, trial };
+    });
   }
 
   // ---- the worker lease -----------------------------------------------------------------
 
+  /** Live workers sharing a study (schema 3's study_workers). */
+  sharingWorkers(studyId: number): Array<{ worker: string; pid: number; host: string; since: number }> {
+    return this.driver
+      .all<{ worker: string; pid: number; host: string; started_at: number; heartbeat_at: number }>(
+        'SELECT * FROM study_workers WHERE study_id = ? ORDER BY started_at',
+        [studyId],
+      )
+      .filter((w) => workerAlive(w.host, w.pid, w.heartbeat_at))
+      .map((w) => ({ worker: w.worker, pid: w.pid, host: w.host, since: w.started_at }));
+  }
+
   /**
    * Takes the study for this process. Throws StudyBusyError while another live process holds it
-   * (same host: its pid is alive; another host: it beat within the last minutes).
+   * (same host: its pid is alive; another host: it beat within the last minutes), or while workers
+   * share it.
    */
   acquireLease(studyId: number, me: WorkerId): void {
-    this.db
-      .transaction(() => {
-        const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
-          { worker: string; pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
-        if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
-          const s = this.studyById(studyId);
-          throw new StudyBusyError(
-            `study '${s.name}' is being searched by process ${cur.pid} on ${cur.host} (since ${new Date(cur.started_at).toISOString()}); ` +
-              'wait for it to finish or stop it, then resume',
-          );
-        }
-        const now = Date.now();
-        this.db
-          .prepare(
-            `INSERT INTO workers (study_id, worker, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.driver.transaction(() => {
+      this.driver.lockStudy(studyId);
+      this.refuseIfLeased(studyId, me);
+      const sharing = this.sharingWorkers(studyId).filter((w) => w.worker !== me.id);
+      if (sharing.length) {
+        const s = this.studyById(studyId);
+        throw new StudyBusyError(
+          `study '${s.name}' is being searched by ${sharing.length} worker(s) (${sharing.map((w) => `process ${w.pid} on ${w.host}`).join(', ')}); ` +
+            `wait for them to finish or stop them, or add one more: npx tsnas worker ${s.name} --store ${this.file}`,
+        );
+      }
+      const now = Date.now();
+      this.driver.run(
+        `INSERT INTO workers (study_id, worker, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
         ON CONFLICT (study_id) DO UPDATE SET worker = excluded.worker, pid = excluded.pid, host = excluded.host,
         started_at = excluded.started_at, heartbeat_at = excluded.heartbeat_at`,
-          )
-          .run(studyId, me.id, me.pid, me.host, now, now);
-      })
-      .immediate();
+        [studyId, me.id, me.pid, me.host, now, now],
+      );
+    });
+  }
+
+  private refuseIfLeased(studyId: number, me: WorkerId): void {
+    const cur = this.driver.get<{
+      worker: string;
+      pid: number;
+      host: string;
+      started_at: number;
+      heartbeat_at: number;
+    }>('SELECT * FROM workers WHERE study_id = ?', [studyId]);
+    if (cur && cur.worker !== me.id && workerAlive(cur.host, cur.pid, cur.heartbeat_at)) {
+      const s = this.studyById(studyId);
+      throw new StudyBusyError(
+        `study '${s.name}' is being searched by process ${cur.pid} on ${cur.host} (since ${new Date(cur.started_at).toISOString()}); ` +
+          'wait for it to finish or stop it, then resume',
+      );
+    }
+  }
+
+  /** Joins the workers sharing a study (refused while a single search process holds its lease). */
+  joinStudy(studyId: number, me: WorkerId): void {
+    this.driver.transaction(() => {
+      this.driver.lockStudy(studyId);
+      this.refuseIfLeased(studyId, me);
+      const now = Date.now();
+      this.driver.run(
+        `INSERT INTO study_workers (worker, study_id, pid, host, started_at, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (worker) DO UPDATE SET heartbeat_at = excluded.heartbeat_at`,
+        [me.id, studyId, me.pid, me.host, now, now],
+      );
+    });
+  }
+
+  leaveStudy(me: WorkerId): void {
+    if (this.driver.open) this.driver.run('DELETE FROM study_workers WHERE worker = ?', [me.id]);
   }
 
   beatLease(studyId: number, me: WorkerId): void {
-    this.db
-      .prepare('UPDATE workers SET heartbeat_at = ? WHERE study_id = ? AND worker = ?')
-      .run(Date.now(), studyId, me.id);
+    const now = Date.now();
+    this.driver.run('UPDATE workers SET heartbeat_at = ? WHERE study_id = ? AND worker = ?', [now, studyId, me.id]);
+    this.driver.run('UPDATE study_workers SET heartbeat_at = ? WHERE worker = ?', [now, me.id]);
   }
 
   releaseLease(studyId: number, me: WorkerId): void {
-    if (this.db.open) this.db.prepare('DELETE FROM workers WHERE study_id = ? AND worker = ?').run(studyId, me.id);
+    if (this.driver.open) this.driver.run('DELETE FROM workers WHERE study_id = ? AND worker = ?', [studyId, me.id]);
   }
 
-  /** The live process searching a study, if any. */
+  /** The live process searching a study, if any (a single search's, else the first sharing worker's). */
   activeWorker(studyId: number): { pid: number; host: string; since: number } | null {
-    const cur = this.db.prepare('SELECT * FROM workers WHERE study_id = ?').get(studyId) as
-      { pid: number; host: string; started_at: number; heartbeat_at: number } | undefined;
-    return cur && workerAlive(cur.host, cur.pid, cur.heartbeat_at)
-      ? { pid: cur.pid, host: cur.host, since: cur.started_at }
-      : null;
+    const cur = this.driver.get<{ pid: number; host: string; started_at: number; heartbeat_at: number }>(
+      'SELECT * FROM workers WHERE study_id = ?',
+      [studyId],
+    );
+    if (cur && workerAlive(cur.host, cur.pid, cur.heartbeat_at))
+      return { pid: cur.pid, host: cur.host, since: cur.started_at };
+    const sharing = this.sharingWorkers(studyId)[0];
+    return sharing ? { pid: sharing.pid, host: sharing.host, since: sharing.since } : null;
+  }
+
+  // ---- one-off phases -------------------------------------------------------------------
+
+  /**
+   * Claims a one-off phase of a study (a strategy's prepare: a supernet's training) for one
+   * worker: 'mine' (run it, then finishPhase), 'done' (another worker ran it), or 'busy' (another
+   * live worker is running it: wait). A claimer whose heartbeat lapsed loses it to the next asker.
+   */
+  claimPhase(studyId: number, name: string, me: WorkerId, staleMs: number): 'mine' | 'done' | 'busy' {
+    return this.driver.transaction(() => {
+      this.driver.lockStudy(studyId);
+      const now = Date.now();
+      const cur = this.driver.get<{ state: string; worker: string; heartbeat_at: number }>(
+        'SELECT state, worker, heartbeat_at FROM study_phases WHERE study_id = ? AND name = ?',
+        [studyId, name],
+      );
+      if (cur?.state === 'done') return 'done';
+      if (cur && cur.worker !== me.id) {
+        const w = parseWorker(cur.worker);
+        const alive =
+          w && w.host === os.hostname()
+            ? pidAlive(w.pid) && now - cur.heartbeat_at < staleMs
+            : now - cur.heartbeat_at < staleMs;
+        if (alive) return 'busy';
+      }
+      this.driver.run(
+        `INSERT INTO study_phases (study_id, name, state, worker, heartbeat_at) VALUES (?, ?, 'running', ?, ?)
+        ON CONFLICT (study_id, name) DO UPDATE SET worker = excluded.worker, heartbeat_at = excluded.heartbeat_at`,
+        [studyId, name, me.id, now],
+      );
+      return 'mine';
+    });
+  }
+
+  beatPhase(studyId: number, name: string, me: WorkerId): void {
+    this.driver.run('UPDATE study_phases SET heartbeat_at = ? WHERE study_id = ? AND name = ? AND worker = ?', [
+      Date.now(),
+      studyId,
+      name,
+      me.id,
+    ]);
+  }
+
+  finishPhase(studyId: number, name: string, me: WorkerId): void {
+    this.driver.run(
+      "UPDATE study_phases SET state = 'done', heartbeat_at = ? WHERE study_id = ? AND name = ? AND worker = ?",
+      [Date.now(), studyId, name, me.id],
+    );
   }
 
   // ---- strategy state (key -> JSON) -----------------------------------------------------
 
   getState<T>(studyId: number, key: StateKey<T>): T | undefined {
-    const r = this.stmt('getState').get(studyId, key.name) as { value: string } | undefined;
+    const r = this.driver.get<{ value: string }>(this.sql.getState!, [studyId, key.name]);
     return r ? (JSON.parse(r.value) as T) : undefined;
   }
 
   setState<T>(studyId: number, key: StateKey<T>, value: T): void {
-    this.stmt('setState').run(studyId, key.name, JSON.stringify(value), Date.now());
+    this.driver.run(this.sql.setState!, [studyId, key.name, JSON.stringify(value), Date.now()]);
   }
 
   stateKeys(studyId: number): Array<{ key: string; updatedAt: number }> {
-    return (
-      this.db
-        .prepare('SELECT key, updated_at FROM strategy_state WHERE study_id = ? ORDER BY key')
-        .all(studyId) as Array<{ key: string; updated_at: number }>
-    ).map((r) => ({ key: r.key, updatedAt: r.updated_at }));
+    return this.driver
+      .all<{ key: string; updated_at: number }>(
+        'SELECT key, updated_at FROM strategy_state WHERE study_id = ? ORDER BY key',
+        [studyId],
+      )
+      .map((r) => ({ key: r.key, updatedAt: r.updated_at }));
   }
 
   // ---- artifacts ------------------------------------------------------------------------
@@ -730,19 +1049,20 @@ export class StudyStore {
     const dir = this.studyDir(this.studyById(studyId).name, false);
     const rel = path.relative(dir, path.resolve(file));
     const stored = rel.startsWith('..') || path.isAbsolute(rel) ? path.resolve(file) : rel;
-    const r = this.stmt('addArtifact').run(studyId, trialId, kind, stored, Date.now());
-    return { id: Number(r.lastInsertRowid), studyId, trialId, kind, path: stored, createdAt: Date.now() };
+    const now = Date.now();
+    const id = this.driver.insert(this.sql.addArtifact!, [studyId, trialId, kind, stored, now]);
+    return { id, studyId, trialId, kind, path: stored, createdAt: now };
   }
 
   artifacts(studyId: number, o: { trialId?: number; kind?: string } = {}): ArtifactRecord[] {
-    const rows = this.db.prepare('SELECT * FROM artifacts WHERE study_id = ? ORDER BY id').all(studyId) as Array<{
+    const rows = this.driver.all<{
       id: number;
       study_id: number;
       trial_id: number | null;
       kind: string;
       path: string;
       created_at: number;
-    }>;
+    }>('SELECT * FROM artifacts WHERE study_id = ? ORDER BY id', [studyId]);
     return rows
       .filter(
         (r) => (o.trialId === undefined || r.trial_id === o.trialId) && (o.kind === undefined || r.kind === o.kind),
@@ -761,4 +1081,51 @@ export class StudyStore {
   artifactPath(a: ArtifactRecord): string {
     return path.isAbsolute(a.path) ? a.path : path.join(this.studyDir(this.studyById(a.studyId).name, false), a.path);
   }
+}
+
+/** A queued trial: an architecture waiting for a worker. */
+export interface QueuedTrial {
+  id: number;
+  studyId: number;
+  arch: string;
+  searchedRecipe: Record<string, unknown> | null;
+  space: string | null;
+  source: string | null;
+  stopAfterEpochs: number | null;
+  reason: string;
+  createdAt: number;
+  /** The trial that took it (null while waiting). */
+  trialId: number | null;
+}
+interface QueueRow {
+  id: number;
+  study_id: number;
+  arch: string;
+  searched_recipe: string | null;
+  space: string | null;
+  source: string | null;
+  stop_after_epochs: number | null;
+  reason: string;
+  created_at: number;
+  trial_id: number | null;
+}
+const queuedOf = (r: QueueRow): QueuedTrial => ({
+  id: r.id,
+  studyId: r.study_id,
+  arch: r.arch,
+  searchedRecipe: r.searched_recipe === null ? null : (JSON.parse(r.searched_recipe) as Record<string, unknown>),
+  space: r.space,
+  source: r.source,
+  stopAfterEpochs: r.stop_after_epochs,
+  reason: r.reason,
+  createdAt: r.created_at,
+  trialId: r.trial_id,
+});
+
+/** Whether the worker running a trial is alive: a process of this host that exists, else a recent heartbeat. */
+export function trialWorkerAlive(t: TrialRecord, staleMs: number, now: number): boolean {
+  const w = t.worker === null ? null : parseWorker(t.worker);
+  const beat = t.heartbeatAt ?? t.startedAt;
+  if (w && w.host === os.hostname()) return (w.pid === process.pid || pidAlive(w.pid)) && now - beat < staleMs;
+  return now - beat < staleMs;
 }

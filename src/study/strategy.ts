@@ -85,8 +85,13 @@ export interface AskContext extends StudyContext {
   rng: Rng;
   /** Settled trials in number order. */
   history: readonly TrialRecord[];
-  /** trialKey() of every settled trial: for an architecture-only search, its canonical architecture string. */
+  /**
+   * trialKey() of every settled trial (for an architecture-only search, its canonical architecture
+   * string), and with many workers of every trial running too: they are pending, not to be asked again.
+   */
   seen: ReadonlySet<string>;
+  /** Trials other workers are running now (many workers on one study; empty for one process). */
+  pending?: readonly TrialRecord[];
 }
 
 export interface Strategy {

@@ -45,3 +45,9 @@ export function workerAlive(host: string, pid: number, heartbeatAt: number, now 
   if (host === os.hostname()) return pid === process.pid || (pidAlive(pid) && now - heartbeatAt < LOCAL_STALE_MS);
   return now - heartbeatAt < REMOTE_STALE_MS;
 }
+
+/** The host and pid of a worker id 'host:pid:token' (null for another form). */
+export function parseWorker(id: string): { host: string; pid: number } | null {
+  const m = /^(.*):(\d+):[0-9a-f]+$/.exec(id);
+  return m ? { host: m[1]!, pid: Number(m[2]) } : null;
+}

@@ -499,6 +499,42 @@ const CASES: BadInput[] = [
       'a smaller --batch-size',
     ],
   },
+  // Devices and shared stores (issue 16).
+  {
+    what: 'train: a device that is no device',
+    args: ['train', 'fbnet-s', 'fbnet-s-baseline', '--data', 'synthetic', '--device', 'gpu0'],
+    code: 1,
+    says: ['--device must be cpu, cuda or cuda:N', "'gpu0'"],
+    maxLines: 2,
+  },
+  {
+    what: 'bench engine: --device cuda on a libtorch without CUDA',
+    args: ['bench', 'engine', '--steps', '1', '--device', 'cuda'],
+    code: 1,
+    says: ['--device cuda', 'no CUDA device', 'TSNAS_LIBTORCH=', 'CUDA libtorch', '--device cpu'],
+  },
+  {
+    what: 'search: a PostgreSQL store no server answers',
+    args: [...search, '--store', 'postgres://tsnas@127.0.0.1:1/tsnas'],
+    code: 1,
+    says: [
+      'cannot reach the PostgreSQL server of the study store postgres://tsnas@127.0.0.1:1/tsnas',
+      'ECONNREFUSED',
+      'host and port of --store',
+    ],
+  },
+  {
+    what: 'worker: a study the store does not have',
+    args: ['worker', 'nosuch', '--store', 'store.db'],
+    code: 1,
+    says: ["no study 'nosuch' in", 'studies: '],
+  },
+  {
+    what: 'worker: a store that does not exist',
+    args: ['worker', 'w', '--store', 'missing.db'],
+    code: 1,
+    says: ['no study store at', 'missing.db', '--store FILE or URL'],
+  },
 ];
 
 test('bad inputs: each command fails with its exit code and a message naming what, where and what to do; nothing on disk changes', async () => {

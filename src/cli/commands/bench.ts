@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { nonNegativeInt, oneOf, positiveInt, seedOption } from '../options';
 import { Progress } from '../progress';
+import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 
 export function registerBench(program: Command): void {
   const bench = program.command('bench').description('benchmarks of tsnas itself');
@@ -18,8 +19,10 @@ export function registerBench(program: Command): void {
       'channels_last',
     )
     .option('--seed <n>', 'random seed', seedOption('--seed'), 0)
+    .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
+      await useDevice(o.device);
       const { runEngineBench } = await import('../../../bench/engineBench');
       const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
       const r = runEngineBench({

@@ -23,6 +23,7 @@ import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { checkOutputPath } from '../../io/writeOutputFile';
 import { Progress } from '../progress';
 import { parseInputArg, textTable } from './space';
+import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 
 export function registerLut(program: Command): void {
   const lut = program
@@ -41,6 +42,7 @@ export function registerLut(program: Command): void {
     .option('--input <CxHxW>', "input shape (default: the space's)", parseInputArg)
     .option('--target <name>', `where to time: ${TARGET_HELP}`, DEFAULT_TARGET)
     .option('--threads <n>', 'intra-op threads, fixed while timing and recorded', positiveInt('--threads'), 1)
+    .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--repeats <n>', 'timed runs per op or network (median)', positiveInt('--repeats'), DEFAULT_REPEATS)
     .option('--warmup <n>', 'untimed runs before timing, per round', nonNegativeInt('--warmup'), DEFAULT_WARMUP)
     .option('--rounds <n>', 'interleaved rounds the repeats are split into', positiveInt('--rounds'), DEFAULT_ROUNDS)
@@ -59,6 +61,11 @@ export function registerLut(program: Command): void {
     .option('--seed <s>', 'seed of that sample', seedOption('--seed'), 0)
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
+      await useDevice(o.device);
+      if (o.device !== undefined && o.device !== 'cpu')
+        throw new Error(
+          `lut build --device ${o.device}: timing ops on a GPU (a CUDA latency target, synchronizing around each timed run) is not built yet; build the table on the CPU (--device cpu)`,
+        );
       if (o.out !== undefined && o.output !== undefined && o.out !== o.output)
         throw new Error(`-o/--out ${o.out} and --output ${o.output} both name the table file: give one`);
       const out: string | undefined = o.out ?? o.output;

@@ -20,6 +20,9 @@ import { configureSearch, setupSearch, type SearchSetup } from '../../search/set
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
 import { BUILTIN_SPACES } from '../../space/registry';
 import { runSearch, type SearchSummary } from '../../study/runSearch';
+import { isPostgresUrl } from '../../study/pgDriver';
+import { DEVICE_HELP, deviceOption, useDevice } from '../device';
+import { runLocalWorkers } from '../localWorkers';
 import { DEFAULT_STORE, STUDY_NAME_PATTERN, StudyExistsError, StudyStore, explainStoreError } from '../../study/store';
 import type { StudyRecord, TrialRecord } from '../../study/types';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
@@ -77,6 +80,8 @@ interface CommonFlags {
   finalLimitTrain?: number;
   reference?: string[];
   teacher?: string;
+  workers?: number;
+  device?: string;
 }
 type SearchFlags = CommonFlags & Record<string, unknown>;
 
@@ -285,7 +290,10 @@ export function registerSearch(program: Command): void {
       collect,
     )
     .option('--study <name>', 'study name (default <strategy>-<space>-<time>)')
-    .option('--store <file>', `study store (SQLite; default ${DEFAULT_STORE}); study directories go beside it`)
+    .option(
+      '--store <file|url>',
+      `study store: an SQLite file (or sqlite:FILE; default ${DEFAULT_STORE}; study directories go beside it) or postgres://USER@HOST:PORT/DB, shared by workers on many machines (study directories in $TSNAS_STUDIES_DIR, default runs/studies)`,
+    )
     .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
     .option(
       '--epochs <n>',
@@ -322,6 +330,12 @@ export function registerSearch(program: Command): void {
     )
     .option('--teacher <dir>', 'final training: distil from this teacher (a `tsnas train` run directory)')
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
+    .option(
+      '--workers <n>',
+      'run the study in this many local worker processes (the --threads split between them); more can join from other machines: npx tsnas worker STUDY --store URL',
+      positiveInt('--workers'),
+    )
+    .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')
     .addOption(
       new Option('--eval-delay-ms <n>', 'tests: sleep this long per synthetic trial')
@@ -353,15 +367,23 @@ export function registerSearch(program: Command): void {
         );
       fileCfg = loadSearchConfigFile(o.config);
     }
+    await useDevice(o.device);
     const storeFile =
-      (o.store !== undefined ? path.resolve(process.cwd(), o.store) : undefined) ?? fileCfg.store ?? DEFAULT_STORE;
+      (o.store !== undefined
+        ? isPostgresUrl(o.store)
+          ? o.store
+          : path.resolve(process.cwd(), o.store.replace(/^sqlite:/, ''))
+        : undefined) ??
+      fileCfg.store ??
+      DEFAULT_STORE;
+    const postgres = isPostgresUrl(storeFile);
     let config!: SearchConfig;
     let setup!: SearchSetup;
     let studyName: string;
     if (o.resume) {
       studyName = o.resume;
       // Resuming never makes a store: a missing one is an error, not a new empty file.
-      if (!fs.existsSync(storeFile))
+      if (!postgres && !fs.existsSync(storeFile))
         throw new Error(
           `no study store at ${storeFile} to resume '${studyName}' from (give the store the study is in: --store FILE)`,
         );
@@ -378,9 +400,9 @@ export function registerSearch(program: Command): void {
     }
     // What this command makes (the store file, its directory) is removed again if it fails having
     // recorded nothing, so that the same command can simply be run again.
-    const madeDirs = missingDirs(path.dirname(path.resolve(storeFile)));
-    const madeStore = !fs.existsSync(storeFile);
-    const madeStudies = !fs.existsSync(path.join(path.dirname(path.resolve(storeFile)), 'studies'));
+    const madeDirs = postgres ? [] : missingDirs(path.dirname(path.resolve(storeFile)));
+    const madeStore = !postgres && !fs.existsSync(storeFile);
+    const madeStudies = !postgres && !fs.existsSync(path.join(path.dirname(path.resolve(storeFile)), 'studies'));
     let createdStudy = false;
     let store: StudyStore | null = null;
     let summary!: SearchSummary;
@@ -429,18 +451,28 @@ export function registerSearch(program: Command): void {
           `${config.trials} trials, ${config.objective.direction} ${config.objective.metric}` +
           `${setup.constraints.length ? `, ${setup.constraints.map((c) => c.text).join(' ')}` : ''}; seed ${config.seed}`,
       );
-      summary = await runSearch({
-        store,
-        study,
-        strategy: setup.strategy,
-        evaluator: setup.evaluator,
-        space: setup.space,
-        constraints: setup.constraints,
-        costs: setup.costs,
-        trials: config.trials,
-        maxFailed: config.maxFailed ?? undefined,
-        log,
-      });
+      summary = o.workers
+        ? await runLocalWorkers(store, study, {
+            store: storeFile,
+            workers: o.workers,
+            threads: config.train.threads,
+            device: o.device,
+            trials: config.trials,
+            maxFailed: config.maxFailed ?? Math.max(10, config.trials),
+            log,
+          })
+        : await runSearch({
+            store,
+            study,
+            strategy: setup.strategy,
+            evaluator: setup.evaluator,
+            space: setup.space,
+            constraints: setup.constraints,
+            costs: setup.costs,
+            trials: config.trials,
+            maxFailed: config.maxFailed ?? undefined,
+            log,
+          });
       // Every search with a latency table ends verified in the table's runtime: methods with a
       // finalize hook do it there, the others here (the same shared measurement).
       const finalize = plugin.finalize ?? (config.lut ? measureFinalNetwork : undefined);
@@ -477,7 +509,7 @@ export function registerSearch(program: Command): void {
       // study, are removed: a failed command leaves nothing to block running it again.
       try {
         if (store && createdStudy) store.removeUnusedStudy(studyName);
-        const empty = store?.db.open && madeStore && store.studies().length === 0;
+        const empty = store?.driver.open && madeStore && store.studies().length === 0;
         store?.close();
         if (madeStore && (empty || !store)) removeStoreFiles(storeFile, madeStudies, madeDirs);
       } catch {

@@ -9,6 +9,7 @@ import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
 import { writeOutputFile } from '../../io/writeOutputFile';
 import { chanceValidationNote } from '../../train/chanceNote';
+import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 
 /** A percentage; an accuracy that was not measured (valFraction 0: no validation split) says so. */
 const pct = (v: number) =>
@@ -29,9 +30,11 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of data order, augmentation and initialisation', seedOption('--seed'))
     .option('--limit-train <n>', 'train on a stratified subset of this many images', positiveInt('--limit-train'))
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('-o, --out <dir>', 'run directory (checkpoint, result.json); an existing checkpoint there is resumed')
     .option('--json', 'print the result as JSON on the last line')
     .action(async (spaceRef: string, archText: string | undefined, o) => {
+      await useDevice(o.device);
       // The engine (libtorch) loads only for commands that run it.
       const { trainArchitecture } = await import('../../train/trainArchitecture');
       const { space, arch, name } = resolveArchitecture(archText, spaceRef);
@@ -125,8 +128,10 @@ export function registerTrain(program: Command): void {
       'test',
     )
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
+    .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (checkpoint: string, o) => {
+      await useDevice(o.device);
       const { restoreNetwork } = await import('../../train/restoreNetwork');
       const { evaluate } = await import('../../train/evaluate');
       const { BatchLoader } = await import('../../data/loader');

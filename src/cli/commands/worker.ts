@@ -1,0 +1,88 @@
+// tsnas worker STUDY --store URL: one more worker on a study, on this machine or any other that
+// reaches the store: it takes trials of the study until the study is done (runWorker), with the
+// study's own configuration (only the threads and the device are this machine's).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { setupSearch } from '../../search/setupSearch';
+import { isPostgresUrl } from '../../study/pgDriver';
+import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
+import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
+import { DEVICE_HELP, deviceOption, useDevice } from '../device';
+import { positiveInt } from '../options';
+
+export function registerWorker(program: Command): void {
+  program
+    .command('worker')
+    .description(
+      'take trials of a study until it is done, beside any other workers of it (on this machine or others sharing a PostgreSQL store)',
+    )
+    .argument('<study>', 'the study (made by npx tsnas search ... --study NAME)')
+    .option(
+      '--store <file|url>',
+      `the study's store (an SQLite file, default ${DEFAULT_STORE}, or postgres://USER@HOST:PORT/DB)`,
+    )
+    .option('--threads <n>', "intra-op threads of this worker (default: the study's)", positiveInt('--threads'))
+    .option('--device <d>', DEVICE_HELP, deviceOption)
+    .option(
+      '--stale-after <s>',
+      `seconds without a heartbeat after which another worker's running trial counts as lost (default ${DEFAULT_STALE_AFTER_MS / 1000})`,
+      positiveInt('--stale-after'),
+    )
+    .option('--json', 'print the result as JSON on the last line')
+    .action(
+      async (
+        studyName: string,
+        o: { store?: string; threads?: number; device?: string; staleAfter?: number; json?: boolean },
+      ) => {
+        const log = (s: string) => process.stderr.write(`${s}\n`);
+        await useDevice(o.device);
+        const location =
+          o.store === undefined
+            ? DEFAULT_STORE
+            : isPostgresUrl(o.store)
+              ? o.store
+              : path.resolve(o.store.replace(/^sqlite:/, ''));
+        if (!isPostgresUrl(location) && !fs.existsSync(location))
+          throw new Error(`no study store at ${location} (give the store the study is in: --store FILE or URL)`);
+        const store = StudyStore.open(location);
+        try {
+          const study = store.requireStudy(studyName);
+          const stored = study.config as unknown as SearchConfig;
+          const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, studyName);
+          const setup = setupSearch(config);
+          const summary = await runWorker({
+            store,
+            study,
+            strategy: setup.strategy,
+            evaluator: setup.evaluator,
+            space: setup.space,
+            constraints: setup.constraints,
+            costs: setup.costs,
+            trials: config.trials,
+            maxFailed: config.maxFailed ?? undefined,
+            ...(o.staleAfter ? { staleAfterMs: o.staleAfter * 1000 } : {}),
+            log,
+          });
+          log(
+            `study '${study.name}': ${summary.complete} complete, ${summary.failed} failed trial(s) (stopped: ${summary.stopped})`,
+          );
+          if (o.json)
+            console.log(
+              JSON.stringify({
+                study: study.name,
+                complete: summary.complete,
+                failed: summary.failed,
+                stopped: summary.stopped,
+              }),
+            );
+          if (summary.stopped === 'failures') process.exitCode = 1;
+        } catch (err) {
+          throw explainStoreError(store.file, err);
+        } finally {
+          store.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,217 @@
+// One of many workers on one study (Optuna's model: the store is the only coordinator). Any
+// number of processes, on any machines that reach the store, run this loop on the same study:
+//
+//   join the study's workers (refused while a single search process holds its lease)
+//   a one-off phase (the strategy's prepare: a supernet's training) is claimed by one worker
+//     through the store; the others wait for it, then load what it checkpointed
+//   until the study has its complete trials (or too many failed, or the strategy is done):
+//     fail the trials of dead workers (a process of this host that ended, or a heartbeat older
+//       than staleAfterMs) as interrupted, and queue their architectures again
+//     tell the strategy every trial settled since it last looked (any worker's)
+//     take a queued trial if there is one (exactly one worker gets it: a transaction, SKIP LOCKED)
+//     else, if trials enough to reach the target are running, wait; else ask the strategy, with
+//       the running trials as pending (in `seen`, and `pending`) and the next trial number as
+//       its index, and create the trial only if no worker created one since (else read and ask
+//       again): two workers never run the same ask
+//     evaluate it, beating its heart, and finish it
+//
+// What makes taking work atomic is the store's transactions, not timing: a trial number is taken
+// once, a queued entry is taken once, a phase is claimed once. The waits only pace the polling.
+import { formatArch, parseArch } from '../space/archFormat';
+import { rngFor } from '../random/seeds';
+import { bestTrial, trialWorkerAlive } from './store';
+import type { AskContext } from './strategy';
+import {
+  evaluateTrial,
+  HEARTBEAT_MS,
+  makeStudyContext,
+  trialLine,
+  type SearchOptions,
+  type SearchSummary,
+} from './runSearch';
+import { isInterrupted, isSettled, trialKey, type TrialRecord } from './types';
+import { newWorkerId, type WorkerId } from './worker';
+
+export interface WorkerOptions extends SearchOptions {
+  /** A running trial whose heartbeat is older than this is failed as interrupted (default 60 s). */
+  staleAfterMs?: number;
+  /** How long to wait before looking again when the work left is running elsewhere (default 500 ms). */
+  pollMs?: number;
+  /** This worker's id (default: a fresh one for this process). */
+  me?: WorkerId;
+}
+
+export const DEFAULT_STALE_AFTER_MS = 60_000;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
+  const { store, study, strategy, evaluator, space } = o;
+  const log = o.log ?? (() => {});
+  const metric = study.objective.metric;
+  const maxFailed = o.maxFailed ?? Math.max(10, o.trials);
+  const staleMs = o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
+  const pollMs = o.pollMs ?? 500;
+  const me = o.me ?? newWorkerId();
+  store.joinStudy(study.id, me);
+  let current: TrialRecord | null = null;
+  let phase: string | null = null;
+  let lastBeat = 0;
+  const heartbeat = () => {
+    const now = Date.now();
+    if (now - lastBeat < HEARTBEAT_MS) return;
+    lastBeat = now;
+    if (current) store.heartbeat(current.id);
+    if (phase) store.beatPhase(study.id, phase, me);
+    store.beatLease(study.id, me);
+  };
+  // Evaluators that wait rather than compute (a remote job, a sleep) beat through this timer;
+  // computing ones call heartbeat themselves, as in a single search.
+  const timer = setInterval(heartbeat, HEARTBEAT_MS);
+  timer.unref();
+  let interrupted = 0;
+  try {
+    const ctx = makeStudyContext(o, heartbeat);
+    const told = new Set<number>();
+    const catchUp = (all: readonly TrialRecord[]) => {
+      for (const t of all)
+        if (isSettled(t) && !told.has(t.id)) {
+          told.add(t.id);
+          strategy.tell(t, ctx);
+        }
+    };
+    const completeNow = () => store.trials(study.id, ['complete']).length;
+    catchUp(store.trials(study.id));
+    if (strategy.prepare && completeNow() < o.trials) {
+      for (;;) {
+        const claim = store.claimPhase(study.id, 'prepare', me, staleMs);
+        if (claim === 'busy') {
+          heartbeat();
+          await sleep(pollMs);
+          continue;
+        }
+        if (claim === 'mine') {
+          phase = 'prepare';
+          await strategy.prepare(ctx);
+          store.finishPhase(study.id, 'prepare', me);
+          phase = null;
+        } else {
+          // Another worker ran it: prepare again reads its checkpoints and skips what is done.
+          await strategy.prepare(ctx);
+        }
+        break;
+      }
+    }
+
+    let stopped: SearchSummary['stopped'] = 'target';
+    for (;;) {
+      let all = store.trials(study.id);
+      const now = Date.now();
+      if (all.some((t) => t.state === 'running' && !trialWorkerAlive(t, staleMs, now))) {
+        const dead = store.failDeadWorkersTrials(study.id, staleMs);
+        if (dead.length) {
+          interrupted += dead.length;
+          log(
+            `worker ${me.id}: trial(s) ${dead.map((t) => t.number).join(', ')} lost their worker: failed (interrupted) and queued again`,
+          );
+        }
+        all = store.trials(study.id);
+      }
+      catchUp(all);
+      const history = all.filter(isSettled);
+      const complete = history.filter((t) => t.state === 'complete').length;
+      const failed = history.length - complete;
+      const running = all.filter((t) => t.state === 'running');
+      if (complete >= o.trials) break;
+      if (failed >= maxFailed) {
+        stopped = 'failures';
+        break;
+      }
+      const interruptions = (key: string) => all.filter((t) => isInterrupted(t) && trialKey(t) === key).length;
+
+      let trial: TrialRecord | null = null;
+      let arch: ReturnType<typeof parseArch> | null = null;
+      let stopAfterEpochs: number | null = null;
+      let recipe: Record<string, unknown> | null = null;
+      const taken = store.takeQueuedTrial(study.id, (q) => {
+        arch = parseArch(space, q.arch);
+        recipe = evaluator.recipeFor(arch, q.searchedRecipe ?? undefined);
+        stopAfterEpochs = q.stopAfterEpochs;
+        return {
+          arch: q.arch,
+          searchedRecipe: q.searchedRecipe,
+          space: q.space,
+          recipe,
+          source: q.source,
+          costs: o.costs.costs(arch),
+          worker: me.id,
+        };
+      });
+      if (taken) {
+        trial = taken.trial;
+        log(`worker ${me.id}: took trial ${trial.number} from the queue (${taken.queued.reason})`);
+      } else {
+        if (complete + running.length >= o.trials) {
+          // Enough trials are running to reach the target: wait for them (one may fail or be lost).
+          heartbeat();
+          await sleep(pollMs);
+          continue;
+        }
+        const index = all.length === 0 ? 0 : all[all.length - 1]!.number + 1;
+        const seen = new Set([...history, ...running].map(trialKey));
+        const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen, pending: running };
+        const proposal = await strategy.ask(ask);
+        if (!proposal) {
+          stopped = 'done';
+          break;
+        }
+        arch = proposal.arch;
+        stopAfterEpochs = proposal.stopAfterEpochs ?? null;
+        recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
+        const identity = {
+          arch: formatArch(space, proposal.arch),
+          searchedRecipe: proposal.recipe ?? null,
+          space: proposal.space ?? null,
+        };
+        trial = store.createTrialIfNext(study.id, index, {
+          ...identity,
+          recipe,
+          source: proposal.source,
+          costs: o.costs.costs(proposal.arch),
+          worker: me.id,
+        });
+        // Another worker created a trial since the study was read: read it again and ask again.
+        if (!trial) continue;
+      }
+      current = trial;
+      const t0 = Date.now();
+      const finished = await evaluateTrial(
+        o,
+        ctx,
+        trial,
+        { arch: arch!, stopAfterEpochs },
+        { recipe, costs: trial.costs, interruptions: interruptions(trialKey(trial)), heartbeat },
+      );
+      current = null;
+      told.add(finished.id);
+      if (isSettled(finished)) strategy.tell(finished, ctx);
+      const best = bestTrial([...history, finished], metric, study.objective.direction);
+      log(trialLine(space, finished, arch!, metric, best, o.constraints, Date.now() - t0));
+      o.onTrial?.(finished, best);
+    }
+    const all = store.trials(study.id);
+    const settled = all.filter(isSettled);
+    const complete = settled.filter((t) => t.state === 'complete').length;
+    return {
+      study: study.name,
+      best: bestTrial(settled, metric, study.objective.direction),
+      complete,
+      failed: settled.length - complete,
+      interrupted,
+      stopped,
+      lastError: [...settled].reverse().find((t) => t.error)?.error ?? null,
+    };
+  } finally {
+    clearInterval(timer);
+    store.leaveStudy(me);
+  }
+}
