@@ -206,7 +206,8 @@ function parseMulti(name: string): MultiConfig {
   });
   if (new Set(parts).size !== parts.length) throw bad('a branch appears twice (each branch is a distinct op)');
   const canonical = formatBranches(parts);
-  if (canonical !== name) throw bad(`write it as '${canonical}' (branches in sorted order: one canonical name per set)`);
+  if (canonical !== name)
+    throw bad(`write it as '${canonical}' (branches in sorted order: one canonical name per set)`);
   return { type: 'multi', branches };
 }
 

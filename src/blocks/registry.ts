@@ -25,7 +25,9 @@ const REGISTRY = new Map<OpType, BlockFactory>([
   [
     'multi',
     (c, i, o, s, opt) =>
-      new MultiBranch(c as Extract<OpConfig, { type: 'multi' }>, i, o, s, (b, bi, bo, bs) => buildBlock(b, bi, bo, bs, opt)),
+      new MultiBranch(c as Extract<OpConfig, { type: 'multi' }>, i, o, s, (b, bi, bo, bs) =>
+        buildBlock(b, bi, bo, bs, opt),
+      ),
   ],
 ]);
 

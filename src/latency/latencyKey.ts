@@ -34,7 +34,8 @@ export function opSpecsOfRow(row: LayerCostRow, d: NetDesc): OpSpec[] {
   if (cfg.type !== 'multi') return [opSpecOfRow(row, d)];
   const specs = cfg.branches.map((b) => opSpecOfRow({ ...row, op: formatOp(b) }, d));
   const [c, h, w] = row.output;
-  for (let i = 1; i < cfg.branches.length; i++) specs.push({ op: ADD_OP, input: [c, h, w], cin: c, cout: c, stride: 1 });
+  for (let i = 1; i < cfg.branches.length; i++)
+    specs.push({ op: ADD_OP, input: [c, h, w], cin: c, cout: c, stride: 1 });
   return specs;
 }
 

@@ -23,7 +23,8 @@ export function branchValueProblem(d: Dim, v: Value): string | null {
   if (parts.length > d.branches)
     return `${JSON.stringify(v)} has ${parts.length} branches; the space allows at most ${d.branches}`;
   const unknown = parts.filter((p) => !d.values.includes(p));
-  if (unknown.length) return `branch(es) ${unknown.map((u) => `'${u}'`).join(', ')} of ${JSON.stringify(v)} are not candidates`;
+  if (unknown.length)
+    return `branch(es) ${unknown.map((u) => `'${u}'`).join(', ')} of ${JSON.stringify(v)} are not candidates`;
   if (new Set(parts).size !== parts.length) return `${JSON.stringify(v)} lists a branch twice`;
   const canonical = formatBranches(parts);
   if (canonical !== v) return `${JSON.stringify(v)} is not in canonical order: write '${canonical}'`;
