@@ -5,6 +5,7 @@ import { formatIssues } from '../io/readDataFile';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { narsStrategy } from './nars/narsStrategy';
+import { nseStrategy } from './nse/nseStrategy';
 import { randomStrategy } from './random';
 import type { StrategyPlugin } from './strategyPlugin';
 
@@ -20,6 +21,7 @@ registerStrategy(randomStrategy);
 registerStrategy(evolutionStrategy);
 registerStrategy(dnasStrategy);
 registerStrategy(narsStrategy);
+registerStrategy(nseStrategy);
 
 export function strategyNames(): string[] {
   return [...strategies.keys()];

@@ -33,9 +33,13 @@ export function formatArch(space: Space, arch: Arch): string {
   return groups.map((g) => g.join('-')).join('/');
 }
 
-/** True when every searched dimension picks from a list, so choice indices identify an arch. */
-export function acceptsIndices(space: Space): boolean {
-  return space.searchDims.every((d) => d.encoding === 'onehot');
+/**
+ * True when every searched dimension picks from a list, so choice indices identify an arch; given
+ * an architecture, also that none of its layers is multi-branch (indices name one value each).
+ */
+export function acceptsIndices(space: Space, arch?: Arch): boolean {
+  if (!space.searchDims.every((d) => d.encoding === 'onehot')) return false;
+  return !arch || !space.searchDims.some((d) => isBranchSet(arch[d.key]!));
 }
 
 /** Throws for an architecture with a multi-branch layer: choice indices name one value per dimension. */

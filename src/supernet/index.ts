@@ -12,3 +12,4 @@ export * from './pathSampling';
 export * from './budgetSampling';
 export * from './childNetwork';
 export * from './recalibrateBatchNorm';
+export * from './branchChildNetwork';
