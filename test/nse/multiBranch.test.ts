@@ -14,7 +14,7 @@ import { decode, loadSpace, resolveArchitecture, spaceFromData } from '../../src
 import { archIndices, formatArch, formatIndices, parseArch } from '../../src/space/archFormat';
 import { spaceFingerprint } from '../../src/space/fingerprint';
 import type { Arch, Space } from '../../src/space/types';
-import { sampleUniformN } from '../../src/arch';
+import { sampleUniformN, spaceSize } from '../../src/arch';
 import { fakeLatencyTable } from '../helpers/fakeTable';
 import { noLeaks } from '../helpers/leakCheck';
 
@@ -58,6 +58,8 @@ test('nse-s: multi-branch architecture strings round-trip; wrong sets are refuse
   }
   const { arch } = resolveArchitecture('nse-s-twobranch', s);
   assert.equal(arch.layer3, 'ir_k3_e6+ir_k5_e3');
+  // 19 ops, up to 3 branches: 19 + C(19,2) + C(19,3) = 1159 values per layer.
+  assert.equal(spaceSize(s).exact, 1159n ** 6n);
   assert.throws(() => formatIndices(s, arch), /multi-branch layer: choice indices cannot write it/);
   assert.throws(() => archIndices(s, arch), /multi-branch layer/);
   const bad = (token: string) => `ir_k3_e1/ir_k3_e6-${token}/ir_k3_e6-ir_k3_e6/ir_k3_e6`;
