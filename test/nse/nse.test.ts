@@ -383,3 +383,36 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test(
+  'rounds: the choice is trimmed to the constraints, least probable extra branch first; a choice that cannot fit says so',
+  noLeaks(async () => {
+    const { runNseRounds } = await import('../../src/search/nse/rounds');
+    const { archCost } = await import('../../src/cost/netCost');
+    const dir = tmp('fits');
+    const dir2 = tmp('nofit');
+    const dir3 = tmp('never');
+    try {
+      // Threshold low enough that every op passes: without constraints each layer keeps 2 branches.
+      const loose = runNseRounds(runOptions(dir, { epochs: 1, rounds: 1, threshold: 0.01 }));
+      assert.ok(loose.rounds[0]!.selectedOps.every((ops) => ops.length === 2));
+      const budget = loose.rounds[0]!.flops - 1;
+      const fits = (a: Record<string, unknown>) => archCost(space, a as never, { input: [1, 16, 16] }).flops <= budget;
+      const tight = runNseRounds({ ...runOptions(dir2, { epochs: 1, rounds: 1, threshold: 0.01 }), fits });
+      const r = tight.rounds[0]!;
+      assert.ok(r.trimmed.length >= 1);
+      assert.ok(r.flops <= budget || !r.withinConstraints);
+      assert.ok(r.selectedOps.every((ops) => ops.length >= 1));
+      const never = runNseRounds({
+        ...runOptions(dir3, { epochs: 1, rounds: 1, threshold: 0.01 }),
+        fits: () => false,
+      });
+      assert.equal(never.rounds[0]!.withinConstraints, false);
+      assert.ok(never.rounds[0]!.selectedOps.every((ops) => ops.length === 1));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(dir2, { recursive: true, force: true });
+      fs.rmSync(dir3, { recursive: true, force: true });
+    }
+  }),
+);

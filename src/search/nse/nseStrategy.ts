@@ -203,6 +203,11 @@ export class NseSearch implements Strategy {
     ctx.log(
       `nse: final architecture ${res.final.arch} (round ${last.round + 1}); ${proposals.length} network(s) to train from scratch`,
     );
+    if (!last.withinConstraints)
+      ctx.log(
+        `nse: note: the final architecture breaks the constraints even with one branch per layer (the last round's most probable ops); ` +
+          'its trial will fail: relax --constraint, raise --penalty (more pressure towards cheap ops), or use a space with cheaper candidates',
+      );
     ctx.state.set(NSE_STATE.proposals, proposals); // last: its presence means the rounds are done
   }
 

@@ -82,6 +82,8 @@ export interface NseRoundRecord {
   selectedOps: string[][];
   /** Branches the constraints removed from the threshold's choice. */
   trimmed: Array<{ layer: number; op: string }>;
+  /** False when even one branch per layer breaks the constraints (the round's ops are all too costly). */
+  withinConstraints: boolean;
   /** Validation accuracy of the chosen architecture one-shot (supernet weights, BatchNorm recalibrated). */
   oneShotAcc: number;
   /** Its MACs (batch 1) and parameters. */
@@ -446,6 +448,7 @@ function runRound(i: RoundInput): NseRoundRecord {
       selected: formatArch(o.space, arch),
       selectedOps: trim.selection,
       trimmed: trim.removed,
+      withinConstraints: trim.fits,
       oneShotAcc,
       flops: c.flops,
       params: c.params,
