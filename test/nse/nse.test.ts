@@ -25,6 +25,7 @@ import {
   nseStrategy,
 } from '../../src/search/nse';
 import { StudyStore } from '../../src/study/store';
+import type { NseRoundRecord } from '../../src/search/nse/rounds';
 import { noLeaks } from '../helpers/leakCheck';
 import { tsnasAsync } from '../helpers/tsnasCli';
 
@@ -416,3 +417,93 @@ test(
     }
   }),
 );
+
+test('kill -9 during the rounds, then --resume: finished rounds kept as they were, the rest run, the final network trained', async () => {
+  const { spawnTsnas, tsnas } = await import('../helpers/tsnasCli');
+  const dir = tmp('kill');
+  let stop: (() => Promise<void>) | null = null;
+  try {
+    const spaceFile = path.join(dir, 'tiny-nse.yaml');
+    fs.writeFileSync(spaceFile, TINY_NSE);
+    const db = path.join(dir, 'store.db');
+    const child = spawnTsnas([
+      'search',
+      'nse',
+      '--space',
+      spaceFile,
+      '--data',
+      'synthetic:0',
+      '--epochs',
+      '2',
+      '--subset-size',
+      '2',
+      '--keep',
+      '1',
+      '--search-limit-train',
+      '400',
+      '--limit-train',
+      '200',
+      '--train-epochs',
+      '1',
+      '--study',
+      'k',
+      '--store',
+      db,
+    ]);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    let done = false;
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    void exited.then(() => {
+      done = true;
+    });
+    stop = async () => {
+      if (!done) child.kill('SIGKILL');
+      await exited;
+    };
+    const rounds = (): NseRoundRecord[] => {
+      if (!fs.existsSync(db)) return [];
+      let store: StudyStore | null = null;
+      try {
+        store = StudyStore.open(db);
+        const s = store.getStudy('k');
+        return s ? [...(store.getState(s.id, NSE_STATE.rounds) ?? [])] : [];
+      } catch (e) {
+        if (done) throw e;
+        return []; // the store is still being made by the other process
+      } finally {
+        store?.close();
+      }
+    };
+    const t0 = Date.now();
+    for (;;) {
+      if (done) assert.fail(`the search ended before it was killed:\n${stderr}`);
+      if (rounds().length >= 1) break;
+      // A guard against a hung search, not a speed check.
+      if (Date.now() - t0 > 600_000) assert.fail(`no round finished in 10 minutes:\n${stderr}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const killed = rounds();
+    assert.ok(killed.length >= 1, stderr);
+    assert.ok(killed.length >= 1 && killed.length < 3, `killed during the rounds (${killed.length} done)`);
+    const r = tsnas(['search', '--resume', 'k', '--store', db, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, new RegExp(`nse: resuming after round ${killed.length} of 3`));
+    for (let n = 1; n <= killed.length; n++)
+      assert.doesNotMatch(r.stderr, new RegExp(`nse round ${n}/3 epoch`), `round ${n} is not trained again`);
+    const after = rounds();
+    assert.equal(after.length, 3);
+    assert.deepEqual(after.slice(0, killed.length), killed, 'finished rounds are unchanged');
+    assert.equal(after.at(-1)!.end, 'pool exhausted');
+    const out = JSON.parse(r.last) as { trials: number; best: { arch: string } };
+    assert.equal(out.trials, 1);
+    assert.equal(out.best.arch, after.at(-1)!.selected);
+  } finally {
+    await stop?.();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
