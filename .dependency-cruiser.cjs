@@ -7,6 +7,7 @@ const LAYERS = [
   ['nn', 'space'],
   ['optim', 'arch', 'blocks', 'models'],
   ['cost', 'builder', 'data'],
+  ['export'],
   ['train', 'latency'],
   ['supernet', 'evaluate'],
   ['study'],

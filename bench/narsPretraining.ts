@@ -14,10 +14,11 @@
 // samples).
 //
 //   node dist/bench/narsPretraining.js TABLE [--space fbnet-s] [--metric val_acc] [--samples 10,20,40,80,160]
-//     [--seeds 5] [--held-out 1000] [--input 1x28x28] [--classes 10] [--pretrain-epochs N] [--threads 1]
+//     [--seeds 5] [--held-out 1000] [--free 0] [--input 1x28x28] [--classes 10] [--pretrain-epochs N] [--threads 1]
 //     [--set fineLr=0.001,headEpochs=100,...]   (the nars strategy's predictor settings; default its defaults)
 //
 // Output: progress on stderr; a markdown table on stdout, then one JSON line.
+import { sampleUniformN } from '../src/arch/sample';
 import { makeCostModel } from '../src/cost/costModel';
 import { createTabularEvaluator, loadTable } from '../src/evaluate/tabular';
 import { Rng } from '../src/random/rng';
@@ -80,7 +81,12 @@ if (keys.length < heldOut + Math.max(...samples))
 const archs = keys.map((k) => table.archs.get(k)!);
 const acc = keys.map((k) => table.rows.get(k)![metric]!);
 const f = pairFeatures(space, archs);
-const c = archs.map((a) => costs.costs(a));
+// Stage 1's set: the entries, plus --free N architectures drawn uniformly from the space (their
+// FLOPs and params are free too: stage 1 is not limited to what was trained).
+const free = sampleUniformN(space, Number(arg('free', '0')), 12345);
+const pre1 = [...archs, ...free];
+const f1 = pairFeatures(space, pre1);
+const c = pre1.map((a) => costs.costs(a));
 const stats = [
   { name: 'flops', values: c.map((x) => x.flops!) },
   { name: 'params', values: c.map((x) => x.params!) },
@@ -92,6 +98,7 @@ const pick = (m: Matrix, idx: readonly number[]): Matrix => {
 };
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-narspre-'));
 const results: Record<string, Record<number, number[]>> = { with: {}, without: {} };
+const flopsTau: number[] = [];
 const validation: Array<{ seed: number; stat: string; kendall: number; mape: number }> = [];
 const t0 = Date.now();
 try {
@@ -99,9 +106,16 @@ try {
     const order = Array.from(new Rng(1000 + seed).permutation(keys.length));
     const held = order.slice(0, heldOut);
     const pool = order.slice(heldOut);
+    // The reference a predictor must beat: ranking the held-out entries by their FLOPs alone.
+    flopsTau.push(
+      kendallTau(
+        held.map((i) => c[i]!.flops!),
+        held.map((i) => acc[i]!),
+      ),
+    );
     for (const pre of [true, false]) {
       const p = pretrainPredictor({
-        xa: f.xa,
+        xa: f1.xa,
         stats,
         shape: { recipeFeatures: f.xr.cols, hidden: o.hidden, embedding: o.embedding, headHidden: o.headHidden },
         seed,
@@ -152,7 +166,7 @@ const mean = (v: number[]) => v.reduce((s, x) => s + x, 0) / v.length;
 const sd = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + (x - mean(v)) ** 2, 0) / Math.max(1, v.length - 1));
 const cell = (v: number[]) => `${mean(v).toFixed(3)} ± ${sd(v).toFixed(3)}`;
 console.log(
-  `Predictor pretraining on ${file} (${keys.length} entries, ${metric}; ${heldOut} held out; ${seeds} seeds; pretraining ${pretrainEpochs} epochs on FLOPs and params of all entries)\n`,
+  `Predictor pretraining on ${file} (${keys.length} entries, ${metric}; ${heldOut} held out; ${seeds} seeds; pretraining ${pretrainEpochs} epochs on FLOPs and params of all entries${free.length ? ` and ${free.length} uniformly drawn architectures` : ''})\n`,
 );
 console.log('| accuracy samples | Kendall tau with stage 1 | without stage 1 | with stage 1 at k vs without at 2k |');
 console.log('|---|---|---|---|');
@@ -173,6 +187,7 @@ const val = ['flops', 'params'].map((s) => {
   const v = validation.filter((x) => x.stat === s);
   return `${s} Kendall tau ${mean(v.map((x) => x.kendall)).toFixed(3)}, MAPE ${(100 * mean(v.map((x) => x.mape))).toFixed(1)}%`;
 });
+console.log(`\nRanking the held-out entries by FLOPs alone: Kendall tau ${cell(flopsTau)}.`);
 console.log(
   `\nStage 1's own held-out validation (20% of the pool): ${val.join('; ')}. ${((Date.now() - t0) / 1000).toFixed(0)} s.`,
 );
@@ -182,6 +197,8 @@ console.log(
     entries: keys.length,
     metric,
     heldOut,
+    free: free.length,
+    flopsTau: { mean: mean(flopsTau), sd: sd(flopsTau) },
     seeds,
     settings: {
       hidden: o.hidden,

@@ -60,7 +60,7 @@ async function throughput(durability: 'full' | 'normal'): Promise<number> {
   const worker = newWorkerId().id;
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < N; i++) {
-    const p = strategy.ask({ ...ctx, index: i, rng: rngFor(0, i), history, seen: new Set() });
+    const p = strategy.ask({ ...ctx, index: i, rng: rngFor(0, i), history, seen: new Set() })!;
     const arch = formatArch(space, p.arch);
     const t = store.createTrial(study.id, {
       arch,

@@ -2,7 +2,7 @@
 # Idempotent set-up for a fresh machine: system packages, npm packages, the native addon and the
 # TypeScript build. Each step runs only when something is missing or out of date.
 #   bash scripts/setup.sh               # what tsnas needs to run and test
-#   bash scripts/setup.sh --reference   # also Debian's PyTorch, the reference for benchmarks and fixtures
+#   bash scripts/setup.sh --reference   # also Debian's PyTorch and ONNX, the references for benchmarks and fixtures
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,6 +26,8 @@ if ! dpkg -s chromium >/dev/null 2>&1; then need+=(chromium); fi
 # any SQLite still in wide use, not only the one better-sqlite3 bundles).
 if ! dpkg -s sqlite3 >/dev/null 2>&1; then need+=(sqlite3); fi
 if [ "$reference" = 1 ] && ! dpkg -s python3-torch >/dev/null 2>&1; then need+=(python3-torch); fi
+# Python's ONNX checker judges the exported models when the fixtures are regenerated (npm run fixtures).
+if [ "$reference" = 1 ] && ! dpkg -s python3-onnx >/dev/null 2>&1; then need+=(python3-onnx); fi
 if [ "${#need[@]}" -gt 0 ]; then
   say "installing Debian packages: ${need[*]}"
   sudo=""
@@ -38,10 +40,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
-# 2. npm packages, when node_modules is missing or older than the lock file.
+# 2. npm packages, when node_modules is missing or older than the lock file. onnxruntime-node's
+# CPU binaries ship in its npm package; ONNXRUNTIME_NODE_INSTALL=skip stops its install script
+# from downloading the CUDA provider (large, and no registry of ours serves it).
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "npm ci"
-  npm ci --no-audit --no-fund --loglevel=error
+  ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # 3. The native addon, when missing, when its sources changed, or when the libtorch location did.

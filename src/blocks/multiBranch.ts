@@ -8,6 +8,16 @@ import type { Tensor } from '../engine/tensor';
 import { Module, Sequential } from '../nn';
 import { formatOp, type BranchConfig, type MultiConfig } from './opName';
 
+/**
+ * The add that joins two branch outputs, alone (a latency table's `add` entry): x + x, two reads
+ * of a tensor of the layer's output shape and one write, as a layer's sum of two branch outputs.
+ */
+export class BranchAdd extends Module {
+  forward(x: Tensor): Tensor {
+    return x.add(x);
+  }
+}
+
 export class MultiBranch extends Module {
   /** The branch modules, in the canonical order of the op name. */
   readonly branches: Module[];

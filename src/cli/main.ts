@@ -5,6 +5,7 @@ import { registerInfo } from './commands/info';
 import { registerSpace } from './commands/space';
 import { registerCost } from './commands/cost';
 import { registerLut } from './commands/lut';
+import { registerExport } from './commands/export';
 import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerCost(program);
   registerLut(program);
   registerTrain(program);
+  registerExport(program);
   registerSearch(program);
   registerStudy(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).

@@ -10,7 +10,8 @@ import { noGrad } from '../engine/autograd';
 import { dispose, keep, tidy } from '../engine/memory';
 import { getNumThreads, runtimeInfo, setNumThreads } from '../engine/runtime';
 import type { Tensor } from '../engine/tensor';
-import { Module } from '../nn/module';
+import type { Module } from '../nn/module';
+import { BranchAdd } from '../blocks/multiBranch';
 import { ADD_OP } from './latencyKey';
 import { Linear } from '../nn/linear';
 import { parseOp } from '../blocks/opName';
@@ -23,16 +24,6 @@ export interface EngineTargetOptions {
   threads?: number;
   /** Record the host name in the table (default true). */
   hostname?: boolean;
-}
-
-/**
- * The add joining a multi-branch layer's branches: x + x, two reads of a tensor of the layer's
- * output shape and one write, as the layer's sum of two branch outputs (one cached operand aside).
- */
-class BranchAdd extends Module {
-  forward(x: Tensor): Tensor {
-    return x.add(x);
-  }
 }
 
 /** Builds the module an op spec describes, as the builder would inside a network. */

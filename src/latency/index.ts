@@ -9,3 +9,4 @@ export * from './requiredOps';
 export * from './latencyTable';
 export * from './buildLatencyTable';
 export * from './validateLatencyTable';
+export * from './latencyTargets';

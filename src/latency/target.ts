@@ -1,5 +1,5 @@
-// Latency targets: whatever runs the model in deployment (the engine on this CPU now; ONNX
-// Runtime or a browser later). A target times plain data (an op spec or a decoded network), so
+// Latency targets: whatever runs the model in deployment (the engine on this CPU; onnxruntime-node;
+// onnxruntime-web in a browser; latencyTargets.ts lists them). A target times plain data (an op spec or a decoded network), so
 // the table format and the table builder never depend on the engine; only a target does.
 import type { NetDesc } from '../space/types';
 
@@ -81,6 +81,6 @@ export interface LatencyTarget {
    * that run elsewhere (a browser, another process) fit.
    */
   measure(subject: Measurable, input: readonly number[], o: MeasureOptions): Promise<Timing>;
-  /** Frees whatever the target holds (sessions, threads); safe to call twice. */
-  close?(): void;
+  /** Frees whatever the target holds (sessions, threads, a browser); safe to call twice; await it. */
+  close?(): void | Promise<void>;
 }

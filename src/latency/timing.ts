@@ -1,6 +1,8 @@
-// The timing protocol shared by every measurement on the engine: untimed warm-up runs, then
-// `repeats` runs each timed on its own with the monotonic nanosecond clock, reduced to the
-// median (robust to preemption and garbage-collection outliers) and the quartiles.
+// The timing protocol shared by every latency target: untimed warm-up runs, then `repeats` runs
+// each timed on its own with the monotonic nanosecond clock, reduced to the median (robust to
+// preemption and garbage-collection outliers) and the quartiles; and rounds that interleave the
+// subjects. A target that cannot read this process's clock around each run (a browser) times the
+// runs where they happen and hands the samples to summarize().
 import { quantileSorted } from '../stats/quantiles';
 import type { MeasureOptions, Timing } from './target';
 
@@ -11,34 +13,69 @@ const preemptions = (): number => process.resourceUsage().involuntaryContextSwit
 export const MAX_ATTEMPTS_FACTOR = 10;
 
 /**
- * Times run(): warm-up, then one clock reading around each call until `repeats` clean runs are
- * in. A run during which the process was involuntarily descheduled (another process took the
- * core: the kernel's involuntary context-switch count moved) measured that process, not the op:
- * it is discarded and run again, up to MAX_ATTEMPTS_FACTOR x repeats attempts. If fewer than
- * half the wanted runs come out clean, the timing is marked `contended` (and if fewer than 3, the
- * discarded runs are used too). On an idle machine nothing is discarded.
+ * The per-subject protocol every target times with: warm-up, then one clock reading around each
+ * run until `repeats` clean runs are in. A run during which the process was involuntarily
+ * descheduled (another process took the core: the kernel's involuntary context-switch count
+ * moved) measured that process, not the op: it is discarded and run again, up to
+ * MAX_ATTEMPTS_FACTOR x repeats attempts. If fewer than half the wanted runs come out clean, the
+ * timing is marked `contended` (and if fewer than 3, the discarded runs are used too). On an idle
+ * machine nothing is discarded. timeRuns drives it for a synchronous run, timeRunsAsync for one
+ * that returns a promise (a runtime that hands work to its own threads); the rules are here once.
  */
-export function timeRuns(run: () => void, o: MeasureOptions): Timing {
-  if (!Number.isInteger(o.repeats) || o.repeats < 1)
-    throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
-  if (!Number.isInteger(o.warmup) || o.warmup < 0)
-    throw new Error(`warmup must be a non-negative integer, got ${o.warmup}`);
-  for (let i = 0; i < o.warmup; i++) run();
-  const clean: number[] = [];
-  const preempted: number[] = [];
-  for (let attempt = 0; clean.length < o.repeats && attempt < o.repeats * MAX_ATTEMPTS_FACTOR; attempt++) {
-    const p0 = preemptions();
-    const t0 = process.hrtime.bigint();
-    run();
-    const us = Number(process.hrtime.bigint() - t0) / 1e3;
-    (preemptions() === p0 ? clean : preempted).push(us);
+class RunProtocol {
+  readonly clean: number[] = [];
+  readonly preempted: number[] = [];
+  #attempts = 0;
+  constructor(readonly o: MeasureOptions) {
+    if (!Number.isInteger(o.repeats) || o.repeats < 1)
+      throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
+    if (!Number.isInteger(o.warmup) || o.warmup < 0)
+      throw new Error(`warmup must be a non-negative integer, got ${o.warmup}`);
   }
-  // Too few clean runs (a long subject on a busy machine): mark it; use the clean runs if there
-  // are a few, all runs otherwise.
-  const contended = clean.length < Math.ceil(o.repeats / 2);
-  const useAll = clean.length < Math.min(3, o.repeats);
-  const t = summarize(useAll ? [...clean, ...preempted] : clean);
-  return { ...t, discarded: useAll ? 0 : preempted.length, ...(contended ? { contended } : {}) };
+  /** Whether another timed attempt is wanted. */
+  get more(): boolean {
+    return this.clean.length < this.o.repeats && this.#attempts < this.o.repeats * MAX_ATTEMPTS_FACTOR;
+  }
+  start(): { p0: number; t0: bigint } {
+    this.#attempts++;
+    return { p0: preemptions(), t0: process.hrtime.bigint() };
+  }
+  stop(s: { p0: number; t0: bigint }): void {
+    const us = Number(process.hrtime.bigint() - s.t0) / 1e3;
+    (preemptions() === s.p0 ? this.clean : this.preempted).push(us);
+  }
+  result(): Timing {
+    // Too few clean runs (a long subject on a busy machine): mark it; use the clean runs if there
+    // are a few, all runs otherwise.
+    const contended = this.clean.length < Math.ceil(this.o.repeats / 2);
+    const useAll = this.clean.length < Math.min(3, this.o.repeats);
+    const t = summarize(useAll ? [...this.clean, ...this.preempted] : this.clean);
+    return { ...t, discarded: useAll ? 0 : this.preempted.length, ...(contended ? { contended } : {}) };
+  }
+}
+
+/** Times a synchronous run() by the shared protocol (RunProtocol). */
+export function timeRuns(run: () => void, o: MeasureOptions): Timing {
+  const p = new RunProtocol(o);
+  for (let i = 0; i < o.warmup; i++) run();
+  while (p.more) {
+    const s = p.start();
+    run();
+    p.stop(s);
+  }
+  return p.result();
+}
+
+/** Times an asynchronous run() by the same protocol: each run is awaited inside its clock reading. */
+export async function timeRunsAsync(run: () => Promise<unknown>, o: MeasureOptions): Promise<Timing> {
+  const p = new RunProtocol(o);
+  for (let i = 0; i < o.warmup; i++) await run();
+  while (p.more) {
+    const s = p.start();
+    await run();
+    p.stop(s);
+  }
+  return p.result();
 }
 
 /** Median and quartiles of timed runs (microseconds); keeps the runs. */

@@ -5,19 +5,23 @@
 // picks the parent, which is mutated (src/arch mutate: each searched choice changes with
 // probability 1/n, at least one does). A finished child joins the population and the oldest member
 // leaves (aging, not the worst). Children outside the constraints are redrawn (bounded), and
-// children already evaluated are avoided while that is easy.
+// children already evaluated are avoided while that is easy. An evaluator of a finite set (a
+// table): the initial population is drawn from its unevaluated entries and a mutated child moves to
+// the nearest unevaluated entry (src/search/finiteCandidates.ts).
 //
 // State: the population is rebuilt by replaying the complete trials in order through tell; each
 // proposal's randomness comes from an Rng seeded by (study seed, index). Nothing is checkpointed.
 import { z } from 'zod';
 import { parseArch } from '../space/archFormat';
-import { sampleUniform } from '../arch/sample';
+import { mutate, sampleUniform } from '../arch/sample';
+import type { Arch } from '../space/types';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../study/strategy';
 import type { StrategyPlugin } from './strategyPlugin';
 import type { TrialRecord } from '../study/types';
 import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
 import { makeChild, tournament } from './genetic';
 import { archGenome, withinConstraints } from './archGenome';
+import { drawEntry, finiteCandidates, nearestEntry } from './finiteCandidates';
 
 export const evolutionOptions = z
   .strictObject({
@@ -76,7 +80,9 @@ export class RegularizedEvolution implements Strategy {
     if (this.population.length > this.options.population) this.population.shift();
   }
 
-  ask(ctx: AskContext): Proposal {
+  ask(ctx: AskContext): Proposal | null {
+    const finite = finiteCandidates(ctx);
+    if (finite) return this.askFinite(ctx, finite.open);
     const base = {
       space: ctx.space,
       model: ctx.costs,
@@ -115,6 +121,16 @@ export class RegularizedEvolution implements Strategy {
       arch: sampleWithin({ ...base, draw: (r) => sampleUniform(ctx.space, r), what: 'evolution (random restart)' }),
       source: 'random',
     };
+  }
+
+  private askFinite(ctx: AskContext, open: readonly Arch[]): Proposal | null {
+    if (open.length === 0) return null;
+    if (this.population.length < this.options.population) return { arch: drawEntry(open, ctx.rng), source: 'random' };
+    const parent = tournament(this.population, this.options.sampleSize, ctx.rng);
+    const child = mutate(ctx.space, parseArch(ctx.space, parent.arch), ctx.rng, {
+      prob: this.options.mutationProb ?? 1 / ctx.space.searchDims.length,
+    });
+    return { arch: nearestEntry(ctx.space, child, open, ctx.rng), source: 'mutation' };
   }
 }
 

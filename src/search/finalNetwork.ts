@@ -1,8 +1,11 @@
-// The network a study ends with: its best complete trial by the objective, timed end to end on the
-// engine at batch 1 (with the latency table's threads, else the study's), recorded in the study's
-// state under FINAL_NETWORK with its accuracies, costs and how it was measured. Methods that end
-// with one chosen network use it from their plug-in's `finalize` hook; it measures again only when
-// the best trial changed. The engine loads only when a network is timed.
+// The network a study ends with: its best complete trial by the objective, timed end to end at
+// batch 1 in the latency table's own runtime (the table's target: the engine, or the network
+// exported to ONNX and run in onnxruntime-node or a browser, with the table's threads), else on
+// the engine with the study's threads; recorded in the study's state under FINAL_NETWORK beside
+// the table's prediction, with its accuracies, costs and how it was measured. Methods that end
+// with one chosen network call it from their plug-in's `finalize` hook, and `tsnas search` calls
+// it for every other search that has a table; it measures again only when the best trial changed.
+// The runtime loads only when a network is timed.
 import { readLatencyTable, type LatencyTable } from '../latency/latencyTable';
 import { formatCost } from '../cost/constraints';
 import type { Evaluator } from '../evaluate/evaluator';
@@ -29,6 +32,8 @@ export interface FinalNetwork {
   params: number | null;
   /** How the latency was measured: target, threads, runs. */
   measuredWith: string | null;
+  /** The target it was timed on (the table's: engine-cpu, ort-cpu, browser-wasm, ...). */
+  target?: string;
 }
 
 export const FINAL_NETWORK = stateKey<FinalNetwork>('final');
@@ -59,9 +64,16 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
   const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
   const arch = parseArch(space, best.arch);
   const desc = decode(space, arch, o.evaluator.decode);
-  const { EngineCpuTarget } = await import('../latency/engineTarget');
-  const target = new EngineCpuTarget({ threads, hostname: false });
-  const timing = target.measureSync({ kind: 'network', desc }, desc.input, { warmup, repeats });
+  const { makeLatencyTarget, makeTargetOfTable, TARGET_NAMES } = await import('../latency/latencyTargets');
+  // A table of a runtime tsnas cannot run (made up, or another tool's) is checked on the engine.
+  const runnable = table && (TARGET_NAMES as readonly string[]).includes(table.target.name);
+  const target = runnable
+    ? await makeTargetOfTable(table.target, { threads, hostname: false })
+    : await makeLatencyTarget('engine-cpu', { threads, hostname: false });
+  const timing = await target
+    .measure({ kind: 'network', desc }, desc.input, { warmup, repeats })
+    .finally(() => target.close?.());
+  const where = `${target.info.name} (${target.info.runtime} ${target.info.version})`;
   const final: FinalNetwork = {
     trial: best.number,
     arch: best.arch,
@@ -75,14 +87,15 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
     flops: best.costs.flops,
     params: best.costs.params,
     measuredWith:
-      `engine-cpu (libtorch ${target.info.version}), ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}, batch 1, ` +
+      `${where}${target.info.name === 'engine-cpu' ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}${table && !runnable ? ` (whose target '${table.target.name}' is not a runtime tsnas runs)` : ''}, batch 1, ` +
       `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
+    target: target.info.name,
   };
   store.setState(study.id, FINAL_NETWORK, final);
   o.log?.(
     `${study.strategy}: final network trial ${best.number} (${best.source}): validation accuracy ${final.valAcc === null ? '?' : (final.valAcc * 100).toFixed(2)}%` +
       `${final.testAcc !== null ? `, test accuracy ${(final.testAcc * 100).toFixed(2)}%` : ''}, table latency ${formatCost('latency', final.tableLatencyUs)}, ` +
-      `measured latency ${formatCost('latency', final.measuredLatencyUs)} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
+      `measured latency ${formatCost('latency', final.measuredLatencyUs)} on ${where} (${threads} thread${threads === 1 ? '' : 's'}), ${formatCost('flops', final.flops)} MACs: ${best.arch}`,
   );
   return final;
 }

@@ -8,6 +8,8 @@ import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { getStrategy, strategyNames } from './registry';
 import { REPORT_SECTIONS } from './strategyPlugin';
+import { FINAL_NETWORK, type FinalNetwork } from './finalNetwork';
+import { escapeHtml } from '../report/escape';
 
 export function reportTrial(t: TrialRecord): ReportTrial {
   const metrics: Record<string, number> = {};
@@ -75,6 +77,28 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
       }),
     );
   }
+  // The final network re-measured in the latency table's runtime, beside the table's prediction
+  // (a method with its own finalize hook shows it in its own sections).
+  const final = store.getState(study.id, FINAL_NETWORK);
+  if (final && !plugin?.finalize) sections.push(finalNetworkSection(final));
   if (sections.length) data.sections = sections;
   return data;
+}
+
+const us = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} us`);
+
+/** The chosen network: what the table predicted and what its runtime measured. */
+export function finalNetworkSection(f: FinalNetwork): { title: string; html: string } {
+  const err =
+    f.tableLatencyUs !== null && f.measuredLatencyUs
+      ? ` (the table ${f.tableLatencyUs >= f.measuredLatencyUs ? 'over' : 'under'}estimates by ${((100 * Math.abs(f.tableLatencyUs - f.measuredLatencyUs)) / f.measuredLatencyUs).toFixed(1)}%)`
+      : '';
+  return {
+    title: 'Final network, measured in the table’s runtime',
+    html:
+      `<p>Trial #${f.trial}${f.source ? ` (${escapeHtml(f.source)})` : ''}: table latency ${us(f.tableLatencyUs)}, ` +
+      `measured ${us(f.measuredLatencyUs)}${f.measuredP25Us !== null && f.measuredP75Us !== null ? ` (quartiles ${us(f.measuredP25Us)} - ${us(f.measuredP75Us)})` : ''}${err}.</p>` +
+      `<p><code>${escapeHtml(f.arch)}</code></p>` +
+      (f.measuredWith ? `<p class="note">Measured: ${escapeHtml(f.measuredWith)}.</p>` : ''),
+  };
 }

@@ -4,7 +4,7 @@ import { dispose } from '../engine/memory';
 import { buildNetwork, type Network } from '../builder/buildNetwork';
 import { parseArch } from '../space/archFormat';
 import { loadSpace } from '../space/registry';
-import { loadCheckpoint, type CheckpointState } from './checkpoint';
+import { loadCheckpoint, readCheckpointState, type CheckpointState } from './checkpoint';
 
 /** What the trainer stores so a network can be rebuilt (TrainJob.runInfo). */
 export interface NetworkInfo {
@@ -12,6 +12,17 @@ export interface NetworkInfo {
   arch: string;
   input: [number, number, number];
   classes: number;
+}
+
+/** The space and architecture a checkpoint holds, read from its metadata without loading its tensors. */
+export function checkpointSpace(fileOrDir: string): NetworkInfo {
+  const state = readCheckpointState(fileOrDir);
+  const info = state.run as unknown as NetworkInfo;
+  if (typeof info?.space !== 'string' || typeof info.arch !== 'string')
+    throw new Error(
+      `${fileOrDir}: the checkpoint does not say which network it holds (space, arch, input); it was not written by 'tsnas train'`,
+    );
+  return info;
 }
 
 export function restoreNetwork(fileOrDir: string): { network: Network; state: CheckpointState; info: NetworkInfo } {

@@ -183,6 +183,31 @@ const CASES: BadInput[] = [
     not: ['Usage:'],
     maxLines: 3,
   },
+  // ONNX export and the runtimes tables are measured in.
+  {
+    what: 'export: a checkpoint of another space',
+    args: ['export', 'mobilenetv2', '--checkpoint', 'run', '-o', 'm.onnx'],
+    code: 1,
+    says: ["run holds a network of space 'fbnet-s', not 'mobilenetv2'", 'npx tsnas export fbnet-s --checkpoint run'],
+  },
+  {
+    what: 'export: an opset tsnas does not write',
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline', '--opset', '11', '-o', 'm.onnx'],
+    code: 1,
+    says: ['--opset 11 is not supported', 'choose one of 13, 14, 15, 16, 17'],
+  },
+  {
+    what: 'export without the file to write',
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline'],
+    code: 1,
+    says: ['name the ONNX file to write: -o FILE'],
+  },
+  {
+    what: 'lut build on a runtime tsnas does not know',
+    args: ['lut', 'build', 'fbnet-s', '--target', 'tpu', '-o', 't.json'],
+    code: 1,
+    says: ["--target: unknown latency target 'tpu'", 'valid: engine-cpu, ort-cpu, browser-wasm, browser-webgpu'],
+  },
   {
     what: 'lut build without the table file',
     args: ['lut', 'build', 'fbnet-s'],

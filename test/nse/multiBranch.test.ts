@@ -248,3 +248,20 @@ test(
     }
   }),
 );
+
+test(
+  "export: a latency table's add exports to ONNX and onnxruntime-node computes what the engine does",
+  noLeaks(async () => {
+    const { buildOpModule } = await import('../../src/latency/engineTarget');
+    const { exportModule, verifyExport, EXPORT_TOLERANCE } = await import('../../src/export');
+    const m = buildOpModule({ op: 'add', input: [8, 4, 4], cin: 8, cout: 8, stride: 1 });
+    try {
+      const { bytes, summary } = exportModule(m, [8, 4, 4], { opset: 13 });
+      assert.equal(summary.opTypes.Add, 1);
+      const r = await verifyExport(m, bytes, [8, 4, 4], { batch: 2 });
+      assert.ok(r.maxAbsOutput > 0.01 && r.maxAbsDiff <= EXPORT_TOLERANCE, `max abs difference ${r.maxAbsDiff}`);
+    } finally {
+      m.dispose();
+    }
+  }),
+);

@@ -210,3 +210,36 @@ test('evolution beats random search on the synthetic evaluator (fbnet-s, 200 tri
   }
   assert.ok(medians.evolution! > medians.random! + 0.005, `evolution ${medians.evolution} vs random ${medians.random}`);
 });
+
+test('a table evaluator: random search and evolution propose only its unevaluated entries within the constraints, then stop', async () => {
+  const { packageRoot } = await import('../../src/packageRoot');
+  const { loadTable } = await import('../../src/evaluate/index');
+  const path = await import('node:path');
+  const file = path.join(packageRoot(), 'bench', 'tables', 'fbnet-s-fmnist.json');
+  const table = loadTable(loadSpace('fbnet-s'), file);
+  const within = [...table.rows.values()].filter((m) => m.flops! <= 5e6).length;
+  assert.ok(within >= 10 && within < table.rows.size, `${within} entries within flops<=5M`);
+  for (const strategy of ['random', 'evolution']) {
+    // Enough trials for evolution's mutations to start (population 20), more than there are entries.
+    const { summary, trials } = await search({
+      strategy,
+      space: 'fbnet-s',
+      evaluator: `table:${file}`,
+      constraints: ['flops<=5M'],
+      trials: within + 5,
+      seed: 3,
+      options: strategy === 'evolution' ? { population: 5, sampleSize: 2 } : {},
+    });
+    assert.equal(summary.complete, within, `${strategy}: every entry within the budget, once`);
+    assert.equal(new Set(trials.map((t) => t.arch)).size, within, `${strategy}: no entry twice`);
+    for (const t of trials) {
+      assert.ok(table.rows.has(t.arch), `${strategy}: ${t.arch} is an entry`);
+      assert.ok(t.costs.flops! <= 5e6, `${strategy}: ${t.arch} within the constraint`);
+    }
+    if (strategy === 'evolution')
+      assert.ok(
+        trials.some((t) => t.source === 'mutation'),
+        'evolution mutated',
+      );
+  }
+});

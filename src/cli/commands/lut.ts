@@ -8,7 +8,12 @@ import {
   DEFAULT_ROUNDS,
   DEFAULT_VALIDATE_N,
   DEFAULT_WARMUP,
+  DEFAULT_TARGET,
+  checkTargetName,
+  makeLatencyTarget,
+  makeTargetOfTable,
   noiseWarnings,
+  TARGET_HELP,
   readLatencyTable,
   validateLatencyTable,
   writeLatencyTable,
@@ -22,7 +27,9 @@ import { parseInputArg, textTable } from './space';
 export function registerLut(program: Command): void {
   const lut = program
     .command('lut')
-    .description('latency lookup tables: time every op of a space on this CPU, check the sums against whole networks');
+    .description(
+      'latency lookup tables: time every op of a space in a runtime (the engine, onnxruntime-node, a browser), check the sums against whole networks',
+    );
 
   lut
     .command('build <space>')
@@ -32,6 +39,7 @@ export function registerLut(program: Command): void {
     .option('-o, --out <file>', 'table file to write (JSON; missing directories are made)')
     .addOption(new Option('--output <file>', 'the same as -o/--out (its older name)').hideHelp())
     .option('--input <CxHxW>', "input shape (default: the space's)", parseInputArg)
+    .option('--target <name>', `where to time: ${TARGET_HELP}`, DEFAULT_TARGET)
     .option('--threads <n>', 'intra-op threads, fixed while timing and recorded', positiveInt('--threads'), 1)
     .option('--repeats <n>', 'timed runs per op or network (median)', positiveInt('--repeats'), DEFAULT_REPEATS)
     .option('--warmup <n>', 'untimed runs before timing, per round', nonNegativeInt('--warmup'), DEFAULT_WARMUP)
@@ -57,9 +65,10 @@ export function registerLut(program: Command): void {
       if (out === undefined)
         throw new Error(`name the table file to write: -o FILE (e.g. npx tsnas lut build ${name} -o ${name}.lut.json)`);
       const space = loadSpace(name);
+      checkTargetName(o.target);
       checkOutputPath(out, 'latency table');
-      const { EngineCpuTarget } = await import('../../latency/engineTarget'); // the engine only where timing happens
-      const target = new EngineCpuTarget({ threads: o.threads, hostname: o.hostname });
+      // The runtime (engine, onnxruntime, browser) loads only where timing happens.
+      const target = await makeLatencyTarget(o.target, { threads: o.threads, hostname: o.hostname });
       let bar: Progress | undefined;
       const t0 = Date.now();
       const table = await buildLatencyTable(space, {
@@ -76,7 +85,7 @@ export function registerLut(program: Command): void {
             p.done,
             p.detail,
           ),
-      });
+      }).finally(() => target.close?.());
       writeLatencyTable(out, table);
       const n = Object.keys(table.entries).length;
       const t = table.target;
@@ -121,8 +130,8 @@ export function registerLut(program: Command): void {
       const table = readLatencyTable(o.lut);
       checkTableFor(table, space, { input: o.input, threads: o.threads, file: o.lut });
       if (o.n < 2) throw new Error('-n must be at least 2 (a rank correlation needs two networks)');
-      const { EngineCpuTarget } = await import('../../latency/engineTarget');
-      const target = new EngineCpuTarget({ threads: o.threads ?? table.target.threads });
+      // The table's own runtime: whole networks exported and timed where the ops were.
+      const target = await makeTargetOfTable(table.target, { threads: o.threads ?? table.target.threads });
       let progress: Progress | undefined;
       const r = await validateLatencyTable(space, table, {
         target,
@@ -133,7 +142,7 @@ export function registerLut(program: Command): void {
         onProgress: (done, total, detail) => {
           (progress ??= new Progress('timing whole networks', total, !!o.json)).tick(done, detail);
         },
-      });
+      }).finally(() => target.close?.());
       for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
       const round = (v: number, d: number) => Math.round(v * 10 ** d) / 10 ** d;
       if (o.json) {

@@ -13,7 +13,7 @@ import {
   type SearchConfig,
   type SearchConfigInput,
 } from '../../search/config';
-import type { FinalNetwork } from '../../search/finalNetwork';
+import { measureFinalNetwork, type FinalNetwork } from '../../search/finalNetwork';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
 import { configureSearch, setupSearch, type SearchSetup } from '../../search/setupSearch';
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
@@ -412,9 +412,12 @@ export function registerSearch(program: Command): void {
         maxFailed: config.maxFailed ?? undefined,
         log,
       });
-      if (plugin.finalize && summary.best) {
+      // Every search with a latency table ends verified in the table's runtime: methods with a
+      // finalize hook do it there, the others here (the same shared measurement).
+      const finalize = plugin.finalize ?? (config.lut ? measureFinalNetwork : undefined);
+      if (finalize && summary.best) {
         try {
-          final = await plugin.finalize({
+          final = await finalize({
             store,
             study,
             space: setup.space,
@@ -472,7 +475,7 @@ export function registerSearch(program: Command): void {
           trials: summary.complete,
           failed: summary.failed,
           store: storeFile,
-          ...(plugin.finalize ? { final } : {}),
+          ...(plugin.finalize || config.lut ? { final } : {}),
         }),
       );
     }

@@ -1,0 +1,61 @@
+// The page the browser targets load: onnxruntime-web (WebAssembly or WebGPU) imported from the
+// local server, and two functions the target calls through playwright: load a model by key, and
+// time its runs. Runs are timed inside the page with performance.now() (5 us resolution in a
+// cross-origin isolated page, which the server's headers make it), and the raw samples go back
+// to the shared protocol's summarize().
+export function browserPageHtml(o: { backend: 'wasm' | 'webgpu'; threads: number }): string {
+  const bundle = o.backend === 'wasm' ? 'ort.wasm.bundle.min.mjs' : 'ort.webgpu.bundle.min.mjs';
+  return `<!doctype html>
+<html><head><meta charset="utf-8"><title>tsnas latency</title></head><body>
+<script type="module">
+import * as ort from '/ort/${bundle}';
+ort.env.wasm.wasmPaths = '/ort/';
+ort.env.wasm.numThreads = ${o.threads};
+ort.env.wasm.proxy = false;
+const backend = ${JSON.stringify(o.backend)};
+const sessions = new Map();
+window.tsnasInfo = async () => {
+  const adapter = backend === 'webgpu' && navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  return {
+    version: ort.env.versions?.web ?? 'unknown',
+    userAgent: navigator.userAgent,
+    crossOriginIsolated: self.crossOriginIsolated,
+    webgpu: !!adapter,
+  };
+};
+window.tsnasLoad = async (key, shape) => {
+  if (sessions.has(key)) return;
+  const bytes = new Uint8Array(await (await fetch('/model/' + encodeURIComponent(key))).arrayBuffer());
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: [backend],
+    graphOptimizationLevel: 'all',
+    executionMode: 'sequential',
+  });
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
+  sessions.set(key, { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } });
+};
+window.tsnasTime = async (key, warmup, repeats) => {
+  const { session, feeds } = sessions.get(key);
+  const run = async () => {
+    const out = await session.run(feeds);
+    // WebGPU outputs stay on the GPU until read: read them, as a deployed model's caller would.
+    for (const t of Object.values(out)) if (t.location && t.location !== 'cpu') await t.getData();
+  };
+  for (let i = 0; i < warmup; i++) await run();
+  const samples = [];
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    await run();
+    samples.push((performance.now() - t0) * 1000);
+  }
+  return samples;
+};
+window.tsnasRelease = async () => {
+  for (const { session } of sessions.values()) await session.release();
+  sessions.clear();
+};
+window.tsnasReady = true;
+</script></body></html>`;
+}
