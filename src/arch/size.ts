@@ -11,15 +11,28 @@ export interface SpaceSize {
   recipeExact: bigint;
 }
 
+/** Values a dimension can take: its values, or for a multi-branch layer every set of 1..branches of them. */
+function choices(d: Space['dims'][number]): bigint {
+  const n = BigInt(d.values.length);
+  if (!d.branches) return n;
+  let total = 0n;
+  let binom = 1n; // C(n, k)
+  for (let k = 1n; k <= BigInt(Math.min(d.branches, d.values.length)); k++) {
+    binom = (binom * (n - k + 1n)) / k;
+    total += binom;
+  }
+  return total;
+}
+
 export function spaceSize(space: Space): SpaceSize {
   let arch = 1n;
   let recipe = 1n;
   let log10 = 0;
   for (const d of space.dims) {
-    const k = BigInt(d.values.length);
+    const k = choices(d);
     if (d.group === 'recipe') recipe *= k;
     else arch *= k;
-    log10 += Math.log10(d.values.length);
+    log10 += Math.log10(Number(k));
   }
   const exact = arch * recipe;
   return { exact, count: Number(exact), log10, archExact: arch, recipeExact: recipe };

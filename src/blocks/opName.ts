@@ -14,6 +14,10 @@
 //                                     average pool, 1x1 conv -> C_out with bias + act
 //   pool                              global average pool
 //   linear                            fully connected layer (classifier)
+//   <op>+<op>[+<op>...]               multi-branch layer: every branch (an ir, skip or conv op) runs
+//                                     on the layer's input with the layer's C_in, C_out and stride,
+//                                     and their outputs are summed; branches distinct, written in
+//                                     sorted order (one canonical name per set), e.g. ir_k3_e3+ir_k5_e1
 
 export type ActName = 'relu' | 'relu6' | 'hswish' | 'swish';
 /** Short suffix of each activation in op names ('' for the default, ReLU). */
@@ -47,14 +51,28 @@ export interface PoolConfig {
 export interface LinearConfig {
   type: 'linear';
 }
-export type OpConfig = IrConfig | SkipConfig | ConvConfig | MbPoolConfig | PoolConfig | LinearConfig;
+/** A multi-branch layer: the branches' outputs are summed. */
+export interface MultiConfig {
+  type: 'multi';
+  /** Two or more distinct single ops, in canonical (sorted-name) order. */
+  branches: readonly BranchConfig[];
+}
+/** What a branch of a multi-branch layer may be. */
+export type BranchConfig = IrConfig | SkipConfig | ConvConfig;
+export type SingleOpConfig = IrConfig | SkipConfig | ConvConfig | MbPoolConfig | PoolConfig | LinearConfig;
+export type OpConfig = SingleOpConfig | MultiConfig;
 export type OpType = OpConfig['type'];
+/** The op types named by a single '_'-separated name (every type but 'multi'). */
+type SingleOpType = SingleOpConfig['type'];
+/** Joins the branches of a multi-branch layer's name. */
+export const BRANCH_SEPARATOR = '+';
+const BRANCH_TYPES: ReadonlyArray<OpType> = ['ir', 'skip', 'conv'];
 
 interface OpGrammar {
   form: string;
   example: string;
   /** Parses the tokens after the type name; returns a message on failure. */
-  parse(tokens: string[]): OpConfig | string;
+  parse(tokens: string[]): SingleOpConfig | string;
 }
 
 /** Reads tokens like k5, e6, g2 in a fixed order, then flags and an activation suffix. */
@@ -87,7 +105,7 @@ function readTokens(
 }
 
 /** The op registry's grammar: one entry per op type. */
-export const OP_GRAMMAR: Record<OpType, OpGrammar> = {
+export const OP_GRAMMAR: Record<SingleOpType, OpGrammar> = {
   ir: {
     form: 'ir_k<k>_e<e>[_g<g>][_se][_r6|_hs|_sw]',
     example: 'ir_k5_e6, ir_k5_e1_g2, ir_k3_e4_se_hs',
@@ -149,14 +167,48 @@ export const OP_GRAMMAR: Record<OpType, OpGrammar> = {
   },
 };
 
-export const OP_TYPES = Object.keys(OP_GRAMMAR) as OpType[];
+export const OP_TYPES = Object.keys(OP_GRAMMAR) as SingleOpType[];
 
 /** The valid forms, one per line, for error messages. */
 export function validOpForms(): string {
   return (
     OP_TYPES.map((t) => `  ${OP_GRAMMAR[t].form}   (e.g. ${OP_GRAMMAR[t].example})`).join('\n') +
+    '\n  <op>+<op>[+...]   (a multi-branch layer of ir, skip or conv ops, outputs summed; e.g. ir_k3_e3+ir_k5_e1)' +
     '\n  activation suffix: r6 = relu6, hs = hswish, sw = swish; none = relu'
   );
+}
+
+/** Sorts branch names into the canonical order of a multi-branch name (code-unit order, as Array.sort). */
+export function canonicalBranchOrder(names: readonly string[]): string[] {
+  return [...names].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** The canonical name of a set of branches (one op name when the set has one). */
+export function formatBranches(names: readonly string[]): string {
+  return canonicalBranchOrder(names).join(BRANCH_SEPARATOR);
+}
+
+/** The branch names of an op name: [name] for a single op, the parts of a multi-branch one. */
+export function branchNames(name: string): string[] {
+  return name.split(BRANCH_SEPARATOR);
+}
+
+function parseMulti(name: string): MultiConfig {
+  const parts = name.split(BRANCH_SEPARATOR);
+  const bad = (problem: string) =>
+    new Error(`invalid multi-branch op name '${name}': ${problem}. Valid forms:\n${validOpForms()}`);
+  if (parts.some((p) => p === '')) throw bad(`an empty branch (write branches joined by single '+')`);
+  const branches = parts.map((p) => {
+    const cfg = parseOp(p);
+    if (!BRANCH_TYPES.includes(cfg.type))
+      throw bad(`branch '${p}' is a ${cfg.type}; a branch is an ${BRANCH_TYPES.join(', ')} op`);
+    return cfg as BranchConfig;
+  });
+  if (new Set(parts).size !== parts.length) throw bad('a branch appears twice (each branch is a distinct op)');
+  const canonical = formatBranches(parts);
+  if (canonical !== name)
+    throw bad(`write it as '${canonical}' (branches in sorted order: one canonical name per set)`);
+  return { type: 'multi', branches };
 }
 
 const cache = new Map<string, OpConfig>();
@@ -165,8 +217,13 @@ const cache = new Map<string, OpConfig>();
 export function parseOp(name: string): OpConfig {
   const hit = cache.get(name);
   if (hit) return hit;
+  if (String(name).includes(BRANCH_SEPARATOR)) {
+    const multi = Object.freeze(parseMulti(String(name)));
+    cache.set(name, multi);
+    return multi;
+  }
   const [type, ...rest] = String(name).split('_');
-  const grammar = OP_GRAMMAR[type as OpType];
+  const grammar = OP_GRAMMAR[type as SingleOpType];
   const problem =
     !grammar || !Object.prototype.hasOwnProperty.call(OP_GRAMMAR, type!)
       ? `unknown op type '${type}'`
@@ -195,6 +252,8 @@ export function formatOp(c: OpConfig): string {
       return `conv_k${c.kernel}${act(c.act)}`;
     case 'mbpool':
       return `mbpool_e${c.expansion}${act(c.act)}`;
+    case 'multi':
+      return formatBranches(c.branches.map(formatOp));
     default:
       return c.type;
   }

@@ -2,6 +2,7 @@
 // of names is in opName.ts; a failed lookup lists the valid forms.
 import { GlobalAvgPool, Linear, type Module } from '../nn';
 import { InvertedResidual } from './invertedResidual';
+import { MultiBranch } from './multiBranch';
 import { parseOp, validOpForms, type OpConfig, type OpType } from './opName';
 import { ConvBnAct, MbPool, Skip } from './simpleBlocks';
 
@@ -21,6 +22,13 @@ const REGISTRY = new Map<OpType, BlockFactory>([
   ['mbpool', (c, i, o) => new MbPool(c as Extract<OpConfig, { type: 'mbpool' }>, i, o)],
   ['pool', () => new GlobalAvgPool()],
   ['linear', (_c, i, o, _s, opt) => new Linear(i, o, { bias: opt.bias ?? true })],
+  [
+    'multi',
+    (c, i, o, s, opt) =>
+      new MultiBranch(c as Extract<OpConfig, { type: 'multi' }>, i, o, s, (b, bi, bo, bs) =>
+        buildBlock(b, bi, bo, bs, opt),
+      ),
+  ],
 ]);
 
 export function blockFactory(type: string): BlockFactory {

@@ -75,5 +75,19 @@ export function layerCost(
       return { macs: 0, params: 0, h: 1, w: 1 };
     case 'linear':
       return { macs: cin * cout, params: cin * cout + cout, h: 1, w: 1 };
+    case 'multi': {
+      // The branches' costs summed (the add that joins them costs no MACs); every branch has the
+      // layer's stride and k/2 padding, so all give the same output size.
+      let macs = 0;
+      let params = 0;
+      let out = { h, w };
+      for (const b of cfg.branches) {
+        const r = layerCost(b, cin, cout, stride, h, w, e1);
+        macs += r.macs;
+        params += r.params;
+        out = { h: r.h, w: r.w };
+      }
+      return { macs, params, ...out };
+    }
   }
 }

@@ -161,7 +161,7 @@ export function createTabularEvaluator(space: Space, file: string, o: TabularEva
     async evaluate(job: EvalJob): Promise<EvalResult> {
       const m = table.rows.get(job.archText);
       if (!m) {
-        const idx = acceptsIndices(space) ? ` (indices ${formatIndices(space, job.arch)})` : '';
+        const idx = acceptsIndices(space, job.arch) ? ` (indices ${formatIndices(space, job.arch)})` : '';
         throw new EvaluationError(
           `architecture ${job.archText}${idx} is not in table ${file} (${table.rows.size} architectures)`,
         );

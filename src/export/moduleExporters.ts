@@ -4,6 +4,8 @@
 // the same input, then Add) is one more entry in EXPORTERS. Weights are read to the host once;
 // nothing here makes engine tensors.
 import { InvertedResidual } from '../blocks/invertedResidual';
+import { BranchAdd, MultiBranch } from '../blocks/multiBranch';
+import { formatOp } from '../blocks/opName';
 import { ConvBnAct, MbPool, Skip } from '../blocks/simpleBlocks';
 import { Network } from '../builder/buildNetwork';
 import type { Tensor } from '../engine/tensor';
@@ -229,6 +231,12 @@ registerExporter(MbPool, (m, x, path, ctx) => {
   h = ctx.exportChild(m.convPwl, h, join(path, 'conv_pwl'));
   return ctx.exportChild(m.act2, h, join(path, 'act2'));
 });
+registerExporter(MultiBranch, (m, x, path, ctx) => {
+  // Every branch on the layer's input, then their outputs summed in branch order (as forward).
+  const outs = m.branches.map((b, i) => ctx.exportChild(b, x, join(path, `ops.${formatOp(m.cfg.branches[i]!)}`)));
+  return outs.slice(1).reduce((acc, y, i) => add(ctx, acc, y, join(path, `add${i + 1}`)), outs[0]!);
+});
+registerExporter(BranchAdd, (_m, x, path, ctx) => add(ctx, x, x, path));
 registerExporter(Network, (m, x, path, ctx) => {
   let h = ctx.exportChild(m.stem, x, join(path, 'stem'));
   h = ctx.exportChild(m.stages, h, join(path, 'stages'));

@@ -11,6 +11,8 @@ import { dispose, keep, tidy } from '../engine/memory';
 import { getNumThreads, runtimeInfo, setNumThreads } from '../engine/runtime';
 import type { Tensor } from '../engine/tensor';
 import type { Module } from '../nn/module';
+import { BranchAdd } from '../blocks/multiBranch';
+import { ADD_OP } from './latencyKey';
 import { Linear } from '../nn/linear';
 import { parseOp } from '../blocks/opName';
 import { machineInfo } from './machine';
@@ -26,6 +28,7 @@ export interface EngineTargetOptions {
 
 /** Builds the module an op spec describes, as the builder would inside a network. */
 export function buildOpModule(spec: OpSpec): Module {
+  if (spec.op === ADD_OP) return new BranchAdd();
   const cfg = parseOp(spec.op);
   if (cfg.type === 'linear') return new Linear(spec.cin, spec.cout, { bias: spec.bias ?? true });
   return buildBlock(cfg, spec.cin, spec.cout, spec.stride, { e1FirstConv: spec.e1FirstConv ?? 'keep' });
@@ -65,7 +68,7 @@ export class EngineCpuTarget implements LatencyTarget {
   measureSync(subject: Measurable, input: readonly number[], o: MeasureOptions): Timing {
     const module = subject.kind === 'op' ? buildOpModule(subject.spec) : new Network(subject.desc);
     try {
-      const linear = subject.kind === 'op' && parseOp(subject.spec.op).type === 'linear';
+      const linear = subject.kind === 'op' && subject.spec.op !== ADD_OP && parseOp(subject.spec.op).type === 'linear';
       return this.timeModule(module, linear ? [input[0]!] : input, o);
     } finally {
       module.dispose();

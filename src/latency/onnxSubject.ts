@@ -6,7 +6,7 @@ import { parseOp } from '../blocks/opName';
 import { Network } from '../builder/buildNetwork';
 import { exportModule, exportNetwork } from '../export/exportOnnx';
 import { buildOpModule } from './engineTarget';
-import { latencyKey } from './latencyKey';
+import { ADD_OP, latencyKey } from './latencyKey';
 import type { Measurable } from './target';
 
 export interface OnnxSubject {
@@ -31,7 +31,7 @@ export function subjectKey(subject: Measurable): string {
 export function exportSubject(subject: Measurable, o: { opset: number }): OnnxSubject {
   const key = subjectKey(subject);
   if (subject.kind === 'op') {
-    const linear = parseOp(subject.spec.op).type === 'linear';
+    const linear = subject.spec.op !== ADD_OP && parseOp(subject.spec.op).type === 'linear';
     const input = linear ? [subject.spec.input[0]] : [...subject.spec.input];
     const m = buildOpModule(subject.spec);
     try {

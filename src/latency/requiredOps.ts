@@ -18,7 +18,8 @@ import { sampleSobol, sampleUniformN } from '../arch/sample';
 import { costBreakdown } from '../cost/netCost';
 import { decode } from '../space/decode';
 import type { Arch, Space } from '../space/types';
-import { latencyKey, opSpecOfRow } from './latencyKey';
+import { formatBranches } from '../blocks/opName';
+import { latencyKey, opSpecsOfRow } from './latencyKey';
 import type { OpSpec } from './target';
 
 export interface RequiredOp {
@@ -60,10 +61,9 @@ export function archOps(
   input?: readonly [number, number, number] | null,
 ): { key: string; spec: OpSpec; layer: string }[] {
   const d = decode(space, arch, input ? { input } : {});
-  return costBreakdown(d).map((row) => {
-    const spec = opSpecOfRow(row, d);
-    return { key: latencyKey(spec), spec, layer: row.name };
-  });
+  return costBreakdown(d).flatMap((row) =>
+    opSpecsOfRow(row, d).map((spec) => ({ key: latencyKey(spec), spec, layer: row.name })),
+  );
 }
 
 /** The ops a table of this space must hold, and how completely they were found. */
@@ -112,6 +112,14 @@ export function requiredOps(
           idx[k] = base[k]!;
         }
       }
+    }
+    // Multi-branch layers: their branches' keys are the single ops' at that layer; what they add is
+    // the add of the layer's output shape, which one two-branch value per layer brings.
+    for (const d of dims) {
+      if (!d.branches || d.values.length < 2) continue;
+      const arch = archFromIndices(space, base);
+      arch[d.key] = formatBranches([String(d.values[0]), String(d.values[1])]);
+      add(arch);
     }
     const enumerated = archs;
     let extra = 0;

@@ -6,6 +6,7 @@ import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { narsStrategy } from './nars/narsStrategy';
 import { absStrategy, sposStrategy } from './spos/oneShotStrategy';
+import { nseStrategy } from './nse/nseStrategy';
 import { randomStrategy } from './random';
 import type { StrategyPlugin } from './strategyPlugin';
 
@@ -23,6 +24,7 @@ registerStrategy(dnasStrategy);
 registerStrategy(narsStrategy);
 registerStrategy(sposStrategy);
 registerStrategy(absStrategy);
+registerStrategy(nseStrategy);
 
 export function strategyNames(): string[] {
   return [...strategies.keys()];

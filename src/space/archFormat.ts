@@ -9,6 +9,7 @@
 // parse(format(a)) deep-equals a.
 import { ACT_SUFFIX, type ActName } from '../blocks/opName';
 import { checkArch } from './decode';
+import { branchValueProblem, isBranchSet } from './branchValue';
 import { formatNumber } from './resolve';
 import type { Arch, Dim, Space, Value } from './types';
 
@@ -32,14 +33,28 @@ export function formatArch(space: Space, arch: Arch): string {
   return groups.map((g) => g.join('-')).join('/');
 }
 
-/** True when every searched dimension picks from a list, so choice indices identify an arch. */
-export function acceptsIndices(space: Space): boolean {
-  return space.searchDims.every((d) => d.encoding === 'onehot');
+/**
+ * True when every searched dimension picks from a list, so choice indices identify an arch; given
+ * an architecture, also that none of its layers is multi-branch (indices name one value each).
+ */
+export function acceptsIndices(space: Space, arch?: Arch): boolean {
+  if (!space.searchDims.every((d) => d.encoding === 'onehot')) return false;
+  return !arch || !space.searchDims.some((d) => isBranchSet(arch[d.key]!));
+}
+
+/** Throws for an architecture with a multi-branch layer: choice indices name one value per dimension. */
+function checkSingleValues(space: Space, arch: Arch): void {
+  for (const d of space.searchDims)
+    if (isBranchSet(arch[d.key]!))
+      throw new Error(
+        `'${d.key}' = '${String(arch[d.key])}' is a multi-branch layer: choice indices cannot write it; use the compact string`,
+      );
 }
 
 /** The per-dimension choice indices ("0-3-8-..."), searched dimensions only. */
 export function formatIndices(space: Space, arch: Arch): string {
   checkArch(space, arch);
+  checkSingleValues(space, arch);
   return space.searchDims.map((d) => d.values.indexOf(arch[d.key]!)).join('-');
 }
 
@@ -63,6 +78,7 @@ export function archFromIndices(space: Space, idx: readonly number[]): Arch {
 
 /** Value indices of the searched dimensions (the inverse of archFromIndices). */
 export function archIndices(space: Space, arch: Arch): number[] {
+  checkSingleValues(space, arch);
   return space.searchDims.map((d) => d.values.indexOf(arch[d.key]!));
 }
 
@@ -133,7 +149,13 @@ export function parseArch(space: Space, text: string): Arch {
       continue;
     }
     const tok = flat[j++]!;
-    const v = d.code && !tok.startsWith(d.code) ? undefined : d.values.find((x) => d.code + formatValue(d, x) === tok);
+    let v = d.code && !tok.startsWith(d.code) ? undefined : d.values.find((x) => d.code + formatValue(d, x) === tok);
+    // A multi-branch layer's token is its value ('+'-joined candidates; op dimensions have no code).
+    if (v === undefined && d.branches && !d.code && isBranchSet(tok)) {
+      const problem = branchValueProblem(d, tok);
+      if (problem !== null) throw new Error(`architecture '${text}': token ${j} ${problem}`);
+      v = tok;
+    }
     if (v === undefined) {
       const allowed = d.values.map((x) => d.code + formatValue(d, x));
       throw new Error(

@@ -3,6 +3,7 @@
 // models both start from it.
 import { formatOp, parseOp, type ActName, type OpConfig } from '../blocks/opName';
 import type { LayerwiseSpaceFile, StagewiseSpaceFile } from './schema';
+import { branchValueProblem } from './branchValue';
 import type { Arch, DecodeOptions, LayerDesc, NetDesc, Space, Value } from './types';
 
 /** Throws unless every dimension of the space has an allowed value in arch (and no extras). */
@@ -13,10 +14,15 @@ export function checkArch(space: Space, arch: Arch): void {
       throw new Error(
         `architecture for space '${space.name}' has no value for '${d.key}' (allowed: ${d.values.join(', ')})`,
       );
-    if (!d.values.includes(v))
-      throw new Error(
-        `architecture for space '${space.name}': '${d.key}' = ${JSON.stringify(v)} is not allowed (allowed: ${d.values.join(', ')})`,
-      );
+    if (!d.values.includes(v)) {
+      const problem = d.branches ? branchValueProblem(d, v) : `${JSON.stringify(v)} is not allowed`;
+      if (problem !== null) {
+        const sets = d.branches ? `, or up to ${d.branches} of them joined by '+' in sorted order` : '';
+        throw new Error(
+          `architecture for space '${space.name}': '${d.key}' = ${problem} (allowed: ${d.values.join(', ')}${sets})`,
+        );
+      }
+    }
   }
   if (Object.keys(arch).length !== space.dims.length) {
     const extra = Object.keys(arch).filter((k) => !space.dims.some((d) => d.key === k));
@@ -25,6 +31,7 @@ export function checkArch(space: Space, arch: Arch): void {
 }
 
 function layer(name: string, cfg: OpConfig, cin: number, cout: number, stride: number): LayerDesc {
+  if (cfg.type === 'multi') for (const b of cfg.branches) layer(name, b, cin, cout, stride);
   if (cfg.type === 'ir') {
     const mid = cin * cfg.expansion;
     const g = cfg.groups;

@@ -8,7 +8,7 @@ import { loadSpaceFile } from './loadSpace';
 import { parseArch } from './archFormat';
 import type { Arch, Space } from './types';
 
-export const BUILTIN_SPACES = ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnetv3-s'] as const;
+export const BUILTIN_SPACES = ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnetv3-s', 'nse-s'] as const;
 
 /** The package's spaces/ folder. */
 export function spacesDir(): string {

@@ -71,8 +71,12 @@ function dim(
   code: string,
   v: { values: Value[]; encoding: Dim['encoding'] },
   format: Dim['format'] = 'plain',
+  branches?: number,
 ): Dim {
-  return Object.freeze({ key, group, code, values: Object.freeze(v.values), encoding: v.encoding, format });
+  const d: Dim = { key, group, code, values: Object.freeze(v.values), encoding: v.encoding, format };
+  // Only multi-branch dimensions carry the field, so every other dimension is what it was.
+  if (branches !== undefined && branches > 1) d.branches = branches;
+  return Object.freeze(d);
 }
 
 function checkOp(name: string, path: string, allowed: OpType[]): void {
@@ -100,10 +104,18 @@ function layerwiseDims(f: LayerwiseSpaceFile): Dim[] {
     const ops = st.ops ?? f.candidates;
     if (!ops)
       throw new SpaceError(`stages[${i}]`, 'no ops: give the stage an `ops` list or the space a `candidates` list');
-    ops.forEach((op, j) => checkOp(op, `${path}[${j}]`, ['ir', 'skip', 'conv']));
+    ops.forEach((op, j) => checkOp(op, `${path}[${j}]`, ['ir', 'skip', 'conv', 'multi']));
+    if (f.branches !== undefined && f.branches > 1)
+      ops.forEach((op, j) => {
+        if (parseOp(op).type === 'multi')
+          throw new SpaceError(
+            `${path}[${j}]`,
+            `'${op}' is a multi-branch op; with \`branches: ${f.branches}\` the candidates are single ops and a layer's value may join up to ${f.branches} of them`,
+          );
+      });
     for (let r = 0; r < st.repeats; r++) {
       layer++;
-      dims.push(dim(`layer${layer}`, `stage${i + 1}`, '', values(ops, path, false)));
+      dims.push(dim(`layer${layer}`, `stage${i + 1}`, '', values(ops, path, false), 'plain', f.branches));
     }
   });
   dims.push(dim('head.channels', 'head', 'head', values(f.head.channels, 'head.channels', true)));

@@ -83,6 +83,12 @@ const layerwiseSchema = z.strictObject({
   style: z.literal('layerwise'),
   ...common,
   candidates: z.array(z.string()).min(1).optional(),
+  /**
+   * Multi-branch layers: a layer may run up to this many of its candidates at once, their
+   * outputs summed (architecture value `ir_k3_e3+ir_k5_e1`). Absent: one op per layer. No default,
+   * so the validated file (and the fingerprint) of a space without it is what it was.
+   */
+  branches: z.number().int().min(1).max(8).optional(),
   stages: z.array(layerwiseStageSchema).min(1),
 });
 

@@ -25,6 +25,12 @@ export interface Dim {
   encoding: 'onehot' | 'scalar';
   /** How values print in the compact string: as themselves, or activations as short codes. */
   format: 'plain' | 'act';
+  /**
+   * Multi-branch layers (a layer-wise space's `branches`): an architecture may give this dimension
+   * a '+'-joined set of 2..branches of its values in canonical order (ir_k3_e3+ir_k5_e1) as well as
+   * one value. Absent: one value.
+   */
+  branches?: number;
 }
 
 export interface Space {

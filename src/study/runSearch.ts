@@ -59,7 +59,7 @@ export interface SearchSummary {
 
 /** A short form of an architecture for progress lines. */
 export function shortArch(space: Space, archText: string, arch?: Parameters<typeof formatIndices>[1]): string {
-  if (arch && acceptsIndices(space)) return formatIndices(space, arch);
+  if (arch && acceptsIndices(space, arch)) return formatIndices(space, arch);
   return archText.length > 48 ? `${archText.slice(0, 22)}...${archText.slice(-23)}` : archText;
 }
 

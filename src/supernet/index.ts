@@ -20,3 +20,4 @@ export * from './pathAngle';
 export * from './angleShrinking';
 export * from './oneShotTraining';
 export * from './oneShotAccuracy';
+export * from './branchChildNetwork';

@@ -137,7 +137,7 @@ test('conv and mbpool heads', () => {
 });
 
 test('registry covers every op type and rejects unknown ones with the valid forms', () => {
-  assert.deepEqual(registeredOpTypes().sort(), ['conv', 'ir', 'linear', 'mbpool', 'pool', 'skip']);
+  assert.deepEqual(registeredOpTypes().sort(), ['conv', 'ir', 'linear', 'mbpool', 'multi', 'pool', 'skip']);
   assert.throws(() => blockFactory('mbconv'), /no block registered for op type 'mbconv'[\s\S]*ir_k<k>_e<e>/);
   assert.throws(() => buildBlock('ir_k3', 8, 8, 1, { e1FirstConv: 'keep' }), /invalid op name 'ir_k3'/);
 });

@@ -535,6 +535,25 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['no study store at', 'missing.db', '--store FILE or URL'],
   },
+  // NSE's settings, refused before any training (nothing written).
+  {
+    what: 'search nse: keep as large as the subset (no room for unexplored ops)',
+    args: ['search', 'nse', '--space', 'nse-s', '--data', 'synthetic', '--subset-size', '3', '--keep', '3'],
+    code: 1,
+    says: ["invalid options for strategy 'nse'", 'keep must be less than subsetSize', 'unexplored ops'],
+  },
+  {
+    what: 'search nse: a latency penalty without a latency table',
+    args: ['search', 'nse', '--space', 'nse-s', '--data', 'synthetic', '--cost', 'latency'],
+    code: 1,
+    says: ['latency penalty needs a latency table', '--lut FILE', '--cost flops'],
+  },
+  {
+    what: 'search nse: no data to train the supernet on',
+    args: ['search', 'nse', '--space', 'nse-s', '--evaluator', 'synthetic'],
+    code: 1,
+    says: ['the nse strategy trains a supernet', 'give --data D'],
+  },
 ];
 
 test('bad inputs: each command fails with its exit code and a message naming what, where and what to do; nothing on disk changes', async () => {

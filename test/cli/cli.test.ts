@@ -46,7 +46,7 @@ test('space list, show, sample: text and JSON; samples are seeded and are archit
   const all = JSON.parse(allJson);
   assert.deepEqual(
     all.map((x: { name: string }) => x.name),
-    ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnetv3-s'],
+    ['fbnet', 'fbnetv3', 'mobilenetv2', 'fbnet-s', 'fbnetv3-s', 'nse-s'],
   );
   assert.equal(all.find((x: { name: string }) => x.name === 'fbnet-s').size, '387420489');
   assert.match(show, /stages\.1\.0\s+16x32x32\s+24x16x16\s+2\s+layer2: ir_k3_e1 ir_k3_e1_g2/);

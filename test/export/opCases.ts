@@ -23,4 +23,7 @@ export const OP_CASES: OpSpec[] = [
   { op: 'pool', input: [32, 4, 4], cin: 32, cout: 32, stride: 1 },
   { op: 'linear', input: [32, 1, 1], cin: 32, cout: 10, stride: 1, bias: true },
   { op: 'linear', input: [32, 1, 1], cin: 32, cout: 10, stride: 1, bias: false },
+  // Multi-branch layers: branches summed (an identity skip among them; a strided, widening set).
+  { op: 'ir_k3_e3+skip', input: [16, 8, 8], cin: 16, cout: 16, stride: 1 },
+  { op: 'ir_k3_e6_se+ir_k5_e1+skip', input: [16, 8, 8], cin: 16, cout: 24, stride: 2, e1FirstConv: 'drop' },
 ];

@@ -188,7 +188,16 @@ test('registry: named architectures resolve, unknown names explain themselves', 
   const names = namedArchitectures()
     .map((a) => a.name)
     .sort();
-  assert.deepEqual(names, ['fbnet-a', 'fbnet-b', 'fbnet-c', 'fbnet-s-baseline', 'fbnetv3-s-base', 'mobilenetv2']);
+  assert.deepEqual(names, [
+    'fbnet-a',
+    'fbnet-b',
+    'fbnet-c',
+    'fbnet-s-baseline',
+    'fbnetv3-s-base',
+    'mobilenetv2',
+    'nse-s-baseline',
+    'nse-s-twobranch',
+  ]);
   assert.equal(resolveArchitecture('fbnet-b', 'fbnet').name, 'fbnet-b');
   assert.throws(() => resolveArchitecture('fbnet-a', 'fbnet-s'), /belongs to space 'fbnet', not 'fbnet-s'/);
   assert.throws(() => loadSpace('nope'), /unknown space 'nope'.*fbnet, fbnetv3, mobilenetv2, fbnet-s/);

@@ -176,7 +176,7 @@ export function registerSpace(program: Command): void {
           console.log(
             JSON.stringify({
               arch: formatArch(sp, a),
-              ...(acceptsIndices(sp) ? { indices: formatIndices(sp, a) } : {}),
+              ...(acceptsIndices(sp, a) ? { indices: formatIndices(sp, a) } : {}),
               values: archToJSON(sp, a).values,
             }),
           );
