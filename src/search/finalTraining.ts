@@ -19,7 +19,7 @@ import { formatCost } from '../cost/constraints';
 import type { CostModel } from '../cost/costModel';
 import { loadDataSource } from '../data/dataSource';
 import type { Evaluator } from '../evaluate/evaluator';
-import { parseArch } from '../space/archFormat';
+import { parseArch, parseNamedArch } from '../space/archFormat';
 import { spaceFingerprint } from '../space/fingerprint';
 import type { Arch, Space } from '../space/types';
 import { stateKey } from '../study/stateKey';
@@ -86,17 +86,7 @@ export const FINAL_DIR = 'final';
 
 /** A reference of a study: a named architecture of the space, or an architecture string; errors list the names. */
 export function resolveReference(space: Space, text: string): Arch {
-  const named = space.architectures[text];
-  try {
-    return parseArch(space, named ?? text);
-  } catch (err) {
-    const names = Object.keys(space.architectures);
-    throw new Error(
-      `reference '${text}' (--reference) is not an architecture of space '${space.name}': ${(err as Error).message}` +
-        (names.length ? ` (named architectures: ${names.join(', ')})` : ''),
-      { cause: err },
-    );
-  }
+  return parseNamedArch(space, text, '--reference');
 }
 
 /** Checks a study's final training up front (setupSearch): references, teacher, recipe fields. */

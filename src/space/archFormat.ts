@@ -191,3 +191,20 @@ export function archFromJSON(space: Space, json: unknown): Arch {
   checkArch(space, arch);
   return arch;
 }
+
+/**
+ * A named architecture of the space (e.g. fbnet-s-baseline) or an architecture string; the error
+ * says which setting gave it (`what`, e.g. "--fixed") and lists the space's named architectures.
+ */
+export function parseNamedArch(space: Space, text: string, what: string): Arch {
+  try {
+    return parseArch(space, space.architectures[text] ?? text);
+  } catch (err) {
+    const names = Object.keys(space.architectures);
+    throw new Error(
+      `${what} '${text}' is not an architecture of space '${space.name}': ${(err as Error).message}` +
+        (names.length ? ` (named architectures: ${names.join(', ')})` : ''),
+      { cause: err },
+    );
+  }
+}

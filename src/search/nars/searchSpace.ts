@@ -5,7 +5,7 @@
 // Sobol points, mutation and crossover (src/arch) vary only what is searched, and every
 // architecture it yields is a complete architecture of the study space. Strings, features and
 // costs always use the study space.
-import { archFromIndices, parseArch } from '../../space/archFormat';
+import { archFromIndices, parseNamedArch } from '../../space/archFormat';
 import type { Arch, Dim, Space } from '../../space/types';
 import type { NarsMode } from './options';
 
@@ -39,17 +39,7 @@ export function restrictSpace(space: Space, at: Arch, keep: (d: Dim) => boolean)
 
 /** Resolves --fixed: a named architecture of the space or an architecture string; errors say which flag and what fits. */
 export function resolveFixed(space: Space, text: string): Arch {
-  const named = space.architectures[text];
-  try {
-    return parseArch(space, named ?? text);
-  } catch (err) {
-    const names = Object.keys(space.architectures);
-    throw new Error(
-      `--fixed '${text}' is not an architecture of space '${space.name}': ${(err as Error).message}` +
-        (names.length ? ` (named architectures: ${names.join(', ')})` : ''),
-      { cause: err },
-    );
-  }
+  return parseNamedArch(space, text, '--fixed');
 }
 
 /** The searched space of a mode; throws with what to change when the mode does not fit the space. */
