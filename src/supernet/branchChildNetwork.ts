@@ -10,7 +10,8 @@
 // childNetwork.ts does the one-candidate-per-layer case; this one takes branch sets.
 import type { Tensor } from '../engine/tensor';
 import { formatBranches } from '../blocks/opName';
-import { buildNetwork, type Network } from '../builder/buildNetwork';
+import type { Network } from '../builder/buildNetwork';
+import { childWithWeights } from './childNetwork';
 import { defaultArch } from '../space/archFormat';
 import type { Arch } from '../space/types';
 import type { LayerChoice } from './choiceLayer';
@@ -72,21 +73,5 @@ export function branchChildStateDict(supernet: SupernetNetwork, path: readonly L
  * BatchNorm statistics, on the supernet's device and dtype, in its train / eval mode.
  */
 export function extractBranchChildNetwork(supernet: SupernetNetwork, path: readonly LayerChoice[]): Network {
-  const layout = supernet.layout;
-  const state = branchChildStateDict(supernet, path);
-  const net = buildNetwork(layout.space, archOfBranchPath(layout, path), {
-    input: layout.input,
-    classes: layout.classes,
-  });
-  try {
-    const like = supernet.parameters()[0];
-    if (like && (like.device !== net.parameters()[0]?.device || like.dtype !== net.parameters()[0]?.dtype)) {
-      net.to({ device: like.device, dtype: like.dtype });
-    }
-    net.loadStateDict(state);
-  } catch (e) {
-    net.dispose();
-    throw e;
-  }
-  return net.train(supernet.training);
+  return childWithWeights(supernet, archOfBranchPath(supernet.layout, path), branchChildStateDict(supernet, path));
 }

@@ -10,6 +10,7 @@
 import type { Tensor } from '../engine/tensor';
 import { buildNetwork, type Network } from '../builder/buildNetwork';
 import { archOfIndices } from './layout';
+import type { Arch } from '../space/types';
 import type { SupernetNetwork } from './supernetNetwork';
 
 const LAYER_PREFIX = /^(stages\.\d+\.\d+)\./;
@@ -38,12 +39,16 @@ export function childStateDict(supernet: SupernetNetwork, indices: readonly numb
  * it draws its initial weights from libtorch's generator before they are overwritten.
  */
 export function extractChildNetwork(supernet: SupernetNetwork, indices: readonly number[]): Network {
+  return childWithWeights(supernet, archOfIndices(supernet.layout, indices), childStateDict(supernet, indices));
+}
+
+/**
+ * The network of `arch` built at the supernet's input and classes, with the given weights and
+ * BatchNorm statistics (taken from the supernet), on its device and dtype, in its train / eval mode.
+ */
+export function childWithWeights(supernet: SupernetNetwork, arch: Arch, state: Map<string, Tensor>): Network {
   const layout = supernet.layout;
-  const state = childStateDict(supernet, indices);
-  const net = buildNetwork(layout.space, archOfIndices(layout, indices), {
-    input: layout.input,
-    classes: layout.classes,
-  });
+  const net = buildNetwork(layout.space, arch, { input: layout.input, classes: layout.classes });
   try {
     const like = supernet.parameters()[0];
     if (like && (like.device !== net.parameters()[0]?.device || like.dtype !== net.parameters()[0]?.dtype)) {
