@@ -19,7 +19,7 @@ import { createTrainingEvaluator } from '../src/evaluate/training';
 import { configureSearch, setupSearch } from '../src/search/setupSearch';
 import type { SearchConfig } from '../src/search/config';
 import { NARS_STATE } from '../src/search/nars/state';
-import { parseArch } from '../src/space/archFormat';
+import { trainCandidate } from './trainCandidate';
 import { loadSpace } from '../src/space/registry';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
@@ -63,19 +63,9 @@ async function main(): Promise<void> {
       threads,
       reportTest: true,
     });
-    const full = async (arch: string, studyDir: string): Promise<Record<string, number>> => {
+    const full = (arch: string, studyDir: string) => {
       log(`training fully (${epochs} epochs, with test accuracy): ${arch}`);
-      const a = parseArch(space, arch);
-      const r = await tester.evaluate({
-        arch: a,
-        archText: arch,
-        trialNumber: -1,
-        recipe: tester.recipeFor(a, null),
-        studyDir,
-        heartbeat: () => {},
-        log,
-      });
-      return r.metrics;
+      return trainCandidate(tester, space, arch, studyDir, log);
     };
 
     const results: Record<string, Array<Record<string, unknown>>> = {};

@@ -25,10 +25,9 @@ import { completeConfig, type SearchConfig } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { NARS_STATE } from '../src/search/nars/state';
-import { parseArch } from '../src/space/archFormat';
+import { trainCandidate } from './trainCandidate';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
-import type { Arch } from '../src/space/types';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -117,19 +116,9 @@ async function main(): Promise<void> {
       reportTest: true,
     });
     const studyDir = store.studyDir(name);
-    const full = async (arch: string): Promise<Record<string, number>> => {
-      const a: Arch = parseArch(setup.space, arch);
+    const full = (arch: string) => {
       log(`training fully (${epochs} epochs, with test accuracy): ${arch}`);
-      const r = await tester.evaluate({
-        arch: a,
-        archText: arch,
-        trialNumber: -1,
-        recipe: tester.recipeFor(a, null),
-        studyDir,
-        heartbeat: () => {},
-        log,
-      });
-      return r.metrics;
+      return trainCandidate(tester, setup.space, arch, studyDir, log);
     };
     const trialsDone = store.trials(study.id).filter((t) => t.state === 'complete');
     const rows: Array<Record<string, unknown>> = [];
