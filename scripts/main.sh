@@ -18,7 +18,7 @@
 # Environment knobs: BUDGET (x the baseline's table latency), TARGET_LATENCY (us; instead of BUDGET),
 # SEED, SEARCH_EPOCHS, SEARCH_LIMIT_TRAIN, BETA, THETA_LR, SAMPLES, TRAIN_EPOCHS, LIMIT_TRAIN,
 # FINAL_EPOCHS, FINAL_LIMIT_TRAIN (a reduced final training), THREADS (2; 1 on a loaded machine), OUT (the
-# output directory), SKIP_SETUP=1
+# output directory), LUT (a latency table to use, measured here when missing), SKIP_SETUP=1
 # (no set-up step: a checkout that shares another's build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ if [ -z "${SKIP_SETUP:-}" ]; then bash scripts/setup.sh; fi
 started=$(date +%s)
 
 out=${OUT:-runs/quickstart}
-lut=$out/fbnet-s-1x28x28-t1.lut.json
+lut=${LUT:-$out/fbnet-s-1x28x28-t1.lut.json}
 mkdir -p "$out"
 if [ ! -f "$lut" ]; then
   npx --no-install tsnas lut build fbnet-s --input 1x28x28 --threads 1 -o "$lut"
