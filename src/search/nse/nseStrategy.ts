@@ -118,6 +118,7 @@ export class NseSearch implements Strategy {
     const settings =
       `${planned} round${planned === 1 ? '' : 's'} of ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}; ${o.subsetSize} ops per layer per round, ${o.keep} kept; ` +
       `gates learned by REINFORCE (Adam, lr ${o.alphaLr}) with penalty ${o.penalty} x E[${o.cost === 'latency' ? 'table latency' : 'MACs'}] / mean path; ` +
+      `ops kept by ${o.score === 'mixed' ? 'the mean rank of probability and angle' : o.score}${o.score === 'probability' ? '' : ` (angle: ${o.anglePaths} paths per op)`}; ` +
       `threshold ${o.threshold}; weights SGD lr ${o.weightLr}, batch ${o.batchSize}; ${limitTrain ? `${limitTrain} training images` : 'all training images'} ` +
       `(${Math.round((1 - o.valFraction) * 100)}% weights / ${Math.round(o.valFraction * 100)}% alpha), seed ${ctx.seed}`;
     const info: NseSearchInfo = {
@@ -234,6 +235,8 @@ export const nseStrategy: StrategyPlugin<NseOptions> = {
     cost: { value: 'kind' },
     penalty: { value: 'x' },
     threshold: { value: 'p' },
+    score: { value: 'kind' },
+    anglePaths: { value: 'n' },
     batchSize: { name: 'search-batch-size' },
     weightLr: { value: 'lr' },
     alphaLr: { value: 'lr' },
