@@ -314,7 +314,7 @@ test(
   }),
 );
 
-test('CLI: tsnas search nse --json trains the final network; rounds in the store, trials record their space', async () => {
+test('CLI: tsnas search nse --score mixed --json trains the final network; rounds (with their scores) in the store, trials record their space', async () => {
   const dir = tmp('cli');
   try {
     fs.writeFileSync(path.join(dir, 'tiny-nse.yaml'), TINY_NSE);
@@ -342,6 +342,10 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
         '1',
         '--threshold',
         '0.45',
+        '--score',
+        'mixed',
+        '--angle-paths',
+        '20',
         '--study',
         'n',
         '--store',
@@ -362,6 +366,17 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
       const rounds = store.getState(study.id, NSE_STATE.rounds)!;
       assert.equal(rounds.length, 2);
       assert.deepEqual(rounds[1]!.subsets, rounds[0]!.next);
+      // --score mixed: every round records the deciding score and the angles, from W0 kept beside its checkpoint.
+      for (const rd of rounds) {
+        assert.equal(rd.score, 'mixed');
+        assert.ok(rd.angles!.flat().every((a) => typeof a === 'number' && a >= 0 && a <= Math.PI));
+        assert.ok(rd.scores!.flat().every((v) => v >= 0 && v <= 1));
+        assert.ok(
+          fs.existsSync(
+            path.join(store.studyDir('n', false), 'nse', `round-${rd.round}`, 'initial-weights.safetensors'),
+          ),
+        );
+      }
       const [trial] = store.trials(study.id);
       assert.equal(trial!.arch, rounds[1]!.selected);
       assert.equal(trial!.space, 'nse/rounds.json#round-1');
@@ -378,6 +393,7 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
       );
       for (const op of rounds[0]!.subsets.flat()) assert.ok(sections[0]!.html!.includes(op));
       assert.ok(sections[0]!.html!.includes('stand-alone'), 'the final trial shows its stand-alone accuracy');
+      assert.match(sections[0]!.html!, /<b>mixed<\/b>/, 'the report names the deciding score');
     } finally {
       store.close();
     }
