@@ -11,12 +11,14 @@
 //     linear weights; ops that did not run get no update) and an alpha pass over the validation
 //     split (REINFORCE with the resource penalty, Adam).
 //  4. Scores (--score, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
-//     weights (initialWeights.ts), or the mean of the two ranks. The round's chosen architecture (per layer the ops at or
-//     above the threshold, whatever the score, at most the space's `branches`, at least one; trimmed to the study's
-//     constraints) is scored one-shot: its child network with the supernet's weights, BatchNorm
-//     recalibrated on training batches, accuracy on the validation split.
-//  5. The best `keep` per layer stay, unexplored ops refill the subset; the run ends when the pool
-//     is exhausted or after `rounds` rounds. The last round's choice is the final architecture.
+//     weights (initialWeights.ts), or the mean of the two ranks. The round's chosen architecture
+//     (per layer the ops whose probability is at or above the threshold, whatever the score, at
+//     most the space's `branches`, at least one; trimmed to the study's constraints) is scored
+//     one-shot: its child network with the supernet's weights, BatchNorm recalibrated on training
+//     batches, accuracy on the validation split.
+//  5. The best `keep` per layer by score stay, unexplored ops refill the subset; the run ends when
+//     the pool is exhausted or after `rounds` rounds. The last round's choice is the final
+//     architecture.
 //
 // Resume: each round trains in its own checkpoint directory (round-<r>/ under `dir`, written after
 // every epoch), and rounds.json lists the finished rounds; a rerun skips those and resumes the
