@@ -21,3 +21,4 @@ export * from './angleShrinking';
 export * from './oneShotTraining';
 export * from './oneShotAccuracy';
 export * from './branchChildNetwork';
+export * from './supernetSetup';

@@ -23,6 +23,7 @@ import {
   trimToFit,
   NSE_STATE,
   nseStrategy,
+  nseSections,
 } from '../../src/search/nse';
 import { StudyStore } from '../../src/study/store';
 import type { NseRoundRecord } from '../../src/search/nse/rounds';
@@ -313,7 +314,7 @@ test(
   }),
 );
 
-test('CLI: tsnas search nse --json trains the final network; rounds in the store, trials record their space', async () => {
+test('CLI: tsnas search nse --score mixed --json trains the final network; rounds (with their scores) in the store, trials record their space', async () => {
   const dir = tmp('cli');
   try {
     fs.writeFileSync(path.join(dir, 'tiny-nse.yaml'), TINY_NSE);
@@ -341,6 +342,10 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
         '1',
         '--threshold',
         '0.45',
+        '--score',
+        'mixed',
+        '--angle-paths',
+        '20',
         '--study',
         'n',
         '--store',
@@ -361,6 +366,17 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
       const rounds = store.getState(study.id, NSE_STATE.rounds)!;
       assert.equal(rounds.length, 2);
       assert.deepEqual(rounds[1]!.subsets, rounds[0]!.next);
+      // --score mixed: every round records the deciding score and the angles, from W0 kept beside its checkpoint.
+      for (const rd of rounds) {
+        assert.equal(rd.score, 'mixed');
+        assert.ok(rd.angles!.flat().every((a) => typeof a === 'number' && a >= 0 && a <= Math.PI));
+        assert.ok(rd.scores!.flat().every((v) => v >= 0 && v <= 1));
+        assert.ok(
+          fs.existsSync(
+            path.join(store.studyDir('n', false), 'nse', `round-${rd.round}`, 'initial-weights.safetensors'),
+          ),
+        );
+      }
       const [trial] = store.trials(study.id);
       assert.equal(trial!.arch, rounds[1]!.selected);
       assert.equal(trial!.space, 'nse/rounds.json#round-1');
@@ -377,6 +393,7 @@ test('CLI: tsnas search nse --json trains the final network; rounds in the store
       );
       for (const op of rounds[0]!.subsets.flat()) assert.ok(sections[0]!.html!.includes(op));
       assert.ok(sections[0]!.html!.includes('stand-alone'), 'the final trial shows its stand-alone accuracy');
+      assert.match(sections[0]!.html!, /<b>mixed<\/b>/, 'the report names the deciding score');
     } finally {
       store.close();
     }
@@ -507,3 +524,137 @@ test('kill -9 during the rounds, then --resume: finished rounds kept as they wer
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('scores: ranks scaled to 1..0 with ties shared; mixed is the mean rank; angle ranks an op with no path last', async () => {
+  const { normalizedRanks, roundScores } = await import('../../src/search/nse/opScores');
+  assert.deepEqual(normalizedRanks([0.2, 0.9, 0.5]), [0, 1, 0.5]);
+  assert.deepEqual(normalizedRanks([0.3, 0.3, 0.1, NaN]), [(2 + 0.5) / 3, (2 + 0.5) / 3, 1 / 3, 0]);
+  assert.deepEqual(normalizedRanks([0.7]), [1]);
+  const p = [[0.9, 0.5, 0.1]];
+  const a = [[0.1, 0.3, 0.2]];
+  assert.deepEqual(roundScores('probability', p, null), p);
+  assert.deepEqual(roundScores('angle', p, [[0.1, NaN, 0.2]]), [[0.1, -1, 0.2]]);
+  assert.deepEqual(roundScores('mixed', p, a), [[(1 + 0) / 2, (0.5 + 1) / 2, (0 + 0.5) / 2]]);
+  assert.throws(() => roundScores('angle', p, null), /needs the ops' angles/);
+});
+
+test(
+  "angle score: each round records the angles the shared ABS functions give for its weights from each op's kept initial weights, and they decide what stays",
+  noLeaks(async () => {
+    const { runNseRounds, subsetLayout, roundDir } = await import('../../src/search/nse/rounds');
+    const { GatedSupernet } = await import('../../src/search/nse/gatedSupernet');
+    const { INITIAL_WEIGHTS_FILE } = await import('../../src/search/nse/initialWeights');
+    const { loadCheckpoint } = await import('../../src/train/checkpoint');
+    const { loadSafetensors } = await import('../../src/engine/safetensors');
+    const { manualSeed } = await import('../../src/engine/creation');
+    const { dispose, tidy } = await import('../../src/engine/memory');
+    const { angleStats, pathAngle, snapshotWeights, disposeSnapshot } = await import('../../src/supernet/pathAngle');
+    const { scoreOps } = await import('../../src/supernet/angleShrinking');
+    const { PathSampler } = await import('../../src/supernet/pathSampler');
+    const { deriveSeed, hashString, rngFor } = await import('../../src/random/seeds');
+    const dir = tmp('angle');
+    try {
+      const res = runNseRounds(runOptions(dir, { epochs: 1, rounds: 2, score: 'angle', anglePaths: 20 }));
+      const full = supernetLayout(space, [1, 16, 16], 10);
+      const same = (a: import('../../src/engine/tensor').Tensor, b: import('../../src/engine/tensor').Tensor) =>
+        tidy(() => a.sub(b).abs().max().item()) === 0;
+      const w0 = res.rounds.map(
+        (r) => loadSafetensors(path.join(roundDir(dir, r.round), INITIAL_WEIGHTS_FILE)).tensors,
+      );
+      try {
+        for (const r of res.rounds) {
+          assert.equal(r.score, 'angle');
+          const net = new GatedSupernet(subsetLayout(full, r.subsets));
+          net.to({ memoryFormat: 'channels_last' });
+          const ck = loadCheckpoint(roundDir(dir, r.round));
+          try {
+            net.loadStateDict(ck.groups.model!);
+            const stats = angleStats(net, w0[r.round]!);
+            const want = net.layout.layers.map((l) => l.candidates.map(() => NaN));
+            for (const s of scoreOps({
+              layout: net.layout,
+              sampler: new PathSampler({ layout: net.layout }),
+              pathScore: (p) => pathAngle(stats, p),
+              pathsPerOp: 20,
+              rng: rngFor(5, hashString('nse-angle'), r.round),
+            }))
+              want[s.layer]![s.op] = s.score;
+            assert.deepEqual(r.angles, want, `round ${r.round}: the recorded angles are the shared functions'`);
+            assert.deepEqual(r.scores, want, 'the angle is the deciding score');
+            assert.ok(
+              want.flat().some((a) => a > 0),
+              'trained ops moved from their initial weights',
+            );
+          } finally {
+            for (const g of Object.values(ck.groups)) dispose([...g.values()]);
+            net.dispose();
+          }
+        }
+        // The angle decided what stayed: per layer, the best by angle.
+        const [r0, r1] = res.rounds;
+        r0!.subsets.forEach((subset, l) => {
+          const best = subset[r0!.angles![l]!.indexOf(Math.max(...(r0!.angles![l]! as number[])))];
+          assert.deepEqual(r0!.kept[l], [best]);
+        });
+        // W0 is kept as ABS keeps it: a kept op and the stem keep round 0's, a new op has its fresh initialisation.
+        const keptNames = [...w0[1]!.keys()].filter((n) =>
+          r0!.kept.some((ops, l) => ops.some((op) => n.startsWith(`stages.${l}.0.ops.${op}.`))),
+        );
+        assert.ok(keptNames.length > 0);
+        for (const n of [...keptNames, 'stem.conv.weight', 'classifier.weight'])
+          assert.ok(same(w0[1]!.get(n)!, w0[0]!.get(n)!), `${n}: round 0's initial weights`);
+        manualSeed(deriveSeed(5, hashString('nse-round'), 1));
+        const fresh = new GatedSupernet(subsetLayout(full, r1!.subsets));
+        const snap = snapshotWeights(fresh);
+        try {
+          const addedNames = [...snap.keys()].filter((n) =>
+            r0!.added.some((ops, l) => ops.some((op) => n.startsWith(`stages.${l}.0.ops.${op}.`))),
+          );
+          assert.ok(addedNames.length > 0);
+          for (const n of addedNames)
+            assert.ok(same(w0[1]!.get(n)!, snap.get(n)!), `${n}: its initialisation in round 1`);
+        } finally {
+          disposeSnapshot(snap);
+          fresh.dispose();
+        }
+        const html = nseSections({ rounds: res.rounds, layers: [], settings: '', threshold: 0.5 })[0]!.html ?? '';
+        assert.match(html, /<b>angle<\/b>/, 'the report says which score decided');
+      } finally {
+        for (const m of w0) dispose([...m.values()]);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }),
+);
+
+test(
+  'mixed score: a run killed in round 2 resumes with the same initial weights and records what an uninterrupted run records',
+  noLeaks(async () => {
+    const { runNseRounds } = await import('../../src/search/nse/rounds');
+    const a = tmp('mixed-whole');
+    const b = tmp('mixed-killed');
+    const opts = { rounds: 2, score: 'mixed', anglePaths: 10 };
+    try {
+      const whole = runNseRounds(runOptions(a, opts));
+      assert.ok(whole.rounds.every((r) => r.score === 'mixed' && r.angles && r.scores));
+      assert.throws(
+        () =>
+          runNseRounds({
+            ...runOptions(b, opts),
+            onEpoch: (round, e) => {
+              if (round === 1 && e.epoch === 1) throw new Error('killed');
+            },
+          }),
+        /killed/,
+      );
+      const resumed = runNseRounds(runOptions(b, opts));
+      assert.equal(resumed.resumedRounds, 1);
+      assert.deepEqual(timeless(resumed.rounds as never), timeless(whole.rounds as never));
+      assert.throws(() => runNseRounds(runOptions(b, { ...opts, score: 'angle' })), /other settings \(.*score/);
+    } finally {
+      fs.rmSync(a, { recursive: true, force: true });
+      fs.rmSync(b, { recursive: true, force: true });
+    }
+  }),
+);

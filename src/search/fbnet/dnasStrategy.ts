@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { formatArch, parseArch } from '../../space/archFormat';
-import { readLatencyTable, predictLatency, type LatencyTable } from '../../latency/latencyTable';
+import { predictLatency, type LatencyTable } from '../../latency/latencyTable';
 import type { Space } from '../../space/types';
 import type { SearchConfig } from '../config';
 import { deriveSeed, hashString } from '../../random/seeds';
@@ -32,6 +32,7 @@ import { architectureCost, costRange, flopsCandidateCosts, type CandidateCosts }
 import type { DnasEpochRecord, DnasResult } from './dnas';
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { latencyCandidateCosts } from '../../supernet/latencyCosts';
+import { supernetSetup } from '../../supernet/supernetSetup';
 import { checkCandidateCosts } from './loss';
 import {
   dnasResultSection,
@@ -221,14 +222,13 @@ export class DnasSearch implements Strategy {
     const config = ctx.study.config as unknown as SearchConfig;
     checkDnasConfig(config, ctx.space);
     const data = ctx.data();
-    const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
-    const classes = data.train.classes;
-    const table = config.lut ? readLatencyTable(config.lut) : null;
-    const costs =
-      o.cost === 'latency'
-        ? latencyCandidateCosts(table!, ctx.space, { input, classes })
-        : flopsCostsFor(ctx.space, input, classes);
-    const layout = supernetLayout(ctx.space, input, classes);
+    const { input, classes, table, costs, layout } = supernetSetup({
+      space: ctx.space,
+      data,
+      cost: o.cost,
+      lut: config.lut,
+      flopsCosts: flopsCostsFor,
+    });
     checkCandidateCosts(costs, layout);
     const checkpoint = path.join(ctx.studyDir, SUPERNET_DIR);
     if (!ctx.artifacts.list('supernet').length) ctx.artifacts.add('supernet', checkpoint);

@@ -9,16 +9,14 @@
 import * as path from 'node:path';
 import type { z } from 'zod';
 import { violations } from '../../cost/constraints';
-import { readLatencyTable } from '../../latency/latencyTable';
 import { parseArch } from '../../space/archFormat';
 import { loadSpace } from '../../space/registry';
 import type { Space } from '../../space/types';
 import { stateKey } from '../../study/stateKey';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
 import { trialKey } from '../../study/types';
-import { flopsCandidateCosts, type CandidateCosts } from '../../supernet/candidateCosts';
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
-import { latencyCandidateCosts } from '../../supernet/latencyCosts';
+import { supernetSetup } from '../../supernet/supernetSetup';
 import type { SearchConfig } from '../config';
 import { measureFinalNetwork } from '../finalNetwork';
 import { REPORT_SECTIONS, type SetupForCheck, type StrategyPlugin } from '../strategyPlugin';
@@ -103,13 +101,13 @@ export class NseSearch implements Strategy {
     const config = ctx.study.config as unknown as SearchConfig;
     checkNseConfig(config, ctx.space);
     const data = ctx.data();
-    const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
-    const classes = data.train.classes;
-    const costs: CandidateCosts =
-      o.cost === 'latency'
-        ? latencyCandidateCosts(readLatencyTable(config.lut!), ctx.space, { input, classes })
-        : flopsCandidateCosts(ctx.space, input, classes, { unit: 'MMAC' });
-    const layout = supernetLayout(ctx.space, input, classes);
+    // The table is read only for a latency penalty (a --lut beside --cost flops is not needed).
+    const { input, classes, costs, layout } = supernetSetup({
+      space: ctx.space,
+      data,
+      cost: o.cost,
+      lut: o.cost === 'latency' ? config.lut : null,
+    });
     const dir = path.join(ctx.studyDir, NSE_DIR);
     if (!ctx.artifacts.list('nse-rounds').length) {
       ctx.artifacts.add('nse-rounds', path.join(dir, 'rounds.json'));
@@ -120,6 +118,7 @@ export class NseSearch implements Strategy {
     const settings =
       `${planned} round${planned === 1 ? '' : 's'} of ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}; ${o.subsetSize} ops per layer per round, ${o.keep} kept; ` +
       `gates learned by REINFORCE (Adam, lr ${o.alphaLr}) with penalty ${o.penalty} x E[${o.cost === 'latency' ? 'table latency' : 'MACs'}] / mean path; ` +
+      `ops kept by ${o.score === 'mixed' ? 'the mean rank of probability and angle' : o.score}${o.score === 'probability' ? '' : ` (angle: ${o.anglePaths} paths per op)`}; ` +
       `threshold ${o.threshold}; weights SGD lr ${o.weightLr}, batch ${o.batchSize}; ${limitTrain ? `${limitTrain} training images` : 'all training images'} ` +
       `(${Math.round((1 - o.valFraction) * 100)}% weights / ${Math.round(o.valFraction * 100)}% alpha), seed ${ctx.seed}`;
     const info: NseSearchInfo = {
@@ -236,6 +235,8 @@ export const nseStrategy: StrategyPlugin<NseOptions> = {
     cost: { value: 'kind' },
     penalty: { value: 'x' },
     threshold: { value: 'p' },
+    score: { value: 'kind' },
+    anglePaths: { value: 'n' },
     batchSize: { name: 'search-batch-size' },
     weightLr: { value: 'lr' },
     alphaLr: { value: 'lr' },

@@ -56,6 +56,17 @@ export const nseOptions = z
       .describe(
         'share of the training images held out as the validation split alpha is learned on (and rounds are scored on)',
       ),
+    score: z
+      .enum(['probability', 'angle', 'mixed'])
+      .default('probability')
+      .describe(
+        "what decides which ops a round keeps: probability (the gate's sigmoid(alpha)), angle (ABS's mean path angle between the op's initial and current weights), or mixed (per layer the mean of the two ranks)",
+      ),
+    anglePaths: posInt
+      .default(1000)
+      .describe(
+        "with --score angle or mixed: sampled single-op paths of the round's subset (containing the op, within the constraints) whose mean angle scores an op",
+      ),
     recalibrationBatches: posInt
       .default(10)
       .describe("training batches that recalibrate BatchNorm before a round's chosen architecture is scored one-shot"),

@@ -2,7 +2,7 @@
 // loads the engine or vega):
 //
 //  - "NSE: the space's evolution": one row per round and layer: the subset with every op's score
-//    (its gate's probability), what left and what entered after the round, the round's chosen
+//    (the one that decided what stayed: probability, angle or mixed; the others beside it), what left and what entered after the round, the round's chosen
 //    architecture with its one-shot accuracy and MACs, and, where trials retrained it, the
 //    stand-alone accuracy; a chart of the chosen architecture's accuracy by round.
 //  - "NSE: the gates' probabilities": per layer a heatmap of every op that was ever in a subset
@@ -77,14 +77,15 @@ function evolutionSection(s: NseReportInput): ReportSection {
       `${r.trimmed.length ? ` · trimmed to the constraints: ${r.trimmed.map((t) => `${escapeHtml(layers[t.layer]?.key ?? t.layer)} ${code(t.op)}`).join(', ')}` : ''}` +
       `${r.end ? ` · end: ${escapeHtml(r.end)}` : ''}</th></tr>`;
     rows.push(head);
+    const kind = r.score ?? 'probability';
     r.subsets.forEach((subset, l) => {
       const scored = subset
-        .map((op, i) => ({ op, p: r.probabilities[l]![i]! }))
-        .sort((a, b) => b.p - a.p)
-        .map(
-          ({ op, p }) =>
-            `${r.selectedOps[l]!.includes(op) ? '<b>' : ''}${code(op)} ${p3(p)}${r.selectedOps[l]!.includes(op) ? '</b>' : ''}`,
-        )
+        .map((op, i) => ({ op, s: r.scores?.[l]?.[i] ?? r.probabilities[l]![i]!, i }))
+        .sort((a, b) => b.s - a.s)
+        .map(({ op, s: v, i }) => {
+          const b = r.selectedOps[l]!.includes(op);
+          return `${b ? '<b>' : ''}${code(op)} ${p3(v)}${b ? '</b>' : ''}${scoreDetail(r, kind, l, i)}`;
+        })
         .join(', ');
       const lay = layers[l];
       rows.push(
@@ -107,9 +108,9 @@ function evolutionSection(s: NseReportInput): ReportSection {
     title: EVOLUTION_TITLE,
     html:
       `<p>${done} round${done === 1 ? '' : 's'}${escapeHtml(planned)}. Each round's supernet holds a subset of every layer's pool; its ops are scored ` +
-      `by their gate's probability sigmoid(&alpha;) after the round (chosen ops in bold: probability at least ${s.threshold}, at most the space's branches, at least one). ` +
-      `The best stay, the rest leave, unexplored ops enter.</p>` +
-      `<table class="nse-evolution"><thead><tr><th>layer</th><th>subset: op score</th><th>left after</th><th>entered after</th><th>branches chosen</th></tr></thead>` +
+      `after the round by ${scoreWords(rounds)}, and the best by that score stay, the rest leave, unexplored ops enter. ` +
+      `Chosen ops in bold (gate probability at least ${s.threshold}, at most the space's branches, at least one).</p>` +
+      `<table class="nse-evolution"><thead><tr><th>layer</th><th>subset: op score (p: probability, &theta;: angle)</th><th>left after</th><th>entered after</th><th>branches chosen</th></tr></thead>` +
       `<tbody>${rows.join('')}</tbody></table><p class="note">${escapeHtml(s.settings)}</p>`,
     charts: [
       lineChart(series, {
@@ -120,6 +121,27 @@ function evolutionSection(s: NseReportInput): ReportSection {
       }),
     ],
   };
+}
+
+const SCORE_WORDS: Record<string, string> = {
+  probability: "their gate's probability sigmoid(&alpha;)",
+  angle:
+    "ABS's angle (mean over sampled single-op paths of the angle between their initial and current weights, radians)",
+  mixed: 'the mean of their ranks by probability and by angle (1 the best, 0 the worst in the layer)',
+};
+
+/** Which score decided, in words (rounds of one run share it). */
+function scoreWords(rounds: readonly NseRoundRecord[]): string {
+  const kinds = [...new Set(rounds.map((r) => r.score ?? 'probability'))];
+  return kinds.map((k) => `<b>${escapeHtml(k)}</b>: ${SCORE_WORDS[k] ?? ''}`).join('; ');
+}
+
+/** The scores beside the deciding one: the probability and angle an angle or mixed score came from. */
+function scoreDetail(r: NseRoundRecord, kind: string, l: number, i: number): string {
+  if (kind === 'probability') return '';
+  const a = r.angles?.[l]?.[i];
+  const angle = a === null || a === undefined ? '?' : a.toFixed(3);
+  return ` <span class="note">(p ${p3(r.probabilities[l]![i]!)}, &theta; ${angle})</span>`;
 }
 
 function gatesSection(s: NseReportInput): ReportSection {

@@ -10,12 +10,15 @@
 //     gates' ops run, SGD with momentum 0.9, cosine over the round, weight decay 1e-4 on conv and
 //     linear weights; ops that did not run get no update) and an alpha pass over the validation
 //     split (REINFORCE with the resource penalty, Adam).
-//  4. Scores = the gates' probabilities. The round's chosen architecture (per layer the ops at or
-//     above the threshold, at most the space's `branches`, at least one; trimmed to the study's
-//     constraints) is scored one-shot: its child network with the supernet's weights, BatchNorm
-//     recalibrated on training batches, accuracy on the validation split.
-//  5. The best `keep` per layer stay, unexplored ops refill the subset; the run ends when the pool
-//     is exhausted or after `rounds` rounds. The last round's choice is the final architecture.
+//  4. Scores (--score, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
+//     weights (initialWeights.ts), or the mean of the two ranks. The round's chosen architecture
+//     (per layer the ops whose probability is at or above the threshold, whatever the score, at
+//     most the space's `branches`, at least one; trimmed to the study's constraints) is scored
+//     one-shot: its child network with the supernet's weights, BatchNorm recalibrated on training
+//     batches, accuracy on the validation split.
+//  5. The best `keep` per layer by score stay, unexplored ops refill the subset; the run ends when
+//     the pool is exhausted or after `rounds` rounds. The last round's choice is the final
+//     architecture.
 //
 // Resume: each round trains in its own checkpoint directory (round-<r>/ under `dir`, written after
 // every epoch), and rounds.json lists the finished rounds; a rerun skips those and resumes the
@@ -36,18 +39,22 @@ import { noGrad } from '../../engine/autograd';
 import { Adam } from '../../optim/adam';
 import { SGD } from '../../optim/sgd';
 import { learningRateAt } from '../../optim/schedule';
-import { deriveSeed, hashString } from '../../random/seeds';
+import { deriveSeed, hashString, rngFor } from '../../random/seeds';
 import { formatArch } from '../../space/archFormat';
 import type { Arch, Space } from '../../space/types';
+import type { Tensor } from '../../engine/tensor';
 import type { CandidateCosts } from '../../supernet/candidateCosts';
 import { archOfBranchPath, extractBranchChildNetwork } from '../../supernet/branchChildNetwork';
-import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
+import { archOfIndices, supernetLayout, type SupernetLayout } from '../../supernet/layout';
+import { disposeSnapshot } from '../../supernet/pathAngle';
 import { recalibrateBatchNorm } from '../../supernet/recalibrateBatchNorm';
 import { hasCheckpoint, loadCheckpoint, readCheckpointState } from '../../train/checkpoint';
 import { evaluate } from '../../train/evaluate';
 import { runTrainLoop, type StepResult } from '../../train/trainLoop';
 import { weightDecayGroups } from '../../train/weightDecayGroups';
 import { GatedSupernet } from './gatedSupernet';
+import { roundInitialWeights } from './initialWeights';
+import { angleScores, roundScores, type NseScoreKind } from './opScores';
 import type { NseOptions } from './options';
 import { explorationOrder, initialSubsets, nextSubsets, selectBranches, trimToFit, unexplored } from './pool';
 
@@ -75,8 +82,14 @@ export interface NseRoundRecord {
   round: number;
   /** S_r: per layer the ops of the round's supernet. */
   subsets: string[][];
-  /** Per layer, per op of the subset: sigmoid(alpha) after the round (the score). */
+  /** Per layer, per op of the subset: sigmoid(alpha) after the round. */
   probabilities: number[][];
+  /** What decided the kept ops (--score); absent in rounds recorded before the option: probability. */
+  score?: NseScoreKind;
+  /** Per layer, per op: the deciding score (higher is better; the probability, the angle, or the mean rank). */
+  scores?: number[][];
+  /** Per layer, per op: ABS's mean path angle in radians (null: no feasible path held the op); null with --score probability. */
+  angles?: Array<Array<number | null>> | null;
   /** The round's chosen architecture (study space string) and its ops per layer. */
   selected: string;
   selectedOps: string[][];
@@ -217,6 +230,8 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
     // Neither changes the rounds: a resume may give other threads, or ask for round trials.
     threads: undefined,
     roundTrials: undefined,
+    // The probability score has no angle settings (and rounds files from before --score match it).
+    ...(s.score === 'probability' ? { score: undefined, anglePaths: undefined } : {}),
   };
   const rounds = readRounds(o.dir, config);
   const resumedRounds = rounds.length;
@@ -306,8 +321,11 @@ function runRound(i: RoundInput): NseRoundRecord {
   const supernet = new GatedSupernet(layout);
   let wOpt: SGD | null = null;
   let aOpt: Adam | null = null;
+  let initial: Map<string, Tensor> | null = null;
   try {
     supernet.to({ memoryFormat: 'channels_last' }).train();
+    // W0 before anything is inherited or restored: the fresh construction is the new ops' initialisation.
+    if (s.score !== 'probability') initial = roundInitialWeights(supernet, dir, r > 0 ? roundDir(o.dir, r - 1) : null);
     if (r > 0 && !hasCheckpoint(dir)) inheritWeights(supernet, roundDir(o.dir, r - 1));
     const costs = layout.layers.map((l, n) =>
       l.candidates.map((c) => o.costs.perLayer[n]![i.full.layers[n]!.candidates.findIndex((x) => x.op === c.op)]!),
@@ -417,6 +435,17 @@ function runRound(i: RoundInput): NseRoundRecord {
     if (!run.complete) throw run.error;
     supernet.setTrainable(true, true);
     const probabilities = supernet.probabilities();
+    const fitsArch = o.fits;
+    const angles = initial
+      ? angleScores({
+          supernet,
+          initial,
+          feasible: fitsArch && ((indices) => fitsArch(archOfIndices(layout, indices))),
+          paths: s.anglePaths,
+          rng: rngFor(o.seed, hashString('nse-angle'), r),
+        })
+      : null;
+    const scores = roundScores(s.score, probabilities, angles);
     const chosen = selectBranches(subsets, probabilities, s.threshold, i.maxBranches);
     const pathOf = (sel: readonly (readonly string[])[]) =>
       sel.map((ops, l) => ops.map((op) => subsets[l]!.indexOf(op)).sort((a, b) => a - b));
@@ -440,11 +469,14 @@ function runRound(i: RoundInput): NseRoundRecord {
     const exhausted = unexplored(i.order, i.explored).every((u) => u.length === 0);
     const limit = s.rounds !== null && r + 1 >= s.rounds;
     const end = exhausted ? 'pool exhausted' : limit ? `round limit (${s.rounds})` : null;
-    const move = end ? null : nextSubsets(i.order, i.explored, subsets, probabilities, s.keep, s.subsetSize);
+    const move = end ? null : nextSubsets(i.order, i.explored, subsets, scores, s.keep, s.subsetSize);
     return {
       round: r,
       subsets,
       probabilities,
+      score: s.score,
+      scores,
+      angles: angles && angles.map((row) => row.map((a) => (Number.isNaN(a) ? null : a))),
       selected: formatArch(o.space, arch),
       selectedOps: trim.selection,
       trimmed: trim.removed,
@@ -461,6 +493,7 @@ function runRound(i: RoundInput): NseRoundRecord {
       seconds: (performance.now() - t0) / 1000,
     };
   } finally {
+    if (initial) disposeSnapshot(initial);
     wOpt?.dispose();
     aOpt?.dispose();
     supernet.dispose();

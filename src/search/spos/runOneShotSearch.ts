@@ -17,11 +17,11 @@ import { BatchLoader } from '../../data/loader';
 import { stratifiedSplit } from '../../data/split';
 import { deriveSeed, hashString, rngFor } from '../../random/seeds';
 import type { Rng } from '../../random/rng';
-import { formatIndicesArch, supernetLayout } from '../../supernet/layout';
+import { formatIndicesArch } from '../../supernet/layout';
 import { SupernetNetwork } from '../../supernet/supernetNetwork';
 import { allOps, describeActiveOps, pathCount, type ActiveOps } from '../../supernet/activeOps';
 import { constraintFilter, PathSampler } from '../../supernet/pathSampler';
-import { flopsCandidateCosts } from '../../supernet/candidateCosts';
+import { supernetSetup } from '../../supernet/supernetSetup';
 import { trainOneShot } from '../../supernet/oneShotTraining';
 import { OneShotAccuracy } from '../../supernet/oneShotAccuracy';
 import { angleStats, disposeSnapshot, pathAngle, snapshotWeights } from '../../supernet/pathAngle';
@@ -59,11 +59,10 @@ export async function runOneShotSearch(
 ): Promise<void> {
   const data = ctx.data();
   const set = data.train;
-  const input: [number, number, number] = [set.channels, set.height, set.width];
-  const classes = set.classes;
+  // FLOPs costs: the bins of --flops-bins.
+  const { layout, costs: flops } = supernetSetup({ space: ctx.space, data, cost: 'flops' });
   const threads = o.threads ?? study.threads;
   if (threads) setNumThreads(threads);
-  const layout = supernetLayout(ctx.space, input, classes);
   const limitTrain = o.limitTrain ?? study.limitTrain;
   const split = stratifiedSplit(set, o.valFraction, ctx.seed, limitTrain);
   if (!split.train.length || !split.val.length)
@@ -93,7 +92,6 @@ export async function runOneShotSearch(
   const initial = o.shrink ? snapshotWeights(supernet) : null;
   let accuracy: OneShotAccuracy | null = null;
   try {
-    const flops = flopsCandidateCosts(ctx.space, input, classes, { unit: 'MMAC' });
     const feasible = constraintFilter(layout, ctx.costs, ctx.constraints);
     const sampler = new PathSampler({
       layout,
