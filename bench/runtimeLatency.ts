@@ -8,7 +8,9 @@
 //
 //   nice -n 5 node dist/bench/runtimeLatency.js [--space fbnet-s] [--input 1x28x28] [--n 30]
 //     [--warmup 10] [--repeats 10] [--rounds 2] [--calibrate 6] [--targets engine-cpu,ort-cpu,browser-wasm]
-//     [--op-timings before,after] [--copies 16] [--no-round-trip]
+//     [--op-timings before,after] [--copies 1] [--no-round-trip] [--save DIR]
+// --save DIR writes every table built (DIR/<target>.<op timing>.lut.json), e.g. for a search's --lut.
+import * as path from 'node:path';
 import { buildNetwork } from '../src/builder/buildNetwork';
 import { manualSeed } from '../src/engine';
 import { exportNetwork, verifyExport } from '../src/export';
@@ -20,6 +22,7 @@ import {
   predictLatency,
   validateLatencyTable,
   validationArchs,
+  writeLatencyTable,
   type LatencyTable,
   type OpTiming,
 } from '../src/latency';
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
           calibrate: Number(arg('calibrate', '6')),
         });
         tables.push({ variant, table, seconds: (Date.now() - tv) / 1000 });
+        const save = arg('save', '');
+        if (save) writeLatencyTable(path.join(save, `${name}.${variant === '-' ? 'table' : variant}.lut.json`), table);
         if (vi === variants.length - 1)
           validated = await validateLatencyTable(space, table, { target, n, seed: 0, ...protocol });
       } finally {
