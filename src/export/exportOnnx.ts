@@ -28,7 +28,10 @@ export interface ExportSummary {
   irVersion: number;
   foldBatchNorm: boolean;
   input: { name: string; shape: (number | 'batch')[] };
+  /** The (first) output. */
   output: { name: string; shape: (number | 'batch')[] };
+  /** How many outputs there are, when more than one (exportModules in parallel). */
+  outputs?: number;
   nodes: number;
   /** Node count per ONNX operator. */
   opTypes: Record<string, number>;
@@ -49,22 +52,65 @@ const PRODUCER_VERSION = '0.1.0';
  * 'batch'). The module's own forward() semantics in eval mode are what the graph computes.
  */
 export function exportModule(module: Module, inputShape: readonly number[], o: ExportOptions = {}): ExportedModel {
+  return exportGraph(inputShape, o, module.constructor.name, 1, (ctx, x) => [ctx.exportChild(module, x, '')]);
+}
+
+/**
+ * How several modules share one graph (exportModules): `chain`, each module's output feeds the
+ * next and the last is the one output (every module must keep its input's shape); `parallel`,
+ * every module reads the graph input and each output is a graph output (`y0`, `y1`, ...).
+ */
+export type Arrangement = 'chain' | 'parallel';
+
+/** Exports several modules as one graph, arranged as a chain or side by side (Arrangement). */
+export function exportModules(
+  modules: readonly Module[],
+  inputShape: readonly number[],
+  o: ExportOptions & { arrangement: Arrangement },
+): ExportedModel {
+  if (modules.length === 0) throw new Error('exportModules: no modules given');
+  const outputs = o.arrangement === 'parallel' ? modules.length : 1;
+  return exportGraph(inputShape, o, `${modules.length}x ${modules[0]!.constructor.name}`, outputs, (ctx, x) => {
+    if (o.arrangement === 'parallel') return modules.map((m, i) => ctx.exportChild(m, x, `m${i}`));
+    let h = x;
+    modules.forEach((m, i) => {
+      const y = ctx.exportChild(m, h, `m${i}`);
+      if (y.shape.join('x') !== h.shape.join('x'))
+        throw new Error(
+          `exportModules: module ${i} turns ${h.shape.join('x')} into ${y.shape.join('x')}, so it cannot be chained; arrange them in parallel`,
+        );
+      h = y;
+    });
+    return [h];
+  });
+}
+
+/** The shared part: a graph from the input through `body` to its outputs, encoded. */
+function exportGraph(
+  inputShape: readonly number[],
+  o: ExportOptions,
+  defaultName: string,
+  outputs: number,
+  body: (ctx: ExportContext, x: Value) => Value[],
+): ExportedModel {
   const graph = new OnnxGraph({ opset: o.opset ?? DEFAULT_OPSET, foldBatchNorm: o.foldBatchNorm ?? true });
   const inputName = o.inputName ?? 'x';
   const outputName = o.outputName ?? 'y';
   if (inputName === outputName) throw new Error(`the input and output names are both '${inputName}': give two names`);
   graph.name(inputName);
-  graph.name(outputName);
+  const outNames = outputs === 1 ? [outputName] : Array.from({ length: outputs }, (_, i) => `${outputName}${i}`);
+  for (const n of outNames) graph.name(n); // reserved: no value inside takes an output's name
   const ctx: ExportContext = {
     graph,
     exportChild: (m, x, path) => exporterOf(m, path)(m, x, path, ctx),
   };
   const x: Value = { name: inputName, shape: [...inputShape] };
-  const y = ctx.exportChild(module, x, '');
+  const ys = body(ctx, x);
+  if (ys.length !== outputs) throw new Error(`internal error: ${ys.length} outputs, ${outputs} expected`);
   const model = graph.toModel({
-    graphName: o.name ?? module.constructor.name,
+    graphName: o.name ?? defaultName,
     input: { name: inputName, value: inputName, shape: x.shape },
-    output: { name: outputName, value: y.name, shape: y.shape },
+    outputs: ys.map((y, i) => ({ name: outNames[i]!, value: y.name, shape: y.shape })),
     docString: o.docString ?? `exported by tsnas ${PRODUCER_VERSION}`,
     producerVersion: PRODUCER_VERSION,
     metadata: o.metadata,
@@ -79,7 +125,8 @@ export function exportModule(module: Module, inputShape: readonly number[], o: E
       irVersion: irVersionOf(graph.options.opset),
       foldBatchNorm: graph.options.foldBatchNorm,
       input: { name: inputName, shape: ['batch', ...x.shape] },
-      output: { name: outputName, shape: ['batch', ...y.shape] },
+      output: { name: outNames[0]!, shape: ['batch', ...ys[0]!.shape] },
+      ...(ys.length > 1 ? { outputs: ys.length } : {}),
       nodes: graph.nodes.length,
       opTypes,
       weights: graph.initializers.reduce((n, t) => n + (t.type === 1 ? t.data.length : 0), 0),

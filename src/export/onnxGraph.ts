@@ -86,24 +86,29 @@ export class OnnxGraph {
     return out;
   }
 
-  /** The ModelProto object: `input` -> graph -> `output`, both [batch, ...] with a symbolic batch. */
+  /**
+   * The ModelProto object: `input` -> graph -> `outputs` (one or more), each [batch, ...] with a
+   * symbolic batch.
+   */
   toModel(o: {
     graphName: string;
     input: { name: string; value: string; shape: number[] };
-    output: { name: string; value: string; shape: number[] };
+    outputs: { name: string; value: string; shape: number[] }[];
     docString: string;
     producerVersion: string;
     metadata?: Record<string, string>;
   }): ModelObject {
-    // The graph's outputs are named by the caller: an Identity node gives the last value that name
+    // The graph's outputs are named by the caller: an Identity node gives each last value that name
     // (and keeps input and output distinct when a module is the identity).
     if (o.input.value !== o.input.name) throw new Error('internal error: the graph input must be the value fed to it');
-    this.nodes.push({
-      opType: 'Identity',
-      name: this.name(`${o.output.name}/Identity`),
-      input: [o.output.value],
-      output: [o.output.name],
-    });
+    if (o.outputs.length === 0) throw new Error('internal error: a graph needs at least one output');
+    for (const out of o.outputs)
+      this.nodes.push({
+        opType: 'Identity',
+        name: this.name(`${out.name}/Identity`),
+        input: [out.value],
+        output: [out.name],
+      });
     return {
       irVersion: irVersionOf(this.options.opset),
       opsetImport: [{ domain: '', version: this.options.opset }],
@@ -116,7 +121,7 @@ export class OnnxGraph {
         node: this.nodes,
         initializer: this.initializers.map(tensorProto),
         input: [valueInfo(o.input.name, o.input.shape)],
-        output: [valueInfo(o.output.name, o.output.shape)],
+        output: o.outputs.map((out) => valueInfo(out.name, out.shape)),
       },
     };
   }

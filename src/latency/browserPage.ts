@@ -1,8 +1,9 @@
 // The page the browser targets load: onnxruntime-web (WebAssembly or WebGPU) imported from the
 // local server, and two functions the target calls through playwright: load a model by key, and
-// time its runs. Runs are timed inside the page with performance.now() (5 us resolution in a
-// cross-origin isolated page, which the server's headers make it), and the raw samples go back
-// to the shared protocol's summarize().
+// time its runs, alternating run by run with a second model's (an op's call baseline,
+// opTiming.ts) when one is named. Runs are timed inside the page with performance.now() (5 us
+// resolution in a cross-origin isolated page, which the server's headers make it), and the raw
+// samples go back to the shared protocol (perCopySamples, summarize).
 export function browserPageHtml(o: { backend: 'wasm' | 'webgpu'; threads: number }): string {
   const bundle = o.backend === 'wasm' ? 'ort.wasm.bundle.min.mjs' : 'ort.webgpu.bundle.min.mjs';
   return `<!doctype html>
@@ -36,21 +37,39 @@ window.tsnasLoad = async (key, shape) => {
   for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
   sessions.set(key, { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } });
 };
-window.tsnasTime = async (key, warmup, repeats) => {
-  const { session, feeds } = sessions.get(key);
-  const run = async () => {
-    const out = await session.run(feeds);
-    // WebGPU outputs stay on the GPU until read: read them, as a deployed model's caller would.
-    for (const t of Object.values(out)) if (t.location && t.location !== 'cpu') await t.getData();
+window.tsnasTime = async (key, warmup, repeats, baseKey) => {
+  const runner = (k) => {
+    const { session, feeds } = sessions.get(k);
+    return async () => {
+      const out = await session.run(feeds);
+      // WebGPU outputs stay on the GPU until read: read them, as a deployed model's caller would.
+      for (const t of Object.values(out)) if (t.location && t.location !== 'cpu') await t.getData();
+    };
   };
-  for (let i = 0; i < warmup; i++) await run();
-  const samples = [];
-  for (let i = 0; i < repeats; i++) {
+  const run = runner(key);
+  const base = baseKey ? runner(baseKey) : null;
+  const timed = async (f) => {
     const t0 = performance.now();
+    await f();
+    return (performance.now() - t0) * 1000;
+  };
+  for (let i = 0; i < warmup; i++) {
     await run();
-    samples.push((performance.now() - t0) * 1000);
+    if (base) await base();
   }
-  return samples;
+  const runs = [];
+  const bases = [];
+  for (let i = 0; i < repeats; i++) {
+    // Alternating order: neither model always runs right after the other.
+    if (base && i % 2 === 1) {
+      bases.push(await timed(base));
+      runs.push(await timed(run));
+    } else {
+      runs.push(await timed(run));
+      if (base) bases.push(await timed(base));
+    }
+  }
+  return { runs, bases: base ? bases : null };
 };
 window.tsnasRelease = async () => {
   for (const { session } of sessions.values()) await session.release();

@@ -1,8 +1,9 @@
 // onnxruntime-web inside headless Chromium as a latency target (browser-wasm: WebAssembly SIMD;
 // browser-webgpu: WebGPU, only where the browser offers an adapter). Each op or network is
 // exported to ONNX as for ort-cpu, served with the page and onnxruntime-web's files from an HTTP
-// server on loopback, and timed in the page (browserPage.ts); the shared protocol pools and
-// summarizes the samples. Chromium is Debian's (/usr/bin/chromium, or TSNAS_CHROMIUM), driven by
+// server on loopback, and timed in the page (browserPage.ts); an op by the op timing
+// (opTiming.ts: K copies, less the call's cost), a network as one call; the shared protocol pools
+// and summarizes the samples. Chromium is Debian's (/usr/bin/chromium, or TSNAS_CHROMIUM), driven by
 // playwright-core. The browser's own processes are not this one: their preemptions cannot be
 // seen, so nothing is discarded; rounds and medians are what keeps other load out.
 import * as fs from 'node:fs';
@@ -15,7 +16,8 @@ import { browserPageHtml } from './browserPage';
 import { machineInfo } from './machine';
 import { exportSubject, subjectKey } from './onnxSubject';
 import { cannotRun } from './ortCpuTarget';
-import { summarize } from './timing';
+import { checkOpTiming, DEFAULT_OP_TIMING, opTimingSettings, type OpTiming } from './opTiming';
+import { perCopySamples, summarize } from './timing';
 import type { LatencyTarget, Measurable, MeasureOptions, TargetInfo, Timing } from './target';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -39,7 +41,12 @@ export interface BrowserTargetOptions {
   opset?: number;
   /** The Chromium binary (default: TSNAS_CHROMIUM, else /usr/bin/chromium). */
   executablePath?: string;
+  /** How each op is timed (default DEFAULT_OP_TIMING). */
+  opTiming?: OpTiming;
 }
+
+/** The page's key of an op's call baseline. */
+const baselineKey = (key: string) => `${key}#call`;
 
 /** onnxruntime-web's dist folder (the files the page loads). */
 function ortWebDist(): string {
@@ -65,7 +72,8 @@ function ortWebVersion(dist: string): string {
 
 export class BrowserTarget implements LatencyTarget {
   info!: TargetInfo;
-  readonly #loaded = new Set<string>();
+  /** Subjects loaded in the page: their copies and whether a baseline is loaded beside them. */
+  readonly #loaded = new Map<string, { copies: number; baseline: boolean }>();
   #closed = false;
 
   private constructor(
@@ -75,6 +83,7 @@ export class BrowserTarget implements LatencyTarget {
     readonly backend: 'wasm' | 'webgpu',
     readonly threads: number,
     readonly opset: number,
+    readonly opTiming: OpTiming,
   ) {}
 
   static async create(o: BrowserTargetOptions): Promise<BrowserTarget> {
@@ -124,6 +133,7 @@ export class BrowserTarget implements LatencyTarget {
       o.backend,
       threads,
       o.opset ?? DEFAULT_OPSET,
+      checkOpTiming(o.opTiming ?? DEFAULT_OP_TIMING),
     );
     target.#adoptModels(models);
     try {
@@ -163,6 +173,7 @@ export class BrowserTarget implements LatencyTarget {
           dtype: 'float32',
           bnFolded: true,
           opset: target.opset,
+          ...opTimingSettings(target.opTiming),
           clock: 'performance.now() in the page (cross-origin isolated)',
         },
         machine: machineInfo({ hostname: o.hostname ?? true }),
@@ -184,37 +195,53 @@ export class BrowserTarget implements LatencyTarget {
       throw new Error(`repeats must be a positive integer, got ${o.repeats}`);
     const key = subjectKey(subject);
     let what = subject.kind === 'op' ? `op ${key}` : 'a whole network';
-    if (!this.#loaded.has(key)) {
-      const model = exportSubject(subject, { opset: this.opset });
+    let loaded = this.#loaded.get(key);
+    if (!loaded) {
+      const model = exportSubject(subject, { opset: this.opset, timing: this.opTiming });
       what = model.what;
-      this.#modelsRef!.set(key, model.bytes);
+      const keys: [string, Uint8Array][] = [[key, model.bytes]];
+      if (model.baseline) keys.push([baselineKey(key), model.baseline]);
+      for (const [k, bytes] of keys) this.#modelsRef!.set(k, bytes);
       try {
-        await this.page.evaluate(
-          ([k, shape]) =>
-            (globalThis as unknown as { tsnasLoad: (k: string, s: number[]) => Promise<void> }).tsnasLoad(k, shape),
-          [key, model.inputShape] as [string, number[]],
-        );
+        for (const [k] of keys)
+          await this.page.evaluate(
+            ([k, shape]) =>
+              (globalThis as unknown as { tsnasLoad: (k: string, s: number[]) => Promise<void> }).tsnasLoad(k, shape),
+            [k, model.inputShape] as [string, number[]],
+          );
       } catch (e) {
         throw cannotRun(this.info, what, e);
       } finally {
-        this.#modelsRef!.delete(key); // the page holds the session now
+        for (const [k] of keys) this.#modelsRef!.delete(k); // the page holds the sessions now
       }
-      this.#loaded.add(key);
+      loaded = { copies: subject.kind === 'op' ? model.copies : 1, baseline: !!model.baseline };
+      this.#loaded.set(key, loaded);
     }
-    let samples: number[];
+    let timed: { runs: number[]; bases: number[] | null };
     try {
-      samples = await this.page.evaluate(
-        ([k, w, r]) =>
-          (globalThis as unknown as { tsnasTime: (k: string, w: number, r: number) => Promise<number[]> }).tsnasTime(
-            k,
-            w,
-            r,
-          ),
-        [key, o.warmup, o.repeats] as [string, number, number],
+      timed = await this.page.evaluate(
+        ([k, w, r, b]) =>
+          (
+            globalThis as unknown as {
+              tsnasTime: (
+                k: string,
+                w: number,
+                r: number,
+                b: string | null,
+              ) => Promise<{ runs: number[]; bases: number[] | null }>;
+            }
+          ).tsnasTime(k, w, r, b),
+        [key, o.warmup, o.repeats, loaded.baseline ? baselineKey(key) : null] as [
+          string,
+          number,
+          number,
+          string | null,
+        ],
       );
     } catch (e) {
       throw cannotRun(this.info, what, e);
     }
+    const samples = perCopySamples(timed.runs, timed.bases, loaded.copies);
     return { ...summarize(samples), discarded: 0 };
   }
 

@@ -9,6 +9,7 @@ import type { LatencyEntry, LatencyTable } from './latencyTable';
 import { MODEL_TEXT, TABLE_FORMAT, TABLE_FORMAT_VERSION, predictLatency } from './latencyTable';
 import { requiredOps, searchesResolution } from './requiredOps';
 import { linearFit } from '../stats';
+import { opTimingOf, opTimingText } from './opTiming';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
 
@@ -102,7 +103,15 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
   const entries: Record<string, LatencyEntry> = {};
   ops.forEach(({ key, spec, layers }, i) => {
     const t = timings[i]!;
-    entries[key] = { ...spec, us: round3(t.medianUs), p25Us: round3(t.p25Us), p75Us: round3(t.p75Us), layers };
+    // An op whose copies compute nothing (an identity that the runtime removes) can come out a hair
+    // below its call baseline: no measurable compute, 0.
+    entries[key] = {
+      ...spec,
+      us: round3(Math.max(0, t.medianUs)),
+      p25Us: round3(t.p25Us),
+      p75Us: round3(t.p75Us),
+      layers,
+    };
   });
   const noise = {
     timedRuns: timings.reduce((n, t) => n + t.runs, 0),
@@ -123,6 +132,9 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
       `model: ${MODEL_TEXT}.`,
       "overheadUs: the network-level time the per-op sums miss (the network's own forward and memory scope, handing tensors between layers, cache effects), " +
         'the least-squares intercept (slope fixed at 1) of whole networks timed during the build against their per-op sums; see `overhead`. It may be negative.',
+      ...(o.target.info.name === 'engine-cpu'
+        ? []
+        : [`ops timed (target.settings.opTiming, opCopies): ${opTimingText(opTimingOf(o.target.info.settings))}.`]),
       'Valid only for the recorded target (runtime, version, threads, settings, machine) and this space and input. See docs/latency.md.',
     ],
     created: new Date().toISOString(),

@@ -4,6 +4,7 @@
 export * from './target';
 export * from './machine';
 export * from './timing';
+export * from './opTiming';
 export * from './latencyKey';
 export * from './requiredOps';
 export * from './latencyTable';

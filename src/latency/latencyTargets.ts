@@ -1,6 +1,7 @@
 // The latency targets by name, for `lut build --target` and for whatever re-measures on a table's
 // own target (lut validate, a search's final network). Each target module loads lazily: the engine,
 // onnxruntime-node or a browser only where timing happens.
+import { opTimingOf, type OpTiming } from './opTiming';
 import type { LatencyTarget, TargetInfo } from './target';
 
 export const TARGET_NAMES = ['engine-cpu', 'ort-cpu', 'browser-wasm', 'browser-webgpu'] as const;
@@ -16,6 +17,8 @@ export interface MakeTargetOptions {
   hostname?: boolean;
   /** ONNX opset of the exported models (ONNX targets; default 13). */
   opset?: number;
+  /** How the ONNX targets time each op (default DEFAULT_OP_TIMING; the engine times one op per forward). */
+  opTiming?: OpTiming;
 }
 
 export function checkTargetName(name: string, where = '--target'): TargetName {
@@ -42,7 +45,7 @@ export async function makeLatencyTarget(name: string, o: MakeTargetOptions = {})
   }
 }
 
-/** The same target a table was measured on (its name, threads and ONNX opset). */
+/** The same target a table was measured on (its name, threads, ONNX opset and op timing). */
 export function makeTargetOfTable(
   t: TargetInfo,
   o: { hostname?: boolean; threads?: number } = {},
@@ -52,5 +55,6 @@ export function makeTargetOfTable(
     threads: o.threads ?? t.threads,
     hostname: o.hostname,
     ...(opset ? { opset } : {}),
+    ...(t.name === 'engine-cpu' ? {} : { opTiming: opTimingOf(t.settings) }),
   });
 }

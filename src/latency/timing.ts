@@ -41,7 +41,10 @@ class RunProtocol {
     return { p0: preemptions(), t0: process.hrtime.bigint() };
   }
   stop(s: { p0: number; t0: bigint }): void {
-    const us = Number(process.hrtime.bigint() - s.t0) / 1e3;
+    this.record(s, Number(process.hrtime.bigint() - s.t0) / 1e3);
+  }
+  /** Keeps a value derived from the clock readings since start(s): clean unless the process was preempted since. */
+  record(s: { p0: number }, us: number): void {
     (preemptions() === s.p0 ? this.clean : this.preempted).push(us);
   }
   result(): Timing {
@@ -76,6 +79,62 @@ export async function timeRunsAsync(run: () => Promise<unknown>, o: MeasureOptio
     p.stop(s);
   }
   return p.result();
+}
+
+/**
+ * Times an op's model run by run against its call baseline (opTiming.ts), by the same protocol:
+ * each timed attempt runs both, in alternating order (neither always follows the other), and
+ * keeps (model - baseline) / copies, the compute of one copy; a pair during which the process
+ * was preempted is discarded. Without a baseline, each run's time / copies.
+ */
+export async function timePerCopyAsync(
+  run: () => Promise<unknown>,
+  baseline: (() => Promise<unknown>) | null,
+  copies: number,
+  o: MeasureOptions,
+): Promise<Timing> {
+  if (!baseline && copies === 1) return timeRunsAsync(run, o);
+  const p = new RunProtocol(o);
+  for (let i = 0; i < o.warmup; i++) {
+    await run();
+    await baseline?.();
+  }
+  const timed = async (f: () => Promise<unknown>): Promise<number> => {
+    const t0 = process.hrtime.bigint();
+    await f();
+    return Number(process.hrtime.bigint() - t0) / 1e3;
+  };
+  for (let i = 0; p.more; i++) {
+    const s = p.start();
+    let runUs: number;
+    let baseUs = 0;
+    if (baseline && i % 2 === 1) {
+      baseUs = await timed(baseline);
+      runUs = await timed(run);
+    } else {
+      runUs = await timed(run);
+      if (baseline) baseUs = await timed(baseline);
+    }
+    p.record(s, perCopyUs(runUs, baseUs, copies));
+  }
+  return p.result();
+}
+
+/** One copy's compute from a run of `copies` copies and its baseline's run (0: none), microseconds. */
+export function perCopyUs(runUs: number, baselineUs: number, copies: number): number {
+  if (!Number.isInteger(copies) || copies < 1) throw new Error(`copies must be a positive integer, got ${copies}`);
+  return (runUs - baselineUs) / copies;
+}
+
+/** perCopyUs over paired samples timed elsewhere (a browser); `baselineUs` null: none. */
+export function perCopySamples(
+  runUs: readonly number[],
+  baselineUs: readonly number[] | null,
+  copies: number,
+): number[] {
+  if (baselineUs && baselineUs.length !== runUs.length)
+    throw new Error(`internal error: ${runUs.length} runs but ${baselineUs.length} baseline runs`);
+  return runUs.map((r, i) => perCopyUs(r, baselineUs ? baselineUs[i]! : 0, copies));
 }
 
 /** Median and quartiles of timed runs (microseconds); keeps the runs. */

@@ -13,6 +13,11 @@ import {
   makeLatencyTarget,
   makeTargetOfTable,
   noiseWarnings,
+  DEFAULT_OP_TIMING,
+  MINUS_CALL,
+  ONE_CALL,
+  opTimingOf,
+  opTimingText,
   TARGET_HELP,
   readLatencyTable,
   validateLatencyTable,
@@ -59,6 +64,20 @@ export function registerLut(program: Command): void {
       256,
     )
     .option('--seed <s>', 'seed of that sample', seedOption('--seed'), 0)
+    .addOption(
+      new Option(
+        '--op-timing <how>',
+        `ONNX targets: ${MINUS_CALL} (each op's time less a no-compute model's, run by run) or ${ONE_CALL} (each op one call, as tables were before)`,
+      )
+        .choices([MINUS_CALL, ONE_CALL])
+        .default(MINUS_CALL),
+    )
+    .option(
+      '--op-copies <k>',
+      'ONNX targets: copies of each op in the model one run times (the result divided by k)',
+      positiveInt('--op-copies'),
+      DEFAULT_OP_TIMING.copies,
+    )
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
       await useDevice(o.device);
@@ -75,7 +94,8 @@ export function registerLut(program: Command): void {
       checkTargetName(o.target);
       checkOutputPath(out, 'latency table');
       // The runtime (engine, onnxruntime, browser) loads only where timing happens.
-      const target = await makeLatencyTarget(o.target, { threads: o.threads, hostname: o.hostname });
+      const opTiming = { copies: o.opCopies as number, subtractCall: o.opTiming === MINUS_CALL };
+      const target = await makeLatencyTarget(o.target, { threads: o.threads, hostname: o.hostname, opTiming });
       let bar: Progress | undefined;
       const t0 = Date.now();
       const table = await buildLatencyTable(space, {
@@ -103,6 +123,7 @@ export function registerLut(program: Command): void {
       console.log(
         `target ${t.name}: ${t.runtime} ${t.version}, ${t.threads} thread(s), ${t.machine.cpu} (${t.machine.cores} cores)`,
       );
+      if (t.name !== 'engine-cpu') console.log(`ops timed: ${opTimingText(opTimingOf(t.settings))}`);
       console.log(`coverage: ${table.coverage.description}`);
       if (table.noise.discardedRuns)
         console.log(
@@ -169,6 +190,7 @@ export function registerLut(program: Command): void {
             lut: o.lut,
             seed: r.seed,
             threads: table.target.threads,
+            ...(table.target.name === 'engine-cpu' ? {} : { opTiming: opTimingOf(table.target.settings) }),
             overheadUs: r.overheadUs,
             mapeSumOnly: round(r.mapeSumOnly, 3),
             meanErrorPct: round(r.meanErrorPct, 3),
@@ -195,6 +217,8 @@ export function registerLut(program: Command): void {
       console.log(
         `\n${r.n} networks of ${r.space} (seed ${r.seed}), ${table.target.threads} thread(s), model: sum of entries + overheadUs ${r.overheadUs.toFixed(0)} us`,
       );
+      if (table.target.name !== 'engine-cpu')
+        console.log(`table's ops timed on ${table.target.name}: ${opTimingText(opTimingOf(table.target.settings))}`);
       console.log(
         `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
       );
