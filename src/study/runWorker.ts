@@ -177,6 +177,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
 
     let stopped: SearchSummary['stopped'] = 'target';
     let waiting: string | null = null;
+    let lockBackoff = 0;
     /** Waits one poll; a reason is logged when it changes. */
     const pause = async (why: string | null) => {
       if (why !== null && why !== waiting) log(`worker ${me.id}: ${why}`);
@@ -239,9 +240,14 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         }
         // Asks never run at once (strategy.ts): an ask may write the study's state.
         if (store.claimPhase(study.id, ASK_LOCK, me, staleMs) !== 'mine') {
-          await pause(null);
+          // Held for one ask (milliseconds) or a strategy's long step (a refit): look again soon,
+          // then less often, so that a busy lock does not cost a whole poll.
+          lockBackoff = Math.min(pollMs, Math.max(5, lockBackoff * 2));
+          heartbeat();
+          await sleep(lockBackoff);
           continue;
         }
+        lockBackoff = 0;
         phase = ASK_LOCK;
         let asked: Awaited<ReturnType<typeof askOnce>>;
         try {
