@@ -20,7 +20,7 @@ import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
 import { rngFor } from '../random/seeds';
 import { bestTrial, better, type StudyStore } from './store';
-import type { AskContext, Proposal, Strategy, StudyContext } from './strategy';
+import { isWait, type AskContext, type Proposal, type Strategy, type StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { newWorkerId } from './worker';
 
@@ -148,6 +148,11 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         stopped = 'done';
         break;
       }
+      // One process runs one trial at a time: when it asks, nothing is pending to wait for.
+      if (isWait(proposal))
+        throw new Error(
+          `the ${strategy.name} strategy asked to wait (${proposal.wait}) with no trial pending: a bug of the strategy`,
+        );
       const archText = formatArch(space, proposal.arch);
       const costs = o.costs.costs(proposal.arch);
       const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);

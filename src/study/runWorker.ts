@@ -9,18 +9,28 @@
 //       than staleAfterMs) as interrupted, and queue their architectures again
 //     tell the strategy every trial settled since it last looked (any worker's)
 //     take a queued trial if there is one (exactly one worker gets it: a transaction, SKIP LOCKED)
-//     else, if trials enough to reach the target are running, wait; else ask the strategy, with
-//       the running trials as pending (in `seen`, and `pending`) and the next trial number as
-//       its index, and create the trial only if no worker created one since (else read and ask
-//       again): two workers never run the same ask
+//     else, if trials enough to reach the target are running, wait; else take the study's ask
+//       lock (a phase of the store: one asking worker at a time), read the study again and ask
+//       the strategy, with the running trials as pending (in `seen`, and `pending`) and the next
+//       trial number as its index, and create the trial only if no worker created one since (else
+//       read and ask again); release the lock
+//     the strategy may answer "wait" (its next proposals depend on trials still running: the
+//       next NARS round), or null while trials run elsewhere: poll until they settle, then ask
+//       again (a lost one comes back through the queue); null with nothing running ends the worker
 //     evaluate it, beating its heart, and finish it
 //
+// Work a strategy knows in advance (DNAS's proposals, a NARS round, NSE's retraining) is a plan in
+// its own stored state, proposed item by item: the first item not seen. Since running trials are
+// seen, each item goes to exactly one worker, and a lost one is queued again like any trial. The
+// trial queue holds only such lost trials, which must be continued with their identity.
+//
 // What makes taking work atomic is the store's transactions, not timing: a trial number is taken
-// once, a queued entry is taken once, a phase is claimed once. The waits only pace the polling.
+// once, a queued entry is taken once, a phase (and the ask lock) is claimed once. The waits only
+// pace the polling.
 import { formatArch, parseArch } from '../space/archFormat';
 import { rngFor } from '../random/seeds';
 import { bestTrial, trialWorkerAlive } from './store';
-import type { AskContext } from './strategy';
+import { isWait, type AskContext } from './strategy';
 import {
   evaluateTrial,
   HEARTBEAT_MS,
@@ -42,6 +52,8 @@ export interface WorkerOptions extends SearchOptions {
 }
 
 export const DEFAULT_STALE_AFTER_MS = 60_000;
+/** The store phase that serializes asks across workers (claimed per ask, released after it). */
+const ASK_LOCK = 'ask';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
@@ -102,7 +114,77 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       }
     }
 
+    /**
+     * One ask, holding the ask lock: the study read again (it may have changed while the lock was
+     * waited for), the strategy asked with the running trials as pending, and the trial created if
+     * no worker created one since. 'again': look at the study again (work was queued,
+     * or another worker created a trial); wait: nothing to ask until the pending trials settle.
+     */
+    const askOnce = async (): Promise<
+      | 'again'
+      | { wait: string }
+      | { done: true }
+      | {
+          trial: TrialRecord;
+          arch: ReturnType<typeof parseArch>;
+          stopAfterEpochs: number | null;
+          recipe: Record<string, unknown> | null;
+        }
+    > => {
+      // Trials before the queue: a lost trial is failed and queued in one transaction, so it is
+      // always in one of the two reads (running in the first, or queued in the second).
+      const all = store.trials(study.id);
+      const queued = store.queuedTrials(study.id);
+      if (queued.length) return 'again';
+      catchUp(all);
+      const history = all.filter(isSettled);
+      const complete = history.filter((t) => t.state === 'complete').length;
+      const running = all.filter((t) => t.state === 'running');
+      if (complete + running.length >= o.trials) return 'again';
+      const index = all.length === 0 ? 0 : all[all.length - 1]!.number + 1;
+      const seen = new Set([...history, ...running].map(trialKey));
+      const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen, pending: running };
+      const proposal = await strategy.ask(ask);
+      if (proposal === null) {
+        // Done, but a trial running elsewhere may still be lost and queued again: stay for it.
+        return running.length
+          ? {
+              wait: `the ${strategy.name} strategy has nothing more to propose: waiting for ${running.length} running trial(s)`,
+            }
+          : { done: true };
+      }
+      if (isWait(proposal)) {
+        if (!running.length)
+          throw new Error(
+            `the ${strategy.name} strategy asked to wait (${proposal.wait}) while no trial is running or queued: a bug of the strategy`,
+          );
+        return { wait: `the ${strategy.name} strategy waits for ${running.length} running trial(s): ${proposal.wait}` };
+      }
+      const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
+      const trial = store.createTrialIfNext(study.id, index, {
+        arch: formatArch(space, proposal.arch),
+        searchedRecipe: proposal.recipe ?? null,
+        space: proposal.space ?? null,
+        recipe,
+        source: proposal.source,
+        costs: o.costs.costs(proposal.arch),
+        worker: me.id,
+      });
+      // Another worker created a trial since the study was read (one that took a queued trial).
+      if (!trial) return 'again';
+      return { trial, arch: proposal.arch, stopAfterEpochs: proposal.stopAfterEpochs ?? null, recipe };
+    };
+
     let stopped: SearchSummary['stopped'] = 'target';
+    let waiting: string | null = null;
+    let lockBackoff = 0;
+    /** Waits one poll; a reason is logged when it changes. */
+    const pause = async (why: string | null) => {
+      if (why !== null && why !== waiting) log(`worker ${me.id}: ${why}`);
+      if (why !== null) waiting = why;
+      heartbeat();
+      await sleep(pollMs);
+    };
     for (;;) {
       let all = store.trials(study.id);
       const now = Date.now();
@@ -126,6 +208,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         stopped = 'failures';
         break;
       }
+
       const interruptions = (key: string) => all.filter((t) => isInterrupted(t) && trialKey(t) === key).length;
 
       let trial: TrialRecord | null = null;
@@ -150,38 +233,41 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         trial = taken.trial;
         log(`worker ${me.id}: took trial ${trial.number} from the queue (${taken.queued.reason})`);
       } else {
+        // Enough trials are running to reach the target: wait for them (one may fail or be lost).
         if (complete + running.length >= o.trials) {
-          // Enough trials are running to reach the target: wait for them (one may fail or be lost).
-          heartbeat();
-          await sleep(pollMs);
+          await pause(null);
           continue;
         }
-        const index = all.length === 0 ? 0 : all[all.length - 1]!.number + 1;
-        const seen = new Set([...history, ...running].map(trialKey));
-        const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen, pending: running };
-        const proposal = await strategy.ask(ask);
-        if (!proposal) {
+        // Asks never run at once (strategy.ts): an ask may write the study's state.
+        if (store.claimPhase(study.id, ASK_LOCK, me, staleMs) !== 'mine') {
+          // Held for one ask (milliseconds) or a strategy's long step (a refit): look again soon,
+          // then less often, so that a busy lock does not cost a whole poll.
+          lockBackoff = Math.min(pollMs, Math.max(5, lockBackoff * 2));
+          heartbeat();
+          await sleep(lockBackoff);
+          continue;
+        }
+        lockBackoff = 0;
+        phase = ASK_LOCK;
+        let asked: Awaited<ReturnType<typeof askOnce>>;
+        try {
+          asked = await askOnce();
+        } finally {
+          store.releasePhase(study.id, ASK_LOCK, me);
+          phase = null;
+        }
+        if (asked === 'again') continue;
+        if ('wait' in asked) {
+          await pause(asked.wait);
+          continue;
+        }
+        if ('done' in asked) {
           stopped = 'done';
           break;
         }
-        arch = proposal.arch;
-        stopAfterEpochs = proposal.stopAfterEpochs ?? null;
-        recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
-        const identity = {
-          arch: formatArch(space, proposal.arch),
-          searchedRecipe: proposal.recipe ?? null,
-          space: proposal.space ?? null,
-        };
-        trial = store.createTrialIfNext(study.id, index, {
-          ...identity,
-          recipe,
-          source: proposal.source,
-          costs: o.costs.costs(proposal.arch),
-          worker: me.id,
-        });
-        // Another worker created a trial since the study was read: read it again and ask again.
-        if (!trial) continue;
+        ({ trial, arch, stopAfterEpochs, recipe } = asked);
       }
+      waiting = null;
       current = trial;
       const t0 = Date.now();
       const finished = await evaluateTrial(

@@ -1015,6 +1015,16 @@ export class StudyStore {
     ]);
   }
 
+  /** Gives a claimed phase up unfinished, so that the next claim gets it (a lock: the workers' ask lock). */
+  releasePhase(studyId: number, name: string, me: WorkerId): void {
+    if (this.driver.open)
+      this.driver.run('DELETE FROM study_phases WHERE study_id = ? AND name = ? AND worker = ?', [
+        studyId,
+        name,
+        me.id,
+      ]);
+  }
+
   finishPhase(studyId: number, name: string, me: WorkerId): void {
     this.driver.run(
       "UPDATE study_phases SET state = 'done', heartbeat_at = ? WHERE study_id = ? AND name = ? AND worker = ?",

@@ -13,6 +13,19 @@
 // `prepare` is an optional long phase before the first ask (a supernet trained for many epochs,
 // FBNet's DNAS), run again on every resume: it must checkpoint its progress (an epoch counter in
 // ctx.state, weights in an artifact file) and skip what is done.
+//
+// Many workers (runWorker.ts) ask one study at once. Trials other workers run are pending: in
+// `seen` (and `pending`), so a strategy that proposes the first unseen item of a stored plan (DNAS's
+// proposals, a NARS round, NSE's retraining) gives each item to exactly one worker. `ask` answers
+// one of three things:
+//   - a Proposal;
+//   - null: nothing more to propose given what is settled and pending (done; a worker still
+//     waits for the trials running elsewhere, one of which may be lost and queued again);
+//   - waitFor(reason): more to propose, but not before the pending trials settle (the next NARS
+//     round is planned on the last one's results). A worker polls until they do; in one process
+//     nothing is ever pending, so there it is a bug of the strategy.
+// Asks never run at once: a worker asks holding the study's ask lock (a claimed phase of the
+// store), so an ask may write the study's state (a plan, a refit) without racing another worker.
 import type { DataSource } from '../data/imageSet';
 import type { Evaluator } from '../evaluate/evaluator';
 import type { Rng } from '../random/rng';
@@ -87,18 +100,27 @@ export interface AskContext extends StudyContext {
   history: readonly TrialRecord[];
   /**
    * trialKey() of every settled trial (for an architecture-only search, its canonical architecture
-   * string), and with many workers of every trial running too: they are pending, not to be asked again.
+   * string), and with many workers of every trial running too: they are pending, not to be asked
+   * again (a queued trial is always taken before any ask).
    */
   seen: ReadonlySet<string>;
-  /** Trials other workers are running now (many workers on one study; empty for one process). */
+  /** Trials other workers are running now (many workers on one study; absent for one process). */
   pending?: readonly TrialRecord[];
 }
+
+/** An ask's answer that there is more to propose once the pending trials settle (see the file comment). */
+export interface Wait {
+  /** Why, for progress lines ('round 2 is planned on round 1's results'). */
+  wait: string;
+}
+export const waitFor = (reason: string): Wait => ({ wait: reason });
+export const isWait = (a: Proposal | Wait | null): a is Wait => a !== null && 'wait' in a;
 
 export interface Strategy {
   readonly name: string;
   prepare?(ctx: StudyContext): Promise<void>;
-  /** The next architecture, or null when the strategy has nothing more to propose. */
-  ask(ctx: AskContext): Proposal | null | Promise<Proposal | null>;
+  /** The next architecture, null when the strategy has nothing more to propose, or a Wait. */
+  ask(ctx: AskContext): Proposal | Wait | null | Promise<Proposal | Wait | null>;
   /** A settled trial (live, or replayed on resume). */
   tell(trial: TrialRecord, ctx: StudyContext): void;
 }

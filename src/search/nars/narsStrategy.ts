@@ -15,7 +15,14 @@
 import * as path from 'node:path';
 import { z } from 'zod';
 import { parseArch } from '../../space/archFormat';
-import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
+import {
+  waitFor,
+  type AskContext,
+  type Proposal,
+  type Strategy,
+  type StudyContext,
+  type Wait,
+} from '../../study/strategy';
 import { isSettled, trialKey, type TrialRecord } from '../../study/types';
 import type { Evaluator } from '../../evaluate/evaluator';
 import type { Constraint } from '../../cost/constraints';
@@ -97,7 +104,7 @@ export class NarsSearch implements Strategy {
     await pretrain(env);
   }
 
-  async ask(ctx: AskContext): Promise<Proposal | null> {
+  async ask(ctx: AskContext): Promise<Proposal | Wait | null> {
     const env = envOfStudy(ctx, this.options);
     let rounds: NarsRound[] = await settleRounds(env, ctx.history);
     for (;;) {
@@ -109,7 +116,18 @@ export class NarsSearch implements Strategy {
           source: `nars-round-${current.round}`,
           stopAfterEpochs: current.stopAfterEpochs,
         };
-      if (current && !current.refit) rounds = await settleRounds(env, ctx.history);
+      if (current && !current.refit) {
+        rounds = await settleRounds(env, ctx.history);
+        // Every candidate is seen but some still run on other workers: the next round is planned
+        // on this one's results, so it waits for them.
+        if (!rounds.at(-1)!.refit) {
+          const settled = new Set(ctx.history.map(trialKey));
+          const open = current.candidates.filter((c) => !settled.has(c.arch)).length;
+          return waitFor(
+            `round ${current.round + 1} is planned on round ${current.round}'s results (${open} of its candidates still running)`,
+          );
+        }
+      }
       const planned = await planRound(env, ctx.history, rounds);
       if (!planned) return null;
     }
