@@ -328,6 +328,13 @@ test('noise warnings: clean tables have none; scattered calibration networks or 
       w2.some((x) => /1 op\(s\)\/network\(s\) got too few uninterrupted runs/.test(x)),
     w2.join('\n'),
   );
+  // Wide op timings: flagged for entries of whole calls; not for entries less the call (compute
+  // alone, a small median), which the networks' scatter judges instead.
+  table.noise = { timedRuns: 100, discardedRuns: 0, contended: [] };
+  for (const e of Object.values(table.entries)) Object.assign(e, { p25Us: e.us * 0.5, p75Us: e.us * 1.5 });
+  assert.ok(noiseWarnings(table).some((x) => /typical op spread by 100%/.test(x)));
+  table.target = { ...table.target, settings: { ...table.target.settings, opTiming: 'minus-call' } };
+  assert.deepEqual(noiseWarnings(table), []);
 });
 
 test('timing: rounds interleave the subjects and pool their runs; timeRuns keeps repeats clean runs', async () => {
