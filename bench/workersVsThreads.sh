@@ -6,16 +6,16 @@
 # the same recipe: what differs is how two cores are used (two trainings side by side, or one with
 # two intra-op threads). Prints each run's wall time (worker start-up and data loading included),
 # trials per minute and mean seconds per trial, then each trial's accuracy in both runs.
-#   bash bench/workersVsThreads.sh                            # 3000 images, 1 epoch, 12 trials, seed 0
+#   bash bench/workersVsThreads.sh                            # 6000 images, 2 epochs, 8 trials, seed 0
 #   LIMIT_TRAIN=600 TRIALS=4 bash bench/workersVsThreads.sh   # a smoke run
 # Knobs: LIMIT_TRAIN, EPOCHS, TRIALS, SEED, THREADS (split between the workers of the first run),
 # ORDER ("2x1 1x2" by default; "1x2 2x1" runs them the other way round), OUT (runs/workers-vs-threads).
 # Run it on a quiet machine: anything else running takes cores from one of the two runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-LIMIT_TRAIN=${LIMIT_TRAIN:-3000}
-EPOCHS=${EPOCHS:-1}
-TRIALS=${TRIALS:-12}
+LIMIT_TRAIN=${LIMIT_TRAIN:-6000}
+EPOCHS=${EPOCHS:-2}
+TRIALS=${TRIALS:-8}
 SEED=${SEED:-0}
 THREADS=${THREADS:-2}
 OUT=${OUT:-runs/workers-vs-threads}
