@@ -10,6 +10,7 @@ import { MODEL_TEXT, TABLE_FORMAT, TABLE_FORMAT_VERSION, predictLatency } from '
 import { requiredOps, searchesResolution } from './requiredOps';
 import { linearFit } from '../stats';
 import { opTimingOf, opTimingText } from './opTiming';
+import { isEngineTarget } from './latencyTargets';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
 
@@ -132,7 +133,7 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
       `model: ${MODEL_TEXT}.`,
       "overheadUs: the network-level time the per-op sums miss (the network's own forward and memory scope, handing tensors between layers, cache effects), " +
         'the least-squares intercept (slope fixed at 1) of whole networks timed during the build against their per-op sums; see `overhead`. It may be negative.',
-      ...(o.target.info.name === 'engine-cpu'
+      ...(isEngineTarget(o.target.info.name)
         ? []
         : [`ops timed (target.settings.opTiming, opCopies): ${opTimingText(opTimingOf(o.target.info.settings))}.`]),
       'Valid only for the recorded target (runtime, version, threads, settings, machine) and this space and input. See docs/latency.md.',

@@ -1,6 +1,6 @@
 // Latency lookup tables: targets, keys, building, predicting, validating. Nothing here loads the
 // engine, so predicting from a table stays as light as the analytic cost models; the engine as a
-// target is imported on its own: import { EngineCpuTarget } from './latency/engineTarget'.
+// target is imported on its own: import { EngineTarget } from './latency/engineTarget'.
 export * from './target';
 export * from './machine';
 export * from './timing';

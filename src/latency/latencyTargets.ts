@@ -4,12 +4,15 @@
 import { opTimingOf, type OpTiming } from './opTiming';
 import type { LatencyTarget, TargetInfo } from './target';
 
-export const TARGET_NAMES = ['engine-cpu', 'ort-cpu', 'browser-wasm', 'browser-webgpu'] as const;
+export const TARGET_NAMES = ['engine-cpu', 'engine-cuda', 'ort-cpu', 'browser-wasm', 'browser-webgpu'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 export const DEFAULT_TARGET: TargetName = 'engine-cpu';
 
+/** The engine's own targets (engine-cpu, engine-cuda): they time modules, not exported ONNX models. */
+export const isEngineTarget = (name: string): boolean => name === 'engine-cpu' || name === 'engine-cuda';
+
 export const TARGET_HELP =
-  'engine-cpu (libtorch, the engine training runs on), ort-cpu (onnxruntime-node), browser-wasm ' +
+  'engine-cpu (libtorch, the engine training runs on), engine-cuda (the same on a GPU: --device), ort-cpu (onnxruntime-node), browser-wasm ' +
   '(onnxruntime-web in headless Chromium, WebAssembly), browser-webgpu (the same on WebGPU, where the browser offers it)';
 
 export interface MakeTargetOptions {
@@ -19,6 +22,8 @@ export interface MakeTargetOptions {
   opset?: number;
   /** How the ONNX targets time each op (default DEFAULT_OP_TIMING; the engine times one op per forward). */
   opTiming?: OpTiming;
+  /** engine-cuda: the CUDA device (cuda or cuda:N; default cuda:0). */
+  device?: string;
 }
 
 export function checkTargetName(name: string, where = '--target'): TargetName {
@@ -29,9 +34,10 @@ export function checkTargetName(name: string, where = '--target'): TargetName {
 
 export async function makeLatencyTarget(name: string, o: MakeTargetOptions = {}): Promise<LatencyTarget> {
   switch (checkTargetName(name)) {
-    case 'engine-cpu': {
-      const { EngineCpuTarget } = await import('./engineTarget');
-      return new EngineCpuTarget(o);
+    case 'engine-cpu':
+    case 'engine-cuda': {
+      const { EngineTarget } = await import('./engineTarget');
+      return new EngineTarget({ ...o, device: name === 'engine-cpu' ? 'cpu' : (o.device ?? 'cuda') });
     }
     case 'ort-cpu': {
       const { OrtCpuTarget } = await import('./ortCpuTarget');
@@ -45,7 +51,7 @@ export async function makeLatencyTarget(name: string, o: MakeTargetOptions = {})
   }
 }
 
-/** The same target a table was measured on (its name, threads, ONNX opset and op timing). */
+/** The same target a table was measured on (its name, threads, device, ONNX opset and op timing). */
 export function makeTargetOfTable(
   t: TargetInfo,
   o: { hostname?: boolean; threads?: number } = {},
@@ -55,6 +61,7 @@ export function makeTargetOfTable(
     threads: o.threads ?? t.threads,
     hostname: o.hostname,
     ...(opset ? { opset } : {}),
-    ...(t.name === 'engine-cpu' ? {} : { opTiming: opTimingOf(t.settings) }),
+    ...(t.name === 'engine-cuda' && typeof t.settings.device === 'string' ? { device: t.settings.device } : {}),
+    ...(isEngineTarget(t.name) ? {} : { opTiming: opTimingOf(t.settings) }),
   });
 }

@@ -126,7 +126,8 @@ export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming>
   const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
   const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));
   const desc = decode(o.space, o.arch, o.evaluator.decode);
-  const { makeLatencyTarget, makeTargetOfTable, TARGET_NAMES } = await import('../latency/latencyTargets');
+  const { isEngineTarget, makeLatencyTarget, makeTargetOfTable, TARGET_NAMES } =
+    await import('../latency/latencyTargets');
   // A table of a runtime tsnas cannot run (made up, or another tool's) is checked on the engine.
   const runnable = table && (TARGET_NAMES as readonly string[]).includes(table.target.name);
   const target = runnable
@@ -144,7 +145,7 @@ export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming>
     where,
     target: target.info.name,
     measuredWith:
-      `${where}${target.info.name === 'engine-cpu' ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}${table && !runnable ? ` (whose target '${table.target.name}' is not a runtime tsnas runs)` : ''}, batch 1, ` +
+      `${where}${isEngineTarget(target.info.name) ? '' : ', the network exported to ONNX'}, ${threads} thread${threads === 1 ? '' : 's'}${table ? ' as the latency table' : ''}${table && !runnable ? ` (whose target '${table.target.name}' is not a runtime tsnas runs)` : ''}, batch 1, ` +
       `input ${desc.input.join('x')}, median of ${timing.runs} runs after ${warmup} warm-up runs`,
   };
 }

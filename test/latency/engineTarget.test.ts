@@ -5,13 +5,16 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import {
   buildLatencyTable,
+  makeLatencyTarget,
+  makeTargetOfTable,
+  type OpSpec,
   predictLatency,
   readLatencyTable,
   requiredOps,
   validateLatencyTable,
   writeLatencyTable,
 } from '../../src/latency';
-import { buildOpModule, EngineCpuTarget } from '../../src/latency/engineTarget';
+import { buildOpModule, EngineTarget } from '../../src/latency/engineTarget';
 import { getNumThreads, runtimeInfo } from '../../src/engine';
 import { sampleUniformN } from '../../src/arch';
 import { defaultArch } from '../../src/space/archFormat';
@@ -39,7 +42,7 @@ test(
   'the engine target: what it records, and a timing of one op (median between the quartiles), no tensor left',
   noLeaks(async () => {
     const before = getNumThreads();
-    const target = new EngineCpuTarget({ threads: 1 });
+    const target = new EngineTarget({ threads: 1 });
     assert.equal(target.info.runtime, 'libtorch');
     assert.equal(target.info.version, runtimeInfo().torchVersion);
     assert.equal(target.info.threads, 1);
@@ -86,7 +89,7 @@ test(
 test(
   'buildLatencyTable on a tiny space: every key once, target and space recorded, overhead fitted; file round trip',
   noLeaks(async () => {
-    const target = new EngineCpuTarget({ threads: 1, hostname: false });
+    const target = new EngineTarget({ threads: 1, hostname: false });
     const progress: string[] = [];
     const table = await buildLatencyTable(TINY, {
       target,
@@ -126,7 +129,7 @@ test(
 test(
   'validateLatencyTable on a tiny space: Spearman in [-1, 1], MAPE >= 0, n networks',
   noLeaks(async () => {
-    const target = new EngineCpuTarget({ threads: 1 });
+    const target = new EngineTarget({ threads: 1 });
     const table = await buildLatencyTable(TINY, { target, ...FAST, calibrate: 0 });
     assert.equal(table.overheadUs, 0);
     const r = await validateLatencyTable(TINY, table, { target, n: 4, seed: 1 });
@@ -136,12 +139,38 @@ test(
     assert.ok(r.mape >= 0 && Number.isFinite(r.mape), `mape ${r.mape}`);
     assert.ok(r.rows.every((x) => x.measuredUs > 0 && x.predictedUs > 0));
     await assert.rejects(
-      validateLatencyTable(TINY, table, { target: new EngineCpuTarget({ threads: 2 }), n: 2 }),
+      validateLatencyTable(TINY, table, { target: new EngineTarget({ threads: 2 }), n: 2 }),
       /measured with 1 thread\(s\), not 2/,
     );
     await assert.rejects(
       validateLatencyTable(loadSpace('fbnet-s'), table, { target, n: 2 }),
       /built for space 'tiny-lut', not 'fbnet-s'/,
     );
+  }),
+);
+
+test(
+  'engine-cuda: on a GPU it records its device and times an op; without one, a clear refusal naming the fix',
+  noLeaks(async () => {
+    const { cudaAvailable, cudaDeviceCount } = runtimeInfo();
+    const spec: OpSpec = { op: 'ir_k3_e3', input: [8, 8, 8], cin: 8, cout: 8, stride: 1 };
+    if (cudaAvailable && cudaDeviceCount > 0) {
+      const target = (await makeLatencyTarget('engine-cuda')) as EngineTarget;
+      assert.equal(target.info.name, 'engine-cuda');
+      assert.equal(target.info.settings.device, 'cuda:0');
+      const t = await target.measure({ kind: 'op', spec }, spec.input, FAST);
+      assert.ok(t.medianUs > 0 && t.p25Us <= t.medianUs && t.medianUs <= t.p75Us, JSON.stringify(t));
+    } else {
+      await assert.rejects(makeLatencyTarget('engine-cuda'), /engine-cuda on cuda: .*no CUDA device.*TSNAS_LIBTORCH/);
+    }
+    // A table's own target comes back on the device the table names.
+    const cpu = new EngineTarget({ threads: 1 });
+    const info = {
+      ...cpu.info,
+      name: 'engine-cuda',
+      settings: { ...cpu.info.settings, device: `cuda:${cudaDeviceCount}` },
+    };
+    await assert.rejects(makeTargetOfTable(info), new RegExp(`engine-cuda on cuda:${cudaDeviceCount}: `));
+    assert.throws(() => new EngineTarget({ device: 'tpu' }), /must be cpu, cuda or cuda:N, got 'tpu'/);
   }),
 );

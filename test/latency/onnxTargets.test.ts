@@ -15,7 +15,7 @@ import {
   type OpSpec,
   type Timing,
 } from '../../src/latency';
-import { EngineCpuTarget } from '../../src/latency/engineTarget';
+import { EngineTarget } from '../../src/latency/engineTarget';
 import { BrowserTarget } from '../../src/latency/browserTarget';
 import { cannotRun } from '../../src/latency/ortCpuTarget';
 import { ortSession } from '../../src/export';
@@ -98,7 +98,7 @@ test(
     assert.ok(r.rows.every((row) => row.measuredUs > 0 && Number.isFinite(row.predictedUs)));
     assert.ok(r.spearman >= -1 && r.spearman <= 1 && r.mape >= 0);
     await assert.rejects(
-      validateLatencyTable(TINY, table, { target: new EngineCpuTarget({ threads: 1 }), n: 2, ...FAST }),
+      validateLatencyTable(TINY, table, { target: new EngineTarget({ threads: 1 }), n: 2, ...FAST }),
       /measured on ort-cpu \(onnxruntime-node .*\), but this target is engine-cpu \(libtorch .*\); rebuild the table here/,
     );
   }),
@@ -107,7 +107,7 @@ test(
 test('targets by name: an unknown one lists the valid names', async () => {
   await assert.rejects(
     makeLatencyTarget('tpu'),
-    /--target: unknown latency target 'tpu'; valid: engine-cpu, ort-cpu, browser-wasm, browser-webgpu/,
+    /--target: unknown latency target 'tpu'; valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu/,
   );
 });
 

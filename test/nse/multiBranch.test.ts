@@ -198,8 +198,8 @@ test("latency: a multi-branch layer is timed as its branches (the single ops' ke
 test(
   'latency: the engine target times the add',
   noLeaks(async () => {
-    const { EngineCpuTarget } = await import('../../src/latency/engineTarget');
-    const t = new EngineCpuTarget({ hostname: false });
+    const { EngineTarget } = await import('../../src/latency/engineTarget');
+    const t = new EngineTarget({ hostname: false });
     const r = await t.measure(
       { kind: 'op', spec: { op: 'add', input: [8, 4, 4], cin: 8, cout: 8, stride: 1 } },
       [8, 4, 4],

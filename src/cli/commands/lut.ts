@@ -10,6 +10,7 @@ import {
   DEFAULT_WARMUP,
   DEFAULT_TARGET,
   checkTargetName,
+  isEngineTarget,
   makeLatencyTarget,
   makeTargetOfTable,
   noiseWarnings,
@@ -81,9 +82,12 @@ export function registerLut(program: Command): void {
     .option('--no-hostname', 'leave the host name out of the table')
     .action(async (name: string, o) => {
       await useDevice(o.device);
-      if (o.device !== undefined && o.device !== 'cpu')
+      // --device cuda times the engine on the GPU: engine-cpu (the default target) becomes engine-cuda.
+      const onGpu = o.device !== undefined && o.device !== 'cpu';
+      if (onGpu && o.target === 'engine-cpu') o.target = 'engine-cuda';
+      if (onGpu && o.target !== 'engine-cuda')
         throw new Error(
-          `lut build --device ${o.device}: timing ops on a GPU (a CUDA latency target, synchronizing around each timed run) is not built yet; build the table on the CPU (--device cpu)`,
+          `lut build --device ${o.device}: only the engine times on a GPU (--target engine-cuda); ${o.target} times in its own runtime, without --device`,
         );
       if (o.out !== undefined && o.output !== undefined && o.out !== o.output)
         throw new Error(`-o/--out ${o.out} and --output ${o.output} both name the table file: give one`);
@@ -95,7 +99,12 @@ export function registerLut(program: Command): void {
       checkOutputPath(out, 'latency table');
       // The runtime (engine, onnxruntime, browser) loads only where timing happens.
       const opTiming = { copies: o.opCopies as number, subtractCall: o.opTiming === MINUS_CALL };
-      const target = await makeLatencyTarget(o.target, { threads: o.threads, hostname: o.hostname, opTiming });
+      const target = await makeLatencyTarget(o.target, {
+        threads: o.threads,
+        hostname: o.hostname,
+        opTiming,
+        ...(onGpu ? { device: o.device as string } : {}),
+      });
       let bar: Progress | undefined;
       const t0 = Date.now();
       const table = await buildLatencyTable(space, {
@@ -123,7 +132,7 @@ export function registerLut(program: Command): void {
       console.log(
         `target ${t.name}: ${t.runtime} ${t.version}, ${t.threads} thread(s), ${t.machine.cpu} (${t.machine.cores} cores)`,
       );
-      if (t.name !== 'engine-cpu') console.log(`ops timed: ${opTimingText(opTimingOf(t.settings))}`);
+      if (!isEngineTarget(t.name)) console.log(`ops timed: ${opTimingText(opTimingOf(t.settings))}`);
       console.log(`coverage: ${table.coverage.description}`);
       if (table.noise.discardedRuns)
         console.log(
@@ -190,7 +199,7 @@ export function registerLut(program: Command): void {
             lut: o.lut,
             seed: r.seed,
             threads: table.target.threads,
-            ...(table.target.name === 'engine-cpu' ? {} : { opTiming: opTimingOf(table.target.settings) }),
+            ...(isEngineTarget(table.target.name) ? {} : { opTiming: opTimingOf(table.target.settings) }),
             overheadUs: r.overheadUs,
             mapeSumOnly: round(r.mapeSumOnly, 3),
             meanErrorPct: round(r.meanErrorPct, 3),
@@ -217,7 +226,7 @@ export function registerLut(program: Command): void {
       console.log(
         `\n${r.n} networks of ${r.space} (seed ${r.seed}), ${table.target.threads} thread(s), model: sum of entries + overheadUs ${r.overheadUs.toFixed(0)} us`,
       );
-      if (table.target.name !== 'engine-cpu')
+      if (!isEngineTarget(table.target.name))
         console.log(`table's ops timed on ${table.target.name}: ${opTimingText(opTimingOf(table.target.settings))}`);
       console.log(
         `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
