@@ -25,12 +25,12 @@ const input = table.input!;
 
 if (process.argv.includes('--child')) {
   // One process, one measurement of one network (the engine loads only here).
-  const { EngineCpuTarget } = require('../src/latency/engineTarget') as typeof import('../src/latency/engineTarget');
+  const { EngineTarget } = require('../src/latency/engineTarget') as typeof import('../src/latency/engineTarget');
   const desc = decode(space, parseArch(space, arg('child')), {
     input: [input[0], input[1], input[2]],
     classes: table.classes,
   });
-  const t = new EngineCpuTarget({ threads: table.target.threads, hostname: false }).measureSync(
+  const t = new EngineTarget({ threads: table.target.threads, hostname: false }).measureSync(
     { kind: 'network', desc },
     desc.input,
     { warmup: 10, repeats: 100 },
