@@ -37,7 +37,7 @@ window.tsnasLoad = async (key, shape) => {
   for (let i = 0; i < n; i++) data[i] = Math.sin(i * 12.9898) * 0.5;
   sessions.set(key, { session, feeds: { [session.inputNames[0]]: new ort.Tensor('float32', data, shape) } });
 };
-window.tsnasTime = async (key, warmup, repeats, baseKey) => {
+window.tsnasTime = async (key, warmup, warmupMs, repeats, baseKey) => {
   const runner = (k) => {
     const { session, feeds } = sessions.get(k);
     return async () => {
@@ -53,7 +53,9 @@ window.tsnasTime = async (key, warmup, repeats, baseKey) => {
     await f();
     return (performance.now() - t0) * 1000;
   };
-  for (let i = 0; i < warmup; i++) {
+  // At least \`warmup\` runs and \`warmupMs\` of them (timing.ts, DEFAULT_WARMUP_MS).
+  const until = performance.now() + warmupMs;
+  for (let i = 0; i < warmup || (warmup > 0 && performance.now() < until); i++) {
     await run();
     if (base) await base();
   }

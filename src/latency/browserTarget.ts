@@ -17,7 +17,7 @@ import { machineInfo } from './machine';
 import { exportSubject, subjectKey } from './onnxSubject';
 import { cannotRun } from './ortCpuTarget';
 import { checkOpTiming, DEFAULT_OP_TIMING, opTimingSettings, type OpTiming } from './opTiming';
-import { perCopySamples, summarize } from './timing';
+import { DEFAULT_WARMUP_MS, perCopySamples, summarize } from './timing';
 import type { LatencyTarget, Measurable, MeasureOptions, TargetInfo, Timing } from './target';
 
 export const DEFAULT_CHROMIUM = '/usr/bin/chromium';
@@ -220,19 +220,21 @@ export class BrowserTarget implements LatencyTarget {
     let timed: { runs: number[]; bases: number[] | null };
     try {
       timed = await this.page.evaluate(
-        ([k, w, r, b]) =>
+        ([k, w, wms, r, b]) =>
           (
             globalThis as unknown as {
               tsnasTime: (
                 k: string,
                 w: number,
+                wms: number,
                 r: number,
                 b: string | null,
               ) => Promise<{ runs: number[]; bases: number[] | null }>;
             }
-          ).tsnasTime(k, w, r, b),
-        [key, o.warmup, o.repeats, loaded.baseline ? baselineKey(key) : null] as [
+          ).tsnasTime(k, w, wms, r, b),
+        [key, o.warmup, o.warmupMs ?? DEFAULT_WARMUP_MS, o.repeats, loaded.baseline ? baselineKey(key) : null] as [
           string,
+          number,
           number,
           number,
           string | null,

@@ -48,10 +48,14 @@ export interface OpSpec {
   bias?: boolean;
 }
 
-/** How a target times: untimed warm-up runs, then the median of `repeats` timed runs. */
+/**
+ * How a target times: untimed warm-up runs (at least `warmup`, and for at least `warmupMs`:
+ * DEFAULT_WARMUP_MS in timing.ts), then the median of `repeats` timed runs.
+ */
 export interface MeasureOptions {
   warmup: number;
   repeats: number;
+  warmupMs?: number;
 }
 
 /** A timing: the median and the spread of the timed runs, in microseconds. */

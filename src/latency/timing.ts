@@ -13,6 +13,26 @@ const preemptions = (): number => process.resourceUsage().involuntaryContextSwit
 export const MAX_ATTEMPTS_FACTOR = 10;
 
 /**
+ * The least time a subject warms up before its timed runs, whatever the warm-up count. Measured
+ * (BENCHMARKS.md, "Deployment runtimes"): ten ONNX networks of ~130 us timed in turn with 10
+ * warm-up runs each (1.3 ms) came out at ~170 us, the same networks each warmed for 200 runs at
+ * ~128 us, as deployed; the state the previous subject left (caches, the allocator) takes longer
+ * than ten short runs to undo. The engine's networks (~3 ms a run) warm this long anyway.
+ */
+export const DEFAULT_WARMUP_MS = 20;
+
+/** Runs the warm-up: at least o.warmup runs and o.warmupMs (DEFAULT_WARMUP_MS) of them; none when o.warmup is 0. */
+function warmUp(run: () => void, o: MeasureOptions): void {
+  const until = process.hrtime.bigint() + BigInt(Math.round((o.warmupMs ?? DEFAULT_WARMUP_MS) * 1e6));
+  for (let i = 0; i < o.warmup || (o.warmup > 0 && process.hrtime.bigint() < until); i++) run();
+}
+
+async function warmUpAsync(run: () => Promise<unknown>, o: MeasureOptions): Promise<void> {
+  const until = process.hrtime.bigint() + BigInt(Math.round((o.warmupMs ?? DEFAULT_WARMUP_MS) * 1e6));
+  for (let i = 0; i < o.warmup || (o.warmup > 0 && process.hrtime.bigint() < until); i++) await run();
+}
+
+/**
  * The per-subject protocol every target times with: warm-up, then one clock reading around each
  * run until `repeats` clean runs are in. A run during which the process was involuntarily
  * descheduled (another process took the core: the kernel's involuntary context-switch count
@@ -60,7 +80,7 @@ class RunProtocol {
 /** Times a synchronous run() by the shared protocol (RunProtocol). */
 export function timeRuns(run: () => void, o: MeasureOptions): Timing {
   const p = new RunProtocol(o);
-  for (let i = 0; i < o.warmup; i++) run();
+  warmUp(run, o);
   while (p.more) {
     const s = p.start();
     run();
@@ -72,7 +92,7 @@ export function timeRuns(run: () => void, o: MeasureOptions): Timing {
 /** Times an asynchronous run() by the same protocol: each run is awaited inside its clock reading. */
 export async function timeRunsAsync(run: () => Promise<unknown>, o: MeasureOptions): Promise<Timing> {
   const p = new RunProtocol(o);
-  for (let i = 0; i < o.warmup; i++) await run();
+  await warmUpAsync(run, o);
   while (p.more) {
     const s = p.start();
     await run();
@@ -95,10 +115,10 @@ export async function timePerCopyAsync(
 ): Promise<Timing> {
   if (!baseline && copies === 1) return timeRunsAsync(run, o);
   const p = new RunProtocol(o);
-  for (let i = 0; i < o.warmup; i++) {
+  await warmUpAsync(async () => {
     await run();
     await baseline?.();
-  }
+  }, o);
   const timed = async (f: () => Promise<unknown>): Promise<number> => {
     const t0 = process.hrtime.bigint();
     await f();

@@ -206,7 +206,10 @@ const CASES: BadInput[] = [
     what: 'lut build on a runtime tsnas does not know',
     args: ['lut', 'build', 'fbnet-s', '--target', 'tpu', '-o', 't.json'],
     code: 1,
-    says: ["--target: unknown latency target 'tpu'", 'valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu'],
+    says: [
+      "--target: unknown latency target 'tpu'",
+      'valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu',
+    ],
   },
   {
     what: 'lut build without the table file',

@@ -12,6 +12,8 @@ import {
   noiseWarnings,
   summarize,
   timeRuns,
+  timeRunsAsync,
+  DEFAULT_WARMUP_MS,
   validationArchs,
   choiceLatencies,
   latencyKey,
@@ -355,9 +357,31 @@ test('timing: rounds interleave the subjects and pool their runs; timeRuns keeps
     () => {
       n++;
     },
-    { warmup: 3, repeats: 7 },
+    { warmup: 3, warmupMs: 0, repeats: 7 },
   );
   assert.ok(r.runs === 7 || r.contended, 'seven clean runs (unless this machine is very busy)');
   assert.equal(n, 3 + r.runs + (r.discarded ?? 0));
   assert.throws(() => timeRuns(() => {}, { warmup: 0, repeats: 0 }), /repeats must be a positive integer/);
+});
+
+test('timing: the warm-up lasts at least warmup runs and warmupMs; warmup 0 means none', async () => {
+  // Runs stamp the clock: the warm-up's runs are those before the first timed one.
+  const stamps: bigint[] = [];
+  const stamp = () => void stamps.push(process.hrtime.bigint());
+  const t0 = process.hrtime.bigint();
+  const r = timeRuns(stamp, { warmup: 2, warmupMs: 5, repeats: 3 });
+  const warm = stamps.length - r.runs - (r.discarded ?? 0);
+  assert.ok(warm >= 2, `${warm} warm-up runs`);
+  // The first timed run came at least 5 ms after the warm-up began.
+  assert.ok(stamps[warm]! - t0 >= 5_000_000n, 'the warm-up ran for 5 ms');
+  stamps.length = 0;
+  const none = timeRuns(stamp, { warmup: 0, warmupMs: 50, repeats: 3 });
+  assert.equal(stamps.length, none.runs + (none.discarded ?? 0), 'no warm-up run');
+  // The asynchronous protocol warms the same way.
+  stamps.length = 0;
+  const t1 = process.hrtime.bigint();
+  const a = await timeRunsAsync(async () => stamp(), { warmup: 1, warmupMs: 5, repeats: 2 });
+  const warmAsync = stamps.length - a.runs - (a.discarded ?? 0);
+  assert.ok(warmAsync >= 1 && stamps[warmAsync]! - t1 >= 5_000_000n, `${warmAsync} warm-up runs`);
+  assert.equal(DEFAULT_WARMUP_MS, 20);
 });

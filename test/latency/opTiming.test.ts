@@ -130,13 +130,13 @@ test('timePerCopyAsync: warm-up then paired runs in alternating order, one sampl
   const order: string[] = [];
   const run = async () => void order.push('r');
   const base = async () => void order.push('b');
-  const t = await timePerCopyAsync(run, base, 4, { warmup: 1, repeats: 4 });
+  const t = await timePerCopyAsync(run, base, 4, { warmup: 1, warmupMs: 0, repeats: 4 });
   assert.equal(t.runs + (t.discarded ?? 0) >= 4, true);
   assert.equal(t.samplesUs!.length, t.runs);
   // Warm-up (r, b), then pairs: r b, b r, r b, b r, ... (preempted pairs are re-run, in the same pattern).
   assert.deepEqual(order.slice(0, 10), ['r', 'b', 'r', 'b', 'b', 'r', 'r', 'b', 'b', 'r']);
   const plain: string[] = [];
-  const t1 = await timePerCopyAsync(async () => void plain.push('r'), null, 1, { warmup: 2, repeats: 3 });
+  const t1 = await timePerCopyAsync(async () => void plain.push('r'), null, 1, { warmup: 2, warmupMs: 0, repeats: 3 });
   assert.equal(t1.runs, 3);
   assert.equal(plain.length, 5 + (t1.discarded ?? 0));
 });
