@@ -29,21 +29,8 @@ import { StudyStore } from '../../src/study/store';
 import type { NseRoundRecord } from '../../src/search/nse/rounds';
 import { noLeaks } from '../helpers/leakCheck';
 import { tsnasAsync } from '../helpers/tsnasCli';
+import { TINY_NSE } from '../helpers/tinyNseSpace';
 
-const TINY_NSE = `
-style: layerwise
-name: tiny-nse
-input: 1x16x16
-classes: 10
-e1FirstConv: drop
-branches: 2
-stem: { op: conv_k3, channels: 8, stride: 2 }
-candidates: [ir_k3_e1, ir_k3_e3, ir_k5_e1, skip]
-stages:
-  - { channels: 8, repeats: 1, stride: 1 }
-  - { channels: 16, repeats: 1, stride: 2 }
-head: { op: conv_k1, channels: 32 }
-`;
 const space = spaceFromText(TINY_NSE, 'tiny-nse.yaml');
 const tmp = (tag: string) => fs.mkdtempSync(path.join(os.tmpdir(), `tsnas-nse-${tag}-`));
 

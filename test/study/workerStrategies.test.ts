@@ -25,23 +25,9 @@ import { trialKey, type TrialRecord } from '../../src/study/types';
 import { noLeaks } from '../helpers/leakCheck';
 import { testDatabase } from '../helpers/postgres';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
+import { TINY_NSE } from '../helpers/tinyNseSpace';
 
 const WORKERS = 3;
-
-const TINY_NSE = `
-style: layerwise
-name: tiny-nse
-input: 1x16x16
-classes: 10
-e1FirstConv: drop
-branches: 2
-stem: { op: conv_k3, channels: 8, stride: 2 }
-candidates: [ir_k3_e1, ir_k3_e3, ir_k5_e1, skip]
-stages:
-  - { channels: 8, repeats: 1, stride: 1 }
-  - { channels: 16, repeats: 1, stride: 2 }
-head: { op: conv_k1, channels: 32 }
-`;
 
 const backends: Array<{ name: string; location: (dir: string) => Promise<string> }> = [
   { name: 'sqlite', location: async (dir) => path.join(dir, 'tsnas.db') },
