@@ -21,15 +21,21 @@ export const MAX_ATTEMPTS_FACTOR = 10;
  */
 export const DEFAULT_WARMUP_MS = 20;
 
-/** Runs the warm-up: at least o.warmup runs and o.warmupMs (DEFAULT_WARMUP_MS) of them; none when o.warmup is 0. */
-function warmUp(run: () => void, o: MeasureOptions): void {
+/**
+ * Whether the warm-up wants run number i (from 0): at least o.warmup runs and o.warmupMs
+ * (DEFAULT_WARMUP_MS) of them, counted from this call; none when o.warmup is 0.
+ */
+function warmUpWants(o: MeasureOptions): (i: number) => boolean {
   const until = process.hrtime.bigint() + BigInt(Math.round((o.warmupMs ?? DEFAULT_WARMUP_MS) * 1e6));
-  for (let i = 0; i < o.warmup || (o.warmup > 0 && process.hrtime.bigint() < until); i++) run();
+  return (i) => i < o.warmup || (o.warmup > 0 && process.hrtime.bigint() < until);
+}
+
+function warmUp(run: () => void, o: MeasureOptions): void {
+  for (let i = 0, wants = warmUpWants(o); wants(i); i++) run();
 }
 
 async function warmUpAsync(run: () => Promise<unknown>, o: MeasureOptions): Promise<void> {
-  const until = process.hrtime.bigint() + BigInt(Math.round((o.warmupMs ?? DEFAULT_WARMUP_MS) * 1e6));
-  for (let i = 0; i < o.warmup || (o.warmup > 0 && process.hrtime.bigint() < until); i++) await run();
+  for (let i = 0, wants = warmUpWants(o); wants(i); i++) await run();
 }
 
 /**
