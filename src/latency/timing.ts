@@ -13,11 +13,11 @@ const preemptions = (): number => process.resourceUsage().involuntaryContextSwit
 export const MAX_ATTEMPTS_FACTOR = 10;
 
 /**
- * The least time a subject warms up before its timed runs, whatever the warm-up count. Measured
- * (BENCHMARKS.md, "Deployment runtimes"): ten ONNX networks of ~130 us timed in turn with 10
- * warm-up runs each (1.3 ms) came out at ~170 us, the same networks each warmed for 200 runs at
- * ~128 us, as deployed; the state the previous subject left (caches, the allocator) takes longer
- * than ten short runs to undo. The engine's networks (~3 ms a run) warm this long anyway.
+ * The least time a subject warms up before its timed runs, whatever the warm-up count, so that a
+ * 100 us subject warms about as long as a 3 ms one does in its 10 runs. Added when ten ONNX
+ * networks timed in turn measured ~35% slower than warmed ones; bench/networkWarmup.ts later
+ * showed that difference comes and goes with the process (two levels, ~125 and ~180 us, with or
+ * without this floor): BENCHMARKS.md, "Deployment runtimes".
  */
 export const DEFAULT_WARMUP_MS = 20;
 

@@ -1,0 +1,48 @@
+// Why every timed subject warms for at least DEFAULT_WARMUP_MS (issue 15): the same ten fbnet-s
+// networks (the latency table's calibration architectures, seed 7919) timed by onnxruntime-node
+// with the table protocol (in turn, rounds; 10 warm-up runs) against the same networks interleaved
+// with the space's ops (as lut build times them), and each network alone after a long warm-up (as
+// a deployed model runs). --warmup-ms 0 gives the protocol before the time floor.
+// Run: npx tsc -p . && node dist/bench/networkWarmup.js [--warmup-ms 0]
+import { OrtCpuTarget } from '../src/latency/ortCpuTarget';
+import { measureInRounds, requiredOps, type Measurable } from '../src/latency';
+import { decode, loadSpace } from '../src/space';
+import { sampleUniformN } from '../src/arch/sample';
+import { arg } from './alternate';
+
+const mean = (x: readonly number[]) => x.reduce((a, b) => a + b, 0) / x.length;
+
+async function main(): Promise<void> {
+  const warmupMs = Number(arg('warmup-ms', '20'));
+  const space = loadSpace('fbnet-s');
+  const input = [1, 28, 28] as [number, number, number];
+  const nets: Measurable[] = sampleUniformN(space, 10, 7919).map((a) => ({
+    kind: 'network',
+    desc: decode(space, a, { input }),
+  }));
+  const ops: Measurable[] = requiredOps(space, { input }).ops.map((o) => ({ kind: 'op', spec: o.spec }));
+  const inputOf = (s: Measurable) => (s.kind === 'op' ? s.spec.input : s.desc.input);
+  for (const [what, subjects] of [
+    ['in turn (lut validate)', nets],
+    ['interleaved with the ops (lut build)', [...ops, ...nets]],
+  ] as const) {
+    const target = await OrtCpuTarget.create({ threads: 1, hostname: false });
+    const t = await measureInRounds(subjects, (s, m) => target.measure(s, inputOf(s), { ...m, warmupMs }), {
+      warmup: 10,
+      repeats: 100,
+      rounds: 5,
+    });
+    target.close();
+    console.log(
+      `${what}, warm-up 10 runs and ${warmupMs} ms: mean ${mean(t.slice(-nets.length).map((x) => x.medianUs)).toFixed(1)} us`,
+    );
+  }
+  const target = await OrtCpuTarget.create({ threads: 1, hostname: false });
+  const alone: number[] = [];
+  for (const s of nets)
+    alone.push((await target.measure(s, inputOf(s), { warmup: 200, warmupMs, repeats: 500 })).medianUs);
+  target.close();
+  console.log(`each alone, 200 warm-up runs, 500 timed: mean ${mean(alone).toFixed(1)} us`);
+}
+
+void main();
