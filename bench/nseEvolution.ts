@@ -14,7 +14,11 @@
 // Everything is a study in one store (default runs/bench-nse.db), so a killed run continues where
 // it stopped when started again with the same arguments (NSE resumes at its round and epoch).
 //
+// --limit-train caps the images of every stand-alone training; --search-limit-train those of the
+// supernets (NSE's and SPOS's; default: the same as --limit-train).
+//
 //   node dist/bench/nseEvolution.js [--space nse-s] [--data fashion-mnist] [--limit-train 2000]
+//     [--search-limit-train N]
 //     [--epochs 2] [--subset-size 4] [--keep 2] [--rounds N] [--train-epochs 3] [--random 10]
 //     [--window 0.1] [--threads 2] [--seed 0] [--store runs/bench-nse.db] [--prefix nsebench]
 //
@@ -51,8 +55,10 @@ const threads = num('threads', 2);
 const seed = num('seed', 0);
 const prefix = arg('prefix', 'nsebench');
 const storeFile = path.resolve(arg('store', 'runs/bench-nse.db'));
+const searchLimitTrain = num('search-limit-train', limitTrain);
 const nseOptions: Record<string, unknown> = {
   epochs,
+  limitTrain: searchLimitTrain,
   subsetSize: num('subset-size', 4),
   keep: num('keep', 2),
   roundTrials: true,
@@ -109,7 +115,8 @@ async function main() {
     const space = nse.setup.space;
     const input = nse.setup.evaluator.decode;
     console.log(
-      `\n### NSE on ${spaceName}, ${data} (${limitTrain} images), ${rounds.length} rounds of ${epochs} epochs\n`,
+      `\n### NSE on ${spaceName}, ${data} (supernet ${searchLimitTrain} images, ${rounds.length} rounds of ${epochs} ` +
+        `epochs; stand-alone ${limitTrain} images, ${trainEpochs} epochs)\n`,
     );
     console.log(
       '| round | chosen architecture | MACs | one-shot val acc | stand-alone val acc | stand-alone test acc |',
@@ -135,7 +142,7 @@ async function main() {
           data,
           seed,
           train,
-          options: { epochs: rounds.length * epochs },
+          options: { epochs: rounds.length * epochs, limitTrain: searchLimitTrain },
         });
         const s = await study(store, `${prefix}-spos`, cfg);
         spos = s.trials.sort((a, b) => (b.metrics.accuracy ?? 0) - (a.metrics.accuracy ?? 0))[0];
