@@ -36,11 +36,14 @@ function startServer(): Promise<{ url: string; ctl: string }> {
       const [url, ctl] = line.split('|');
       resolve({ url: url!, ctl: ctl ?? '' });
     });
-    after(() => {
-      child?.stdin?.end();
-    });
   });
 }
+
+// The server lives as long as the test file: a hook registered inside startServer would belong to
+// the test that first asked for a database and stop the server under the next one.
+after(() => {
+  child?.stdin?.end();
+});
 
 /** A fresh database on the test server: its URL, and the command prefix that runs pg_ctl on the server. */
 export async function testDatabase(): Promise<{ url: string; ctl: string }> {
