@@ -22,6 +22,7 @@ import { rngFor } from '../random/seeds';
 import { bestTrial, better, type StudyStore } from './store';
 import { isWait, type AskContext, type Proposal, type Strategy, type StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
+import { throttle } from './throttle';
 import { newWorkerId } from './worker';
 
 export const MAX_INTERRUPTIONS = 3;
@@ -108,14 +109,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       );
     }
     let current: TrialRecord | null = null;
-    let lastBeat = 0;
-    const heartbeat = () => {
-      const now = Date.now();
-      if (now - lastBeat < HEARTBEAT_MS) return;
-      lastBeat = now;
+    const heartbeat = throttle(() => {
       if (current) store.heartbeat(current.id);
       store.beatLease(study.id, me);
-    };
+    }, HEARTBEAT_MS);
     const ctx = makeStudyContext(o, heartbeat);
     const all = store.trials(study.id);
     const history = all.filter(isSettled);

@@ -40,6 +40,7 @@ import {
   type SearchSummary,
 } from './runSearch';
 import { isInterrupted, isSettled, trialKey, type TrialRecord } from './types';
+import { throttle } from './throttle';
 import { newWorkerId, type WorkerId } from './worker';
 
 export interface WorkerOptions extends SearchOptions {
@@ -67,15 +68,11 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
   store.joinStudy(study.id, me);
   let current: TrialRecord | null = null;
   let phase: string | null = null;
-  let lastBeat = 0;
-  const heartbeat = () => {
-    const now = Date.now();
-    if (now - lastBeat < HEARTBEAT_MS) return;
-    lastBeat = now;
+  const heartbeat = throttle(() => {
     if (current) store.heartbeat(current.id);
     if (phase) store.beatPhase(study.id, phase, me);
     store.beatLease(study.id, me);
-  };
+  }, HEARTBEAT_MS);
   // Evaluators that wait rather than compute (a remote job, a sleep) beat through this timer;
   // computing ones call heartbeat themselves, as in a single search.
   const timer = setInterval(heartbeat, HEARTBEAT_MS);
