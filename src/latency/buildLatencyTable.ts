@@ -186,6 +186,10 @@ export async function buildLatencyTable(space: Space, o: BuildLatencyTableOption
       freeFit: (({ slope, intercept }) => ({ slope: round6(slope), intercept: round3(intercept) }))(
         linearFit(sums, measured),
       ),
+      networks: fitSet.map((i) => ({
+        arch: formatArch(space, calArchs[i]!),
+        measuredUs: round3(calTimings[i]!.medianUs),
+      })),
     };
   }
   return table;

@@ -47,6 +47,16 @@ export interface OverheadFit {
   residualSdUs: number;
   /** For information: an unconstrained least-squares line measured = slope * sum + intercept. */
   freeFit: { slope: number; intercept: number };
+  /**
+   * The fitted calibration networks and their measured times: the machine's speed when the table
+   * was built, which `lut validate` times again (the level check). Absent in older tables.
+   */
+  networks?: CalibrationNetwork[];
+}
+
+export interface CalibrationNetwork {
+  arch: string;
+  measuredUs: number;
 }
 
 export interface LatencyTable {
@@ -137,6 +147,7 @@ const tableSchema = z.object({
     meanMeasuredUs: finite,
     residualSdUs: finite,
     freeFit: z.object({ slope: finite, intercept: finite }),
+    networks: z.array(z.object({ arch: z.string(), measuredUs: finite })).optional(),
   }),
   noise: z.object({
     timedRuns: z.number().int().nonnegative(),

@@ -1,13 +1,13 @@
 // Checking a latency table against whole networks: time n random architectures end to end on
 // the table's target (same protocol) and compare with the table's predictions.
-import { formatArch } from '../space/archFormat';
+import { formatArch, parseArch } from '../space/archFormat';
 import { sampleSobol, sampleUniformN } from '../arch/sample';
 import { Rng } from '../random/rng';
 import { decode } from '../space/decode';
 import type { Arch, Space } from '../space/types';
 import type { LatencyTable } from './latencyTable';
 import { checkTableFor, predictLatency } from './latencyTable';
-import { mape, spearman } from '../stats';
+import { mape, median, spearman } from '../stats';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
 
@@ -53,9 +53,28 @@ export interface ValidationResult {
   discardedRuns: number;
   /** Networks with too few uninterrupted runs (their times include other load). */
   contended: number;
+  /** The machine's speed now against the build's, from the table's calibration networks; null for older tables. */
+  level: LevelCheck | null;
   /** Differences from the table's machine that make timings incomparable, and signs of noise. */
   warnings: string[];
 }
+
+/**
+ * The level check: the table's calibration networks timed again in the same rounds as the
+ * validation networks. A machine whose speed moves as a whole (this VM's runtimes run at one of
+ * two levels for seconds to minutes at a time, docs/latency.md) shows it here, apart from the
+ * table's model error.
+ */
+export interface LevelCheck {
+  /** Median over the calibration networks of (time now / time at the build). */
+  ratio: number;
+  networks: number;
+  /** MAPE of the predictions against the measured times divided by `ratio`: the error at the build's level. */
+  mapeAtBuildLevel: number;
+}
+
+/** A level ratio beyond 1 +- this is reported: the machine ran at another speed than during the build. */
+export const LEVEL_TOLERANCE = 0.1;
 
 export const DEFAULT_VALIDATE_N = 30;
 
@@ -110,13 +129,17 @@ export async function validateLatencyTable(
   };
   const archs = validationArchs(space, table, n, seed);
   const predicted = archs.map((arch) => predictLatency(table, space, arch)); // fails fast on a missing key
-  const descs = archs.map((arch) => decode(space, arch, table.input ? { input: table.input } : {}));
-  const timings = await measureInRounds(
-    descs,
+  const descOf = (arch: Arch) => decode(space, arch, table.input ? { input: table.input } : {});
+  const descs = archs.map(descOf);
+  const reference = table.overhead.networks ?? [];
+  const refDescs = reference.map((r) => descOf(parseArch(space, r.arch)));
+  const all = await measureInRounds(
+    [...descs, ...refDescs],
     (desc, m) => o.target.measure({ kind: 'network', desc }, desc.input, m),
     protocol,
     (done, total, _d, t) => o.onProgress?.(done, total, `${t.medianUs.toFixed(0)} us`),
   );
+  const timings = all.slice(0, descs.length);
   const rows: ValidationRow[] = archs.map((arch, i) => {
     const predictedUs = predicted[i]!;
     return {
@@ -135,6 +158,24 @@ export async function validateLatencyTable(
     warnings.push(
       `${contended} network(s) got too few uninterrupted runs; their times include other processes' load: re-run when the machine is quieter`,
     );
+  let level: LevelCheck | null = null;
+  if (reference.length > 0) {
+    const ratio = median(reference.map((r, i) => all[descs.length + i]!.medianUs / r.measuredUs));
+    level = {
+      ratio,
+      networks: reference.length,
+      mapeAtBuildLevel: mape(
+        predicted,
+        measured.map((m) => m / ratio),
+      ),
+    };
+    if (Math.abs(ratio - 1) > LEVEL_TOLERANCE)
+      warnings.push(
+        `the table's ${reference.length} calibration networks run ${ratio.toFixed(2)}x as long now as when the table was built: ` +
+          `this machine is at another speed than during the build, and most of the error is that (MAPE at the build's ` +
+          `speed ${level.mapeAtBuildLevel.toFixed(1)}%); validate again later, or rebuild the table when this speed is the usual one`,
+      );
+  }
   return {
     space: space.name,
     n,
@@ -151,6 +192,7 @@ export async function validateLatencyTable(
     timedRuns,
     discardedRuns,
     contended,
+    level,
     warnings,
   };
 }

@@ -169,6 +169,8 @@ test('lut build + cost --lut + lut validate --json end to end (tiny repeats); ta
   assert.deepEqual(Object.keys(last), ['spearman', 'mape', 'n']);
   assert.equal(last.n, 3);
   assert.ok(last.spearman >= -1 && last.spearman <= 1 && last.mape >= 0);
+  const details = lines[lines.length - 2];
+  assert.ok(details.levelRatio > 0 && details.mapeAtBuildLevel >= 0, 'the level check is in the details line');
 
   const bad = path.join(dir, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify({ ...table, entries: { x: { op: 'skip' } } }));

@@ -17,7 +17,8 @@ import {
 import { buildOpModule, EngineTarget } from '../../src/latency/engineTarget';
 import { getNumThreads, runtimeInfo } from '../../src/engine';
 import { sampleUniformN } from '../../src/arch';
-import { defaultArch } from '../../src/space/archFormat';
+import { defaultArch, parseArch } from '../../src/space/archFormat';
+import { mape } from '../../src/stats';
 import { decode, loadSpace, spaceFromData } from '../../src/space';
 import { noLeaks } from '../helpers/leakCheck';
 import { tempDir } from '../data/fixtures';
@@ -123,6 +124,34 @@ test(
     assert.deepEqual(back, table);
     const arch = sampleUniformN(TINY, 1, 3)[0]!;
     assert.equal(predictLatency(back, TINY, arch), predictLatency(table, TINY, arch));
+  }),
+);
+
+test(
+  'the level check: validate times the table calibration networks again; a table built at another speed is named',
+  noLeaks(async () => {
+    const target = new EngineTarget({ threads: 1, hostname: false });
+    const table = await buildLatencyTable(TINY, { target, ...FAST, calibrate: 3 });
+    const reference = table.overhead.networks!;
+    assert.equal(reference.length, 3);
+    assert.ok(reference.every((r) => r.measuredUs > 0 && parseArch(TINY, r.arch)));
+    const same = await validateLatencyTable(TINY, table, { target, n: 3, seed: 1 });
+    assert.equal(same.level?.networks, 3);
+    assert.ok(same.level!.ratio > 0 && Number.isFinite(same.level!.ratio));
+    // The same table as if built on a machine 100x slower: the ratio says so, and the warning names it.
+    const slowBuild = {
+      ...table,
+      overhead: { ...table.overhead, networks: reference.map((r) => ({ ...r, measuredUs: r.measuredUs * 100 })) },
+    };
+    const r = await validateLatencyTable(TINY, slowBuild, { target, n: 3, seed: 1 });
+    assert.ok(r.level!.ratio < 0.1, `ratio ${r.level!.ratio}`);
+    assert.match(r.warnings.join('\n'), /calibration networks run 0\.\d+x as long now as when the table was built/);
+    const predicted = r.rows.map((x) => x.predictedUs);
+    const atBuild = r.rows.map((x) => x.measuredUs / r.level!.ratio);
+    assert.ok(Math.abs(r.level!.mapeAtBuildLevel - mape(predicted, atBuild)) < 1e-9);
+    // A table from before the check (no networks) validates without one.
+    const { networks: _, ...older } = table.overhead;
+    assert.equal((await validateLatencyTable(TINY, { ...table, overhead: older }, { target, n: 2 })).level, null);
   }),
 );
 

@@ -97,6 +97,7 @@ test(
     assert.equal(r.rows.length, 3);
     assert.ok(r.rows.every((row) => row.measuredUs > 0 && Number.isFinite(row.predictedUs)));
     assert.ok(r.spearman >= -1 && r.spearman <= 1 && r.mape >= 0);
+    assert.equal(r.level?.networks, 3, "the level check times the table's 3 calibration networks again");
     await assert.rejects(
       validateLatencyTable(TINY, table, { target: new EngineTarget({ threads: 1 }), n: 2, ...FAST }),
       /measured on ort-cpu \(onnxruntime-node .*\), but this target is engine-cpu \(libtorch .*\); rebuild the table here/,

@@ -206,6 +206,12 @@ export function registerLut(program: Command): void {
             timedRuns: r.timedRuns,
             discardedRuns: r.discardedRuns,
             contended: r.contended,
+            ...(r.level
+              ? {
+                  levelRatio: round(r.level.ratio, 4),
+                  mapeAtBuildLevel: round(r.level.mapeAtBuildLevel, 3),
+                }
+              : {}),
             warnings: r.warnings,
           }),
         );
@@ -231,6 +237,11 @@ export function registerLut(program: Command): void {
       console.log(
         `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
       );
+      if (r.level)
+        console.log(
+          `level check: the table's ${r.level.networks} calibration networks run ${r.level.ratio.toFixed(2)}x ` +
+            `as long as at the build (MAPE at the build's speed ${r.level.mapeAtBuildLevel.toFixed(2)}%)`,
+        );
       if (r.discardedRuns)
         console.log(
           `${r.discardedRuns} of ${r.timedRuns + r.discardedRuns} runs were interrupted by other processes and re-run`,
