@@ -40,6 +40,11 @@ export type CandidateCostsSource = (space: Space, input: readonly [number, numbe
 
 const UNIT_SCALE: Record<Exclude<CostUnit, 'us'>, number> = { MMAC: 1e6, kMAC: 1e3 };
 
+/** A count of MACs in a FLOPs unit of these costs ('flops<=2M' -> 2 in MMAC). */
+export function macsInUnit(macs: number, unit: Exclude<CostUnit, 'us'>): number {
+  return macs / UNIT_SCALE[unit];
+}
+
 /** FLOPs (MACs, batch 1) of every candidate of every layer, and of the fixed layers. */
 export function flopsCandidateCosts(
   space: Space,

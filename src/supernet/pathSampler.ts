@@ -4,11 +4,14 @@
 // uniformly and then a path in it (SPOS's constrained sampling, so cheap and dear paths are
 // trained alike). A layer may be fixed to one op (ABS scores an op by the paths that contain it).
 // Rejection sampling with a bounded number of tries; a bin nothing falls in gives way to any
-// feasible path. Deterministic for a given Rng. No engine here.
+// feasible path. A tight budget that uniform draws rarely meet (a SPOS run held to a small
+// network's FLOPs) is met by exact draws from the uniform distribution restricted to it
+// (`within`: budgetSampling's conditioned drawer). Deterministic for a given Rng. No engine here.
 import type { CostModel } from '../cost/costModel';
 import { violations, type Constraint } from '../cost/constraints';
 import type { Rng } from '../random/rng';
 import { checkActiveOps, type ActiveOps } from './activeOps';
+import { conditionedDrawer } from './budgetSampling';
 import { architectureCost, type CandidateCosts } from './candidateCosts';
 import { archOfIndices, type SupernetLayout } from './layout';
 
@@ -22,13 +25,20 @@ export interface PathSamplerOptions {
   bins?: { costs: CandidateCosts; count: number };
   /** Draws per path before giving up (default 200). */
   maxTries?: number;
+  /**
+   * The budget of an additive cost behind `feasible` (a study's FLOPs constraint in the costs'
+   * unit): when rejection finds no feasible path, one is drawn exactly from the uniform
+   * distribution over the active ops restricted to `costs <= max`.
+   */
+  within?: { costs: CandidateCosts; max: number };
 }
 
 export interface SamplerStats {
-  /** Paths returned, draws made, and bins that gave way to any feasible path. */
+  /** Paths returned, draws made, bins that gave way to any feasible path, and exact draws within the budget. */
   paths: number;
   draws: number;
   binMisses: number;
+  exactDraws: number;
 }
 
 /** Memoized feasibility of paths under a study's constraints (its cost model). */
@@ -59,10 +69,12 @@ export function constraintMax(constraints: readonly Constraint[], kind: Constrai
 
 export class PathSampler {
   readonly layout: SupernetLayout;
-  readonly stats: SamplerStats = { paths: 0, draws: 0, binMisses: 0 };
+  readonly stats: SamplerStats = { paths: 0, draws: 0, binMisses: 0, exactDraws: 0 };
   private active: ActiveOps;
   private readonly maxTries: number;
   private edges: number[] | null = null;
+  /** Exact drawers within `within.max`, per fixed (layer, op); rebuilt when the active ops change. */
+  private readonly drawers = new Map<string, ReturnType<typeof conditionedDrawer>>();
 
   constructor(private readonly o: PathSamplerOptions) {
     this.layout = o.layout;
@@ -77,6 +89,7 @@ export class PathSampler {
   setActive(active: ActiveOps): void {
     checkActiveOps(this.layout, active);
     this.active = active.map((a) => [...a]);
+    this.drawers.clear();
     const b = this.o.bins;
     if (b) {
       const lo = architectureCost(
@@ -133,7 +146,37 @@ export class PathSampler {
     if (fallback) {
       this.stats.binMisses++;
       this.stats.paths++;
+      return fallback;
     }
-    return fallback;
+    return this.drawWithin(rng, feasible, fixed);
+  }
+
+  /** A feasible path drawn exactly from the uniform distribution within the `within` budget; null without one. */
+  private drawWithin(
+    rng: Rng,
+    feasible: (indices: readonly number[]) => boolean,
+    fixed?: { layer: number; op: number },
+  ): number[] | null {
+    const w = this.o.within;
+    if (!w) return null;
+    const key = fixed ? `${fixed.layer}:${fixed.op}` : '';
+    if (!this.drawers.has(key)) {
+      const uniform = this.active.map((a, l) =>
+        this.layout.layers[l]!.candidates.map((_, i) =>
+          fixed && fixed.layer === l ? Number(i === fixed.op) : a.includes(i) ? 1 / a.length : 0,
+        ),
+      );
+      this.drawers.set(key, conditionedDrawer(uniform, w.costs, w.max));
+    }
+    const drawer = this.drawers.get(key);
+    if (!drawer) return null; // nothing within the budget
+    for (let t = 0; t < this.maxTries; t++) {
+      const p = drawer.draw(rng);
+      this.stats.exactDraws++;
+      if (!feasible(p)) continue;
+      this.stats.paths++;
+      return p;
+    }
+    return null;
   }
 }

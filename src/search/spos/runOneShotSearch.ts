@@ -20,7 +20,8 @@ import type { Rng } from '../../random/rng';
 import { formatIndicesArch } from '../../supernet/layout';
 import { SupernetNetwork } from '../../supernet/supernetNetwork';
 import { allOps, describeActiveOps, pathCount, type ActiveOps } from '../../supernet/activeOps';
-import { constraintFilter, PathSampler } from '../../supernet/pathSampler';
+import { macsInUnit } from '../../supernet/candidateCosts';
+import { constraintFilter, constraintMax, PathSampler } from '../../supernet/pathSampler';
 import { supernetSetup } from '../../supernet/supernetSetup';
 import { trainOneShot } from '../../supernet/oneShotTraining';
 import { OneShotAccuracy } from '../../supernet/oneShotAccuracy';
@@ -36,11 +37,15 @@ import { ONE_SHOT_STATE, type EvaluatedPath, type ShrinkRound, type TrainingPhas
 
 const pathKey = (indices: readonly number[]) => indices.join('-');
 
-/** The genome operations of paths within the active ops (SPOS: uniform random, per-layer resampling, uniform crossover). */
-export function pathGenome(active: ActiveOps): GenomeOps<number[]> {
+/**
+ * The genome operations of paths within the active ops (SPOS: uniform random, per-layer
+ * resampling, uniform crossover). With a sampler, random paths are its draws (within the
+ * constraints even where uniform draws rarely meet them), uniform ones when it finds none.
+ */
+export function pathGenome(active: ActiveOps, sampler?: PathSampler): GenomeOps<number[]> {
   const draw = (l: number, rng: Rng) => active[l]![rng.int(active[l]!.length)]!;
   return {
-    random: (rng) => active.map((_, l) => draw(l, rng)),
+    random: (rng) => sampler?.draw(rng) ?? active.map((_, l) => draw(l, rng)),
     mutate: (p, rng, rate) => p.map((i, l) => (rng.next() < rate ? draw(l, rng) : i)),
     crossover: (a, b, rng, rate) => a.map((i, l) => (rng.next() < rate ? b[l]! : i)),
     key: pathKey,
@@ -93,10 +98,13 @@ export async function runOneShotSearch(
   let accuracy: OneShotAccuracy | null = null;
   try {
     const feasible = constraintFilter(layout, ctx.costs, ctx.constraints);
+    const flopsMax = constraintMax(ctx.constraints, 'flops');
     const sampler = new PathSampler({
       layout,
       feasible,
       bins: o.flopsBins ? { costs: flops, count: o.flopsBins } : undefined,
+      within:
+        flopsMax !== null && flops.unit !== 'us' ? { costs: flops, max: macsInUnit(flopsMax, flops.unit) } : undefined,
     });
     const identity = {
       space: ctx.space.name,
@@ -230,7 +238,7 @@ export async function runOneShotSearch(
     const acc = accuracy;
     let generation = 0;
     const result = evolve<number[]>({
-      ops: pathGenome(active),
+      ops: pathGenome(active, sampler),
       feasible,
       rng: deriveSeed(ctx.seed, hashString('spos-evolution')),
       population: o.population,
