@@ -4,9 +4,9 @@
 //   1. an NSE study with --round-trials: every round's chosen architecture is retrained from
 //      scratch, so "NSE's best per round" is a stand-alone accuracy per round (expected: rising),
 //      beside the one-shot accuracy the round scored it with;
-//   2. SPOS on the whole pool at the same total supernet epochs (rounds x epochs per round), when
-//      a 'spos' strategy is registered in this build (it is built on another branch: otherwise the
-//      row says it was skipped);
+//   2. SPOS on the whole pool at the same total supernet epochs (rounds x epochs per round): once
+//      free, and once with its evolution held to NSE's final MACs (+window), so that both
+//      comparisons are at equal cost;
 //   3. R random architectures of the space (every layer 1..branches distinct candidates, drawn
 //      uniformly) whose MACs are within +-window of NSE's final network, trained by the NSE
 //      study's own training evaluator (same recipe, epochs, images, seed), and how many of them
@@ -29,7 +29,6 @@ import { formatBranches } from '../src/blocks/opName';
 import { archCost } from '../src/cost/netCost';
 import { Rng } from '../src/random/rng';
 import { configureSearch, setupSearch } from '../src/search/setupSearch';
-import { strategyNames } from '../src/search/registry';
 import { NSE_STATE } from '../src/search/nse/nseStrategy';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
@@ -77,7 +76,7 @@ async function study(store: StudyStore, name: string, config: SearchConfig) {
       evaluator: config.evaluator,
       data: config.data,
       objective: config.objective,
-      constraints: [],
+      constraints: config.constraints,
       seed: config.seed,
       config: config as unknown as Record<string, unknown>,
     });
@@ -131,29 +130,28 @@ async function main() {
       );
     }
 
-    // SPOS on the whole pool at the same total supernet epochs, when this build has it.
-    let spos: TrialRecord | undefined;
-    let sposNote = `skipped: no 'spos' strategy in this build (strategies: ${strategyNames().join(', ')})`;
-    if (strategyNames().includes('spos')) {
-      try {
-        const cfg = configureSearch({
-          strategy: 'spos',
-          space: spaceName,
-          data,
-          seed,
-          train,
-          options: { epochs: rounds.length * epochs, limitTrain: searchLimitTrain },
-        });
-        const s = await study(store, `${prefix}-spos`, cfg);
-        spos = s.trials.sort((a, b) => (b.metrics.accuracy ?? 0) - (a.metrics.accuracy ?? 0))[0];
-        sposNote = `${rounds.length * epochs} supernet epochs`;
-      } catch (e) {
-        sposNote = `failed: ${(e as Error).message.split('\n')[0]}`;
-      }
+    // SPOS on the whole pool at the same total supernet epochs: free, and held to NSE's final MACs.
+    const target = final.costs.flops!;
+    const sposRuns: Array<{ note: string; trial?: TrialRecord }> = [];
+    for (const [name, constraints, note] of [
+      ['spos', [], 'free'],
+      ['spos-equal', [`flops<=${Math.round(target * (1 + window))}`], `MACs <= NSE's +${window * 100}%`],
+    ] as const) {
+      const cfg = configureSearch({
+        strategy: 'spos',
+        space: spaceName,
+        data,
+        seed,
+        train,
+        constraints: [...constraints],
+        options: { epochs: rounds.length * epochs, limitTrain: searchLimitTrain },
+      });
+      const s = await study(store, `${prefix}-${name}`, cfg);
+      const best = s.trials.sort((a, b) => (b.metrics.accuracy ?? 0) - (a.metrics.accuracy ?? 0))[0];
+      sposRuns.push({ note: `${note}, ${rounds.length * epochs} supernet epochs`, trial: best });
     }
 
     // R random architectures of equal MACs (+-window), trained with the NSE study's evaluator.
-    const target = final.costs.flops!;
     const rng = new Rng(seed + 7);
     const picked: Arch[] = [];
     const seen = new Set<string>();
@@ -211,9 +209,10 @@ async function main() {
     console.log(
       `| NSE final \`${final.arch}\` | ${(target / 1e6).toFixed(2)}M | ${acc(final, 'accuracy')} | ${acc(final)} |`,
     );
-    console.log(
-      `| SPOS (${sposNote}) ${spos ? `\`${spos.arch}\`` : ''} | ${spos ? `${(spos.costs.flops! / 1e6).toFixed(2)}M` : '—'} | ${acc(spos, 'accuracy')} | ${acc(spos)} |`,
-    );
+    for (const { note, trial: t } of sposRuns)
+      console.log(
+        `| SPOS (${note}) ${t ? `\`${t.arch}\`` : ''} | ${t ? `${(t.costs.flops! / 1e6).toFixed(2)}M` : '—'} | ${acc(t, 'accuracy')} | ${acc(t)} |`,
+      );
     for (const t of randoms)
       console.log(
         `| random \`${t.arch}\` | ${(t.costs.flops! / 1e6).toFixed(2)}M | ${acc(t, 'accuracy')} | ${acc(t)} |`,
@@ -225,7 +224,7 @@ async function main() {
       JSON.stringify({
         rounds: rounds.map((r) => ({ round: r.round, arch: r.selected, oneShotAcc: r.oneShotAcc, flops: r.flops })),
         final: { arch: final.arch, metrics: final.metrics },
-        spos: spos ? { arch: spos.arch, metrics: spos.metrics } : sposNote,
+        spos: sposRuns.map(({ note, trial: t }) => ({ note, arch: t?.arch, metrics: t?.metrics })),
         random: randoms.map((t) => ({ arch: t.arch, metrics: t.metrics })),
         beaten,
       }),
