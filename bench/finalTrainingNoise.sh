@@ -5,7 +5,9 @@
 # of data order, augmentation and initialisation; test accuracy each. A study's final training
 # uses the recipe's seed (0) whatever the study's seed, so seed 0 here must reproduce it.
 #   bash bench/finalTrainingNoise.sh "fbnet-s-baseline skip/ir_k3_e3-..." "0 1 2"
-# Knobs: OUT (runs/final-noise), THREADS (1), JOBS (1: trainings at a time).
+# Knobs: OUT (runs/final-noise), THREADS (1), JOBS (1: trainings at a time), SPACE (fbnet-s),
+# TRAIN_ARGS (instead of the main job's final recipe, e.g. "--epochs 5 --limit-train 10000": the
+# NSE benchmark's stand-alone trainings, whose seed 0 it must then reproduce).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-runs/final-noise}
@@ -16,7 +18,8 @@ for arch in $1; do
   for seed in ${2:-0 1 2}; do
     while [ "$(jobs -rp | wc -l)" -ge "${JOBS:-1}" ]; do wait -n || true; done
     dir=$out/a$i-s$seed
-    (npx --no-install tsnas train fbnet-s "$arch" --data fashion-mnist --recipe "$out/final-recipe.yaml" --seed "$seed" \
+    # shellcheck disable=SC2086 # TRAIN_ARGS is a list of flags
+    (npx --no-install tsnas train "${SPACE:-fbnet-s}" "$arch" --data fashion-mnist ${TRAIN_ARGS:---recipe $out/final-recipe.yaml} --seed "$seed" \
       --threads "${THREADS:-1}" -o "$dir" --json >"$dir.json" 2>"$dir.err" &&
       node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").at(-1));
         console.log(`| \`${process.argv[2]}\` | ${process.argv[3]} | ${(r.testAcc * 100).toFixed(2)}% |`);' \
