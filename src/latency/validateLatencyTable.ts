@@ -132,7 +132,17 @@ export async function validateLatencyTable(
   const descOf = (arch: Arch) => decode(space, arch, table.input ? { input: table.input } : {});
   const descs = archs.map(descOf);
   const reference = table.overhead.networks ?? [];
-  const refDescs = reference.map((r) => descOf(parseArch(space, r.arch)));
+  const refDescs = reference.map((r, i) => {
+    try {
+      return descOf(parseArch(space, r.arch));
+    } catch (e) {
+      throw new Error(
+        `the latency table's overhead.networks[${i}].arch '${r.arch}' is not an architecture of space '${space.name}': ` +
+          `${(e as Error).message}; rebuild the table (tsnas lut build)`,
+        { cause: e },
+      );
+    }
+  });
   const all = await measureInRounds(
     [...descs, ...refDescs],
     (desc, m) => o.target.measure({ kind: 'network', desc }, desc.input, m),

@@ -149,6 +149,12 @@ test(
     const predicted = r.rows.map((x) => x.predictedUs);
     const atBuild = r.rows.map((x) => x.measuredUs / r.level!.ratio);
     assert.ok(Math.abs(r.level!.mapeAtBuildLevel - mape(predicted, atBuild)) < 1e-9);
+    // A calibration network that is not of the space: the error names the field and the fix.
+    const broken = { ...table, overhead: { ...table.overhead, networks: [{ arch: 'nope', measuredUs: 1 }] } };
+    await assert.rejects(
+      validateLatencyTable(TINY, broken, { target, n: 2 }),
+      /overhead\.networks\[0\]\.arch 'nope' is not an architecture of space 'tiny-lut'.*rebuild the table/,
+    );
     // A table from before the check (no networks) validates without one.
     const { networks: _, ...older } = table.overhead;
     assert.equal((await validateLatencyTable(TINY, { ...table, overhead: older }, { target, n: 2 })).level, null);
