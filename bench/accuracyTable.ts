@@ -40,18 +40,9 @@ import type { Arch, Space } from '../src/space/types';
 import { kendallTau, median, quantileSorted, spearman } from '../src/stats';
 import { loadRecipe } from '../src/train/recipe';
 import { trainArchitecture } from '../src/train/trainArchitecture';
+import { arg, num } from './args';
 
 const SPACE = 'fbnet-s';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-const num = (name: string, fallback: number) => {
-  const v = Number(arg(name, String(fallback)));
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got '${arg(name, '')}'`);
-  return v;
-};
 
 export interface SeedResult {
   accuracy: number;

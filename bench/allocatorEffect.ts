@@ -6,11 +6,8 @@
 //
 //   node dist/bench/allocatorEffect.js [--rounds 2] [--images 2560] [--batch 128]
 import { execFileSync } from 'node:child_process';
+import { arg } from './args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const images = Number(arg('images', '2560'));
 const batch = Number(arg('batch', '128'));
 

@@ -16,11 +16,6 @@ export function lastJsonLine(out: string): Record<string, number> {
   return JSON.parse(lines[lines.length - 1]!) as Record<string, number>;
 }
 
-export function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
-}
-
 export function runAlternately(a: Side, b: Side, rounds: number, field: string): void {
   const results = new Map<string, Array<Record<string, number>>>([
     [a.name, []],

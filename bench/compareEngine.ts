@@ -1,7 +1,8 @@
 // tsnas against PyTorch on ref-mbconv (random data), alternately in one run:
 //   node dist/bench/compareEngine.js [--rounds 5] [--steps 40] [--threads 2] [--memory-format channels_last]
 import * as path from 'node:path';
-import { arg, runAlternately } from './alternate';
+import { runAlternately } from './alternate';
+import { arg } from './args';
 
 const root = path.resolve(__dirname, '..', '..');
 const common = [

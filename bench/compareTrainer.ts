@@ -1,7 +1,8 @@
 // The trainer (loader + augmentation + SGD) against the same loop in PyTorch, alternately in one run:
 //   node dist/bench/compareTrainer.js [--rounds 3] [--limit 12800] [--batch 128] [--threads 2]
 import * as path from 'node:path';
-import { arg, runAlternately } from './alternate';
+import { runAlternately } from './alternate';
+import { arg } from './args';
 
 const root = path.resolve(__dirname, '..', '..');
 const common = [

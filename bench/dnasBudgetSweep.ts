@@ -16,13 +16,7 @@ import { argmaxArchitecture } from '../src/supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget } from '../src/supernet/budgetSampling';
 import { loadSpace } from '../src/space/registry';
 import { StudyStore } from '../src/study/store';
-
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
-  if (fallback === undefined) throw new Error(`--${name} is required (usage in bench/dnasBudgetSweep.ts)`);
-  return fallback;
-}
+import { arg } from './args';
 
 const store = StudyStore.open(path.resolve(arg('store', 'runs/bench-dnas.db')));
 const studyName = arg('study');

@@ -22,7 +22,7 @@ import { readLatencyTable } from '../src/latency/latencyTable';
 import { loadSpace } from '../src/space/registry';
 import { latencyCandidateCosts } from '../src/supernet/latencyCosts';
 import { runDnas, type DnasEpochRecord } from '../src/search/fbnet/dnas';
-import { arg } from './alternate';
+import { arg } from './args';
 
 interface Row {
   variant: string;

@@ -61,17 +61,9 @@ import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { StudyRecord, TrialRecord } from '../src/study/types';
 import { median } from '../src/stats';
+import { arg, num } from './args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const flag = (name: string) => process.argv.includes(`--${name}`);
-const num = (name: string, fallback: number) => {
-  const v = Number(arg(name, String(fallback)));
-  if (!Number.isFinite(v)) throw new Error(`--${name} must be a number`);
-  return v;
-};
 
 const t0 = Date.now();
 const elapsed = () => `${((Date.now() - t0) / 60000).toFixed(1)} min`;

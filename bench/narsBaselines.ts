@@ -24,11 +24,8 @@ import { loadSpace } from '../src/space/registry';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
 import type { TrialRecord } from '../src/study/types';
+import { arg } from './args';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
 const t0 = Date.now();
 const log = (s: string) => process.stderr.write(`[${((Date.now() - t0) / 60000).toFixed(1)} min] ${s}\n`);
 

@@ -38,11 +38,7 @@ import { kendallTau } from '../src/stats/correlation';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 const file = process.argv[2];
 if (!file || file.startsWith('--')) {

@@ -29,11 +29,7 @@ import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { loadSpace } from '../src/space/registry';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 const file = process.argv[2] ? path.resolve(process.argv[2]) : '';
 if (!file || process.argv[2]!.startsWith('--')) {

@@ -24,11 +24,7 @@ import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { NARS_STATE } from '../src/search/nars/state';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 const tableFile = arg('table', '');
 const cases = arg('cases', tableFile ? 'fbnet-s,fbnetv3-s,table' : 'fbnet-s,fbnetv3-s').split(',');

@@ -18,11 +18,7 @@ import { Rng } from '../src/random/rng';
 import { formatArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
 import { parseInputShape } from '../src/space/resolve';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 const o = process.argv.indexOf('-o');
 const out = o >= 0 && process.argv[o + 1] ? process.argv[o + 1]! : arg('out', '');

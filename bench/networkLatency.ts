@@ -9,13 +9,8 @@ import { parseArch } from '../src/space/archFormat';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { loadSpace } from '../src/space/registry';
 import { decode } from '../src/space/decode';
+import { arg } from './args';
 
-function arg(name: string, fallback?: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1]!;
-  if (fallback === undefined) throw new Error(`--${name} is required (usage in bench/networkLatency.ts)`);
-  return fallback;
-}
 const valued = new Set(['--lut', '--space', '--processes', '--child']);
 const archs = process.argv.slice(2).filter((a, i, all) => !a.startsWith('--') && !valued.has(all[i - 1] ?? ''));
 const lut = path.resolve(arg('lut'));

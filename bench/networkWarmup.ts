@@ -11,7 +11,7 @@ import { OrtCpuTarget } from '../src/latency/ortCpuTarget';
 import { measureInRounds, requiredOps, type Measurable } from '../src/latency';
 import { decode, loadSpace } from '../src/space';
 import { sampleUniformN } from '../src/arch/sample';
-import { arg } from './alternate';
+import { arg } from './args';
 
 const mean = (x: readonly number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 

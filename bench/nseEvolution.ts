@@ -35,12 +35,8 @@ import { StudyStore } from '../src/study/store';
 import type { SearchConfig } from '../src/search/config';
 import type { Arch, Space } from '../src/space/types';
 import type { TrialRecord } from '../src/study/types';
+import { arg, num } from './args';
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-};
-const num = (name: string, fallback: number) => Number(arg(name, String(fallback)));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
 const spaceName = arg('space', 'nse-s');

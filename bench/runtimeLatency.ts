@@ -29,11 +29,7 @@ import {
 import { parseArch } from '../src/space/archFormat';
 import { loadSpace, namedArchitectures } from '../src/space/registry';
 import { mape, spearman } from '../src/stats';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
+import { arg } from './args';
 
 /** Mean of (measured - predicted) / measured, percent: the sign says which way a table misses. */
 const meanErrorPct = (predicted: number[], measured: number[]) =>

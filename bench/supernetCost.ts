@@ -25,7 +25,7 @@ import { flopsCandidateCosts } from '../src/supernet/candidateCosts';
 import { Supernet } from '../src/search/fbnet/supernet';
 import { supernetLayout } from '../src/supernet/layout';
 import { sampleArchitectures } from '../src/supernet/pathSampling';
-import { arg } from './alternate';
+import { arg } from './args';
 import { upperMedian as median } from '../src/stats';
 
 const VARIANTS = ['soft', 'hard', 'network', 'baseline'] as const;

@@ -48,16 +48,7 @@ import {
   trainOneShot,
   withoutOps,
 } from '../src/supernet';
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
-}
-const num = (name: string, fallback: number) => {
-  const v = Number(arg(name, String(fallback)));
-  if (!Number.isFinite(v)) throw new Error(`--${name}: expected a number, got '${arg(name, '')}'`);
-  return v;
-};
+import { arg, num } from './args';
 
 interface Entry {
   accuracy: number;

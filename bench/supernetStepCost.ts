@@ -36,7 +36,7 @@ import { Supernet } from '../src/search/fbnet/supernet';
 import { GatedSupernet } from '../src/search/nse/gatedSupernet';
 import { explorationOrder, initialSubsets } from '../src/search/nse/pool';
 import { subsetLayout } from '../src/search/nse/rounds';
-import { arg } from './alternate';
+import { arg } from './args';
 import { upperMedian as median } from '../src/stats';
 
 const VARIANTS = ['network', 'spos', 'nse', 'soft'] as const;

@@ -16,11 +16,8 @@ import { configureSearch } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { TrialRecord } from '../src/study/types';
 import { packageRoot } from '../src/packageRoot';
+import { arg } from './args';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : def;
-}
 const delayMs = Number(arg('delay-ms', '500'));
 const perWorker = Number(arg('per-worker', '12'));
 const counts = arg('workers', '1,2,4,8').split(',').map(Number);
