@@ -54,7 +54,7 @@ import {
   type DnasStoredProposals as DnasProposals,
 } from '../src/search/fbnet/dnasStrategy';
 import { loadSpace } from '../src/space/registry';
-import { completeConfig, type SearchConfig } from '../src/search/config';
+import { completeConfig, type SearchConfig, studyInit } from '../src/search/config';
 import { makeStudyContext, runSearch } from '../src/study/runSearch';
 import { deriveSeed, hashString } from '../src/random/seeds';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
@@ -245,17 +245,7 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
       );
       copyDone(twin, name);
     }
-    study = store.createStudy({
-      name,
-      strategy: 'dnas',
-      space: config.space,
-      evaluator: config.evaluator,
-      data: config.data,
-      objective: config.objective,
-      constraints: [],
-      seed: config.seed,
-      config: config as unknown as Record<string, unknown>,
-    });
+    study = store.createStudy(studyInit(name, config));
   }
   const slog = (s: string) => log(`${name}: ${s}`);
   if (train) {

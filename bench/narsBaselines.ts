@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
 import { configureSearch, setupSearch } from '../src/search/setupSearch';
-import type { SearchConfig } from '../src/search/config';
+import { studyInit, type SearchConfig } from '../src/search/config';
 import { NARS_STATE } from '../src/search/nars/state';
 import { trainCandidate } from './trainCandidate';
 import { loadSpace } from '../src/space/registry';
@@ -82,17 +82,7 @@ async function main(): Promise<void> {
             train: { epochs, limitTrain, recipe, threads },
           });
       const setup = setupSearch(config);
-      study ??= store.createStudy({
-        name,
-        strategy: method,
-        space: config.space,
-        evaluator: config.evaluator,
-        data: config.data,
-        objective: config.objective,
-        constraints: setup.constraints.map((c) => c.text),
-        seed,
-        config: config as unknown as Record<string, unknown>,
-      });
+      study ??= store.createStudy(studyInit(name, config));
       log(`study '${name}': ${method}, ${trials} trials within ${window.join(' ')}`);
       await runSearch({ store, study, ...setup, trials, log });
       const done = store.trials(study.id).filter((t) => t.state === 'complete');

@@ -21,7 +21,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
-import { completeConfig, type SearchConfig } from '../src/search/config';
+import { completeConfig, studyInit, type SearchConfig } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { NARS_STATE } from '../src/search/nars/state';
@@ -74,17 +74,7 @@ async function main(): Promise<void> {
       config = plugin.configure!(withStrategyDefaults(completeConfig(given)), given);
     }
     const setup = setupSearch(config);
-    study ??= store.createStudy({
-      name,
-      strategy: 'nars',
-      space: config.space,
-      evaluator: config.evaluator,
-      data: config.data,
-      objective: config.objective,
-      constraints: [],
-      seed,
-      config: config as unknown as Record<string, unknown>,
-    });
+    study ??= store.createStudy(studyInit(name, config));
     log(`study '${name}' in ${storeFile}: ${setup.evaluator.description}, ${config.trials} trials in ${rounds} rounds`);
     const s1 = Date.now();
     const summary = await runSearch({ store, study, ...setup, trials: config.trials, log });

@@ -23,7 +23,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spaceSize } from '../src/arch/size';
 import { loadTable } from '../src/evaluate/tabular';
-import { completeConfig } from '../src/search/config';
+import { completeConfig, studyInit } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { loadSpace } from '../src/space/registry';
@@ -86,17 +86,7 @@ async function one(method: string, budget: number, seed: number): Promise<Run> {
   const plugin = getStrategy(strategy);
   if (plugin.configure) config = plugin.configure(config, given);
   const setup = setupSearch(config);
-  const study = store.createStudy({
-    name: `${method}-${budget}-${seed}`,
-    strategy,
-    space: spaceRef,
-    evaluator: config.evaluator,
-    data: null,
-    objective: config.objective,
-    constraints: [],
-    seed,
-    config: config as unknown as Record<string, unknown>,
-  });
+  const study = store.createStudy(studyInit(`${method}-${budget}-${seed}`, config));
   const t0 = Date.now();
   const summary = await runSearch({ store, study, ...setup, trials: budget, maxFailed: budget });
   if (summary.complete < budget)

@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConstraint } from '../src/cost/constraints';
-import { completeConfig } from '../src/search/config';
+import { completeConfig, studyInit } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
 import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
 import { NARS_STATE } from '../src/search/nars/state';
@@ -59,17 +59,7 @@ async function main(): Promise<void> {
       const plugin = getStrategy('nars');
       const config = plugin.configure!(withStrategyDefaults(completeConfig(given)), given);
       const setup = setupSearch(config);
-      const study = store.createStudy({
-        name: c,
-        strategy: 'nars',
-        space: config.space,
-        evaluator: config.evaluator,
-        data: null,
-        objective: config.objective,
-        constraints: [],
-        seed: 0,
-        config: config as unknown as Record<string, unknown>,
-      });
+      const study = store.createStudy(studyInit(c, config));
       console.error(`${c}: a NARS study of ${trials} evaluations (${setup.evaluator.description})`);
       await runSearch({ store, study, ...setup, trials });
       // Budgets: evenly spaced quantiles of the evaluated pairs' FLOPs.

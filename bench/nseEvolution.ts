@@ -32,7 +32,7 @@ import { configureSearch, setupSearch } from '../src/search/setupSearch';
 import { NSE_STATE } from '../src/search/nse/nseStrategy';
 import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
-import type { SearchConfig } from '../src/search/config';
+import { studyInit, type SearchConfig } from '../src/search/config';
 import type { Arch, Space } from '../src/space/types';
 import type { TrialRecord } from '../src/study/types';
 import { arg, num } from './args';
@@ -63,19 +63,7 @@ const train = { epochs: trainEpochs, limitTrain, threads, reportTest: true };
 
 async function study(store: StudyStore, name: string, config: SearchConfig) {
   const setup = setupSearch(config);
-  const study =
-    store.getStudy(name) ??
-    store.createStudy({
-      name,
-      strategy: config.strategy,
-      space: config.space,
-      evaluator: config.evaluator,
-      data: config.data,
-      objective: config.objective,
-      constraints: config.constraints,
-      seed: config.seed,
-      config: config as unknown as Record<string, unknown>,
-    });
+  const study = store.getStudy(name) ?? store.createStudy(studyInit(name, config));
   await runSearch({ store, study, ...setup, trials: config.trials, log: (s) => log(`${name}: ${s}`) });
   return { study, setup, trials: store.trials(study.id).filter((t) => t.state === 'complete') };
 }

@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { studyInit } from '../src/search/config';
 import { configureSearch } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { TrialRecord } from '../src/study/types';
@@ -52,17 +53,7 @@ async function run(storeName: string, location: string, n: number): Promise<Row>
   });
   const studies = path.join(dir, `${storeName}-studies`);
   let store = StudyStore.open(location, { studiesRoot: studies });
-  store.createStudy({
-    name,
-    strategy: config.strategy,
-    space: config.space,
-    evaluator: config.evaluator,
-    data: null,
-    objective: config.objective,
-    constraints: [],
-    seed: 0,
-    config: config as unknown as Record<string, unknown>,
-  });
+  store.createStudy(studyInit(name, config));
   store.close();
   const codes = await Promise.all(
     Array.from({ length: n }, () => {

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
 import { readDataFile } from '../io/readDataFile';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
-import type { Objective } from '../study/types';
+import { parseConstraint } from '../cost/constraints';
+import type { Objective, StudyInit } from '../study/types';
 import { MAX_SEED, SEED_RANGE } from '../random/seeds';
 
 const posInt = z.number().int().positive();
@@ -292,5 +293,20 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     maxFailed: flags.maxFailed ?? stored.maxFailed,
     evalDelayMs: flags.evalDelayMs ?? stored.evalDelayMs,
     train: { ...stored.train, threads: t.threads ?? stored.train.threads },
+  };
+}
+
+/** The study a configuration starts: its identity fields from the config, the config itself stored whole. */
+export function studyInit(name: string, config: SearchConfig): StudyInit {
+  return {
+    name,
+    strategy: config.strategy,
+    space: config.space,
+    evaluator: config.evaluator,
+    data: config.data,
+    objective: config.objective,
+    constraints: config.constraints.map((c) => parseConstraint(c).text),
+    seed: config.seed,
+    config: config as unknown as Record<string, unknown>,
   };
 }

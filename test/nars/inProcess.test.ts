@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConstraint } from '../../src/cost/constraints';
-import { completeConfig } from '../../src/search/config';
+import { completeConfig, studyInit } from '../../src/search/config';
 import { getStrategy } from '../../src/search/registry';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { runSearch } from '../../src/study/runSearch';
@@ -32,17 +32,7 @@ test(
       const base = withStrategyDefaults(completeConfig(given));
       const config = plugin.configure!(base, given);
       const setup = setupSearch(config);
-      const study = store.createStudy({
-        name: 'p',
-        strategy: 'nars',
-        space: config.space,
-        evaluator: config.evaluator,
-        data: null,
-        objective: config.objective,
-        constraints: [],
-        seed: config.seed,
-        config: config as unknown as Record<string, unknown>,
-      });
+      const study = store.createStudy(studyInit('p', config));
       const summary = await runSearch({ store, study, ...setup, trials: config.trials });
       assert.equal(summary.complete, 9);
       const ctx = {

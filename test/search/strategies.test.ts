@@ -16,7 +16,7 @@ import {
 } from '../../src/cost/constraints';
 import { additiveMinimum, costsAreAdditive, makeCostModel } from '../../src/cost/costModel';
 import { RegularizedEvolution } from '../../src/search/evolution';
-import { completeConfig } from '../../src/search/config';
+import { completeConfig, studyInit } from '../../src/search/config';
 import { runSearch } from '../../src/study/runSearch';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
@@ -27,19 +27,7 @@ import type { SearchConfigInput } from '../../src/search/config';
 async function search(c: SearchConfigInput, store = StudyStore.open(':memory:'), name = 'x') {
   const config = withStrategyDefaults(completeConfig(c));
   const setup = setupSearch(config);
-  const study =
-    store.getStudy(name) ??
-    store.createStudy({
-      name,
-      strategy: config.strategy,
-      space: config.space,
-      evaluator: config.evaluator,
-      data: null,
-      objective: config.objective,
-      constraints: config.constraints,
-      seed: config.seed,
-      config: config as unknown as Record<string, unknown>,
-    });
+  const study = store.getStudy(name) ?? store.createStudy(studyInit(name, config));
   const summary = await runSearch({ store, study, ...setup, trials: config.trials });
   return { summary, trials: store.trials(study.id), store, setup, study };
 }

@@ -26,6 +26,7 @@ import { noLeaks } from '../helpers/leakCheck';
 import { testDatabase } from '../helpers/postgres';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { TINY_NSE } from '../helpers/tinyNseSpace';
+import { studyInit } from '../../src/search/config';
 
 const WORKERS = 3;
 
@@ -53,17 +54,7 @@ async function runWorkers(location: string, dir: string, given: SearchConfigInpu
   const studies = path.join(dir, 'studies');
   const config = configureSearch(given);
   const store = StudyStore.open(location, { studiesRoot: studies });
-  const study = store.createStudy({
-    name: 's',
-    strategy: config.strategy,
-    space: config.space,
-    evaluator: config.evaluator,
-    data: config.data,
-    objective: config.objective,
-    constraints: config.constraints,
-    seed: config.seed,
-    config: config as unknown as Record<string, unknown>,
-  });
+  const study = store.createStudy(studyInit('s', config));
   const logs: string[][] = [];
   const summaries = await Promise.all(
     Array.from({ length: WORKERS }, async (_, i) => {

@@ -15,6 +15,7 @@ import { INTERRUPTED_ERROR, isInterrupted, trialKey, type TrialRecord } from '..
 import { parseWorker } from '../../src/study/worker';
 import { testDatabase } from '../helpers/postgres';
 import { PACKAGE_ROOT, TSNAS_BIN, tsnasAsync } from '../helpers/tsnasCli';
+import { studyInit } from '../../src/search/config';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,17 +29,7 @@ function makeStudy(location: string, studies: string, trials: number, delayMs: n
   });
   const store = StudyStore.open(location, { studiesRoot: studies });
   try {
-    store.createStudy({
-      name: 'w',
-      strategy: config.strategy,
-      space: config.space,
-      evaluator: config.evaluator,
-      data: null,
-      objective: config.objective,
-      constraints: [],
-      seed: 0,
-      config: config as unknown as Record<string, unknown>,
-    });
+    store.createStudy(studyInit('w', config));
   } finally {
     store.close();
   }

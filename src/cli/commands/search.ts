@@ -10,6 +10,7 @@ import {
   loadSearchConfigFile,
   mergeConfig,
   resolvePaths,
+  studyInit,
   type SearchConfig,
   type SearchConfigInput,
 } from '../../search/config';
@@ -432,17 +433,7 @@ export function registerSearch(program: Command): void {
               `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
           );
         }
-        study = store.createStudy({
-          name: studyName,
-          strategy: config.strategy,
-          space: config.space,
-          evaluator: config.evaluator,
-          data: config.data,
-          objective: config.objective,
-          constraints: setup.constraints.map((c) => c.text),
-          seed: config.seed,
-          config: config as unknown as Record<string, unknown>,
-        });
+        study = store.createStudy(studyInit(studyName, config));
         createdStudy = true;
       }
       const plugin = getStrategy(config.strategy);
