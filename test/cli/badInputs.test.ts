@@ -15,7 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSpace } from '../../src/space/registry';
 import { formatArch, parseArch } from '../../src/space/archFormat';
-import { completeConfig } from '../../src/search/config';
+import { completeConfig, studyInit } from '../../src/search/config';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { runSearch } from '../../src/study/runSearch';
 import { StudyStore } from '../../src/study/store';
@@ -66,17 +66,7 @@ async function makeFixtures(fx: string): Promise<void> {
   const setup = setupSearch(config);
   const store = StudyStore.open(path.join(fx, 'store.db'));
   try {
-    const study = store.createStudy({
-      name: 'one',
-      strategy: 'random',
-      space: 'fbnet-s',
-      evaluator: config.evaluator,
-      data: null,
-      objective: config.objective,
-      constraints: [],
-      seed: 0,
-      config: config as unknown as Record<string, unknown>,
-    });
+    const study = store.createStudy(studyInit('one', config));
     await runSearch({ store, study, ...setup, trials: 2 });
   } finally {
     store.close();

@@ -275,17 +275,7 @@ test('a strategy that asks to wait with nothing pending is a bug, in one process
       ['one', runSearch],
       ['worker', runWorker],
     ] as const) {
-      const study = store.createStudy({
-        name,
-        strategy: 'random',
-        space: config.space,
-        evaluator: config.evaluator,
-        data: null,
-        objective: config.objective,
-        constraints: [],
-        seed: 0,
-        config: config as unknown as Record<string, unknown>,
-      });
+      const study = store.createStudy(studyInit(name, config));
       await assert.rejects(
         run({ store, study, ...setup, strategy: waits, trials: 2 }),
         /the waits strategy asked to wait \(round 2 needs round 1\) .*a bug of the strategy/,
