@@ -9,14 +9,12 @@
 // the best round (least disturbed when the machine is shared),
 // and peak RSS (max resident set of that process) minus the process's RSS before the model was built.
 //   node dist/bench/supernetCost.js [--steps 12] [--warmup 3] [--batch 64] [--threads 2] [--rounds 2]
-import { execFileSync } from 'node:child_process';
 import { manualSeed, randint, randn } from '../src/engine/creation';
-import { dispose, keep, tidy } from '../src/engine/memory';
+import { dispose, keep } from '../src/engine/memory';
 import { setNumThreads } from '../src/engine/runtime';
 import type { Tensor } from '../src/engine/tensor';
 import { buildNetwork } from '../src/builder/buildNetwork';
 import { archCost } from '../src/cost/netCost';
-import { crossEntropy } from '../src/nn/functional';
 import type { Module } from '../src/nn/module';
 import { SGD } from '../src/optim/sgd';
 import { formatArch, parseArch } from '../src/space/archFormat';
@@ -26,6 +24,7 @@ import { Supernet } from '../src/search/fbnet/supernet';
 import { supernetLayout } from '../src/supernet/layout';
 import { sampleArchitectures } from '../src/supernet/pathSampling';
 import { arg } from './args';
+import { childOrParent, runVariants, timeSteps } from './stepCost';
 import { upperMedian as median } from '../src/stats';
 
 const VARIANTS = ['soft', 'hard', 'network', 'baseline'] as const;
@@ -88,18 +87,7 @@ function child(variant: Variant): Measurement {
   }
   model.to({ memoryFormat: 'channels_last' }).train();
   const opt = new SGD(weights, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
-  const times: number[] = [];
-  for (let s = 0; s < warmup + steps; s++) {
-    const t0 = performance.now();
-    tidy(() => {
-      opt.zeroGrad();
-      const loss = crossEntropy(forward(), y);
-      loss.backward();
-      opt.step();
-      loss.item();
-    });
-    if (s >= warmup) times.push(performance.now() - t0);
-  }
+  const times = timeSteps({ forward: () => ({ logits: forward() }), labels: y, optimizer: opt, steps, warmup });
   const params = weights.reduce((n, t) => n + t.size, 0);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   opt.dispose();
@@ -121,21 +109,12 @@ function child(variant: Variant): Measurement {
 
 function parent(): void {
   const rounds = Number(arg('rounds', '2'));
-  const pass = ['steps', 'warmup', 'batch', 'threads'].flatMap((k) =>
-    process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
+  const runs = runVariants<Variant, Measurement>(
+    VARIANTS,
+    rounds,
+    ['steps', 'warmup', 'batch', 'threads'],
+    (m) => `${m.stepMs.toFixed(1)} ms/step, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`,
   );
-  const runs = new Map<Variant, Measurement[]>(VARIANTS.map((v) => [v, []]));
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-    for (const v of order) {
-      const out = execFileSync(process.execPath, [__filename, '--variant', v, ...pass], { encoding: 'utf8' });
-      const m = JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
-      runs.get(v)!.push(m);
-      process.stderr.write(
-        `round ${r + 1}/${rounds} ${v.padEnd(8)} ${m.stepMs.toFixed(1)} ms/step, peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`,
-      );
-    }
-  }
   const summary = VARIANTS.map((v) => {
     const ms = runs.get(v)!;
     return {
@@ -195,11 +174,4 @@ function parent(): void {
   );
 }
 
-const vi = process.argv.indexOf('--variant');
-if (vi >= 0) {
-  const v = process.argv[vi + 1] as Variant;
-  if (!VARIANTS.includes(v)) throw new Error(`--variant must be one of ${VARIANTS.join(', ')}`);
-  console.log(JSON.stringify(child(v)));
-} else {
-  parent();
-}
+childOrParent(VARIANTS, child, parent);

@@ -15,14 +15,12 @@
 // the activations autograd saves are libtorch's own, not counted there), and peak RSS over the
 // process's RSS before the model was built (where the activations show).
 //   node dist/bench/supernetStepCost.js [--steps 10] [--warmup 3] [--batch 64] [--threads 1] [--rounds 2] [--subset 4]
-import { execFileSync } from 'node:child_process';
 import { manualSeed, randint, randn } from '../src/engine/creation';
-import { dispose, keep, memory, tidy } from '../src/engine/memory';
+import { dispose, keep, memory } from '../src/engine/memory';
 import { setNumThreads } from '../src/engine/runtime';
 import type { Tensor } from '../src/engine/tensor';
 import { buildNetwork } from '../src/builder/buildNetwork';
 import { archCost } from '../src/cost/netCost';
-import { crossEntropy } from '../src/nn/functional';
 import type { Module } from '../src/nn/module';
 import { SGD } from '../src/optim/sgd';
 import { Rng } from '../src/random/rng';
@@ -37,6 +35,7 @@ import { GatedSupernet } from '../src/search/nse/gatedSupernet';
 import { explorationOrder, initialSubsets } from '../src/search/nse/pool';
 import { subsetLayout } from '../src/search/nse/rounds';
 import { arg } from './args';
+import { childOrParent, runVariants, timeSteps } from './stepCost';
 import { upperMedian as median } from '../src/stats';
 
 const VARIANTS = ['network', 'spos', 'nse', 'soft'] as const;
@@ -140,27 +139,21 @@ function child(variant: Variant): Measurement {
   }
   model.to({ memoryFormat: 'channels_last' }).train();
   const opt = new SGD(weights, { lr: 0.01, momentum: 0.9, weightDecay: 1e-4 });
-  const times: number[] = [];
   let branches = 0;
   let macs = 0;
   let liveBytes = 0;
-  for (let s = 0; s < warmup + steps; s++) {
-    const t0 = performance.now();
-    tidy(() => {
-      opt.zeroGrad();
-      const f = forward();
-      const loss = crossEntropy(f.logits, y);
-      loss.backward();
-      opt.step();
-      loss.item();
-      if (s >= warmup) {
-        branches += f.branches / steps;
-        macs += f.macs / steps;
-        liveBytes = Math.max(liveBytes, memory().liveBytes);
-      }
-    });
-    if (s >= warmup) times.push(performance.now() - t0);
-  }
+  const times = timeSteps({
+    forward,
+    labels: y,
+    optimizer: opt,
+    steps,
+    warmup,
+    afterStep: (f) => {
+      branches += f.branches / steps;
+      macs += f.macs / steps;
+      liveBytes = Math.max(liveBytes, memory().liveBytes);
+    },
+  });
   const params = weights.reduce((n, t) => n + t.size, 0);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   opt.dispose();
@@ -181,21 +174,12 @@ function child(variant: Variant): Measurement {
 
 function parent(): void {
   const rounds = Number(arg('rounds', '2'));
-  const pass = ['steps', 'warmup', 'batch', 'threads', 'subset'].flatMap((k) =>
-    process.argv.includes(`--${k}`) ? [`--${k}`, arg(k, '')] : [],
+  const runs = runVariants<Variant, Measurement>(
+    VARIANTS,
+    rounds,
+    ['steps', 'warmup', 'batch', 'threads', 'subset'],
+    (m) => `${m.stepMs.toFixed(1)} ms/step, live ${m.liveMiB.toFixed(0)} MiB, peak RSS ${m.peakRssMiB.toFixed(0)} MiB`,
   );
-  const runs = new Map<Variant, Measurement[]>(VARIANTS.map((v) => [v, []]));
-  for (let r = 0; r < rounds; r++) {
-    const order = r % 2 === 0 ? VARIANTS : [...VARIANTS].reverse();
-    for (const v of order) {
-      const out = execFileSync(process.execPath, [__filename, '--variant', v, ...pass], { encoding: 'utf8' });
-      const m = JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
-      runs.get(v)!.push(m);
-      process.stderr.write(
-        `round ${r + 1}/${rounds} ${v.padEnd(8)} ${m.stepMs.toFixed(1)} ms/step, live ${m.liveMiB.toFixed(0)} MiB, peak RSS ${m.peakRssMiB.toFixed(0)} MiB\n`,
-      );
-    }
-  }
   const summary = VARIANTS.map((v) => {
     const ms = runs.get(v)!;
     return {
@@ -251,11 +235,4 @@ function parent(): void {
   console.log(JSON.stringify({ bench: 'supernetStepCost', space: SPACE, input: INPUT, rounds, results: summary }));
 }
 
-const vi = process.argv.indexOf('--variant');
-if (vi >= 0) {
-  const v = process.argv[vi + 1] as Variant;
-  if (!VARIANTS.includes(v)) throw new Error(`--variant must be one of ${VARIANTS.join(', ')}`);
-  console.log(JSON.stringify(child(v)));
-} else {
-  parent();
-}
+childOrParent(VARIANTS, child, parent);
