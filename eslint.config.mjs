@@ -19,6 +19,11 @@ export default tseslint.config(
     },
   },
   {
+    // The scripts' helpers (scripts/*.mjs) are plain Node programs.
+    files: ['scripts/**/*.mjs'],
+    languageOptions: { globals: { console: 'readonly', process: 'readonly' } },
+  },
+  {
     // Tests read untyped JSON fixtures and pass wrongly typed values on purpose (`'float16' as any`).
     files: ['test/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

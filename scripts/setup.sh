@@ -72,4 +72,20 @@ node -e '
     const src = f.slice(5).replace(/\.(js|d\.ts|js\.map)$/, ".ts");
     if (/\.(js|d\.ts|js\.map)$/.test(f) && !fs.existsSync(src)) fs.rmSync(f);
   }'
+# 5. Which BLAS libtorch will call. Debian's libtorch links libblas.so.3, which Debian's alternatives
+# point at the reference BLAS or at OpenBLAS (python3-torch's and numpy's recommends install it);
+# float32 results differ between them in the last bits, and the tests hold with either.
+blas="$(ldd "$addon" 2>/dev/null | awk '/libblas\.so|libopenblas|libmkl|libflexiblas|libblis/ { print $3; exit }')"
+if [ -n "$blas" ] && [ -e "$blas" ]; then
+  real="$(readlink -f "$blas")"
+  case "$real" in
+    *openblas*) name=OpenBLAS ;;
+    */blas/libblas*) name="the reference BLAS (Netlib)" ;;
+    *mkl*) name=MKL ;;
+    *) name="$real" ;;
+  esac
+  say "BLAS: $name ($real; 'update-alternatives --config libblas.so.3-$(gcc -print-multiarch 2>/dev/null || echo x86_64-linux-gnu)' switches it)"
+else
+  say "BLAS: none linked on its own (built into libtorch)"
+fi
 say "ready"

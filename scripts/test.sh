@@ -10,4 +10,9 @@ npm run -s lint
 # data directory in a temp directory, stopped afterwards) whose URL they get in TSNAS_TEST_POSTGRES.
 # Only the *.test.js files: given a folder, Node's runner would also run helpers and fixture scripts as tests.
 mapfile -t tests < <(find dist/test -name '*.test.js' | sort)
-exec bash scripts/with-postgres.sh node --expose-gc --test --test-concurrency=1 "${tests[@]}"
+# TSNAS_TEST_TAP=FILE also writes the results as TAP to FILE (scripts/suite-repeat.sh reads it).
+report=()
+if [ -n "${TSNAS_TEST_TAP:-}" ]; then
+  report=(--test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$TSNAS_TEST_TAP")
+fi
+exec bash scripts/with-postgres.sh node --expose-gc --test --test-concurrency=1 "${report[@]}" "${tests[@]}"

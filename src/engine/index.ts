@@ -6,3 +6,4 @@ export { noGrad, enableGrad, isGradEnabled } from './autograd';
 export * from './runtime';
 export * from './safetensors';
 export * from './profiler';
+export { blasInUse, type BlasInfo } from './blas';

@@ -1,5 +1,6 @@
 // Process-wide engine settings: threads, devices, versions.
 import { native } from './binding';
+import { blasInUse } from './blas';
 
 export function setNumThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new Error(`setNumThreads: expected a positive integer, got ${n}`);
@@ -18,6 +19,8 @@ export interface RuntimeInfo {
   /** How malloc is set up: 'retain' (freed memory kept for reuse, the default on glibc), 'user' (the
    *  user's MALLOC_* / GLIBC_TUNABLES settings), 'default' (TSNAS_MALLOC=default, or not glibc). */
   allocator: string;
+  /** The BLAS libtorch calls, and the file loaded (src/engine/blas.ts). */
+  blas: string;
 }
 export function runtimeInfo(): RuntimeInfo {
   const r = native.runtimeInfo();
@@ -28,6 +31,7 @@ export function runtimeInfo(): RuntimeInfo {
     mkldnn: r.mkldnn,
     allocator: r.allocator,
     threads: native.getNumThreads(),
+    blas: blasText(),
   };
 }
 
@@ -37,4 +41,9 @@ export function availableDevices(): string[] {
   const out = ['cpu'];
   for (let i = 0; i < r.cudaDeviceCount; i++) out.push(`cuda:${i}`);
   return out;
+}
+
+function blasText(): string {
+  const b = blasInUse();
+  return b.library ? `${b.name} (${b.library})` : b.name;
 }
