@@ -75,7 +75,7 @@ node -e '
 # 5. Which BLAS libtorch will call. Debian's libtorch links libblas.so.3, which Debian's alternatives
 # point at the reference BLAS or at OpenBLAS (python3-torch's and numpy's recommends install it);
 # float32 results differ between them in the last bits, and the tests hold with either.
-blas="$(ldd "$addon" 2>/dev/null | awk '/libblas\.so|libopenblas|libmkl|libflexiblas|libblis/ { print $3; exit }')"
+blas="$(ldd "$addon" 2>/dev/null | awk '/libblas\.so|libopenblas|libmkl|libflexiblas|libblis/ && !f { f = $3 } END { print f }')"
 if [ -n "$blas" ] && [ -e "$blas" ]; then
   real="$(readlink -f "$blas")"
   case "$real" in
