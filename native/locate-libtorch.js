@@ -26,9 +26,11 @@ function fail(l, missing) {
   process.stderr.write(
     `\ntsnas: libtorch not found (${l.source}; missing ${missing}).\n` +
       'Fix it one of these ways:\n' +
-      '  1. Debian/Ubuntu: sudo apt-get install libtorch-dev   (or run: bash scripts/setup.sh)\n' +
-      '  2. Another libtorch (e.g. CUDA): unpack it and build with\n' +
-      '       TSNAS_LIBTORCH=/path/to/libtorch npm run build:native\n' +
+      '  1. Debian/Ubuntu: sudo apt-get install libtorch-dev g++ make python3, then install tsnas again\n' +
+      '     (in a clone of tsnas, bash scripts/setup.sh does all of it)\n' +
+      '  2. Another libtorch (e.g. CUDA): unpack it and point TSNAS_LIBTORCH at it:\n' +
+      '       TSNAS_LIBTORCH=/path/to/libtorch npm rebuild tsnas      (tsnas installed from npm)\n' +
+      '       TSNAS_LIBTORCH=/path/to/libtorch npm run build:native   (a clone of tsnas)\n' +
       '     where /path/to/libtorch contains include/ and lib/libtorch.so\n\n',
   );
   process.exit(1);

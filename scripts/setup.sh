@@ -50,16 +50,11 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# 3. The native addon, when missing, when its sources changed, or when the libtorch location did.
+# 3. The native addon, when missing, when its sources changed, or when the libtorch location did:
+# native/install.js (what `npm install` of the package runs too) copies a build of the same sources
+# for the same libtorch from its cache (~/.cache/tsnas/addon), or builds it with node-gyp.
 addon=native/build/Release/tsnas_native.node
-stamp=native/build/libtorch-location
-where="${TSNAS_LIBTORCH:-debian}"
-if [ ! -f "$addon" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$where" ] \
-   || [ -n "$(find native/src native/binding.gyp native/locate-libtorch.js -newer "$addon" 2>/dev/null)" ]; then
-  say "building the native addon against libtorch ($where)"
-  npx --no-install node-gyp rebuild --directory native -j "$(nproc)" --loglevel=error
-  echo "$where" > "$stamp"
-fi
+node native/install.js
 
 # 4. TypeScript (incremental enough: a few seconds when nothing changed).
 say "compiling TypeScript"

@@ -10,10 +10,12 @@ import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
 import { registerWorker } from './commands/worker';
+import { packageVersion } from '../packageRoot';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
     .description('Hardware-aware neural architecture search on libtorch')
+    .version(packageVersion(), '-V, --version', "tsnas's version")
     .configureOutput({ outputError: (str, write) => write(str) });
   registerInfo(program);
   registerBench(program);

@@ -180,8 +180,8 @@ function load(): Native {
       } catch (err) {
         throw new Error(
           `tsnas: the native addon at ${file} failed to load: ${(err as Error).message}\n` +
-            'If libtorch was upgraded or moved, rebuild it: npm run build:native ' +
-            "(set TSNAS_LIBTORCH for a libtorch outside Debian's paths).",
+            'If libtorch was upgraded or moved, rebuild it: npm rebuild tsnas (installed from npm) or ' +
+            "npm run build:native (a clone); set TSNAS_LIBTORCH for a libtorch outside Debian's paths.",
           { cause: err },
         );
       }
@@ -190,8 +190,8 @@ function load(): Native {
   throw new Error(
     'tsnas: the native addon is not built. Tried:\n  ' +
       tried.join('\n  ') +
-      '\nBuild it with: bash scripts/setup.sh   (installs libtorch-dev, runs npm install and the build)\n' +
-      'or, with libtorch already installed: npm run build:native',
+      "\nBuild it: npm rebuild tsnas (tsnas installed from npm; needs libtorch: Debian's libtorch-dev, or " +
+      'TSNAS_LIBTORCH=/path/to/libtorch), or in a clone of tsnas: bash scripts/setup.sh',
   );
 }
 

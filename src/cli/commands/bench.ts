@@ -23,7 +23,7 @@ export function registerBench(program: Command): void {
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
       await useDevice(o.device);
-      const { runEngineBench } = await import('../../../bench/engineBench');
+      const { runEngineBench } = await loadBench(() => import('../../../bench/engineBench'));
       const progress = new Progress('bench engine', o.warmup + o.steps, !!o.json);
       const r = runEngineBench({
         ...o,
@@ -52,7 +52,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the result as JSON on the last line')
     .action(async (o) => {
-      const { runTrainerBench } = await import('../../../bench/trainerBench');
+      const { runTrainerBench } = await loadBench(() => import('../../../bench/trainerBench'));
       const r = runTrainerBench(o);
       if (o.json) console.log(JSON.stringify(r));
       else
@@ -73,7 +73,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the milestones as JSON on the last line')
     .action(async (o) => {
-      const { runBaselineAccuracy } = await import('../../../bench/baselineAccuracy');
+      const { runBaselineAccuracy } = await loadBench(() => import('../../../bench/baselineAccuracy'));
       const milestones = String(o.milestones).split(',').map(Number);
       if (milestones.some((m) => !Number.isInteger(m) || m < 1))
         throw new Error(`--milestones must be positive integers, got '${o.milestones}'`);
@@ -92,4 +92,20 @@ export function registerBench(program: Command): void {
             `after ${m.epoch} epochs: test ${(100 * m.testAcc).toFixed(2)}%, ${m.secondsPerEpoch.toFixed(1)} s/epoch`,
           );
     });
+}
+
+/**
+ * A benchmark module from bench/: a source checkout has them, the npm package does not (it ships what
+ * a user runs), so an installed tsnas says where they are instead of a module-not-found trace.
+ */
+async function loadBench<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw err;
+    throw new Error(
+      "the benchmarks live in tsnas's source repository (bench/), not in the installed package: " +
+        'run them from a clone after bash scripts/setup.sh',
+    );
+  }
 }
