@@ -106,6 +106,7 @@ async function loadBench<T>(load: () => Promise<T>): Promise<T> {
     throw new Error(
       "the benchmarks live in tsnas's source repository (bench/), not in the installed package: " +
         'run them from a clone after bash scripts/setup.sh',
+      { cause: err },
     );
   }
 }
