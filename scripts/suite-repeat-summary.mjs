@@ -35,7 +35,10 @@ function failures(tap) {
     if (!m) continue;
     const names = [...stack.slice(0, depth), m[1]];
     let error = '';
+    let file = '';
     for (let j = i + 1; j < lines.length && j < i + 80; j++) {
+      const loc = /^\s*location: '(.*?):\d+:\d+'$/.exec(lines[j]);
+      if (loc && !file) file = loc[1];
       const e = /^\s*error: (.*)$/.exec(lines[j]);
       if (e) {
         error = e[1];
@@ -44,7 +47,7 @@ function failures(tap) {
       }
       if (/^\s*(not )?ok \d+ /.test(lines[j]) || /^\s*# Subtest:/.test(lines[j])) break;
     }
-    failed.push({ names, error: error.replace(/^'|'$/g, '') });
+    failed.push({ names, file, error: error.replace(/^'|'$/g, '') });
   }
   // Only the leaves: a parent (a file, a describe block) fails because a child did.
   const key = (f) => f.names.join('\u0000');
@@ -62,10 +65,12 @@ if (flag === '--record') {
   );
   const fails = failures(tap);
   for (const f of fails) {
-    const file = path.relative(process.cwd(), f.names[0]).replace(/^.*dist\//, '');
+    // Node 20's TAP puts each file's tests at the top level; the file is in the test's location.
+    const file = (f.file || f.names[0]).replace(/^.*dist\//, '');
+    const name = f.file ? f.names.join(' > ') : f.names.slice(1).join(' > ');
     fs.appendFileSync(
       path.join(out, 'failures.tsv'),
-      [id, sha.slice(0, 7), blas, load, file, clean(f.names.slice(1).join(' > ')), clean(f.error).slice(0, 300)].join('\t') + '\n',
+      [id, sha.slice(0, 7), blas, load, file, clean(name), clean(f.error).slice(0, 300)].join('\t') + '\n',
     );
   }
   if (!tap) console.error(`[suite-repeat] ${id}: no TAP output (the run stopped before the tests: see ${id}.log)`);

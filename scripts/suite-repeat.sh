@@ -70,6 +70,8 @@ fi
 for ((i = 1; i <= runs; i++)); do
   id="$(date -u +%Y%m%dT%H%M%S)-${sha:0:7}-$blas-load$load"
   work="$(mktemp -d "${TMPDIR:-/tmp}/tsnas-suite-XXXXXX")"
+  # Readable by all, as a checkout usually is: a test runs tsnas as user nobody (mktemp makes it 700).
+  chmod 755 "$work"
   git clone -q --no-checkout "$here" "$work/tsnas"
   git -C "$work/tsnas" checkout -q "$sha"
   if [ "$fresh" = 0 ]; then

@@ -334,9 +334,18 @@ test('search and study: bad input gets an error naming what is wrong and what to
 
 test('a store in a read-only directory: study list and show read it; a search is refused, naming the store, and nothing changes', () => {
   const dir = tmp();
-  // Root writes anywhere: as root, the commands run as nobody (the package must be readable by all).
+  // Root writes anywhere: as root, the commands run as nobody, so the checkout must be readable by
+  // all (a clone under a private directory, e.g. mktemp -d's, is not: say so rather than a bare
+  // module-not-found).
   const asUser = (args: string[]) => {
     if (process.getuid?.() !== 0) return tsnas(args);
+    const reach = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', TSNAS_BIN]);
+    assert.equal(
+      reach.status,
+      0,
+      `user nobody cannot read ${TSNAS_BIN}: this test runs tsnas as nobody to meet a read-only directory as root; ` +
+        'make the checkout readable by all (chmod o+rx on it and its parent directories)',
+    );
     const r = spawnSync(
       'setpriv',
       ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, TSNAS_BIN, ...args],
