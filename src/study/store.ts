@@ -634,15 +634,12 @@ export class StudyStore {
     let removable = false;
     try {
       this.hooks.beforeRemove?.(this.file);
+      // In WAL mode with exclusive locking, the write transaction takes an exclusive lock on the
+      // file, which fails at once (no wait) while any other connection has the store open; it
+      // also reads the store as it is now, other processes' last writes included.
       db.pragma('busy_timeout = 0');
       db.pragma('locking_mode = EXCLUSIVE');
-      let alone = false;
       try {
-        alone = db.pragma('journal_mode = DELETE', { simple: true }) === 'delete';
-      } catch (err) {
-        if (!/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) throw err;
-      }
-      if (alone) {
         removable = db
           .transaction(() => {
             const studies = db.prepare('SELECT COUNT(*) AS n FROM studies').get() as { n: number };
@@ -652,8 +649,12 @@ export class StudyStore {
             return true;
           })
           .immediate();
-        if (!removable) db.pragma('journal_mode = WAL');
+      } catch (err) {
+        if (!/^SQLITE_(BUSY|LOCKED)/.test(String((err as { code?: unknown }).code))) throw err;
       }
+      // Still holding the lock: out of WAL mode, so the mark is in the file itself and the WAL
+      // and its index are gone before the lock is.
+      if (removable) db.pragma('journal_mode = DELETE');
     } finally {
       this.close();
     }

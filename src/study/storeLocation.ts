@@ -65,7 +65,7 @@ export function parseStoreLocation(text: string): StoreLocation {
           : '';
     throw new StoreError(
       `study store '${redactUrl(text)}' is not a store address tsnas knows ('${s}:' is not one of its forms${hint}): ` +
-        `give ${STORE_FORMS}; a file whose name starts with '${scheme[0]}' is written ./${text}`,
+        `give ${STORE_FORMS}${text.includes('//') ? '' : `; a file whose name starts with '${scheme[0]}' is written ./${text}`}`,
     );
   }
   return { kind: 'sqlite', file: text };
