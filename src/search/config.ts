@@ -10,6 +10,7 @@ import { readDataFile } from '../io/readDataFile';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
 import { parseConstraint } from '../cost/constraints';
 import type { Objective, StudyInit } from '../study/types';
+import { resolveStoreLocation } from '../study/storeLocation';
 import { MAX_SEED, SEED_RANGE } from '../random/seeds';
 
 const posInt = z.number().int().positive();
@@ -147,8 +148,8 @@ export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigIn
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
   if (c.lut !== undefined) out.lut = path.resolve(base, c.lut);
-  // A PostgreSQL store is a URL, not a path.
-  if (c.store !== undefined) out.store = /^postgres(ql)?:\/\//i.test(c.store) ? c.store : path.resolve(base, c.store);
+  // A PostgreSQL store is a URL, not a path; an address of no form tsnas knows is refused.
+  if (c.store !== undefined) out.store = resolveStoreLocation(c.store, base);
   if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string')
     out.train = { ...c.train, recipe: path.resolve(base, c.train.recipe) };
   if (c.final?.teacher !== undefined) out.final = { ...c.final, teacher: path.resolve(base, c.final.teacher) };

@@ -18,13 +18,17 @@ export class PgDriver implements SqlDriver {
   private depth = 0;
   private closed = false;
 
-  constructor(readonly url: string) {
+  /** connectTimeoutMs: how long to wait for the server to accept a connection (each reconnection too). */
+  constructor(
+    readonly url: string,
+    connectTimeoutMs: number,
+  ) {
     const flag = new SharedArrayBuffer(4);
     this.done = new Int32Array(flag);
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.worker = new Worker(path.join(__dirname, 'pgThread.js'), {
-      workerData: { url, port: port2, flag },
+      workerData: { url, port: port2, flag, connectTimeoutMs },
       transferList: [port2],
     });
     // The thread must not keep a finished process alive.
@@ -33,8 +37,8 @@ export class PgDriver implements SqlDriver {
   }
 
   /** A driver connected to the database (its first statement connects; a failure is thrown, not waited for). */
-  static connect(url: string, shown: string): PgDriver {
-    const d = new PgDriver(url);
+  static connect(url: string, shown: string, connectTimeoutMs: number): PgDriver {
+    const d = new PgDriver(url, connectTimeoutMs);
     try {
       d.get('SELECT 1');
     } catch (err) {
@@ -144,10 +148,4 @@ export class PgDriver implements SqlDriver {
   }
 }
 
-/** A store location that names a PostgreSQL database. */
-export const isPostgresUrl = (location: string): boolean => /^postgres(ql)?:\/\//i.test(location);
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
-}
+export { isPostgresUrl, redactUrl } from './storeLocation';

@@ -11,6 +11,7 @@ import pg from 'pg';
 
 interface Init {
   url: string;
+  connectTimeoutMs: number;
   port: MessagePort;
   flag: SharedArrayBuffer;
 }
@@ -27,7 +28,7 @@ export interface PgReply {
 // BIGINT (ids, milliseconds) and COUNT(*) as numbers: they stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-const { url, port, flag } = workerData as Init;
+const { url, port, flag, connectTimeoutMs } = workerData as Init;
 const done = new Int32Array(flag);
 const waitMs = Number(process.env.TSNAS_PG_WAIT_S ?? 600) * 1000;
 
@@ -41,11 +42,19 @@ function connectionLost(err: unknown): boolean {
   const code = typeof e?.code === 'string' ? e.code : '';
   if (/^(08|57P0[123])/.test(code)) return true;
   if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH'].includes(code)) return true;
-  return /Connection terminated|connection error|not queryable|Client was closed/i.test(String(e?.message ?? ''));
+  return /Connection terminated|connection error|not queryable|Client was closed|timeout expired/i.test(
+    String(e?.message ?? ''),
+  );
 }
 
 async function connect(): Promise<pg.Client> {
-  const c = new pg.Client({ connectionString: url, application_name: 'tsnas' });
+  // A server that accepts the connection and never answers fails the attempt after connectTimeoutMs
+  // (without it, connect() would wait forever and every statement with it).
+  const c = new pg.Client({
+    connectionString: url,
+    application_name: 'tsnas',
+    connectionTimeoutMillis: connectTimeoutMs,
+  });
   // An idle connection dropped by the server is noticed here; the next statement reconnects.
   c.on('error', (err) => {
     if (client !== c) return;
@@ -54,7 +63,29 @@ async function connect(): Promise<pg.Client> {
       `tsnas: lost the connection to PostgreSQL (${err.message}); reconnecting at the next statement\n`,
     );
   });
-  await c.connect();
+  // Bytes that came back but never made an answer (another service on the port) are said, not
+  // taken for silence.
+  let received = 0;
+  const stream = (c as unknown as { connection: { stream: NodeJS.EventEmitter } }).connection.stream;
+  const count = (d: Buffer) => {
+    received += d.length;
+  };
+  stream.on('data', count);
+  try {
+    await c.connect();
+  } catch (err) {
+    const e = err as { message?: unknown; code?: unknown };
+    if (received > 0 && /timeout expired/.test(String(e?.message)))
+      throw Object.assign(
+        new Error(
+          `${String(e.message)} (${received} bytes came back, none of them an answer in PostgreSQL's protocol)`,
+        ),
+        typeof e.code === 'string' ? { code: e.code } : {},
+      );
+    throw err;
+  } finally {
+    stream.off('data', count);
+  }
   // A statement with parameters goes out in several small writes (parse, bind, execute, sync):
   // with Nagle's algorithm each waited for the server's delayed ACK, ~40 ms a statement.
   (c as unknown as { connection: { stream: { setNoDelay?(on: boolean): void } } }).connection.stream.setNoDelay?.(true);

@@ -516,6 +516,41 @@ const CASES: BadInput[] = [
       'host and port of --store',
     ],
   },
+  // Store addresses are parsed, not guessed; read-only commands never make a store (issue 23).
+  ...[
+    [
+      'mysql://root:secret@127.0.0.1/tsnas',
+      ["'mysql:' is not one of its forms", 'sqlite:PATH', 'postgres://USER[:PASSWORD]@HOST[:PORT]/DB'],
+    ],
+    [
+      'http://127.0.0.1:8080/x',
+      ["'http:' is not one of its forms", 'sqlite:PATH', 'postgres://USER[:PASSWORD]@HOST[:PORT]/DB'],
+    ],
+    [
+      'postgres:/tsnas@127.0.0.1/tsnas',
+      ['two slashes after', 'sqlite:PATH', 'postgres://USER[:PASSWORD]@HOST[:PORT]/DB'],
+    ],
+    ['postgres://tsnas@127.0.0.1:99999/tsnas', ["'99999' is not a port number", '1-65535', 'HOST:PORT']],
+  ].flatMap(([store, says]): BadInput[] =>
+    [search, ['study', 'list'], ['worker', 'w']].map((cmd) => ({
+      what: `${cmd.slice(0, 2).join(' ')}: the store address ${store}`,
+      args: [...cmd, '--store', store as string],
+      code: 1,
+      says: says as string[],
+      not: ['secret'],
+    })),
+  ),
+  ...[
+    ['study', 'list'],
+    ['study', 'show', 'one'],
+    ['study', 'report', 'one', '-o', 'r.html'],
+    ['study', 'answer', 'one', '--budget', 'flops<=3M'],
+  ].map((cmd): BadInput => ({
+    what: `${cmd.slice(0, 2).join(' ')}: a store that does not exist (it is not made)`,
+    args: [...cmd, '--store', 'missing/x.db'],
+    code: 1,
+    says: ['no study store at', 'missing/x.db'],
+  })),
   {
     what: 'worker: a study the store does not have',
     args: ['worker', 'nosuch', '--store', 'store.db'],

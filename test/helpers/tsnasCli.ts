@@ -28,15 +28,17 @@ export function tsnas(args: readonly string[]): CliRun {
 /**
  * Runs tsnas without blocking, so independent calls run concurrently (each start loads libtorch,
  * ~0.7 s). `input` goes to its stdin; after `timeoutMs` it is killed (code null), so a hung command
- * fails its test instead of stalling the suite. `cwd`: where it runs (default the package root).
+ * fails its test instead of stalling the suite. `cwd`: where it runs (default the package root); `env`:
+ * variables over this process's.
  */
 export function tsnasAsync(
   args: readonly string[],
-  o: { input?: string; timeoutMs?: number; cwd?: string } = {},
+  o: { input?: string; timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<CliRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [TSNAS_BIN, ...args], {
       cwd: o.cwd ?? PACKAGE_ROOT,
+      env: o.env ? { ...process.env, ...o.env } : process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: o.timeoutMs,
     });

@@ -21,7 +21,7 @@ import { configureSearch, setupSearch, type SearchSetup } from '../../search/set
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
 import { BUILTIN_SPACES } from '../../space/registry';
 import { runSearch, type SearchSummary } from '../../study/runSearch';
-import { isPostgresUrl } from '../../study/pgDriver';
+import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { runLocalWorkers } from '../localWorkers';
 import { DEFAULT_STORE, STUDY_NAME_PATTERN, StudyExistsError, StudyStore, explainStoreError } from '../../study/store';
@@ -219,9 +219,8 @@ function missingDirs(dir: string): string[] {
   return out;
 }
 
-/** Removes a store file a failed command made (its WAL files, the studies/ and directories it made, when empty). */
-function removeStoreFiles(file: string, madeStudies: boolean, madeDirs: readonly string[]): void {
-  for (const f of [file, `${file}-wal`, `${file}-shm`, `${file}-journal`]) fs.rmSync(f, { force: true });
+/** After a failed command removed the store it made: the studies/ and directories it made, when empty. */
+function removeMadeDirs(file: string, madeStudies: boolean, madeDirs: readonly string[]): void {
   const studies = path.join(path.dirname(path.resolve(file)), 'studies');
   if (madeStudies && fs.existsSync(studies) && fs.readdirSync(studies).length === 0) fs.rmdirSync(studies);
   for (const d of [...madeDirs].reverse()) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
@@ -370,11 +369,7 @@ export function registerSearch(program: Command): void {
     }
     await useDevice(o.device);
     const storeFile =
-      (o.store !== undefined
-        ? isPostgresUrl(o.store)
-          ? o.store
-          : path.resolve(process.cwd(), o.store.replace(/^sqlite:/, ''))
-        : undefined) ??
+      (o.store !== undefined ? resolveStoreLocation(o.store, process.cwd()) : undefined) ??
       fileCfg.store ??
       DEFAULT_STORE;
     const postgres = isPostgresUrl(storeFile);
@@ -400,9 +395,11 @@ export function registerSearch(program: Command): void {
         );
     }
     // What this command makes (the store file, its directory) is removed again if it fails having
-    // recorded nothing, so that the same command can simply be run again.
+    // recorded nothing, so that the same command can simply be run again. Whether it made the store
+    // is the store's to say (another search may make it at the same moment), and so is whether no
+    // one else uses it; the directories were made by this command, or by one beside it, and go
+    // only with its store, and only when empty.
     const madeDirs = postgres ? [] : missingDirs(path.dirname(path.resolve(storeFile)));
-    const madeStore = !postgres && !fs.existsSync(storeFile);
     const madeStudies = !postgres && !fs.existsSync(path.join(path.dirname(path.resolve(storeFile)), 'studies'));
     let createdStudy = false;
     let store: StudyStore | null = null;
@@ -410,7 +407,7 @@ export function registerSearch(program: Command): void {
     let final: FinalNetwork | null = null;
     let finalTraining: FinalTrainingState | null = null;
     try {
-      store = StudyStore.open(storeFile);
+      store = StudyStore.open(storeFile, { mustExist: !!o.resume });
       let study: StudyRecord;
       if (o.resume) {
         study = store.requireStudy(studyName);
@@ -497,14 +494,18 @@ export function registerSearch(program: Command): void {
       store.close();
     } catch (err) {
       // A study this command created that recorded nothing, and a store it created that holds no
-      // study, are removed: a failed command leaves nothing to block running it again.
+      // study and no one else has open, are removed: a failed command leaves nothing to block
+      // running it again, and never takes a store another command uses. Cleaning up is best
+      // effort; the error that matters is the command's.
       try {
         if (store && createdStudy) store.removeUnusedStudy(studyName);
-        const empty = store?.driver.open && madeStore && store.studies().length === 0;
-        store?.close();
-        if (madeStore && (empty || !store)) removeStoreFiles(storeFile, madeStudies, madeDirs);
       } catch {
-        // Cleaning up is best effort; the error that matters is the command's.
+        // kept: a study that cannot be removed is resumed or removed by hand
+      }
+      try {
+        if (store?.driver.open && store.closeAndRemoveIfUnused()) removeMadeDirs(storeFile, madeStudies, madeDirs);
+      } catch {
+        // kept: an empty store blocks nothing
       }
       throw explainStoreError(storeFile, err);
     }

@@ -250,7 +250,13 @@ export function registerStudy(program: Command): void {
     .action(async (name: string, o: { budget: string[]; store: string; train?: boolean; json?: boolean }) => {
       const log = (line: string) => process.stderr.write(`${line}\n`);
       const budgets = o.budget.map(parseConstraint);
-      const store = StudyStore.open(o.store);
+      // Answering writes (a lease, cached answers) but never makes a store: a missing one is named.
+      let store: StudyStore;
+      try {
+        store = StudyStore.open(o.store, { mustExist: true });
+      } catch (err) {
+        throw explainStoreError(o.store, err);
+      }
       try {
         const s = store.requireStudy(name);
         const able = strategyPlugins()

@@ -2,11 +2,10 @@
 // reaches the store: it takes trials of the study until the study is done (runWorker), with the
 // study's own configuration (only the threads and the device are this machine's).
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { applyResumeOverrides, type SearchConfig } from '../../search/config';
 import { setupSearch } from '../../search/setupSearch';
-import { isPostgresUrl } from '../../study/pgDriver';
+import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
 import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
@@ -38,15 +37,10 @@ export function registerWorker(program: Command): void {
       ) => {
         const log = (s: string) => process.stderr.write(`${s}\n`);
         await useDevice(o.device);
-        const location =
-          o.store === undefined
-            ? DEFAULT_STORE
-            : isPostgresUrl(o.store)
-              ? o.store
-              : path.resolve(o.store.replace(/^sqlite:/, ''));
+        const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
         if (!isPostgresUrl(location) && !fs.existsSync(location))
           throw new Error(`no study store at ${location} (give the store the study is in: --store FILE or URL)`);
-        const store = StudyStore.open(location);
+        const store = StudyStore.open(location, { mustExist: true });
         try {
           const study = store.requireStudy(studyName);
           const stored = study.config as unknown as SearchConfig;
