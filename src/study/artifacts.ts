@@ -12,7 +12,7 @@
 // pulled or pushed it. A file this process wrote since is pushed; a cached file the store holds
 // in another version that this process did not write is stale, and the store's version wins
 // (never the other way round: a worker's old cache never overwrites another worker's newer
-// checkpoint). Versions are SHA-256 digests, computed once per (size, mtime) of a file.
+// checkpoint). Versions are SHA-256 digests, computed once per (inode, size, mtime) of a file.
 //
 // A study whose files live in a folder it names (files_in 'dir'), or beside an SQLite store as
 // before, has nothing to sync: pull and push do nothing, and the folder must be reachable
@@ -42,15 +42,15 @@ export const maxArtifactBytes = (): number => Number(process.env.TSNAS_ARTIFACT_
 /** Files of a study directory that are never synced: notes of whose it is, temporaries of atomic writes. */
 const NOT_SYNCED = /(^|\/)\.tsnas-study\.json$|\.tmp-\d+$|\.tmp$/;
 
-/** SHA-256 of a file, remembered per (path, size, mtime). */
-const digests = new Map<string, { size: number; mtimeMs: number; sha256: string }>();
+/** SHA-256 of a file, remembered per (path, inode, size, mtime): an atomic write (a rename) is a new inode. */
+const digests = new Map<string, { ino: number; size: number; mtimeMs: number; sha256: string }>();
 function digestOf(file: string): string | null {
   const st = fs.statSync(file, { throwIfNoEntry: false });
   if (!st?.isFile()) return null;
   const known = digests.get(file);
-  if (known && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
+  if (known && known.ino === st.ino && known.size === st.size && known.mtimeMs === st.mtimeMs) return known.sha256;
   const sha256 = crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  digests.set(file, { size: st.size, mtimeMs: st.mtimeMs, sha256 });
+  digests.set(file, { ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, sha256 });
   return sha256;
 }
 

@@ -157,6 +157,7 @@ test('postgres: workers that share only the database: one killed with kill -9 af
   );
   assert.equal(all.filter((t) => t.state === 'complete').length, 2, 'the study completed');
   assert.ok(!fs.existsSync(a.dir), "nothing recreated machine A's directory");
+  fs.rmSync(b.dir, { recursive: true, force: true });
 });
 
 test("postgres: a worker that cannot reach an interrupted trial's checkpoint says so (the study, the file, where it looked) and does not train it again from epoch 0", async () => {
@@ -196,6 +197,7 @@ test("postgres: a worker that cannot reach an interrupted trial's checkpoint say
     'the study went on with other trials',
   );
   assert.ok(!all.some((x) => x.state === 'failed' && !isInterrupted(x) && x.id !== t.id));
+  fs.rmSync(b.dir, { recursive: true, force: true });
 });
 
 test('a study whose files live in a folder it names: a worker on a machine without that folder says so and starts nothing', async () => {
