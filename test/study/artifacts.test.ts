@@ -207,7 +207,8 @@ test('a study whose files live in a folder it names: a worker on a machine witho
   assert.ok(fs.existsSync(path.join(shared, 'far', '.tsnas-study.json')), 'the creator made the folder, with its note');
   // The folder is not mounted on this machine.
   fs.rmSync(shared, { recursive: true, force: true });
-  const w = startWorker(store, machine('b'));
+  const b = machine('b');
+  const w = startWorker(store, b);
   assert.equal(await w.exit, 1, w.stderr());
   assert.match(
     w.stderr(),
@@ -217,6 +218,7 @@ test('a study whose files live in a folder it names: a worker on a machine witho
   );
   assert.ok(!fs.existsSync(shared), 'the folder was not made here');
   assert.deepEqual(trials(store), [], 'no trial started');
+  fs.rmSync(b.dir, { recursive: true, force: true });
 });
 
 test("the store keeps a study's files: put, get and list; pull and push sync a cache, and a stale cache never overwrites the store", () => {
