@@ -21,7 +21,24 @@ export interface EvalJob {
   onEpoch?(epochs: Array<Record<string, number>>): void;
   /** References a file this evaluation wrote (a checkpoint). */
   addArtifact?(kind: string, file: string): void;
+  /** The study's files where it keeps them, when not only in studyDir (the store: studyDir is a cache). */
+  files?: JobFiles;
+  /**
+   * This trial continues one that was interrupted after this many finished epochs (a worker lost):
+   * its checkpoint must be found, not trained again from epoch 0.
+   */
+  resumeEpochs?: number;
   log(line: string): void;
+}
+
+/** A study's files for one evaluation (study/artifacts.ts's StudyFiles, bound to the trial). */
+export interface JobFiles {
+  /** Brings a directory of studyDir up to date from where the study keeps its files: before reading it. */
+  pull(dir: string): void;
+  /** Saves the files of a directory of studyDir that this process wrote: after writing, before saying so. */
+  push(dir: string): void;
+  /** The error for a file that is needed and not found: names the study, the file and where it was looked for. */
+  missing(file: string, what: string, doInstead: string): Error;
 }
 
 export interface EvalResult {

@@ -98,6 +98,22 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
         .slice(0, 16);
       const checkpointDir = path.join(job.studyDir, 'checkpoints', key);
       job.addArtifact?.('checkpoint', checkpointDir);
+      // The study's files may live in the store (workers that share only the database): the
+      // checkpoint another worker wrote is downloaded first, and each epoch's is uploaded before
+      // the epoch is recorded, so that a trial's recorded epochs are always in the store.
+      job.files?.pull(checkpointDir);
+      if (job.resumeEpochs) {
+        const { hasCheckpoint, readCheckpointState } = await import('../train/checkpoint');
+        const done = hasCheckpoint(checkpointDir) ? readCheckpointState(checkpointDir).epoch : 0;
+        if (done < job.resumeEpochs) {
+          const file = path.join(checkpointDir, 'checkpoint.safetensors');
+          const what = `the checkpoint of trial ${job.trialNumber} (${job.archText}) after epoch ${job.resumeEpochs}, where an interrupted trial of it stopped`;
+          const instead = `found ${done ? `one after epoch ${done} only` : 'none'}; not training it again from epoch ${done}: make the study's files reachable (the store, or the folder it names) and resume`;
+          throw new EvaluationError(
+            job.files ? job.files.missing(file, what, instead).message : `${what} is not in ${file}; ${instead}`,
+          );
+        }
+      }
       const epochs: Array<Record<string, number>> = [];
       const r = trainArchitecture({
         space: o.space,
@@ -113,9 +129,11 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
         onProgress: () => job.heartbeat(),
         onEpoch: (m) => {
           epochs.push({ ...m });
+          job.files?.push(checkpointDir);
           job.onEpoch?.(epochs);
         },
       });
+      job.files?.push(checkpointDir);
       const all = r.epochs.map((e) => ({ ...e }) as unknown as Record<string, number>);
       if (r.resumedFrom > 0)
         job.log(

@@ -32,6 +32,12 @@ export const searchConfigFileSchema = z.strictObject({
   lut: z.string().min(1).optional(),
   study: z.string().min(1).optional(),
   store: z.string().min(1).optional(),
+  /**
+   * Where the study keeps its files (checkpoints, supernets, predictor weights): 'store' (in the
+   * store itself; the default on PostgreSQL), a folder every worker mounts at the same path (the
+   * study's files go in FOLDER/<study>), or 'beside' (SQLite's default: beside the store).
+   */
+  files: z.string().min(1).optional(),
   objective: z
     .strictObject({
       metric: z.string().min(1).default('accuracy'),
@@ -102,6 +108,8 @@ export interface SearchConfig {
   };
   options: Record<string, unknown>;
   evalDelayMs: number;
+  /** Where the study keeps its files ('store', 'beside' or an absolute folder); absent: the store's default. */
+  files?: string;
   /** Final training; absent when not asked for. */
   final?: FinalTrainingConfig | null;
 }
@@ -148,6 +156,7 @@ export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigIn
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
   if (c.lut !== undefined) out.lut = path.resolve(base, c.lut);
+  if (c.files !== undefined && c.files !== 'store' && c.files !== 'beside') out.files = path.resolve(base, c.files);
   // A PostgreSQL store is a URL, not a path; an address of no form tsnas knows is refused.
   if (c.store !== undefined) out.store = resolveStoreLocation(c.store, base);
   if (c.train?.recipe !== undefined && typeof c.train.recipe === 'string')
@@ -246,6 +255,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     },
     options: c.options ?? {},
     evalDelayMs: c.evalDelayMs ?? 0,
+    ...(c.files !== undefined ? { files: c.files } : {}),
     // Absent unless asked for: the stored configuration of a study without it is as before.
     ...(final
       ? {
@@ -309,5 +319,6 @@ export function studyInit(name: string, config: SearchConfig): StudyInit {
     constraints: config.constraints.map((c) => parseConstraint(c).text),
     seed: config.seed,
     config: config as unknown as Record<string, unknown>,
+    files: config.files ?? null,
   };
 }

@@ -203,6 +203,8 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema === null ? 'none' : +r0.ema.toPrecision(4)}` +
     `${f.teacher ? `, distilled from ${f.teacher}` : ''}; test accuracy on the ${data.test.count} test images`;
   const studyDir = store.studyDir(study.name);
+  // Where the study keeps its files (the store: studyDir is then this machine's cache of them).
+  const files = store.files(study.name);
   const known = store.getState(study.id, FINAL_TRAINING);
   const networks: FinalTrainedNetwork[] = [];
   const fingerprint = spaceFingerprint(space);
@@ -231,6 +233,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     const dir = path.join(studyDir, checkpoint);
     if (!store.artifacts(study.id, { kind: 'final-checkpoint' }).some((a) => store.artifactPath(a) === dir))
       store.addArtifact(study.id, null, 'final-checkpoint', dir);
+    files.pull(dir);
     const { trainArchitecture } = await import('../train/trainArchitecture');
     const t0 = performance.now();
     const r = trainArchitecture({
@@ -243,12 +246,15 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       test: true,
       checkpointDir: dir,
       threads: config.train.threads,
-      onEpoch: (m) =>
+      onEpoch: (m) => {
+        files.push(dir);
         log(
           `final training: ${p.name} epoch ${m.epoch}/${p.recipe.epochs}: loss ${m.loss.toFixed(4)}, training accuracy ${(m.trainAcc * 100).toFixed(2)}%, ` +
             `${m.seconds.toFixed(0)} s (${m.imgPerSec.toFixed(0)} img/s)`,
-        ),
+        );
+      },
     });
+    files.push(dir);
     if (r.status === 'failed')
       throw new Error(
         `final training of ${p.name} failed: ${r.error}; its checkpoint is in ${dir} (resume the study to continue)`,

@@ -64,10 +64,17 @@ export function shortArch(space: Space, archText: string, arch?: Parameters<type
   return archText.length > 48 ? `${archText.slice(0, 22)}...${archText.slice(-23)}` : archText;
 }
 
-export function makeStudyContext(o: SearchOptions, heartbeat: () => void): StudyContext {
+/** Subdirectories of a study directory that the loops leave to their own users (each trial pulls its checkpoint). */
+export const OWN_SYNC = ['checkpoints'];
+
+export function makeStudyContext(o: SearchOptions, heartbeat: () => void, worker: string | null = null): StudyContext {
   const { store, study } = o;
   const studyDir = store.studyDir(study.name);
+  const files = store.files(study.name, worker);
+  // The strategy's files as the store holds them (supernets, predictors); checkpoints per trial.
+  files.pull(undefined, OWN_SYNC);
   return {
+    files,
     study,
     space: o.space,
     seed: study.seed,
@@ -109,11 +116,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       );
     }
     let current: TrialRecord | null = null;
+    let files: StudyContext['files'] = undefined;
     const heartbeat = throttle(() => {
       if (current) store.heartbeat(current.id);
       store.beatLease(study.id, me);
+      // What a long phase wrote (a supernet's epoch checkpoint) goes to the store as it goes.
+      files?.push(undefined, { except: OWN_SYNC });
     }, HEARTBEAT_MS);
-    const ctx = makeStudyContext(o, heartbeat);
+    const ctx = makeStudyContext(o, heartbeat, me.id);
+    files = ctx.files;
     const all = store.trials(study.id);
     const history = all.filter(isSettled);
     const interruptions = new Map<string, number>();
@@ -121,7 +132,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
       if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
     for (const t of history) strategy.tell(t, ctx);
     let complete = history.filter((t) => t.state === 'complete').length;
-    if (strategy.prepare && complete < o.trials) await strategy.prepare(ctx);
+    if (strategy.prepare && complete < o.trials) {
+      await strategy.prepare(ctx);
+      files?.push(undefined, { except: OWN_SYNC });
+    }
 
     let failed = history.length - complete;
     let best = bestTrial(history, metric, direction);
@@ -161,12 +175,14 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         recipe,
         costs,
         interruptions: interruptions.get(trialKey(identity)) ?? 0,
+        resumeEpochs: resumeEpochs(all, trialKey(identity)),
         heartbeat,
       });
       current = null;
       history.push(finished);
       seen.add(trialKey(identity));
       strategy.tell(finished, ctx);
+      files?.push(undefined, { except: OWN_SYNC });
       if (finished.state === 'complete') {
         complete++;
         if (!best || better(finished.metrics[metric]!, best.metrics[metric]!, direction)) best = finished;
@@ -193,7 +209,14 @@ export async function evaluateTrial(
   ctx: StudyContext,
   trial: TrialRecord,
   proposal: Pick<Proposal, 'arch' | 'stopAfterEpochs'>,
-  w: { recipe: Record<string, unknown> | null; costs: ArchCosts; interruptions: number; heartbeat: () => void },
+  w: {
+    recipe: Record<string, unknown> | null;
+    costs: ArchCosts;
+    interruptions: number;
+    /** Epochs an interrupted trial of the same identity had finished (its checkpoint must be found). */
+    resumeEpochs?: number;
+    heartbeat: () => void;
+  },
 ): Promise<TrialRecord> {
   const { store, study, strategy, evaluator } = o;
   const log = o.log ?? (() => {});
@@ -226,6 +249,16 @@ export async function evaluateTrial(
       heartbeat,
       onEpoch: (epochs) => store.recordEpochs(trial.id, epochs),
       addArtifact: (kind, file) => store.addArtifact(study.id, trial.id, kind, file),
+      ...(ctx.files?.inStore
+        ? {
+            files: {
+              pull: (dir: string) => void ctx.files!.pull(dir),
+              push: (dir: string) => void ctx.files!.push(dir, { trialId: trial.id }),
+              missing: (file: string, what: string, instead: string) => ctx.files!.missing(file, what, instead),
+            },
+          }
+        : {}),
+      ...(w.resumeEpochs ? { resumeEpochs: w.resumeEpochs } : {}),
       log,
     };
     try {
@@ -246,6 +279,16 @@ export async function evaluateTrial(
     }
   }
   return finished;
+}
+
+/**
+ * The most epochs an interrupted trial of this identity finished (recorded only once its
+ * checkpoint was saved where the study keeps its files): a trial continuing it must start there.
+ */
+export function resumeEpochs(all: readonly TrialRecord[], key: string): number {
+  let n = 0;
+  for (const t of all) if (isInterrupted(t) && trialKey(t) === key) n = Math.max(n, t.epochs.length);
+  return n;
 }
 
 export const fmt = (v: number | undefined) =>

@@ -30,11 +30,13 @@
 import { formatArch, parseArch } from '../space/archFormat';
 import { rngFor } from '../random/seeds';
 import { bestTrial, trialWorkerAlive } from './store';
-import { isWait, type AskContext } from './strategy';
+import { isWait, type AskContext, type StudyContext } from './strategy';
 import {
   evaluateTrial,
   HEARTBEAT_MS,
   makeStudyContext,
+  OWN_SYNC,
+  resumeEpochs,
   trialLine,
   type SearchOptions,
   type SearchSummary,
@@ -68,10 +70,15 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
   store.joinStudy(study.id, me);
   let current: TrialRecord | null = null;
   let phase: string | null = null;
+  let files: StudyContext['files'];
+  /** What this worker wrote in the study directory goes where the study keeps its files (artifacts.ts). */
+  const pushFiles = () => files?.push(undefined, { except: OWN_SYNC });
   const heartbeat = throttle(() => {
     if (current) store.heartbeat(current.id);
     if (phase) store.beatPhase(study.id, phase, me);
     store.beatLease(study.id, me);
+    // A long phase's checkpoints (a supernet's epochs) as it goes.
+    pushFiles();
   }, HEARTBEAT_MS);
   // Evaluators that wait rather than compute (a remote job, a sleep) beat through this timer;
   // computing ones call heartbeat themselves, as in a single search.
@@ -79,7 +86,8 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
   timer.unref();
   let interrupted = 0;
   try {
-    const ctx = makeStudyContext(o, heartbeat);
+    const ctx = makeStudyContext(o, heartbeat, me.id);
+    files = ctx.files;
     const told = new Set<number>();
     const catchUp = (all: readonly TrialRecord[]) => {
       for (const t of all)
@@ -98,9 +106,12 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
           await sleep(pollMs);
           continue;
         }
+        // What an earlier holder of the phase, or the worker that ran it, left in the store.
+        files?.pull(undefined, OWN_SYNC);
         if (claim === 'mine') {
           phase = 'prepare';
           await strategy.prepare(ctx);
+          pushFiles();
           store.finishPhase(study.id, 'prepare', me);
           phase = null;
         } else {
@@ -139,6 +150,8 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       const running = all.filter((t) => t.state === 'running');
       if (complete + running.length >= o.trials) return 'again';
       const index = all.length === 0 ? 0 : all[all.length - 1]!.number + 1;
+      // What the last asker wrote (a NARS refit's weights), as the store holds it.
+      files?.pull(undefined, OWN_SYNC);
       const seen = new Set([...history, ...running].map(trialKey));
       const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen, pending: running };
       const proposal = await strategy.ask(ask);
@@ -249,6 +262,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         let asked: Awaited<ReturnType<typeof askOnce>>;
         try {
           asked = await askOnce();
+          pushFiles();
         } finally {
           store.releasePhase(study.id, ASK_LOCK, me);
           phase = null;
@@ -272,11 +286,18 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         ctx,
         trial,
         { arch: arch!, stopAfterEpochs },
-        { recipe, costs: trial.costs, interruptions: interruptions(trialKey(trial)), heartbeat },
+        {
+          recipe,
+          costs: trial.costs,
+          interruptions: interruptions(trialKey(trial)),
+          resumeEpochs: resumeEpochs(all, trialKey(trial)),
+          heartbeat,
+        },
       );
       current = null;
       told.add(finished.id);
       if (isSettled(finished)) strategy.tell(finished, ctx);
+      pushFiles();
       const best = bestTrial([...history, finished], metric, study.objective.direction);
       log(trialLine(space, finished, arch!, metric, best, o.constraints, Date.now() - t0));
       o.onTrial?.(finished, best);

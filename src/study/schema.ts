@@ -175,6 +175,29 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (study_id, name)
   );
   `,
+  // 4: a study's files in the store itself (issue 23), for workers on machines that share only the
+  // database: one row per file of the study directory (its path inside it), the bytes, their size
+  // and SHA-256, the trial that wrote it last (null: the study's own, a supernet's). The key is
+  // (study, name), not the trial: a trial lost with its worker is continued by another trial of the
+  // same architecture, from the same checkpoint. How a study keeps its files: 'store' (these rows;
+  // a worker's study directory is a cache of them), 'dir' (files_dir, a folder the study names,
+  // which every worker must mount), or null (as before: beside an SQLite store, files_dir on
+  // PostgreSQL).
+  `
+  ALTER TABLE studies ADD COLUMN files_in TEXT;
+
+  CREATE TABLE artifact_files (
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    name TEXT NOT NULL,
+    trial_id INTEGER,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BLOB NOT NULL,
+    worker TEXT,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (study_id, name)
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
@@ -298,6 +321,21 @@ export const PG_MIGRATIONS: readonly string[] = [
     state TEXT NOT NULL CHECK (state IN ('running', 'done')),
     worker TEXT NOT NULL,
     heartbeat_at BIGINT NOT NULL,
+    PRIMARY KEY (study_id, name)
+  );
+  `,
+  `
+  ALTER TABLE studies ADD COLUMN files_in TEXT;
+
+  CREATE TABLE artifact_files (
+    study_id BIGINT NOT NULL REFERENCES studies(id),
+    name TEXT NOT NULL,
+    trial_id BIGINT,
+    size BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    data BYTEA NOT NULL,
+    worker TEXT,
+    updated_at BIGINT NOT NULL,
     PRIMARY KEY (study_id, name)
   );
   `,

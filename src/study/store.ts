@@ -12,6 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArchCosts } from '../cost/costModel';
+import { ArtifactMissingError, StudyFiles } from './artifacts';
 import { isPostgresUrl, PgDriver } from './pgDriver';
 import { MIGRATIONS, PG_MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type { SqlDriver } from './sqlDriver';
@@ -260,6 +261,8 @@ interface StudyRow {
   config: string;
   /** Schema 3. */
   files_dir?: string | null;
+  /** Schema 4: 'store', 'dir' or null (artifacts.ts). */
+  files_in?: string | null;
 }
 interface TrialRow {
   id: number;
@@ -400,6 +403,8 @@ export class StudyStore {
   private readonly sql: Record<string, string>;
   /** The directory each study's files are in, by name (schema 3's files_dir, else under studiesRoot). */
   private readonly filesDirs = new Map<string, string | null>();
+  /** Where each study keeps its files, by name (schema 4's files_in: 'store', 'dir', or null as before). */
+  private readonly filesIn = new Map<string, string | null>();
 
   /** A copy read in place of a store in a directory SQLite may not write to (read-only opens only). */
   private copyDir: string | null = null;
@@ -737,8 +742,9 @@ export class StudyStore {
       );
     }
     // A new study starts with a directory of its own: one left by another study is refused.
+    const files = this.filesOf(init);
     if (!this.getStudy(init.name)) {
-      const dir = path.join(this.studiesRoot, init.name);
+      const dir = files.dir ?? path.join(this.studiesRoot, init.name);
       const owner = readStudyDirOwner(dir);
       if (owner) throw this.dirTakenError(init.name, dir, owner);
       if (fs.existsSync(dir) && fs.readdirSync(dir).length) throw this.dirTakenError(init.name, dir, 'unknown');
@@ -749,12 +755,12 @@ export class StudyStore {
           `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`,
       );
     try {
-      return this.driver.transaction(() => {
+      const made = this.driver.transaction(() => {
         const existing = this.getStudy(init.name);
         if (existing) throw exists(existing);
         const id = this.driver.insert(
-          `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config, files_dir)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO studies (name, created_at, strategy, space, evaluator, data, objective_metric, direction, constraints, seed, config, files_dir, files_in)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           [
             init.name,
             Date.now(),
@@ -767,12 +773,16 @@ export class StudyStore {
             JSON.stringify(init.constraints),
             init.seed,
             JSON.stringify(init.config),
-            // A PostgreSQL study names its directory: every worker, on any machine, uses that one.
-            this.shared ? path.join(this.studiesRoot, init.name) : null,
+            files.dir,
+            files.in,
           ],
         );
         return this.studyById(id);
       });
+      // A folder the study names is made now, with the study's note: a worker that finds no note
+      // there later is on a machine that does not mount it, and says so (studyDir).
+      if (files.in === 'dir') this.studyDir(made.name, true, true);
+      return made;
     } catch (err) {
       // Two processes creating the study at once on PostgreSQL: the second's insert meets the
       // first's row (unique_violation) and gets the same error as one that came later.
@@ -784,8 +794,31 @@ export class StudyStore {
     }
   }
 
+  /**
+   * Where a new study keeps its files: in the store (the default on PostgreSQL, whose workers may
+   * share nothing else; a worker's study directory is then a cache), in a folder it names (an
+   * absolute path every worker mounts), or, on SQLite by default, beside the store as before.
+   */
+  private filesOf(init: StudyInit): { in: 'store' | 'dir' | null; dir: string | null } {
+    const f = init.files ?? (this.shared ? 'store' : null);
+    if (f === null) return { in: null, dir: null };
+    if (f === 'beside') {
+      if (!this.shared) return { in: null, dir: null };
+      throw new Error(
+        `study '${init.name}': a PostgreSQL store (${this.file}) has no 'beside' for its files: keep them in the store (--files store) or in a folder every worker mounts (--files DIR)`,
+      );
+    }
+    if (f === 'store') return { in: 'store', dir: null };
+    if (!path.isAbsolute(f))
+      throw new Error(
+        `study '${init.name}': the folder of its files must be an absolute path every worker mounts at the same place, not ${f}`,
+      );
+    return { in: 'dir', dir: path.join(f, init.name) };
+  }
+
   private remember(r: StudyRow): StudyRecord {
     this.filesDirs.set(r.name, r.files_dir ?? null);
+    this.filesIn.set(r.name, r.files_in ?? null);
     return studyOf(r);
   }
 
@@ -831,11 +864,20 @@ export class StudyStore {
     const used =
       this.trials(s.id).length > 0 ||
       this.stateKeys(s.id).length > 0 ||
+      this.files(name).list().length > 0 ||
       this.artifacts(s.id).some((a) => fs.existsSync(this.artifactPath(a)));
     if (used) return false;
     const dir = this.studyDir(name, false);
     this.driver.transaction(() => {
-      for (const table of ['artifacts', 'strategy_state', 'workers', 'study_workers', 'trial_queue', 'study_phases'])
+      for (const table of [
+        'artifacts',
+        'artifact_files',
+        'strategy_state',
+        'workers',
+        'study_workers',
+        'trial_queue',
+        'study_phases',
+      ])
         this.driver.run(`DELETE FROM ${table} WHERE study_id = ?`, [s.id]);
       this.driver.run('DELETE FROM studies WHERE id = ?', [s.id]);
     });
@@ -861,13 +903,23 @@ export class StudyStore {
    * directory noted as another study's is refused (StudyDirError), never shared. A study that
    * names its directory (a PostgreSQL store's) uses that one.
    */
-  studyDir(name: string, create = true): string {
+  studyDir(name: string, create = true, creating = false): string {
     if (!this.filesDirs.has(name)) this.getStudy(name);
-    const dir = this.filesDirs.get(name) ?? path.join(this.studiesRoot, name);
+    // A study whose files are in the store: this machine's cache of them (studiesRoot/<name>).
+    const named = this.filesIn.get(name) === 'store' ? null : this.filesDirs.get(name);
+    const dir = named ?? path.join(this.studiesRoot, name);
     if (!create) return dir;
     const study = this.getStudy(name);
     const owner = readStudyDirOwner(dir);
     if (study && owner && !ownsDir(owner, study)) throw this.dirTakenError(name, dir, owner);
+    // The folder a study names is every worker's: one missing here is not made (the files the
+    // other workers wrote would be missing from it), it is said.
+    if (study && named && !owner && !creating && (this.filesIn.get(name) === 'dir' || this.artifacts(study.id).length))
+      throw new ArtifactMissingError(
+        `study '${name}' of ${this.file} keeps its files in ${dir} (recorded when it was created), and this machine ` +
+          `${fs.existsSync(dir) ? "has that directory without the study's note (" + STUDY_DIR_OWNER + ')' : 'has no such directory'}: ` +
+          'mount the folder every worker shares at that path, then start the worker again (nothing was started over)',
+      );
     fs.mkdirSync(dir, { recursive: true });
     // A directory without a note is adopted: studies made before notes existed.
     if (study && !owner) {
@@ -1292,6 +1344,20 @@ export class StudyStore {
   }
 
   // ---- artifacts ------------------------------------------------------------------------
+
+  /** A study's files where it keeps them: the store's artifact_files (artifacts.ts), or its directory. */
+  files(name: string, worker: string | null = null): StudyFiles {
+    const study = this.requireStudy(name);
+    return new StudyFiles({
+      driver: this.driver,
+      store: this.file,
+      studyId: study.id,
+      study: name,
+      dir: this.studyDir(name, false),
+      inStore: this.filesIn.get(name) === 'store',
+      worker,
+    });
+  }
 
   /** References a file of the study (paths inside the study directory are stored relative to it). */
   addArtifact(studyId: number, trialId: number | null, kind: string, file: string): ArtifactRecord {

@@ -27,6 +27,7 @@
 // Asks never run at once: a worker asks holding the study's ask lock (a claimed phase of the
 // store), so an ask may write the study's state (a plan, a refit) without racing another worker.
 import type { DataSource } from '../data/imageSet';
+import type { StudyFiles } from './artifacts';
 import type { Evaluator } from '../evaluate/evaluator';
 import type { Rng } from '../random/rng';
 import type { Constraint } from '../cost/constraints';
@@ -81,8 +82,13 @@ export interface StudyContext {
   evaluator: Evaluator;
   /** The study's data set (training evaluators); throws when the study has none. */
   data(): DataSource;
-  /** The study's directory, for artifact files. */
+  /** The study's directory, for artifact files (a cache of the store when the study keeps them there). */
   studyDir: string;
+  /**
+   * The study's files where it keeps them (artifacts.ts): the search loops pull before a phase
+   * reads them and push after one writes them, so a strategy only reads and writes studyDir.
+   */
+  files?: StudyFiles;
   state: StrategyState;
   artifacts: StudyArtifacts;
   /** A line of progress for people (stderr). */

@@ -28,6 +28,12 @@ export interface StudyInit {
   constraints: string[];
   seed: number;
   config: Record<string, unknown>;
+  /**
+   * Where the study keeps its files (checkpoints, supernets, predictor weights): 'store' (in the
+   * store itself), an absolute folder every worker mounts, or 'beside' (SQLite: beside the store).
+   * Default: 'store' on PostgreSQL, 'beside' on SQLite.
+   */
+  files?: string | null;
 }
 
 export interface StudyRecord extends StudyInit {

@@ -65,6 +65,7 @@ interface CommonFlags {
   lut?: string;
   study?: string;
   store?: string;
+  files?: string;
   seed?: number;
   epochs?: number;
   trainEpochs?: number;
@@ -174,6 +175,7 @@ function flagsConfig(
       lut: o.lut,
       study: o.study,
       store: o.store,
+      files: o.files,
       objective: objective
         ? ({
             metric: objective.metric,
@@ -293,6 +295,10 @@ export function registerSearch(program: Command): void {
     .option(
       '--store <file|url>',
       `study store: an SQLite file (or sqlite:FILE; default ${DEFAULT_STORE}; study directories go beside it) or postgres://USER@HOST:PORT/DB, shared by workers on many machines (study directories in $TSNAS_STUDIES_DIR, default runs/studies)`,
+    )
+    .option(
+      '--files <store|dir|beside>',
+      "where the study keeps its files (checkpoints, supernets, predictor weights): 'store' (in the store itself, so that workers sharing only the database reach them; the default for postgres://), a folder every worker mounts at the same path, or 'beside' (beside an SQLite store; its default)",
     )
     .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
     .option(

@@ -75,6 +75,8 @@ function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
 function envOfStore(ctx: FinalizeContext): NarsEnv {
   const { store, study } = ctx;
   const config = study.config as unknown as SearchConfig;
+  // The predictor's weights as the store holds them, when the study keeps its files there.
+  store.files(study.name).pull();
   return {
     space: ctx.space,
     seed: study.seed,
