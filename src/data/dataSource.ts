@@ -39,7 +39,8 @@ export function loadDataSource(spec: string, options: DataLoadOptions = {}): Dat
   const kind = colon < 0 ? spec : spec.slice(0, colon);
   const arg = colon < 0 ? '' : spec.slice(colon + 1);
   const input = isImageKind(kind) ? (options.input ?? lastInput.get(spec)) : undefined;
-  const key = input ? `${spec}\u0000${input.join('x')}` : spec;
+  // Image files are named by paths relative to the working directory, and decoded to an input.
+  const key = input ? [spec, input.join('x'), process.cwd(), options.cacheDir ?? ''].join('\u0000') : spec;
   const hit = cache.get(key);
   if (hit) return hit;
   let ds: DataSource;

@@ -146,15 +146,7 @@ export function loadImageDataSet(
           `${spec}: the files changed since they were decoded (${describeChanges(h.files, stamps)}): decoded again`,
         );
     }
-    const writable = (() => {
-      try {
-        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
-        fs.accessSync(path.dirname(cacheFile), fs.constants.W_OK);
-        return true;
-      } catch {
-        return false;
-      }
-    })();
+    const writable = canCreate(path.dirname(cacheFile));
     const out = writable ? cacheFile : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-images-')), 'images.bin');
     if (!writable) {
       notes.push(
@@ -279,5 +271,19 @@ function runDecoder(job: DecodeJob): void {
         ? `${result.error}; fix or remove the file, or skip bad images (skipBadImages)`
         : `${job.source}: ${result.error}`,
     );
+  }
+}
+
+/** Whether a folder exists writable, or could be made (its nearest existing ancestor is writable); makes nothing. */
+function canCreate(dir: string): boolean {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      const st = fs.statSync(d);
+      if (!st.isDirectory()) return false;
+      fs.accessSync(d, fs.constants.W_OK);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || path.dirname(d) === d) return false;
+    }
   }
 }
