@@ -23,7 +23,13 @@ export interface DataSource {
   std: number[];
   /** Horizontal flips preserve the class (clothing, objects), not for digits. */
   flipByDefault: boolean;
+  /** The crop augmentation that suits the data when the recipe names none (absent: 'pad'). */
+  defaultCrop?: 'pad' | 'random-resized';
   classNames: string[];
+  /** What to say once about how the data was read (conversions, files left out, the test split). */
+  notes?: string[];
+  /** Data decoded from image files: how many were decoded by this load (0: all from the cache), the cache, what was left out. */
+  imageFiles?: { decoded: number; cacheFile: string | null; skipped: Array<{ file: string; reason: string }> };
 }
 
 export function imageBytes(s: Pick<ImageSet, 'channels' | 'height' | 'width'>): number {

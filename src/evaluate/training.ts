@@ -41,9 +41,10 @@ export interface TrainingEvaluatorOptions {
 }
 
 export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator & { data: DataSource } {
-  const data = loadDataSource(o.data);
+  const data = loadDataSource(o.data, { input: o.space.input });
   const spaceFingerprint = fingerprintOf(o.space);
   let noted = false;
+  let dataNoted = false;
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
     loadRecipe(o.recipeFile, {
@@ -78,6 +79,10 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
     async evaluate(job: EvalJob): Promise<EvalResult> {
       // The engine loads only when a trial trains.
       const { trainArchitecture } = await import('../train/trainArchitecture');
+      if (!dataNoted) {
+        dataNoted = true; // how the data was read: once per search
+        for (const n of data.notes ?? []) job.log(n);
+      }
       const recipe = (job.recipe as unknown as Recipe | null) ?? recipeOf(job.arch);
       // Everything that defines the trained network and its metrics: the space (another space, or a
       // space file edited since, has other networks under the same strings), the architecture, the

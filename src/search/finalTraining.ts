@@ -166,7 +166,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     log('final training: no complete trial, nothing to train');
     return null;
   }
-  const data = loadDataSource(config.data);
+  const data = loadDataSource(config.data, { input: space.input });
   const trainImages = Math.min(f.limitTrain ?? data.train.count, data.train.count);
   const studyRecipe = (arch: Arch) =>
     loadRecipe(config.train.recipeFile ?? undefined, { ...config.train.recipe, ...recipeOverridesFromArch(arch) });

@@ -30,6 +30,24 @@ export const RecipeSchema = z.strictObject({
   /** Maximum global gradient norm, or 0 for no clipping. */
   gradClip: z.number().min(0).default(0),
   cropPadding: z.number().int().min(0).default(2),
+  /**
+   * The crop augmentation: 'pad' (a random crop after zero padding by cropPadding), 'random-resized'
+   * (timm's RandomResizedCrop: a region of cropScale of the area with an aspect ratio in cropRatio,
+   * resized back to the input), 'none'. Absent: the data set's default ('random-resized' for
+   * image folders and manifests, 'pad' for the others). Optional fields, so that recipes written
+   * before them keep their identity.
+   */
+  crop: z.enum(['pad', 'random-resized', 'none']).optional(),
+  /** Area fraction range of a random-resized crop (timm's default 0.08 to 1). */
+  cropScale: z
+    .tuple([z.number().gt(0).max(1), z.number().gt(0).max(1)])
+    .refine(([a, b]) => a <= b, 'the first (smallest) fraction must not exceed the second')
+    .optional(),
+  /** Aspect ratio range of a random-resized crop (timm's default 3/4 to 4/3). */
+  cropRatio: z
+    .tuple([z.number().positive(), z.number().positive()])
+    .refine(([a, b]) => a <= b, 'the first (smallest) ratio must not exceed the second')
+    .optional(),
   /** Horizontal flips; null means the data set's default (on for clothing and objects, off for digits). */
   flip: z.boolean().nullable().default(null),
   /** Input resolution (square); null keeps the data's. */
@@ -48,6 +66,10 @@ export const RecipeSchema = z.strictObject({
 });
 
 export type Recipe = z.infer<typeof RecipeSchema>;
+
+/** timm's RandomResizedCrop defaults. */
+export const DEFAULT_CROP_SCALE: readonly [number, number] = [0.08, 1];
+export const DEFAULT_CROP_RATIO: readonly [number, number] = [3 / 4, 4 / 3];
 export type RecipeInput = z.input<typeof RecipeSchema>;
 
 const RECIPE_FILE: DataFileKind = {

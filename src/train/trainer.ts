@@ -7,7 +7,7 @@
 import { upperMedian } from '../stats';
 import { noGrad } from '../engine/autograd';
 import { setNumThreads } from '../engine/runtime';
-import { BatchLoader } from '../data/loader';
+import { BatchLoader, type LoaderOptions } from '../data/loader';
 import type { DataSource } from '../data/imageSet';
 import { stratifiedSplit } from '../data/split';
 import { allIndices } from '../data/split';
@@ -17,7 +17,7 @@ import { learningRateAt } from '../optim/schedule';
 import { classificationStep } from './classificationStep';
 import { evaluate } from './evaluate';
 import { makeOptimizer, scheduleOf } from './makeOptimizer';
-import type { Recipe } from './recipe';
+import { DEFAULT_CROP_RATIO, DEFAULT_CROP_SCALE, type Recipe } from './recipe';
 import { runTrainLoop } from './trainLoop';
 import { CheckpointMismatchError, checkRunIdentity } from './checkpoint';
 
@@ -85,6 +85,18 @@ export interface TrainResult {
 
 export class DivergedError extends Error {}
 
+/** The loader's crop augmentation from the recipe's crop field, else the data set's default. */
+export function cropOptions(r: Recipe, data: DataSource): Pick<LoaderOptions, 'cropPadding' | 'randomResizedCrop'> {
+  const crop = r.crop ?? data.defaultCrop ?? 'pad';
+  if (crop === 'random-resized') {
+    return {
+      cropPadding: 0,
+      randomResizedCrop: { scale: r.cropScale ?? DEFAULT_CROP_SCALE, ratio: r.cropRatio ?? DEFAULT_CROP_RATIO },
+    };
+  }
+  return { cropPadding: crop === 'pad' ? r.cropPadding : 0, randomResizedCrop: null };
+}
+
 /**
  * Trains job.model in place and returns its metrics. Never throws for a failed run; throws
  * CheckpointMismatchError when the checkpoint directory holds another run.
@@ -103,7 +115,7 @@ export function train(job: TrainJob): TrainResult {
     shuffle: true,
     seed: r.seed,
     dropLast: split.train.length > r.batchSize,
-    cropPadding: r.cropPadding,
+    ...cropOptions(r, job.data),
     flip: r.flip ?? job.data.flipByDefault,
     mixup: r.mixup,
   });

@@ -23,6 +23,10 @@ import { loadDataSource } from '../../src/data/dataSource';
 import { loadRecipe } from '../../src/train/recipe';
 import { PACKAGE_ROOT, tsnasAsync, tsnasInProcess, type CliRun } from '../helpers/tsnasCli';
 import { fakeLatencyTable } from '../helpers/fakeTable';
+import { BLUE, RED, truncate, writeClassFolders } from '../data/imageFixtures';
+
+// Decoded images go to a cache outside the cases' directories (none is written for bad data).
+process.env.TSNAS_CACHE_DIR ??= fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-bad-inputs-cache-'));
 
 interface BadInput {
   /** What it tries, for the report of a failure. */
@@ -109,6 +113,14 @@ async function makeFixtures(fx: string): Promise<void> {
     path.join(fx, 'quoted.json'),
     JSON.stringify(Object.fromEntries(archs.map((a, i) => [a, { val_acc: `0.9${i}` }]))),
   );
+  // Image folders with bad data, and a manifest with a line that does not parse.
+  await writeClassFolders(path.join(fx, 'pics-trunc'), { a: RED, b: BLUE }, 2, ['jpg']);
+  truncate(path.join(fx, 'pics-trunc', 'b', '1.jpg'));
+  await writeClassFolders(path.join(fx, 'pics-empty'), { a: RED, b: BLUE }, 2);
+  fs.mkdirSync(path.join(fx, 'pics-empty', 'c'));
+  await writeClassFolders(path.join(fx, 'pics-split', 'train'), { cat: RED, dog: BLUE }, 2);
+  await writeClassFolders(path.join(fx, 'pics-split', 'test'), { cat: RED }, 1);
+  fs.writeFileSync(path.join(fx, 'bad.csv'), 'path,label\npics-empty/a/0.png,a\npics-empty/b/0.png\n');
   // A run directory: one epoch of a small architecture on synthetic:2, as `tsnas train fbnet-s
   // SMALL_ARCH --data synthetic:2 --epochs 1 --limit-train 100 -o run` writes it.
   const { trainArchitecture } = await import('../../src/train/trainArchitecture');
@@ -155,6 +167,43 @@ const CASES: BadInput[] = [
     args: ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic:1e3'],
     code: 1,
     says: ["evaluator 'synthetic:1e3'", 'an integer from 0 to 4294967295'],
+  },
+  // Image folders and manifests: bad data named (the file, the folder, the class, the line).
+  {
+    what: 'train: an image folder with a truncated JPEG',
+    args: [...trainSmall, '--data', 'images:pics-trunc', '-o', 'r'],
+    code: 1,
+    says: [path.join('pics-trunc', 'b', '1.jpg'), 'cannot decode the image', 'skip bad images (skipBadImages)'],
+  },
+  {
+    what: 'train: an image folder with an empty class folder',
+    args: [...trainSmall, '--data', 'images:pics-empty', '-o', 'r'],
+    code: 1,
+    says: [`the class folder`, path.join('pics-empty', 'c'), 'add images or remove the folder'],
+  },
+  {
+    what: 'train: an image folder whose test split lacks a class',
+    args: [...trainSmall, '--data', 'images:pics-split', '-o', 'r'],
+    code: 1,
+    says: ["class 'dog'", `no images in`, path.join('pics-split', 'test'), 'every class needs test images'],
+  },
+  {
+    what: 'train: a manifest line without a label',
+    args: [...trainSmall, '--data', 'manifest:bad.csv', '-o', 'r'],
+    code: 1,
+    says: ['bad.csv line 3', 'expected 2 comma-separated fields'],
+  },
+  {
+    what: 'train: an image folder that does not exist',
+    args: [...trainSmall, '--data', 'images:nowhere', '-o', 'r'],
+    code: 1,
+    says: ['images:nowhere', 'cannot read the folder nowhere', 'a subfolder per class'],
+  },
+  {
+    what: 'train: an unknown image data set option',
+    args: [...trainSmall, '--data', 'images:pics-split?size=64', '-o', 'r'],
+    code: 1,
+    says: ["unknown option 'size'", 'resize', 'testFraction', 'skipBadImages'],
   },
   // Flag errors: the line that matters and where the options are, not thirty lines of help.
   {

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { loadDataSource } from '../../data/dataSource';
-import { resolveArchitecture } from '../../space/registry';
+import { loadSpace, resolveArchitecture } from '../../space/registry';
 import { recipeOverridesFromArch } from '../../train/archRecipe';
 import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
 import { allIndices, stratifiedSplit } from '../../data/split';
@@ -21,7 +21,10 @@ export function registerTrain(program: Command): void {
     .description('train one architecture of a space on a data set, with a recipe; checkpoints every epoch and resumes')
     .argument('<space>', 'a built-in space (tsnas space list) or a space file')
     .argument('[arch]', 'a registered name, a compact architecture string, or per-layer choice indices')
-    .requiredOption('--data <set>', 'fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR or synthetic[:SEED]')
+    .requiredOption(
+      '--data <set>',
+      "fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED], images:DIR or manifest:FILE (.csv, .jsonl); image files decode to the space's input (docs/data.md)",
+    )
     .option('--recipe <file>', 'recipe file (YAML or JSON); flags below override it')
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'))
     .option('--lr <x>', 'initial learning rate', positiveNumber('--lr'))
@@ -38,7 +41,7 @@ export function registerTrain(program: Command): void {
       // The engine (libtorch) loads only for commands that run it.
       const { trainArchitecture } = await import('../../train/trainArchitecture');
       const { space, arch, name } = resolveArchitecture(archText, spaceRef);
-      const data = loadDataSource(o.data);
+      const data = loadDataSource(o.data, { input: space.input });
       // Flags win over the architecture's searched recipe fields; flags not given leave them as they are.
       const flags = Object.fromEntries(
         Object.entries({
@@ -56,6 +59,7 @@ export function registerTrain(program: Command): void {
       const log = (s: string) => {
         if (!o.json) process.stderr.write(`${s}\n`);
       };
+      for (const note of data.notes ?? []) log(note);
       log(
         `training ${name ?? 'architecture'} of ${space.name} on ${data.spec} for ${recipe.epochs} epochs (${recipe.optimizer}, lr ${recipe.lr}, batch ${recipe.batchSize}); run directory ${out}`,
       );
@@ -82,7 +86,12 @@ export function registerTrain(program: Command): void {
       });
       writeOutputFile(
         path.join(out, 'result.json'),
-        JSON.stringify(result, null, 2),
+        JSON.stringify(
+          // The images the data set left out (skipBadImages) are part of the run's record.
+          data.imageFiles?.skipped.length ? { ...result, skippedImages: data.imageFiles.skipped } : result,
+          null,
+          2,
+        ),
         'result',
         'give another run directory (-o DIR)',
       );
@@ -136,7 +145,8 @@ export function registerTrain(program: Command): void {
       const { evaluate } = await import('../../train/evaluate');
       const { BatchLoader } = await import('../../data/loader');
       const { network, state, info } = restoreNetwork(checkpoint);
-      const data = loadDataSource(o.data);
+      // Image files decode to the space's input, as in training (the network's own may be a searched resolution).
+      const data = loadDataSource(o.data, { input: spaceInput(info.space, info.input) });
       try {
         const t = data.train;
         if (t.channels !== info.input[0] || t.classes !== info.classes) {
@@ -184,4 +194,13 @@ export function registerTrain(program: Command): void {
         network.dispose();
       }
     });
+}
+
+function spaceInput(spaceRef: string, fallback: readonly [number, number, number]): readonly [number, number, number] {
+  try {
+    const s = loadSpace(spaceRef).input;
+    return [fallback[0], s[1], s[2]];
+  } catch {
+    return fallback;
+  }
 }
