@@ -18,6 +18,7 @@
 #   --fresh-install    run set-up in full in each clone (npm ci, the addon build); without it, each
 #                      clone gets hard-linked copies of this checkout's node_modules and addon
 #                      build (same lock file and native sources checked first), and set-up skips them
+#   --seed DIR         the checkout whose node_modules and addon build the clones reuse (this one)
 #   --out DIR          where the logs and tables go (/tmp/tsnas-suite-repeat)
 #   --summary          print the tables of OUT and stop
 set -euo pipefail
@@ -31,6 +32,7 @@ load=0
 fresh=0
 out=/tmp/tsnas-suite-repeat
 summary=0
+seed="$here"
 while [ "$#" -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
@@ -39,6 +41,7 @@ while [ "$#" -gt 0 ]; do
     --load) load="$2"; shift 2 ;;
     --fresh-install) fresh=1; shift ;;
     --out) out="$2"; shift 2 ;;
+    --seed) seed="$(cd "$2" && pwd)"; shift 2 ;;
     --summary) summary=1; shift ;;
     *) echo "suite-repeat.sh: unknown option '$1' (see the comment at the top of the script)" >&2; exit 2 ;;
   esac
@@ -77,14 +80,14 @@ for ((i = 1; i <= runs; i++)); do
   if [ "$fresh" = 0 ]; then
     # The install and the addon build depend on the lock file and the native sources only: reuse them
     # when those are the same as this checkout's, so a run costs the tests, not a reinstall.
-    if cmp -s package-lock.json "$work/tsnas/package-lock.json" && diff -rq native/src "$work/tsnas/native/src" >/dev/null \
-      && [ -f node_modules/.package-lock.json ] && [ -f native/build/Release/tsnas_native.node ]; then
-      cp -al node_modules "$work/tsnas/node_modules"
+    if cmp -s "$seed/package-lock.json" "$work/tsnas/package-lock.json" && diff -rq "$seed/native/src" "$work/tsnas/native/src" >/dev/null \
+      && [ -f "$seed/node_modules/.package-lock.json" ] && [ -f "$seed/native/build/Release/tsnas_native.node" ]; then
+      cp -al "$seed/node_modules" "$work/tsnas/node_modules"
       mkdir -p "$work/tsnas/native/build"
-      cp -r native/build/. "$work/tsnas/native/build/"
+      cp -r "$seed/native/build/." "$work/tsnas/native/build/"
       touch "$work/tsnas/native/build/Release/tsnas_native.node" "$work/tsnas/node_modules/.package-lock.json"
     else
-      echo "[suite-repeat] $id: lock file or native sources differ from this checkout's: full set-up" >&2
+      echo "[suite-repeat] $id: lock file or native sources differ from $seed's: full set-up" >&2
     fi
   fi
   spinners=()
