@@ -278,7 +278,7 @@ export function registerSearch(program: Command): void {
     )
     .option(
       '--constraint <c>',
-      `a resource constraint, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`,
+      `a resource constraint, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. 'flops<=5M', quoted: bash reads < and > as redirections)`,
       collect,
     )
     .option('--lut <file>', 'latency lookup table (npx tsnas lut build) for latency constraints and latency columns')

@@ -235,7 +235,7 @@ export function registerStudy(program: Command): void {
     .argument('<study>', 'study name (tsnas study list)')
     .requiredOption(
       '--budget <c>',
-      `a resource budget, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. flops<=5M)`,
+      `a resource budget, repeatable: ${CONSTRAINT_FORMS.join(', ')}; X takes K/M/G (e.g. 'flops<=5M', quoted: bash reads < and > as redirections)`,
       collect,
     )
     .option('--store <file>', `study store (default ${DEFAULT_STORE})`, DEFAULT_STORE)
