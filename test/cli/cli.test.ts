@@ -101,6 +101,11 @@ test('cost: mobilenetv2 exactly 300,774,272 MACs / 3,504,872 params; fbnet-a by 
   assert.match(table, /384\.96M\s+5,572,200\s+fbnet-c/);
   assert.equal(jsonLines(s28)[0].input, '1x28x28');
   assert.match(layers, /stages\.1\.0\s+ir_k3_e6\s+16x32x32\s+24x16x16\s+2/);
+  // The input is named, and where nobody chose it, said to be the space's (a data set of another
+  // shape costs otherwise).
+  assert.match(table, /input 3x224x224 \(the space's; --input CxHxW/);
+  const s28text = await ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--input', '1x28x28']);
+  assert.match(s28text, /input 1x28x28\n/);
   const [c] = jsonLines(await ok(['cost', 'fbnet', a.arch, '--json']));
   assert.equal(c.flops, a.flops);
 });
