@@ -136,6 +136,8 @@ export interface FinalTrainingContext {
   evaluator: Pick<Evaluator, 'decode'>;
   costs: Pick<CostModel, 'costs'>;
   log: (line: string) => void;
+  /** Called as training goes (every batch; the caller throttles): a claim on the work stays alive. */
+  heartbeat?: () => void;
 }
 
 interface Planned {
@@ -246,6 +248,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       test: true,
       checkpointDir: dir,
       threads: config.train.threads,
+      ...(ctx.heartbeat ? { onProgress: ctx.heartbeat } : {}),
       onEpoch: (m) => {
         files.push(dir);
         log(

@@ -8,10 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConstraint } from '../../src/cost/constraints';
-import { completeConfig, studyInit } from '../../src/search/config';
 import { getStrategy } from '../../src/search/registry';
-import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
-import { runSearch } from '../../src/study/runSearch';
+import { runStudy } from '../../src/search/runStudy';
 import { StudyStore } from '../../src/study/store';
 import { noLeaks } from '../helpers/leakCheck';
 
@@ -29,12 +27,10 @@ test(
         trials: 9,
         options: { rounds: 3, pool: 800, pretrainEpochs: 5, headEpochs: 10, fineEpochs: 10, budgets: 'flops<=4M' },
       };
-      const base = withStrategyDefaults(completeConfig(given));
-      const config = plugin.configure!(base, given);
-      const setup = setupSearch(config);
-      const study = store.createStudy(studyInit('p', config));
-      const summary = await runSearch({ store, study, ...setup, trials: config.trials });
+      // The search and the plug-in's finalize (the last refit, stage 2's answer to --budgets).
+      const { summary, setup } = await runStudy({ config: { ...given, study: 'p' }, store });
       assert.equal(summary.complete, 9);
+      const study = store.requireStudy('p');
       const ctx = {
         store,
         study,
@@ -44,6 +40,7 @@ test(
         constraints: [],
         log: () => {},
       };
+      // Finalize again (a resumed or another worker's): nothing left to do, nothing kept alive.
       assert.equal(await plugin.finalize!(ctx), null);
       const answers = await plugin.answerBudgets!({
         ...ctx,

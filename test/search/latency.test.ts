@@ -20,7 +20,7 @@ import {
 } from '../../src/latency';
 import { loadSpace } from '../../src/space/registry';
 import { completeConfig } from '../../src/search/config';
-import { runSearch } from '../../src/study/runSearch';
+import { runStudy } from '../../src/search/runStudy';
 import { hashString } from '../../src/random/seeds';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
@@ -82,8 +82,9 @@ test('latency constraints: exact minimum from the table, every trial within the 
       .sort((x, y) => x - y);
     const bound = Math.round(samples[100]!); // about a quarter of the space fits
     for (const strategy of ['random', 'evolution']) {
-      const config = withStrategyDefaults(
-        completeConfig({
+      const store = StudyStore.open(':memory:');
+      const { summary: r } = await runStudy({
+        config: {
           strategy,
           space: 'fbnet-s',
           evaluator: 'synthetic:1',
@@ -91,22 +92,11 @@ test('latency constraints: exact minimum from the table, every trial within the 
           constraints: [`latency<=${bound}us`],
           trials: 30,
           options: strategy === 'evolution' ? { population: 10, sampleSize: 3 } : {},
-        }),
-      );
-      const setup = setupSearch(config);
-      const store = StudyStore.open(':memory:');
-      const study = store.createStudy({
-        name: 'l',
-        strategy,
-        space: 'fbnet-s',
-        evaluator: config.evaluator,
-        data: null,
-        objective: config.objective,
-        constraints: config.constraints,
-        seed: 0,
-        config: config as never,
+          study: 'l',
+        },
+        store,
       });
-      const r = await runSearch({ store, study, ...setup, trials: 30 });
+      const study = store.requireStudy('l');
       assert.equal(r.complete, 30);
       for (const t of store.trials(study.id)) {
         assert.equal(t.costs.latencyUs, predictLatency(table, space, parseArch(space, t.arch)));

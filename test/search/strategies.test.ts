@@ -16,19 +16,17 @@ import {
 } from '../../src/cost/constraints';
 import { additiveMinimum, costsAreAdditive, makeCostModel } from '../../src/cost/costModel';
 import { RegularizedEvolution } from '../../src/search/evolution';
-import { completeConfig, studyInit } from '../../src/search/config';
-import { runSearch } from '../../src/study/runSearch';
-import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
+import { completeConfig } from '../../src/search/config';
+import { runStudy } from '../../src/search/runStudy';
+import { setupSearch } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import { makeStudyContext } from '../../src/study/runSearch';
 import { Rng } from '../../src/random/rng';
 import type { SearchConfigInput } from '../../src/search/config';
 
 async function search(c: SearchConfigInput, store = StudyStore.open(':memory:'), name = 'x') {
-  const config = withStrategyDefaults(completeConfig(c));
-  const setup = setupSearch(config);
-  const study = store.getStudy(name) ?? store.createStudy(studyInit(name, config));
-  const summary = await runSearch({ store, study, ...setup, trials: config.trials });
+  const { summary, setup } = await runStudy({ config: { ...c, study: name }, store });
+  const study = store.requireStudy(name);
   return { summary, trials: store.trials(study.id), store, setup, study };
 }
 

@@ -17,7 +17,7 @@ import {
 } from '../../src/evaluate/index';
 import { loadSpace } from '../../src/space/registry';
 import { completeConfig } from '../../src/search/config';
-import { runSearch } from '../../src/study/runSearch';
+import { runStudy } from '../../src/search/runStudy';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import type { EvalJob } from '../../src/evaluate/evaluator';
@@ -95,35 +95,23 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
         full[`${i}-${j}`] = { val_acc: 0.5 + (3 * i + j) / 100, flops: 100 + 100 * (3 * i + j) };
     const fullFile = path.join(dir, 'full.json');
     fs.writeFileSync(fullFile, JSON.stringify(full));
-    const config = withStrategyDefaults(
-      completeConfig({
-        strategy: 'random',
-        space: tiny,
-        evaluator: `table:${fullFile}`,
-        metrics: { accuracy: 'val_acc' },
-        trials: 4,
-        constraints: ['flops<=500'],
-      }),
-    );
+    const given = {
+      strategy: 'random',
+      space: tiny,
+      evaluator: `table:${fullFile}`,
+      metrics: { accuracy: 'val_acc' },
+      trials: 4,
+      constraints: ['flops<=500'],
+    };
+    const config = withStrategyDefaults(completeConfig(given));
     assert.throws(() => setupSearch({ ...config, constraints: ['flops<=-1'] }), /invalid constraint/);
     assert.throws(
       () => setupSearch({ ...config, constraints: ['flops<=50'] }),
       /cannot be met .*smallest flops is 100 \(over every architecture of the table/,
     );
-    const setup = setupSearch(config);
     const store = StudyStore.open(':memory:');
-    const study = store.createStudy({
-      name: 't',
-      strategy: 'random',
-      space: tiny,
-      evaluator: config.evaluator,
-      data: null,
-      objective: config.objective,
-      constraints: config.constraints,
-      seed: 0,
-      config: config as never,
-    });
-    const summary = await runSearch({ store, study, ...setup, trials: 4 });
+    const { summary, setup } = await runStudy({ config: { ...given, study: 't' }, store });
+    const study = store.requireStudy('t');
     assert.equal(summary.complete, 4);
     for (const t of store.trials(study.id)) {
       assert.equal(t.state, 'complete');

@@ -1,31 +1,20 @@
 // tsnas search <strategy> ...: run a study (create it, or --resume it), a progress line per trial
 // on stderr, and with --json the result as the last line of stdout.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
-import {
-  applyResumeOverrides,
-  loadSearchConfigFile,
-  mergeConfig,
-  resolvePaths,
-  studyInit,
-  type SearchConfig,
-  type SearchConfigInput,
-} from '../../search/config';
-import { measureFinalNetwork, type FinalNetwork } from '../../search/finalNetwork';
-import { finalTrainingLines, trainFinalNetworks, type FinalTrainingState } from '../../search/finalTraining';
+import { loadSearchConfigFile, mergeConfig, resolvePaths, type SearchConfigInput } from '../../search/config';
+import type { FinalNetwork } from '../../search/finalNetwork';
+import { finalTrainingLines } from '../../search/finalTraining';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
-import { configureSearch, setupSearch, type SearchSetup } from '../../search/setupSearch';
+import { finalizesNetwork, runStudy, type WorkersRunner } from '../../search/runStudy';
 import { optionFlags, type OptionFlag } from '../../search/strategyFlags';
 import { BUILTIN_SPACES } from '../../space/registry';
-import { runSearch, type SearchSummary } from '../../study/runSearch';
-import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
+import { resolveStoreLocation } from '../../study/storeLocation';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { runLocalWorkers } from '../localWorkers';
-import { DEFAULT_STORE, STUDY_NAME_PATTERN, StudyExistsError, StudyStore, explainStoreError } from '../../study/store';
-import type { StudyRecord, TrialRecord } from '../../study/types';
+import { DEFAULT_STORE } from '../../study/store';
+import type { TrialRecord } from '../../study/types';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -211,32 +200,6 @@ function flagsConfig(
   );
 }
 
-/** The directories of `dir` that do not exist yet, outermost first (what creating it would make). */
-function missingDirs(dir: string): string[] {
-  const out: string[] = [];
-  for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) {
-    out.unshift(d);
-    if (path.dirname(d) === d) break;
-  }
-  return out;
-}
-
-/** After a failed command removed the store it made: the studies/ and directories it made, when empty. */
-function removeMadeDirs(file: string, madeStudies: boolean, madeDirs: readonly string[]): void {
-  const studies = path.join(path.dirname(path.resolve(file)), 'studies');
-  if (madeStudies && fs.existsSync(studies) && fs.readdirSync(studies).length === 0) fs.rmdirSync(studies);
-  for (const d of [...madeDirs].reverse()) if (fs.existsSync(d) && fs.readdirSync(d).length === 0) fs.rmdirSync(d);
-}
-
-function defaultStudyName(c: SearchConfig): string {
-  const space = path
-    .basename(c.space)
-    .replace(/\.(ya?ml|json)$/, '')
-    .replace(/[^A-Za-z0-9._-]/g, '_');
-  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${c.strategy}-${space}-${t}`;
-}
-
 export function bestJson(
   t: TrialRecord | null,
   final?: FinalNetwork | null,
@@ -378,143 +341,27 @@ export function registerSearch(program: Command): void {
       (o.store !== undefined ? resolveStoreLocation(o.store, process.cwd()) : undefined) ??
       fileCfg.store ??
       DEFAULT_STORE;
-    const postgres = isPostgresUrl(storeFile);
-    let config!: SearchConfig;
-    let setup!: SearchSetup;
-    let studyName: string;
-    if (o.resume) {
-      studyName = o.resume;
-      // Resuming never makes a store: a missing one is an error, not a new empty file.
-      if (!postgres && !fs.existsSync(storeFile))
-        throw new Error(
-          `no study store at ${storeFile} to resume '${studyName}' from (give the store the study is in: --store FILE)`,
-        );
-    } else {
-      const strategy = strategyArg ?? fileCfg.strategy;
-      const given = mergeConfig(fileCfg, flagsConfig(strategyArg, o, strategy, flags));
-      config = configureSearch(given);
-      setup = setupSearch(config); // every check before the store is touched
-      studyName = given.study ?? defaultStudyName(config);
-      if (!STUDY_NAME_PATTERN.test(studyName))
-        throw new Error(
-          `invalid study name '${studyName}' (--study): letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
-        );
-    }
-    // What this command makes (the store file, its directory) is removed again if it fails having
-    // recorded nothing, so that the same command can simply be run again. Whether it made the store
-    // is the store's to say (another search may make it at the same moment), and so is whether no
-    // one else uses it; the directories were made by this command, or by one beside it, and go
-    // only with its store, and only when empty.
-    const madeDirs = postgres ? [] : missingDirs(path.dirname(path.resolve(storeFile)));
-    const madeStudies = !postgres && !fs.existsSync(path.join(path.dirname(path.resolve(storeFile)), 'studies'));
-    let createdStudy = false;
-    let store: StudyStore | null = null;
-    let summary!: SearchSummary;
-    let final: FinalNetwork | null = null;
-    let finalTraining: FinalTrainingState | null = null;
-    try {
-      store = StudyStore.open(storeFile, { mustExist: !!o.resume });
-      let study: StudyRecord;
-      if (o.resume) {
-        study = store.requireStudy(studyName);
-        if (strategyArg && strategyArg !== study.strategy) {
-          throw new Error(
-            `study '${studyName}' searches with ${study.strategy}, not ${strategyArg}; resume it with: npx tsnas search --resume ${studyName}`,
-          );
+    const workers = o.workers
+      ? {
+          workers: o.workers,
+          runWorkers: ((store, study, w) => runLocalWorkers(store, study, { ...w, device: o.device })) as WorkersRunner,
         }
-        const given = flagsConfig(strategyArg, o, study.strategy, flags);
-        const stored = study.config as unknown as SearchConfig;
-        config = applyResumeOverrides(stored, { ...given, strategy: undefined }, studyName);
-        setup = setupSearch(config);
-        if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed)
-          store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
-      } else {
-        const existing = store.getStudy(studyName);
-        if (existing) {
-          throw new StudyExistsError(
-            `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
-              `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
-          );
-        }
-        study = store.createStudy(studyInit(studyName, config));
-        createdStudy = true;
-      }
-      const plugin = getStrategy(config.strategy);
-      log(
-        `study '${study.name}' (${storeFile}): ${config.strategy} on ${setup.space.name}, ${setup.evaluator.description}, ` +
-          `${config.trials} trials, ${config.objective.direction} ${config.objective.metric}` +
-          `${setup.constraints.length ? `, ${setup.constraints.map((c) => c.text).join(' ')}` : ''}; seed ${config.seed}`,
-      );
-      summary = o.workers
-        ? await runLocalWorkers(store, study, {
-            store: storeFile,
-            workers: o.workers,
-            threads: config.train.threads,
-            device: o.device,
-            trials: config.trials,
-            maxFailed: config.maxFailed ?? Math.max(10, config.trials),
-            log,
-          })
-        : await runSearch({
-            store,
-            study,
-            strategy: setup.strategy,
-            evaluator: setup.evaluator,
-            space: setup.space,
-            constraints: setup.constraints,
-            costs: setup.costs,
-            trials: config.trials,
-            maxFailed: config.maxFailed ?? undefined,
-            log,
-          });
-      // Every search with a latency table ends verified in the table's runtime: methods with a
-      // finalize hook do it there, the others here (the same shared measurement).
-      const finalize = plugin.finalize ?? (config.lut ? measureFinalNetwork : undefined);
-      if (finalize && summary.best) {
-        try {
-          final = await finalize({
-            store,
-            study,
-            space: setup.space,
-            evaluator: setup.evaluator,
-            costs: setup.costs,
-            constraints: setup.constraints,
-            log,
-          });
-        } catch (err) {
-          log(
-            `${config.strategy}: could not measure the final network's latency: ${err instanceof Error ? err.message : String(err)}`,
-          );
-        }
-      }
-      // Final training (when the study asks for it): the result and its references, whatever the strategy.
-      if (summary.best && config.final)
-        finalTraining = await trainFinalNetworks({
-          store,
-          study,
-          space: setup.space,
-          evaluator: setup.evaluator,
-          costs: setup.costs,
+      : {};
+    const { config, summary, final, finalTraining } = o.resume
+      ? await runStudy({
+          resume: o.resume,
+          strategy: strategyArg,
+          overrides: (study) => flagsConfig(strategyArg, o, study.strategy, flags),
+          store: storeFile,
           log,
+          ...workers,
+        })
+      : await runStudy({
+          config: mergeConfig(fileCfg, flagsConfig(strategyArg, o, strategyArg ?? fileCfg.strategy, flags)),
+          store: storeFile,
+          log,
+          ...workers,
         });
-      store.close();
-    } catch (err) {
-      // A study this command created that recorded nothing, and a store it created that holds no
-      // study and no one else has open, are removed: a failed command leaves nothing to block
-      // running it again, and never takes a store another command uses. Cleaning up is best
-      // effort; the error that matters is the command's.
-      try {
-        if (store && createdStudy) store.removeUnusedStudy(studyName);
-      } catch {
-        // kept: a study that cannot be removed is resumed or removed by hand
-      }
-      try {
-        if (store?.driver.open && store.closeAndRemoveIfUnused()) removeMadeDirs(storeFile, madeStudies, madeDirs);
-      } catch {
-        // kept: an empty store blocks nothing
-      }
-      throw explainStoreError(storeFile, err);
-    }
     const plugin = getStrategy(config.strategy);
     const metric = config.objective.metric;
     const b = summary.best;
@@ -546,7 +393,7 @@ export function registerSearch(program: Command): void {
           trials: summary.complete,
           failed: summary.failed,
           store: storeFile,
-          ...(plugin.finalize || config.lut ? { final } : {}),
+          ...(finalizesNetwork(config) ? { final } : {}),
           ...(finalTraining ? { finalTraining } : {}),
         }),
       );

@@ -1,6 +1,7 @@
-// tsnas study list | show <study> | report <study> | answer <study>: what the store holds, one study
-// in detail, a study's HTML report, and new resource budgets answered from a finished study by its
-// strategy's answerBudgets hook (strategies that keep a predictor), without a new search.
+// tsnas study list | show <study> | report <study> | answer <study> | finalize <study>: what the store
+// holds, one study in detail, a study's HTML report, new resource budgets answered from a finished
+// study by its strategy's answerBudgets hook (strategies that keep a predictor), without a new
+// search, and a study's finalize and final training run (or completed) by hand.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
@@ -9,13 +10,17 @@ import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
 import { setupSearch } from '../../search/setupSearch';
-import type { SearchConfig } from '../../search/config';
+import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { finalTrainingLines } from '../../search/finalTraining';
+import { finalizeStudy } from '../../search/finalizeStudy';
+import { resolveStoreLocation } from '../../study/storeLocation';
 import { parseConstraint, CONSTRAINT_FORMS } from '../../cost/constraints';
 import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { positiveInt } from '../options';
+import { useDevice, deviceOption, DEVICE_HELP } from '../device';
 import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
@@ -60,7 +65,9 @@ function trialJson(t: TrialRecord) {
 }
 
 export function registerStudy(program: Command): void {
-  const study = program.command('study').description('inspect the studies of a store: list, show, report');
+  const study = program
+    .command('study')
+    .description('inspect the studies of a store: list, show, report, answer, finalize');
 
   study
     .command('list')
@@ -306,6 +313,54 @@ export function registerStudy(program: Command): void {
           ]);
         console.log(table(rows));
         for (const a of answers) console.log(`  ${a.budget}: ${a.detail}`);
+      } finally {
+        store.close();
+      }
+    });
+
+  study
+    .command('finalize')
+    .description(
+      "run a study's finalize and final training (its final network; --final-epochs), or complete them after the worker that ran them was killed; the last worker of a study runs them itself",
+    )
+    .argument('<study>', 'study name (tsnas study list)')
+    .option('--store <file|url>', `study store (default ${DEFAULT_STORE})`)
+    .option('--threads <n>', "intra-op threads (default: the study's)", positiveInt('--threads'))
+    .option('--device <d>', DEVICE_HELP, deviceOption)
+    .option('--json', 'print JSON on the last line: {"study", "outcome", "final", "finalTraining"}')
+    .action(async (name: string, o: { store?: string; threads?: number; device?: string; json?: boolean }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      await useDevice(o.device);
+      const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
+      let store: StudyStore;
+      try {
+        store = StudyStore.open(location, { mustExist: true });
+      } catch (err) {
+        throw explainStoreError(location, err);
+      }
+      try {
+        const s = store.requireStudy(name);
+        const stored = s.config as unknown as SearchConfig;
+        const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, name);
+        const setup = setupSearch(config);
+        const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });
+        if (r.outcome === 'running')
+          throw new Error(
+            `study '${name}' still has trials running in live workers: the last of them finalizes it (or run this again once they end)`,
+          );
+        if (r.outcome === 'busy')
+          throw new Error(
+            `another worker is finalizing study '${name}' now; run this again if it is stopped before it finishes`,
+          );
+        if (r.outcome === 'nothing') log(`study '${name}': no complete trial, nothing to finalize`);
+        if (r.outcome === 'done') log(`study '${name}': already finalized`);
+        if (r.finalTraining) for (const line of finalTrainingLines(r.finalTraining)) log(line);
+        if (o.json)
+          console.log(
+            JSON.stringify({ study: name, outcome: r.outcome, final: r.final, finalTraining: r.finalTraining }),
+          );
+      } catch (err) {
+        throw explainStoreError(store.file, err);
       } finally {
         store.close();
       }

@@ -1,12 +1,16 @@
 // tsnas worker STUDY --store URL: one more worker on a study, on this machine or any other that
 // reaches the store: it takes trials of the study until the study is done (runWorker), with the
-// study's own configuration (only the threads and the device are this machine's).
+// study's own configuration (only the threads and the device are this machine's). The last worker
+// to end runs the study's finalize and final training, once (finalizeStudy).
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { finalTrainingLines } from '../../search/finalTraining';
+import { finalizeStudy } from '../../search/finalizeStudy';
 import { setupSearch } from '../../search/setupSearch';
 import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
 import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
+import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { positiveInt } from '../options';
@@ -46,6 +50,8 @@ export function registerWorker(program: Command): void {
           const stored = study.config as unknown as SearchConfig;
           const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, studyName);
           const setup = setupSearch(config);
+          const me = newWorkerId();
+          const staleAfterMs = o.staleAfter ? o.staleAfter * 1000 : undefined;
           const summary = await runWorker({
             store,
             study,
@@ -56,12 +62,30 @@ export function registerWorker(program: Command): void {
             costs: setup.costs,
             trials: config.trials,
             maxFailed: config.maxFailed ?? undefined,
-            ...(o.staleAfter ? { staleAfterMs: o.staleAfter * 1000 } : {}),
+            ...(staleAfterMs ? { staleAfterMs } : {}),
+            me,
             log,
+          });
+          // The last worker to end finalizes the study (once, whichever it is); the others leave it to it.
+          const finalized = await finalizeStudy({
+            store,
+            study,
+            setup,
+            log,
+            mode: 'shared',
+            wait: false,
+            me,
+            ...(staleAfterMs ? { staleAfterMs } : {}),
           });
           log(
             `study '${study.name}': ${summary.complete} complete, ${summary.failed} failed trial(s) (stopped: ${summary.stopped})`,
           );
+          if (finalized.outcome === 'ran' && finalized.finalTraining)
+            for (const line of finalTrainingLines(finalized.finalTraining)) log(line);
+          else if (finalized.outcome === 'busy' || finalized.outcome === 'running')
+            log(
+              `study '${study.name}': ${finalized.outcome === 'busy' ? 'another worker is finalizing it' : "other workers' trials still run: the last of them finalizes it"}`,
+            );
           if (o.json)
             console.log(
               JSON.stringify({
