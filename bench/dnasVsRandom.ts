@@ -46,7 +46,7 @@ import { createTrainingEvaluator } from '../src/evaluate/training';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { Rng } from '../src/random/rng';
 import type { DnasEpochRecord } from '../src/search/fbnet/dnas';
-import { measureFinalNetwork, type FinalNetwork } from '../src/search/finalNetwork';
+import type { FinalNetwork } from '../src/search/finalNetwork';
 import {
   checkDnasConfig,
   DNAS_STATE,
@@ -54,10 +54,11 @@ import {
   type DnasStoredProposals as DnasProposals,
 } from '../src/search/fbnet/dnasStrategy';
 import { loadSpace } from '../src/space/registry';
-import { completeConfig, type SearchConfig, studyInit } from '../src/search/config';
-import { makeStudyContext, runSearch } from '../src/study/runSearch';
+import { studyInit, type SearchConfig, type SearchConfigInput } from '../src/search/config';
+import { runStudy } from '../src/search/runStudy';
+import { makeStudyContext } from '../src/study/runSearch';
 import { deriveSeed, hashString } from '../src/random/seeds';
-import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
+import { configureSearch, setupSearch } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { StudyRecord, TrialRecord } from '../src/study/types';
 import { median } from '../src/stats';
@@ -148,30 +149,29 @@ interface DnasRun {
   final: FinalNetwork | null;
 }
 
-function configFor(options: Record<string, unknown>): SearchConfig {
-  return withStrategyDefaults(
-    completeConfig({
-      strategy: 'dnas',
-      space: spaceName,
-      data: dataSpec,
-      lut: path.resolve(lut),
-      seed,
-      trials: samples + 1,
-      train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
-      options: {
-        epochs: searchEpochs,
-        warmup,
-        samples,
-        hard,
-        limitTrain: searchLimitTrain,
-        threads,
-        alpha,
-        beta,
-        ...schedule,
-        ...options,
-      },
-    }),
-  );
+/** A DNAS study's configuration as given (the strategy's configure hook completes it, as for tsnas search). */
+function givenFor(options: Record<string, unknown>): SearchConfigInput {
+  return {
+    strategy: 'dnas',
+    space: spaceName,
+    data: dataSpec,
+    lut: path.resolve(lut),
+    seed,
+    trials: samples + 1,
+    train: { epochs: trainEpochs, limitTrain, recipe, threads, reportTest: true },
+    options: {
+      epochs: searchEpochs,
+      warmup,
+      samples,
+      hard,
+      limitTrain: searchLimitTrain,
+      threads,
+      alpha,
+      beta,
+      ...schedule,
+      ...options,
+    },
+  };
 }
 
 // What decides the supernet search and the training of candidates: not the budget and not K (they
@@ -214,7 +214,8 @@ function currentName(name: string): string {
 }
 
 async function dnasStudy(baseName: string, options: Record<string, unknown>, train: boolean): Promise<DnasRun> {
-  const config = configFor(options);
+  const given = givenFor(options);
+  const config = configureSearch(given);
   const name = currentName(baseName);
   let study = store.getStudy(name);
   if (study) {
@@ -245,43 +246,36 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
       );
       copyDone(twin, name);
     }
-    study = store.createStudy(studyInit(name, config));
   }
   const slog = (s: string) => log(`${name}: ${s}`);
+  let final: FinalNetwork | null = null;
   if (train) {
-    await runSearch({
-      store,
-      study,
-      strategy: setup.strategy,
-      evaluator: setup.evaluator,
-      space: setup.space,
-      constraints: setup.constraints,
-      costs: setup.costs,
-      trials: config.trials,
-      log: slog,
-    });
-  } else if (store.getState(study.id, DNAS_STATE.proposals) === undefined) {
-    const ctx = makeStudyContext(
-      {
-        store,
-        study,
-        strategy: setup.strategy,
-        evaluator: setup.evaluator,
-        space: setup.space,
-        constraints: setup.constraints,
-        costs: setup.costs,
-        trials: 0,
-        log: slog,
-      },
-      () => {},
-    );
-    await setup.strategy.prepare!(ctx);
+    // The study's whole run: the search, then its finalize (the final network measured in the table's runtime).
+    ({ final } = study
+      ? await runStudy({ resume: name, store, log: slog })
+      : await runStudy({ config: { ...given, study: name }, store, log: slog }));
+    study = store.requireStudy(name);
+  } else {
+    study ??= store.createStudy(studyInit(name, config));
+    if (store.getState(study.id, DNAS_STATE.proposals) === undefined) {
+      const ctx = makeStudyContext(
+        {
+          store,
+          study,
+          strategy: setup.strategy,
+          evaluator: setup.evaluator,
+          space: setup.space,
+          constraints: setup.constraints,
+          costs: setup.costs,
+          trials: 0,
+          log: slog,
+        },
+        () => {},
+      );
+      await setup.strategy.prepare!(ctx);
+    }
   }
   const trials = store.trials(study.id).filter((t) => t.state === 'complete');
-  const final =
-    train && trials.length
-      ? await measureFinalNetwork({ store, study, space: setup.space, evaluator: setup.evaluator, log: slog })
-      : null;
   return {
     study,
     options: config.options,

@@ -16,12 +16,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
-import { configureSearch, setupSearch } from '../src/search/setupSearch';
-import { studyInit, type SearchConfig } from '../src/search/config';
+import { runStudy } from '../src/search/runStudy';
 import { NARS_STATE } from '../src/search/nars/state';
 import { trainCandidate } from './trainCandidate';
 import { loadSpace } from '../src/space/registry';
-import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
 import type { TrialRecord } from '../src/study/types';
 import { arg } from './args';
@@ -69,22 +67,27 @@ async function main(): Promise<void> {
     const searchBest: Record<string, number> = {};
     for (const method of methods) {
       const name = `${narsStudy}-${method}`;
-      let study = store.getStudy(name);
-      const config = study
-        ? (study.config as unknown as SearchConfig)
-        : configureSearch({
-            strategy: method,
-            space: 'fbnetv3-s',
-            data,
-            trials,
-            seed,
-            constraints: window,
-            train: { epochs, limitTrain, recipe, threads },
-          });
-      const setup = setupSearch(config);
-      study ??= store.createStudy(studyInit(name, config));
       log(`study '${name}': ${method}, ${trials} trials within ${window.join(' ')}`);
-      await runSearch({ store, study, ...setup, trials, log });
+      const given = {
+        strategy: method,
+        space: 'fbnetv3-s',
+        data,
+        trials,
+        seed,
+        constraints: window,
+        train: { epochs, limitTrain, recipe, threads },
+        study: name,
+      };
+      if (store.getStudy(name))
+        await runStudy({
+          resume: name,
+          // A resume only raises a study's target; a smaller --trials reads what it has.
+          overrides: (s) => ({ trials: Math.max(trials, (s.config as { trials: number }).trials) }),
+          store,
+          log,
+        });
+      else await runStudy({ config: given, store, log });
+      const study = store.requireStudy(name);
       const done = store.trials(study.id).filter((t) => t.state === 'complete');
       searchBest[method] = Math.max(...done.map((t) => t.metrics.accuracy!));
       results[method] = [];

@@ -21,12 +21,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
-import { completeConfig, studyInit, type SearchConfig } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
-import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
+import { runStudy } from '../src/search/runStudy';
 import { NARS_STATE } from '../src/search/nars/state';
 import { trainCandidate } from './trainCandidate';
-import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
 import { arg } from './args';
 
@@ -57,28 +55,24 @@ async function main(): Promise<void> {
   fs.mkdirSync(path.dirname(storeFile), { recursive: true });
   const store = StudyStore.open(storeFile);
   try {
-    let study = store.getStudy(name);
     const plugin = getStrategy('nars');
-    let config: SearchConfig;
-    if (study) config = study.config as unknown as SearchConfig;
-    else {
-      const given = {
-        strategy: 'nars',
-        space: 'fbnetv3-s',
-        data,
-        trials,
-        seed,
-        train: { epochs, limitTrain, recipe, threads },
-        options: { rounds, window, ...extra },
-      };
-      config = plugin.configure!(withStrategyDefaults(completeConfig(given)), given);
-    }
-    const setup = setupSearch(config);
-    study ??= store.createStudy(studyInit(name, config));
-    log(`study '${name}' in ${storeFile}: ${setup.evaluator.description}, ${config.trials} trials in ${rounds} rounds`);
+    const given = {
+      strategy: 'nars',
+      space: 'fbnetv3-s',
+      data,
+      trials,
+      seed,
+      train: { epochs, limitTrain, recipe, threads },
+      options: { rounds, window, ...extra },
+      study: name,
+    };
     const s1 = Date.now();
-    const summary = await runSearch({ store, study, ...setup, trials: config.trials, log });
+    // The study's run: stages 1 and 2 and the plug-in's finalize (the last round's refit).
+    const { summary, setup, config } = store.getStudy(name)
+      ? await runStudy({ resume: name, store, log })
+      : await runStudy({ config: given, store, log });
     const searchMinutes = (Date.now() - s1) / 60000;
+    const study = store.requireStudy(name);
     const ctx = {
       store,
       study,
@@ -88,7 +82,6 @@ async function main(): Promise<void> {
       constraints: setup.constraints,
       log,
     };
-    await plugin.finalize!(ctx);
     const answers = await plugin.answerBudgets!({ ...ctx, budgets, evaluate: true });
 
     // The same data, epochs and recipe, measuring test accuracy too (checkpoints are reused).

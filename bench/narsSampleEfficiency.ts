@@ -3,7 +3,7 @@
 // target: NARS at 50 matches or beats regularized evolution at 100.)
 //
 // Every run is a study of the tabular evaluator on the table (in a temporary store), run by the
-// search loop (runSearch), seeded by its number:
+// study run (runStudy), seeded by its number:
 //   - nars: the 'nars' strategy with its defaults (T = 5 rounds dividing the evaluations, the
 //     pool = the table's entries, stage 1 pretraining on their FLOPs and params);
 //   - random and evolution: the 'random' and 'evolution' strategies (regularized evolution,
@@ -23,11 +23,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spaceSize } from '../src/arch/size';
 import { loadTable } from '../src/evaluate/tabular';
-import { completeConfig, studyInit } from '../src/search/config';
-import { getStrategy } from '../src/search/registry';
-import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
+import { runStudy } from '../src/search/runStudy';
 import { loadSpace } from '../src/space/registry';
-import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
 import { arg } from './args';
 
@@ -82,13 +79,12 @@ async function one(method: string, budget: number, seed: number): Promise<Run> {
     seed,
     options: method === 'nars' ? { ...narsSet } : {},
   };
-  let config = withStrategyDefaults(completeConfig(given));
-  const plugin = getStrategy(strategy);
-  if (plugin.configure) config = plugin.configure(config, given);
-  const setup = setupSearch(config);
-  const study = store.createStudy(studyInit(`${method}-${budget}-${seed}`, config));
   const t0 = Date.now();
-  const summary = await runSearch({ store, study, ...setup, trials: budget, maxFailed: budget });
+  // The study's run (the strategy's finalize included: NARS's last refit).
+  const { summary } = await runStudy({
+    config: { ...given, maxFailed: budget, study: `${method}-${budget}-${seed}` },
+    store,
+  });
   if (summary.complete < budget)
     throw new Error(`${method} seed ${seed}: ${summary.complete} of ${budget} trials complete (${summary.lastError})`);
   const b = summary.best!;

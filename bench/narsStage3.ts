@@ -18,11 +18,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConstraint } from '../src/cost/constraints';
-import { completeConfig, studyInit } from '../src/search/config';
 import { getStrategy } from '../src/search/registry';
-import { setupSearch, withStrategyDefaults } from '../src/search/setupSearch';
+import { runStudy } from '../src/search/runStudy';
 import { NARS_STATE } from '../src/search/nars/state';
-import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
 import { arg } from './args';
 
@@ -57,11 +55,10 @@ async function main(): Promise<void> {
             }
           : { strategy: 'nars', space: c, evaluator: 'synthetic:0', trials };
       const plugin = getStrategy('nars');
-      const config = plugin.configure!(withStrategyDefaults(completeConfig(given)), given);
-      const setup = setupSearch(config);
-      const study = store.createStudy(studyInit(c, config));
-      console.error(`${c}: a NARS study of ${trials} evaluations (${setup.evaluator.description})`);
-      await runSearch({ store, study, ...setup, trials });
+      console.error(`${c}: a NARS study of ${trials} evaluations`);
+      const { setup } = await runStudy({ config: { ...given, study: c }, store });
+      const study = store.requireStudy(c);
+      console.error(`${c}: searched (${setup.evaluator.description})`);
       // Budgets: evenly spaced quantiles of the evaluated pairs' FLOPs.
       const flops = store
         .trials(study.id)

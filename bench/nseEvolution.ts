@@ -28,11 +28,10 @@ import { formatArch } from '../src/space/archFormat';
 import { formatBranches } from '../src/blocks/opName';
 import { archCost } from '../src/cost/netCost';
 import { Rng } from '../src/random/rng';
-import { configureSearch, setupSearch } from '../src/search/setupSearch';
+import { runStudy } from '../src/search/runStudy';
 import { NSE_STATE } from '../src/search/nse/nseStrategy';
-import { runSearch } from '../src/study/runSearch';
 import { StudyStore } from '../src/study/store';
-import { studyInit, type SearchConfig } from '../src/search/config';
+import type { SearchConfigInput } from '../src/search/config';
 import type { Arch, Space } from '../src/space/types';
 import type { TrialRecord } from '../src/study/types';
 import { arg, num } from './args';
@@ -61,10 +60,13 @@ const nseOptions: Record<string, unknown> = {
 };
 const train = { epochs: trainEpochs, limitTrain, threads, reportTest: true };
 
-async function study(store: StudyStore, name: string, config: SearchConfig) {
-  const setup = setupSearch(config);
-  const study = store.getStudy(name) ?? store.createStudy(studyInit(name, config));
-  await runSearch({ store, study, ...setup, trials: config.trials, log: (s) => log(`${name}: ${s}`) });
+/** A study's run (created, or resumed when the store has it), its complete trials. */
+async function study(store: StudyStore, name: string, given: SearchConfigInput) {
+  const slog = (s: string) => log(`${name}: ${s}`);
+  const { setup } = store.getStudy(name)
+    ? await runStudy({ resume: name, store, log: slog })
+    : await runStudy({ config: { ...given, study: name }, store, log: slog });
+  const study = store.requireStudy(name);
   return { study, setup, trials: store.trials(study.id).filter((t) => t.state === 'complete') };
 }
 
@@ -90,8 +92,14 @@ const acc = (t: TrialRecord | undefined, m = 'testAcc') =>
 async function main() {
   const store = StudyStore.open(storeFile);
   try {
-    const nseConfig = configureSearch({ strategy: 'nse', space: spaceName, data, seed, train, options: nseOptions });
-    const nse = await study(store, `${prefix}-nse`, nseConfig);
+    const nse = await study(store, `${prefix}-nse`, {
+      strategy: 'nse',
+      space: spaceName,
+      data,
+      seed,
+      train,
+      options: nseOptions,
+    });
     const rounds = store.getState(nse.study.id, NSE_STATE.rounds) ?? [];
     const final = nse.trials.find((t) => t.source === 'nse-final');
     if (!final) throw new Error('the NSE study has no trained final network');
@@ -121,7 +129,7 @@ async function main() {
       ['spos', [], 'free'],
       ['spos-equal', [`flops<=${Math.round(target * (1 + window))}`], `MACs <= NSE's +${window * 100}%`],
     ] as const) {
-      const cfg = configureSearch({
+      const s = await study(store, `${prefix}-${name}`, {
         strategy: 'spos',
         space: spaceName,
         data,
@@ -130,7 +138,6 @@ async function main() {
         constraints: [...constraints],
         options: { epochs: rounds.length * epochs, limitTrain: searchLimitTrain },
       });
-      const s = await study(store, `${prefix}-${name}`, cfg);
       const best = s.trials.sort((a, b) => (b.metrics.accuracy ?? 0) - (a.metrics.accuracy ?? 0))[0];
       sposRuns.push({ note: `${note}, ${rounds.length * epochs} supernet epochs`, trial: best });
     }

@@ -56,7 +56,8 @@ export interface StudyFinalResult {
   /**
    * 'ran': this call did it; 'done': another worker had done it (read back); 'busy': another
    * live worker is doing it (shared, without wait); 'running': trials of other live workers still
-   * run (shared: the last of them finalizes); 'nothing': no complete trial.
+   * run (shared: the last of them finalizes); 'nothing': no complete trial, or nothing to do (no
+   * finalize hook, latency table or final training).
    */
   outcome: 'ran' | 'done' | 'busy' | 'running' | 'nothing';
 }
@@ -66,6 +67,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The study's finalize and final training (see the file's comment for when it runs under many workers). */
 export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinalResult> {
   const { store, study, setup, log } = o;
+  const { config } = setup;
+  // Nothing to do: no finalize hook, no latency table to measure in, no final training.
+  if (!getStrategy(config.strategy).finalize && !config.lut && !config.final)
+    return { final: null, finalTraining: null, outcome: 'nothing' };
   const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
   if (!best) return { final: null, finalTraining: null, outcome: 'nothing' };
   if (o.mode === 'single') return { ...(await runFinalize(o, () => {})), outcome: 'ran' };

@@ -352,7 +352,10 @@ export function registerStudy(program: Command): void {
           throw new Error(
             `another worker is finalizing study '${name}' now; run this again if it is stopped before it finishes`,
           );
-        if (r.outcome === 'nothing') log(`study '${name}': no complete trial, nothing to finalize`);
+        if (r.outcome === 'nothing')
+          log(
+            `study '${name}': nothing to finalize (no complete trial, or no final network or final training to make)`,
+          );
         if (r.outcome === 'done') log(`study '${name}': already finalized`);
         if (r.finalTraining) for (const line of finalTrainingLines(r.finalTraining)) log(line);
         if (o.json)
