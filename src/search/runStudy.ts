@@ -86,7 +86,7 @@ export interface RunStudyOptions {
 export interface StudyRunResult {
   /** The study's name. */
   study: string;
-  /** The store's location ('(open store)' is never used: an open store gives its own). */
+  /** The store's location (an open store's own). */
   store: string;
   /** The study's configuration as it ran (a resume's overrides applied). */
   config: SearchConfig;

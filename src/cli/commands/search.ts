@@ -341,12 +341,9 @@ export function registerSearch(program: Command): void {
       (o.store !== undefined ? resolveStoreLocation(o.store, process.cwd()) : undefined) ??
       fileCfg.store ??
       DEFAULT_STORE;
-    const workers = o.workers
-      ? {
-          workers: o.workers,
-          runWorkers: ((store, study, w) => runLocalWorkers(store, study, { ...w, device: o.device })) as WorkersRunner,
-        }
-      : {};
+    // --workers N: the loop runs in N worker processes of this machine (tsnas worker).
+    const runWorkers: WorkersRunner = (store, study, w) => runLocalWorkers(store, study, { ...w, device: o.device });
+    const workers = o.workers ? { workers: o.workers, runWorkers } : {};
     const { config, summary, final, finalTraining } = o.resume
       ? await runStudy({
           resume: o.resume,
