@@ -4,7 +4,7 @@
 // share a study it runs exactly once: a worker that ends while no other worker's trial runs claims
 // the store phase 'finalize:<best trial>' (one transaction: study_phases, as a strategy's prepare),
 // beats it while it works and marks it done; the others read its results from the study's state.
-// A claimer that dies (kill -9: its pid is gone; another host: its heartbeat lapses) loses the
+// A claimer that dies (kill -9: its pid is gone; another host: no heartbeat for 5 minutes) loses the
 // claim to the next worker, `tsnas study finalize` or a resumed search, which continue its work
 // from what it stored (the final network is read back, the final training continues from its
 // checkpoints). A new best trial (a resume with more trials) is a new phase.
@@ -43,7 +43,7 @@ export interface FinalizeStudyOptions {
   wait?: boolean;
   /** Shared: this process's worker id (default a fresh one). */
   me?: WorkerId;
-  /** Shared: a claim whose heartbeat is older than this is taken over (default 60 s, as a trial's). */
+  /** Shared: another worker's running trial whose heartbeat is older than this counts as lost (default 60 s). */
   staleAfterMs?: number;
   /** Shared: how often to look again while waiting (default 500 ms). */
   pollMs?: number;
@@ -63,6 +63,12 @@ export interface StudyFinalResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * A finalize claim whose heartbeat is older than this is taken over (a claimer of this host whose
+ * process ended loses it at once). Longer than a trial's: a finalize hook beats only through its
+ * log lines.
+ */
+export const FINALIZE_STALE_AFTER_MS = 5 * 60_000;
 
 /** The study's finalize and final training (see the file's comment for when it runs under many workers). */
 export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinalResult> {
@@ -89,7 +95,7 @@ export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinal
       await sleep(pollMs);
       continue;
     }
-    const claim = store.claimPhase(study.id, phase, me, staleMs);
+    const claim = store.claimPhase(study.id, phase, me, FINALIZE_STALE_AFTER_MS);
     if (claim === 'done') return { ...readFinal(store, study, setup, best.number), outcome: 'done' };
     if (claim === 'busy') {
       if (!o.wait) return { final: null, finalTraining: null, outcome: 'busy' };
@@ -98,12 +104,17 @@ export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinal
       await sleep(pollMs);
       continue;
     }
-    // Ours: beat the claim while it runs (the final training beats through its batches).
+    // Ours: beat the claim while it runs: a timer while it waits, the final training through its
+    // batches, a finalize hook through its log lines (it computes synchronously between them).
     const beat = throttle(() => store.beatPhase(study.id, phase, me), HEARTBEAT_MS);
     const timer = setInterval(beat, HEARTBEAT_MS);
     timer.unref();
     try {
-      const result = await runFinalize(o, beat);
+      const beatingLog = (line: string) => {
+        beat();
+        log(line);
+      };
+      const result = await runFinalize({ ...o, log: beatingLog }, beat);
       store.setState(study.id, FINALIZE_RUNS, [
         ...(store.getState(study.id, FINALIZE_RUNS) ?? []),
         { worker: me.id, trial: best.number, at: Date.now() },
