@@ -1,6 +1,7 @@
 // An image file -> the network's input, by the model's own description: decoded with sharp to its
 // channels (grey or sRGB colour) and size by its resize mode (data/imageDecode.ts, as image data
 // sets are decoded for training), then normalised as the loader does: (pixel / 255 - mean) / std.
+import * as fs from 'node:fs';
 import { decodeImage } from '../data/imageDecode';
 import type { ModelDescription } from '../data/modelDescription';
 
@@ -32,6 +33,7 @@ export function normalizePixels(pixels: Uint8Array, d: ModelDescription): Float3
 /** Decodes and normalises one image file; a file that does not decode is an error naming it. */
 export async function imageInput(file: string, d: ModelDescription): Promise<ImageInput> {
   const { channels, height, width } = d.input;
+  if (!fs.existsSync(file)) throw new Error(`${file}: no such image file`);
   let decoded;
   try {
     decoded = await decodeImage(file, { channels: channels as 1 | 3, height, width, resize: d.resize });

@@ -53,6 +53,9 @@ export function writeWebPage(dir: string, model: Uint8Array, o: WebPageOptions =
     written.push(name);
     bytes += fs.statSync(file).size;
   };
+  const st = fs.statSync(dir, { throwIfNoEntry: false });
+  if (st && !st.isDirectory())
+    throw new Error(`cannot write the web page into ${dir}: it is a file, not a folder; give a folder for the page`);
   try {
     fs.mkdirSync(dir, { recursive: true });
   } catch (e) {
