@@ -134,6 +134,16 @@ async function makeFixtures(fx: string): Promise<void> {
     checkpointDir: path.join(fx, 'run'),
   });
   assert.equal(r.status, 'complete', r.error);
+  // An ONNX model without a description of its preprocessing (as exported before tsnas wrote one).
+  const { buildNetwork } = await import('../../src/builder/buildNetwork');
+  const { exportNetwork } = await import('../../src/export');
+  const net = buildNetwork(space, parseArch(space, SMALL_ARCH), { input: [1, 16, 16], classes: 10 });
+  try {
+    net.eval();
+    fs.writeFileSync(path.join(fx, 'bare.onnx'), exportNetwork(net, { metadata: { space: 'fbnet-s' } }).bytes);
+  } finally {
+    net.dispose();
+  }
 }
 
 const search = ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic'];
@@ -611,6 +621,56 @@ const CASES: BadInput[] = [
     args: ['worker', 'w', '--store', 'missing.db'],
     code: 1,
     says: ['no study store at', 'missing.db', '--store FILE or URL'],
+  },
+  // tsnas predict (issue 24): images that do not decode, files that are not models, models without a description.
+  {
+    what: 'predict: an image that does not decode (a truncated JPEG)',
+    args: ['predict', 'run', path.join('pics-trunc', 'b', '1.jpg')],
+    code: 1,
+    says: [path.join('pics-trunc', 'b', '1.jpg'), 'cannot decode the image', 'JPEG, PNG, WebP, GIF or TIFF'],
+  },
+  {
+    what: 'predict: an image that does not exist',
+    args: ['predict', 'run', 'nowhere.png'],
+    code: 1,
+    says: ['nowhere.png', 'no such image file'],
+  },
+  {
+    what: 'predict: a model that is neither a checkpoint nor ONNX (a text file)',
+    args: ['predict', 'notes.db', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model notes.db', 'neither a tsnas checkpoint nor an ONNX model', "a run directory of 'tsnas train'"],
+  },
+  {
+    what: 'predict: a folder that is not a run directory',
+    args: ['predict', 'pics-empty', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model pics-empty', 'without checkpoint.safetensors', "a run directory of 'tsnas train'"],
+  },
+  {
+    what: 'predict: a model that does not exist',
+    args: ['predict', 'nowhere.onnx', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model nowhere.onnx', 'no such file or directory', 'an ONNX model written by'],
+  },
+  {
+    what: 'predict: an ONNX model without a description still predicts, with a note that says what is assumed',
+    args: ['predict', 'bare.onnx', path.join('pics-empty', 'a', '0.png')],
+    code: 0,
+    says: ['bare.onnx', 'does not describe its preprocessing', 'assumed mean 0.5 and std 0.5'],
+  },
+  {
+    what: 'predict: --top 0',
+    args: ['predict', 'run', path.join('pics-empty', 'a', '0.png'), '--top', '0'],
+    code: 1,
+    says: ['--top'],
+    maxLines: 2,
+  },
+  {
+    what: 'export --web: a folder that is a file',
+    args: ['export', '--checkpoint', 'run', '--web', 'notes.db'],
+    code: 1,
+    says: ['cannot write the web page into notes.db', 'it is a file, not a folder'],
   },
   // NSE's settings, refused before any training (nothing written).
   {
