@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArchCosts } from '../cost/costModel';
+import { makeDirs } from '../io/outputPath';
 import { isPostgresUrl, PgDriver, redactUrl } from './pgDriver';
 import { MIGRATIONS, PG_MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type { SqlDriver } from './sqlDriver';
@@ -354,7 +355,7 @@ export class StudyStore {
       if (!o.readonly) {
         const dir = path.dirname(path.resolve(file));
         try {
-          fs.mkdirSync(dir, { recursive: true });
+          makeDirs(dir);
         } catch (err) {
           throw new StoreError(
             `cannot create the directory of the study store ${file} (${(err as Error).message}); give a --store path in a writable directory`,
@@ -629,7 +630,7 @@ export class StudyStore {
     const study = this.getStudy(name);
     const owner = readStudyDirOwner(dir);
     if (study && owner && !ownsDir(owner, study)) throw this.dirTakenError(name, dir, owner);
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     // A directory without a note is adopted: studies made before notes existed.
     if (study && !owner) {
       const note: StudyDirOwner = {

@@ -37,6 +37,8 @@ interface BadInput {
   maxLines?: number;
   /** Run as a real process (node bin/tsnas.js), not in this one. */
   spawn?: boolean;
+  /** A spawned case's hang guard (default 10 minutes): it is killed after this long. */
+  timeoutMs?: number;
 }
 
 /** Every file and directory under dir, with a hash of each file's bytes. */
@@ -430,6 +432,28 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['cannot write the report notes.db/report.html', 'a part of its path is a file'],
   },
+  // Where no directory can be made (/proc, /sys): at once, naming the path and the reason (Node's
+  // recursive mkdir loops forever under /proc: real processes, with a hang guard).
+  {
+    what: 'export -o under /proc',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline', '--no-verify', '-o', '/proc/tsnas-nonexist/x.onnx'],
+    code: 1,
+    says: [
+      'cannot write the ONNX model /proc/tsnas-nonexist/x.onnx',
+      'cannot create the directory /proc/tsnas-nonexist',
+      'does not allow new directories',
+    ],
+  },
+  {
+    what: 'study report -o under /sys',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['study', 'report', 'one', '--store', 'store.db', '-o', '/sys/tsnas-nonexist/r.html'],
+    code: 1,
+    says: ['cannot write the report /sys/tsnas-nonexist/r.html', 'cannot create the directory /sys/tsnas-nonexist'],
+  },
   // A run directory resumes only the same run.
   {
     what: 'train: another data set in a run directory',
@@ -562,7 +586,7 @@ test('bad inputs: each command fails with its exit code and a message naming wha
       const before = tree(cwd);
       // A hang guard only (10 minutes), not a timing assertion.
       const r: CliRun = c.spawn
-        ? await tsnasAsync(c.args, { cwd, timeoutMs: 600_000 })
+        ? await tsnasAsync(c.args, { cwd, timeoutMs: c.timeoutMs ?? 600_000 })
         : await tsnasInProcess(c.args, { cwd });
       const problems: string[] = [];
       if (r.code !== c.code) problems.push(`exit code ${r.code}, expected ${c.code}`);

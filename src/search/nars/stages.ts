@@ -11,8 +11,8 @@
 // The search's strategy calls them from prepare and ask; the plug-in's finalize and answer hooks
 // call settleRounds (the last round's refit happens after the loop). The engine is loaded only
 // when a predictor trains or scores (dynamic import of predictor.ts).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from '../../io/outputPath';
 import { archFromIndices, formatArch, parseArch } from '../../space/archFormat';
 import type { Constraint } from '../../cost/constraints';
 import type { CostModel } from '../../cost/costModel';
@@ -206,7 +206,7 @@ export function preparePool(env: NarsEnv): void {
 function weightsFile(env: NarsEnv, name: string): { rel: string; abs: string } {
   const rel = path.join(NARS_DIR, name);
   const abs = path.join(env.studyDir, rel);
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  makeDirs(path.dirname(abs));
   if (!env.listArtifacts(WEIGHTS_ARTIFACT).includes(rel)) env.addArtifact(WEIGHTS_ARTIFACT, abs);
   return { rel, abs };
 }
