@@ -95,6 +95,10 @@ async function makeFixtures(fx: string): Promise<void> {
   fs.mkdirSync(path.join(fx, 'dir.db'));
   // A latency table for 1x28x28 inputs (made-up timings).
   fs.writeFileSync(path.join(fx, 'small.lut.json'), JSON.stringify(await fakeLatencyTable(space, [1, 28, 28])));
+  // A table as if timed in onnxruntime-node, one call per op, 4 copies (made-up timings).
+  const ort = await fakeLatencyTable(space);
+  ort.target = { ...ort.target, name: 'ort-cpu', settings: { opTiming: 'one-call', opCopies: 4 } };
+  fs.writeFileSync(path.join(fx, 'ort.lut.json'), JSON.stringify(ort));
   // A user's space file named like a built-in, and one whose head cannot be allocated anywhere.
   const text = fs.readFileSync(path.join(PACKAGE_ROOT, 'spaces', 'fbnet-s.yaml'), 'utf8');
   fs.mkdirSync(path.join(fx, 'own'));
@@ -201,6 +205,27 @@ const CASES: BadInput[] = [
     says: [
       "--target: unknown latency target 'tpu'",
       'valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu',
+    ],
+  },
+  {
+    what: 'lut build: --op-copies on the engine target (the default), where it does nothing',
+    args: ['lut', 'build', 'fbnet-s', '--op-copies', '4', '-o', 't.json'],
+    code: 1,
+    says: ['--op-copies applies to the ONNX targets (ort-cpu, browser-wasm, browser-webgpu), not engine-cpu'],
+  },
+  {
+    what: 'lut build: --op-timing with --target engine-cpu',
+    args: ['lut', 'build', 'fbnet-s', '--target', 'engine-cpu', '--op-timing', 'one-call', '-o', 't.json'],
+    code: 1,
+    says: ['--op-timing applies to the ONNX targets', 'not engine-cpu', 'leave --op-timing out'],
+  },
+  {
+    what: "lut validate: another thread count; the rebuild it suggests keeps the table's target and op timing",
+    args: ['lut', 'validate', 'fbnet-s', '--lut', 'ort.lut.json', '--threads', '2'],
+    code: 1,
+    says: [
+      'measured with 1 thread(s), not 2',
+      'npx tsnas lut build fbnet-s --input 3x32x32 --target ort-cpu --op-timing one-call --op-copies 4 --threads 2 -o FILE',
     ],
   },
   {

@@ -20,6 +20,7 @@ import {
   opTimingOf,
   opTimingText,
   TARGET_HELP,
+  TARGET_NAMES,
   readLatencyTable,
   validateLatencyTable,
   writeLatencyTable,
@@ -80,7 +81,20 @@ export function registerLut(program: Command): void {
       DEFAULT_OP_TIMING.copies,
     )
     .option('--no-hostname', 'leave the host name out of the table')
-    .action(async (name: string, o) => {
+    .action(async (name: string, o, command: Command) => {
+      // Options of some targets only: given with another, they would do nothing.
+      checkTargetName(o.target);
+      const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+      const onnxTargets = TARGET_NAMES.filter((t) => !isEngineTarget(t));
+      for (const [key, flag] of [
+        ['opTiming', '--op-timing'],
+        ['opCopies', '--op-copies'],
+      ] as const)
+        if (given(key) && isEngineTarget(o.target))
+          throw new Error(
+            `${flag} applies to the ONNX targets (${onnxTargets.join(', ')}), not ${o.target}: the engine times each op ` +
+              `as one forward of its module; leave ${flag} out, or choose one of those with --target`,
+          );
       await useDevice(o.device);
       // --device cuda times the engine on the GPU: engine-cpu (the default target) becomes engine-cuda.
       const onGpu = o.device !== undefined && o.device !== 'cpu';
