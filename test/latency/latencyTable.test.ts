@@ -279,7 +279,10 @@ test("the rebuild commands the checks suggest keep the table's target and op tim
     [`npx tsnas lut build fbnet-s --input 3x32x32 ${keep} --threads 2 -o FILE`],
   );
   throwsWith(() => checkTableFor(ort, fbs, { input: [1, 28, 28] }), [`--input 1x28x28 ${keep} --threads 1`]);
-  throwsWith(() => checkTableFor(ort, loadSpace('fbnet')), [`npx tsnas lut build fbnet --input 3x32x32 ${keep} --threads 1 -o FILE`]);
+  throwsWith(
+    () => checkTableFor(ort, loadSpace('fbnet')),
+    [`npx tsnas lut build fbnet --input 3x32x32 ${keep} --threads 1 -o FILE`],
+  );
   const wasm = {
     ...table,
     target: { ...table.target, name: 'browser-wasm', settings: { opTiming: 'minus-call', opCopies: 1 } },
