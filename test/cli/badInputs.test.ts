@@ -577,6 +577,20 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['no study store at', 'missing.db', '--store FILE or URL'],
   },
+  // NARS settings that would do something else than they say, refused before any work.
+  {
+    what: 'search nars: more rounds than trials (they ran as 8 rounds of 1 under a stored 20)',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--trials', '8', '--rounds', '20'],
+    code: 1,
+    says: ['rounds 20 cannot fit trials 8', 'at least one candidate', 'rounds to 8 or fewer'],
+  },
+  {
+    what: 'search nars: a latency window without a latency table',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--window', 'latency<=5ms'],
+    code: 1,
+    says: ['the window bounds latency (latency<=5ms)', 'no latency table'],
+    not: ['widen'],
+  },
   // NSE's settings, refused before any training (nothing written).
   {
     what: 'search nse: keep as large as the subset (no room for unexplored ops)',

@@ -26,6 +26,7 @@ import {
   writeLatencyTable,
 } from '../../latency';
 import { loadSpace } from '../../space';
+import { correlationText } from '../../stats/correlation';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { checkOutputPath } from '../../io/writeOutputFile';
 import { Progress } from '../progress';
@@ -249,7 +250,7 @@ export function registerLut(program: Command): void {
       if (!isEngineTarget(table.target.name))
         console.log(`table's ops timed on ${table.target.name}: ${opTimingText(opTimingOf(table.target.settings))}`);
       console.log(
-        `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
+        `Spearman ${correlationText(r.spearman, r.n)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
       );
       if (r.level)
         console.log(
