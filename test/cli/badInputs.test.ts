@@ -220,6 +220,12 @@ const CASES: BadInput[] = [
     says: ['--op-timing applies to the ONNX targets', 'not engine-cpu', 'leave --op-timing out'],
   },
   {
+    what: 'lut build: --sample for a space whose keys are all enumerated (it did nothing)',
+    args: ['lut', 'build', 'fbnet-s', '--sample', '10', '-o', 't.json'],
+    code: 1,
+    says: ['--sample applies to spaces whose table keys come from a sample', 'not to fbnet-s', 'leave --sample out'],
+  },
+  {
     what: "lut validate: another thread count; the rebuild it suggests keeps the table's target and op timing",
     args: ['lut', 'validate', 'fbnet-s', '--lut', 'ort.lut.json', '--threads', '2'],
     code: 1,

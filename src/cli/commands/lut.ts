@@ -21,6 +21,7 @@ import {
   opTimingText,
   TARGET_HELP,
   TARGET_NAMES,
+  keysFromSample,
   readLatencyTable,
   validateLatencyTable,
   writeLatencyTable,
@@ -96,6 +97,11 @@ export function registerLut(program: Command): void {
             `${flag} applies to the ONNX targets (${onnxTargets.join(', ')}), not ${o.target}: the engine times each op ` +
               `as one forward of its module; leave ${flag} out, or choose one of those with --target`,
           );
+      if (given('sample') && !keysFromSample(loadSpace(name)))
+        throw new Error(
+          `--sample applies to spaces whose table keys come from a sample of architectures (spaces with ranges, such as fbnetv3-s), ` +
+            `not to ${name}: every key of its table is enumerated; leave --sample out`,
+        );
       await useDevice(o.device);
       // --device cuda times the engine on the GPU: engine-cpu (the default target) becomes engine-cuda.
       const onGpu = o.device !== undefined && o.device !== 'cpu';
