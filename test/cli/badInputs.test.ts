@@ -41,6 +41,8 @@ interface BadInput {
   maxLines?: number;
   /** Run as a real process (node bin/tsnas.js), not in this one. */
   spawn?: boolean;
+  /** A spawned case's hang guard (default 10 minutes): it is killed after this long. */
+  timeoutMs?: number;
 }
 
 /** Every file and directory under dir, with a hash of each file's bytes. */
@@ -97,6 +99,10 @@ async function makeFixtures(fx: string): Promise<void> {
   fs.mkdirSync(path.join(fx, 'dir.db'));
   // A latency table for 1x28x28 inputs (made-up timings).
   fs.writeFileSync(path.join(fx, 'small.lut.json'), JSON.stringify(await fakeLatencyTable(space, [1, 28, 28])));
+  // A table as if timed in onnxruntime-node, one call per op, 4 copies (made-up timings).
+  const ort = await fakeLatencyTable(space);
+  ort.target = { ...ort.target, name: 'ort-cpu', settings: { opTiming: 'one-call', opCopies: 4 } };
+  fs.writeFileSync(path.join(fx, 'ort.lut.json'), JSON.stringify(ort));
   // A user's space file named like a built-in, and one whose head cannot be allocated anywhere.
   const text = fs.readFileSync(path.join(PACKAGE_ROOT, 'spaces', 'fbnet-s.yaml'), 'utf8');
   fs.mkdirSync(path.join(fx, 'own'));
@@ -258,6 +264,33 @@ const CASES: BadInput[] = [
     says: [
       "--target: unknown latency target 'tpu'",
       'valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu',
+    ],
+  },
+  {
+    what: 'lut build: --op-copies on the engine target (the default), where it does nothing',
+    args: ['lut', 'build', 'fbnet-s', '--op-copies', '4', '-o', 't.json'],
+    code: 1,
+    says: ['--op-copies applies to the ONNX targets (ort-cpu, browser-wasm, browser-webgpu), not engine-cpu'],
+  },
+  {
+    what: 'lut build: --op-timing with --target engine-cpu',
+    args: ['lut', 'build', 'fbnet-s', '--target', 'engine-cpu', '--op-timing', 'one-call', '-o', 't.json'],
+    code: 1,
+    says: ['--op-timing applies to the ONNX targets', 'not engine-cpu', 'leave --op-timing out'],
+  },
+  {
+    what: 'lut build: --sample for a space whose keys are all enumerated (it did nothing)',
+    args: ['lut', 'build', 'fbnet-s', '--sample', '10', '-o', 't.json'],
+    code: 1,
+    says: ['--sample applies to spaces whose table keys come from a sample', 'not to fbnet-s', 'leave --sample out'],
+  },
+  {
+    what: "lut validate: another thread count; the rebuild it suggests keeps the table's target and op timing",
+    args: ['lut', 'validate', 'fbnet-s', '--lut', 'ort.lut.json', '--threads', '2'],
+    code: 1,
+    says: [
+      'measured with 1 thread(s), not 2',
+      'npx tsnas lut build fbnet-s --input 3x32x32 --target ort-cpu --op-timing one-call --op-copies 4 --threads 2 -o FILE',
     ],
   },
   {
@@ -489,6 +522,28 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['cannot write the report notes.db/report.html', 'a part of its path is a file'],
   },
+  // Where no directory can be made (/proc, /sys): at once, naming the path and the reason (Node's
+  // recursive mkdir loops forever under /proc: real processes, with a hang guard).
+  {
+    what: 'export -o under /proc',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline', '--no-verify', '-o', '/proc/tsnas-nonexist/x.onnx'],
+    code: 1,
+    says: [
+      'cannot write the ONNX model /proc/tsnas-nonexist/x.onnx',
+      'cannot create the directory /proc/tsnas-nonexist',
+      'does not allow new directories',
+    ],
+  },
+  {
+    what: 'study report -o under /sys',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['study', 'report', 'one', '--store', 'store.db', '-o', '/sys/tsnas-nonexist/r.html'],
+    code: 1,
+    says: ['cannot write the report /sys/tsnas-nonexist/r.html', 'cannot create the directory /sys/tsnas-nonexist'],
+  },
   // A run directory resumes only the same run.
   {
     what: 'train: another data set in a run directory',
@@ -672,6 +727,20 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['cannot write the web page into notes.db', 'it is a file, not a folder'],
   },
+  // NARS settings that would do something else than they say, refused before any work.
+  {
+    what: 'search nars: more rounds than trials (they ran as 8 rounds of 1 under a stored 20)',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--trials', '8', '--rounds', '20'],
+    code: 1,
+    says: ['rounds 20 cannot fit trials 8', 'at least one candidate', 'rounds to 8 or fewer'],
+  },
+  {
+    what: 'search nars: a latency window without a latency table',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--window', 'latency<=5ms'],
+    code: 1,
+    says: ['the window bounds latency (latency<=5ms)', 'no latency table'],
+    not: ['widen'],
+  },
   // NSE's settings, refused before any training (nothing written).
   {
     what: 'search nse: keep as large as the subset (no room for unexplored ops)',
@@ -706,7 +775,7 @@ test('bad inputs: each command fails with its exit code and a message naming wha
       const before = tree(cwd);
       // A hang guard only (10 minutes), not a timing assertion.
       const r: CliRun = c.spawn
-        ? await tsnasAsync(c.args, { cwd, timeoutMs: 600_000 })
+        ? await tsnasAsync(c.args, { cwd, timeoutMs: c.timeoutMs ?? 600_000 })
         : await tsnasInProcess(c.args, { cwd });
       const problems: string[] = [];
       if (r.code !== c.code) problems.push(`exit code ${r.code}, expected ${c.code}`);

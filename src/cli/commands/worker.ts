@@ -2,7 +2,7 @@
 // reaches the store: it takes trials of the study until the study is done (runWorker), with the
 // study's own configuration (only the threads and the device are this machine's).
 import * as fs from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { applyResumeOverrides, type SearchConfig } from '../../search/config';
 import { setupSearch } from '../../search/setupSearch';
 import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
@@ -10,6 +10,7 @@ import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { positiveInt } from '../options';
+import { followParent } from '../followParent';
 
 export function registerWorker(program: Command): void {
   program
@@ -30,12 +31,38 @@ export function registerWorker(program: Command): void {
       positiveInt('--stale-after'),
     )
     .option('--json', 'print the result as JSON on the last line')
+    .addOption(
+      new Option(
+        '--parent-pid <pid>',
+        'stop when this process (the tsnas search --workers N that started this worker) is gone',
+      )
+        .argParser(positiveInt('--parent-pid'))
+        .hideHelp(),
+    )
     .action(
       async (
         studyName: string,
-        o: { store?: string; threads?: number; device?: string; staleAfter?: number; json?: boolean },
+        o: {
+          store?: string;
+          threads?: number;
+          device?: string;
+          staleAfter?: number;
+          json?: boolean;
+          parentPid?: number;
+        },
       ) => {
         const log = (s: string) => process.stderr.write(`${s}\n`);
+        // A local worker of `search --workers N` stops with the command that started it: at once,
+        // mid-trial too; the next run on the study (search --resume) asks that trial again.
+        const parent =
+          o.parentPid === undefined
+            ? null
+            : followParent(o.parentPid, () => {
+                log(
+                  `worker: the command that started it (pid ${o.parentPid}) has ended: stopping; its running trial is asked again by the next run (npx tsnas search --resume ${studyName})`,
+                );
+                process.exit(1);
+              });
         await useDevice(o.device);
         const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
         if (!isPostgresUrl(location) && !fs.existsSync(location))
@@ -57,6 +84,7 @@ export function registerWorker(program: Command): void {
             trials: config.trials,
             maxFailed: config.maxFailed ?? undefined,
             ...(o.staleAfter ? { staleAfterMs: o.staleAfter * 1000 } : {}),
+            ...(parent ? { onHeartbeat: parent.check } : {}),
             log,
           });
           log(
