@@ -9,7 +9,7 @@ const LAYERS = [
   ['cost', 'builder', 'data'],
   ['export'],
   ['train', 'latency'],
-  ['supernet', 'evaluate'],
+  ['supernet', 'evaluate', 'predict'],
   ['study'],
   ['search'],
   ['cli', 'index'],

@@ -28,6 +28,7 @@
 // --test-images N < 10000 measures test accuracy on a fixed stratified subset of N test images
 // (seed 0), to save time.
 import * as fs from 'node:fs';
+import { makeDirs } from '../src/io/outputPath';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { sampleSobol } from '../src/arch/sample';
@@ -97,7 +98,7 @@ function readTable(file: string): TableFile | null {
 }
 
 function writeTable(file: string, t: TableFile): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirs(path.dirname(file));
   const tmp = `${file}.tmp`;
   fs.writeFileSync(tmp, JSON.stringify(t, null, 1) + '\n');
   fs.renameSync(tmp, file);

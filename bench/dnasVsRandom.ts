@@ -39,6 +39,7 @@
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
 import * as fs from 'node:fs';
+import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { formatArch } from '../src/space/archFormat';
 import { sampleUniform } from '../src/arch/sample';
@@ -134,7 +135,7 @@ if (sweepArg !== 'none') {
   sweep = { param: m[1] as 'alpha' | 'beta', values: m[2]!.split(',').map(Number) };
 }
 
-fs.mkdirSync(path.dirname(storeFile), { recursive: true });
+makeDirs(path.dirname(storeFile));
 const store = StudyStore.open(storeFile);
 // Random architectures train in checkpoint directories keyed by (architecture, recipe, data, images),
 // so --random-dir may be shared between runs: an architecture already trained is read back.

@@ -12,7 +12,7 @@
 //
 // Output: progress on stderr; a markdown table on stdout, then one JSON line. Resumable: the studies
 // continue and finished trainings are read back from their checkpoints.
-import * as fs from 'node:fs';
+import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
@@ -44,7 +44,7 @@ const methods = arg('methods', 'random,evolution').split(',');
 const byAccuracy = (x: TrialRecord, y: TrialRecord) => y.metrics.accuracy! - x.metrics.accuracy!;
 
 async function main(): Promise<void> {
-  fs.mkdirSync(path.dirname(storeFile), { recursive: true });
+  makeDirs(path.dirname(storeFile));
   const store = StudyStore.open(storeFile);
   try {
     const space = loadSpace('fbnetv3-s');

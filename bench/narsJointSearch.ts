@@ -17,7 +17,7 @@
 //     [--set pool=20000,...]
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
-import * as fs from 'node:fs';
+import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
 import { createTrainingEvaluator } from '../src/evaluate/training';
@@ -52,7 +52,7 @@ const extra = Object.fromEntries(
 );
 
 async function main(): Promise<void> {
-  fs.mkdirSync(path.dirname(storeFile), { recursive: true });
+  makeDirs(path.dirname(storeFile));
   const store = StudyStore.open(storeFile);
   try {
     const plugin = getStrategy('nars');

@@ -10,6 +10,7 @@
 //   node dist/bench/narsSyntheticTable.js -o runs/tables/synthetic-fbnet-s.json [--space fbnet-s] [--n 3000]
 //     [--seed 0] [--input 1x28x28] [--classes 10]
 import * as fs from 'node:fs';
+import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { sampleUniform } from '../src/arch/sample';
 import { archCost } from '../src/cost/netCost';
@@ -45,6 +46,6 @@ while (Object.keys(table).length < n && draws < 100 * n) {
   const val = fn.accuracy(a);
   table[key] = { val_acc: val, test_acc: val + 0.003 * rng.normal(), flops: c.flops, params: c.params };
 }
-fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+makeDirs(path.dirname(path.resolve(out)));
 fs.writeFileSync(out, JSON.stringify(table));
 console.error(`${Object.keys(table).length} architectures of ${space.name} -> ${out}`);

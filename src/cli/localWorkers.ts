@@ -1,6 +1,8 @@
 // tsnas search --workers N: the study runs in N worker processes of this machine (tsnas worker,
 // the threads split between them), each taking trials through the store; this process waits for
-// them and reads the result back from the store. Their progress lines come through prefixed.
+// them and reads the result back from the store. Their progress lines come through prefixed. They
+// follow this process: killed (even with kill -9), it takes them with it, and their running trials
+// are asked again by the next run on the study.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
@@ -32,7 +34,18 @@ export async function runLocalWorkers(
   const bin = path.join(packageRoot(), 'bin', 'tsnas.js');
   const exits = await Promise.all(
     Array.from({ length: o.workers }, (_, i) => {
-      const args = [bin, 'worker', study.name, '--store', o.store, '--threads', String(threads)];
+      // --parent-pid: each worker stops when this process is gone (followParent.ts).
+      const args = [
+        bin,
+        'worker',
+        study.name,
+        '--store',
+        o.store,
+        '--threads',
+        String(threads),
+        '--parent-pid',
+        String(process.pid),
+      ];
       if (o.device) args.push('--device', o.device);
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       readline.createInterface({ input: child.stderr! }).on('line', (line) => o.log(`[worker ${i + 1}] ${line}`));

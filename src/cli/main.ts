@@ -6,6 +6,7 @@ import { registerSpace } from './commands/space';
 import { registerCost } from './commands/cost';
 import { registerLut } from './commands/lut';
 import { registerExport } from './commands/export';
+import { registerPredict } from './commands/predict';
 import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerLut(program);
   registerTrain(program);
   registerExport(program);
+  registerPredict(program);
   registerSearch(program);
   registerStudy(program);
   registerWorker(program);

@@ -224,6 +224,7 @@ export function loadImageDataSet(
     flipByDefault: true,
     defaultCrop: 'random-resized',
     classNames: listing.classNames,
+    resize: options.resize,
     notes,
     imageFiles: { decoded, cacheFile, skipped },
   };

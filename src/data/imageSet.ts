@@ -26,6 +26,8 @@ export interface DataSource {
   /** The crop augmentation that suits the data when the recipe names none (absent: 'pad'). */
   defaultCrop?: 'pad' | 'random-resized';
   classNames: string[];
+  /** How image files were fitted to the input (image folders and manifests; absent: 'crop'). */
+  resize?: 'crop' | 'squash';
   /** What to say once about how the data was read (conversions, files left out, the test split). */
   notes?: string[];
   /** Data decoded from image files: how many were decoded by this load (0: all from the cache), the cache, what was left out. */

@@ -3,3 +3,4 @@ export * from './dataSource';
 export * from './split';
 export * from './loader';
 export { readIdx } from './idx';
+export * from './modelDescription';

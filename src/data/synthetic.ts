@@ -84,6 +84,6 @@ export function loadSynthetic(o: SyntheticOptions, spec = `synthetic:${o.seed}`)
     test,
     ...channelStats(train),
     flipByDefault: false,
-    classNames: tpl.map((_, k) => `class ${k}`),
+    classNames: tpl.map((_, k) => String(k)),
   };
 }

@@ -1,46 +1,18 @@
 // Writing the files commands produce (reports, latency tables, results): the directory is made
-// when missing, a regular file is replaced atomically (a temp file beside it, then a rename), and
-// every failure names the file, says what went wrong in words, and what to do, instead of Node's
-// "ENOSPC: no space left on device, write", which names no file.
+// when missing (makeDirs: one level at a time, each checked, never a loop), a regular file is
+// replaced atomically (a temp file beside it, then a rename), and every failure names the file,
+// says what went wrong in words, and what to do, instead of Node's "ENOSPC: no space left on
+// device, write", which names no file.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs, outputFileError, probeDir } from './outputPath';
 
-const REASONS: Record<string, string> = {
-  ENOSPC: 'no space left on the device',
-  EDQUOT: 'the disk quota is used up',
-  EIO: 'an I/O error (a failing disk, or a network filesystem that went away)',
-  EROFS: 'the filesystem is read-only',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a directory',
-  ENOTDIR: 'a part of its path is a file, not a directory',
-  ENAMETOOLONG: 'the name is too long',
-};
-
-/** An error about writing `file`, in words; `what` names the file's role ('report', 'latency table'). */
-export function outputFileError(
-  file: string,
-  what: string,
-  err: unknown,
-  fix = 'give another path (-o/--out FILE)',
-): Error {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  const reason = (code && REASONS[code]) ?? (err as Error)?.message ?? String(err);
-  const todo = code === 'ENOSPC' || code === 'EDQUOT' ? `free some space, or ${fix}` : fix;
-  return new Error(`cannot write the ${what} ${file}: ${reason}${code ? ` (${code})` : ''}; ${todo}`, { cause: err });
-}
+export { outputFileError } from './outputPath';
 
 /** Writes a command's output file, creating its directory; errors name the file (outputFileError). */
 export function writeOutputFile(file: string, data: string | Uint8Array, what: string, fix?: string): void {
   try {
-    try {
-      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    } catch (err) {
-      // mkdir -p through a file says EEXIST: the path's problem is that a part of it is a file.
-      throw (err as NodeJS.ErrnoException).code === 'EEXIST'
-        ? Object.assign(new Error('not a directory'), { code: 'ENOTDIR' })
-        : err;
-    }
+    makeDirs(path.dirname(path.resolve(file)));
     const stat = fs.statSync(file, { throwIfNoEntry: false });
     if (stat?.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     if (stat && !stat.isFile()) {
@@ -62,8 +34,10 @@ export function writeOutputFile(file: string, data: string | Uint8Array, what: s
 }
 
 /**
- * Checks before a long computation that its output file can be written: the nearest existing
- * directory on its path must be a writable directory, and the file itself not a directory.
+ * Checks before a long computation that its output file can be written, changing nothing on disk:
+ * the file must not be a directory (a device or a pipe must be writable), and its directory must
+ * be one that can be made or written into (probeDir: a probe made and removed in the nearest
+ * directory that exists, so that /proc, /sys or a read-only mount fail here, not after the work).
  */
 export function checkOutputPath(file: string, what: string, fix?: string): void {
   const abs = path.resolve(file);
@@ -75,10 +49,7 @@ export function checkOutputPath(file: string, what: string, fix?: string): void 
       fs.accessSync(abs, fs.constants.W_OK);
       return;
     }
-    let dir = path.dirname(abs);
-    while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
-    fs.accessSync(dir, fs.constants.W_OK);
+    probeDir(path.dirname(abs));
   } catch (err) {
     throw outputFileError(file, what, err, fix);
   }

@@ -17,11 +17,22 @@ const backend = ${JSON.stringify(o.backend)};
 const sessions = new Map();
 window.tsnasInfo = async () => {
   const adapter = backend === 'webgpu' && navigator.gpu ? await navigator.gpu.requestAdapter() : null;
+  // What the adapter is: a software one (Chromium's SwiftShader fallback) is no GPU.
+  const info = adapter ? (adapter.info ?? (adapter.requestAdapterInfo ? await adapter.requestAdapterInfo() : {})) : null;
   return {
     version: ort.env.versions?.web ?? 'unknown',
     userAgent: navigator.userAgent,
     crossOriginIsolated: self.crossOriginIsolated,
     webgpu: !!adapter,
+    adapter: info
+      ? {
+          vendor: info.vendor ?? '',
+          architecture: info.architecture ?? '',
+          device: info.device ?? '',
+          description: info.description ?? '',
+          fallback: !!(info.isFallbackAdapter ?? adapter.isFallbackAdapter),
+        }
+      : null,
   };
 };
 window.tsnasLoad = async (key, shape) => {

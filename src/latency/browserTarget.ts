@@ -45,6 +45,32 @@ export interface BrowserTargetOptions {
   opTiming?: OpTiming;
 }
 
+/** What the page says of its WebGPU adapter (GPUAdapterInfo). */
+export interface WebGpuAdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** A fallback adapter: software, with no GPU under it. */
+  fallback: boolean;
+}
+
+/** The adapter in one line ('nvidia ampere (NVIDIA A100)'). */
+export const adapterText = (a: WebGpuAdapterInfo): string =>
+  [a.vendor, a.architecture, a.device].filter(Boolean).join(' ') + (a.description ? ` (${a.description})` : '');
+
+/**
+ * Why a WebGPU adapter is no GPU to time on, or null when it is one: none at all, or a software
+ * fallback (Chromium offers SwiftShader, a CPU rasterizer, where it finds no GPU: timing on it
+ * writes a table of CPU times under a GPU target's name).
+ */
+export function noGpuAdapter(a: WebGpuAdapterInfo | null): string | null {
+  if (!a) return 'it has none';
+  if (a.fallback || /swiftshader/i.test(`${a.architecture} ${a.device} ${a.description}`))
+    return `its only adapter is a software fallback (${adapterText(a) || 'unnamed'}), no GPU`;
+  return null;
+}
+
 /** The page's key of an op's call baseline. */
 const baselineKey = (key: string) => `${key}#call`;
 
@@ -150,11 +176,16 @@ export class BrowserTarget implements LatencyTarget {
         userAgent: string;
         crossOriginIsolated: boolean;
         webgpu: boolean;
+        adapter: WebGpuAdapterInfo | null;
       };
-      if (o.backend === 'webgpu' && !info.webgpu)
-        throw new Error(
-          `target browser-webgpu: this browser offers no WebGPU adapter (${executablePath}, headless); time on browser-wasm instead, or run where Chromium has a GPU`,
-        );
+      if (o.backend === 'webgpu') {
+        const why = noGpuAdapter(info.webgpu ? info.adapter : null);
+        if (why)
+          throw new Error(
+            `target browser-webgpu: this browser offers no WebGPU adapter on a GPU: ${why} (${executablePath}, headless); ` +
+              'time on browser-wasm instead, or run where Chromium has a GPU',
+          );
+      }
       if (threads > 1 && !info.crossOriginIsolated)
         throw new Error(
           `target ${name}: the page is not cross-origin isolated, so onnxruntime-web cannot use ${threads} threads`,
@@ -173,6 +204,7 @@ export class BrowserTarget implements LatencyTarget {
           dtype: 'float32',
           bnFolded: true,
           opset: target.opset,
+          ...(o.backend === 'webgpu' && info.adapter ? { adapter: adapterText(info.adapter) } : {}),
           ...opTimingSettings(target.opTiming),
           clock: 'performance.now() in the page (cross-origin isolated)',
         },

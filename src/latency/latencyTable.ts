@@ -17,6 +17,8 @@ import { archIndices, defaultArch, archFromIndices } from '../space/archFormat';
 import type { Coverage } from './requiredOps';
 import { archOps, searchesResolution } from './requiredOps';
 import type { OpSpec, TargetInfo } from './target';
+import { DEFAULT_OP_TIMING, ONE_CALL, opTimingOf } from './opTiming';
+import { DEFAULT_TARGET, isEngineTarget, TARGET_NAMES } from './latencyTargets';
 
 export const TABLE_FORMAT = 'tsnas-latency-table';
 export const TABLE_FORMAT_VERSION = 1;
@@ -191,9 +193,34 @@ export function spaceArg(space: Space): string {
   return !space.file || isBuiltinSpace(space) ? space.name : space.file;
 }
 
+/**
+ * The `lut build` options that time where and as the table's target did: the target (and an
+ * engine-cuda table's device), and an ONNX target's op timing where it is not the default.
+ */
+export function targetArgs(t: TargetInfo): string {
+  const out: string[] = [];
+  if (t.name !== DEFAULT_TARGET && (TARGET_NAMES as readonly string[]).includes(t.name)) out.push(`--target ${t.name}`);
+  if (t.name === 'engine-cuda' && typeof t.settings.device === 'string') out.push(`--device ${t.settings.device}`);
+  if ((TARGET_NAMES as readonly string[]).includes(t.name) && !isEngineTarget(t.name)) {
+    const timing = opTimingOf(t.settings);
+    if (!timing.subtractCall) out.push(`--op-timing ${ONE_CALL}`);
+    if (timing.copies !== DEFAULT_OP_TIMING.copies) out.push(`--op-copies ${timing.copies}`);
+  }
+  return out.map((s) => ` ${s}`).join('');
+}
+
+/** The command that builds a table like this one (its target, its op timing) with another input or thread count. */
+function buildCommand(space: Space, table: LatencyTable, o: { input?: string; threads?: number } = {}): string {
+  return (
+    `npx tsnas lut build ${spaceArg(space)}${o.input ? ` --input ${o.input}` : ''}${targetArgs(table.target)} ` +
+    `--threads ${o.threads ?? table.target.threads} -o FILE`
+  );
+}
+
 function rebuildHint(space: Space, table: LatencyTable): string {
-  const input = table.input && !searchesResolution(space) ? ` --input ${table.input.join('x')}` : '';
-  return `npx tsnas lut build ${spaceArg(space)}${input} --threads ${table.target.threads} -o FILE`;
+  return buildCommand(space, table, {
+    ...(table.input && !searchesResolution(space) ? { input: table.input.join('x') } : {}),
+  });
 }
 
 export interface TableCheck {
@@ -227,7 +254,7 @@ export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck =
         : '';
     throw new Error(
       `${the} was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}${use}; its latencies would be another network's. ` +
-        `Build one for this input: npx tsnas lut build ${spaceArg(space)} --input ${o.input.join('x')} --threads ${table.target.threads} -o FILE`,
+        `Build one for this input: ${buildCommand(space, table, { input: o.input.join('x') })}`,
     );
   }
   if (o.classes !== undefined && o.classes !== table.classes) {
@@ -239,7 +266,7 @@ export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck =
   if (o.threads !== undefined && o.threads !== table.target.threads) {
     throw new Error(
       `${the} was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
-        `npx tsnas lut build ${spaceArg(space)}${table.input ? ` --input ${table.input.join('x')}` : ''} --threads ${o.threads} -o FILE`,
+        buildCommand(space, table, { ...(table.input ? { input: table.input.join('x') } : {}), threads: o.threads }),
     );
   }
 }

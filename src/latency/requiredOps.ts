@@ -66,6 +66,22 @@ export function archOps(
   );
 }
 
+/** Pairs of choices larger than this are not enumerated: the keys come from a sample. */
+const MAX_PAIRS = 2_000_000;
+
+function choicePairs(space: Space): number {
+  const dims = space.searchDims;
+  return dims.reduce((n, d, j) => n + d.values.length * dims.slice(j + 1).reduce((m, e) => m + e.values.length, 0), 0);
+}
+
+/**
+ * Whether a table of this space takes its keys from a sample of architectures (a space with
+ * ranges: the `sample` option applies), or enumerates them (the option does nothing).
+ */
+export function keysFromSample(space: Space): boolean {
+  return !(acceptsIndices(space) && choicePairs(space) <= MAX_PAIRS);
+}
+
 /** The ops a table of this space must hold, and how completely they were found. */
 export function requiredOps(
   space: Space,
@@ -92,11 +108,7 @@ export function requiredOps(
 
   let coverage: Coverage;
   const dims = space.searchDims;
-  const pairs = dims.reduce(
-    (n, d, j) => n + d.values.length * dims.slice(j + 1).reduce((m, e) => m + e.values.length, 0),
-    0,
-  );
-  if (acceptsIndices(space) && pairs <= 2_000_000) {
+  if (!keysFromSample(space)) {
     const base = archIndices(space, defaultArch(space));
     add(archFromIndices(space, base));
     for (let j = 0; j < dims.length; j++) {

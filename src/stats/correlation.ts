@@ -35,6 +35,15 @@ export function pearson(x: readonly number[], y: readonly number[]): number {
   return sxx && syy ? sxy / Math.sqrt(sxx * syy) : NaN;
 }
 
+/**
+ * A correlation for people: its value, or why it has none. Over fewer than two points a rank
+ * correlation is undefined (not NaN printed as a number); with every value of one side tied too.
+ */
+export function correlationText(value: number, n: number, digits = 3): string {
+  if (Number.isFinite(value)) return value.toFixed(digits);
+  return n < 2 ? `n/a (fewer than 2 points)` : `n/a (no ranking: all values tied)`;
+}
+
 /** Spearman's rank correlation (Pearson correlation of the ranks; ties averaged). */
 export function spearman(x: readonly number[], y: readonly number[]): number {
   return pearson(ranks(x), ranks(y));

@@ -52,6 +52,11 @@ export interface WorkerOptions extends SearchOptions {
   pollMs?: number;
   /** This worker's id (default: a fresh one for this process). */
   me?: WorkerId;
+  /**
+   * Called at every heartbeat (at most every HEARTBEAT_MS, also while a computing evaluator keeps
+   * the event loop busy): e.g. a local worker looks whether the command that started it is gone.
+   */
+  onHeartbeat?: () => void;
 }
 
 export const DEFAULT_STALE_AFTER_MS = 60_000;
@@ -74,6 +79,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
   /** What this worker wrote in the study directory goes where the study keeps its files (artifacts.ts). */
   const pushFiles = () => files?.push(undefined, { except: OWN_SYNC });
   const heartbeat = throttle(() => {
+    o.onHeartbeat?.();
     if (current) store.heartbeat(current.id);
     if (phase) store.beatPhase(study.id, phase, me);
     store.beatLease(study.id, me);

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ArchCosts } from '../cost/costModel';
 import { ArtifactMissingError, StudyFiles } from './artifacts';
+import { makeDirs } from '../io/outputPath';
 import { isPostgresUrl, PgDriver } from './pgDriver';
 import { MIGRATIONS, PG_MIGRATIONS, SCHEMA_VERSION } from './schema';
 import type { SqlDriver } from './sqlDriver';
@@ -519,7 +520,7 @@ export class StudyStore {
     try {
       for (let attempt = 0; ; attempt++) {
         try {
-          fs.mkdirSync(dir, { recursive: true });
+          makeDirs(dir); // checked level by level: Node's recursive mkdir loops forever under /proc
         } catch (err) {
           throw new StoreError(
             `cannot create the directory of the study store ${file} (${(err as Error).message}); give a store path in a writable directory`,
@@ -920,7 +921,7 @@ export class StudyStore {
           `${fs.existsSync(dir) ? "has that directory without the study's note (" + STUDY_DIR_OWNER + ')' : 'has no such directory'}: ` +
           'mount the folder every worker shares at that path, then start the worker again (nothing was started over)',
       );
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     // A directory without a note is adopted: studies made before notes existed.
     if (study && !owner) {
       const note: StudyDirOwner = {

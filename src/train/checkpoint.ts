@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { loadSafetensors, readSafetensorsMetadata, saveSafetensors } from '../engine/safetensors';
 import type { Tensor } from '../engine/tensor';
 import type { OptimizerMeta } from '../optim/optimizer';
+import { makeDirs } from '../io/outputPath';
 import { outputFileError, writeOutputFile } from '../io/writeOutputFile';
 
 export interface CheckpointState {
@@ -30,7 +31,7 @@ export function saveCheckpoint(
   const fix =
     'the last checkpoint written is kept; free some space or fix the directory, then run the same command to resume';
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     saveSafetensors(file, all, { tsnas: JSON.stringify(state) });
   } catch (err) {
     throw outputFileError(file, 'checkpoint', err, fix);

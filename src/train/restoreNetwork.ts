@@ -4,6 +4,7 @@ import { dispose } from '../engine/memory';
 import { buildNetwork, type Network } from '../builder/buildNetwork';
 import { parseArch } from '../space/archFormat';
 import { loadSpace } from '../space/registry';
+import type { ModelDescription } from '../data/modelDescription';
 import { loadCheckpoint, readCheckpointState, type CheckpointState } from './checkpoint';
 
 /** What the trainer stores so a network can be rebuilt (TrainJob.runInfo). */
@@ -12,6 +13,11 @@ export interface NetworkInfo {
   arch: string;
   input: [number, number, number];
   classes: number;
+  /**
+   * Class names, input layout, mean and std (data/modelDescription.ts); absent in checkpoints
+   * written before tsnas recorded it.
+   */
+  model?: ModelDescription;
 }
 
 /** The space and architecture a checkpoint holds, read from its metadata without loading its tensors. */

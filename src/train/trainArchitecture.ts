@@ -5,6 +5,7 @@ import { formatArch } from '../space/archFormat';
 import { buildNetwork } from '../builder/buildNetwork';
 import { archCost } from '../cost/netCost';
 import type { DataSource } from '../data/imageSet';
+import { describeModel, type ModelDescription } from '../data/modelDescription';
 import { manualSeed } from '../engine/creation';
 import type { Arch, Space } from '../space/types';
 import type { Recipe } from './recipe';
@@ -28,6 +29,8 @@ export interface ArchitectureResult extends TrainResult {
   input: [number, number, number];
   /** Optimizer steps the run took (its epochs times the batches of one). */
   steps: number;
+  /** What the network expects and answers (class names, input, normalisation), as its checkpoint records it. */
+  model: ModelDescription;
 }
 
 /** The network's input: the data's channels; the architecture's searched resolution, else the recipe's, else the data's size. */
@@ -69,7 +72,8 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
   }
   const teacher = recipe.distill ? restoreNetwork(recipe.distill.teacher).network : undefined;
   try {
-    const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes };
+    const model = describeModel(data, input);
+    const info: NetworkInfo = { space: job.spaceRef, arch: archText, input, classes, model };
     const result = train({
       model: network,
       recipe,
@@ -88,7 +92,7 @@ export function trainArchitecture(job: TrainArchitectureJob): ArchitectureResult
     });
     const error = result.status === 'failed' && isAllocationError(result.error) ? explain(result.error) : result.error;
     const steps = result.epochs.length * batchesPerEpoch;
-    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input, steps };
+    return { ...result, error, arch: archText, flops: cost.flops, params: cost.params, input, steps, model };
   } finally {
     network.dispose();
     teacher?.dispose();

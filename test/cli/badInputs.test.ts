@@ -15,9 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadSpace } from '../../src/space/registry';
 import { formatArch, parseArch } from '../../src/space/archFormat';
-import { completeConfig, studyInit } from '../../src/search/config';
-import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
-import { runSearch } from '../../src/study/runSearch';
+import { runStudy } from '../../src/search/runStudy';
 import { StudyStore } from '../../src/study/store';
 import { loadDataSource } from '../../src/data/dataSource';
 import { loadRecipe } from '../../src/train/recipe';
@@ -41,6 +39,8 @@ interface BadInput {
   maxLines?: number;
   /** Run as a real process (node bin/tsnas.js), not in this one. */
   spawn?: boolean;
+  /** A spawned case's hang guard (default 10 minutes): it is killed after this long. */
+  timeoutMs?: number;
 }
 
 /** Every file and directory under dir, with a hash of each file's bytes. */
@@ -64,17 +64,10 @@ const SMALL_ARCH = 'ir_k3_e1/skip-skip/skip-skip-skip/skip-skip-skip';
 async function makeFixtures(fx: string): Promise<void> {
   const space = loadSpace('fbnet-s');
   // A store with a finished study 'one' (random search, synthetic evaluator, 2 trials).
-  const config = withStrategyDefaults(
-    completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', trials: 2 }),
-  );
-  const setup = setupSearch(config);
-  const store = StudyStore.open(path.join(fx, 'store.db'));
-  try {
-    const study = store.createStudy(studyInit('one', config));
-    await runSearch({ store, study, ...setup, trials: 2 });
-  } finally {
-    store.close();
-  }
+  await runStudy({
+    config: { strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', trials: 2, study: 'one' },
+    store: path.join(fx, 'store.db'),
+  });
   // A second store in the same directory whose study 'same' has its directory (studies/same).
   const a = StudyStore.open(path.join(fx, 'a.db'));
   try {
@@ -97,6 +90,10 @@ async function makeFixtures(fx: string): Promise<void> {
   fs.mkdirSync(path.join(fx, 'dir.db'));
   // A latency table for 1x28x28 inputs (made-up timings).
   fs.writeFileSync(path.join(fx, 'small.lut.json'), JSON.stringify(await fakeLatencyTable(space, [1, 28, 28])));
+  // A table as if timed in onnxruntime-node, one call per op, 4 copies (made-up timings).
+  const ort = await fakeLatencyTable(space);
+  ort.target = { ...ort.target, name: 'ort-cpu', settings: { opTiming: 'one-call', opCopies: 4 } };
+  fs.writeFileSync(path.join(fx, 'ort.lut.json'), JSON.stringify(ort));
   // A user's space file named like a built-in, and one whose head cannot be allocated anywhere.
   const text = fs.readFileSync(path.join(PACKAGE_ROOT, 'spaces', 'fbnet-s.yaml'), 'utf8');
   fs.mkdirSync(path.join(fx, 'own'));
@@ -134,6 +131,16 @@ async function makeFixtures(fx: string): Promise<void> {
     checkpointDir: path.join(fx, 'run'),
   });
   assert.equal(r.status, 'complete', r.error);
+  // An ONNX model without a description of its preprocessing (as exported before tsnas wrote one).
+  const { buildNetwork } = await import('../../src/builder/buildNetwork');
+  const { exportNetwork } = await import('../../src/export');
+  const net = buildNetwork(space, parseArch(space, SMALL_ARCH), { input: [1, 16, 16], classes: 10 });
+  try {
+    net.eval();
+    fs.writeFileSync(path.join(fx, 'bare.onnx'), exportNetwork(net, { metadata: { space: 'fbnet-s' } }).bytes);
+  } finally {
+    net.dispose();
+  }
 }
 
 const search = ['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic'];
@@ -248,6 +255,33 @@ const CASES: BadInput[] = [
     says: [
       "--target: unknown latency target 'tpu'",
       'valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu',
+    ],
+  },
+  {
+    what: 'lut build: --op-copies on the engine target (the default), where it does nothing',
+    args: ['lut', 'build', 'fbnet-s', '--op-copies', '4', '-o', 't.json'],
+    code: 1,
+    says: ['--op-copies applies to the ONNX targets (ort-cpu, browser-wasm, browser-webgpu), not engine-cpu'],
+  },
+  {
+    what: 'lut build: --op-timing with --target engine-cpu',
+    args: ['lut', 'build', 'fbnet-s', '--target', 'engine-cpu', '--op-timing', 'one-call', '-o', 't.json'],
+    code: 1,
+    says: ['--op-timing applies to the ONNX targets', 'not engine-cpu', 'leave --op-timing out'],
+  },
+  {
+    what: 'lut build: --sample for a space whose keys are all enumerated (it did nothing)',
+    args: ['lut', 'build', 'fbnet-s', '--sample', '10', '-o', 't.json'],
+    code: 1,
+    says: ['--sample applies to spaces whose table keys come from a sample', 'not to fbnet-s', 'leave --sample out'],
+  },
+  {
+    what: "lut validate: another thread count; the rebuild it suggests keeps the table's target and op timing",
+    args: ['lut', 'validate', 'fbnet-s', '--lut', 'ort.lut.json', '--threads', '2'],
+    code: 1,
+    says: [
+      'measured with 1 thread(s), not 2',
+      'npx tsnas lut build fbnet-s --input 3x32x32 --target ort-cpu --op-timing one-call --op-copies 4 --threads 2 -o FILE',
     ],
   },
   {
@@ -479,6 +513,28 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['cannot write the report notes.db/report.html', 'a part of its path is a file'],
   },
+  // Where no directory can be made (/proc, /sys): at once, naming the path and the reason (Node's
+  // recursive mkdir loops forever under /proc: real processes, with a hang guard).
+  {
+    what: 'export -o under /proc',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['export', 'fbnet-s', 'fbnet-s-baseline', '--no-verify', '-o', '/proc/tsnas-nonexist/x.onnx'],
+    code: 1,
+    says: [
+      'cannot write the ONNX model /proc/tsnas-nonexist/x.onnx',
+      'cannot create the directory /proc/tsnas-nonexist',
+      'does not allow new directories',
+    ],
+  },
+  {
+    what: 'study report -o under /sys',
+    spawn: true,
+    timeoutMs: 120_000,
+    args: ['study', 'report', 'one', '--store', 'store.db', '-o', '/sys/tsnas-nonexist/r.html'],
+    code: 1,
+    says: ['cannot write the report /sys/tsnas-nonexist/r.html', 'cannot create the directory /sys/tsnas-nonexist'],
+  },
   // A run directory resumes only the same run.
   {
     what: 'train: another data set in a run directory',
@@ -612,6 +668,70 @@ const CASES: BadInput[] = [
     code: 1,
     says: ['no study store at', 'missing.db', '--store FILE or URL'],
   },
+  // tsnas predict (issue 24): images that do not decode, files that are not models, models without a description.
+  {
+    what: 'predict: an image that does not decode (a truncated JPEG)',
+    args: ['predict', 'run', path.join('pics-trunc', 'b', '1.jpg')],
+    code: 1,
+    says: [path.join('pics-trunc', 'b', '1.jpg'), 'cannot decode the image', 'JPEG, PNG, WebP, GIF or TIFF'],
+  },
+  {
+    what: 'predict: an image that does not exist',
+    args: ['predict', 'run', 'nowhere.png'],
+    code: 1,
+    says: ['nowhere.png', 'no such image file'],
+  },
+  {
+    what: 'predict: a model that is neither a checkpoint nor ONNX (a text file)',
+    args: ['predict', 'notes.db', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model notes.db', 'neither a tsnas checkpoint nor an ONNX model', "a run directory of 'tsnas train'"],
+  },
+  {
+    what: 'predict: a folder that is not a run directory',
+    args: ['predict', 'pics-empty', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model pics-empty', 'without checkpoint.safetensors', "a run directory of 'tsnas train'"],
+  },
+  {
+    what: 'predict: a model that does not exist',
+    args: ['predict', 'nowhere.onnx', path.join('pics-empty', 'a', '0.png')],
+    code: 1,
+    says: ['model nowhere.onnx', 'no such file or directory', 'an ONNX model written by'],
+  },
+  {
+    what: 'predict: an ONNX model without a description still predicts, with a note that says what is assumed',
+    args: ['predict', 'bare.onnx', path.join('pics-empty', 'a', '0.png')],
+    code: 0,
+    says: ['bare.onnx', 'does not describe its preprocessing', 'assumed mean 0.5 and std 0.5'],
+  },
+  {
+    what: 'predict: --top 0',
+    args: ['predict', 'run', path.join('pics-empty', 'a', '0.png'), '--top', '0'],
+    code: 1,
+    says: ['--top'],
+    maxLines: 2,
+  },
+  {
+    what: 'export --web: a folder that is a file',
+    args: ['export', '--checkpoint', 'run', '--web', 'notes.db'],
+    code: 1,
+    says: ['cannot write the web page into notes.db', 'it is a file, not a folder'],
+  },
+  // NARS settings that would do something else than they say, refused before any work.
+  {
+    what: 'search nars: more rounds than trials (they ran as 8 rounds of 1 under a stored 20)',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--trials', '8', '--rounds', '20'],
+    code: 1,
+    says: ['rounds 20 cannot fit trials 8', 'at least one candidate', 'rounds to 8 or fewer'],
+  },
+  {
+    what: 'search nars: a latency window without a latency table',
+    args: ['search', 'nars', '--space', 'fbnetv3-s', '--evaluator', 'synthetic', '--window', 'latency<=5ms'],
+    code: 1,
+    says: ['the window bounds latency (latency<=5ms)', 'no latency table'],
+    not: ['widen'],
+  },
   // NSE's settings, refused before any training (nothing written).
   {
     what: 'search nse: keep as large as the subset (no room for unexplored ops)',
@@ -646,7 +766,7 @@ test('bad inputs: each command fails with its exit code and a message naming wha
       const before = tree(cwd);
       // A hang guard only (10 minutes), not a timing assertion.
       const r: CliRun = c.spawn
-        ? await tsnasAsync(c.args, { cwd, timeoutMs: 600_000 })
+        ? await tsnasAsync(c.args, { cwd, timeoutMs: c.timeoutMs ?? 600_000 })
         : await tsnasInProcess(c.args, { cwd });
       const problems: string[] = [];
       if (r.code !== c.code) problems.push(`exit code ${r.code}, expected ${c.code}`);

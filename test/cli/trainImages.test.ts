@@ -42,6 +42,18 @@ test(
     assert.equal(result.status, 'complete');
     assert.deepEqual(result.input, [3, 32, 32]);
     assert.ok(!('skippedImages' in result));
+    // The run describes its model: the folder's class names, the input, the resize mode (issue 24, item 4).
+    const model = result.model as { classNames: string[]; input: unknown; resize: string; mean: number[] };
+    assert.deepEqual(model.classNames, ['blue', 'green', 'red']);
+    assert.deepEqual(model.input, { layout: 'NCHW', channels: 3, height: 32, width: 32 });
+    assert.equal(model.resize, 'crop');
+    assert.equal(model.mean.length, 3);
+    const p = await tsnasInProcess(['predict', run, path.join(photos, 'red', '0.jpg'), '--top', '3', '--json']);
+    assert.equal(p.code, 0, p.stderr);
+    const predicted = JSON.parse(/\{"model":.*\}(?=\n)/.exec(p.stdout)![0]) as {
+      predictions: { top: { className: string }[] }[];
+    };
+    assert.deepEqual(predicted.predictions[0]!.top.map((t) => t.className).sort(), ['blue', 'green', 'red']);
 
     const e = await tsnasInProcess(['eval', run, '--data', `images:${photos}`, '--json']);
     assert.equal(e.code, 0, e.stderr);

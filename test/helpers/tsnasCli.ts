@@ -95,8 +95,14 @@ export async function tsnasInProcess(args: readonly string[], o: { cwd?: string 
     out: process.stdout.write,
     err: process.stderr.write,
   };
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
+  // Under `node --test`, a test file's process reports its results to the runner through stdout
+  // as serialized binary messages, and may do so while a command runs here: those pass through
+  // (captured, a test's report was lost and the summary counted one test fewer). The command's
+  // own output is text.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    if (typeof chunk !== 'string')
+      return (saved.out as (c: Uint8Array, ...r: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+    stdout += chunk;
     return true;
   }) as typeof process.stdout.write;
   process.stderr.write = ((chunk: string | Uint8Array) => {

@@ -40,11 +40,18 @@ test('output errors name the file, the problem in words and what to do', () => {
     );
     const file = path.join(dir, 'f');
     fs.writeFileSync(file, 'x');
-    for (const f of [
+    throwsWith(
       () => writeOutputFile(path.join(file, 'r.html'), 'x', 'report'),
+      [`${path.join(file, 'r.html')}: a part of its path is a file, not a directory: ${file} (ENOTDIR)`],
+    );
+    throwsWith(
+      () => writeOutputFile(path.join(file, 'a', 'r.html'), 'x', 'report'),
+      [`${path.join(file, 'a', 'r.html')}: a part of its path is a file, not a directory: ${file} (ENOTDIR)`],
+    );
+    throwsWith(
       () => checkOutputPath(path.join(file, 'r.html'), 'report'),
-    ])
-      throwsWith(f, [`${path.join(file, 'r.html')}: a part of its path is a file, not a directory (ENOTDIR)`]);
+      [`${path.join(file, 'r.html')}: a part of its path is a file, not a directory (ENOTDIR)`],
+    );
     throwsWith(() => checkOutputPath(dir, 'latency table'), ['cannot write the latency table', 'it is a directory']);
     const eio = outputFileError(
       '/mnt/x/r.html',

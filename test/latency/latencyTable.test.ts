@@ -266,6 +266,40 @@ test('table file round trip keeps the target metadata; the checks name space, in
   );
 });
 
+test("the rebuild commands the checks suggest keep the table's target and op timing", () => {
+  const fbs = loadSpace('fbnet-s');
+  const table = fakeTable(fbs);
+  const ort: LatencyTable = {
+    ...table,
+    target: { ...table.target, name: 'ort-cpu', settings: { opTiming: 'one-call', opCopies: 4 } },
+  };
+  const keep = '--target ort-cpu --op-timing one-call --op-copies 4';
+  throwsWith(
+    () => checkTableFor(ort, fbs, { threads: 2 }),
+    [`npx tsnas lut build fbnet-s --input 3x32x32 ${keep} --threads 2 -o FILE`],
+  );
+  throwsWith(() => checkTableFor(ort, fbs, { input: [1, 28, 28] }), [`--input 1x28x28 ${keep} --threads 1`]);
+  throwsWith(
+    () => checkTableFor(ort, loadSpace('fbnet')),
+    [`npx tsnas lut build fbnet --input 3x32x32 ${keep} --threads 1 -o FILE`],
+  );
+  const wasm = {
+    ...table,
+    target: { ...table.target, name: 'browser-wasm', settings: { opTiming: 'minus-call', opCopies: 1 } },
+  };
+  throwsWith(
+    () => checkTableFor(wasm, fbs, { threads: 2 }),
+    ['--input 3x32x32 --target browser-wasm --threads 2 -o FILE'],
+  );
+  const cuda = { ...table, target: { ...table.target, name: 'engine-cuda', settings: { device: 'cuda:1' } } };
+  throwsWith(() => checkTableFor(cuda, fbs, { threads: 2 }), ['--target engine-cuda --device cuda:1 --threads 2']);
+  // The default target is left out, as a user would type it.
+  throwsWith(
+    () => checkTableFor(table, fbs, { threads: 2 }),
+    ['npx tsnas lut build fbnet-s --input 3x32x32 --threads 2'],
+  );
+});
+
 test('unreadable, non-JSON, foreign and malformed table files: errors say which and what to do', () => {
   const dir = tempDir('lut-bad');
   throwsWith(() => readLatencyTable(path.join(dir, 'nope.json')), ['cannot read latency table', 'ENOENT']);

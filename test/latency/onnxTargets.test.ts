@@ -4,6 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import {
   buildLatencyTable,
@@ -16,12 +17,12 @@ import {
   type Timing,
 } from '../../src/latency';
 import { EngineTarget } from '../../src/latency/engineTarget';
-import { BrowserTarget } from '../../src/latency/browserTarget';
+import { adapterText, BrowserTarget, noGpuAdapter } from '../../src/latency/browserTarget';
 import { cannotRun } from '../../src/latency/ortCpuTarget';
 import { ortSession } from '../../src/export';
 import { decode, spaceFromData } from '../../src/space';
 import { defaultArch } from '../../src/space/archFormat';
-import { PACKAGE_ROOT } from '../helpers/tsnasCli';
+import { PACKAGE_ROOT, tsnasAsync } from '../helpers/tsnasCli';
 import { noLeaks } from '../helpers/leakCheck';
 
 const TINY = spaceFromData({
@@ -146,7 +147,7 @@ test(
 );
 
 test(
-  'browser-webgpu: runs where the browser offers an adapter, else says so and names browser-wasm',
+  'browser-webgpu: runs where the browser offers an adapter on a GPU (recorded), else says so, names browser-wasm and writes no table',
   { timeout: 180_000 },
   async () => {
     const made = await makeLatencyTarget('browser-webgpu', { hostname: false }).catch((e: Error) => e);
@@ -155,17 +156,43 @@ test(
         made.message,
         /browser-webgpu: this browser offers no WebGPU adapter .*time on browser-wasm instead/,
       );
+      // The command refuses the same way, and writes nothing (it wrote a table of SwiftShader times).
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-webgpu-'));
+      try {
+        const out = path.join(dir, 't.json');
+        const r = await tsnasAsync(['lut', 'build', 'fbnet-s', '--target', 'browser-webgpu', '-o', out], {
+          timeoutMs: 600_000,
+        });
+        assert.equal(r.code, 1, r.stderr);
+        assert.match(r.stderr, /no WebGPU adapter/);
+        assert.ok(!fs.existsSync(out), 'no table written');
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
       return;
     }
     const target: LatencyTarget = made;
     try {
       assert.equal(target.info.settings.executionProvider, 'webgpu');
+      // The adapter is recorded, and it is a GPU, not Chromium's software fallback.
+      assert.equal(typeof target.info.settings.adapter, 'string');
+      assert.doesNotMatch(String(target.info.settings.adapter), /swiftshader/i);
       checkTiming(await target.measure({ kind: 'op', spec: SPEC }, SPEC.input, { warmup: 1, repeats: 3 }), 3, 'op');
     } finally {
       await target.close?.();
     }
   },
 );
+
+test('a WebGPU adapter that is a software fallback is no GPU to time on', () => {
+  const a = { vendor: 'google', architecture: 'swiftshader', device: '', description: '', fallback: true };
+  assert.match(noGpuAdapter(a)!, /software fallback \(google swiftshader\), no GPU/);
+  assert.match(noGpuAdapter({ ...a, fallback: false })!, /software fallback/);
+  assert.equal(noGpuAdapter(null), 'it has none');
+  const gpu = { vendor: 'nvidia', architecture: 'hopper', device: '', description: 'NVIDIA H100', fallback: false };
+  assert.equal(noGpuAdapter(gpu), null);
+  assert.equal(adapterText(gpu), 'nvidia hopper (NVIDIA H100)');
+});
 
 test('a browser that fails to start, and none installed: errors that name the binary and the fix', async () => {
   await assert.rejects(

@@ -415,8 +415,65 @@ test('bad settings are refused before any work, with what to change', () => {
   );
   fails(['--per-round', '3'], /--per-round 3 x --rounds 3 does not make --trials 12: give two of the three/);
   fails(['--window', 'flops=>2M'], /--window: 'flops=>2M' is not a bound/);
+  // Rounds that cannot fit the trials (they ran as 12 rounds of 1 under a stored 20).
+  fails(['--rounds', '20'], /nars: rounds 20 cannot fit trials 12: every round evaluates at least one candidate/);
+  // A latency window without a table: the table is what is missing, not a wider window.
+  fails(
+    ['--window', 'latency<=5ms'],
+    /nars: the window bounds latency \(latency<=5ms\), and the study has no latency table/,
+  );
   const list = tsnas(['study', 'list', '--store', db, '--json']);
   assert.ok(!JSON.parse(list.last).some((s: { name: string }) => s.name === 'bad'), 'no study was created');
+});
+
+test('few trials: the default rounds stored as run, a refit on one trial has no Kendall tau (not NaN), and a resume with more trials says why it adds rounds', () => {
+  const small = (trials: string, extra: string[] = []) => [
+    'search',
+    'nars',
+    '--space',
+    'fbnetv3-s',
+    '--evaluator',
+    'synthetic',
+    '--trials',
+    trials,
+    '--pool',
+    '300',
+    '--pretrain-epochs',
+    '2',
+    '--head-epochs',
+    '2',
+    '--fine-epochs',
+    '2',
+    '--study',
+    'few',
+    '--store',
+    db,
+    ...extra,
+  ];
+  const first = tsnas(small('3'));
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, /nars: round 1 of 3: 1 candidate/);
+  assert.match(first.stderr, /refit after round 1 on 1 complete trial\(s\).*Kendall tau n\/a \(fewer than 2 points\)/);
+  assert.doesNotMatch(first.stderr, /NaN/);
+  const study = JSON.parse(tsnas(['study', 'list', '--store', db, '--json']).last).find(
+    (s: { name: string }) => s.name === 'few',
+  );
+  assert.ok(study);
+  const conn = new Database(db, { readonly: true });
+  try {
+    const row = conn.prepare("SELECT config FROM studies WHERE name = 'few'").get() as { config: string };
+    assert.equal(JSON.parse(row.config).options.rounds, 3, 'the stored T is the T that ran');
+  } finally {
+    conn.close();
+  }
+  const more = tsnas(['search', '--resume', 'few', '--trials', '5', '--store', db]);
+  assert.equal(more.code, 0, more.stderr);
+  assert.match(
+    more.stderr,
+    /nars: round 4 \(extra: the study's target was raised from the 3 trials the rounds were planned for to 5\)/,
+  );
+  assert.doesNotMatch(more.stderr, /failed trials|did not complete/);
+  assert.equal(rows('few').filter((r) => r.state === 'complete').length, 5);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  correlationText,
   kendallTau,
   linearFit,
   mape,
@@ -57,4 +58,12 @@ test('Kendall tau-b against hand counts, with and without ties', () => {
   assert.equal(kendallTau([1, 1, 2], [5, 5, 6]), 1);
   assert.ok(Number.isNaN(kendallTau([2, 2, 2], [1, 2, 3])), 'constant x');
   assert.throws(() => kendallTau([1, 2], [1]), /2 vs 1 values/);
+});
+
+test('a rank correlation over fewer than two points, or of tied values, is printed as undefined, not NaN', () => {
+  assert.equal(correlationText(kendallTau([1], [2]), 1), 'n/a (fewer than 2 points)');
+  assert.equal(correlationText(spearman([], []), 0), 'n/a (fewer than 2 points)');
+  assert.equal(correlationText(kendallTau([1, 1, 1], [1, 2, 3]), 3), 'n/a (no ranking: all values tied)');
+  assert.equal(correlationText(kendallTau([1, 2, 3], [1, 2, 3]), 3), '1.000');
+  assert.equal(correlationText(0.12345, 9, 2), '0.12');
 });

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { checkOutputDir } from '../../io/outputPath';
 import { nonNegativeInt, oneOf, positiveInt, seedOption } from '../options';
 import { Progress } from '../progress';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
@@ -73,6 +74,7 @@ export function registerBench(program: Command): void {
     .option('--threads <n>', 'intra-op threads', positiveInt('--threads'), 2)
     .option('--json', 'print the milestones as JSON on the last line')
     .action(async (o) => {
+      checkOutputDir(o.out, 'run directory', 'give another run directory (-o DIR)');
       const { runBaselineAccuracy } = await loadBench(() => import('../../../bench/baselineAccuracy'));
       const milestones = String(o.milestones).split(',').map(Number);
       if (milestones.some((m) => !Number.isInteger(m) || m < 1))

@@ -20,11 +20,14 @@ import {
   opTimingOf,
   opTimingText,
   TARGET_HELP,
+  TARGET_NAMES,
+  keysFromSample,
   readLatencyTable,
   validateLatencyTable,
   writeLatencyTable,
 } from '../../latency';
 import { loadSpace } from '../../space';
+import { correlationText } from '../../stats/correlation';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { checkOutputPath } from '../../io/writeOutputFile';
 import { Progress } from '../progress';
@@ -80,7 +83,25 @@ export function registerLut(program: Command): void {
       DEFAULT_OP_TIMING.copies,
     )
     .option('--no-hostname', 'leave the host name out of the table')
-    .action(async (name: string, o) => {
+    .action(async (name: string, o, command: Command) => {
+      // Options of some targets only: given with another, they would do nothing.
+      checkTargetName(o.target);
+      const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+      const onnxTargets = TARGET_NAMES.filter((t) => !isEngineTarget(t));
+      for (const [key, flag] of [
+        ['opTiming', '--op-timing'],
+        ['opCopies', '--op-copies'],
+      ] as const)
+        if (given(key) && isEngineTarget(o.target))
+          throw new Error(
+            `${flag} applies to the ONNX targets (${onnxTargets.join(', ')}), not ${o.target}: the engine times each op ` +
+              `as one forward of its module; leave ${flag} out, or choose one of those with --target`,
+          );
+      if (given('sample') && !keysFromSample(loadSpace(name)))
+        throw new Error(
+          `--sample applies to spaces whose table keys come from a sample of architectures (spaces with ranges, such as fbnetv3-s), ` +
+            `not to ${name}: every key of its table is enumerated; leave --sample out`,
+        );
       await useDevice(o.device);
       // --device cuda times the engine on the GPU: engine-cpu (the default target) becomes engine-cuda.
       const onGpu = o.device !== undefined && o.device !== 'cpu';
@@ -235,7 +256,7 @@ export function registerLut(program: Command): void {
       if (!isEngineTarget(table.target.name))
         console.log(`table's ops timed on ${table.target.name}: ${opTimingText(opTimingOf(table.target.settings))}`);
       console.log(
-        `Spearman ${r.spearman.toFixed(3)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
+        `Spearman ${correlationText(r.spearman, r.n)}, MAPE ${r.mape.toFixed(2)}% (per-op sum alone, without overheadUs: ${r.mapeSumOnly.toFixed(2)}%)`,
       );
       if (r.level)
         console.log(

@@ -7,6 +7,7 @@ import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
 import { allIndices, stratifiedSplit } from '../../data/split';
 import { oneOf, positiveInt, positiveNumber, seedOption } from '../options';
 import { Progress, formatSeconds } from '../progress';
+import { checkOutputDir } from '../../io/outputPath';
 import { writeOutputFile } from '../../io/writeOutputFile';
 import { chanceValidationNote } from '../../train/chanceNote';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
@@ -56,6 +57,8 @@ export function registerTrain(program: Command): void {
       const out =
         o.out ??
         path.join('runs', `train-${space.name}-${name ?? 'arch'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      // Before any training: a run directory that cannot be made fails now, not after an epoch.
+      checkOutputDir(out, 'run directory', 'give another run directory (-o DIR)');
       const log = (s: string) => {
         if (!o.json) process.stderr.write(`${s}\n`);
       };

@@ -3,7 +3,7 @@
 // study's own configuration (only the threads and the device are this machine's). The last worker
 // to end runs the study's finalize and final training, once (finalizeStudy).
 import * as fs from 'node:fs';
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { applyResumeOverrides, type SearchConfig } from '../../search/config';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
@@ -14,6 +14,7 @@ import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { positiveInt } from '../options';
+import { followParent } from '../followParent';
 
 export function registerWorker(program: Command): void {
   program
@@ -34,12 +35,38 @@ export function registerWorker(program: Command): void {
       positiveInt('--stale-after'),
     )
     .option('--json', 'print the result as JSON on the last line')
+    .addOption(
+      new Option(
+        '--parent-pid <pid>',
+        'stop when this process (the tsnas search --workers N that started this worker) is gone',
+      )
+        .argParser(positiveInt('--parent-pid'))
+        .hideHelp(),
+    )
     .action(
       async (
         studyName: string,
-        o: { store?: string; threads?: number; device?: string; staleAfter?: number; json?: boolean },
+        o: {
+          store?: string;
+          threads?: number;
+          device?: string;
+          staleAfter?: number;
+          json?: boolean;
+          parentPid?: number;
+        },
       ) => {
         const log = (s: string) => process.stderr.write(`${s}\n`);
+        // A local worker of `search --workers N` stops with the command that started it: at once,
+        // mid-trial too; the next run on the study (search --resume) asks that trial again.
+        const parent =
+          o.parentPid === undefined
+            ? null
+            : followParent(o.parentPid, () => {
+                log(
+                  `worker: the command that started it (pid ${o.parentPid}) has ended: stopping; its running trial is asked again by the next run (npx tsnas search --resume ${studyName})`,
+                );
+                process.exit(1);
+              });
         await useDevice(o.device);
         const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
         if (!isPostgresUrl(location) && !fs.existsSync(location))
@@ -64,6 +91,7 @@ export function registerWorker(program: Command): void {
             maxFailed: config.maxFailed ?? undefined,
             ...(staleAfterMs ? { staleAfterMs } : {}),
             me,
+            ...(parent ? { onHeartbeat: parent.check } : {}),
             log,
           });
           // The last worker to end finalizes the study (once, whichever it is); the others leave it to it.

@@ -149,6 +149,13 @@ export function checkNarsSetup({ config, space, evaluator, costs, constraints }:
     );
   const o = { ...options, rounds };
   const r = resolveSettings(space, o, config.trials);
+  // A window on latency needs latencies: without a table no pair would be inside it.
+  const onLatency = r.window.filter((b) => b.kind === 'latency');
+  if (onLatency.length && !costs.hasLatency)
+    throw new Error(
+      `nars: the window bounds latency (${onLatency.map((b) => b.text).join(', ')}), and the study has no latency table ` +
+        `to know the pairs' latencies from: give the study a latency table (lut), or bound flops or params instead`,
+    );
   if (o.budgets !== null)
     checkBudgets({ space, options: o, trials: config.trials, costs, seed: config.seed }, parseBudgets(o.budgets));
   const pool = poolFor(r, { options: o, seed: config.seed, costs, constraints, evaluator });
@@ -268,11 +275,22 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
   create: (o) => new NarsSearch(o),
   configure(config, given) {
     const o = config.options as unknown as NarsOptions;
+    // Every round evaluates at least one candidate: rounds asked for beyond the trials would
+    // silently be fewer (and the stored configuration would say otherwise). Refused for a new
+    // study; a resume only raises the trials.
+    if (o.rounds !== null && o.perRound === null && o.rounds > config.trials)
+      throw new Error(
+        `nars: rounds ${o.rounds} cannot fit trials ${config.trials}: every round evaluates at least one candidate, ` +
+          `so ${config.trials} trial(s) make at most ${config.trials} round(s); set rounds to ${config.trials} or fewer, or trials to ${o.rounds} or more`,
+      );
+    // The default T, where the trials are fewer, is as many rounds as trials (stored as such).
     const rounds =
       o.rounds ??
       (o.perRound !== null && given.trials !== undefined
         ? Math.ceil(config.trials / o.perRound)
-        : defaultRounds(o.mode));
+        : o.perRound !== null
+          ? defaultRounds(o.mode)
+          : Math.min(defaultRounds(o.mode), config.trials));
     const trials = given.trials === undefined && o.perRound !== null ? o.perRound * rounds : config.trials;
     return { ...config, trials, options: { ...config.options, rounds } };
   },

@@ -11,13 +11,14 @@
 // The search's strategy calls them from prepare and ask; the plug-in's finalize and answer hooks
 // call settleRounds (the last round's refit happens after the loop). The engine is loaded only
 // when a predictor trains or scores (dynamic import of predictor.ts).
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirs } from '../../io/outputPath';
 import { archFromIndices, formatArch, parseArch } from '../../space/archFormat';
 import type { Constraint } from '../../cost/constraints';
 import type { CostModel } from '../../cost/costModel';
 import type { Evaluator } from '../../evaluate/evaluator';
 import { deriveSeed, hashString } from '../../random/seeds';
+import { correlationText } from '../../stats/correlation';
 import type { Arch, Space } from '../../space/types';
 import type { StrategyState } from '../../study/strategy';
 import type { Objective, TrialRecord } from '../../study/types';
@@ -206,7 +207,7 @@ export function preparePool(env: NarsEnv): void {
 function weightsFile(env: NarsEnv, name: string): { rel: string; abs: string } {
   const rel = path.join(NARS_DIR, name);
   const abs = path.join(env.studyDir, rel);
-  fs.mkdirSync(path.dirname(abs), { recursive: true });
+  makeDirs(path.dirname(abs));
   if (!env.listArtifacts(WEIGHTS_ARTIFACT).includes(rel)) env.addArtifact(WEIGHTS_ARTIFACT, abs);
   return { rel, abs };
 }
@@ -271,7 +272,7 @@ export async function pretrain(env: NarsEnv): Promise<void> {
       skipped
         ? `nars: stage 1: ${skipped}`
         : `nars: stage 1: pretrained on ${record.stats.join(', ')} of ${result.train} pairs (${record.epochs} epochs, ${record.cpuSeconds.toFixed(1)} CPU s); ` +
-            `on the ${result.val} held out: ${result.validation.map((v) => `${v.stat} Kendall tau ${v.kendall.toFixed(3)}, MAPE ${pct(v.mape)}`).join('; ')}`,
+            `on the ${result.val} held out: ${result.validation.map((v) => `${v.stat} Kendall tau ${correlationText(v.kendall, result.val)}, MAPE ${pct(v.mape)}`).join('; ')}`,
     );
   } finally {
     result.model.dispose();
@@ -388,7 +389,7 @@ export async function settleRounds(env: NarsEnv, history: readonly TrialRecord[]
       env.heartbeat();
       env.log(
         `nars: refit after round ${round.round} on ${refit.samples} complete trial(s) (target: ${refit.target}): ` +
-          `on its training data Kendall tau ${refit.train.kendall.toFixed(3)}, mean absolute error ${refit.train.mae.toPrecision(3)} (${refit.cpuSeconds.toFixed(1)} CPU s)`,
+          `on its training data Kendall tau ${correlationText(refit.train.kendall, refit.samples)}, mean absolute error ${refit.samples ? refit.train.mae.toPrecision(3) : 'n/a (no complete trial)'} (${refit.cpuSeconds.toFixed(1)} CPU s)`,
       );
     } finally {
       model.dispose();
@@ -404,6 +405,20 @@ export function latestRefit(rounds: readonly NarsRound[]): { round: number; weig
     if (r.refit) return { round: r.round, weights: r.refit.weights };
   }
   return null;
+}
+
+/**
+ * Why a round beyond the planned ones is needed: the study's target raised since the rounds were
+ * planned (a resume with more trials), failed trials, or both.
+ */
+function extraRoundReason(env: NarsEnv, sizes: readonly number[], history: readonly TrialRecord[]): string {
+  const planned = sizes.reduce((a, b) => a + b, 0);
+  const failed = history.filter((x) => x.state !== 'complete').length;
+  const why: string[] = [];
+  if (env.trials > planned)
+    why.push(`the study's target was raised from the ${planned} trials the rounds were planned for to ${env.trials}`);
+  if (failed) why.push(`${failed} trial(s) did not complete`);
+  return why.length ? why.join(', and ') : 'the target is not reached yet';
 }
 
 /**
@@ -474,7 +489,7 @@ export async function planRound(
   env.state.set(NARS_STATE.rounds, rounds);
   const preds = round.candidates.map((c) => c.predicted).filter((v): v is number => v !== null);
   env.log(
-    `nars: round ${t}${t <= settings.sizes.length ? ` of ${settings.sizes.length}` : ' (extra: failed trials left the target short)'}: ` +
+    `nars: round ${t}${t <= settings.sizes.length ? ` of ${settings.sizes.length}` : ` (extra: ${extraRoundReason(env, settings.sizes, history)})`}: ` +
       `${round.candidates.length} candidate(s), ${round.how === 'qmc' ? 'diverse (the Sobol order of the pool)' : `the best predicted of ${round.pickedFrom} unevaluated pairs`}` +
       (preds.length
         ? ` (predicted ${env.objective.metric} ${Math.min(...preds).toPrecision(4)} .. ${Math.max(...preds).toPrecision(4)})`

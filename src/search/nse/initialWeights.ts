@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { keep } from '../../engine/memory';
+import { makeDirs } from '../../io/outputPath';
 import { loadSafetensors, saveSafetensors } from '../../engine/safetensors';
 import type { Tensor } from '../../engine/tensor';
 import { disposeSnapshot, snapshotWeights } from '../../supernet/pathAngle';
@@ -43,7 +44,7 @@ export function roundInitialWeights(
       } else t.dispose();
     }
   }
-  fs.mkdirSync(roundDir, { recursive: true });
+  makeDirs(roundDir);
   saveSafetensors(file, w0);
   return w0;
 }

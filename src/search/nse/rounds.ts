@@ -27,6 +27,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { manualSeed } from '../../engine/creation';
+import { makeDirs } from '../../io/outputPath';
 import { tidy } from '../../engine/memory';
 import { archCost } from '../../cost/netCost';
 import type { Rng } from '../../random/rng';
@@ -193,7 +194,7 @@ function readRounds(dir: string, config: Record<string, unknown>): NseRoundRecor
 
 function writeRounds(dir: string, config: Record<string, unknown>, rounds: readonly NseRoundRecord[]): void {
   const file = path.join(dir, ROUNDS_FILE);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   // Written whole and renamed: a crash leaves the old list or the new one, never half of one.
   const f: RoundsFile = { kind: KIND, config, rounds: [...rounds] };
   fs.writeFileSync(`${file}.tmp`, JSON.stringify(f, null, 2));
