@@ -106,6 +106,32 @@ test('the installed package has its addon and loads by name: CommonJS and ES mod
   assert.equal(esm.stdout.trim(), '4 function function');
 });
 
+test("a study runs from the installed package's API: runStudy from 'tsnas/search', read back through 'tsnas/study'", () => {
+  const r = run(process.execPath, [
+    '-e',
+    `const { runStudy } = require('tsnas/search');
+     const { StudyStore } = require('tsnas/study');
+     const config = { strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic:2', trials: 5, seed: 4, study: 'lib' };
+     runStudy({ config, store: 'studies.db' }).then((r) => {
+       const s = StudyStore.open('studies.db', { readonly: true });
+       const stored = s.trials(s.requireStudy('lib').id).length;
+       s.close();
+       console.log(JSON.stringify({ complete: r.summary.complete, created: r.created, stored, best: r.best.metrics.accuracy }));
+     });`,
+  ]);
+  assert.equal(r.status, 0, r.out);
+  const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as {
+    complete: number;
+    created: boolean;
+    stored: number;
+    best: number;
+  };
+  assert.equal(got.complete, 5);
+  assert.equal(got.created, true);
+  assert.equal(got.stored, 5);
+  assert.ok(Number.isFinite(got.best));
+});
+
 test("TypeScript finds the package's types with node16 and with classic node resolution", () => {
   fs.writeFileSync(
     path.join(project, 'use.ts'),
@@ -113,10 +139,12 @@ test("TypeScript finds the package's types with node16 and with classic node res
       "import { tidy, randn, runtimeInfo, nn } from 'tsnas';",
       "import { archCost } from 'tsnas/cost';",
       "import { StudyStore } from 'tsnas/study';",
+      "import { runStudy, type StudyRunResult } from 'tsnas/search';",
       'const version: string = runtimeInfo().torchVersion;',
       'const size: number = tidy(() => randn([2, 3]).size);',
       'const layer = new nn.Linear(3, 2);',
-      'export { version, size, layer, archCost, StudyStore };',
+      "const run: Promise<StudyRunResult> = runStudy({ config: { strategy: 'random', space: 'fbnet-s', trials: 1 } });",
+      'export { version, size, layer, archCost, StudyStore, run };',
       // A wrong type must fail: the declarations are read, not `any`.
       '// @ts-expect-error: torchVersion is a string',
       'export const wrong: number = runtimeInfo().torchVersion;',
