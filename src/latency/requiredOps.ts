@@ -159,7 +159,7 @@ export function requiredOps(
       sample: n,
       description:
         `sampled: the keys met in ${n} scrambled-Sobol architectures (seed ${seed}); the full grid of ranges is too large to time. ` +
-        'An architecture needing another key fails to predict; rebuild with a larger --sample.',
+        'An architecture needing another key fails to predict; rebuild with a larger `sample`.',
     };
   }
   return {

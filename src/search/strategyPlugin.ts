@@ -89,7 +89,7 @@ export interface BudgetAnswer {
 export interface ReportContext {
   study: StudyRecord;
   trials: readonly ReportTrial[];
-  /** A comparison study's trials (`study report --baseline`). */
+  /** A comparison study's trials (a report's `baseline`). */
   baseline?: readonly ReportTrial[];
   state<T>(key: StateKey<T>): T | undefined;
 }

@@ -146,7 +146,7 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
     );
     assert.throws(
       () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${file}` })),
-      /the objective 'accuracy' is not a metric .*--metric accuracy=FIELD/,
+      /the objective 'accuracy' is not a metric .*`metrics` accuracy=FIELD/,
     );
     assert.throws(
       () => createTabularEvaluator(space, path.join(dir, 'none.json')),

@@ -77,7 +77,7 @@ export function checkBudgets(
   for (const b of budgets) {
     if (b.kind === 'latency' && !env.costs.hasLatency)
       throw new Error(
-        `budget ${b.text} needs latencies: the study has no latency table (create the study with --lut FILE) and its evaluator gives none`,
+        `budget ${b.text} needs latencies: the study has no latency table (create the study with \`lut\` FILE) and its evaluator gives none`,
       );
     const c = cheapest(env, b.kind);
     if (c.value > b.max)

@@ -56,7 +56,7 @@ export function roundScores(
   angles: readonly (readonly number[])[] | null,
 ): number[][] {
   if (kind === 'probability') return probabilities.map((row) => [...row]);
-  if (!angles) throw new Error(`nse: --score ${kind} needs the ops' angles`);
+  if (!angles) throw new Error(`nse: \`options.score\` ${kind} needs the ops' angles`);
   // An op no feasible path contains scores below any angle (0..pi).
   if (kind === 'angle') return angles.map((row) => row.map((a) => (Number.isNaN(a) ? -1 : a)));
   return probabilities.map((row, l) => {

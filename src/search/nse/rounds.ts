@@ -89,7 +89,7 @@ export interface NseRoundRecord {
   score?: NseScoreKind;
   /** Per layer, per op: the deciding score (higher is better; the probability, the angle, or the mean rank). */
   scores?: number[][];
-  /** Per layer, per op: ABS's mean path angle in radians (null: no feasible path held the op); null with --score probability. */
+  /** Per layer, per op: ABS's mean path angle in radians (null: no feasible path held the op); null with `score` probability. */
   angles?: Array<Array<number | null>> | null;
   /** The round's chosen architecture (study space string) and its ops per layer. */
   selected: string;
@@ -240,7 +240,7 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
   const split = stratifiedSplit(set, s.valFraction, o.seed, limitTrain ?? undefined);
   if (split.train.length < 2 || split.val.length < 1)
     throw new Error(
-      `nse: ${set.name}${limitTrain ? ` limited to ${limitTrain} images` : ''} leaves ${split.train.length} training and ${split.val.length} validation images; both need some: raise --search-limit-train or --val-fraction`,
+      `nse: ${set.name}${limitTrain ? ` limited to ${limitTrain} images` : ''} leaves ${split.train.length} training and ${split.val.length} validation images; both need some: raise \`options.limitTrain\` or \`options.valFraction\``,
     );
   const resize = o.input[1] !== set.height || o.input[2] !== set.width ? o.input[1] : undefined;
   const common = { mean: o.data.mean, std: o.data.std, resize, memoryFormat: 'channels_last' as const };
@@ -341,7 +341,7 @@ function runRound(i: RoundInput): NseRoundRecord {
     const layers = layout.layers.length;
     const diverged = (what: string) => (res: StepResult, ctx: { epoch: number; batch: number }) =>
       new Error(
-        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower --weight-lr. ` +
+        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.weightLr\`. ` +
           `The checkpoint in ${dir} holds the last good epoch; rerunning resumes from it`,
       );
     const run = runTrainLoop<NseEpochRecord>({
