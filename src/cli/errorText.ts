@@ -40,7 +40,10 @@ function withCommand(err: Error, program: Command): { text: string; command: str
       `; continue it with: npx tsnas search --resume ${err.study}${storeArg(err.store)}   or choose another --study name`,
     );
   if (err instanceof NoSuchStudyError && err.study !== undefined)
-    return problemThen(err, `; start one with: npx tsnas search <strategy> --study ${err.study}${storeArg(err.store)} ...`);
+    return problemThen(
+      err,
+      `; start one with: npx tsnas search <strategy> --study ${err.study}${storeArg(err.store)} ...`,
+    );
   if (err instanceof StudyUnfinishedError && err.study !== undefined)
     return problemThen(err, `; finish it with: npx tsnas search --resume ${err.study}${storeArg(err.store)}`);
   if (err instanceof StudyBusyError && err.study !== undefined)

@@ -37,10 +37,15 @@ export function parseEvaluatorSpec(spec: string, base = process.cwd()): Evaluato
       return { kind: 'synthetic', seed };
     }
     case 'table':
-      if (!arg) throw new Error(`evaluator '${spec}': name the table file, e.g. table:bench.json`);
+      if (!arg)
+        throw new FieldError('evaluator', spec, `evaluator '${spec}': name the table file, e.g. table:bench.json`);
       return { kind: 'table', file: path.resolve(base, arg) };
     default:
-      throw new Error(`unknown evaluator '${spec}' (evaluators: ${EVALUATOR_FORMS.join(', ')})`);
+      throw new FieldError(
+        'evaluator',
+        spec,
+        `unknown evaluator '${spec}' (evaluators: ${EVALUATOR_FORMS.join(', ')})`,
+      );
   }
 }
 

@@ -17,7 +17,11 @@ export function irVersionOf(opset: number): number {
 
 export function checkOpset(opset: number): void {
   if (!(SUPPORTED_OPSETS as readonly number[]).includes(opset))
-    throw new FieldError('opset', opset, `\`opset\` ${opset} is not supported: choose one of ${SUPPORTED_OPSETS.join(', ')}`);
+    throw new FieldError(
+      'opset',
+      opset,
+      `\`opset\` ${opset} is not supported: choose one of ${SUPPORTED_OPSETS.join(', ')}`,
+    );
 }
 
 export interface GraphOptions {

@@ -290,7 +290,11 @@ export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck =
         : '';
     throw new LatencyTableError(
       `${the} was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}${use}; its latencies would be another network's`,
-      { file: o.file, lead: 'build one for this input', rebuild: buildLike(space, table, { input: o.input.join('x') }) },
+      {
+        file: o.file,
+        lead: 'build one for this input',
+        rebuild: buildLike(space, table, { input: o.input.join('x') }),
+      },
     );
   }
   if (o.classes !== undefined && o.classes !== table.classes) {
@@ -303,7 +307,10 @@ export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck =
     throw new LatencyTableError(`${the} was measured with ${table.target.threads} thread(s), not ${o.threads}`, {
       file: o.file,
       lead: 'build one with',
-      rebuild: buildLike(space, table, { ...(table.input ? { input: table.input.join('x') } : {}), threads: o.threads }),
+      rebuild: buildLike(space, table, {
+        ...(table.input ? { input: table.input.join('x') } : {}),
+        threads: o.threads,
+      }),
     });
   }
 }

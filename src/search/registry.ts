@@ -51,8 +51,15 @@ export function parseStrategyOptions<O>(f: StrategyPlugin<O>, raw: unknown, orig
       .map((l) => l.replace(/^ {2}/, `  ${origin}.`));
     const first = r.error.issues[0]!;
     const at = first.path.map(String);
-    const value = at.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), raw);
-    throw new FieldError([origin, ...at].join('.'), value, `invalid options for strategy '${f.name}':\n${lines.join('\n')}`);
+    const value = at.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      raw,
+    );
+    throw new FieldError(
+      [origin, ...at].join('.'),
+      value,
+      `invalid options for strategy '${f.name}':\n${lines.join('\n')}`,
+    );
   }
   return r.data;
 }

@@ -64,7 +64,9 @@ export function setupSearch(config: SearchConfig): SearchSetup {
   if (!evaluator.metrics.includes(config.objective.metric)) {
     throw new Error(
       `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
-        (evaluator.kind === 'table' ? `; map a table field to it with \`metrics\` ${config.objective.metric}=FIELD` : ''),
+        (evaluator.kind === 'table'
+          ? `; map a table field to it with \`metrics\` ${config.objective.metric}=FIELD`
+          : ''),
     );
   }
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;

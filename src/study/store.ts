@@ -498,7 +498,9 @@ export class StudyStore {
    */
   private openFile(file: string, o: StoreOptions): Database.Database {
     const missing = () =>
-      new StoreError(`no study store at ${file} (a search makes one: give a search \`store\` ${file})`, { value: file });
+      new StoreError(`no study store at ${file} (a search makes one: give a search \`store\` ${file})`, {
+        value: file,
+      });
     for (let attempt = 0; ; attempt++) {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (stat?.isDirectory())
@@ -1220,7 +1222,11 @@ export class StudyStore {
         const s = this.studyById(studyId);
         throw new StudyBusyError(
           `study '${s.name}' is being searched by ${sharing.length} worker(s) (${sharing.map((w) => `process ${w.pid} on ${w.host}`).join(', ')})`,
-          { hint: 'wait for them to finish or stop them, or add one more worker to it', study: s.name, store: this.file },
+          {
+            hint: 'wait for them to finish or stop them, or add one more worker to it',
+            study: s.name,
+            store: this.file,
+          },
         );
       }
       const now = Date.now();

@@ -54,7 +54,8 @@ export function resolveStoreLocation(text: string, base: string): string {
 
 /** Parses a store address; throws a StoreError naming the address and the forms accepted. */
 export function parseStoreLocation(text: string): StoreLocation {
-  if (text.trim() === '') throw new StoreError(`the study store's address is empty: give ${STORE_FORMS}`, { value: text });
+  if (text.trim() === '')
+    throw new StoreError(`the study store's address is empty: give ${STORE_FORMS}`, { value: text });
   if (isPostgresUrl(text)) return parsePostgres(text);
   const sqlite = /^sqlite:(.*)$/is.exec(text);
   if (sqlite) {

@@ -329,7 +329,7 @@ test('FBNetV3 tables (sampled keys): validation draws its networks from the samp
   assert.equal(archs.length, 4);
   for (const a of archs) assert.ok(predictLatency(table, v3, a) > 0);
   assert.deepEqual(validationArchs(v3, table, 4, 3), archs, 'seeded');
-  throwsWith(() => validationArchs(v3, table, 7, 0), ['from 6 sampled architectures', '-n 6']);
+  throwsWith(() => validationArchs(v3, table, 7, 0), ['from 6 sampled architectures', '`n` 6', '`sample`']);
   // A fresh architecture almost surely needs an untimed key: the error says so.
   throwsWith(
     () => sampleUniformN(v3, 5, 99).forEach((a) => predictLatency(table, v3, a)),

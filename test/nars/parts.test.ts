@@ -33,7 +33,10 @@ test('window and budgets: lower and upper bounds with K/M/G, errors that name th
   ]);
   assert.deepEqual(outsideWindow(w, { flops: 5e6, params: 1e5, latencyUs: null }), []);
   assert.throws(() => parseWindow('flops>=8M,flops<=2M'), /`options.window`: the flops window is empty/);
-  assert.throws(() => parseWindow('memory>=3M'), /`options.window`: 'memory>=3M' is not a bound: write KIND>=X or KIND<=X/);
+  assert.throws(
+    () => parseWindow('memory>=3M'),
+    /`options.window`: 'memory>=3M' is not a bound: write KIND>=X or KIND<=X/,
+  );
   assert.throws(() => parseWindow(' , '), /`options.window` is empty/);
   assert.deepEqual(
     parseBudgets('flops<=3M,params<=50K').map((c) => c.text),

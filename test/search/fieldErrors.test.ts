@@ -42,7 +42,9 @@ function fieldError(err: unknown, field: string, value: unknown): FieldError {
 
 test('configureSearch: a field that does not apply, a resume that lowers the target: FieldErrors naming the field and value', () => {
   const e = fieldError(
-    caught(() => completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', train: { limitTrain: 5 } })),
+    caught(() =>
+      completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', train: { limitTrain: 5 } }),
+    ),
     'train.limitTrain',
     5,
   );
@@ -51,15 +53,25 @@ test('configureSearch: a field that does not apply, a resume that lowers the tar
   // The CLI says the same with its flags.
   assert.match(cliText(e), /^--limit-train only applies to the training evaluator \(--data D\), not to synthetic$/);
 
-  fieldError(caught(() => completeConfig({ strategy: 'random', space: 'fbnet-s' })), 'evaluator', undefined);
+  fieldError(
+    caught(() => completeConfig({ strategy: 'random', space: 'fbnet-s' })),
+    'evaluator',
+    undefined,
+  );
   const stored = completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', trials: 4 });
-  const r = fieldError(caught(() => applyResumeOverrides(stored, { trials: 2 }, 'one')), 'trials', 2);
+  const r = fieldError(
+    caught(() => applyResumeOverrides(stored, { trials: 2 }, 'one')),
+    'trials',
+    2,
+  );
   assert.match(cliText(r), /^--resume one --trials 2: the study's target is 4 complete trials/);
 });
 
 test("setupSearch: a strategy's bad options, a latency constraint without a table, a table of another thread count", async () => {
   const config = (c: object) =>
-    completeConfig({ strategy: 'spos', space: 'fbnet-s', evaluator: 'synthetic', ...c } as Parameters<typeof completeConfig>[0]);
+    completeConfig({ strategy: 'spos', space: 'fbnet-s', evaluator: 'synthetic', ...c } as Parameters<
+      typeof completeConfig
+    >[0]);
   const o = fieldError(
     caught(() => withStrategyDefaults(config({ options: { parents: 9, population: 4 } }))),
     'options.parents',

@@ -194,7 +194,7 @@ test('evaluator specs: parsing and clear errors', () => {
   assert.deepEqual(parseEvaluatorSpec('train'), { kind: 'train' });
   assert.throws(
     () => parseEvaluatorSpec('oracle'),
-    /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/,
+    /unknown evaluator 'oracle' \(evaluators: train \(with `data` D\), synthetic\[:SEED\], table:FILE\)/,
   );
   assert.throws(() => parseEvaluatorSpec('synthetic:x'), /the seed must be an integer from 0 to 4294967295/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);

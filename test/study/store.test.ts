@@ -203,7 +203,10 @@ test('store: unique study names, clear errors for missing studies and stores, re
     const file = path.join(dir, 'x.db');
     const store = StudyStore.open(file);
     store.createStudy(init('one'));
-    assert.throws(() => store.createStudy(init('one')), /study 'one' already exists .*--resume one/);
+    assert.throws(
+      () => store.createStudy(init('one')),
+      /study 'one' already exists .*resume it, or choose another `study` name/,
+    );
     assert.throws(() => store.createStudy(init('bad name/x')), /invalid study name/);
     assert.throws(() => store.requireStudy('two'), /no study 'two' in .*studies: one/);
     assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -294,10 +297,7 @@ test('store errors name the file and say what to do: a text file, a directory, S
         ['disk I/O error on the study store /s/t.db', 'disk I/O error, SQLITE_IOERR_FSYNC', 'local disk'],
       ],
       ['SQLITE_FULL', ['the disk holding the study store /s/t.db is full', 'free some space']],
-      [
-        'SQLITE_READONLY_DIRECTORY',
-        ['cannot write the study store /s/t.db', 'read-only', 'Reading works read-only'],
-      ],
+      ['SQLITE_READONLY_DIRECTORY', ['cannot write the study store /s/t.db', 'read-only', 'Reading works read-only']],
       ['SQLITE_CORRUPT', ['the study store /s/t.db is damaged']],
       ['SQLITE_BUSY', ['stayed locked by another process']],
     ];

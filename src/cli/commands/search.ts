@@ -27,6 +27,7 @@ import { runLocalWorkers } from '../localWorkers';
 import { DEFAULT_STORE, STUDY_NAME_PATTERN, StudyExistsError, StudyStore, explainStoreError } from '../../study/store';
 import type { StudyRecord, TrialRecord } from '../../study/types';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
+import { cliText } from '../errorText';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -364,7 +365,7 @@ export function registerSearch(program: Command): void {
     );
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
-    const log = (s: string) => process.stderr.write(`${s}\n`);
+    const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
     let fileCfg: SearchConfigInput = {};
     if (o.config) {
       if (o.resume)

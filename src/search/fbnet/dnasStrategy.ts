@@ -73,9 +73,7 @@ export const dnasOptions = z
     /** Search epochs of the supernet (warm-up included). */
     epochs: posInt
       .default(10)
-      .describe(
-        "the supernet's SEARCH epochs (the candidates' epochs come from `train.epochs` or the recipe)",
-      ),
+      .describe("the supernet's SEARCH epochs (the candidates' epochs come from `train.epochs` or the recipe)"),
     /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
     warmup: z
       .number()
@@ -150,7 +148,10 @@ export const dnasOptions = z
       .default(null)
       .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
     /** Engine threads of the supernet search (null: the study's train.threads). */
-    threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: `train.threads`)'),
+    threads: posInt
+      .nullable()
+      .default(null)
+      .describe('engine threads of the supernet search (default: `train.threads`)'),
   })
   .refine((o) => o.warmup === null || o.warmup < o.epochs, {
     message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)',

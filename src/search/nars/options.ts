@@ -85,7 +85,9 @@ export const narsOptions = z.strictObject({
     .min(0)
     .default(50)
     .describe('each refit: epochs of the whole model after the head epochs, at `options.fineLr`'),
-  fineLr: posNumber.default(3e-4).describe('each refit: Adam learning rate of the whole model (lower than `options.headLr`)'),
+  fineLr: posNumber
+    .default(3e-4)
+    .describe('each refit: Adam learning rate of the whole model (lower than `options.headLr`)'),
   budgets: z
     .string()
     .min(1)

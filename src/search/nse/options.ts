@@ -21,9 +21,7 @@ export const nseOptions = z
       .describe('most rounds (default: until every op of the pool has been in a round)'),
     epochs: posInt
       .default(2)
-      .describe(
-        "supernet epochs per round (the final network's come from `train.epochs` or the recipe)",
-      ),
+      .describe("supernet epochs per round (the final network's come from `train.epochs` or the recipe)"),
     cost: z
       .enum(['flops', 'latency'])
       .default('flops')
@@ -80,7 +78,10 @@ export const nseOptions = z
       .nullable()
       .default(null)
       .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
-    threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: `train.threads`)'),
+    threads: posInt
+      .nullable()
+      .default(null)
+      .describe('engine threads of the supernet search (default: `train.threads`)'),
   })
   .refine((o) => o.keep < o.subsetSize, {
     message: 'keep must be less than subsetSize (a round must leave room for unexplored ops)',

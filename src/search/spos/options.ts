@@ -115,7 +115,8 @@ function oneShotOptions(shrinkDefault: boolean) {
       path: ['mutants'],
     })
     .refine((o) => o.retrain <= o.population * o.generations, {
-      message: 'retrain must be at most population x generations (the paths the evolution evaluates): lower `options.retrain`',
+      message:
+        'retrain must be at most population x generations (the paths the evolution evaluates): lower `options.retrain`',
       path: ['retrain'],
     });
 }
