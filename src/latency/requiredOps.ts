@@ -49,7 +49,7 @@ export interface RequiredOpsOptions {
   seed?: number;
 }
 
-/** True when the space searches the input resolution (an --input shape cannot be given). */
+/** True when the space searches the input resolution (an `input` shape cannot be given). */
 export function searchesResolution(space: Space): boolean {
   return space.dims.some((d) => d.key === 'resolution');
 }

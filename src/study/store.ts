@@ -498,7 +498,7 @@ export class StudyStore {
    */
   private openFile(file: string, o: StoreOptions): Database.Database {
     const missing = () =>
-      new StoreError(`no study store at ${file} (a search makes one: give a search \`store\` ${file})`, {
+      new StoreError(`no study store at ${file} (a search with \`store\` ${file} makes one)`, {
         value: file,
       });
     for (let attempt = 0; ; attempt++) {

@@ -361,7 +361,7 @@ export function registerSearch(program: Command): void {
   if (takers.length)
     command.addHelpText(
       'after',
-      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${t.help}`).join('\n')}`,
+      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
     );
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {

@@ -4,7 +4,7 @@
 // round (after round 1 it first picks the early-stopping epoch), plans the next round (round 1
 // diverse, later rounds the best predicted of the unevaluated pool) and proposes its candidates
 // one by one, with the epochs they train. The plug-in's finalize hook makes the last round's
-// refit and answers the budgets given with --budgets (stage 3); `tsnas study answer` answers
+// refit and answers the budgets given in `options.budgets` (stage 3); `tsnas study answer` answers
 // more budgets later through the answerBudgets hook.
 //
 // Resuming: every stage writes its record to the study's state when done (state.ts), and every

@@ -1,4 +1,4 @@
-// What decides which ops a round keeps (--score): the gate's probability sigmoid(alpha), ABS's
+// What decides which ops a round keeps (`options.score`): the gate's probability sigmoid(alpha), ABS's
 // angle, or both. The angle of an op is ABS's (src/supernet/pathAngle.ts, angleShrinking.ts): the
 // mean angle, between initial and current weights, of up to `paths` single-op paths of the round's
 // subset that contain it and meet the constraints. A round's supernet runs sets of branches, but

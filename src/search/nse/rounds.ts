@@ -10,7 +10,7 @@
 //     gates' ops run, SGD with momentum 0.9, cosine over the round, weight decay 1e-4 on conv and
 //     linear weights; ops that did not run get no update) and an alpha pass over the validation
 //     split (REINFORCE with the resource penalty, Adam).
-//  4. Scores (--score, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
+//  4. Scores (`options.score`, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
 //     weights (initialWeights.ts), or the mean of the two ranks. The round's chosen architecture
 //     (per layer the ops whose probability is at or above the threshold, whatever the score, at
 //     most the space's `branches`, at least one; trimmed to the study's constraints) is scored
@@ -85,7 +85,7 @@ export interface NseRoundRecord {
   subsets: string[][];
   /** Per layer, per op of the subset: sigmoid(alpha) after the round. */
   probabilities: number[][];
-  /** What decided the kept ops (--score); absent in rounds recorded before the option: probability. */
+  /** What decided the kept ops (`options.score`); absent in rounds recorded before the option: probability. */
   score?: NseScoreKind;
   /** Per layer, per op: the deciding score (higher is better; the probability, the angle, or the mean rank). */
   scores?: number[][];
@@ -231,7 +231,7 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
     // Neither changes the rounds: a resume may give other threads, or ask for round trials.
     threads: undefined,
     roundTrials: undefined,
-    // The probability score has no angle settings (and rounds files from before --score match it).
+    // The probability score has no angle settings (and rounds files from before `options.score` match it).
     ...(s.score === 'probability' ? { score: undefined, anglePaths: undefined } : {}),
   };
   const rounds = readRounds(o.dir, config);

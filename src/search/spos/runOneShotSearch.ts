@@ -64,7 +64,7 @@ export async function runOneShotSearch(
 ): Promise<void> {
   const data = ctx.data();
   const set = data.train;
-  // FLOPs costs: the bins of --flops-bins.
+  // FLOPs costs: the bins of `options.flopsBins`.
   const { layout, costs: flops } = supernetSetup({ space: ctx.space, data, cost: 'flops' });
   const threads = o.threads ?? study.threads;
   if (threads) setNumThreads(threads);
