@@ -12,6 +12,7 @@ import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
 import { registerWorker } from './commands/worker';
 import { packageVersion } from '../packageRoot';
+import { cliErrorText, flagsInHelp } from './errorText';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -35,9 +36,17 @@ export function buildProgram(): Command {
     for (const sub of c.commands) hint(sub, [...names, sub.name()]);
   };
   hint(program, []);
+  flagsInHelp(program);
   return program;
 }
 
+/** Runs the command line; a command's error comes out in the CLI's words (flags, not the library's fields). */
 export async function main(argv: string[]): Promise<void> {
-  await buildProgram().parseAsync(argv);
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof Error) err.message = cliErrorText(err, program);
+    throw err;
+  }
 }

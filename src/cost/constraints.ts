@@ -6,6 +6,7 @@ import { formatArch } from '../space/archFormat';
 import type { Rng } from '../random/rng';
 import type { Arch, Space } from '../space/types';
 import { costField, type ArchCosts, type CostKind, type CostModel } from './costModel';
+import { MissingLatencyTableError } from './missingLatencyTable';
 
 export interface Constraint {
   kind: CostKind;
@@ -18,7 +19,7 @@ export interface Constraint {
 const SUFFIX: Record<string, number> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6, g: 1e9, G: 1e9 };
 const TIME: Record<string, number> = { us: 1, ms: 1e3, s: 1e6 };
 
-export const CONSTRAINT_FORMS = ['flops<=X', 'params<=X', 'latency<=X (with --lut FILE)'];
+export const CONSTRAINT_FORMS = ['flops<=X', 'params<=X', 'latency<=X (with `lut` FILE)'];
 
 /** Parses 'flops<=300M', 'params<=2.5M', 'latency<=1500', 'latency<=1.5ms'. */
 export function parseConstraint(text: string): Constraint {
@@ -73,9 +74,7 @@ export class UnsatisfiableConstraintError extends Error {}
 export function checkSatisfiable(constraints: readonly Constraint[], model: CostModel, seed = 0): void {
   for (const c of constraints) {
     if (c.kind === 'latency' && !model.hasLatency) {
-      throw new Error(
-        `constraint ${c.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${model.space.name} -o FILE)`,
-      );
+      throw new MissingLatencyTableError(`constraint ${c.text}`, { space: model.space.name });
     }
   }
   for (const c of constraints) {

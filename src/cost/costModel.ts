@@ -105,7 +105,7 @@ export function makeCostModel(space: Space, o: CostModelOptions = {}): CostModel
     const v = costs(arch)[costField(kind)];
     if (v === null)
       throw new Error(
-        `no ${kind} for this study: ${kind === 'latency' ? 'give a latency table (--lut FILE)' : 'no cost model'}`,
+        `no ${kind} for this study: ${kind === 'latency' ? 'give a latency table (`lut` FILE)' : 'no cost model'}`,
       );
     return v;
   };

@@ -1,4 +1,4 @@
-// Evaluators by their command-line spec: 'train' (with --data), 'synthetic[:SEED]', 'table:FILE'.
+// Evaluators by their spec (a study's `evaluator`): 'train' (with `data`), 'synthetic[:SEED]', 'table:FILE'.
 import * as path from 'node:path';
 import type { Space } from '../space/types';
 import { parseSeed } from '../random/seeds';
@@ -6,13 +6,14 @@ import type { Evaluator } from './evaluator';
 import { createSyntheticEvaluator } from './synthetic';
 import { createTabularEvaluator } from './tabular';
 import { createTrainingEvaluator, type TrainingEvaluatorOptions } from './training';
+import { FieldError } from '../io/fieldError';
 
 export * from './evaluator';
 export { createSyntheticEvaluator, syntheticFunction } from './synthetic';
 export { createTabularEvaluator, loadTable } from './tabular';
 export { createTrainingEvaluator } from './training';
 
-export const EVALUATOR_FORMS = ['train (with --data D)', 'synthetic[:SEED]', 'table:FILE'];
+export const EVALUATOR_FORMS = ['train (with `data` D)', 'synthetic[:SEED]', 'table:FILE'];
 
 export type EvaluatorSpec = { kind: 'train' } | { kind: 'synthetic'; seed: number } | { kind: 'table'; file: string };
 
@@ -25,8 +26,10 @@ export function parseEvaluatorSpec(spec: string, base = process.cwd()): Evaluato
     case 'train':
     case 'training':
       if (arg)
-        throw new Error(
-          `evaluator '${spec}': give the data set with --data (or 'data:' in the config), e.g. --data ${arg}`,
+        throw new FieldError(
+          'evaluator',
+          spec,
+          `evaluator '${spec}': give the data set as \`data\` (or 'data:' in the config), e.g. \`data\` ${arg}`,
         );
       return { kind: 'train' };
     case 'synthetic': {
@@ -34,10 +37,15 @@ export function parseEvaluatorSpec(spec: string, base = process.cwd()): Evaluato
       return { kind: 'synthetic', seed };
     }
     case 'table':
-      if (!arg) throw new Error(`evaluator '${spec}': name the table file, e.g. table:bench.json`);
+      if (!arg)
+        throw new FieldError('evaluator', spec, `evaluator '${spec}': name the table file, e.g. table:bench.json`);
       return { kind: 'table', file: path.resolve(base, arg) };
     default:
-      throw new Error(`unknown evaluator '${spec}' (evaluators: ${EVALUATOR_FORMS.join(', ')})`);
+      throw new FieldError(
+        'evaluator',
+        spec,
+        `unknown evaluator '${spec}' (evaluators: ${EVALUATOR_FORMS.join(', ')})`,
+      );
   }
 }
 
@@ -61,8 +69,10 @@ export function createEvaluator(spec: EvaluatorSpec, s: EvaluatorSettings): Eval
   switch (spec.kind) {
     case 'train':
       if (!s.data)
-        throw new Error(
-          'the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
+        throw new FieldError(
+          'data',
+          s.data,
+          'the training evaluator needs a data set: give `data` D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
         );
       return createTrainingEvaluator({ space: s.space, spaceRef: s.spaceRef, data: s.data, ...(s.train ?? {}) });
     case 'synthetic':

@@ -2,6 +2,7 @@
 // host Float32Arrays), and names made unique. The module exporters add to it; toModel() wraps it
 // in a ModelProto object with the opset, named inputs/outputs and a symbolic batch dimension.
 import { ATTR, ONNX_FLOAT, ONNX_INT64, type ModelObject } from './onnxProto';
+import { FieldError } from '../io/fieldError';
 
 export type AttrValue = number | string | number[] | { float: number } | { floats: number[] };
 
@@ -16,7 +17,11 @@ export function irVersionOf(opset: number): number {
 
 export function checkOpset(opset: number): void {
   if (!(SUPPORTED_OPSETS as readonly number[]).includes(opset))
-    throw new Error(`opset ${opset} is not supported: choose one of ${SUPPORTED_OPSETS.join(', ')} (--opset)`);
+    throw new FieldError(
+      'opset',
+      opset,
+      `\`opset\` ${opset} is not supported: choose one of ${SUPPORTED_OPSETS.join(', ')}`,
+    );
 }
 
 export interface GraphOptions {

@@ -13,6 +13,7 @@ import { opTimingOf, opTimingText } from './opTiming';
 import { isEngineTarget } from './latencyTargets';
 import { measureInRounds } from './timing';
 import type { LatencyTarget } from './target';
+import { FieldError } from '../io/fieldError';
 
 export interface BuildProgress {
   /** Ops and calibration networks are timed together, in rounds. */
@@ -53,7 +54,11 @@ export const DEFAULT_CALIBRATION_SEED = 7919;
 
 export async function buildLatencyTable(space: Space, o: BuildLatencyTableOptions): Promise<LatencyTable> {
   if (o.input && searchesResolution(space))
-    throw new Error(`space '${space.name}' searches the input resolution; build its table without --input`);
+    throw new FieldError(
+      'input',
+      o.input,
+      `space '${space.name}' searches the input resolution; build its table without an \`input\``,
+    );
   const input: [number, number, number] | null = searchesResolution(space)
     ? null
     : o.input
@@ -232,7 +237,7 @@ export function noiseWarnings(table: LatencyTable): string[] {
   }
   if (w.length)
     w.push(
-      `timings look noisy (other load on the machine, or more threads than free cores?); rebuild when it is quieter, with --threads at most the idle cores`,
+      `timings look noisy (other load on the machine, or more threads than free cores?); rebuild when it is quieter, with \`threads\` at most the idle cores`,
     );
   return w;
 }

@@ -127,7 +127,7 @@ function cudaDevice(device: string): string {
     throw new Error(
       `engine-cuda on ${device}: the engine's libtorch ${torchVersion} has ${cudaAvailable ? cudaDeviceCount : 'no'} CUDA ` +
         'device(s); build the addon against a CUDA libtorch (TSNAS_LIBTORCH=... bash scripts/setup.sh; README, ' +
-        "'Another libtorch (CUDA)') or time on the CPU (--target engine-cpu)",
+        "'Another libtorch (CUDA)') or time on the CPU (`target` engine-cpu)",
     );
   return `cuda:${index}`;
 }

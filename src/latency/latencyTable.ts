@@ -19,6 +19,7 @@ import { archOps, searchesResolution } from './requiredOps';
 import type { OpSpec, TargetInfo } from './target';
 import { DEFAULT_OP_TIMING, ONE_CALL, opTimingOf } from './opTiming';
 import { DEFAULT_TARGET, isEngineTarget, TARGET_NAMES } from './latencyTargets';
+import { FieldError } from '../io/fieldError';
 
 export const TABLE_FORMAT = 'tsnas-latency-table';
 export const TABLE_FORMAT_VERSION = 1;
@@ -194,33 +195,66 @@ export function spaceArg(space: Space): string {
 }
 
 /**
- * The `lut build` options that time where and as the table's target did: the target (and an
- * engine-cuda table's device), and an ONNX target's op timing where it is not the default.
+ * How to build a table: the space (its name or file: spaceArg) and the settings that differ from
+ * the defaults, in the order a command line gives them (the field names of the build's options).
  */
-export function targetArgs(t: TargetInfo): string {
-  const out: string[] = [];
-  if (t.name !== DEFAULT_TARGET && (TARGET_NAMES as readonly string[]).includes(t.name)) out.push(`--target ${t.name}`);
-  if (t.name === 'engine-cuda' && typeof t.settings.device === 'string') out.push(`--device ${t.settings.device}`);
+export interface TableBuild {
+  space: string;
+  settings: Array<[field: 'input' | 'target' | 'device' | 'opTiming' | 'opCopies' | 'threads', value: string | number]>;
+}
+
+/**
+ * The settings that time where and as the table's target did: the target (and an engine-cuda
+ * table's device), and an ONNX target's op timing where it is not the default.
+ */
+export function targetSettings(t: TargetInfo): TableBuild['settings'] {
+  const out: TableBuild['settings'] = [];
+  if (t.name !== DEFAULT_TARGET && (TARGET_NAMES as readonly string[]).includes(t.name)) out.push(['target', t.name]);
+  if (t.name === 'engine-cuda' && typeof t.settings.device === 'string') out.push(['device', t.settings.device]);
   if ((TARGET_NAMES as readonly string[]).includes(t.name) && !isEngineTarget(t.name)) {
     const timing = opTimingOf(t.settings);
-    if (!timing.subtractCall) out.push(`--op-timing ${ONE_CALL}`);
-    if (timing.copies !== DEFAULT_OP_TIMING.copies) out.push(`--op-copies ${timing.copies}`);
+    if (!timing.subtractCall) out.push(['opTiming', ONE_CALL]);
+    if (timing.copies !== DEFAULT_OP_TIMING.copies) out.push(['opCopies', timing.copies]);
   }
-  return out.map((s) => ` ${s}`).join('');
+  return out;
 }
 
-/** The command that builds a table like this one (its target, its op timing) with another input or thread count. */
-function buildCommand(space: Space, table: LatencyTable, o: { input?: string; threads?: number } = {}): string {
-  return (
-    `npx tsnas lut build ${spaceArg(space)}${o.input ? ` --input ${o.input}` : ''}${targetArgs(table.target)} ` +
-    `--threads ${o.threads ?? table.target.threads} -o FILE`
-  );
+/** A table like this one (its target, its op timing) with another input or thread count. */
+function buildLike(space: Space, table: LatencyTable, o: { input?: string; threads?: number } = {}): TableBuild {
+  return {
+    space: spaceArg(space),
+    settings: [
+      ...(o.input ? ([['input', o.input]] as TableBuild['settings']) : []),
+      ...targetSettings(table.target),
+      ['threads', o.threads ?? table.target.threads],
+    ],
+  };
 }
 
-function rebuildHint(space: Space, table: LatencyTable): string {
-  return buildCommand(space, table, {
+function rebuildLike(space: Space, table: LatencyTable): TableBuild {
+  return buildLike(space, table, {
     ...(table.input && !searchesResolution(space) ? { input: table.input.join('x') } : {}),
   });
+}
+
+/** A table build in the library's words: "a table of space fbnet-s with `input` 3x32x32, `threads` 1". */
+export function describeTableBuild(b: TableBuild): string {
+  return `a table of space ${b.space} with ${b.settings.map(([f, v]) => `\`${f}\` ${v}`).join(', ')} (buildLatencyTable)`;
+}
+
+/**
+ * A latency table that does not fit its use (another space, input, thread count, or a key it
+ * lacks): a FieldError of `lut`, with the build that would fit (the CLI words it as its command).
+ */
+export class LatencyTableError extends FieldError {
+  /** What to do, before the build: 'build one for this input'. */
+  readonly lead: string;
+  readonly rebuild: TableBuild;
+  constructor(problem: string, o: { file?: string; lead: string; rebuild: TableBuild }) {
+    super('lut', o.file ?? null, problem, { hint: `${o.lead}: ${describeTableBuild(o.rebuild)}` });
+    this.lead = o.lead;
+    this.rebuild = o.rebuild;
+  }
 }
 
 export interface TableCheck {
@@ -232,8 +266,8 @@ export interface TableCheck {
   /** The table's file, named in errors. */
   file?: string;
   /**
-   * Where the input comes from, for commands without an --input flag (e.g. "the input of --data
-   * synthetic:2"); without it, errors suggest --input.
+   * Where the input comes from, for callers that take no `input` (e.g. "the input of `data`
+   * synthetic:2"); without it, errors suggest an `input`.
    */
   inputFrom?: string;
 }
@@ -242,19 +276,25 @@ export interface TableCheck {
 export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck = {}): void {
   const the = o.file ? `the latency table ${o.file}` : 'the latency table';
   if (table.space.name !== space.name) {
-    throw new Error(
-      `${the} was built for space '${table.space.name}', not '${space.name}'; build one for '${space.name}': ${rebuildHint(space, table)}`,
-    );
+    throw new LatencyTableError(`${the} was built for space '${table.space.name}', not '${space.name}'`, {
+      file: o.file,
+      lead: `build one for '${space.name}'`,
+      rebuild: rebuildLike(space, table),
+    });
   }
   if (o.input !== undefined && o.input !== null && formatShape(o.input) !== formatShape(table.input)) {
     const use = o.inputFrom
       ? ` (${o.inputFrom})`
       : table.input
-        ? ` (give --input ${table.input.join('x')} to use it)`
+        ? ` (give \`input\` ${table.input.join('x')} to use it)`
         : '';
-    throw new Error(
-      `${the} was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}${use}; its latencies would be another network's. ` +
-        `Build one for this input: ${buildCommand(space, table, { input: o.input.join('x') })}`,
+    throw new LatencyTableError(
+      `${the} was built for input ${formatShape(table.input)}, not ${formatShape(o.input)}${use}; its latencies would be another network's`,
+      {
+        file: o.file,
+        lead: 'build one for this input',
+        rebuild: buildLike(space, table, { input: o.input.join('x') }),
+      },
     );
   }
   if (o.classes !== undefined && o.classes !== table.classes) {
@@ -264,10 +304,14 @@ export function checkTableFor(table: LatencyTable, space: Space, o: TableCheck =
     );
   }
   if (o.threads !== undefined && o.threads !== table.target.threads) {
-    throw new Error(
-      `${the} was measured with ${table.target.threads} thread(s), not ${o.threads}; build one with: ` +
-        buildCommand(space, table, { ...(table.input ? { input: table.input.join('x') } : {}), threads: o.threads }),
-    );
+    throw new LatencyTableError(`${the} was measured with ${table.target.threads} thread(s), not ${o.threads}`, {
+      file: o.file,
+      lead: 'build one with',
+      rebuild: buildLike(space, table, {
+        ...(table.input ? { input: table.input.join('x') } : {}),
+        threads: o.threads,
+      }),
+    });
   }
 }
 
@@ -289,10 +333,10 @@ export function predictLatencyBreakdown(
   for (const { key, layer, spec } of archOps(space, arch, table.input)) {
     const e = table.entries[key];
     if (!e) {
-      throw new Error(
+      throw new LatencyTableError(
         `latency table has no entry for key '${key}' (layer ${layer}, op ${spec.op}, input ${spec.input.join('x')}): ` +
-          `it was built for another space or input (${table.space.name}, ${formatShape(table.input)}), or sampled too sparsely; ` +
-          `rebuild the table for this space/input: ${rebuildHint(space, table)}`,
+          `it was built for another space or input (${table.space.name}, ${formatShape(table.input)}), or sampled too sparsely`,
+        { lead: 'rebuild the table for this space/input', rebuild: rebuildLike(space, table) },
       );
     }
     layers.push({ layer, key, us: e.us });

@@ -1,4 +1,4 @@
-// The latency targets by name, for `lut build --target` and for whatever re-measures on a table's
+// The latency targets by name, for a table build's `target` and for whatever re-measures on a table's
 // own target (lut validate, a search's final network). Each target module loads lazily: the engine,
 // onnxruntime-node or a browser only where timing happens.
 import { opTimingOf, type OpTiming } from './opTiming';
@@ -12,7 +12,7 @@ export const DEFAULT_TARGET: TargetName = 'engine-cpu';
 export const isEngineTarget = (name: string): boolean => name === 'engine-cpu' || name === 'engine-cuda';
 
 export const TARGET_HELP =
-  'engine-cpu (libtorch, the engine training runs on), engine-cuda (the same on a GPU: --device), ort-cpu (onnxruntime-node), browser-wasm ' +
+  'engine-cpu (libtorch, the engine training runs on), engine-cuda (the same on a GPU: `device`), ort-cpu (onnxruntime-node), browser-wasm ' +
   '(onnxruntime-web in headless Chromium, WebAssembly), browser-webgpu (the same on WebGPU, where the browser offers it)';
 
 export interface MakeTargetOptions {
@@ -26,7 +26,7 @@ export interface MakeTargetOptions {
   device?: string;
 }
 
-export function checkTargetName(name: string, where = '--target'): TargetName {
+export function checkTargetName(name: string, where = '`target`'): TargetName {
   if (!(TARGET_NAMES as readonly string[]).includes(name))
     throw new Error(`${where}: unknown latency target '${name}'; valid: ${TARGET_NAMES.join(', ')}`);
   return name as TargetName;

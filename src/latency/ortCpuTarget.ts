@@ -116,7 +116,7 @@ export function cannotRun(info: TargetInfo, what: string, e: unknown): Error {
   const msg = (e as Error)?.message?.split('\n')[0] ?? String(e);
   return new Error(
     `target ${info.name} (${info.runtime} ${info.version}) cannot run ${what}: ${msg}. ` +
-      `Time this space on a target that runs it (--target engine-cpu or ort-cpu), or leave the op out of the space`,
+      `Time this space on a target that runs it (\`target\` engine-cpu or ort-cpu), or leave the op out of the space`,
     { cause: e },
   );
 }

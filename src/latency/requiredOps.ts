@@ -49,7 +49,7 @@ export interface RequiredOpsOptions {
   seed?: number;
 }
 
-/** True when the space searches the input resolution (an --input shape cannot be given). */
+/** True when the space searches the input resolution (an `input` shape cannot be given). */
 export function searchesResolution(space: Space): boolean {
   return space.dims.some((d) => d.key === 'resolution');
 }
@@ -159,7 +159,7 @@ export function requiredOps(
       sample: n,
       description:
         `sampled: the keys met in ${n} scrambled-Sobol architectures (seed ${seed}); the full grid of ranges is too large to time. ` +
-        'An architecture needing another key fails to predict; rebuild with a larger --sample.',
+        'An architecture needing another key fails to predict; rebuild with a larger `sample`.',
     };
   }
   return {

@@ -89,7 +89,7 @@ export function validationArchs(space: Space, table: LatencyTable, n: number, se
   if (c.method !== 'sampled' || !c.sample) return sampleUniformN(space, n, seed);
   if (n > c.sample)
     throw new Error(
-      `the table's keys come from ${c.sample} sampled architectures; validate at most that many (-n ${c.sample}), or rebuild with a larger --sample`,
+      `the table's keys come from ${c.sample} sampled architectures; validate at most that many (\`n\` ${c.sample}), or rebuild with a larger \`sample\``,
     );
   const pool = sampleSobol(space, c.sample, { seed: c.seed ?? 0 });
   const rng = new Rng(seed);

@@ -1,4 +1,4 @@
-// Writes the static page of an exported model (tsnas export --web DIR): index.html, its script,
+// Writes the static page of an exported model (`tsnas export` to a web directory): index.html, its script,
 // the model and onnxruntime-web's files copied from its dist folder beside them. Nothing is
 // fetched from outside the folder; any static file server shows it (a module script and a fetch
 // do not run from file://).

@@ -1,4 +1,4 @@
-// The static page that `tsnas export --web DIR` writes (webPage.ts): index.html and its script.
+// The static page that writeWebPage (`tsnas export` with a web directory) writes (webPage.ts): index.html and its script.
 // The script loads onnxruntime-web from the same folder (WebAssembly, one thread: no
 // cross-origin isolation needed), reads the model's description from its ONNX metadata_props
 // (a small protobuf walk: ModelProto field 14, StringStringEntryProto key 1 / value 2; the keys of
@@ -51,7 +51,7 @@ export function pageHtml(o: { title: string }): string {
 
 export function pageScript(): string {
   const k = MODEL_METADATA_KEYS;
-  return `// Written by tsnas export --web: classifies images with the model beside it (${PAGE_MODEL}) in
+  return `// Written by tsnas export (web page): classifies images with the model beside it (${PAGE_MODEL}) in
 // onnxruntime-web, with the preprocessing and class names its ONNX metadata records.
 import * as ort from './${ORT_WEB_FILES[0]}';
 

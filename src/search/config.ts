@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
 import { readDataFile } from '../io/readDataFile';
+import { FieldError } from '../io/fieldError';
 import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
 import { parseConstraint } from '../cost/constraints';
 import type { Objective, StudyInit } from '../study/types';
@@ -126,7 +127,8 @@ export interface FinalTrainingConfig {
 
 export const DEFAULT_TRIALS = 20;
 
-export class ConfigError extends Error {}
+/** A configuration that cannot be completed or resumed: names the field at fault (a FieldError). */
+export class ConfigError extends FieldError {}
 
 /** Reads a config file (YAML, or JSON by its name; empty means no settings); errors name the file and the field. */
 export function loadSearchConfigFile(file: string): SearchConfigInput {
@@ -185,53 +187,71 @@ export function mergeConfig(file: SearchConfigInput, flags: SearchConfigInput): 
 export function completeConfig(c: SearchConfigInput): SearchConfig {
   if (!c.strategy)
     throw new ConfigError(
+      'strategy',
+      c.strategy,
       'no strategy: give it as the first argument (tsnas search <strategy>) or as `strategy:` in the config file',
     );
   if (!c.space)
     throw new ConfigError(
-      `no space: give --space S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`,
+      'space',
+      c.space,
+      `no space: give \`space\` S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`,
     );
   let evaluator = c.evaluator;
   if (!evaluator) {
     if (!c.data)
       throw new ConfigError(
-        'nothing to evaluate with: give --data D (train each candidate) or --evaluator synthetic[:SEED] | table:FILE',
+        'evaluator',
+        c.evaluator,
+        'nothing to evaluate with: give `data` D (train each candidate) or `evaluator` synthetic[:SEED] | table:FILE',
       );
     evaluator = 'train';
   }
   const spec = parseEvaluatorSpec(evaluator);
   if (spec.kind !== 'train' && c.data) {
     throw new ConfigError(
-      `--data ${c.data} trains candidates, --evaluator ${evaluator} does not: give one of them (or --evaluator train with --data)`,
+      'data',
+      c.data,
+      `\`data\` ${c.data} trains candidates, \`evaluator\` ${evaluator} does not: give one of them (or \`evaluator\` train with \`data\`)`,
     );
   }
   if (spec.kind === 'train' && !c.data)
     throw new ConfigError(
-      'the training evaluator needs a data set: give --data D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
+      'data',
+      c.data,
+      'the training evaluator needs a data set: give `data` D (fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED])',
     );
   if (spec.kind !== 'train' && c.train && Object.values(c.train).some((v) => v !== undefined)) {
     const fields = Object.entries(c.train)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k);
     throw new ConfigError(
-      `train.${fields[0]} (--${fields[0] === 'limitTrain' ? 'limit-train' : fields[0]}) only applies to the training evaluator (--data D), not to ${evaluator}`,
+      `train.${fields[0]}`,
+      c.train[fields[0] as keyof typeof c.train],
+      `\`train.${fields[0]}\` only applies to the training evaluator (\`data\` D), not to ${evaluator}`,
     );
   }
   if (c.metrics && spec.kind !== 'table')
     throw new ConfigError(
-      `metrics (--metric NAME=FIELD) maps the fields of a table; it only applies to --evaluator table:FILE, not to ${evaluator}`,
+      'metrics',
+      c.metrics,
+      `\`metrics\` (NAME=FIELD) maps the fields of a table; it only applies to \`evaluator\` table:FILE, not to ${evaluator}`,
     );
   const recipe = c.train?.recipe;
   const final = c.final && Object.values(c.final).some((v) => v !== undefined) ? c.final : null;
   if (final && final.epochs === undefined) {
     const field = Object.keys(final).find((k) => final[k as keyof typeof final] !== undefined)!;
     throw new ConfigError(
-      `final.${field} belongs to final training, which runs only with its epochs: give --final-epochs N (\`final: { epochs: N }\` in the config file)`,
+      `final.${field}`,
+      final[field as keyof typeof final],
+      `final.${field} belongs to final training, which runs only with its epochs: give \`final.epochs\` N (\`final: { epochs: N }\` in the config file)`,
     );
   }
   if (final && spec.kind !== 'train')
     throw new ConfigError(
-      `final training (--final-epochs) trains the result on the data: give --data D (the training evaluator), not --evaluator ${evaluator}`,
+      'final.epochs',
+      final.epochs,
+      `final training (\`final.epochs\`) trains the result on the data: give \`data\` D (the training evaluator), not \`evaluator\` ${evaluator}`,
     );
   return {
     strategy: c.strategy,
@@ -281,21 +301,27 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
     if (k === 'final' && Object.values(v as object).every((x) => x === undefined)) continue;
     throw new ConfigError(
-      `--resume ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
+      k,
+      v,
+      `\`resume\` ${studyName}: '${k}' cannot change when a study resumes (it keeps the configuration it was created with: ` +
         `${k} = ${JSON.stringify((stored as unknown as Record<string, unknown>)[k] ?? null)}); start a new study to search differently`,
     );
   }
   if (flags.trials !== undefined && flags.trials < stored.trials) {
     throw new ConfigError(
-      `--resume ${studyName} --trials ${flags.trials}: the study's target is ${stored.trials} complete trials, and a resume ` +
-        `only raises it (--trials ${stored.trials} or more; without --trials it continues to ${stored.trials}); to end it sooner, stop the search: finished trials are kept`,
+      'trials',
+      flags.trials,
+      `\`resume\` ${studyName} \`trials\` ${flags.trials}: the study's target is ${stored.trials} complete trials, and a resume ` +
+        `only raises it (\`trials\` ${stored.trials} or more; without \`trials\` it continues to ${stored.trials}); to end it sooner, stop the search: finished trials are kept`,
     );
   }
   const t = flags.train ?? {};
   for (const [k, v] of Object.entries(t)) {
     if (v !== undefined && k !== 'threads')
       throw new ConfigError(
-        `--resume ${studyName}: train.${k} cannot change when a study resumes; start a new study to search differently`,
+        `train.${k}`,
+        v,
+        `\`resume\` ${studyName}: \`train.${k}\` cannot change when a study resumes; start a new study to search differently`,
       );
   }
   return {

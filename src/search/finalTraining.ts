@@ -1,5 +1,5 @@
 // Final training: what a study ends with when it asks for it (`final` in its configuration,
-// --final-epochs). The search's result (its best complete trial by the objective, whatever the
+// `final.epochs`). The search's result (its best complete trial by the objective, whatever the
 // strategy) and the study's reference architectures (the space's named ones, e.g.
 // fbnet-s-baseline, or architecture strings) are each trained with the same final recipe: the
 // study's recipe (with the result's searched recipe fields), for the final epochs, on the whole
@@ -10,7 +10,7 @@
 //
 // Resumable like any training: each network trains in its own checkpoint directory under the
 // study directory (an artifact of the study), written at every epoch end; a killed run resumed
-// (`tsnas search --resume`) continues the network it was training from its last epoch, and a
+// (a study resumed) continues the network it was training from its last epoch, and a
 // network already done is read back from the state. The engine loads only when a network trains.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -86,7 +86,7 @@ export const FINAL_DIR = 'final';
 
 /** A reference of a study: a named architecture of the space, or an architecture string; errors list the names. */
 export function resolveReference(space: Space, text: string): Arch {
-  return parseNamedArch(space, text, '--reference');
+  return parseNamedArch(space, text, '`final.references`');
 }
 
 /** Checks a study's final training up front (setupSearch): references, teacher, recipe fields. */
@@ -102,7 +102,7 @@ export function checkFinalTraining(config: SearchConfig, space: Space): void {
     )
   )
     throw new Error(
-      `--teacher ${f.teacher}: no training checkpoint there (checkpoint.json); give the run directory of a finished \`tsnas train\``,
+      `\`final.teacher\` ${f.teacher}: no training checkpoint there (checkpoint.json); give the run directory of a finished \`tsnas train\``,
     );
   try {
     parseRecipe({ ...f.recipe, ...(f.emaDecay !== null ? { ema: f.emaDecay } : {}) });
@@ -156,7 +156,7 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
 /**
  * Trains (or continues, or reads back) the study's final networks; null when the study asks for
  * none or has no complete trial. Throws when a network fails to train (the checkpoints stay:
- * running the search again with --resume continues).
+ * resuming the study continues).
  */
 export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<FinalTrainingState | null> {
   const { store, study, space, log } = ctx;

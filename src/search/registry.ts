@@ -2,6 +2,7 @@
 // (strategyPlugin.ts) in its own folder, registered here with one line; the CLI's flags, the
 // config checks, the finalize step and the report sections all come from the plug-in.
 import { formatIssues } from '../io/readDataFile';
+import { FieldError } from '../io/fieldError';
 import { evolutionStrategy } from './evolution';
 import { dnasStrategy } from './fbnet/dnasStrategy';
 import { narsStrategy } from './nars/narsStrategy';
@@ -48,7 +49,17 @@ export function parseStrategyOptions<O>(f: StrategyPlugin<O>, raw: unknown, orig
     const lines = formatIssues(r.error.issues)
       .split('\n')
       .map((l) => l.replace(/^ {2}/, `  ${origin}.`));
-    throw new Error(`invalid options for strategy '${f.name}':\n${lines.join('\n')}`);
+    const first = r.error.issues[0]!;
+    const at = first.path.map(String);
+    const value = at.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      raw,
+    );
+    throw new FieldError(
+      [origin, ...at].join('.'),
+      value,
+      `invalid options for strategy '${f.name}':\n${lines.join('\n')}`,
+    );
   }
   return r.data;
 }

@@ -13,6 +13,7 @@ import type { Space } from '../space/types';
 import { checkFinalTraining } from './finalTraining';
 import { completeConfig, type SearchConfig, type SearchConfigInput } from './config';
 import type { Strategy } from '../study/strategy';
+import { MissingLatencyTableError } from '../cost/missingLatencyTable';
 
 export interface SearchSetup {
   config: SearchConfig;
@@ -63,28 +64,30 @@ export function setupSearch(config: SearchConfig): SearchSetup {
   if (!evaluator.metrics.includes(config.objective.metric)) {
     throw new Error(
       `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
-        (evaluator.kind === 'table' ? `; map a table field to it with --metric ${config.objective.metric}=FIELD` : ''),
+        (evaluator.kind === 'table'
+          ? `; map a table field to it with \`metrics\` ${config.objective.metric}=FIELD`
+          : ''),
     );
   }
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
   if (config.lut) {
     const table = readLatencyTable(config.lut);
     // The input and classes the search's costs use: the data's for the training evaluator, the
-    // space's for the others (as `tsnas cost` without --input).
+    // space's for the others (as `tsnas cost` without an input).
     const input = evaluator.decode.input ?? (table.input ? [...space.input] : null);
     checkTableFor(table, space, {
       file: config.lut,
       input: input as [number, number, number] | null,
       classes: evaluator.decode.classes ?? space.source.classes,
       inputFrom: evaluator.decode.input
-        ? `the search's costs use the input of --data ${config.data}`
+        ? `the search's costs use the input of \`data\` ${config.data}`
         : `the search's costs use the space's input: the ${evaluator.kind} evaluator does not change it`,
     });
     latency = (arch) => predictLatency(table, space, arch);
   } else if (constraints.some((c) => c.kind === 'latency') && !evaluator.costOverride?.provides.includes('latency')) {
-    throw new Error(
-      `constraint ${constraints.find((c) => c.kind === 'latency')!.text} needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} -o FILE)`,
-    );
+    throw new MissingLatencyTableError(`constraint ${constraints.find((c) => c.kind === 'latency')!.text}`, {
+      space: config.space,
+    });
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
   factory.check?.({ config, space, evaluator, costs, constraints });

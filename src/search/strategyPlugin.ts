@@ -34,8 +34,8 @@ export interface FlagSpec {
   /** Parses the text (default: from the option's schema, with errors that name the flag). */
   parse?: (text: string) => unknown;
   /**
-   * The option takes the common flag of this name (e.g. 'epochs': with this strategy `--epochs` is
-   * the option, and the candidates' epochs come from `--train-epochs`).
+   * The option takes the common flag of this name (e.g. 'epochs': with this strategy the CLI's epochs
+   * flag is the option, and the candidates' epochs come from `train.epochs`).
    */
   takesCommonFlag?: boolean;
 }
@@ -89,7 +89,7 @@ export interface BudgetAnswer {
 export interface ReportContext {
   study: StudyRecord;
   trials: readonly ReportTrial[];
-  /** A comparison study's trials (`study report --baseline`). */
+  /** A comparison study's trials (a report's `baseline`). */
   baseline?: readonly ReportTrial[];
   state<T>(key: StateKey<T>): T | undefined;
 }
@@ -109,7 +109,7 @@ export interface StrategyPlugin<O = Record<string, unknown>> {
   configure?(config: SearchConfig, given: SearchConfigInput): SearchConfig;
   /** Checks before any work (and on resume); throws with what to change. */
   check?(setup: SetupForCheck): void;
-  /** After the search loop: e.g. the chosen network timed end to end; stored and returned in --json as `final`. */
+  /** After the search loop: e.g. the chosen network timed end to end; stored and returned in the result as `final`. */
   finalize?(ctx: FinalizeContext): Promise<FinalNetwork | null>;
   /** Report views built when the report is written (from the trials, the baseline and the study's state). */
   reportSections?(ctx: ReportContext): ReportSection[];

@@ -194,7 +194,7 @@ export function archFromJSON(space: Space, json: unknown): Arch {
 
 /**
  * A named architecture of the space (e.g. fbnet-s-baseline) or an architecture string; the error
- * says which setting gave it (`what`, e.g. "--fixed") and lists the space's named architectures.
+ * says which setting gave it (`what`, e.g. "`options.fixed`") and lists the space's named architectures.
  */
 export function parseNamedArch(space: Space, text: string, what: string): Arch {
   try {

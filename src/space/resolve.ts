@@ -153,7 +153,7 @@ function parseInput(input: SpaceFile['input']): [number, number, number] {
   return [input[0], input[1], input[2]];
 }
 
-/** Parses "CxHxW" (e.g. the CLI's --input 1x28x28). */
+/** Parses "CxHxW" (e.g. an `input` of 1x28x28). */
 export function parseInputShape(text: string): [number, number, number] {
   const m = /^([1-9][0-9]*)x([1-9][0-9]*)x([1-9][0-9]*)$/.exec(text.trim());
   if (!m) throw new Error(`invalid input shape '${text}': expected CxHxW with positive integers, e.g. 3x32x32`);

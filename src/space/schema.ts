@@ -50,7 +50,7 @@ const classifierSchema = z.strictObject({
 const common = {
   name: z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'lower-case letters, digits, ".", "_" and "-"'),
   description: z.string().optional(),
-  /** Default input shape CxHxW; a caller may override it (data sets, --input). */
+  /** Default input shape CxHxW; a caller may override it (data sets, an `input`). */
   input: inputShape,
   classes: posInt,
   /**

@@ -119,7 +119,7 @@ export class StudyFiles {
     if (data.length > max)
       throw new Error(
         `study '${this.d.study}': ${name} is ${(data.length / 2 ** 20).toFixed(1)} MiB, more than the store ${this.d.store} takes ` +
-          `(${max / 2 ** 20} MiB, TSNAS_ARTIFACT_MAX_MB); raise the limit, or keep the study's files in a folder every worker mounts (--files DIR)`,
+          `(${max / 2 ** 20} MiB, TSNAS_ARTIFACT_MAX_MB); raise the limit, or keep the study's files in a folder every worker mounts (\`files\` DIR)`,
       );
     const sha256 = crypto.createHash('sha256').update(data).digest('hex');
     const now = Date.now();

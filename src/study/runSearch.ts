@@ -86,7 +86,7 @@ export function makeStudyContext(o: SearchOptions, heartbeat: () => void, worker
       const own = (o.evaluator as Evaluator & { data?: ReturnType<typeof loadDataSource> }).data;
       if (own) return own;
       if (study.data) return loadDataSource(study.data);
-      throw new Error(`strategy ${study.strategy} needs a data set: give --data D`);
+      throw new Error(`strategy ${study.strategy} needs a data set: give \`data\` D`);
     },
     studyDir,
     state: { get: (k) => store.getState(study.id, k), set: (k, v) => store.setState(study.id, k, v) },

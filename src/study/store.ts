@@ -1,5 +1,5 @@
 // The study store: one SQLite file (better-sqlite3, WAL, busy timeout) or one PostgreSQL database
-// (a server many workers on many machines share; --store postgres://user@host:port/db) holding
+// (a server many workers on many machines share; a `store` of postgres://user@host:port/db) holding
 // studies, trials, strategy state and artifact references, with the same schema, migrations and
 // guarantees in both (sqlDriver.ts). Large artifacts live as files in a per-study directory:
 // beside an SQLite database (<dir of db>/studies/<study>/), or for PostgreSQL the directory the
@@ -45,7 +45,27 @@ export const DEFAULT_STORE = path.join('runs', 'tsnas.db');
 /** Study names double as directory names. */
 export const STUDY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
-export class StudyExistsError extends Error {}
+/**
+ * An error about one study of a store, with the facts a client needs to say what to run next (the
+ * CLI turns them into its command line: src/cli/errorText.ts).
+ */
+export class StudyError extends Error {
+  /** What was wrong (the message without the hint). */
+  readonly problem: string;
+  /** What to do (the message is `problem; hint`). */
+  readonly hint: string | undefined;
+  readonly study: string | undefined;
+  readonly store: string | undefined;
+  constructor(problem: string, facts: { hint?: string; study?: string; store?: string } = {}) {
+    super(facts.hint ? `${problem}; ${facts.hint}` : problem);
+    this.problem = problem;
+    this.hint = facts.hint;
+    this.study = facts.study;
+    this.store = facts.store;
+  }
+}
+/** The study name is taken in the store: resume it, or choose another name. */
+export class StudyExistsError extends StudyError {}
 export { StoreError, STORE_FORMS };
 
 /**
@@ -94,11 +114,11 @@ export function explainStoreError(file: string, err: unknown): unknown {
   if (code === 'SQLITE_NOTADB')
     what =
       `${file} is not a study store: it is not an SQLite database ${said}; give the file a search wrote ` +
-      '(--store FILE), or a path that does not exist yet to start a new store';
+      '(`store` FILE), or a path that does not exist yet to start a new store';
   else if (code.startsWith('SQLITE_READONLY'))
     what =
       `cannot write the study store ${file}: the file or its directory ${dir} is read-only ${said}; a search writes ` +
-      `the store and files beside it: give a writable --store path, or make it writable. Reading works read-only: npx tsnas study list --store ${file}`;
+      'the store and files beside it: give a writable `store` path, or make it writable. Reading works read-only';
   else if (code === 'SQLITE_FULL')
     what = `the disk holding the study store ${file} is full ${said}; free some space, then resume (finished trials are kept)`;
   else if (code.startsWith('SQLITE_IOERR'))
@@ -106,13 +126,13 @@ export function explainStoreError(file: string, err: unknown): unknown {
       `disk I/O error on the study store ${file} ${said}: the disk may be full or failing, or the file on a network ` +
       'filesystem without working locks; check the disk, or copy the store (with its studies/ directory) to a local disk';
   else if (code.startsWith('SQLITE_CORRUPT'))
-    what = `the study store ${file} is damaged ${said}; restore it from a copy, or start a new store (--store NEW)`;
+    what = `the study store ${file} is damaged ${said}; restore it from a copy, or start a new store (\`store\` NEW)`;
   else if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
     what = `the study store ${file} stayed locked by another process ${said}; wait for it to finish, then retry`;
   else if (code.startsWith('SQLITE_CANTOPEN'))
     what = `cannot open the study store ${file} ${said}: check that ${dir} exists and can be read (and written, for a search)`;
   else what = `study store ${file}: ${err.message} (${code})`;
-  return new StoreError(what, { cause: err });
+  return new StoreError(what, { cause: err, value: file, readable: code.startsWith('SQLITE_READONLY') });
 }
 
 /**
@@ -166,7 +186,7 @@ function explainPgError(url: string, err: Error, code: string): unknown {
   const said = `(PostgreSQL: ${err.message}, ${code})`;
   if (['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', '57P03'].includes(code))
     return new StoreError(
-      `cannot reach the PostgreSQL server of the study store ${url} ${said}: check that the server runs and the host and port of --store are right`,
+      `cannot reach the PostgreSQL server of the study store ${url} ${said}: check that the server runs and the host and port of \`store\` are right`,
       { cause: err },
     );
   if (code === '28P01' || code === '28000')
@@ -176,7 +196,7 @@ function explainPgError(url: string, err: Error, code: string): unknown {
     );
   if (code === '3D000')
     return new StoreError(
-      `the PostgreSQL database of the study store ${url} does not exist ${said}: create it (createdb NAME) or name another one in --store`,
+      `the PostgreSQL database of the study store ${url} does not exist ${said}: create it (createdb NAME) or name another one in \`store\``,
       { cause: err },
     );
   if (code === '42501')
@@ -227,8 +247,12 @@ function onlyNoteAndEmptyDirs(dir: string): boolean {
 /** A study of a store is known by its id and creation time (a recreated store numbers from 1 again). */
 const ownsDir = (o: StudyDirOwner, s: StudyRecord) =>
   o.id === s.id && o.createdAt === s.createdAt && o.study === s.name;
-export class NoSuchStudyError extends Error {}
-export class StudyBusyError extends Error {}
+/** No study of that name in the store. */
+export class NoSuchStudyError extends StudyError {}
+/** The study has to run further first (resume it). */
+export class StudyUnfinishedError extends StudyError {}
+/** Another process or workers hold the study. */
+export class StudyBusyError extends StudyError {}
 
 export interface StoreOptions {
   /**
@@ -474,12 +498,15 @@ export class StudyStore {
    */
   private openFile(file: string, o: StoreOptions): Database.Database {
     const missing = () =>
-      new StoreError(`no study store at ${file} (run a search first: npx tsnas search <strategy> ... --store ${file})`);
+      new StoreError(`no study store at ${file} (a search with \`store\` ${file} makes one)`, {
+        value: file,
+      });
     for (let attempt = 0; ; attempt++) {
       const stat = fs.statSync(file, { throwIfNoEntry: false });
       if (stat?.isDirectory())
         throw new StoreError(
-          `${file} is a directory, not a study store: give the store's file (e.g. --store ${path.join(file, 'tsnas.db')})`,
+          `${file} is a directory, not a study store: give the store's file (e.g. \`store\` ${path.join(file, 'tsnas.db')})`,
+          { value: file },
         );
       if (!stat) {
         if (o.readonly || o.mustExist) throw missing();
@@ -693,7 +720,7 @@ export class StudyStore {
       // Reading needs no migration: rows of an older schema read with the newer columns' defaults.
       if (version === 0)
         throw new Error(
-          `${this.file} holds no study store (no tsnas schema); give the store a search wrote (--store FILE)`,
+          `${this.file} holds no study store (no tsnas schema); give the store a search wrote (\`store\` FILE)`,
         );
       return false;
     }
@@ -752,8 +779,8 @@ export class StudyStore {
     }
     const exists = (existing: StudyRecord) =>
       new StudyExistsError(
-        `study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()}); ` +
-          `continue it with: npx tsnas search --resume ${init.name} --store ${this.file}   or choose another --study name`,
+        `study '${init.name}' already exists in ${this.file} (${existing.strategy} on ${existing.space}, created ${new Date(existing.createdAt).toISOString()})`,
+        { hint: 'resume it, or choose another `study` name', study: init.name, store: this.file },
       );
     try {
       const made = this.driver.transaction(() => {
@@ -806,7 +833,7 @@ export class StudyStore {
     if (f === 'beside') {
       if (!this.shared) return { in: null, dir: null };
       throw new Error(
-        `study '${init.name}': a PostgreSQL store (${this.file}) has no 'beside' for its files: keep them in the store (--files store) or in a folder every worker mounts (--files DIR)`,
+        `study '${init.name}': a PostgreSQL store (${this.file}) has no 'beside' for its files: keep them in the store (\`files\` store) or in a folder every worker mounts (\`files\` DIR)`,
       );
     }
     if (f === 'store') return { in: 'store', dir: null };
@@ -840,8 +867,8 @@ export class StudyStore {
     if (s) return s;
     const names = this.studies().map((x) => x.name);
     throw new NoSuchStudyError(
-      `no study '${name}' in ${this.file} (${names.length ? `studies: ${names.join(', ')}` : 'it has no studies yet'}); ` +
-        `start one with: npx tsnas search <strategy> --study ${name} --store ${this.file} ...`,
+      `no study '${name}' in ${this.file} (${names.length ? `studies: ${names.join(', ')}` : 'it has no studies yet'})`,
+      { hint: `a search with \`study\` ${name} starts it`, study: name, store: this.file },
     );
   }
 
@@ -948,7 +975,7 @@ export class StudyStore {
           : `the files of study '${owner.study}' of store ${owner.store} (created ${new Date(owner.createdAt).toISOString()})`;
     return new StudyDirError(
       `study '${name}' of ${this.file} cannot use ${dir}: it holds ${whose}, and a study's files are its own; ` +
-        `choose another --study name, or keep this store in a directory of its own (another --store path)` +
+        'choose another `study` name, or keep this store in a directory of its own (another `store` path)' +
         (owner === 'unknown' || owner.store === me ? `, or remove ${dir}` : ''),
     );
   }
@@ -1194,8 +1221,12 @@ export class StudyStore {
       if (sharing.length) {
         const s = this.studyById(studyId);
         throw new StudyBusyError(
-          `study '${s.name}' is being searched by ${sharing.length} worker(s) (${sharing.map((w) => `process ${w.pid} on ${w.host}`).join(', ')}); ` +
-            `wait for them to finish or stop them, or add one more: npx tsnas worker ${s.name} --store ${this.file}`,
+          `study '${s.name}' is being searched by ${sharing.length} worker(s) (${sharing.map((w) => `process ${w.pid} on ${w.host}`).join(', ')})`,
+          {
+            hint: 'wait for them to finish or stop them, or add one more worker to it',
+            study: s.name,
+            store: this.file,
+          },
         );
       }
       const now = Date.now();

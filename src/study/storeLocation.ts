@@ -3,9 +3,18 @@
 // looks like an address (mysql://..., http://..., the typo postgres:/user@host/db) is refused,
 // naming the forms accepted, instead of becoming an SQLite file named like the URL.
 import * as path from 'node:path';
+import { FieldError } from '../io/fieldError';
 
 /** A study store that cannot be opened, read or written: names the store and says what to do. */
-export class StoreError extends Error {}
+export class StoreError extends FieldError {
+  /** The store can still be read (opened `readonly`), though not written. */
+  readonly readable: boolean;
+  /** The store's address at fault, when known (`value`); the field is always `store`. */
+  constructor(message: string, o: { value?: unknown; cause?: unknown; readable?: boolean } = {}) {
+    super('store', o.value, message, o.cause !== undefined ? { cause: o.cause } : {});
+    this.readable = !!o.readable;
+  }
+}
 
 /** The forms a store address takes, for messages. */
 export const STORE_FORMS =
@@ -45,12 +54,15 @@ export function resolveStoreLocation(text: string, base: string): string {
 
 /** Parses a store address; throws a StoreError naming the address and the forms accepted. */
 export function parseStoreLocation(text: string): StoreLocation {
-  if (text.trim() === '') throw new StoreError(`the study store's address is empty: give ${STORE_FORMS}`);
+  if (text.trim() === '')
+    throw new StoreError(`the study store's address is empty: give ${STORE_FORMS}`, { value: text });
   if (isPostgresUrl(text)) return parsePostgres(text);
   const sqlite = /^sqlite:(.*)$/is.exec(text);
   if (sqlite) {
     if (sqlite[1]!.trim() === '')
-      throw new StoreError(`study store '${text}' names no file: write sqlite:PATH (e.g. sqlite:runs/tsnas.db)`);
+      throw new StoreError(`study store '${text}' names no file: write sqlite:PATH (e.g. sqlite:runs/tsnas.db)`, {
+        value: text,
+      });
     return { kind: 'sqlite', file: sqlite[1]! };
   }
   // A scheme of two letters or more (one letter would be a drive, C:\...): an address, not a file.

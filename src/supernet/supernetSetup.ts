@@ -8,6 +8,7 @@ import type { Space } from '../space/types';
 import { flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
 import { latencyCandidateCosts } from './latencyCosts';
 import { supernetLayout, type SupernetLayout } from './layout';
+import { MissingLatencyTableError } from '../cost/missingLatencyTable';
 
 export interface SupernetSetup {
   /** CxHxW of the training images. */
@@ -36,9 +37,7 @@ export function supernetSetup(o: SupernetSetupOptions): SupernetSetup {
   const classes = set.classes;
   const table = o.lut ? readLatencyTable(o.lut) : null;
   if (o.cost === 'latency' && !table)
-    throw new Error(
-      `a latency cost needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${o.space.name} --input ${input.join('x')} -o FILE)`,
-    );
+    throw new MissingLatencyTableError('a latency cost', { space: o.space.name, input: input.join('x') });
   const flops = o.flopsCosts ?? ((s, i, c) => flopsCandidateCosts(s, i, c, { unit: 'MMAC' }));
   const costs =
     o.cost === 'latency' ? latencyCandidateCosts(table!, o.space, { input, classes }) : flops(o.space, input, classes);

@@ -57,7 +57,7 @@ export function allocationErrorMessage(
     `and ${count(macs)} MACs per image; its largest layer by weights is ${byWeights.name} (${byWeights.op}, ${count(byWeights.params)} parameters), ` +
     `by activations ${byActivations.name} (${byActivations.output.join('x')} per image, ${bytes(4 * act(byActivations) * batch)} at batch ${batch}). ` +
     `libtorch could not allocate ${asked ? bytes(Number(asked[1])) : 'the memory it needed'}. ` +
-    'Choose a smaller architecture or input (a space with fewer channels, a lower resolution), a smaller --batch-size, or a machine with more memory. ' +
+    'Choose a smaller architecture or input (a space with fewer channels, a lower resolution), a smaller `batchSize`, or a machine with more memory. ' +
     `(libtorch: ${said.split('\n')[0]!.replace(/^.*?(DefaultCPUAllocator)/, '$1')})`
   );
 }

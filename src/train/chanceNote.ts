@@ -17,7 +17,7 @@ export function chanceValidationNote(epochs: readonly EpochMetrics[], classes: n
   return (
     `note: validation accuracy ${pct(last.valAcc)} is chance level (${classes} classes) while training accuracy reached ` +
     `${pct(last.trainAcc)}: validation runs in eval mode, where BatchNorm uses running statistics that after ${steps} ` +
-    `optimizer step${steps === 1 ? '' : 's'} still lag the weights; train more steps (more --epochs or --limit-train, ` +
-    'or a smaller --batch-size) for a validation accuracy that means something'
+    `optimizer step${steps === 1 ? '' : 's'} still lag the weights; train more steps (more \`epochs\` or \`limitTrain\`, ` +
+    'or a smaller `batchSize`) for a validation accuracy that means something'
   );
 }

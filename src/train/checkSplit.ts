@@ -1,5 +1,5 @@
 // The split a run trains and validates on, checked before any training: a training subset
-// (--limit-train) so small that no image of it is left for training, or none for validation while
+// (`train.limitTrain`) so small that no image of it is left for training, or none for validation while
 // the recipe asks for a validation split, would train nothing or report NaN accuracy. Searches
 // select on validation accuracy, so for them a validation split is required.
 import type { DataSource } from '../data/imageSet';
@@ -9,7 +9,7 @@ import type { Recipe } from './recipe';
 export interface SplitCheck {
   /** Validation accuracy is what the caller selects on (a search): valFraction 0 is refused too. */
   needValidation?: boolean;
-  /** How the caller names the subset and recipe (default --limit-train and the recipe's valFraction). */
+  /** How the caller names the subset and recipe (default `train.limitTrain` and the recipe's valFraction). */
   limitFlag?: string;
 }
 
@@ -21,7 +21,7 @@ export function checkTrainingSplit(
   o: SplitCheck = {},
 ): { train: number; val: number } {
   const set = data.train;
-  const flag = o.limitFlag ?? '--limit-train';
+  const flag = o.limitFlag ?? '`train.limitTrain`';
   const subset = limitTrain !== undefined && limitTrain < set.count ? `${flag} ${limitTrain}` : null;
   const vf = recipe.valFraction;
   if (o.needValidation && vf === 0) {

@@ -70,6 +70,7 @@ export function spawnTsnas(args: readonly string[]): ChildProcessByStdio<null, n
  */
 export async function tsnasInProcess(args: readonly string[], o: { cwd?: string } = {}): Promise<CliRun> {
   const { buildProgram } = await import('../../src/cli/main');
+  const { cliErrorText } = await import('../../src/cli/errorText');
   const { CommanderError } = await import('commander');
   type Cmd = ReturnType<typeof buildProgram>;
   let stdout = '';
@@ -118,7 +119,7 @@ export async function tsnasInProcess(args: readonly string[], o: { cwd?: string 
   } catch (err) {
     if (err instanceof CommanderError) code = err.exitCode;
     else {
-      stderr += `tsnas: ${err instanceof Error ? err.message : String(err)}\n`;
+      stderr += `tsnas: ${cliErrorText(err, program)}\n`;
       code = 1;
     }
   } finally {

@@ -32,6 +32,7 @@ import { sampleUniformN } from '../../src/arch';
 import { archFromIndices, archIndices, defaultArch } from '../../src/space/archFormat';
 import { loadSpace, spaceFromData, type Space } from '../../src/space';
 import { tempDir, throwsWith } from '../data/fixtures';
+import { cliThrowsWith } from '../helpers/cliText';
 
 /** A table with made-up timings (a deterministic function of the key), as buildLatencyTable would lay it out. */
 function fakeTable(
@@ -228,7 +229,7 @@ test('a key missing from the table: the error names it and says to rebuild for t
   const key = 'op=ir_k5_e6,in=16x32x32,cin=16,cout=24,s=2';
   delete table.entries[key];
   const arch = archFromIndices(fbs, [0, 7, 0, 0, 0, 0, 0, 0, 0]);
-  throwsWith(
+  cliThrowsWith(
     () => predictLatency(table, fbs, arch),
     [key, 'stages.1.0', 'rebuild the table for this space/input', 'npx tsnas lut build fbnet-s'],
   );
@@ -251,16 +252,16 @@ test('table file round trip keeps the target metadata; the checks name space, in
   assert.equal(predictLatency(back, fbs, defaultArch(fbs)), predictLatency(table, fbs, defaultArch(fbs)));
 
   checkTableFor(table, fbs, { input: [3, 32, 32], threads: 1 });
-  throwsWith(
+  cliThrowsWith(
     () => checkTableFor(table, loadSpace('fbnet')),
     ["built for space 'fbnet-s', not 'fbnet'", 'npx tsnas lut build fbnet'],
   );
-  throwsWith(
+  cliThrowsWith(
     () => checkTableFor(table, fbs, { input: [1, 28, 28] }),
     ['built for input 3x32x32, not 1x28x28', '--input 1x28x28'],
   );
-  throwsWith(() => checkTableFor(table, fbs, { threads: 2 }), ['measured with 1 thread(s), not 2', '--threads 2']);
-  throwsWith(
+  cliThrowsWith(() => checkTableFor(table, fbs, { threads: 2 }), ['measured with 1 thread(s), not 2', '--threads 2']);
+  cliThrowsWith(
     () => predictLatency(table, loadSpace('mobilenetv2'), defaultArch(loadSpace('mobilenetv2'))),
     ["built for space 'fbnet-s', not 'mobilenetv2'"],
   );
@@ -274,12 +275,12 @@ test("the rebuild commands the checks suggest keep the table's target and op tim
     target: { ...table.target, name: 'ort-cpu', settings: { opTiming: 'one-call', opCopies: 4 } },
   };
   const keep = '--target ort-cpu --op-timing one-call --op-copies 4';
-  throwsWith(
+  cliThrowsWith(
     () => checkTableFor(ort, fbs, { threads: 2 }),
     [`npx tsnas lut build fbnet-s --input 3x32x32 ${keep} --threads 2 -o FILE`],
   );
-  throwsWith(() => checkTableFor(ort, fbs, { input: [1, 28, 28] }), [`--input 1x28x28 ${keep} --threads 1`]);
-  throwsWith(
+  cliThrowsWith(() => checkTableFor(ort, fbs, { input: [1, 28, 28] }), [`--input 1x28x28 ${keep} --threads 1`]);
+  cliThrowsWith(
     () => checkTableFor(ort, loadSpace('fbnet')),
     [`npx tsnas lut build fbnet --input 3x32x32 ${keep} --threads 1 -o FILE`],
   );
@@ -287,14 +288,14 @@ test("the rebuild commands the checks suggest keep the table's target and op tim
     ...table,
     target: { ...table.target, name: 'browser-wasm', settings: { opTiming: 'minus-call', opCopies: 1 } },
   };
-  throwsWith(
+  cliThrowsWith(
     () => checkTableFor(wasm, fbs, { threads: 2 }),
     ['--input 3x32x32 --target browser-wasm --threads 2 -o FILE'],
   );
   const cuda = { ...table, target: { ...table.target, name: 'engine-cuda', settings: { device: 'cuda:1' } } };
-  throwsWith(() => checkTableFor(cuda, fbs, { threads: 2 }), ['--target engine-cuda --device cuda:1 --threads 2']);
+  cliThrowsWith(() => checkTableFor(cuda, fbs, { threads: 2 }), ['--target engine-cuda --device cuda:1 --threads 2']);
   // The default target is left out, as a user would type it.
-  throwsWith(
+  cliThrowsWith(
     () => checkTableFor(table, fbs, { threads: 2 }),
     ['npx tsnas lut build fbnet-s --input 3x32x32 --threads 2'],
   );
@@ -328,7 +329,7 @@ test('FBNetV3 tables (sampled keys): validation draws its networks from the samp
   assert.equal(archs.length, 4);
   for (const a of archs) assert.ok(predictLatency(table, v3, a) > 0);
   assert.deepEqual(validationArchs(v3, table, 4, 3), archs, 'seeded');
-  throwsWith(() => validationArchs(v3, table, 7, 0), ['from 6 sampled architectures', '-n 6']);
+  throwsWith(() => validationArchs(v3, table, 7, 0), ['from 6 sampled architectures', '`n` 6', '`sample`']);
   // A fresh architecture almost surely needs an untimed key: the error says so.
   throwsWith(
     () => sampleUniformN(v3, 5, 99).forEach((a) => predictLatency(table, v3, a)),

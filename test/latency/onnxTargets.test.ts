@@ -109,7 +109,7 @@ test(
 test('targets by name: an unknown one lists the valid names', async () => {
   await assert.rejects(
     makeLatencyTarget('tpu'),
-    /--target: unknown latency target 'tpu'; valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu/,
+    /`target`: unknown latency target 'tpu'; valid: engine-cpu, engine-cuda, ort-cpu, browser-wasm, browser-webgpu/,
   );
 });
 
@@ -120,7 +120,7 @@ test('a model the runtime refuses: the error names the target, what it was given
   assert.ok(refusal instanceof Error, 'onnxruntime refuses bytes that are no model');
   const e = cannotRun(target.info, 'op op=ir_k3_e6,in=8x8x8,cin=8,cout=8,s=1', refusal);
   assert.match(e.message, /^target ort-cpu \(onnxruntime-node [0-9.]+\) cannot run op op=ir_k3_e6,in=8x8x8/);
-  assert.match(e.message, /--target engine-cpu or ort-cpu/);
+  assert.match(e.message, /`target` engine-cpu or ort-cpu/);
   await target.close?.();
 });
 

@@ -32,14 +32,17 @@ test('window and budgets: lower and upper bounds with K/M/G, errors that name th
     'params 300K > 200K',
   ]);
   assert.deepEqual(outsideWindow(w, { flops: 5e6, params: 1e5, latencyUs: null }), []);
-  assert.throws(() => parseWindow('flops>=8M,flops<=2M'), /--window: the flops window is empty/);
-  assert.throws(() => parseWindow('memory>=3M'), /--window: 'memory>=3M' is not a bound: write KIND>=X or KIND<=X/);
-  assert.throws(() => parseWindow(' , '), /--window is empty/);
+  assert.throws(() => parseWindow('flops>=8M,flops<=2M'), /`options.window`: the flops window is empty/);
+  assert.throws(
+    () => parseWindow('memory>=3M'),
+    /`options.window`: 'memory>=3M' is not a bound: write KIND>=X or KIND<=X/,
+  );
+  assert.throws(() => parseWindow(' , '), /`options.window` is empty/);
   assert.deepEqual(
     parseBudgets('flops<=3M,params<=50K').map((c) => c.text),
     ['flops<=3M', 'params<=50K'],
   );
-  assert.throws(() => parseBudgets('flops<3M'), /--budgets: invalid constraint 'flops<3M'/);
+  assert.throws(() => parseBudgets('flops<3M'), /`options.budgets`: invalid constraint 'flops<3M'/);
 });
 
 test('--trials divides into the rounds: sizes differ by at most one (larger first), or m per round with the remainder last', () => {
@@ -75,10 +78,10 @@ test('the searched space of each mode varies only what the mode searches; wrong 
   }
   for (const a of sampleUniformN(arch.searched, 50, 2))
     for (const k of recipeKeys) assert.equal(a[k], fixed[k], `arch mode holds ${k}`);
-  // Without --fixed, arch mode holds each recipe field at its first value.
+  // Without `options.fixed`, arch mode holds each recipe field at its first value.
   const first = searchedSpace(v3, 'arch', null);
   assert.equal(first.fixed['recipe.optimizer'], 'rmsprop');
-  assert.match(first.description, /the first values; --fixed to choose/);
+  assert.match(first.description, /the first values; `options.fixed` to choose/);
 
   const s = loadSpace('fbnet-s');
   assert.throws(
@@ -87,12 +90,12 @@ test('the searched space of each mode varies only what the mode searches; wrong 
   );
   assert.throws(
     () => searchedSpace(v3, 'recipe', null),
-    /--mode recipe searches the recipe of one architecture: give it with --fixed/,
+    /`options.mode` recipe searches the recipe of one architecture: give it with `options.fixed`/,
   );
   assert.throws(() => searchedSpace(v3, 'joint', fixedText), /a joint search searches everything/);
   assert.throws(
     () => searchedSpace(v3, 'recipe', 'nosuch'),
-    /--fixed 'nosuch' is not an architecture of space 'fbnetv3-s'/,
+    /`options.fixed` 'nosuch' is not an architecture of space 'fbnetv3-s'/,
   );
   assert.match(searchedSpace(s, 'joint', null).description, /no recipe fields: an architecture-only search/);
 });

@@ -25,7 +25,7 @@ import { hashString } from '../../src/random/seeds';
 import { setupSearch, withStrategyDefaults } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import { fakeLatencyTable } from '../helpers/fakeTable';
-import { throwsWith } from '../data/fixtures';
+import { cliThrowsWith } from '../helpers/cliText';
 
 /** A latency table of made-up timings (built by the real builder with a target that times nothing). */
 async function fakeTable(spaceName: string): Promise<LatencyTable> {
@@ -128,8 +128,8 @@ test('every evaluator checks the latency table against the input its costs use; 
         completeConfig({ strategy: 'random', space: 'fbnet-s', lut: small, constraints: ['latency<=3ms'], ...c }),
       );
     // The synthetic evaluator's costs are the space's input, 3x32x32: a 1x28x28 table is refused, as
-    // `tsnas cost` refuses it, with no --input hint (search has no such option).
-    const msg = throwsWith(
+    // `tsnas cost` refuses it, with no --input hint (search has no such option; as the CLI words it).
+    const msg = cliThrowsWith(
       () => setupSearch(config({ evaluator: 'synthetic' })),
       [
         `the latency table ${small} was built for input 1x28x28, not 3x32x32`,
@@ -139,7 +139,7 @@ test('every evaluator checks the latency table against the input its costs use; 
     );
     assert.doesNotMatch(msg, /give --input/);
     // The training evaluator's costs use the data's input: 1x16x16 for synthetic data.
-    throwsWith(
+    cliThrowsWith(
       () => setupSearch(config({ data: 'synthetic:2' })),
       ['built for input 1x28x28, not 1x16x16', 'the input of --data synthetic:2'],
     );
@@ -155,7 +155,7 @@ test('every evaluator checks the latency table against the input its costs use; 
     assert.equal(userSpace.name, 'fbnet-s');
     assert.equal(spaceArg(userSpace), userSpace.file);
     assert.equal(spaceArg(space), 'fbnet-s');
-    const m2 = throwsWith(
+    const m2 = cliThrowsWith(
       () => setupSearch(config({ space: own, evaluator: 'synthetic' })),
       [`npx tsnas lut build ${userSpace.file} --input 3x32x32`],
     );

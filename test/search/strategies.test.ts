@@ -101,7 +101,7 @@ test('an unsatisfiable constraint is refused up front with the smallest possible
       setupSearch(
         completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', constraints: ['latency<=1ms'] }),
       ),
-    /needs a latency table: give --lut FILE/,
+    /needs a latency table: give `lut` FILE/,
   );
   // Satisfiable alone but too tight for rejection sampling: a clear error when drawing.
   const model = makeCostModel(space);

@@ -258,7 +258,7 @@ test("the store keeps a study's files: put, get and list; pull and push sync a c
     try {
       assert.throws(
         () => fa.put('big.bin', Buffer.alloc(10)),
-        /study 's': big\.bin is 0\.0 MiB, more than the store .* \(--files DIR\)/,
+        /study 's': big\.bin is 0\.0 MiB, more than the store .* \(`files` DIR\)/,
       );
     } finally {
       delete process.env.TSNAS_ARTIFACT_MAX_MB;

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main';
+import { cliErrorText } from '../../src/cli/errorText';
 import { StudyStore } from '../../src/study/store';
 import { PACKAGE_ROOT, TSNAS_BIN, tsnas } from '../helpers/tsnasCli';
 
@@ -29,7 +30,7 @@ async function cliError(args: string[]): Promise<string> {
   try {
     await program.parseAsync(['node', 'tsnas', ...args]);
   } catch (e) {
-    return `${(e as Error).message}\n${err}`;
+    return `${cliErrorText(e, program)}\n${err}`;
   }
   return `no error${err ? `: ${err}` : ''}`;
 }

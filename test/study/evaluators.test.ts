@@ -134,7 +134,7 @@ test('tabular evaluator: index-form and canonical keys, a metric mapping, costs 
     );
     assert.throws(
       () => setupSearch(completeConfig({ strategy: 'random', space: 'fbnet-s', evaluator: `table:${file}` })),
-      /the objective 'accuracy' is not a metric .*--metric accuracy=FIELD/,
+      /the objective 'accuracy' is not a metric .*`metrics` accuracy=FIELD/,
     );
     assert.throws(
       () => createTabularEvaluator(space, path.join(dir, 'none.json')),
@@ -182,7 +182,7 @@ test('evaluator specs: parsing and clear errors', () => {
   assert.deepEqual(parseEvaluatorSpec('train'), { kind: 'train' });
   assert.throws(
     () => parseEvaluatorSpec('oracle'),
-    /unknown evaluator 'oracle' \(evaluators: train \(with --data D\), synthetic\[:SEED\], table:FILE\)/,
+    /unknown evaluator 'oracle' \(evaluators: train \(with `data` D\), synthetic\[:SEED\], table:FILE\)/,
   );
   assert.throws(() => parseEvaluatorSpec('synthetic:x'), /the seed must be an integer from 0 to 4294967295/);
   assert.throws(() => parseEvaluatorSpec('table:'), /name the table file/);

@@ -203,7 +203,10 @@ test('store: unique study names, clear errors for missing studies and stores, re
     const file = path.join(dir, 'x.db');
     const store = StudyStore.open(file);
     store.createStudy(init('one'));
-    assert.throws(() => store.createStudy(init('one')), /study 'one' already exists .*--resume one/);
+    assert.throws(
+      () => store.createStudy(init('one')),
+      /study 'one' already exists .*resume it, or choose another `study` name/,
+    );
     assert.throws(() => store.createStudy(init('bad name/x')), /invalid study name/);
     assert.throws(() => store.requireStudy('two'), /no study 'two' in .*studies: one/);
     assert.equal(store.db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
@@ -237,7 +240,7 @@ test("two stores in one directory: a study's files are its own, a study of the s
           "study 'same' of",
           'b.db cannot use',
           `the files of study 'same' of store ${path.join(dir, 'a.db')}`,
-          'choose another --study name',
+          'choose another `study` name',
         ],
       );
       assert.equal(b.getStudy('same'), undefined);
@@ -282,11 +285,11 @@ test('store errors name the file and say what to do: a text file, a directory, S
     for (const readonly of [true, false])
       throwsWith(
         () => StudyStore.open(text, { readonly }),
-        [`${text} is not a study store: it is not an SQLite database`, 'SQLITE_NOTADB', '--store FILE'],
+        [`${text} is not a study store: it is not an SQLite database`, 'SQLITE_NOTADB', '`store` FILE'],
       );
     assert.equal(fs.readFileSync(text, 'utf8'), 'not a database\n', 'the file is left as it was');
     for (const readonly of [true, false])
-      throwsWith(() => StudyStore.open(dir, { readonly }), [`${dir} is a directory, not a study store`, '--store']);
+      throwsWith(() => StudyStore.open(dir, { readonly }), [`${dir} is a directory, not a study store`, '`store`']);
     const sqlite = (code: string, message: string) => Object.assign(new Error(message), { code });
     const cases: Array<[string, string[]]> = [
       [
@@ -294,10 +297,7 @@ test('store errors name the file and say what to do: a text file, a directory, S
         ['disk I/O error on the study store /s/t.db', 'disk I/O error, SQLITE_IOERR_FSYNC', 'local disk'],
       ],
       ['SQLITE_FULL', ['the disk holding the study store /s/t.db is full', 'free some space']],
-      [
-        'SQLITE_READONLY_DIRECTORY',
-        ['cannot write the study store /s/t.db', 'read-only', 'study list --store /s/t.db'],
-      ],
+      ['SQLITE_READONLY_DIRECTORY', ['cannot write the study store /s/t.db', 'read-only', 'Reading works read-only']],
       ['SQLITE_CORRUPT', ['the study store /s/t.db is damaged']],
       ['SQLITE_BUSY', ['stayed locked by another process']],
     ];

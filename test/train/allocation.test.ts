@@ -39,7 +39,7 @@ test('an architecture too large to allocate: the error gives its parameters, MAC
       'its largest layer by weights is head (conv_k1',
       'at batch 32',
       'libtorch could not allocate',
-      'a smaller --batch-size',
+      'a smaller `batchSize`',
     ],
   );
   assert.ok(isAllocationError(msg), 'libtorch words kept at the end');

@@ -24,7 +24,7 @@ test('a note when validation is at chance and training accuracy well above it, n
     'training accuracy reached 54.00%',
     'after 10 optimizer steps',
     'BatchNorm',
-    'more --epochs or --limit-train',
+    'more `epochs` or `limitTrain`',
   ])
     assert.ok(note.includes(part), `${note} lacks '${part}'`);
   assert.equal(chanceValidationNote([epoch(0.88, 0.95)], 10, 68), null, 'a run that validates well');

@@ -16,6 +16,7 @@ import { runLocalWorkers } from '../localWorkers';
 import { DEFAULT_STORE } from '../../study/store';
 import type { TrialRecord } from '../../study/types';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
+import { cliText } from '../errorText';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -323,11 +324,11 @@ export function registerSearch(program: Command): void {
   if (takers.length)
     command.addHelpText(
       'after',
-      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${t.help}`).join('\n')}`,
+      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
     );
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
-    const log = (s: string) => process.stderr.write(`${s}\n`);
+    const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
     let fileCfg: SearchConfigInput = {};
     if (o.config) {
       if (o.resume)

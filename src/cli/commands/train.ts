@@ -11,6 +11,7 @@ import { checkOutputDir } from '../../io/outputPath';
 import { writeOutputFile } from '../../io/writeOutputFile';
 import { chanceValidationNote } from '../../train/chanceNote';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
+import { cliText } from '../errorText';
 
 /** A percentage; an accuracy that was not measured (valFraction 0: no validation split) says so. */
 const pct = (v: number) =>
@@ -100,7 +101,7 @@ export function registerTrain(program: Command): void {
       );
       if (result.resumedFrom > 0) log(`(resumed from the checkpoint after epoch ${result.resumedFrom})`);
       const note = chanceValidationNote(result.epochs, data.train.classes, result.steps);
-      if (note) log(note);
+      if (note) log(cliText(note, program));
       if (result.status === 'failed') {
         process.exitCode = 1;
         log(`training failed: ${result.error}`);

@@ -15,6 +15,7 @@ import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store'
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { positiveInt } from '../options';
 import { followParent } from '../followParent';
+import { cliText } from '../errorText';
 
 export function registerWorker(program: Command): void {
   program
@@ -55,7 +56,7 @@ export function registerWorker(program: Command): void {
           parentPid?: number;
         },
       ) => {
-        const log = (s: string) => process.stderr.write(`${s}\n`);
+        const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
         // A local worker of `search --workers N` stops with the command that started it: at once,
         // mid-trial too; the next run on the study (search --resume) asks that trial again.
         const parent =

@@ -44,6 +44,8 @@ import {
 import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
+import { FieldError } from '../../io/fieldError';
+import { MissingLatencyTableError } from '../../cost/missingLatencyTable';
 
 export const DNAS_STATE = {
   /** The finished epochs' records (also in the checkpoint). */
@@ -60,20 +62,18 @@ const posInt = z.number().int().positive();
 
 export const dnasOptions = z
   .strictObject({
-    /** What the loss's LAT is: the study's latency table (--lut, microseconds) or FLOPs (MACs). */
+    /** What the loss's LAT is: the study's latency table (`lut`, microseconds) or FLOPs (MACs). */
     cost: z
       .enum(['latency', 'flops'])
       .default('latency')
-      .describe("the loss's cost term: latency (the --lut table, microseconds) or flops (MACs, no table needed)"),
+      .describe("the loss's cost term: latency (the `lut` table, microseconds) or flops (MACs, no table needed)"),
     /** Loss CE * alpha * (log LAT)^beta. */
     alpha: z.number().positive().default(0.2).describe('alpha of the loss CE * alpha * (ln LAT)^beta'),
     beta: z.number().positive().default(0.6).describe('beta of the loss (larger = more latency pressure)'),
     /** Search epochs of the supernet (warm-up included). */
     epochs: posInt
       .default(10)
-      .describe(
-        "the supernet's SEARCH epochs (with dnas, --epochs sets them; the candidates' epochs come from --train-epochs or the recipe)",
-      ),
+      .describe("the supernet's SEARCH epochs (the candidates' epochs come from `train.epochs` or the recipe)"),
     /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
     warmup: z
       .number()
@@ -89,7 +89,7 @@ export const dnasOptions = z
       .min(0)
       .default(6)
       .describe(
-        'architectures sampled from the learned distribution and trained, besides the argmax; with --trials unset, the study trains samples + 1',
+        'architectures sampled from the learned distribution and trained, besides the argmax; with `trials` unset, the study trains samples + 1',
       ),
     /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
     hard: z
@@ -146,9 +146,12 @@ export const dnasOptions = z
     limitTrain: posInt
       .nullable()
       .default(null)
-      .describe('training images of the supernet search (default: --limit-train, else all)'),
+      .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
     /** Engine threads of the supernet search (null: the study's train.threads). */
-    threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: --threads)'),
+    threads: posInt
+      .nullable()
+      .default(null)
+      .describe('engine threads of the supernet search (default: `train.threads`)'),
   })
   .refine((o) => o.warmup === null || o.warmup < o.epochs, {
     message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)',
@@ -166,18 +169,23 @@ export function checkDnasConfig(
 ): void {
   const o = dnasOptions.parse(config.options ?? {});
   if (config.evaluator !== 'train' || !config.data) {
-    throw new Error(
-      `the dnas strategy trains a supernet on the data and then its samples: give --data D (the training evaluator), not --evaluator ${config.evaluator}`,
+    throw new FieldError(
+      'data',
+      config.data,
+      `the dnas strategy trains a supernet on the data and then its samples: give \`data\` D (the training evaluator), not \`evaluator\` ${config.evaluator}`,
     );
   }
   if (o.cost === 'latency' && !config.lut) {
-    throw new Error(
-      `dnas with a latency cost needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} --input CxHxW -o FILE), or search on FLOPs with --cost flops`,
-    );
+    throw new MissingLatencyTableError('dnas with a latency cost', {
+      space: config.space,
+      input: 'CxHxW',
+      or: 'search on FLOPs with `options.cost` flops',
+    });
   }
   if (o.targetLatency !== null && !config.lut) {
-    throw new Error(
-      `--target-latency ${o.targetLatency} (a budget in microseconds of table latency) needs a latency table: give --lut FILE`,
+    throw new MissingLatencyTableError(
+      `\`options.targetLatency\` ${o.targetLatency} (a budget in microseconds of table latency)`,
+      { space: config.space, input: 'CxHxW' },
     );
   }
   if (space) supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
@@ -280,7 +288,7 @@ export class DnasSearch implements Strategy {
       // The paper anneals 5.0 -> 0.09 over 90 epochs; a short search at its rate ends nearly uniform.
       ctx.log(
         `dnas: note: the temperature ends at ${tauEnd.toFixed(2)} after ${o.epochs} epochs (the paper's ends at 0.09 after 90); ` +
-          `--tau-decay ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger --theta-lr moves the logits further in few steps; ` +
+          `\`options.tauDecay\` ${+(4 / o.epochs).toPrecision(2)} would end near the paper's, and a larger \`options.thetaLr\` moves the logits further in few steps; ` +
           `but a short search should end where its supernet still trains (docs/fbnet.md, "What a short search does")`,
       );
     }
@@ -334,7 +342,7 @@ export class DnasSearch implements Strategy {
           ctx.log(
             `dnas: note: the temperature is ${r.tau.toFixed(2)} while the learned distribution is still near uniform ` +
               `(${(peak * 100).toFixed(1)}% below the maximum entropy): the relaxed masks are now close to one-hot random draws, so the supernet ` +
-              'trains a different random network at each step and its accuracy falls; anneal less (--tau-decay) or move the logits faster (--theta-lr) ' +
+              'trains a different random network at each step and its accuracy falls; anneal less (`options.tauDecay`) or move the logits faster (`options.thetaLr`) ' +
               '(docs/fbnet.md, "What a short search does")',
           );
         }
@@ -350,7 +358,7 @@ export class DnasSearch implements Strategy {
 
     // K samples + the argmax, drawn once, seeded by the study's seed.
     const seed = deriveSeed(ctx.seed, hashString('dnas-samples'));
-    // The budget is table latency whatever the search's cost: with --cost flops, the table's own per-candidate costs.
+    // The budget is table latency whatever the search's cost: with `options.cost` flops, the table's own per-candidate costs.
     const budget =
       o.targetLatency === null
         ? null
@@ -374,11 +382,11 @@ export class DnasSearch implements Strategy {
       const b = proposals.budget;
       ctx.log(
         !b
-          ? 'dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax --target-latency'
+          ? 'dnas: every proposal is over the budget: nothing to train. Raise beta (more latency pressure), search longer, or relax `options.targetLatency`'
           : b.first === null
             ? `dnas: nothing fits the target latency of ${formatCost('latency', b.targetUs)}: the cheapest architecture of the space costs ` +
-              `${formatCost('latency', b.cheapestUs)} (table latency); nothing to train. Give --target-latency of at least that`
-            : 'dnas: every proposal within the target latency breaks a --constraint: nothing to train. Relax the constraints or the target latency',
+              `${formatCost('latency', b.cheapestUs)} (table latency); nothing to train. Give \`options.targetLatency\` of at least that`
+            : 'dnas: every proposal within the target latency breaks a constraint (`constraints`): nothing to train. Relax the constraints or the target latency',
       );
     }
     storeSections(res.records);

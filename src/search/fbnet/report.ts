@@ -12,7 +12,7 @@
 //    dropped by the budget.
 //
 // The strategy stores the first two under 'report.sections' while it searches; the third is
-// built when the report is written (it needs the trained trials and the --baseline study).
+// built when the report is written (it needs the trained trials and the `baseline` study).
 import type { FinalNetwork } from '../finalNetwork';
 import { heatmapChart, type HeatmapCell } from '../../report/charts/heatmap';
 import { lineChart, type LineSeries } from '../../report/charts/lines';
@@ -276,7 +276,7 @@ export function dnasResultSection(o: {
       title: `Sampled and final architectures: ${o.objective === 'accuracy' ? 'validation accuracy' : o.objective} vs ${hasLatency ? 'table latency' : 'MACs'}`,
       subtitle: baseline
         ? 'grey: the baseline study, trained with its own recipe and budget'
-        : 'no baseline: give study report --baseline <random-study>',
+        : 'no baseline: give the report a `baseline` (a random study)',
       width: 560,
       height: 340,
     });

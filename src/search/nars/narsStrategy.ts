@@ -4,7 +4,7 @@
 // round (after round 1 it first picks the early-stopping epoch), plans the next round (round 1
 // diverse, later rounds the best predicted of the unevaluated pool) and proposes its candidates
 // one by one, with the epochs they train. The plug-in's finalize hook makes the last round's
-// refit and answers the budgets given with --budgets (stage 3); `tsnas study answer` answers
+// refit and answers the budgets given in `options.budgets` (stage 3); `tsnas study answer` answers
 // more budgets later through the answerBudgets hook.
 //
 // Resuming: every stage writes its record to the study's state when done (state.ts), and every
@@ -47,6 +47,7 @@ import {
 import { NARS_STATE, type NarsAnswerRecord, type NarsRound } from './state';
 import { parseBudgets } from './window';
 import type { NarsPredictor, PredictorMeta } from './predictor';
+import { StudyUnfinishedError } from '../../study/store';
 
 export { NARS_STATE } from './state';
 
@@ -144,8 +145,8 @@ export function checkNarsSetup({ config, space, evaluator, costs, constraints }:
   const rounds = options.rounds ?? defaultRounds(options.mode);
   if (options.perRound !== null && roundSizes(config.trials, rounds, options.perRound).length !== rounds)
     throw new Error(
-      `--per-round ${options.perRound} x --rounds ${rounds} does not make --trials ${config.trials}: give two of the three ` +
-        `(e.g. --per-round ${options.perRound} --rounds ${rounds} alone evaluates ${options.perRound * rounds})`,
+      `\`options.perRound\` ${options.perRound} x \`options.rounds\` ${rounds} does not make \`trials\` ${config.trials}: give two of the three ` +
+        `(e.g. \`options.perRound\` ${options.perRound} \`options.rounds\` ${rounds} alone evaluates ${options.perRound * rounds})`,
     );
   const o = { ...options, rounds };
   const r = resolveSettings(space, o, config.trials);
@@ -310,9 +311,11 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
     const rounds = await settleRounds(env, history);
     const unfinished = stage2Done(env, history, rounds);
     if (unfinished)
-      throw new Error(
-        `study '${ctx.study.name}' cannot answer budgets yet: ${unfinished}; finish it with: npx tsnas search --resume ${ctx.study.name}`,
-      );
+      throw new StudyUnfinishedError(`study '${ctx.study.name}' cannot answer budgets yet: ${unfinished}`, {
+        hint: 'resume it to finish it',
+        study: ctx.study.name,
+        store: ctx.store.file,
+      });
     return answerAll(env, ctx.evaluator, ctx.budgets, ctx.evaluate, history);
   },
   reportSections: (ctx) => narsReportSections(ctx),

@@ -15,8 +15,8 @@ export const narsOptions = z.strictObject({
     .enum(NARS_MODES)
     .default('joint')
     .describe(
-      "what is searched: joint (the architecture and the space's recipe fields), arch (the architecture; the recipe held at --fixed's), " +
-        "recipe (the recipe of the architecture given by --fixed, the paper's section 4.1)",
+      "what is searched: joint (the architecture and the space's recipe fields), arch (the architecture; the recipe held at `options.fixed`'s), " +
+        "recipe (the recipe of the architecture given by `options.fixed`, the paper's section 4.1)",
     ),
   fixed: z
     .string()
@@ -24,8 +24,8 @@ export const narsOptions = z.strictObject({
     .nullable()
     .default(null)
     .describe(
-      'an architecture of the space (a name or its string) holding what the mode does not search: its architecture with --mode recipe ' +
-        "(required), its recipe fields with --mode arch (default: each recipe field's first value)",
+      'an architecture of the space (a name or its string) holding what the mode does not search: its architecture with `options.mode` recipe ' +
+        "(required), its recipe fields with `options.mode` arch (default: each recipe field's first value)",
     ),
   pool: posInt
     .default(20000)
@@ -38,17 +38,17 @@ export const narsOptions = z.strictObject({
     .nullable()
     .default(null)
     .describe(
-      "the pool's constraint window besides --constraint: bounds on flops, params or latency, comma-separated, e.g. 'flops>=2M,flops<=8M'",
+      "the pool's constraint window besides `constraints`: bounds on flops, params or latency, comma-separated, e.g. 'flops>=2M,flops<=8M'",
     ),
   rounds: posInt
     .nullable()
     .default(null)
-    .describe('T: rounds of stage 2, dividing --trials (default 5; 4 with --mode recipe, as in the paper)'),
+    .describe('T: rounds of stage 2, dividing `trials` (default 5; 4 with `options.mode` recipe, as in the paper)'),
   perRound: posInt
     .nullable()
     .default(null)
     .describe(
-      'm: candidates per round (default: --trials divided by T); with --trials unset the study evaluates m x T',
+      'm: candidates per round (default: `trials` divided by T); with `trials` unset the study evaluates m x T',
     ),
   earlyStopThreshold: z
     .number()
@@ -84,8 +84,10 @@ export const narsOptions = z.strictObject({
     .int()
     .min(0)
     .default(50)
-    .describe('each refit: epochs of the whole model after the head epochs, at --fine-lr'),
-  fineLr: posNumber.default(3e-4).describe('each refit: Adam learning rate of the whole model (lower than --head-lr)'),
+    .describe('each refit: epochs of the whole model after the head epochs, at `options.fineLr`'),
+  fineLr: posNumber
+    .default(3e-4)
+    .describe('each refit: Adam learning rate of the whole model (lower than `options.headLr`)'),
   budgets: z
     .string()
     .min(1)
@@ -114,13 +116,13 @@ export const narsOptions = z.strictObject({
 });
 export type NarsOptions = z.infer<typeof narsOptions>;
 
-/** T when --rounds is not given: the paper's 5 for joint search, 4 for recipe-only search. */
+/** T when `options.rounds` is not given: the paper's 5 for joint search, 4 for recipe-only search. */
 export function defaultRounds(mode: NarsMode): number {
   return mode === 'recipe' ? 4 : 5;
 }
 
 /**
- * How --trials is divided among the rounds: m each (the first rounds one more when T does not
+ * How `trials` is divided among the rounds: m each (the first rounds one more when T does not
  * divide it), or m per round given, the last round the remainder.
  */
 export function roundSizes(trials: number, rounds: number, perRound: number | null): number[] {

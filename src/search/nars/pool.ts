@@ -1,5 +1,5 @@
 // Stage 1's pool: n architecture-recipe pairs inside the constraint window (the study's
-// constraints and the --window bounds), which the predictor is pretrained on and stage 2 picks its
+// constraints and the `options.window` bounds), which the predictor is pretrained on and stage 2 picks its
 // candidates from. Three ways, by what the search can evaluate:
 //   - 'sobol': the first n distinct pairs of a scrambled Sobol sequence over the searched
 //     dimensions that fall inside the window (quasi-Monte-Carlo: even coverage of every
@@ -202,12 +202,12 @@ export function poolProblem(p: Pool, perRound: number, windowText: string, space
   if (!p.archs.length)
     return (
       `no architecture of space '${spaceName}' meets ${where} (looked at ${p.looked} ${p.how === 'table' ? 'table entries' : 'pairs'}` +
-      `${p.closestMiss ? `; the closest: ${p.closestMiss}` : ''}): widen --window or the constraints`
+      `${p.closestMiss ? `; the closest: ${p.closestMiss}` : ''}): widen \`options.window\` or the constraints`
     );
   if (perRound > p.archs.length)
     return (
       `m = ${perRound} candidates per round is larger than the pool (${p.archs.length} pairs ${where === 'the constraints' ? 'within the constraints' : `inside ${where}`}): ` +
-      'lower --per-round or --trials, raise --rounds, or widen the window'
+      'lower `options.perRound` or `trials`, raise `options.rounds`, or widen the window'
     );
   return null;
 }

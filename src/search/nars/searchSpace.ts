@@ -37,9 +37,9 @@ export function restrictSpace(space: Space, at: Arch, keep: (d: Dim) => boolean)
   });
 }
 
-/** Resolves --fixed: a named architecture of the space or an architecture string; errors say which flag and what fits. */
+/** Resolves `options.fixed`: a named architecture of the space or an architecture string; errors say which flag and what fits. */
 export function resolveFixed(space: Space, text: string): Arch {
-  return parseNamedArch(space, text, '--fixed');
+  return parseNamedArch(space, text, '`options.fixed`');
 }
 
 /** The searched space of a mode; throws with what to change when the mode does not fit the space. */
@@ -49,7 +49,7 @@ export function searchedSpace(space: Space, mode: NarsMode, fixedText: string | 
   if (mode === 'joint') {
     if (fixedText !== null)
       throw new Error(
-        '--fixed holds what a search does not search; a joint search searches everything: give --mode arch or --mode recipe, or drop --fixed',
+        '`options.fixed` holds what a search does not search; a joint search searches everything: give `options.mode` arch or `options.mode` recipe, or drop `options.fixed`',
       );
     return {
       mode,
@@ -64,12 +64,12 @@ export function searchedSpace(space: Space, mode: NarsMode, fixedText: string | 
   if (mode === 'recipe') {
     if (!recipeDims.length)
       throw new Error(
-        `--mode recipe searches the recipe fields of the space, and space '${space.name}' has none: use a space with a \`recipe:\` section ` +
-          '(fbnetv3-s, fbnetv3, or your own file: docs/spaces.md), or --mode arch',
+        `\`options.mode\` recipe searches the recipe fields of the space, and space '${space.name}' has none: use a space with a \`recipe:\` section ` +
+          '(fbnetv3-s, fbnetv3, or your own file: docs/spaces.md), or `options.mode` arch',
       );
     if (fixedText === null)
       throw new Error(
-        `--mode recipe searches the recipe of one architecture: give it with --fixed NAME|ARCH (an architecture of space '${space.name}'` +
+        `\`options.mode\` recipe searches the recipe of one architecture: give it with \`options.fixed\` NAME|ARCH (an architecture of space '${space.name}'` +
           `${Object.keys(space.architectures).length ? `, e.g. ${Object.keys(space.architectures)[0]}` : ''})`,
       );
     const at = resolveFixed(space, fixedText);
@@ -96,6 +96,6 @@ export function searchedSpace(space: Space, mode: NarsMode, fixedText: string | 
     space,
     searched,
     fixed: Object.fromEntries(recipeDims.map((d) => [d.key, at[d.key]!])),
-    description: `arch: ${archDims.length} architecture dimensions${held.length ? `; recipe held at ${held.join(', ')}${fixedText === null ? ' (the first values; --fixed to choose)' : ''}` : ''}`,
+    description: `arch: ${archDims.length} architecture dimensions${held.length ? `; recipe held at ${held.join(', ')}${fixedText === null ? ' (the first values; `options.fixed` to choose)' : ''}` : ''}`,
   };
 }

@@ -1,12 +1,12 @@
 // NARS stage 3 (spec fbnetv3.md 3): per resource budget, an adaptive genetic algorithm over the
 // searched space scored by the refit predictor only, so a new budget costs CPU seconds:
 //   - the first generation: the best stage-2 pairs within the budget (by their measured
-//     objective, at most --ga-seeds), then random pairs within it up to --ga-population;
-//   - each generation: --ga-mutants children by mutation and --ga-crossovers by crossover of
-//     parents drawn from the top --ga-parents, with rates that fall for fitter parents
+//     objective, at most `gaSeeds`), then random pairs within it up to `gaPopulation`;
+//   - each generation: `gaMutants` children by mutation and `gaCrossovers` by crossover of
+//     parents drawn from the top `gaParents`, with rates that fall for fitter parents
 //     (adaptiveRate, FBNETV3_SEARCH in src/search/genetic.ts); children outside the budget or
 //     the study's constraints are discarded and redrawn; every child is scored by the predictor;
-//   - stop when the best score has not improved for --ga-patience generations.
+//   - stop when the best score has not improved for `gaPatience` generations.
 // With an evaluator that can only evaluate a finite set (a table), the answer is the best
 // predicted of that set within the budget (every member scored: the genetic algorithm's
 // children would mostly fall outside the table).
@@ -77,7 +77,7 @@ export function checkBudgets(
   for (const b of budgets) {
     if (b.kind === 'latency' && !env.costs.hasLatency)
       throw new Error(
-        `budget ${b.text} needs latencies: the study has no latency table (create the study with --lut FILE) and its evaluator gives none`,
+        `budget ${b.text} needs latencies: the study has no latency table (create the study with \`lut\` FILE) and its evaluator gives none`,
       );
     const c = cheapest(env, b.kind);
     if (c.value > b.max)

@@ -145,8 +145,8 @@ export function checkPool(pool: Pool, r: Resolved, trials: number, spaceName: st
   if (problem) throw new Error(`nars: ${problem}`);
   if (trials > pool.archs.length)
     throw new Error(
-      `nars: --trials ${trials} is more than the pool holds (${pool.archs.length} pairs): every trial is a distinct pair of the pool; ` +
-        'lower --trials, raise --pool, or widen the window',
+      `nars: \`trials\` ${trials} is more than the pool holds (${pool.archs.length} pairs): every trial is a distinct pair of the pool; ` +
+        'lower `trials`, raise `options.pool`, or widen the window',
     );
 }
 
@@ -230,7 +230,7 @@ export async function pretrain(env: NarsEnv): Promise<void> {
   const stats = candidates.filter((s) => s.values.every((v) => v > 0) && new Set(s.values).size > 1);
   const skipped =
     o.pretrainEpochs === 0
-      ? 'no pretraining asked (--pretrain-epochs 0): the predictor starts from its seeded random weights'
+      ? 'no pretraining asked (`options.pretrainEpochs` 0): the predictor starts from its seeded random weights'
       : !stats.length
         ? "the pool's pairs all have the same free statistics (one architecture): nothing to pretrain on"
         : null;

@@ -22,7 +22,7 @@ export interface NarsSettings {
   /** The values held fixed (dimension key -> value). */
   fixed: Record<string, string | number | boolean>;
   window: string;
-  /** Round sizes as planned from --trials (rounds beyond them, after failures, take m). */
+  /** Round sizes as planned from `trials` (rounds beyond them, after failures, take m). */
   sizes: number[];
   /** The predictor's feature widths. */
   archFeatures: number;

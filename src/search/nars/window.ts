@@ -1,7 +1,7 @@
 // The pool's constraint window (stage 1 draws inside it; the paper's joint search: FLOPs between
 // 400M and 800M) and stage 3's budgets. A window is bounds on the costs a study knows (flops,
 // params, latency), lower and upper, written like constraints: 'flops>=2M,flops<=8M'; the study's
-// own --constraint bounds apply too. A budget is one upper bound, a constraint as the studies
+// own `constraints` bounds apply too. A budget is one upper bound, a constraint as the studies
 // write it ('flops<=5M').
 import { CONSTRAINT_FORMS, parseConstraint, type Constraint } from '../../cost/constraints';
 import { costField, type ArchCosts, type CostKind } from '../../cost/costModel';
@@ -22,7 +22,7 @@ const split = (text: string) =>
     .filter(Boolean);
 
 /** Parses a window ('flops>=2M,flops<=8M'); errors name the flag and the forms. */
-export function parseWindow(text: string, flag = '--window'): Bound[] {
+export function parseWindow(text: string, flag = '`options.window`'): Bound[] {
   const out: Bound[] = [];
   for (const part of split(text)) {
     const lower = /^([a-z]+)\s*>=\s*(.+)$/.exec(part);
@@ -50,7 +50,7 @@ export function parseWindow(text: string, flag = '--window'): Bound[] {
 }
 
 /** Parses stage 3's budgets ('flops<=3M,flops<=5M'), each a constraint; errors name the flag. */
-export function parseBudgets(text: string, flag = '--budgets'): Constraint[] {
+export function parseBudgets(text: string, flag = '`options.budgets`'): Constraint[] {
   const parts = split(text);
   if (!parts.length) throw new Error(`${flag} is empty: give budgets such as flops<=3M,flops<=5M`);
   return parts.map((p) => {

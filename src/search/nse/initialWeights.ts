@@ -1,4 +1,4 @@
-// The initial weights W0 the angle score measures from (--score angle or mixed), kept as ABS
+// The initial weights W0 the angle score measures from (`options.score` angle or mixed), kept as ABS
 // keeps them: an op's W0 is its initialisation in the round it entered, and it travels with the op
 // as its trained weights do; the stem, head and classifier keep round 0's. Each round writes the
 // W0 of its whole supernet to round-<r>/initial-weights.safetensors before it trains: the

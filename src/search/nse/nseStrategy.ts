@@ -2,7 +2,7 @@
 // (rounds.ts; resumable at the round and epoch reached), records every round in the study's
 // state (NSE_STATE.rounds: subset, scores, dropped, added; the report's sections) and the rounds
 // file and checkpoints as artifacts, then stores what to train: the final architecture (the last
-// round's choice, within the constraints), and with --round-trials every round's choice too. `ask`
+// round's choice, within the constraints), and with `roundTrials` every round's choice too. `ask`
 // proposes them one by one, each with the space it was chosen from (Proposal.space: the rounds
 // file and the round); the training evaluator retrains each from scratch; finalize times the
 // study's best network (finalNetwork.ts). The engine loads only when the supernet trains.
@@ -24,11 +24,13 @@ import { nseOptions, type NseOptions } from './options';
 import { plannedRounds } from './pool';
 import { nseSections, type NseReportLayer } from './report';
 import type { NseRoundRecord, NseRunResult } from './rounds';
+import { FieldError } from '../../io/fieldError';
+import { MissingLatencyTableError } from '../../cost/missingLatencyTable';
 
 /** One architecture NSE trains from scratch. */
 export interface NseProposal {
   arch: string;
-  /** 'nse-final', or 'nse-round-<r>' (--round-trials). */
+  /** 'nse-final', or 'nse-round-<r>' (`roundTrials`). */
   source: string;
   /** The space it was chosen from: the rounds file and the round ('nse/rounds.json#round-3'). */
   space: string;
@@ -64,13 +66,17 @@ export function checkNseConfig(
 ): void {
   const o = nseOptions.parse(config.options ?? {});
   if (config.evaluator !== 'train' || !config.data)
-    throw new Error(
-      `the nse strategy trains a supernet on the data each round and then its final network: give --data D (the training evaluator), not --evaluator ${config.evaluator}`,
+    throw new FieldError(
+      'data',
+      config.data,
+      `the nse strategy trains a supernet on the data each round and then its final network: give \`data\` D (the training evaluator), not \`evaluator\` ${config.evaluator}`,
     );
   if (o.cost === 'latency' && !config.lut)
-    throw new Error(
-      `nse with a latency penalty needs a latency table: give --lut FILE (build one with: npx tsnas lut build ${config.space} --input CxHxW -o FILE), or penalise FLOPs with --cost flops`,
-    );
+    throw new MissingLatencyTableError('nse with a latency penalty', {
+      space: config.space,
+      input: 'CxHxW',
+      or: 'penalise FLOPs with `options.cost` flops',
+    });
   if (space) supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
 }
 
@@ -101,7 +107,7 @@ export class NseSearch implements Strategy {
     const config = ctx.study.config as unknown as SearchConfig;
     checkNseConfig(config, ctx.space);
     const data = ctx.data();
-    // The table is read only for a latency penalty (a --lut beside --cost flops is not needed).
+    // The table is read only for a latency penalty (a `lut` beside `options.cost` flops is not needed).
     const { input, classes, costs, layout } = supernetSetup({
       space: ctx.space,
       data,
@@ -205,7 +211,7 @@ export class NseSearch implements Strategy {
     if (!last.withinConstraints)
       ctx.log(
         `nse: note: the final architecture breaks the constraints even with one branch per layer (the last round's most probable ops); ` +
-          'its trial will fail: relax --constraint, raise --penalty (more pressure towards cheap ops), or use a space with cheaper candidates',
+          'its trial will fail: relax the `constraints`, raise `options.penalty` (more pressure towards cheap ops), or use a space with cheaper candidates',
       );
     ctx.state.set(NSE_STATE.proposals, proposals); // last: its presence means the rounds are done
   }

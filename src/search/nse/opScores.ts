@@ -1,4 +1,4 @@
-// What decides which ops a round keeps (--score): the gate's probability sigmoid(alpha), ABS's
+// What decides which ops a round keeps (`options.score`): the gate's probability sigmoid(alpha), ABS's
 // angle, or both. The angle of an op is ABS's (src/supernet/pathAngle.ts, angleShrinking.ts): the
 // mean angle, between initial and current weights, of up to `paths` single-op paths of the round's
 // subset that contain it and meet the constraints. A round's supernet runs sets of branches, but
@@ -56,7 +56,7 @@ export function roundScores(
   angles: readonly (readonly number[])[] | null,
 ): number[][] {
   if (kind === 'probability') return probabilities.map((row) => [...row]);
-  if (!angles) throw new Error(`nse: --score ${kind} needs the ops' angles`);
+  if (!angles) throw new Error(`nse: \`options.score\` ${kind} needs the ops' angles`);
   // An op no feasible path contains scores below any angle (0..pi).
   if (kind === 'angle') return angles.map((row) => row.map((a) => (Number.isNaN(a) ? -1 : a)));
   return probabilities.map((row, l) => {

@@ -1,5 +1,5 @@
 // NSE's settings: a zod object whose keys are the options and whose .describe() texts are the
-// CLI's help (`tsnas search nse --subset-size 4 ...`, strategyFlags.ts). Cross-field rules are
+// CLI's help (each option a flag: strategyFlags.ts). Cross-field rules are
 // refinements, so bad settings are refused before any work.
 import { z } from 'zod';
 
@@ -21,13 +21,11 @@ export const nseOptions = z
       .describe('most rounds (default: until every op of the pool has been in a round)'),
     epochs: posInt
       .default(2)
-      .describe(
-        "supernet epochs per round (with nse, --epochs sets them; the final network's come from --train-epochs or the recipe)",
-      ),
+      .describe("supernet epochs per round (the final network's come from `train.epochs` or the recipe)"),
     cost: z
       .enum(['flops', 'latency'])
       .default('flops')
-      .describe("the gates' resource penalty: flops (MACs) or latency (the --lut table, microseconds)"),
+      .describe("the gates' resource penalty: flops (MACs) or latency (the `lut` table, microseconds)"),
     penalty: z
       .number()
       .min(0)
@@ -65,7 +63,7 @@ export const nseOptions = z
     anglePaths: posInt
       .default(1000)
       .describe(
-        "with --score angle or mixed: sampled single-op paths of the round's subset (containing the op, within the constraints) whose mean angle scores an op",
+        "with `options.score` angle or mixed: sampled single-op paths of the round's subset (containing the op, within the constraints) whose mean angle scores an op",
       ),
     recalibrationBatches: posInt
       .default(10)
@@ -79,8 +77,11 @@ export const nseOptions = z
     limitTrain: posInt
       .nullable()
       .default(null)
-      .describe('training images of the supernet search (default: --limit-train, else all)'),
-    threads: posInt.nullable().default(null).describe('engine threads of the supernet search (default: --threads)'),
+      .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
+    threads: posInt
+      .nullable()
+      .default(null)
+      .describe('engine threads of the supernet search (default: `train.threads`)'),
   })
   .refine((o) => o.keep < o.subsetSize, {
     message: 'keep must be less than subsetSize (a round must leave room for unexplored ops)',

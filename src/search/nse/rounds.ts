@@ -10,7 +10,7 @@
 //     gates' ops run, SGD with momentum 0.9, cosine over the round, weight decay 1e-4 on conv and
 //     linear weights; ops that did not run get no update) and an alpha pass over the validation
 //     split (REINFORCE with the resource penalty, Adam).
-//  4. Scores (--score, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
+//  4. Scores (`options.score`, opScores.ts): the gates' probabilities, ABS's angle from each op's initial
 //     weights (initialWeights.ts), or the mean of the two ranks. The round's chosen architecture
 //     (per layer the ops whose probability is at or above the threshold, whatever the score, at
 //     most the space's `branches`, at least one; trimmed to the study's constraints) is scored
@@ -85,11 +85,11 @@ export interface NseRoundRecord {
   subsets: string[][];
   /** Per layer, per op of the subset: sigmoid(alpha) after the round. */
   probabilities: number[][];
-  /** What decided the kept ops (--score); absent in rounds recorded before the option: probability. */
+  /** What decided the kept ops (`options.score`); absent in rounds recorded before the option: probability. */
   score?: NseScoreKind;
   /** Per layer, per op: the deciding score (higher is better; the probability, the angle, or the mean rank). */
   scores?: number[][];
-  /** Per layer, per op: ABS's mean path angle in radians (null: no feasible path held the op); null with --score probability. */
+  /** Per layer, per op: ABS's mean path angle in radians (null: no feasible path held the op); null with `score` probability. */
   angles?: Array<Array<number | null>> | null;
   /** The round's chosen architecture (study space string) and its ops per layer. */
   selected: string;
@@ -231,7 +231,7 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
     // Neither changes the rounds: a resume may give other threads, or ask for round trials.
     threads: undefined,
     roundTrials: undefined,
-    // The probability score has no angle settings (and rounds files from before --score match it).
+    // The probability score has no angle settings (and rounds files from before `options.score` match it).
     ...(s.score === 'probability' ? { score: undefined, anglePaths: undefined } : {}),
   };
   const rounds = readRounds(o.dir, config);
@@ -240,7 +240,7 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
   const split = stratifiedSplit(set, s.valFraction, o.seed, limitTrain ?? undefined);
   if (split.train.length < 2 || split.val.length < 1)
     throw new Error(
-      `nse: ${set.name}${limitTrain ? ` limited to ${limitTrain} images` : ''} leaves ${split.train.length} training and ${split.val.length} validation images; both need some: raise --search-limit-train or --val-fraction`,
+      `nse: ${set.name}${limitTrain ? ` limited to ${limitTrain} images` : ''} leaves ${split.train.length} training and ${split.val.length} validation images; both need some: raise \`options.limitTrain\` or \`options.valFraction\``,
     );
   const resize = o.input[1] !== set.height || o.input[2] !== set.width ? o.input[1] : undefined;
   const common = { mean: o.data.mean, std: o.data.std, resize, memoryFormat: 'channels_last' as const };
@@ -341,7 +341,7 @@ function runRound(i: RoundInput): NseRoundRecord {
     const layers = layout.layers.length;
     const diverged = (what: string) => (res: StepResult, ctx: { epoch: number; batch: number }) =>
       new Error(
-        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower --weight-lr. ` +
+        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.weightLr\`. ` +
           `The checkpoint in ${dir} holds the last good epoch; rerunning resumes from it`,
       );
     const run = runTrainLoop<NseEpochRecord>({

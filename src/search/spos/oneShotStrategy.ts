@@ -52,15 +52,15 @@ export function checkOneShotConfig(
 ): void {
   if (config.evaluator !== 'train' || !config.data)
     throw new Error(
-      `a one-shot search trains a supernet on the data and retrains its best path: give --data D (the training evaluator), not --evaluator ${config.evaluator}`,
+      `a one-shot search trains a supernet on the data and retrains its best path: give \`data\` D (the training evaluator), not \`evaluator\` ${config.evaluator}`,
     );
   const layout = supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
   if (!layout.layers.some((l) => l.searchable))
     throw new Error(`space '${space.name}' has no layer with more than one candidate: nothing to search`);
   if (o.shrink && pathCount(allOps(layout)) <= o.targetPaths)
     throw new Error(
-      `--target-paths ${o.targetPaths}: the space '${space.name}' has only ${pathCount(allOps(layout))} paths, so ABS would drop nothing; ` +
-        'give a smaller --target-paths, or search with spos',
+      `\`options.targetPaths\` ${o.targetPaths}: the space '${space.name}' has only ${pathCount(allOps(layout))} paths, so ABS would drop nothing; ` +
+        'give a smaller `options.targetPaths`, or search with spos',
     );
 }
 

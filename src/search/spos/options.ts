@@ -13,7 +13,7 @@ function oneShotOptions(shrinkDefault: boolean) {
       epochs: posInt
         .default(10)
         .describe(
-          "the supernet's training epochs before the search (with spos/abs, --epochs sets them; the retrained network's come from --train-epochs or the recipe)",
+          "the supernet's training epochs before the search (the retrained network's come from `train.epochs` or the recipe)",
         ),
       batchSize: posInt.default(64).describe("the supernet's batch size"),
       lr: z.number().positive().default(0.05).describe("the supernet's base learning rate (SGD, momentum 0.9, cosine)"),
@@ -70,7 +70,7 @@ function oneShotOptions(shrinkDefault: boolean) {
       retrain: posInt
         .default(1)
         .describe(
-          'best paths of the evolution retrained from scratch as the study trials (with --trials unset, the study trains this many)',
+          'best paths of the evolution retrained from scratch as the study trials (with `trials` unset, the study trains this many)',
         ),
       shrink: z
         .boolean()
@@ -84,7 +84,7 @@ function oneShotOptions(shrinkDefault: boolean) {
       shrinkRounds: posInt
         .nullable()
         .default(null)
-        .describe('ABS: at most this many shrinking rounds (default: until --target-paths)'),
+        .describe('ABS: at most this many shrinking rounds (default: until `options.targetPaths`)'),
       dropPerRound: posInt
         .nullable()
         .default(null)
@@ -101,21 +101,22 @@ function oneShotOptions(shrinkDefault: boolean) {
       limitTrain: posInt
         .nullable()
         .default(null)
-        .describe('training images of the supernet and its validation split (default: --limit-train, else all)'),
-      threads: posInt.nullable().default(null).describe('engine threads of the supernet (default: --threads)'),
+        .describe('training images of the supernet and its validation split (default: `train.limitTrain`, else all)'),
+      threads: posInt.nullable().default(null).describe('engine threads of the supernet (default: `train.threads`)'),
     })
     .refine((o) => o.parents <= o.population, {
       message:
-        'parents must be at most the population (they are the top K of the evaluated paths): give --parents <= --population',
+        'parents must be at most the population (they are the top K of the evaluated paths): give `options.parents` <= `options.population`',
       path: ['parents'],
     })
     .refine((o) => o.mutants + o.crossovers <= o.population, {
       message:
-        'mutants + crossovers must be at most the population (each generation has population paths): lower --mutants or --crossovers',
+        'mutants + crossovers must be at most the population (each generation has population paths): lower `options.mutants` or `options.crossovers`',
       path: ['mutants'],
     })
     .refine((o) => o.retrain <= o.population * o.generations, {
-      message: 'retrain must be at most population x generations (the paths the evolution evaluates): lower --retrain',
+      message:
+        'retrain must be at most population x generations (the paths the evolution evaluates): lower `options.retrain`',
       path: ['retrain'],
     });
 }

@@ -64,7 +64,7 @@ export async function runOneShotSearch(
 ): Promise<void> {
   const data = ctx.data();
   const set = data.train;
-  // FLOPs costs: the bins of --flops-bins.
+  // FLOPs costs: the bins of `options.flopsBins`.
   const { layout, costs: flops } = supernetSetup({ space: ctx.space, data, cost: 'flops' });
   const threads = o.threads ?? study.threads;
   if (threads) setNumThreads(threads);
@@ -73,7 +73,7 @@ export async function runOneShotSearch(
   if (!split.train.length || !split.val.length)
     throw new Error(
       `one-shot search: ${set.name} leaves ${split.train.length} training and ${split.val.length} validation images (limit ${limitTrain ?? 'none'}, ` +
-        `validation fraction ${o.valFraction}); both need some: raise --search-limit-train or change --val-fraction`,
+        `validation fraction ${o.valFraction}); both need some: raise \`options.limitTrain\` or change \`options.valFraction\``,
     );
   const memoryFormat = 'channels_last' as const;
   const common = { mean: data.mean, std: data.std, memoryFormat };
