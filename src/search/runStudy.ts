@@ -16,7 +16,8 @@
 // can simply be made again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isPostgresUrl } from '../study/storeLocation';
+import { isPostgresUrl, StoreError } from '../study/storeLocation';
+import { FieldError } from '../io/fieldError';
 import { runSearch, type SearchSummary } from '../study/runSearch';
 import {
   DEFAULT_STORE,
@@ -145,16 +146,21 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
     studyName = o.resume;
     // Resuming never makes a store: a missing one is an error, not a new empty file.
     if (!openStore && !postgres && !fs.existsSync(storeFile))
-      throw new Error(
-        `no study store at ${storeFile} to resume '${studyName}' from (give the store the study is in: --store FILE)`,
+      throw new StoreError(
+        `no study store at ${storeFile} to resume '${studyName}' from (give the \`store\` the study is in)`,
+        {
+          value: storeFile,
+        },
       );
   } else {
     config = configureSearch(given);
     setup = setupSearch(config); // every check before the store is touched
     studyName = given.study ?? defaultStudyName(config);
     if (!STUDY_NAME_PATTERN.test(studyName))
-      throw new Error(
-        `invalid study name '${studyName}' (--study): letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
+      throw new FieldError(
+        'study',
+        studyName,
+        `invalid study name '${studyName}' (\`study\`): letters, digits, '.', '_' and '-' (it names a directory too), at most 100 characters`,
       );
   }
   // What this run makes (the store file, its directory) is removed again if it fails having
@@ -173,8 +179,13 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
     if (o.resume !== undefined) {
       study = store.requireStudy(studyName);
       if (o.strategy && o.strategy !== study.strategy) {
-        throw new Error(
-          `study '${studyName}' searches with ${study.strategy}, not ${o.strategy}; resume it with: npx tsnas search --resume ${studyName}`,
+        throw new FieldError(
+          'strategy',
+          o.strategy,
+          `study '${studyName}' searches with ${study.strategy}, not ${o.strategy}`,
+          {
+            hint: `resume it with its own strategy (\`resume\` '${studyName}' alone)`,
+          },
         );
       }
       const overrides = typeof o.overrides === 'function' ? o.overrides(study) : (o.overrides ?? {});
@@ -190,8 +201,12 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
       const existing = store.getStudy(studyName);
       if (existing) {
         throw new StudyExistsError(
-          `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space}); ` +
-            `continue it with: npx tsnas search --resume ${studyName}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`}   or choose another --study name`,
+          `study '${studyName}' already exists in ${storeFile} (${existing.strategy} on ${existing.space})`,
+          {
+            hint: 'resume it, or choose another `study` name',
+            study: studyName,
+            store: storeFile,
+          },
         );
       }
       study = store.createStudy(studyInit(studyName, config));
@@ -269,7 +284,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   }
 }
 
-/** Whether a study's result carries a final network (`final` in the CLI's --json): a finalize hook or a latency table. */
+/** Whether a study's result carries a final network (`final` in the CLI's JSON result): a finalize hook or a latency table. */
 export function finalizesNetwork(config: SearchConfig): boolean {
   return !!(getStrategy(config.strategy).finalize || config.lut);
 }
