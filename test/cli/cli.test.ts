@@ -181,7 +181,15 @@ test('lut build + cost --lut + lut validate --json end to end (tiny repeats); ta
   fs.writeFileSync(bad, JSON.stringify({ ...table, entries: { x: { op: 'skip' } } }));
   const notJson = path.join(dir, 'notjson.json');
   fs.writeFileSync(notJson, '{');
-  const [cj, ct] = await Promise.all([
+  // The same table without its fitted overhead, and with 1 ms more: a 2-repeat table timed on a busy
+  // machine can fit a large negative overhead (ops timed slow, networks fast), so the check is on
+  // what cost adds, not on the sign of a noisy total.
+  const shifted = (name: string, overheadUs: number) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, JSON.stringify({ ...table, overheadUs }));
+    return f;
+  };
+  const runs = await Promise.all([
     ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file, '--json']),
     ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', file]),
     fails(['lut', 'validate', 'fbnet-s', '--lut', file, '--threads', '2'], ['measured with 1 thread(s), not 2']),
@@ -207,7 +215,17 @@ test('lut build + cost --lut + lut validate --json end to end (tiny repeats); ta
       [`cannot write the latency table ${path.join(notJson, 't.json')}`, 'a part of its path is a file', '-o/--out'],
     ),
     fails(['lut', 'build', 'fbnet-s'], ['name the table file to write: -o FILE']),
+    ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', shifted('zero.json', 0), '--json']),
+    ok(['cost', 'fbnet-s', 'fbnet-s-baseline', '--lut', shifted('plus1ms.json', table.overheadUs + 1000), '--json']),
   ]);
-  assert.ok(jsonLines(cj as string)[0].latencyUs > 0);
+  const [cj, ct] = runs;
+  const [c0, c1] = runs.slice(-2);
+  const latency = (out: unknown) => jsonLines(out as string)[0].latencyUs as number;
+  assert.ok(latency(c0) > 0, 'the per-op sum of a network is a positive time');
+  assert.ok(
+    Math.abs(latency(cj) - latency(c0) - table.overheadUs) < 0.11,
+    'cost adds the fitted overhead (latencyUs to 0.1 us)',
+  );
+  assert.ok(Math.abs(latency(c1) - latency(cj) - 1000) < 0.11);
   assert.match(ct as string, /MACs\s+params\s+latency\s+architecture/);
 });
