@@ -6,7 +6,6 @@
 // says so, naming the study, the file and where it looked, and trains nothing over from epoch 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,7 +15,7 @@ import { StudyStore } from '../../src/study/store';
 import { INTERRUPTED_ERROR, isInterrupted, trialKey, type TrialRecord } from '../../src/study/types';
 import { parseWorker } from '../../src/study/worker';
 import { testDatabase } from '../helpers/postgres';
-import { TSNAS_BIN } from '../helpers/tsnasCli';
+import { startWorker as startWorker_, type WorkerProcess } from '../helpers/workerProcess';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const EPOCHS = 4;
@@ -30,23 +29,10 @@ function machine(name: string): { dir: string; env: NodeJS.ProcessEnv } {
   return { dir, env };
 }
 
-interface Worker {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  stderr: () => string;
-}
+type Worker = WorkerProcess;
 
-function startWorker(location: string, m: { dir: string; env: NodeJS.ProcessEnv }): Worker {
-  const child = spawn(process.execPath, [TSNAS_BIN, 'worker', 'far', '--store', location, '--threads', '1'], {
-    cwd: m.dir,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: m.env,
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, exit, stderr: () => err };
-}
+const startWorker = (location: string, m: { dir: string; env: NodeJS.ProcessEnv }): Worker =>
+  startWorker_('far', location, { cwd: m.dir, env: m.env });
 
 /**
  * A study whose trials train EPOCHS epochs on synthetic data, created from machine A (a study of a

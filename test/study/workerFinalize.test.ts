@@ -6,7 +6,6 @@
 // the training from its checkpoint and completes it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -17,7 +16,8 @@ import { configureSearch } from '../../src/search/setupSearch';
 import { StudyStore } from '../../src/study/store';
 import { testDatabase } from '../helpers/postgres';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
-import { PACKAGE_ROOT, TSNAS_BIN, tsnasAsync } from '../helpers/tsnasCli';
+import { PACKAGE_ROOT, tsnasAsync } from '../helpers/tsnasCli';
+import { startWorker as startWorker_, type WorkerProcess } from '../helpers/workerProcess';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REFERENCE = 'ir_k3_e3/ir_k3_e3-ir_k3_e3';
@@ -54,23 +54,10 @@ async function setup(
   return { dir, db, studies };
 }
 
-interface Worker {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  stderr: () => string;
-}
+type Worker = WorkerProcess;
 
-function startWorker(db: string, studies: string): Worker {
-  const child = spawn(process.execPath, [TSNAS_BIN, 'worker', 'w', '--store', db, '--threads', '1'], {
-    cwd: PACKAGE_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, TSNAS_STUDIES_DIR: studies },
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, exit, stderr: () => err };
-}
+const startWorker = (db: string, studies: string): Worker =>
+  startWorker_('w', db, { cwd: PACKAGE_ROOT, env: { ...process.env, TSNAS_STUDIES_DIR: studies } });
 
 function read<T>(db: string, studies: string, f: (store: StudyStore, id: number) => T): T {
   const store = StudyStore.open(db, { studiesRoot: studies });

@@ -5,7 +5,7 @@
 // finish the study, nothing finished lost or recorded twice.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execSync, spawn, type ChildProcess } from 'node:child_process';
+import { execSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +14,8 @@ import { StudyStore } from '../../src/study/store';
 import { INTERRUPTED_ERROR, isInterrupted, trialKey, type TrialRecord } from '../../src/study/types';
 import { parseWorker } from '../../src/study/worker';
 import { testDatabase } from '../helpers/postgres';
-import { PACKAGE_ROOT, TSNAS_BIN, tsnasAsync } from '../helpers/tsnasCli';
+import { PACKAGE_ROOT, tsnasAsync } from '../helpers/tsnasCli';
+import { startWorker as startWorker_, type WorkerProcess } from '../helpers/workerProcess';
 import { studyInit } from '../../src/search/config';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,23 +36,10 @@ function makeStudy(location: string, studies: string, trials: number, delayMs: n
   }
 }
 
-interface Worker {
-  child: ChildProcess;
-  exit: Promise<number | null>;
-  stderr: () => string;
-}
+type Worker = WorkerProcess;
 
-function startWorker(location: string, studies: string): Worker {
-  const child = spawn(process.execPath, [TSNAS_BIN, 'worker', 'w', '--store', location, '--threads', '1'], {
-    cwd: PACKAGE_ROOT,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, TSNAS_STUDIES_DIR: studies },
-  });
-  let err = '';
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  return { child, exit, stderr: () => err };
-}
+const startWorker = (location: string, studies: string): Worker =>
+  startWorker_('w', location, { cwd: PACKAGE_ROOT, env: { ...process.env, TSNAS_STUDIES_DIR: studies } });
 
 /** Every trial of the study, read through a store of this process. */
 function trials(location: string, studies: string): TrialRecord[] {
