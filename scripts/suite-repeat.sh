@@ -79,7 +79,7 @@ for ((i = 1; i <= runs; i++)); do
   git -C "$work/tsnas" checkout -q "$sha"
   if [ "$fresh" = 0 ]; then
     # The install and the addon build depend on the lock file and the native sources only: reuse them
-    # when those are the same as this checkout's, so a run costs the tests, not a reinstall.
+    # when those are the same as the seed's, so a run costs the tests, not a reinstall.
     if cmp -s "$seed/package-lock.json" "$work/tsnas/package-lock.json" && diff -rq "$seed/native/src" "$work/tsnas/native/src" >/dev/null \
       && [ -f "$seed/node_modules/.package-lock.json" ] && [ -f "$seed/native/build/Release/tsnas_native.node" ]; then
       cp -al "$seed/node_modules" "$work/tsnas/node_modules"
