@@ -11,19 +11,22 @@ import { throwsWith } from '../data/fixtures';
 
 const data = loadSynthetic({ seed: 0 }, 'synthetic');
 
-test('checkTrainingSplit: no validation images (or no training images) is an error naming the flag and the size needed', () => {
+test('checkTrainingSplit: no validation images (or no training images) is an error naming the field and the size needed', () => {
   const recipe = parseRecipe({});
   throwsWith(
     () => checkTrainingSplit(data, recipe, 5),
     [
-      "--limit-train 5 with the recipe's valFraction 0.1 leaves no validation images",
+      "`train.limitTrain` 5 with the recipe's valFraction 0.1 leaves no validation images",
       '0 for validation',
       'validation accuracy would be NaN',
-      'give --limit-train 50 or more (5 images per class)',
+      'give `train.limitTrain` 50 or more (5 images per class)',
     ],
   );
   assert.deepEqual(checkTrainingSplit(data, recipe, 50), { train: 40, val: 10 }, 'the size it names is enough');
-  throwsWith(() => checkTrainingSplit(data, parseRecipe({ valFraction: 0.5 }), 10), ['give --limit-train 20 or more']);
+  throwsWith(
+    () => checkTrainingSplit(data, parseRecipe({ valFraction: 0.5 }), 10),
+    ['give `train.limitTrain` 20 or more'],
+  );
   // No validation split asked for: fine for training alone, not for a search that selects on it.
   assert.equal(checkTrainingSplit(data, parseRecipe({ valFraction: 0 }), 5).val, 0);
   throwsWith(
@@ -36,6 +39,6 @@ test('the training evaluator checks the split when it is made, before the first 
   throwsWith(
     () =>
       createTrainingEvaluator({ space: loadSpace('fbnet-s'), spaceRef: 'fbnet-s', data: 'synthetic', limitTrain: 5 }),
-    ['--limit-train 5', 'no validation images', 'give --limit-train 50 or more'],
+    ['`train.limitTrain` 5', 'no validation images', 'give `train.limitTrain` 50 or more'],
   );
 });
