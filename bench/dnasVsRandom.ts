@@ -59,7 +59,7 @@ import { studyInit, type SearchConfig, type SearchConfigInput } from '../src/sea
 import { runStudy } from '../src/search/runStudy';
 import { makeStudyContext } from '../src/study/runSearch';
 import { deriveSeed, hashString } from '../src/random/seeds';
-import { configureSearch, setupSearch } from '../src/search/setupSearch';
+import { configureSearch, loopParts, setupSearch } from '../src/search/setupSearch';
 import { StudyStore } from '../src/study/store';
 import type { StudyRecord, TrialRecord } from '../src/study/types';
 import { median } from '../src/stats';
@@ -263,11 +263,7 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
         {
           store,
           study,
-          strategy: setup.strategy,
-          evaluator: setup.evaluator,
-          space: setup.space,
-          constraints: setup.constraints,
-          costs: setup.costs,
+          ...loopParts(setup),
           trials: 0,
           log: slog,
         },

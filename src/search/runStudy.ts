@@ -33,7 +33,7 @@ import type { FinalNetwork } from './finalNetwork';
 import type { FinalTrainingState } from './finalTraining';
 import { finalizeStudy } from './finalizeStudy';
 import { getStrategy } from './registry';
-import { configureSearch, setupSearch, type SearchSetup } from './setupSearch';
+import { configureSearch, loopParts, setupSearch, type SearchSetup } from './setupSearch';
 
 /** What runs a study's loop in worker processes (the CLI gives `runLocalWorkers`: N `tsnas worker` processes). */
 export type WorkersRunner = (
@@ -235,11 +235,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
       summary = await runSearch({
         store,
         study,
-        strategy: setup.strategy,
-        evaluator: setup.evaluator,
-        space: setup.space,
-        constraints: setup.constraints,
-        costs: setup.costs,
+        ...loopParts(setup),
         trials: config.trials,
         maxFailed: config.maxFailed ?? undefined,
         log,

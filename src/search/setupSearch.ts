@@ -24,6 +24,13 @@ export interface SearchSetup {
   constraints: Constraint[];
 }
 
+/** What the search loops (runSearch, runWorker, a strategy's study context) take of a set-up. */
+export function loopParts(
+  s: SearchSetup,
+): Pick<SearchSetup, 'strategy' | 'evaluator' | 'space' | 'constraints' | 'costs'> {
+  return { strategy: s.strategy, evaluator: s.evaluator, space: s.space, constraints: s.constraints, costs: s.costs };
+}
+
 /** Resolves the strategy's options (defaults filled) into the config: what the study stores. */
 export function withStrategyDefaults(config: SearchConfig): SearchConfig {
   const factory = getStrategy(config.strategy);

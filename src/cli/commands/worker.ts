@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { applyResumeOverrides, type SearchConfig } from '../../search/config';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
-import { setupSearch } from '../../search/setupSearch';
+import { loopParts, setupSearch } from '../../search/setupSearch';
 import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
 import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
 import { newWorkerId } from '../../study/worker';
@@ -83,11 +83,7 @@ export function registerWorker(program: Command): void {
           const summary = await runWorker({
             store,
             study,
-            strategy: setup.strategy,
-            evaluator: setup.evaluator,
-            space: setup.space,
-            constraints: setup.constraints,
-            costs: setup.costs,
+            ...loopParts(setup),
             trials: config.trials,
             maxFailed: config.maxFailed ?? undefined,
             ...(staleAfterMs ? { staleAfterMs } : {}),
