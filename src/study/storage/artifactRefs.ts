@@ -6,6 +6,7 @@ import { StudyFiles } from '../artifacts';
 import type { ArtifactRecord } from '../types';
 import { StorePart } from './storePart';
 
+/** Its statements (SQL both dialects parse; a driver prepares each on first use). */
 const STATEMENTS = {
   addArtifact: 'INSERT INTO artifacts (study_id, trial_id, kind, path, created_at) VALUES (?, ?, ?, ?, ?)',
 };

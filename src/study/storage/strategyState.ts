@@ -3,6 +3,7 @@
 import type { StateKey } from '../stateKey';
 import { StorePart } from './storePart';
 
+/** Its statements (SQL both dialects parse; a driver prepares each on first use). */
 const STATEMENTS = {
   getState: 'SELECT value FROM strategy_state WHERE study_id = ? AND key = ?',
   setState: `INSERT INTO strategy_state (study_id, key, value, updated_at) VALUES (?, ?, ?, ?)

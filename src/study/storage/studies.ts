@@ -90,6 +90,7 @@ function studyOf(r: StudyRow): StudyRecord {
   };
 }
 
+/** Its statements (SQL both dialects parse; a driver prepares each on first use). */
 const STATEMENTS = {
   study: 'SELECT * FROM studies WHERE name = ?',
   studyById: 'SELECT * FROM studies WHERE id = ?',

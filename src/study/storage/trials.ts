@@ -82,6 +82,7 @@ export function bestTrial(trials: readonly TrialRecord[], metric: string, direct
   return best;
 }
 
+/** Its statements (SQL both dialects parse; a driver prepares each on first use). */
 const STATEMENTS = {
   trial: 'SELECT * FROM trials WHERE id = ?',
   trials: 'SELECT * FROM trials WHERE study_id = ? ORDER BY number',
