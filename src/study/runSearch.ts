@@ -12,6 +12,9 @@
 // architecture again. A killed and resumed study therefore evaluates exactly the architectures an
 // uninterrupted one would. An architecture whose evaluation was interrupted MAX_INTERRUPTIONS
 // times (a crash it causes, say) is failed instead of being tried again.
+//
+// The trial cycle, the heartbeat and the replay are `TrialLoop`'s (below), which the many-worker
+// form (runWorker.ts) runs too: the two loops differ only in how they get their next trial.
 import { acceptsIndices, formatArch, formatIndices } from '../space/archFormat';
 import { loadDataSource } from '../data/dataSource';
 import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';

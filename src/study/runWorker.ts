@@ -27,6 +27,10 @@
 // What makes taking work atomic is the store's transactions, not timing: a trial number is taken
 // once, a queued entry is taken once, a phase (and the ask lock) is claimed once. The waits only
 // pace the polling.
+//
+// The trial cycle (ask context, proposal to trial, evaluate, finish, tell, push files, report),
+// the heartbeat and the replay of settled trials are the single search's (TrialLoop, runSearch.ts);
+// the membership, the phases, the queue and the waits are this form's own.
 import { parseArch } from '../space/archFormat';
 import { bestTrial, trialWorkerAlive } from './store';
 import { isWait } from './strategy';
