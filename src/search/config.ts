@@ -77,6 +77,8 @@ export const searchConfigFileSchema = z.strictObject({
       teacher: z.string().min(1).optional(),
       /** Architectures to train beside the result with the same recipe: the space's named ones or architecture strings. */
       references: z.array(z.string().min(1)).optional(),
+      /** Train the result and every reference this many times, each with its own seed (default 1). */
+      seeds: posInt.optional(),
     })
     .optional(),
   /** The strategy's own options (e.g. evolution: population, sampleSize). */
@@ -113,6 +115,12 @@ export interface SearchConfig {
   files?: string;
   /** Final training; absent when not asked for. */
   final?: FinalTrainingConfig | null;
+  /**
+   * 'study': every training seed (each trial's, each final run's) derives from `seed`
+   * (src/random/studySeeds.ts). Absent in studies made before: they train with their recipe's
+   * seed, as they recorded.
+   */
+  trainingSeeds?: 'study';
 }
 
 /** The final training a study asks for (the complete form of the file's `final`). */
@@ -123,6 +131,8 @@ export interface FinalTrainingConfig {
   emaDecay: number | null;
   teacher: string | null;
   references: string[];
+  /** How many times each network trains (its own seed each time); absent in studies made before (1). */
+  seeds?: number;
 }
 
 export const DEFAULT_TRIALS = 20;
@@ -276,6 +286,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     options: c.options ?? {},
     evalDelayMs: c.evalDelayMs ?? 0,
     ...(c.files !== undefined ? { files: c.files } : {}),
+    trainingSeeds: 'study',
     // Absent unless asked for: the stored configuration of a study without it is as before.
     ...(final
       ? {
@@ -286,6 +297,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
             emaDecay: final.emaDecay ?? null,
             teacher: final.teacher ?? null,
             references: final.references ?? [],
+            seeds: final.seeds ?? 1,
           },
         }
       : {}),

@@ -66,6 +66,8 @@ export function setupSearch(config: SearchConfig): SearchSetup {
       recipe: config.train.recipe,
       threads: config.train.threads,
       reportTest: config.train.reportTest,
+      // Studies made before training seeds came from the study's seed train with their recipe's.
+      ...(config.trainingSeeds === 'study' ? { studySeed: config.seed } : {}),
     },
   });
   if (!evaluator.metrics.includes(config.objective.metric)) {

@@ -8,7 +8,7 @@ import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { getStrategy, strategyNames } from './registry';
 import { REPORT_SECTIONS } from './strategyPlugin';
-import { FINAL_TRAINING } from './finalTraining';
+import { FINAL_TRAINING, summarizeFinalNetworks } from './finalTraining';
 import { finalTrainingSection } from './finalTrainingReport';
 import { FINAL_NETWORK, type FinalNetwork } from './finalNetwork';
 import { escapeHtml } from '../report/escape';
@@ -92,15 +92,16 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
         `squares, triangles: the result and the references after the final training (their ${study.objective.metric} is test accuracy)`,
         ...trained.comparisons.map((c) => c.text),
       ],
-      networks: trained.networks
-        .filter((n) => n.testAcc !== null)
+      // One mark per network: its mean test accuracy over its runs.
+      networks: (trained.summaries ?? summarizeFinalNetworks(trained.networks))
+        .filter((n) => n.meanTestAcc !== null)
         .map((n) => ({
-          label: `${n.name} (final)`,
+          label: `${n.name} (final${n.testAccs.length > 1 ? `, mean of ${n.testAccs.length} runs` : ''})`,
           kind: n.role,
           arch: n.arch,
           metrics: Object.fromEntries(
             [
-              [study.objective.metric, n.testAcc],
+              [study.objective.metric, n.meanTestAcc],
               ['latencyUs', n.tableLatencyUs],
               ['flops', n.flops],
               ['params', n.params],

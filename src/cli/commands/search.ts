@@ -70,6 +70,7 @@ interface CommonFlags {
   evalDelayMs?: number;
   finalEpochs?: number;
   finalLimitTrain?: number;
+  finalSeeds?: number;
   reference?: string[];
   teacher?: string;
   workers?: number;
@@ -192,9 +193,16 @@ function flagsConfig(
       final:
         o.finalEpochs !== undefined ||
         o.finalLimitTrain !== undefined ||
+        o.finalSeeds !== undefined ||
         o.reference !== undefined ||
         o.teacher !== undefined
-          ? { epochs: o.finalEpochs, limitTrain: o.finalLimitTrain, references: o.reference, teacher: o.teacher }
+          ? {
+              epochs: o.finalEpochs,
+              limitTrain: o.finalLimitTrain,
+              seeds: o.finalSeeds,
+              references: o.reference,
+              teacher: o.teacher,
+            }
           : undefined,
     },
     process.cwd(),
@@ -264,7 +272,11 @@ export function registerSearch(program: Command): void {
       '--files <store|dir|beside>',
       "where the study keeps its files (checkpoints, supernets, predictor weights): 'store' (in the store itself, so that workers sharing only the database reach them; the default for postgres://), a folder every worker mounts at the same path, or 'beside' (beside an SQLite store; its default)",
     )
-    .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
+    .option(
+      '--seed <n>',
+      "the study's seed (default 0): the search's, and every trial's and final training's seed derives from it (a recipe's own seed pins the training seeds)",
+      seedOption('--seed'),
+    )
     .option(
       '--epochs <n>',
       'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',
@@ -297,6 +309,11 @@ export function registerSearch(program: Command): void {
       '--final-limit-train <n>',
       'final training: train on a stratified subset of this many images (a reduced run) instead of the whole training set',
       positiveInt('--final-limit-train'),
+    )
+    .option(
+      '--final-seeds <k>',
+      "final training: train the result and every reference this many times, each with its own seed (derived from --seed); the statement uses the means, gives the spread and says whether the difference is larger than the noise (Welch's t-test; default 1)",
+      positiveInt('--final-seeds'),
     )
     .option('--teacher <dir>', 'final training: distil from this teacher (a `tsnas train` run directory)')
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
