@@ -145,12 +145,11 @@ function noiseStatement(
       test: null,
       beyondNoise: null,
       noiseText:
-        `${single ? 'one seed each' : runs}: ${single ? 'a single seed' : 'a network trained once'} cannot tell the difference from training noise` +
-        ` (\`final.seeds\` K trains each network K times and tests the difference)`,
+        `${single ? 'one seed each' : runs}: ${single ? 'a single seed' : 'a network trained once'} cannot tell the difference from training noise`,
     };
   }
   const beyond = w.p < NOISE_LEVEL;
-  const p = w.p < 0.001 ? 'p < 0.001' : `p = ${w.p.toFixed(w.p < 0.01 ? 3 : 2)}`;
+  const p = w.p < 0.001 ? 'p < 0.001' : `p = ${w.p.toPrecision(2)}`;
   return {
     test: { name: "Welch's t-test", t: w.t, dof: w.dof, p: w.p },
     beyondNoise: beyond,
