@@ -54,8 +54,7 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
   let dataNoted = false;
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
   // A seed the recipe sets itself pins every trial's; otherwise the study's seed derives them.
-  const seedFrom =
-    o.studySeed !== undefined && !recipeSetsSeed(o.recipeFile, o.recipe ?? {}) ? o.studySeed : undefined;
+  const seedFrom = o.studySeed !== undefined && !recipeSetsSeed(o.recipeFile, o.recipe ?? {}) ? o.studySeed : undefined;
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
     loadRecipe(o.recipeFile, {
       ...(o.recipe ?? {}),

@@ -144,8 +144,7 @@ function noiseStatement(
     return {
       test: null,
       beyondNoise: null,
-      noiseText:
-        `${single ? 'one seed each' : runs}: ${single ? 'a single seed' : 'a network trained once'} cannot tell the difference from training noise`,
+      noiseText: `${single ? 'one seed each' : runs}: ${single ? 'a single seed' : 'a network trained once'} cannot tell the difference from training noise`,
     };
   }
   const beyond = w.p < NOISE_LEVEL;

@@ -254,7 +254,10 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       .digest('hex')
       .slice(0, 12);
     // The first run's directory is named as before runs were repeated (a study made before resumes into it).
-    const checkpoint = path.join(FINAL_DIR, `${p.role}-${slug(p.name)}${p.replica ? `-run${p.replica + 1}` : ''}-${key}`);
+    const checkpoint = path.join(
+      FINAL_DIR,
+      `${p.role}-${slug(p.name)}${p.replica ? `-run${p.replica + 1}` : ''}-${key}`,
+    );
     const done = known?.networks.find((n) => n.checkpoint === checkpoint && n.testAcc !== null);
     if (done) {
       networks.push(done);
@@ -360,9 +363,7 @@ export function finalTrainingLines(s: FinalTrainingState): string[] {
   const summaries = s.summaries ?? summarizeFinalNetworks(s.networks);
   return [
     ...s.networks.map((n) => `final: ${networkLine(n)}`),
-    ...summaries
-      .filter((n) => n.seeds.length > 1)
-      .map((n) => `final: ${n.name}: mean test accuracy ${spreadText(n)}`),
+    ...summaries.filter((n) => n.seeds.length > 1).map((n) => `final: ${n.name}: mean test accuracy ${spreadText(n)}`),
     ...s.comparisons.map((c) => `final: ${c.text}`),
     ...s.comparisons.map((c) => `final: (measured) ${c.measuredText}`),
   ];

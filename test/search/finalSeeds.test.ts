@@ -11,7 +11,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { compareFinalNetworks, type FinalTrainedNetwork, type FinalTrainingState } from '../../src/search/finalTraining';
+import {
+  compareFinalNetworks,
+  type FinalTrainedNetwork,
+  type FinalTrainingState,
+} from '../../src/search/finalTraining';
 import { finalTrainingSeed, stableText, trialTrainingSeed } from '../../src/random/studySeeds';
 import { parseArch } from '../../src/space/archFormat';
 import { spaceFromText } from '../../src/space/loadSpace';
@@ -122,12 +126,19 @@ test(
     const means = f.summaries!.map((s) => (s.testAccs[0]! + s.testAccs[1]!) / 2);
     assert.ok(Math.abs(c.accuracyPoints! - (means[0]! - means[1]!) * 100) < 1e-9, 'the difference of the means');
     assert.match(c.text, /points of mean test accuracy/);
-    assert.match(c.text, /mean of 2 seeds each: .*% .*against .*%.*(larger than the noise|within the noise).*Welch's t-test/);
+    assert.match(
+      c.text,
+      /mean of 2 seeds each: .*% .*against .*%.*(larger than the noise|within the noise).*Welch's t-test/,
+    );
     // The last lines: the runs, each network's mean and spread, then the statement.
     const lines = r.stderr.trim().split('\n');
     assert.equal(lines.at(-2), `final: ${c.text}`);
     assert.ok(lines.some((l) => /^final: tiny-base: mean test accuracy .*2 seeds/.test(l)));
-    assert.ok(lines.some((l) => new RegExp(`^final: tiny-base \\(run 2, seed ${finalTrainingSeed(5, 1, 'tiny-base')}\\)`).test(l)));
+    assert.ok(
+      lines.some((l) =>
+        new RegExp(`^final: tiny-base \\(run 2, seed ${finalTrainingSeed(5, 1, 'tiny-base')}\\)`).test(l),
+      ),
+    );
     // The report: the runs' table with their seeds and the runs' chart.
     const html = path.join(dir, 's5.html');
     const rep = await tsnasInProcess(['study', 'report', 's5', '--store', db, '-o', html]);
@@ -156,7 +167,10 @@ test(
     assert.notEqual(trialSeeds('s6')[0]!.splitSeed, trialSeeds('s5')[0]!.splitSeed);
     for (const n of o.networks) assert.equal(n.seed, finalTrainingSeed(6, 0, n.name));
     assert.notEqual(o.networks.find((n) => n.name === 'tiny-base')!.seed, finalTrainingSeed(5, 0, 'tiny-base'));
-    assert.match(o.comparisons[0]!.text, /one seed each: a single seed cannot tell the difference from training noise$/);
+    assert.match(
+      o.comparisons[0]!.text,
+      /one seed each: a single seed cannot tell the difference from training noise$/,
+    );
     assert.equal(o.comparisons[0]!.test, null);
     assert.equal(o.comparisons[0]!.beyondNoise, null);
   }),

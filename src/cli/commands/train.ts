@@ -166,7 +166,9 @@ export function registerTrain(program: Command): void {
         };
         const set = o.split === 'test' ? data.test : data.train;
         const indices =
-          o.split === 'test' ? allIndices(data.test) : stratifiedSplit(data.train, recipe.valFraction, recipe.splitSeed ?? recipe.seed).val;
+          o.split === 'test'
+            ? allIndices(data.test)
+            : stratifiedSplit(data.train, recipe.valFraction, recipe.splitSeed ?? recipe.seed).val;
         const loader = new BatchLoader(set, indices, {
           batchSize: 256,
           shuffle: false,
