@@ -304,14 +304,25 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
   };
 }
 
-/** What a resume may change: the trial target (only up), the failure cap, threads and the test delay. */
+/**
+ * What a resume may change: the trial target (only up), the failure cap, threads, the test delay,
+ * and the final training's runs per network (`final.seeds`, only up: the runs done are kept).
+ */
 export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigInput, studyName: string): SearchConfig {
   const allowed = new Set(['trials', 'maxFailed', 'evalDelayMs', 'train', 'store', 'study']);
   for (const [k, v] of Object.entries(flags)) {
     if (v === undefined || allowed.has(k)) continue;
     if (k === 'options' && Object.values(v as object).every((x) => x === undefined)) continue;
     if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
-    if (k === 'final' && Object.values(v as object).every((x) => x === undefined)) continue;
+    if (k === 'final') {
+      const changed = Object.entries(v as object).filter(([f, x]) => x !== undefined && f !== 'seeds');
+      if (!changed.length) continue;
+      throw new ConfigError(
+        `final.${changed[0]![0]}`,
+        changed[0]![1],
+        `\`resume\` ${studyName}: \`final.${changed[0]![0]}\` cannot change when a study resumes (only \`final.seeds\` may rise); start a new study to train differently`,
+      );
+    }
     throw new ConfigError(
       k,
       v,
@@ -326,6 +337,22 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
       `\`resume\` ${studyName} \`trials\` ${flags.trials}: the study's target is ${stored.trials} complete trials, and a resume ` +
         `only raises it (\`trials\` ${stored.trials} or more; without \`trials\` it continues to ${stored.trials}); to end it sooner, stop the search: finished trials are kept`,
     );
+  }
+  const seeds = flags.final?.seeds;
+  if (seeds !== undefined) {
+    const before = stored.final?.seeds ?? 1;
+    if (!stored.final)
+      throw new ConfigError(
+        'final.seeds',
+        seeds,
+        `\`resume\` ${studyName} \`final.seeds\` ${seeds}: the study has no final training (\`final.epochs\`), so there is nothing to train again; start a new study with it`,
+      );
+    if (seeds < before)
+      throw new ConfigError(
+        'final.seeds',
+        seeds,
+        `\`resume\` ${studyName} \`final.seeds\` ${seeds}: the study trains each final network ${before} times, and a resume only raises it (its runs are kept)`,
+      );
   }
   const t = flags.train ?? {};
   for (const [k, v] of Object.entries(t)) {
@@ -342,6 +369,7 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     maxFailed: flags.maxFailed ?? stored.maxFailed,
     evalDelayMs: flags.evalDelayMs ?? stored.evalDelayMs,
     train: { ...stored.train, threads: t.threads ?? stored.train.threads },
+    ...(stored.final && seeds !== undefined ? { final: { ...stored.final, seeds } } : {}),
   };
 }
 

@@ -134,25 +134,31 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
 
 /**
  * The seeds of final run `replica` of the network `name` (src/random/studySeeds.ts): of the study's
- * seed, or of a seed the final recipe or the study's recipe sets itself (pinned); null for a
- * study made before training seeds came from its seed (its recipe's seed, as it recorded).
+ * seed, or of a seed the final recipe or the study's recipe sets itself (pinned). A study made
+ * before training seeds came from its seed is pinned to its recipe's seed (`recipeSeed`): its
+ * first run keeps its recipe as it recorded (null), and runs a resume adds derive from that seed.
  */
 export function finalRunSeeds(
   config: SearchConfig,
   name: string,
   replica: number,
+  recipeSeed: number,
 ): { seed: number; splitSeed: number } | null {
-  if (config.trainingSeeds !== 'study') return null;
-  const f = config.final;
-  const pinned =
-    f?.recipe.seed !== undefined
-      ? (f.recipe.seed as number)
-      : recipeSetsSeed(config.train.recipeFile, config.train.recipe)
-        ? loadRecipe(config.train.recipeFile ?? undefined, config.train.recipe).seed
-        : null;
+  if (config.trainingSeeds !== 'study')
+    return replica === 0 ? null : { seed: pinnedReplicaSeed(recipeSeed, replica), splitSeed: recipeSeed };
+  const pinned = pinnedFinalSeed(config);
   return pinned !== null
     ? { seed: pinnedReplicaSeed(pinned, replica), splitSeed: pinned }
     : { seed: finalTrainingSeed(config.seed, replica, name), splitSeed: finalSplitSeed(config.seed) };
+}
+
+/** The seed the final recipe (`final.recipe`) or the study's recipe sets itself, or null. */
+function pinnedFinalSeed(config: SearchConfig): number | null {
+  const f = config.final;
+  if (f?.recipe.seed !== undefined) return f.recipe.seed as number;
+  return recipeSetsSeed(config.train.recipeFile, config.train.recipe)
+    ? loadRecipe(config.train.recipeFile ?? undefined, config.train.recipe).seed
+    : null;
 }
 
 /** How many times a study's final training trains each network (`final.seeds`; 1 for studies made before it). */
@@ -183,7 +189,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   const runs = finalRuns(config);
   // Each network's recipe with the seeds of its run k; a study made before keeps its recipe's seed.
   const withSeeds = (recipe: Recipe, name: string, replica: number): Recipe => {
-    const seeds = finalRunSeeds(config, name, replica);
+    const seeds = finalRunSeeds(config, name, replica, recipe.seed);
     return seeds ? parseRecipe({ ...recipe, ...seeds }) : recipe;
   };
   const networksToTrain: Array<Omit<Planned, 'replica'>> = [
@@ -218,12 +224,13 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   for (let k = 0; k < runs; k++)
     for (const p of networksToTrain) planned.push({ ...p, replica: k, recipe: withSeeds(p.recipe, p.name, k) });
   const r0 = planned[0]!.recipe;
+  const pinned = config.trainingSeeds === 'study' ? pinnedFinalSeed(config) : r0.seed;
   const seedText =
-    config.trainingSeeds !== 'study'
-      ? `seed ${r0.seed}`
-      : f.recipe.seed !== undefined || recipeSetsSeed(config.train.recipeFile, config.train.recipe)
-        ? `seeds from the recipe's seed ${finalRunSeeds(config, '', 0)!.splitSeed}`
-        : `seeds derived from the study's seed ${config.seed}`;
+    pinned === null
+      ? `seeds derived from the study's seed ${config.seed}`
+      : runs === 1
+        ? `seed ${pinned}`
+        : `seeds from the recipe's seed ${pinned}`;
   const recipeText =
     `${f.epochs} epoch${f.epochs === 1 ? '' : 's'} on ${f.limitTrain ? `${trainImages} training images (a reduced run)` : `all ${trainImages} training images`}, ` +
     `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema === null ? 'none' : +r0.ema.toPrecision(4)}` +

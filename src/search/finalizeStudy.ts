@@ -7,7 +7,8 @@
 // A claimer that dies (kill -9: its pid is gone; another host: no heartbeat for 5 minutes) loses the
 // claim to the next worker, `tsnas study finalize` or a resumed search, which continue its work
 // from what it stored (the final network is read back, the final training continues from its
-// checkpoints). A new best trial (a resume with more trials) is a new phase.
+// checkpoints). A new best trial (a resume with more trials) is a new phase, and so are more
+// final runs per network (a resume that raised `final.seeds`).
 import { stateKey } from '../study/stateKey';
 import { bestTrial, trialWorkerAlive, type StudyStore } from '../study/store';
 import { throttle } from '../study/throttle';
@@ -83,7 +84,9 @@ export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinal
   const me = o.me ?? newWorkerId();
   const staleMs = o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const pollMs = o.pollMs ?? 500;
-  const phase = `finalize:${best.number}`;
+  // More final runs (a resume that raised `final.seeds`) are another phase, as a new best trial is.
+  const runs = config.final?.seeds ?? 1;
+  const phase = `finalize:${best.number}${runs > 1 ? `:runs${runs}` : ''}`;
   for (let said = false; ;) {
     // The last worker finalizes: while another live worker's trial runs, the best may still change.
     const now = Date.now();

@@ -192,7 +192,11 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
       const stored = study.config as unknown as SearchConfig;
       config = applyResumeOverrides(stored, { ...overrides, strategy: undefined }, studyName);
       setup = setupSearch(config);
-      if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed) {
+      if (
+        config.trials !== stored.trials ||
+        config.maxFailed !== stored.maxFailed ||
+        config.final?.seeds !== stored.final?.seeds
+      ) {
         store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
         // Strategies read the study's target from its record: the one just stored.
         study = { ...study, config: config as unknown as Record<string, unknown> };

@@ -95,20 +95,25 @@ test("each trial's recipe carries a training seed of the study's seed and the tr
   assert.equal(r(old, arch1).splitSeed, undefined);
 });
 
-test('final runs: a seed of (study seed, run, network); pinned by a recipe seed; none for a study made before', () => {
+test('final runs: a seed of (study seed, run, network); pinned by a recipe seed; a study made before keeps its first', () => {
   const a = configOf(3);
-  assert.deepEqual(finalRunSeeds(a, 'searched #2', 1), {
+  assert.deepEqual(finalRunSeeds(a, 'searched #2', 1, 0), {
     seed: finalTrainingSeed(3, 1, 'searched #2'),
     splitSeed: finalSplitSeed(3),
   });
-  assert.deepEqual(finalRunSeeds(a, 'searched #2', 1), finalRunSeeds(configOf(3), 'searched #2', 1));
-  assert.notEqual(finalRunSeeds(configOf(4), 'searched #2', 1)!.seed, finalRunSeeds(a, 'searched #2', 1)!.seed);
+  assert.deepEqual(finalRunSeeds(a, 'searched #2', 1, 0), finalRunSeeds(configOf(3), 'searched #2', 1, 0));
+  assert.notEqual(finalRunSeeds(configOf(4), 'searched #2', 1, 0)!.seed, finalRunSeeds(a, 'searched #2', 1, 0)!.seed);
   const pinnedFinal = configOf(3, { final: { epochs: 1, seeds: 2, recipe: { seed: 9 } } });
-  assert.deepEqual(finalRunSeeds(pinnedFinal, 'x', 0), { seed: 9, splitSeed: 9 });
-  assert.deepEqual(finalRunSeeds(pinnedFinal, 'x', 1), { seed: pinnedReplicaSeed(9, 1), splitSeed: 9 });
+  assert.deepEqual(finalRunSeeds(pinnedFinal, 'x', 0, 0), { seed: 9, splitSeed: 9 });
+  assert.deepEqual(finalRunSeeds(pinnedFinal, 'x', 1, 0), { seed: pinnedReplicaSeed(9, 1), splitSeed: 9 });
   const pinnedStudy = configOf(3, { train: { epochs: 1, recipe: { seed: 6 } } });
-  assert.equal(finalRunSeeds(pinnedStudy, 'x', 0)!.seed, 6);
+  assert.equal(finalRunSeeds(pinnedStudy, 'x', 0, 0)!.seed, 6);
   const old = { ...a };
   delete old.trainingSeeds;
-  assert.equal(finalRunSeeds(old, 'x', 0), null);
+  assert.equal(finalRunSeeds(old, 'x', 0, 0), null, 'its first run keeps its recipe as recorded');
+  assert.deepEqual(
+    finalRunSeeds(old, 'x', 1, 0),
+    { seed: pinnedReplicaSeed(0, 1), splitSeed: 0 },
+    "runs a resume adds derive from its recipe's seed",
+  );
 });

@@ -4,8 +4,9 @@
 // `--seed`, records each run with its seed, and states the means, the spread and Welch's test in
 // the last lines, the JSON and the report (with the runs' chart); the same seed is the same run
 // (trial recipes, final seeds, accuracies) and another seed draws other training seeds; a study
-// made before training seeds came from the study's seed resumes with its recipe's seed. Also the
-// statement of repeated runs on given numbers.
+// made before training seeds came from the study's seed resumes with its recipe's seed; a resume
+// may raise the runs per network (never lower them). Also the statement of repeated runs on given
+// numbers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -16,7 +17,7 @@ import {
   type FinalTrainedNetwork,
   type FinalTrainingState,
 } from '../../src/search/finalTraining';
-import { finalTrainingSeed, stableText, trialTrainingSeed } from '../../src/random/studySeeds';
+import { finalTrainingSeed, pinnedReplicaSeed, stableText, trialTrainingSeed } from '../../src/random/studySeeds';
 import { parseArch } from '../../src/space/archFormat';
 import { spaceFromText } from '../../src/space/loadSpace';
 import { StudyStore } from '../../src/study/store';
@@ -173,6 +174,24 @@ test(
     );
     assert.equal(o.comparisons[0]!.test, null);
     assert.equal(o.comparisons[0]!.beyondNoise, null);
+    // A resume may raise the runs per network: the runs done are read back, the new ones train.
+    const more = await tsnasInProcess(['search', '--resume', 's6', '--store', db, '--final-seeds', '2', '--json']);
+    assert.equal(more.code, 0, more.stderr);
+    const m = JSON.parse(more.last).finalTraining as FinalTrainingState;
+    assert.equal(m.networks.length, 4);
+    assert.deepEqual(
+      m.networks.filter((n) => n.replica === 0),
+      o.networks,
+      'the first runs are read back',
+    );
+    for (const n of m.networks.filter((x) => x.replica === 1)) assert.equal(n.seed, finalTrainingSeed(6, 1, n.name));
+    assert.equal(m.comparisons[0]!.test?.name, "Welch's t-test");
+    const fewer = await tsnasInProcess(['search', '--resume', 's6', '--store', db, '--final-seeds', '1']);
+    assert.equal(fewer.code, 1);
+    assert.match(
+      fewer.stderr,
+      /--final-seeds 1: the study trains each final network 2 times, and a resume only raises it/,
+    );
   }),
 );
 
@@ -207,6 +226,21 @@ test(
       assert.doesNotMatch(n.checkpoint, /-run\d/);
     }
     assert.match(f.recipe, /each network trained once \(seed 0\)/);
+    // Raised on resume, its first runs stay as recorded and the new ones derive from its recipe's seed.
+    const more = await runStudy({ resume: 'old', store: db, overrides: { final: { seeds: 2 } } });
+    const m = more.finalTraining!;
+    assert.deepEqual(
+      m.networks.filter((n) => n.replica === 0),
+      f.networks,
+    );
+    for (const n of m.networks.filter((x) => x.replica === 1)) {
+      assert.equal(n.seed, pinnedReplicaSeed(0, 1), n.name);
+      assert.match(n.checkpoint, /-run2-/);
+    }
+    await assert.rejects(
+      runStudy({ resume: 'old', store: db, overrides: { final: { epochs: 3 } } }),
+      /`final\.epochs` cannot change when a study resumes \(only `final\.seeds` may rise\)/,
+    );
   }),
 );
 
