@@ -2,8 +2,8 @@
 // each trial's training, the validation split the trials share, and each final training run. Two
 // studies of different seeds are then two independent repeats, and the same seed is the same run.
 //
-// - The search's seed is the study's seed itself (the strategies draw from rngFor(seed, ...)),
-//   so that studies made before keep their draws.
+// - The search's seed is the study's seed itself (the loops give each `ask` rngFor(seed, index),
+//   the strategies derive theirs from ctx.seed), so that studies made before keep their draws.
 // - A trial trains with a seed of (study seed, the trial's identity: its architecture and the
 //   recipe fields searched with it), not of its number: the same network asked twice in a study
 //   is the same training (read back from its checkpoint), and whichever worker asks first trains
@@ -16,11 +16,6 @@
 // A recipe that sets `seed` itself pins it (docs/studies.md, "Seeds"): the trials
 // train with it as written, and final run k with it (k = 0) or with a seed derived from it.
 import { deriveSeed, hashString } from './seeds';
-
-/** The seed the search's strategy draws from. */
-export function searchSeed(studySeed: number): number {
-  return studySeed;
-}
 
 /** The training seed of a trial, by its identity (architecture and searched recipe fields, as a stable text). */
 export function trialTrainingSeed(studySeed: number, trialIdentity: string): number {

@@ -12,7 +12,6 @@ import {
   finalSplitSeed,
   finalTrainingSeed,
   pinnedReplicaSeed,
-  searchSeed,
   stableText,
   trialSplitSeed,
   trialTrainingSeed,
@@ -23,7 +22,6 @@ import type { SearchConfig } from '../../src/search/config';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 
 test('derived seeds: the same study seed gives the same seeds, another seed other ones', () => {
-  assert.equal(searchSeed(7), 7, "the search's seed is the study's own (studies made before keep their draws)");
   assert.equal(trialTrainingSeed(7, 'a'), trialTrainingSeed(7, 'a'));
   assert.notEqual(trialTrainingSeed(7, 'a'), trialTrainingSeed(8, 'a'), 'another study seed');
   assert.notEqual(trialTrainingSeed(7, 'a'), trialTrainingSeed(7, 'b'), 'another trial');

@@ -130,6 +130,7 @@ test("the CLI's table: every field it names is a flag of the program; every stra
   for (const [field, flag] of [
     ['train.limitTrain', 'limit-train'],
     ['final.epochs', 'final-epochs'],
+    ['final.seeds', 'final-seeds'],
     ['maxFailed', 'max-failed'],
     ['store', 'store'],
     ['options.subsetSize', 'subset-size'],
