@@ -125,11 +125,11 @@ export function summarizeFinalNetworks(networks: readonly FinalTrainedNetwork[])
 const pct = (a: number) => `${(a * 100).toFixed(2)}%`;
 const pts = (a: number) => (a * 100).toFixed(2);
 
-/** A network's accuracy over its runs: '88.73% ± 0.26 points (88.51-89.02%, 3 seeds)'. */
-export function spreadText(s: FinalNetworkSummary): string {
+/** A network's accuracy over its runs: '88.73% ± 0.26 points (88.51-89.02%, 3 seeds)' (without the count: `count` false). */
+export function spreadText(s: FinalNetworkSummary, count = true): string {
   if (s.meanTestAcc === null) return 'test accuracy unknown';
-  if (s.testAccs.length < 2) return `${pct(s.meanTestAcc)} (1 seed)`;
-  return `${pct(s.meanTestAcc)} ± ${pts(s.stdTestAcc ?? 0)} points (${pts(s.minTestAcc!)}-${pct(s.maxTestAcc!)}, ${s.testAccs.length} seeds)`;
+  if (s.testAccs.length < 2) return `${pct(s.meanTestAcc)}${count ? ' (1 seed)' : ''}`;
+  return `${pct(s.meanTestAcc)} ± ${pts(s.stdTestAcc ?? 0)} points (${pts(s.minTestAcc!)}-${pct(s.maxTestAcc!)}${count ? `, ${s.testAccs.length} seeds` : ''})`;
 }
 
 /** The means, the spread and whether the difference is larger than the noise, in words. */
@@ -153,10 +153,10 @@ function noiseStatement(
     test: { name: "Welch's t-test", t: w.t, dof: w.dof, p: w.p },
     beyondNoise: beyond,
     noiseText:
-      `mean of ${runs}: ${spreadText(result)} against ${spreadText(ref)}; ` +
+      `over ${runs}, ${spreadText(result, false)} against ${spreadText(ref, false)}: ` +
       (beyond
-        ? `the difference is larger than the noise at ${p} (Welch's t-test, ${runs})`
-        : `the difference is within the noise: ${p} (Welch's t-test, ${runs}; larger than the noise only below ${NOISE_LEVEL})`),
+        ? `the difference is larger than the noise at ${p} (Welch's t-test)`
+        : `the difference is within the noise at ${p} (Welch's t-test; larger below p = ${NOISE_LEVEL})`),
   };
 }
 

@@ -129,7 +129,7 @@ test(
     assert.match(c.text, /points of mean test accuracy/);
     assert.match(
       c.text,
-      /mean of 2 seeds each: .*% .*against .*%.*(larger than the noise|within the noise).*Welch's t-test/,
+      /over 2 seeds each, .*% ± .* points \(.*%\) against .*%.*: the difference is (larger than|within) the noise at p .*Welch's t-test/,
     );
     // The last lines: the runs, each network's mean and spread, then the statement.
     const lines = r.stderr.trim().split('\n');
@@ -277,8 +277,8 @@ test('the statement of repeated runs: means, spread, and whether the difference 
   assert.equal(
     apart.text,
     'searched #3 is 2.05x as fast as base (table latency 2.42 ms against 4.97 ms, -51%) at -0.71 points of mean test accuracy (88.75% against 89.46%): ' +
-      "it misses base's accuracy by 0.71 points; mean of 3 seeds each: 88.75% ± 0.26 points (88.51-89.02%, 3 seeds) against 89.46% ± 0.16 points (89.31-89.62%, 3 seeds); " +
-      "the difference is larger than the noise at p = 0.022 (Welch's t-test, 3 seeds each)",
+      "it misses base's accuracy by 0.71 points; over 3 seeds each, 88.75% ± 0.26 points (88.51-89.02%) against 89.46% ± 0.16 points (89.31-89.62%): " +
+      "the difference is larger than the noise at p = 0.022 (Welch's t-test)",
   );
   assert.equal(apart.beyondNoise, true);
   assert.ok(Math.abs(apart.test!.p - 0.02200231619270509) < 1e-9);
@@ -288,7 +288,10 @@ test('the statement of repeated runs: means, spread, and whether the difference 
     ...[0.885, 0.887, 0.879].map((a, k) => net('base', 'reference', a, k)),
   ])[0]!;
   assert.equal(close.beyondNoise, false);
-  assert.match(close.text, /mean of 2 and 3 seeds: .*the difference is within the noise: p = 0\.\d\d \(Welch's t-test/);
+  assert.match(
+    close.text,
+    /over 2 and 3 seeds, .*: the difference is within the noise at p = 0\.\d\d \(Welch's t-test; larger below p = 0\.05\)$/,
+  );
   // States made before runs were recorded (no run, no seed): one run each, no test.
   const old = compareFinalNetworks(
     [net('searched #3', 'result', 0.9, 0), net('base', 'reference', 0.89, 0)].map(({ replica, seed, ...n }) => {
