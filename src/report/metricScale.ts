@@ -76,6 +76,8 @@ export function metricScale(metric: string, values: readonly number[] = []): Met
   if (metric === 'params') return maxAbs > 0 && maxAbs < 1e5 ? make('K', 1e-3) : make('M', 1e-6);
   if (/Us$/.test(metric)) return maxAbs >= 1e4 ? make('ms', 1e-3) : make('µs', 1, maxAbs >= 100 ? 0 : 1);
   if (/Ms$/.test(metric)) return make('ms', 1);
+  // Counts such as epochs: whole numbers, not '3.00'.
+  if (finite.length && finite.every((v) => Number.isInteger(v))) return make('', 1, 0);
   return make('', 1);
 }
 
