@@ -43,7 +43,8 @@ export function formatSeconds(s: number): string {
 
 /** A study's progress for the terminal: 'progress: 3 of 20 complete, 1 failed, 1m02s elapsed, about 5m10s left'. */
 export function studyProgressLine(p: StudyProgress): string {
-  const left = p.etaMs === null ? 'time left unknown yet' : p.etaMs === 0 ? 'done' : `about ${formatSeconds(p.etaMs / 1000)} left`;
+  const left =
+    p.etaMs === null ? 'time left unknown yet' : p.etaMs === 0 ? 'done' : `about ${formatSeconds(p.etaMs / 1000)} left`;
   return `progress: ${p.complete} of ${p.target} complete, ${p.failed} failed, ${formatSeconds(p.elapsedMs / 1000)} elapsed, ${left}`;
 }
 
@@ -80,7 +81,12 @@ export class StudyProgressPrinter {
     this.lastLine = now;
     this.log(
       studyProgressLine(
-        estimateProgress({ ...counts, durationsMs: this.durations, workers: this.workers, elapsedMs: now - this.start }),
+        estimateProgress({
+          ...counts,
+          durationsMs: this.durations,
+          workers: this.workers,
+          elapsedMs: now - this.start,
+        }),
       ),
     );
   }

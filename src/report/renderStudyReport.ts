@@ -128,9 +128,7 @@ function header(
       ` — trial #${top.number} (${escapeHtml(top.source ?? 'unknown source')})${costs.length ? ` · ${escapeHtml(costs.join(' · '))}` : ''}` +
       `${front.has(top.number) ? ' <span class="badge">front</span>' : ''}</div><code>${escapeHtml(top.arch)}</code></div>`;
   }
-  const warnings = (data.warnings ?? [])
-    .map((w) => `<p class="warning" role="alert">${escapeHtml(w)}</p>`)
-    .join('');
+  const warnings = (data.warnings ?? []).map((w) => `<p class="warning" role="alert">${escapeHtml(w)}</p>`).join('');
   const nav = links.map(([href, text]) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`).join('');
   return `<header>
 ${warnings ? `<div class="warnings" id="warnings">${warnings}</div>\n` : ''}<h1><span class="kind">Study</span> ${escapeHtml(study.name)}</h1>

@@ -62,10 +62,14 @@ export function learningCurvesChart(trials: readonly ReportTrial[], opts: Learni
         source: t.source ?? UNKNOWN_SOURCE,
         epoch,
         y: e[metric]! * ys.factor,
-        desc: `#${t.number} · ${t.source ?? UNKNOWN_SOURCE} · epoch ${epoch} · ${ys.name} ${formatMetric(ys, e[metric], true)} · ${hoverArch(t.arch)}`,
+        // A line's hover text is its first point's: the trial and its architecture; a point's, its epoch.
+        desc: `#${t.number} · ${t.source ?? UNKNOWN_SOURCE} · ${hoverArch(t.arch)}`,
+        point: `#${t.number} · epoch ${epoch} · ${ys.name} ${formatMetric(ys, e[metric], true)}`,
       })),
   );
   const longest = Math.max(...shown.points.map((t) => t.epochs.length));
+  // Points on the lines while they stay readable (and the file small).
+  const points = longest <= 30 && shown.points.length <= 20;
   const sources = opts.sources ? [...opts.sources] : sourcesOf(shown.points);
   const notes = [`${shown.points.length} trial${shown.points.length === 1 ? '' : 's'} with stored epochs`];
   if (shown.dropped) notes.push(`${shown.dropped} more not drawn (even sample; the best 10 kept)`);
@@ -75,7 +79,6 @@ export function learningCurvesChart(trials: readonly ReportTrial[], opts: Learni
     width: opts.width ?? 430,
     height: opts.height ?? 280,
     data: { values: rows },
-    mark: { type: 'line', strokeWidth: 1.4, opacity: 0.75, point: longest <= 30 ? { size: 18 } : false },
     encoding: {
       x: {
         field: 'epoch',
@@ -85,7 +88,6 @@ export function learningCurvesChart(trials: readonly ReportTrial[], opts: Learni
         scale: axisScale(rows.map((r) => r.epoch)),
       },
       y: { field: 'y', type: 'quantitative', title: ys.title, scale: axisScale(rows.map((r) => r.y)) },
-      detail: { field: 'trial', type: 'nominal' },
       color: {
         field: 'source',
         type: 'nominal',
@@ -93,7 +95,15 @@ export function learningCurvesChart(trials: readonly ReportTrial[], opts: Learni
         scale: colorScale(sources),
         legend: opts.legend === false ? null : { orient: 'bottom', direction: 'horizontal' },
       },
-      description: { field: 'desc' },
     },
+    layer: [
+      {
+        mark: { type: 'line', strokeWidth: 1.4, opacity: 0.75 },
+        encoding: { detail: { field: 'trial', type: 'nominal' }, description: { field: 'desc' } },
+      },
+      ...(points
+        ? [{ mark: { type: 'circle', size: 18, opacity: 0.9 }, encoding: { description: { field: 'point' } } }]
+        : []),
+    ],
   };
 }

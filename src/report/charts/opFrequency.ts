@@ -48,6 +48,8 @@ export function opFrequencyChart(trials: readonly ReportTrial[], opts: OpFrequen
     domain: [0, max],
     showLabels: columns.length <= 30,
     decimals: 0,
+    columnLabelAngle: -45,
+    valueFormat: 'd',
     cellSize: columns.length > 20 ? undefined : 26,
   });
 }

@@ -4,6 +4,7 @@
 import { formatMetric, metricScale } from '../metricScale';
 import type { Direction } from '../pareto';
 import type { ReportTrial } from '../types';
+import { extent } from './axes';
 import { hoverArch } from './hoverArch';
 import { choiceDims } from './opFrequency';
 import { thinPoints } from './thin';
@@ -12,11 +13,17 @@ export interface ParallelCoordinatesOptions {
   /** The metric that colours the lines, e.g. the objective. */
   metric: string;
   direction: Direction;
-  /** Most lines drawn (the best 20 kept, the rest an even sample). Default 300. */
+  /** Most lines drawn (the best 20 kept, the rest an even sample). Default 200. */
   maxTrials?: number;
   title?: string;
   subtitle?: string;
   height?: number;
+}
+
+/** A padded colour domain when every line has the same value (else Vega's own). */
+function colorDomain(values: readonly number[]): { domain?: [number, number] } {
+  const [lo, hi] = extent(values);
+  return lo === hi ? { domain: [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)] } : {};
 }
 
 /** A Vega-Lite spec, or null when no complete trial carries its choices and the metric. */
@@ -32,11 +39,13 @@ export function parallelCoordinatesChart(
     .sort((a, b) => sign * (a.metrics[metric]! - b.metrics[metric]!) || b.number - a.number);
   if (!usable.length) return null;
   const best = new Set(usable.slice(-20));
-  const shown = thinPoints(usable, opts.maxTrials ?? 300, (t) => best.has(t));
+  const shown = thinPoints(usable, opts.maxTrials ?? 200, (t) => best.has(t));
   const dims = choiceDims(shown.points);
   // Each dimension's values in order of first appearance by trial number: a stable axis.
   const byNumber = [...shown.points].sort((a, b) => a.number - b.number);
-  const values = new Map(dims.map((d) => [d, [...new Set(byNumber.map((t) => t.choices![d]).filter((v) => v !== undefined))]]));
+  const values = new Map(
+    dims.map((d) => [d, [...new Set(byNumber.map((t) => t.choices![d]).filter((v) => v !== undefined))]]),
+  );
   const pos = (d: string, v: string) => {
     const vs = values.get(d)!;
     return vs.length === 1 ? 0.5 : vs.indexOf(v) / (vs.length - 1);
@@ -65,7 +74,10 @@ export function parallelCoordinatesChart(
   if (shown.dropped) notes.push(`${shown.dropped} not drawn (even sample; the best 20 kept)`);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: opts.title ?? 'Parallel coordinates over the layers’ choices', subtitle: notes.filter(Boolean).join(' · ') },
+    title: {
+      text: opts.title ?? 'Parallel coordinates over the layers’ choices',
+      subtitle: notes.filter(Boolean).join(' · '),
+    },
     width: { step: Math.max(34, Math.min(70, Math.floor(900 / Math.max(1, dims.length)))) },
     height: opts.height ?? 300,
     layer: [
@@ -86,7 +98,8 @@ export function parallelCoordinatesChart(
             field: 'value',
             type: 'quantitative',
             title: ms.title,
-            scale: { scheme: 'viridis', reverse: direction === 'minimize' },
+            legend: { format: `.${ms.decimals}f` },
+            scale: { scheme: 'viridis', reverse: direction === 'minimize', ...colorDomain(rows.map((r) => r.value)) },
           },
           description: { field: 'desc' },
         },

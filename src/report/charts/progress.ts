@@ -8,7 +8,7 @@ import { elapsedUnit } from '../time';
 import type { ReportTrial } from '../types';
 import { INTEGER_AXIS, axisScale, extent } from './axes';
 import { BASELINE_COLOR, FRONT_COLOR, UNKNOWN_SOURCE, colorScale, sourcesOf } from './colors';
-import { hoverArch } from './hoverArch';
+import { ARCH_ON_HOVER_UP_TO, hoverArch } from './hoverArch';
 import { thinPoints } from './thin';
 
 export interface ProgressOptions {
@@ -55,18 +55,19 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
 
   const values = thinPoints(curve, opts.maxPoints ?? 600, (p) => p.improved);
   const archOf = new Map(trials.map((t) => [t.number, t.arch]));
+  const withArch = values.points.length <= ARCH_ON_HOVER_UP_TO;
   const dots = values.points.map((p) => ({
     x: xOf(p),
     y: p.value * ms.factor,
     source: p.source ?? UNKNOWN_SOURCE,
-    desc: `#${p.number} · ${p.source ?? UNKNOWN_SOURCE} · ${ms.name} ${formatMetric(ms, p.value, true)} · ${hoverArch(archOf.get(p.number) ?? '')}`,
+    desc: `#${p.number} · ${p.source ?? UNKNOWN_SOURCE} · ${ms.name} ${formatMetric(ms, p.value, true)}${withArch ? ` · ${hoverArch(archOf.get(p.number) ?? '')}` : ''}`,
   }));
   const line = curve
     .filter((p) => p.improved)
     .map((p) => ({
       x: xOf(p),
       y: p.best * ms.factor,
-      desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)}`,
+      desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)} · ${hoverArch(archOf.get(p.number) ?? '')}`,
     }));
   const lastX = xOf(curve[curve.length - 1]!);
   const stairs = [...line.map(({ x, y }) => ({ x, y }))];

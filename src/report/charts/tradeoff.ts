@@ -6,7 +6,7 @@ import { paretoFront, type Direction } from '../pareto';
 import type { ReportMark, ReportTrial } from '../types';
 import { axisScale, extent } from './axes';
 import { BASELINE_COLOR, FRONT_COLOR, UNKNOWN_SOURCE, colorScale, sourcesOf } from './colors';
-import { hoverArch } from './hoverArch';
+import { ARCH_ON_HOVER_UP_TO, hoverArch } from './hoverArch';
 import { thinPoints } from './thin';
 
 export interface TradeoffOptions {
@@ -123,7 +123,10 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
     front: isFront,
     desc,
   });
-  const points = shown.points.map((t) => row(t, front.has(t), describe(t, xs, ys, true)));
+  // The architecture on hover: on every point of a chart of up to ARCH_ON_HOVER_UP_TO points; on the
+  // front's (drawn again, ringed) always.
+  const withArch = shown.points.length <= ARCH_ON_HOVER_UP_TO;
+  const points = shown.points.map((t) => row(t, front.has(t), describe(t, xs, ys, withArch)));
   const frontRows = [...front].map((t) => row(t, true, describe(t, xs, ys, true, ' (Pareto front)')));
   const baseLabel = opts.baselineLabel ?? 'baseline';
   const baseRows = shownBase.points.map((t) => row(t, false, ''));
