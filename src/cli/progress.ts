@@ -72,7 +72,7 @@ export class StudyProgressPrinter {
   /** The study's counts now; prints when they changed and a line is due. */
   update(counts: TrialCounts): void {
     const settled = counts.complete + counts.failed;
-    if (settled === this.lastSettled) return;
+    if (settled === 0 || settled === this.lastSettled) return;
     const now = Date.now();
     const first = this.lastSettled < 0;
     const done = counts.complete >= counts.target;
