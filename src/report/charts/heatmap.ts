@@ -69,7 +69,8 @@ export function heatmapChart(cells: readonly HeatmapCell[], opts: HeatmapOptions
     type: 'ordinal',
     sort: columns,
     title: opts.columnTitle ?? null,
-    axis: { labelAngle: opts.columnLabelAngle ?? 0, labelOverlap: 'parity' },
+    // Angled labels have room for every column; level ones drop every other when they collide.
+    axis: { labelAngle: opts.columnLabelAngle ?? 0, labelOverlap: opts.columnLabelAngle ? false : 'parity' },
   };
   const y = { field: 'row', type: 'ordinal', sort: rows, title: opts.rowTitle ?? null };
   const layer: object[] = [

@@ -71,8 +71,11 @@ export function learningCurvesChart(trials: readonly ReportTrial[], opts: Learni
   // Points on the lines while they stay readable (and the file small).
   const points = longest <= 30 && shown.points.length <= 20;
   const sources = opts.sources ? [...opts.sources] : sourcesOf(shown.points);
-  const notes = [`${shown.points.length} trial${shown.points.length === 1 ? '' : 's'} with stored epochs`];
-  if (shown.dropped) notes.push(`${shown.dropped} more not drawn (even sample; the best 10 kept)`);
+  const notes = [
+    shown.dropped
+      ? `${shown.points.length} of ${withCurve.length} trials with stored epochs (an even sample; the best 10 kept)`
+      : `${withCurve.length} trial${withCurve.length === 1 ? '' : 's'} with stored epochs`,
+  ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: opts.title ?? `Learning curves: ${nameInText(ys)} per epoch`, subtitle: notes.join(' · ') },
