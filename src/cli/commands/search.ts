@@ -382,7 +382,9 @@ export function registerSearch(program: Command): void {
       };
       const timer = setInterval(poll, 2000);
       try {
-        return await runLocalWorkers(store, study, { ...w, device: o.device });
+        const summary = await runLocalWorkers(store, study, { ...w, device: o.device });
+        poll(); // the last line: where the workers left the study
+        return summary;
       } finally {
         clearInterval(timer);
       }
