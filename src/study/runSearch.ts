@@ -14,7 +14,7 @@
 // times (a crash it causes, say) is failed instead of being tried again.
 import { acceptsIndices, formatArch, formatIndices } from '../space/archFormat';
 import { loadDataSource } from '../data/dataSource';
-import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';
+import { EvaluationError, type EvalJob, type EvalResult, type Evaluator } from '../evaluate/evaluator';
 import { formatCost, violations, type Constraint } from '../cost/constraints';
 import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
@@ -23,7 +23,7 @@ import { bestTrial, better, type StudyStore } from './store';
 import { isWait, type AskContext, type Proposal, type Strategy, type StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { throttle } from './throttle';
-import { newWorkerId } from './worker';
+import { newWorkerId, type WorkerId } from './worker';
 
 export const MAX_INTERRUPTIONS = 3;
 /** How often a running trial's heartbeat is written at most. */
@@ -101,102 +101,262 @@ export function makeStudyContext(o: SearchOptions, heartbeat: () => void, worker
 }
 
 export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
-  const { store, study, strategy, evaluator, space } = o;
+  const { study, space } = o;
   const log = o.log ?? (() => {});
   const metric = study.objective.metric;
-  const direction = study.objective.direction;
   const maxFailed = o.maxFailed ?? Math.max(10, o.trials);
-  const me = newWorkerId();
-  store.acquireLease(study.id, me);
+  const session = await SearchSession.open(o, { prepare: (complete) => complete < o.trials });
   try {
-    const stale = store.failStaleTrials(study.id, me.id);
-    if (stale.length) {
-      log(
-        `${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`,
-      );
-    }
-    let current: TrialRecord | null = null;
-    let files: StudyContext['files'] = undefined;
-    const heartbeat = throttle(() => {
-      if (current) store.heartbeat(current.id);
-      store.beatLease(study.id, me);
-      // What a long phase wrote (a supernet's epoch checkpoint) goes to the store as it goes.
-      files?.push(undefined, { except: OWN_SYNC });
-    }, HEARTBEAT_MS);
-    const ctx = makeStudyContext(o, heartbeat, me.id);
-    files = ctx.files;
-    const all = store.trials(study.id);
-    const history = all.filter(isSettled);
-    const interruptions = new Map<string, number>();
-    for (const t of all)
-      if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
-    for (const t of history) strategy.tell(t, ctx);
-    let complete = history.filter((t) => t.state === 'complete').length;
-    if (strategy.prepare && complete < o.trials) {
-      await strategy.prepare(ctx);
-      files?.push(undefined, { except: OWN_SYNC });
-    }
-
-    let failed = history.length - complete;
-    let best = bestTrial(history, metric, direction);
-    let lastError: string | null = [...history].reverse().find((t) => t.error)?.error ?? null;
-    const seen = new Set(history.map(trialKey));
     let stopped: SearchSummary['stopped'] = 'target';
-    if (history.length)
-      log(
-        `resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`,
-      );
-
-    while (complete < o.trials) {
-      if (failed >= maxFailed) {
+    while (session.complete < o.trials) {
+      if (session.failed >= maxFailed) {
         stopped = 'failures';
         break;
       }
-      const index = history.length;
-      const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen };
-      const proposal = await strategy.ask(ask);
-      if (!proposal) {
+      const asked = await session.ask();
+      if (!asked) {
         stopped = 'done';
         break;
       }
+      const t0 = Date.now();
+      const finished = await session.evaluate(asked);
+      session.settle(finished);
+      log(trialLine(space, finished, asked.proposal.arch, metric, session.best, o.constraints, Date.now() - t0));
+      o.onTrial?.(finished, session.best);
+    }
+    return session.summary(stopped);
+  } finally {
+    session.close();
+  }
+}
+
+/** A trial a session asked for: created (running) in the store, not yet settled. */
+export interface AskedTrial {
+  trial: TrialRecord;
+  proposal: Proposal;
+  /** The recipe it is evaluated with (the evaluator's, with the proposal's fields). */
+  recipe: Record<string, unknown> | null;
+  costs: ArchCosts;
+  /** Its identity (trialKey). */
+  key: string;
+}
+
+/**
+ * One process's hold on a study for asking and telling (Optuna's ask/tell; the search loop above
+ * is built on it, and so is the library's Study): the study's lease taken, stale running trials
+ * failed as interrupted, the settled trials replayed through strategy.tell, the strategy's prepare
+ * run; then `ask` proposes and creates a running trial (its rng seeded by the study's seed and
+ * the number of settled trials), `evaluate` runs the evaluator on it, `settle` tells the strategy
+ * a finished one. `close` releases the lease.
+ */
+export class SearchSession {
+  /** Settled trials in number order. */
+  readonly history: TrialRecord[];
+  /** trialKey of every settled trial. */
+  readonly seen: Set<string>;
+  complete: number;
+  failed: number;
+  best: TrialRecord | null;
+  lastError: string | null;
+  /** Running trials of an earlier process found and failed at the start. */
+  readonly interrupted: number;
+  /** Asked and not yet settled, by trial number. */
+  readonly pending = new Map<number, AskedTrial>();
+  private current: TrialRecord | null = null;
+  private closed = false;
+
+  private constructor(
+    readonly o: SearchOptions,
+    readonly me: WorkerId,
+    readonly ctx: StudyContext,
+    readonly heartbeat: () => void,
+    private readonly all: TrialRecord[],
+    private readonly interruptions: Map<string, number>,
+    stale: number,
+  ) {
+    this.history = all.filter(isSettled);
+    this.seen = new Set(this.history.map(trialKey));
+    this.complete = this.history.filter((t) => t.state === 'complete').length;
+    this.failed = this.history.length - this.complete;
+    this.best = bestTrial(this.history, o.study.objective.metric, o.study.objective.direction);
+    this.lastError = [...this.history].reverse().find((t) => t.error)?.error ?? null;
+    this.interrupted = stale;
+  }
+
+  /**
+   * Takes the study (its lease: one live process at a time), fails the running trials an earlier
+   * process left, replays the settled trials through the strategy, and runs its prepare when
+   * `prepare` says so for the number of complete trials (default: always).
+   */
+  static async open(o: SearchOptions, w: { prepare?: (complete: number) => boolean } = {}): Promise<SearchSession> {
+    const { store, study, strategy } = o;
+    const log = o.log ?? (() => {});
+    const me = newWorkerId();
+    store.acquireLease(study.id, me);
+    try {
+      const stale = store.failStaleTrials(study.id, me.id);
+      if (stale.length) {
+        log(
+          `${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`,
+        );
+      }
+      let session: SearchSession | null = null;
+      const heartbeat = throttle(() => {
+        if (session?.current) store.heartbeat(session.current.id);
+        store.beatLease(study.id, me);
+        // What a long phase wrote (a supernet's epoch checkpoint) goes to the store as it goes.
+        session?.ctx.files?.push(undefined, { except: OWN_SYNC });
+      }, HEARTBEAT_MS);
+      const ctx = makeStudyContext(o, heartbeat, me.id);
+      const all = store.trials(study.id);
+      const interruptions = new Map<string, number>();
+      for (const t of all)
+        if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
+      session = new SearchSession(o, me, ctx, heartbeat, all, interruptions, stale.length);
+      for (const t of session.history) strategy.tell(t, ctx);
+      if (strategy.prepare && (w.prepare?.(session.complete) ?? true)) {
+        await strategy.prepare(ctx);
+        ctx.files?.push(undefined, { except: OWN_SYNC });
+      }
+      const { complete, failed, best } = session;
+      const metric = study.objective.metric;
+      if (session.history.length)
+        log(
+          `resuming study '${study.name}': ${complete} complete, ${failed} failed trial(s) so far${best ? `; best ${metric} ${fmt(best.metrics[metric])} (trial ${best.number})` : ''}`,
+        );
+      return session;
+    } catch (err) {
+      store.releaseLease(study.id, me);
+      throw err;
+    }
+  }
+
+  /**
+   * The strategy's next proposal, created as a running trial; null when the strategy has nothing
+   * more to propose. Trials asked and not yet settled are pending: the strategy sees them in
+   * `seen` and `pending`, as a worker's ask sees the trials other workers run.
+   */
+  async ask(): Promise<AskedTrial | null> {
+    const { store, study, strategy, space, evaluator } = this.o;
+    const index = this.history.length;
+    const pending = [...this.pending.values()].map((a) => a.trial);
+    const seen = pending.length ? new Set([...this.seen, ...[...this.pending.values()].map((a) => a.key)]) : this.seen;
+    const ask: AskContext = {
+      ...this.ctx,
+      index,
+      rng: rngFor(study.seed, index),
+      history: this.history,
+      seen,
+      ...(pending.length ? { pending } : {}),
+    };
+    const proposal = await strategy.ask(ask);
+    if (!proposal) return null;
+    if (isWait(proposal)) {
       // One process runs one trial at a time: when it asks, nothing is pending to wait for.
-      if (isWait(proposal))
+      if (!pending.length)
         throw new Error(
           `the ${strategy.name} strategy asked to wait (${proposal.wait}) with no trial pending: a bug of the strategy`,
         );
-      const archText = formatArch(space, proposal.arch);
-      const costs = o.costs.costs(proposal.arch);
-      const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
-      const identity = { arch: archText, searchedRecipe: proposal.recipe ?? null, space: proposal.space ?? null };
-      const t0 = Date.now();
-      const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: me.id });
-      current = trial;
-      const finished = await evaluateTrial(o, ctx, trial, proposal, {
-        recipe,
-        costs,
-        interruptions: interruptions.get(trialKey(identity)) ?? 0,
-        resumeEpochs: resumeEpochs(all, trialKey(identity)),
-        heartbeat,
-      });
-      current = null;
-      history.push(finished);
-      seen.add(trialKey(identity));
-      strategy.tell(finished, ctx);
-      files?.push(undefined, { except: OWN_SYNC });
-      if (finished.state === 'complete') {
-        complete++;
-        if (!best || better(finished.metrics[metric]!, best.metrics[metric]!, direction)) best = finished;
-      } else {
-        failed++;
-        lastError = finished.error;
-      }
-      log(trialLine(space, finished, proposal.arch, metric, best, o.constraints, Date.now() - t0));
-      o.onTrial?.(finished, best);
+      throw new Error(
+        `the ${strategy.name} strategy has nothing to propose until the pending trial(s) ${pending.map((t) => t.number).join(', ')} are told (${proposal.wait})`,
+      );
     }
-    return { study: study.name, best, complete, failed, interrupted: stale.length, stopped, lastError };
-  } finally {
-    store.releaseLease(study.id, me);
+    const archText = formatArch(space, proposal.arch);
+    const costs = this.o.costs.costs(proposal.arch);
+    const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
+    const identity = { arch: archText, searchedRecipe: proposal.recipe ?? null, space: proposal.space ?? null };
+    const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: this.me.id });
+    const asked: AskedTrial = { trial, proposal, recipe, costs, key: trialKey(identity) };
+    this.pending.set(trial.number, asked);
+    return asked;
   }
+
+  /** Evaluates an asked trial with the study's evaluator and finishes it (complete or failed); settle it next. */
+  async evaluate(a: AskedTrial): Promise<TrialRecord> {
+    this.current = a.trial;
+    try {
+      return await evaluateTrial(this.o, this.ctx, a.trial, a.proposal, {
+        recipe: a.recipe,
+        costs: a.costs,
+        interruptions: this.interruptions.get(a.key) ?? 0,
+        resumeEpochs: resumeEpochs(this.all, a.key),
+        heartbeat: this.heartbeat,
+      });
+    } finally {
+      this.current = null;
+    }
+  }
+
+  /**
+   * Finishes an asked trial with a result obtained elsewhere (tell): its metrics (failed when the
+   * objective is missing or not finite), or the error it failed with. Settle it next.
+   */
+  finish(a: AskedTrial, outcome: EvalResult | Error): TrialRecord {
+    const broken = violations(this.o.constraints, a.costs);
+    if (broken.length)
+      return this.o.store.failTrial(
+        a.trial.id,
+        `the ${this.o.strategy.name} strategy proposed an architecture outside the constraints: ${broken.join(', ')}`,
+      );
+    return finishTrial(this.o.store, a.trial, this.o.study.objective.metric, outcome);
+  }
+
+  /** Takes a finished trial into the history: the strategy told, the counts and the best updated. */
+  settle(finished: TrialRecord): void {
+    const { study, strategy } = this.o;
+    const metric = study.objective.metric;
+    const asked = this.pending.get(finished.number);
+    this.pending.delete(finished.number);
+    this.history.push(finished);
+    this.seen.add(asked?.key ?? trialKey(finished));
+    strategy.tell(finished, this.ctx);
+    this.ctx.files?.push(undefined, { except: OWN_SYNC });
+    if (finished.state === 'complete') {
+      this.complete++;
+      if (!this.best || better(finished.metrics[metric]!, this.best.metrics[metric]!, study.objective.direction))
+        this.best = finished;
+    } else {
+      this.failed++;
+      this.lastError = finished.error;
+    }
+  }
+
+  summary(stopped: SearchSummary['stopped']): SearchSummary {
+    const { complete, failed, best, lastError, interrupted } = this;
+    return { study: this.o.study.name, best, complete, failed, interrupted, stopped, lastError };
+  }
+
+  /** Releases the study's lease; trials asked and not told stay running (the next session fails them as interrupted). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.o.store.releaseLease(this.o.study.id, this.me);
+  }
+}
+
+/**
+ * Finishes a running trial with an evaluation's outcome: complete with its metrics, failed when
+ * the objective's metric is missing or not finite, or failed with the error (and what an
+ * EvaluationError measured before it).
+ */
+export function finishTrial(
+  store: StudyStore,
+  trial: TrialRecord,
+  metric: string,
+  outcome: EvalResult | Error,
+): TrialRecord {
+  if (outcome instanceof Error) {
+    const partial = outcome instanceof EvaluationError ? outcome.partial : {};
+    return store.failTrial(trial.id, outcome.message, partial);
+  }
+  const v = outcome.metrics[metric];
+  if (v === undefined || !Number.isFinite(v))
+    return store.failTrial(
+      trial.id,
+      `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(outcome.metrics)}`,
+      { metrics: outcome.metrics, epochs: outcome.epochs },
+    );
+  return store.completeTrial(trial.id, outcome.metrics, outcome.epochs);
 }
 
 /**
@@ -243,6 +403,8 @@ export async function evaluateTrial(
       arch: proposal.arch,
       archText,
       trialNumber: trial.number,
+      space: o.space,
+      seed: study.seed,
       recipe,
       ...(proposal.stopAfterEpochs ? { stopAfterEpochs: proposal.stopAfterEpochs } : {}),
       studyDir: ctx.studyDir,
@@ -261,22 +423,13 @@ export async function evaluateTrial(
       ...(w.resumeEpochs ? { resumeEpochs: w.resumeEpochs } : {}),
       log,
     };
+    let outcome: EvalResult | Error;
     try {
-      const r = await evaluator.evaluate(job);
-      const v = r.metrics[metric];
-      if (v === undefined || !Number.isFinite(v)) {
-        finished = store.failTrial(
-          trial.id,
-          `the evaluator reported no finite '${metric}' (the objective); metrics: ${JSON.stringify(r.metrics)}`,
-          { metrics: r.metrics, epochs: r.epochs },
-        );
-      } else {
-        finished = store.completeTrial(trial.id, r.metrics, r.epochs);
-      }
+      outcome = await evaluator.evaluate(job);
     } catch (err) {
-      const partial = err instanceof EvaluationError ? err.partial : {};
-      finished = store.failTrial(trial.id, err instanceof Error ? err.message : String(err), partial);
+      outcome = err instanceof Error ? err : new Error(String(err));
     }
+    finished = finishTrial(store, trial, metric, outcome);
   }
   return finished;
 }
