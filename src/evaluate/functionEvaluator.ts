@@ -82,14 +82,13 @@ export function functionEvaluator(fn: ObjectiveFunction, o: FunctionEvaluatorOpt
   const metrics = [...(o.metrics ?? ['accuracy'])];
   if (metrics.length === 0) throw new TypeError('functionEvaluator: name at least one metric it returns');
   const decode = o.decode ?? {};
-  const evaluator: Evaluator & { [OBJECTIVE]: ObjectiveFunction } = {
+  const evaluator: Evaluator = {
     kind: FUNCTION_KIND,
     spec: `${FUNCTION_KIND}:${name}`,
     description: o.description ?? `the function '${name}'`,
     decode,
     metrics,
     recipeFor: (_arch, proposed) => proposed ?? null,
-    [OBJECTIVE]: fn,
     async evaluate(job: EvalJob): Promise<EvalResult> {
       if (!job.space) throw new EvaluationError(`the function '${name}' needs the study's space: run it in a study`);
       const space = job.space;
@@ -146,13 +145,6 @@ export function functionEvaluator(fn: ObjectiveFunction, o: FunctionEvaluatorOpt
   return evaluator;
 }
 
-const OBJECTIVE = Symbol('tsnas.objective');
-
-/** Whether an evaluator runs a user's function (functionEvaluator). */
-export function isFunctionEvaluator(e: Evaluator): boolean {
-  return OBJECTIVE in e;
-}
-
 /** The metrics an objective returned, checked: every declared metric a finite number, else the trial fails saying which. */
 function checkResult(
   name: string,
@@ -174,7 +166,9 @@ function checkResult(
   const result: Record<string, number> = {};
   for (const [k, v] of Object.entries(r)) {
     if (typeof v !== 'number' || !Number.isFinite(v))
-      throw fail(`returned ${k} = ${typeof v === 'number' ? v : JSON.stringify(v) ?? String(v)}, not a finite number`);
+      throw fail(
+        `returned ${k} = ${typeof v === 'number' ? v : (JSON.stringify(v) ?? String(v))}, not a finite number`,
+      );
     result[k] = v;
   }
   const missing = metrics.filter((m) => !(m in result));

@@ -20,7 +20,6 @@ export {
 } from './registry';
 export {
   functionEvaluator,
-  isFunctionEvaluator,
   FUNCTION_KIND,
   type ObjectiveFunction,
   type ObjectiveResult,

@@ -164,7 +164,8 @@ registerEvaluator<{ seed: number }>('synthetic', {
 registerEvaluator<{ file: string }>('table', {
   form: 'table:FILE',
   parse(arg, spec, base) {
-    if (!arg) throw new FieldError('evaluator', spec, `evaluator '${spec}': name the table file, e.g. table:bench.json`);
+    if (!arg)
+      throw new FieldError('evaluator', spec, `evaluator '${spec}': name the table file, e.g. table:bench.json`);
     return { file: path.resolve(base, arg) };
   },
   format: (p) => p.file,
@@ -176,7 +177,8 @@ registerEvaluator<{ file: string }>('table', {
 registerEvaluator(FUNCTION_KIND, {
   form: null,
   parse(arg, spec) {
-    if (!arg) throw new FieldError('evaluator', spec, `evaluator '${spec}': name the function, e.g. function:objective`);
+    if (!arg)
+      throw new FieldError('evaluator', spec, `evaluator '${spec}': name the function, e.g. function:objective`);
     return { arg };
   },
   create(p, s) {

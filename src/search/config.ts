@@ -305,7 +305,11 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
  * A space given as an object (from code): checked against the space file's schema, then resolved
  * (its structure decoded); errors are FieldErrors naming the field under `space`.
  */
-export function checkSpaceObject(data: Record<string, unknown>): { name: string; data: Record<string, unknown>; space: Space } {
+export function checkSpaceObject(data: Record<string, unknown>): {
+  name: string;
+  data: Record<string, unknown>;
+  space: Space;
+} {
   const r = spaceFileSchema.safeParse(data);
   if (!r.success) {
     const first = r.error.issues[0]!;

@@ -73,21 +73,23 @@ export function setupSearch(config: SearchConfig, o: SetupOptions = {}): SearchS
       o.evaluator.spec,
       `the evaluator given (${o.evaluator.spec}) is not the study's (${config.evaluator}): a study keeps the evaluator it was created with`,
     );
-  const evaluator = o.evaluator ?? createEvaluator(parseEvaluatorSpec(config.evaluator), {
-    space,
-    spaceRef: config.space,
-    data: config.data ?? undefined,
-    metrics: config.metrics,
-    delayMs: config.evalDelayMs,
-    train: {
-      epochs: config.train.epochs ?? undefined,
-      limitTrain: config.train.limitTrain ?? undefined,
-      recipeFile: config.train.recipeFile ?? undefined,
-      recipe: config.train.recipe,
-      threads: config.train.threads,
-      reportTest: config.train.reportTest,
-    },
-  });
+  const evaluator =
+    o.evaluator ??
+    createEvaluator(parseEvaluatorSpec(config.evaluator), {
+      space,
+      spaceRef: config.space,
+      data: config.data ?? undefined,
+      metrics: config.metrics,
+      delayMs: config.evalDelayMs,
+      train: {
+        epochs: config.train.epochs ?? undefined,
+        limitTrain: config.train.limitTrain ?? undefined,
+        recipeFile: config.train.recipeFile ?? undefined,
+        recipe: config.train.recipe,
+        threads: config.train.threads,
+        reportTest: config.train.reportTest,
+      },
+    });
   if (!evaluator.metrics.includes(config.objective.metric)) {
     throw new Error(
       `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +

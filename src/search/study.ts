@@ -53,10 +53,13 @@ export interface CreateStudyOptions extends Omit<
 export interface LoadStudyOptions {
   /** The store the study is in (default runs/tsnas.db), or an open store (the caller closes it). */
   store?: string | StudyStore;
+  /** Options of a store opened here. */
   storeOptions?: StoreOptions;
+  /** The study's name. */
   name: string;
   /** The study's evaluator when it evaluated with code: the same function (or functionEvaluator) again. */
   evaluator?: Evaluator | ObjectiveFunction;
+  /** Progress lines of its runs and sessions (default: none). */
   log?: (line: string) => void;
 }
 
@@ -116,26 +119,19 @@ const functionName = (spec: string): string | null =>
  * field) before anything is written. An existing name is a StudyExistsError unless `loadIfExists`.
  */
 export async function createStudy(o: CreateStudyOptions): Promise<Study> {
-  const {
-    store,
-    storeOptions,
-    name,
-    strategyOptions,
-    evaluator,
-    objective,
-    loadIfExists,
-    log,
-    strategy,
-    ...fields
-  } = o;
+  const { store, storeOptions, name, strategyOptions, evaluator, objective, loadIfExists, log, strategy, ...fields } =
+    o;
   const obj = typeof objective === 'string' ? { metric: objective } : objective;
   const metric = obj?.metric ?? 'accuracy';
   // Without an evaluator or data, trials are evaluated by code: a function named 'objective'.
   const given =
     evaluator === undefined && fields.data === undefined
-      ? functionEvaluator(() => {
-          throw new Error('no objective: give it to optimize(fn), or evaluate by ask and tell');
-        }, { metrics: [metric] })
+      ? functionEvaluator(
+          () => {
+            throw new Error('no objective: give it to optimize(fn), or evaluate by ask and tell');
+          },
+          { metrics: [metric] },
+        )
       : evaluator;
   const evaluatorObject = typeof given === 'string' ? undefined : asEvaluator(given, 'objective', metric);
   // The stand-in above only creates the study: optimize() without a function is then the error
@@ -180,7 +176,8 @@ function openStudy(
   log: ((line: string) => void) | undefined,
 ): Study {
   const owned = !(location instanceof StudyStore);
-  const store = location instanceof StudyStore ? location : StudyStore.open(location, { ...storeOptions, mustExist: true });
+  const store =
+    location instanceof StudyStore ? location : StudyStore.open(location, { ...storeOptions, mustExist: true });
   try {
     const record = store.requireStudy(name);
     const fn = functionName(record.evaluator);
@@ -252,7 +249,8 @@ export class Study {
 
   /** The study's trials in number order; `state` keeps those in that state (or those states). */
   trials(filter: { state?: TrialState | readonly TrialState[] } = {}): TrialRecord[] {
-    const states = filter.state === undefined ? undefined : typeof filter.state === 'string' ? [filter.state] : filter.state;
+    const states =
+      filter.state === undefined ? undefined : typeof filter.state === 'string' ? [filter.state] : filter.state;
     return this.store.trials(this.created.id, states);
   }
 

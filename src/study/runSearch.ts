@@ -265,7 +265,13 @@ export class SearchSession {
     const costs = this.o.costs.costs(proposal.arch);
     const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
     const identity = { arch: archText, searchedRecipe: proposal.recipe ?? null, space: proposal.space ?? null };
-    const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: this.me.id });
+    const trial = store.createTrial(study.id, {
+      ...identity,
+      recipe,
+      source: proposal.source,
+      costs,
+      worker: this.me.id,
+    });
     const asked: AskedTrial = { trial, proposal, recipe, costs, key: trialKey(identity) };
     this.pending.set(trial.number, asked);
     return asked;
@@ -321,6 +327,7 @@ export class SearchSession {
     }
   }
 
+  /** The session's counts as a loop's summary, with why it stopped. */
   summary(stopped: SearchSummary['stopped']): SearchSummary {
     const { complete, failed, best, lastError, interrupted } = this;
     return { study: this.o.study.name, best, complete, failed, interrupted, stopped, lastError };

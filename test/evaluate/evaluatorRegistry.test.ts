@@ -31,7 +31,9 @@ test('the built-in kinds are registered and read through the registry', () => {
       err instanceof FieldError &&
       err.field === 'evaluator' &&
       err.value === 'oracle:x' &&
-      /unknown evaluator 'oracle:x' \(evaluators: train \(with `data` D\), synthetic\[:SEED\], table:FILE/.test(err.message) &&
+      /unknown evaluator 'oracle:x' \(evaluators: train \(with `data` D\), synthetic\[:SEED\], table:FILE/.test(
+        err.message,
+      ) &&
       /registerEvaluator/.test(err.message),
   );
   assert.throws(() => registerEvaluator('synthetic', () => ({}) as Evaluator), /'synthetic' is registered already/);
@@ -59,7 +61,9 @@ test('a kind registered from outside is used through its spec string: parsed, st
         decode: {},
         metrics: ['accuracy'],
         recipeFor: () => null,
-        evaluate: async (job) => ({ metrics: { accuracy: p.value + (formatArch(s.space, job.arch) === job.archText ? 0 : 1) } }),
+        evaluate: async (job) => ({
+          metrics: { accuracy: p.value + (formatArch(s.space, job.arch) === job.archText ? 0 : 1) },
+        }),
       };
     },
   });

@@ -8,7 +8,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import YAML from 'yaml';
-import { createStudy, loadStudy, functionEvaluator, FieldError, type TrialContext } from '../../src/search/index';
+import {
+  createStudy,
+  loadStudy,
+  functionEvaluator,
+  FieldError,
+  StudyExistsError,
+  type TrialContext,
+} from '../../src/search/index';
 import * as root from '../../src/index';
 import { hashString } from '../../src/random/seeds';
 import { tidy } from '../../src/engine/memory';
@@ -50,7 +57,7 @@ test('createStudy + optimize with a function objective on a space object: trials
   try {
     const seen: Array<{ n: number; draw: number; stop: number | null; space: string }> = [];
     const objective = async (trial: TrialContext) => {
-      for (let step = 0; step < 3; step++) trial.report(step, { acc: score(trial.archText) * (step + 1) / 3 });
+      for (let step = 0; step < 3; step++) trial.report(step, { acc: (score(trial.archText) * (step + 1)) / 3 });
       seen.push({ n: trial.number, draw: trial.rng.next(), stop: trial.stopAfterReports, space: trial.space.name });
       return { accuracy: score(trial.archText), reports: 3 };
     };
@@ -86,7 +93,10 @@ test('createStudy + optimize with a function objective on a space object: trials
       assert.equal(best.metrics.accuracy, Math.max(...trials.map((x) => x.metrics.accuracy!)));
       assert.equal(r.best!.number, best.number);
       assert.deepEqual(
-        study.paretoFront({ cost: 'flops' }).map((x) => x.number).sort((a, b) => a - b),
+        study
+          .paretoFront({ cost: 'flops' })
+          .map((x) => x.number)
+          .sort((a, b) => a - b),
         bruteFront(trials, 'accuracy'),
       );
       const front = study.paretoFront();
@@ -179,8 +189,11 @@ test('ask and tell by hand, across close and loadStudy, propose what optimize do
     }
     assert.deepEqual(otherArchs.slice(0, 3), hand.slice(0, 3));
     assert.notDeepEqual(otherArchs.slice(3), hand.slice(3));
+    // An existing name: refused, or loaded with its history when asked to.
+    await assert.rejects(createStudy({ ...common, name: 'hand' }), StudyExistsError);
     // Resumed: the asked trial was interrupted and is asked again; telling a finished one is refused.
-    study = await loadStudy({ store: t.store, name: 'hand' });
+    study = await createStudy({ ...common, name: 'hand', loadIfExists: true });
+    assert.equal(study.trials().length, 11);
     try {
       const again = (await study.ask())!;
       assert.equal(again.archText, pendingArch);
@@ -248,7 +261,9 @@ test('an objective that throws, returns NaN or lacks its metric fails that trial
       await assert.rejects(
         loaded.optimize(undefined, { trials: 1 }),
         (err: unknown) =>
-          err instanceof FieldError && err.field === 'evaluator' && /give it again as the `evaluator`/.test(err.message),
+          err instanceof FieldError &&
+          err.field === 'evaluator' &&
+          /give it again as the `evaluator`/.test(err.message),
       );
       const more = await loaded.optimize(() => ({ accuracy: 0.5 }), { trials: 1 });
       assert.equal(more.summary.complete, 4);
@@ -282,7 +297,14 @@ test('bad input through createStudy is a FieldError naming the field, and create
         /space\.stem\.channels/.test(err.message),
     );
     await assert.rejects(
-      createStudy({ store: t.store, name: 'x', space: 'fbnet-s', evaluator: 'synthetic:1', strategyOptions: { population: 1 } , strategy: 'evolution'}),
+      createStudy({
+        store: t.store,
+        name: 'x',
+        space: 'fbnet-s',
+        evaluator: 'synthetic:1',
+        strategyOptions: { population: 1 },
+        strategy: 'evolution',
+      }),
       (err: unknown) => err instanceof FieldError && err.field === 'options.population',
     );
     assert.equal(fs.existsSync(t.store), false, 'nothing was created');
@@ -294,40 +316,43 @@ test('bad input through createStudy is a FieldError naming the field, and create
   }
 });
 
-test('trial.network() builds the architecture once per trial and leaves no live tensor behind', noLeaks(async () => {
-  const t = tmp();
-  try {
-    const before = liveTensors();
-    let built = 0;
-    const study = await createStudy({
-      store: t.store,
-      name: 'net',
-      space: spaceObject(),
-      seed: 5,
-      objective: { metric: 'params' },
-      evaluator: functionEvaluator(
-        async (trial) => {
-          const net = await trial.network();
-          assert.equal(await trial.network(), net, 'one network per trial');
-          built++;
-          const out = tidy(() => net.forward(zeros([2, 1, 16, 16])).shape);
-          assert.deepEqual(out, [2, 10]);
-          assert.ok(liveTensors() > before, 'the network lives while the trial runs');
-          return { params: net.parameters().reduce((s, p) => s + p.size, 0) };
-        },
-        { metrics: ['params'] },
-      ),
-    });
+test(
+  'trial.network() builds the architecture once per trial and leaves no live tensor behind',
+  noLeaks(async () => {
+    const t = tmp();
     try {
-      const r = await study.optimize(undefined, { trials: 3 });
-      assert.equal(r.summary.complete, 3);
-      assert.equal(built, 3);
-      for (const x of study.trials()) assert.equal(x.metrics.params, x.costs.params);
+      const before = liveTensors();
+      let built = 0;
+      const study = await createStudy({
+        store: t.store,
+        name: 'net',
+        space: spaceObject(),
+        seed: 5,
+        objective: { metric: 'params' },
+        evaluator: functionEvaluator(
+          async (trial) => {
+            const net = await trial.network();
+            assert.equal(await trial.network(), net, 'one network per trial');
+            built++;
+            const out = tidy(() => net.forward(zeros([2, 1, 16, 16])).shape);
+            assert.deepEqual(out, [2, 10]);
+            assert.ok(liveTensors() > before, 'the network lives while the trial runs');
+            return { params: net.parameters().reduce((s, p) => s + p.size, 0) };
+          },
+          { metrics: ['params'] },
+        ),
+      });
+      try {
+        const r = await study.optimize(undefined, { trials: 3 });
+        assert.equal(r.summary.complete, 3);
+        assert.equal(built, 3);
+        for (const x of study.trials()) assert.equal(x.metrics.params, x.costs.params);
+      } finally {
+        study.close();
+      }
+      assert.equal(liveTensors(), before);
     } finally {
-      study.close();
+      t.done();
     }
-    assert.equal(liveTensors(), before);
-  } finally {
-    t.done();
-  }
-}));
+  }),
+);
