@@ -154,9 +154,13 @@ export class SearchSession {
   readonly history: TrialRecord[];
   /** trialKey of every settled trial. */
   readonly seen: Set<string>;
+  /** Complete trials so far. */
   complete: number;
+  /** Settled trials that failed (interrupted ones do not count). */
   failed: number;
+  /** The best complete trial so far. */
   best: TrialRecord | null;
+  /** The error of the latest failed trial. */
   lastError: string | null;
   /** Running trials of an earlier process found and failed at the start. */
   readonly interrupted: number;

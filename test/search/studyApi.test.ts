@@ -18,6 +18,10 @@ import {
 } from '../../src/search/index';
 import * as root from '../../src/index';
 import { hashString } from '../../src/random/seeds';
+import { Rng } from '../../src/random/rng';
+import { loadSpace } from '../../src/space/registry';
+import { formatArch } from '../../src/space/archFormat';
+import { sampleUniform } from '../../src/arch/sample';
 import { tidy } from '../../src/engine/memory';
 import { zeros } from '../../src/engine/creation';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
@@ -356,3 +360,48 @@ test(
     }
   }),
 );
+
+test("a trial's early stop: shouldStop and the signal once the strategy's stopAfterEpochs are reported", async () => {
+  const space = loadSpace('fbnet-s');
+  const arch = sampleUniform(space, new Rng(1));
+  const recorded: Array<Array<Record<string, number>>> = [];
+  const states: Array<{ stop: boolean; aborted: boolean }> = [];
+  const ev = functionEvaluator(async (trial) => {
+    let step = 0;
+    while (!trial.shouldStop()) {
+      states.push({ stop: trial.shouldStop(), aborted: trial.signal.aborted });
+      trial.report(step, { acc: step / 10 });
+      step++;
+      if (step > 10) throw new Error('never stopped');
+    }
+    states.push({ stop: trial.shouldStop(), aborted: trial.signal.aborted });
+    return { accuracy: step };
+  });
+  const job = (stopAfterEpochs?: number) => ({
+    arch,
+    archText: formatArch(space, arch),
+    trialNumber: 4,
+    space,
+    seed: 9,
+    recipe: null,
+    studyDir: os.tmpdir(),
+    heartbeat: () => {},
+    onEpoch: (e: Array<Record<string, number>>) => recorded.push(e),
+    log: () => {},
+    ...(stopAfterEpochs ? { stopAfterEpochs } : {}),
+  });
+  const r = await ev.evaluate(job(2));
+  assert.deepEqual(r.metrics, { accuracy: 2 });
+  assert.deepEqual(r.epochs, [
+    { step: 0, acc: 0 },
+    { step: 1, acc: 0.1 },
+  ]);
+  assert.deepEqual(recorded.at(-1), r.epochs, 'each report is recorded in the running trial');
+  assert.deepEqual(states, [
+    { stop: false, aborted: false },
+    { stop: false, aborted: false },
+    { stop: true, aborted: true },
+  ]);
+  // Without early stopping it never says stop (this objective then runs into its own guard).
+  await assert.rejects(ev.evaluate(job()), /the function 'objective' threw: never stopped/);
+});
