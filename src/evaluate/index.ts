@@ -3,9 +3,14 @@
 import { evaluatorForms } from './registry';
 
 export * from './evaluator';
-export { createSyntheticEvaluator, syntheticFunction } from './synthetic';
-export { createTabularEvaluator, loadTable } from './tabular';
-export { createTrainingEvaluator } from './training';
+export {
+  createSyntheticEvaluator,
+  syntheticFunction,
+  type SyntheticFunction,
+  type SyntheticEvaluatorOptions,
+} from './synthetic';
+export { createTabularEvaluator, loadTable, type Table, type TabularEvaluatorOptions } from './tabular';
+export { createTrainingEvaluator, type TrainingEvaluatorOptions } from './training';
 export {
   registerEvaluator,
   evaluatorKinds,

@@ -5,8 +5,17 @@
 export { runStudy, defaultStudyName, type RunStudyOptions, type StudyRunResult, type WorkersRunner } from './runStudy';
 export { registerStrategy, strategyNames, getStrategy } from './registry';
 export type { StrategyPlugin, FinalizeContext, ReportContext } from './strategyPlugin';
-export { configureSearch, setupSearch, type SearchSetup } from './setupSearch';
-export { ConfigError, loadSearchConfigFile, type SearchConfig, type SearchConfigInput } from './config';
+export { configureSearch, setupSearch, type SearchSetup, type SetupOptions } from './setupSearch';
+export type { FinalNetwork } from './finalNetwork';
+export type { FinalTrainingState, FinalTrainedNetwork, FinalComparison } from './finalTraining';
+export {
+  ConfigError,
+  loadSearchConfigFile,
+  searchConfigFileSchema,
+  type SearchConfig,
+  type SearchConfigInput,
+  type FinalTrainingConfig,
+} from './config';
 export {
   createStudy,
   loadStudy,
