@@ -122,9 +122,9 @@ export function formatEvaluatorSpec(s: EvaluatorSpec): string {
   return arg === '' ? kind : `${kind}:${arg}`;
 }
 
-/** The evaluator of a parsed spec, made by its kind's factory. */
-export function createEvaluator(spec: EvaluatorSpec, settings: EvaluatorSettings): Evaluator {
-  const { kind, ...p } = spec;
+/** The evaluator of a spec (a string such as 'synthetic:3', or parsed), made by its kind's factory. */
+export function createEvaluator(spec: EvaluatorSpec | string, settings: EvaluatorSettings): Evaluator {
+  const { kind, ...p } = typeof spec === 'string' ? parseEvaluatorSpec(spec) : spec;
   return factoryOf(kind, kind).factory.create(p, settings);
 }
 

@@ -25,6 +25,8 @@ test('the built-in kinds are registered and read through the registry', () => {
   assert.equal(formatEvaluatorSpec(parseEvaluatorSpec('synthetic:12')), 'synthetic:12');
   assert.equal(formatEvaluatorSpec(parseEvaluatorSpec('table:t.json', '/b')), 'table:/b/t.json');
   assert.equal(createEvaluator(parseEvaluatorSpec('synthetic:4'), { space, spaceRef: 'fbnet-s' }).spec, 'synthetic:4');
+  assert.equal(createEvaluator('synthetic:5', { space, spaceRef: 'fbnet-s' }).spec, 'synthetic:5');
+  assert.throws(() => createEvaluator('oracle', { space, spaceRef: 'fbnet-s' }), FieldError);
   assert.throws(
     () => parseEvaluatorSpec('oracle:x'),
     (err: unknown) =>
