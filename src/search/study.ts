@@ -16,7 +16,7 @@ import type { ArchCosts } from '../cost/costModel';
 import { SearchSession, type AskedTrial } from '../study/runSearch';
 import { DEFAULT_STORE, StudyStore, bestTrial, type StoreOptions } from '../study/store';
 import type { Direction, Objective, StudyRecord, TrialRecord, TrialState } from '../study/types';
-import type { SearchConfig, SearchConfigInput } from './config';
+import { ConfigError, searchConfigFileSchema, type SearchConfig, type SearchConfigInput } from './config';
 import { runStudy, type StudyRunResult } from './runStudy';
 import { loopParts, setupSearch } from './setupSearch';
 
@@ -150,6 +150,7 @@ export async function createStudy(o: CreateStudyOptions): Promise<Study> {
     ...(typeof given === 'string' ? { evaluator: given } : {}),
     ...(obj ? { objective: { metric, direction: obj.direction ?? 'maximize' } } : {}),
   };
+  checkInput(config);
   // The study is created by the one run of a study, with nothing to run: every check and the
   // clean-up of a failed creation are runStudy's.
   const r = await runStudy({
@@ -161,6 +162,31 @@ export async function createStudy(o: CreateStudyOptions): Promise<Study> {
     ...(log ? { log } : {}),
   });
   return openStudy(location, storeOptions, r.study, own, log);
+}
+
+/** The names of createStudy's options where the configuration's differ. */
+const OPTION_NAMES: Record<string, string> = { options: 'strategyOptions', study: 'name' };
+
+/**
+ * Checks what code gave against the configuration's schema (a config file's is checked when read):
+ * a wrong type is a FieldError naming createStudy's option (`trials`, `train.epochs`, `strategyOptions`).
+ */
+function checkInput(config: SearchConfigInput): void {
+  const r = searchConfigFileSchema.safeParse(config);
+  if (r.success) return;
+  const issue = r.error.issues[0]!;
+  const at = issue.path.map(String);
+  const value = at.reduce<unknown>(
+    (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+    config,
+  );
+  if (at.length) at[0] = OPTION_NAMES[at[0]!] ?? at[0]!;
+  const field = at.join('.') || 'options';
+  throw new ConfigError(
+    field,
+    value,
+    `invalid \`${field}\`: ${issue.message} (got ${JSON.stringify(value) ?? String(value)})`,
+  );
 }
 
 /** Loads a study from a store (Optuna's load_study): to read it, optimize it further, or ask and tell. */

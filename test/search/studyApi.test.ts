@@ -311,6 +311,34 @@ test('bad input through createStudy is a FieldError naming the field, and create
       }),
       (err: unknown) => err instanceof FieldError && err.field === 'options.population',
     );
+    await assert.rejects(
+      createStudy({
+        store: t.store,
+        name: 'x',
+        space: 'fbnet-s',
+        evaluator: 'synthetic:1',
+        trials: 'ten' as unknown as number,
+      }),
+      (err: unknown) =>
+        err instanceof FieldError &&
+        err.field === 'trials' &&
+        err.value === 'ten' &&
+        /invalid `trials`/.test(err.message),
+    );
+    await assert.rejects(
+      createStudy({
+        store: t.store,
+        name: 'x',
+        space: 'fbnet-s',
+        evaluator: 'synthetic:1',
+        objective: { metric: 'accuracy', direction: 'up' as 'maximize' },
+      }),
+      (err: unknown) => err instanceof FieldError && err.field === 'objective.direction' && err.value === 'up',
+    );
+    await assert.rejects(
+      createStudy({ store: t.store, name: 'x', space: 'fbnet-s', strategy: 'annealing', evaluator: 'synthetic:1' }),
+      /unknown strategy 'annealing' \(strategies: random, evolution/,
+    );
     assert.equal(fs.existsSync(t.store), false, 'nothing was created');
     // The same names from the package root.
     assert.equal(root.createStudy, createStudy);
