@@ -3,15 +3,15 @@
 // networks over their runs (mean and spread of the test accuracy, table and measured latency,
 // MACs, parameters), a table of every run with its seed, and a chart of each run's test accuracy
 // and each network's mean. Plain HTML and a chart spec from the stored state.
-import { formatCost } from '../cost/constraints';
 import { runSpreadChart } from '../report/charts/runSpread';
 import { escapeHtml as esc } from '../report/escape';
+import { formatCount, formatLatencyUs, formatPercent, MISSING } from '../report/formatNumber';
 import type { ReportSection } from '../report/types';
 import { summarizeFinalNetworks, type FinalTrainingState } from './finalTraining';
 
 export function finalTrainingSection(s: FinalTrainingState): ReportSection {
-  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
-  const points = (v: number | null) => (v === null ? '—' : (v * 100).toFixed(2));
+  const pct = (v: number | null) => formatPercent(v);
+  const points = (v: number | null) => (v === null ? MISSING : (v * 100).toFixed(2));
   const summaries = s.summaries ?? summarizeFinalNetworks(s.networks);
   const repeated = summaries.some((n) => n.seeds.length > 1);
   const first = (name: string) => s.networks.find((n) => n.name === name)!;
@@ -21,10 +21,10 @@ export function finalTrainingSection(s: FinalTrainingState): ReportSection {
       return (
         `<tr class="${n.role}"><td>${esc(n.name)}</td><td>${pct(n.meanTestAcc)}</td>` +
         (repeated
-          ? `<td>${n.testAccs.length}</td><td>${points(n.stdTestAcc)}</td><td>${n.minTestAcc === null ? '—' : `${points(n.minTestAcc)}-${pct(n.maxTestAcc)}`}</td>`
+          ? `<td>${n.testAccs.length}</td><td>${points(n.stdTestAcc)}</td><td>${n.minTestAcc === null ? MISSING : `${points(n.minTestAcc)}-${pct(n.maxTestAcc)}`}</td>`
           : '') +
-        `<td>${esc(formatCost('latency', n.tableLatencyUs))}</td><td>${esc(formatCost('latency', n.measuredLatencyUs))}</td>` +
-        `<td>${esc(formatCost('flops', n.flops))}</td><td>${esc(formatCost('params', n.params))}</td><td>${net.epochs}</td>` +
+        `<td>${formatLatencyUs(n.tableLatencyUs)}</td><td>${formatLatencyUs(n.measuredLatencyUs)}</td>` +
+        `<td>${formatCount(n.flops)}</td><td>${formatCount(n.params)}</td><td>${net.epochs}</td>` +
         `<td>${pct(net.searchValAcc)}</td><td><code>${esc(n.arch)}</code></td></tr>`
       );
     })
@@ -32,7 +32,7 @@ export function finalTrainingSection(s: FinalTrainingState): ReportSection {
   const runRows = s.networks
     .map(
       (n) =>
-        `<tr class="${n.role}"><td>${esc(n.name)}</td><td>${(n.replica ?? 0) + 1}</td><td>${n.seed ?? '—'}</td>` +
+        `<tr class="${n.role}"><td>${esc(n.name)}</td><td>${(n.replica ?? 0) + 1}</td><td>${n.seed ?? MISSING}</td>` +
         `<td>${pct(n.testAcc)}</td><td>${pct(n.trainAcc)}</td><td>${n.seconds.toFixed(0)} s</td></tr>`,
     )
     .join('');
