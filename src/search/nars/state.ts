@@ -97,6 +97,8 @@ export interface NarsAnswerRecord {
   bestByGeneration: number[];
   /** The best stage-2 candidate within the budget: its measured objective and predicted score. */
   stage2: { arch: string; measured: number; predicted: number; trial: number } | null;
+  /** The budget's own refit (`evaluate`: answerRefine.ts): its round and the evaluations within the budget. */
+  refined?: { round: number; evaluations: number };
   /** The answer's evaluation with the study's evaluator, when asked. */
   metrics: Record<string, number> | null;
   error: string | null;
