@@ -197,6 +197,7 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
       );
       break;
     }
+    const sign = env.objective.direction === 'maximize' ? 1 : -1;
     // The best predicted of the unevaluated pairs, by the latest refit (ties by pool order).
     const P = await import('./predictor');
     const weights = refinedPredictor(env, budget)?.refit.weights ?? i.stage2Weights;
@@ -207,7 +208,6 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
     } finally {
       model.dispose();
     }
-    const sign = env.objective.direction === 'maximize' ? 1 : -1;
     const picked = open
       .map((j, n) => ({ j, s: scores[n]! }))
       .sort((a, b) => b.s - a.s || a.j - b.j)
