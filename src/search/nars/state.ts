@@ -8,6 +8,7 @@
 //                   its early-stopping epoch, and its refit (weights file, fit) once done
 //   nars.earlyStop  the early-stopping decision after round 1 (the correlation against epochs)
 //   nars.answers    stage 3: one record per budget and refit, with its evaluation when asked
+//   nars.answerRefinements  `evaluate` K for a budget: its rounds and refits (answerRefine.ts)
 import { stateKey } from '../../study/stateKey';
 import type { ArchCosts } from '../../cost/costModel';
 import type { EarlyStopDecision } from './earlyStop';
