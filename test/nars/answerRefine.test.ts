@@ -251,4 +251,19 @@ test('a bad K is a FieldError on `evaluate`, before any work; the CLI names --ev
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /--evaluate is the number of candidates to evaluate within each budget/);
   assert.doesNotMatch(r.stderr, /`evaluate`/);
+  // The terminal says how far an answer extrapolates, and how to close the gap, in flags; --json has the range.
+  const budget = `flops<=${Math.round(floor * 0.6)}`;
+  const text = tsnas(['study', 'answer', 'c', '--store', path.join(dir, 'c.db'), '--budget', budget]);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(
+    text.stdout,
+    /the study evaluated nothing below [0-9.]+M FLOPs \(the cheapest of the 12 trials the predictor learnt from\); this answer \([0-9.]+M FLOPs\) extrapolates the predictor [0-9]+% below that/,
+  );
+  assert.match(text.stdout, /--evaluate K evaluates K candidates within the budget/);
+  const json = tsnas(['study', 'answer', 'c', '--store', path.join(dir, 'c.db'), '--budget', budget, '--json']);
+  const [answer] = JSON.parse(json.last).answers;
+  assert.equal(answer.range.extrapolated, true);
+  assert.equal(answer.range.side, 'below');
+  assert.ok(answer.range.distance > 0);
+  assert.equal(answer.evaluations, 0);
 });

@@ -20,7 +20,7 @@ import type { Evaluator } from '../../evaluate/evaluator';
 import { FieldError } from '../../io/fieldError';
 import { stateKey } from '../../study/stateKey';
 import { evaluateTrial, HEARTBEAT_MS, makeStudyContext, resumeEpochs, trialLine } from '../../study/runSearch';
-import type { StudyStore } from '../../study/store';
+import { bestTrial, type StudyStore } from '../../study/store';
 import type { Strategy } from '../../study/strategy';
 import { throttle } from '../../study/throttle';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from '../../study/types';
@@ -167,7 +167,12 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
           },
         );
         current = null;
-        env.log(trialLine(env.space, finished, arch, env.objective.metric, null, env.constraints, Date.now() - t0));
+        const best = bestTrial(
+          store.trials(study.id).filter((t) => t.source === source),
+          env.objective.metric,
+          env.objective.direction,
+        );
+        env.log(trialLine(env.space, finished, arch, env.objective.metric, best, env.constraints, Date.now() - t0));
         continue;
       }
       const data = refitData(env, history, early);
