@@ -19,12 +19,11 @@ import type { Constraint } from '../../cost/constraints';
 import type { Evaluator } from '../../evaluate/evaluator';
 import { FieldError } from '../../io/fieldError';
 import { stateKey } from '../../study/stateKey';
-import { evaluateTrial, HEARTBEAT_MS, makeStudyContext, resumeEpochs, trialLine } from '../../study/runSearch';
+import { TrialLoop } from '../../study/runSearch';
 import { bestTrial, type StudyStore } from '../../study/store';
 import type { Strategy } from '../../study/strategy';
-import { throttle } from '../../study/throttle';
-import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from '../../study/types';
-import { OWN_SYNC } from '../../study/runSearch';
+import { newWorkerId } from '../../study/worker';
+import { isSettled, trialKey, type StudyRecord } from '../../study/types';
 import { predictorScorer } from './stage3';
 import { poolFor, refitData, refitFromPretrained, resolveSettings, type NarsEnv } from './stages';
 import { NARS_STATE, type NarsCandidate, type NarsRefitRecord } from './state';
@@ -115,24 +114,22 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
   rec.poolSize = keys.length;
   const size = Math.ceil(k / ANSWER_ROUNDS);
   const early = env.state.get(NARS_STATE.earlyStop);
-  // The search loop's way to run a trial (evaluateTrial), as the study's own trials run.
+  // The search loops' trial cycle (TrialLoop: create, evaluate with heartbeats, finish, push files, report).
   const strategy: Strategy = { name: 'nars', ask: () => Promise.resolve(null), tell: () => {} };
-  let current: TrialRecord | null = null;
-  const heartbeat = throttle(() => {
-    if (current) store.heartbeat(current.id);
-  }, HEARTBEAT_MS);
-  const o = {
-    store,
-    study,
-    strategy,
-    evaluator,
-    space: env.space,
-    constraints: env.constraints,
-    costs: env.costs,
-    trials: env.trials,
-    log: env.log,
-  };
-  const ctx = makeStudyContext(o, heartbeat);
+  const loop = new TrialLoop(
+    {
+      store,
+      study,
+      strategy,
+      evaluator,
+      space: env.space,
+      constraints: env.constraints,
+      costs: env.costs,
+      trials: env.trials,
+      log: env.log,
+    },
+    newWorkerId(),
+  );
   const stale = store.failStaleTrials(study.id);
   if (stale.length)
     env.log(
@@ -148,31 +145,14 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
       const open = last.candidates.find((c) => !settled.has(c.arch));
       if (open) {
         const arch = parseArch(env.space, open.arch);
-        const costs = env.costs.costs(arch);
-        const recipe = evaluator.recipeFor(arch, null);
+        const proposal = { arch, source, ...(early?.epoch ? { stopAfterEpochs: early.epoch } : {}) };
+        const made = loop.newTrial(proposal);
         const t0 = Date.now();
-        const trial = store.createTrial(study.id, { arch: open.arch, recipe, source, costs, worker: null });
-        current = trial;
-        const finished = await evaluateTrial(
-          o,
-          ctx,
-          trial,
-          { arch, stopAfterEpochs: early?.epoch ?? undefined },
-          {
-            recipe,
-            costs,
-            interruptions: trials.filter((t) => isInterrupted(t) && trialKey(t) === open.arch).length,
-            resumeEpochs: resumeEpochs(trials, open.arch),
-            heartbeat,
-          },
-        );
-        current = null;
-        const best = bestTrial(
-          store.trials(study.id).filter((t) => t.source === source),
-          env.objective.metric,
-          env.objective.direction,
-        );
-        env.log(trialLine(env.space, finished, arch, env.objective.metric, best, env.constraints, Date.now() - t0));
+        const trial = store.createTrial(study.id, made.trial);
+        const finished = await loop.run(trial, proposal, { recipe: made.recipe, costs: made.costs, all: trials });
+        loop.settle(finished);
+        const mine = store.trials(study.id).filter((t) => t.source === source);
+        loop.report(finished, arch, bestTrial(mine, env.objective.metric, env.objective.direction), t0);
         continue;
       }
       const data = refitData(env, history, early);
@@ -187,7 +167,7 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
       );
       last.learnt = learnt;
       save();
-      store.files(study.name).push(undefined, { except: OWN_SYNC });
+      loop.pushFiles();
       env.log(
         `nars: answer ${budget.text}: refit after its round ${last.round} on ${last.refit.samples} complete trial(s) (${last.refit.cpuSeconds.toFixed(1)} CPU s)`,
       );
