@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isPostgresUrl, StoreError } from '../study/storeLocation';
 import { FieldError } from '../io/fieldError';
-import { runSearch, type SearchSummary } from '../study/runSearch';
+import { runSearch, type SearchSummary, type TrialCounts } from '../study/runSearch';
 import {
   DEFAULT_STORE,
   STUDY_NAME_PATTERN,
@@ -80,8 +80,8 @@ export interface RunStudyOptions {
   runWorkers?: WorkersRunner;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
-  /** Each settled trial of an in-process loop, with the best so far. */
-  onTrial?: (t: TrialRecord, best: TrialRecord | null) => void;
+  /** Each settled trial of an in-process loop, with the best so far and the study's counts after it. */
+  onTrial?: (t: TrialRecord, best: TrialRecord | null, counts: TrialCounts) => void;
 }
 
 export interface StudyRunResult {

@@ -46,7 +46,15 @@ export interface SearchOptions {
   maxFailed?: number;
   /** Progress lines (stderr). */
   log?: (line: string) => void;
-  onTrial?: (t: TrialRecord, best: TrialRecord | null) => void;
+  /** Each settled trial, the best so far, and the study's counts after it (for progress and time-left lines). */
+  onTrial?: (t: TrialRecord, best: TrialRecord | null, counts: TrialCounts) => void;
+}
+
+/** Where a study stands: its complete and failed trials, and the complete trials it ends with. */
+export interface TrialCounts {
+  complete: number;
+  failed: number;
+  target: number;
 }
 
 export interface SearchSummary {
@@ -169,7 +177,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         failed++;
         lastError = finished.error;
       }
-      loop.report(finished, proposal.arch, best, t0);
+      loop.report(finished, proposal.arch, best, t0, { complete, failed, target: o.trials });
     }
     return { study: study.name, best, complete, failed, interrupted: stale.length, stopped, lastError };
   } finally {
@@ -282,12 +290,18 @@ export class TrialLoop {
     this.pushFiles();
   }
 
-  /** The finished trial's progress line (timed from t0), and the caller's onTrial. */
-  report(finished: TrialRecord, arch: Proposal['arch'], best: TrialRecord | null, t0: number): void {
+  /** The finished trial's progress line (timed from t0), and the caller's onTrial with the study's counts. */
+  report(
+    finished: TrialRecord,
+    arch: Proposal['arch'],
+    best: TrialRecord | null,
+    t0: number,
+    counts: TrialCounts,
+  ): void {
     (this.o.log ?? (() => {}))(
       trialLine(this.o.space, finished, arch, this.o.study.objective.metric, best, this.o.constraints, Date.now() - t0),
     );
-    this.o.onTrial?.(finished, best);
+    this.o.onTrial?.(finished, best, counts);
   }
 }
 

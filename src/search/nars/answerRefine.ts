@@ -152,7 +152,12 @@ export async function refineAnswer(i: RefineInput): Promise<AnswerRefinement> {
         const finished = await loop.run(trial, proposal, { recipe: made.recipe, costs: made.costs, all: trials });
         loop.settle(finished);
         const mine = store.trials(study.id).filter((t) => t.source === source);
-        loop.report(finished, arch, bestTrial(mine, env.objective.metric, env.objective.direction), t0);
+        const complete = mine.filter((t) => t.state === 'complete').length;
+        loop.report(finished, arch, bestTrial(mine, env.objective.metric, env.objective.direction), t0, {
+          complete,
+          failed: mine.filter(isSettled).length - complete,
+          target: k,
+        });
         continue;
       }
       const data = refitData(env, history, early);
