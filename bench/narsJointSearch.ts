@@ -82,7 +82,7 @@ async function main(): Promise<void> {
       constraints: setup.constraints,
       log,
     };
-    const answers = await plugin.answerBudgets!({ ...ctx, budgets, evaluate: true });
+    const answers = await plugin.answerBudgets!({ ...ctx, budgets, train: true });
 
     // The same data, epochs and recipe, measuring test accuracy too (checkpoints are reused).
     const tester = createTrainingEvaluator({

@@ -79,7 +79,7 @@ async function main(): Promise<void> {
       for (const b of budgets) rows.push({ case: c, budget: b.text, cpuSeconds: [], generations: 0, scored: 0 });
       for (let r = 0; r < repeats; r++) {
         store.setState(study.id, NARS_STATE.answers, {}); // answer afresh
-        const answers = await plugin.answerBudgets!({ ...ctx, budgets, evaluate: false });
+        const answers = await plugin.answerBudgets!({ ...ctx, budgets, train: false });
         answers.forEach((a, k) => {
           const row = rows.find((x) => x.case === c && x.budget === budgets[k]!.text)!;
           row.cpuSeconds.push(a.cpuSeconds);

@@ -21,6 +21,7 @@ import type { Strategy } from '../study/strategy';
 import type { StudyRecord } from '../study/types';
 import type { SearchConfig, SearchConfigInput } from './config';
 import type { FinalNetwork } from './finalNetwork';
+import type { AnswerRange } from './answerRange';
 
 /** Report views a strategy stores while it searches (ctx.state.set(REPORT_SECTIONS, sections)); every report shows them. */
 export const REPORT_SECTIONS = stateKey<ReportSection[]>('report.sections');
@@ -64,7 +65,13 @@ export interface AnswerContext extends FinalizeContext {
   /** The budgets to answer, each one resource constraint ('flops<=5M'). */
   budgets: readonly Constraint[];
   /** Evaluate each answer with the study's evaluator (training: the recipe's full epochs). */
-  evaluate: boolean;
+  train: boolean;
+  /**
+   * With the user's consent, K candidates evaluated within each budget (trials of the study,
+   * resumable) and the method's model refit on them before it answers: a whole number, at least 1.
+   * K counts over reruns: asked again with the same K, nothing more is evaluated.
+   */
+  evaluate?: number;
 }
 
 /** One budget's answer (`tsnas study answer`). */
@@ -84,6 +91,10 @@ export interface BudgetAnswer {
   detail: string;
   /** True when it was answered (or evaluated) earlier and read back from the study. */
   cached: boolean;
+  /** How far it extrapolates what the method's model learnt from (answerRange.ts), or null where the method does not say. */
+  range: AnswerRange | null;
+  /** Evaluations made within this budget for it (`evaluate`), 0 when none. */
+  evaluations: number;
 }
 
 export interface ReportContext {

@@ -45,7 +45,7 @@ test(
       const answers = await plugin.answerBudgets!({
         ...ctx,
         budgets: [parseConstraint('flops<=4M'), parseConstraint('params<=60K')],
-        evaluate: true,
+        train: true,
       });
       assert.deepEqual(
         answers.map((a) => [a.budget, a.cached]),

@@ -356,9 +356,12 @@ export function registerSearch(program: Command): void {
     );
   const takers = strategyPlugins().flatMap((p) => optionFlags(p).filter((f) => f.takesCommonFlag));
   if (takers.length)
+    // Worded when the help is shown: the field-to-flag table must hold every command's flags, and
+    // the commands registered after this one are not there yet.
     command.addHelpText(
       'after',
-      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
+      () =>
+        `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
     );
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {

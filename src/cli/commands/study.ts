@@ -19,6 +19,7 @@ import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
+import { rangeText } from '../../search/answerRange';
 import { chanceWarning } from '../chanceWarning';
 import { positiveInt } from '../options';
 import { cliText } from '../errorText';
@@ -26,6 +27,14 @@ import { useDevice, deviceOption, DEVICE_HELP } from '../device';
 import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface AnswerFlags {
+  budget: string[];
+  store: string;
+  train?: boolean;
+  evaluate?: number;
+  json?: boolean;
+}
 
 const fmt = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
@@ -256,11 +265,17 @@ export function registerStudy(program: Command): void {
       "also evaluate each answer with the study's evaluator (training: the recipe's full epochs, resumable; tables and synthetic: a look-up)",
     )
     .option(
-      '--json',
-      'print JSON on the last line: {"study", "answers": [{"budget", "arch", "predicted", "metrics", "costs", "cpuSeconds", ...}]}',
+      '--evaluate <k>',
+      "before answering, evaluate K candidates within each budget with the study's evaluator (trials of the study, " +
+        'resumable: a rerun evaluates only what is missing) and refit the predictor on them: the cure for an answer that extrapolates',
+      Number,
     )
-    .action(async (name: string, o: { budget: string[]; store: string; train?: boolean; json?: boolean }) => {
-      const log = (line: string) => process.stderr.write(`${line}\n`);
+    .option(
+      '--json',
+      'print JSON on the last line: {"study", "answers": [{"budget", "arch", "predicted", "metrics", "costs", "cpuSeconds", "range": {"extrapolated", "side", "distance", "lowest", ...}, "evaluations", ...}]}',
+    )
+    .action(async (name: string, o: AnswerFlags) => {
+      const log = (line: string) => process.stderr.write(`${cliText(line, program)}\n`);
       const budgets = o.budget.map(parseConstraint);
       // Answering writes (a lease, cached answers) but never makes a store: a missing one is named.
       let store: StudyStore;
@@ -293,7 +308,8 @@ export function registerStudy(program: Command): void {
             costs: setup.costs,
             constraints: setup.constraints,
             budgets,
-            evaluate: !!o.train,
+            train: !!o.train,
+            ...(o.evaluate !== undefined ? { evaluate: o.evaluate } : {}),
             log,
           });
         } finally {
@@ -317,7 +333,10 @@ export function registerStudy(program: Command): void {
             a.arch,
           ]);
         console.log(table(rows));
-        for (const a of answers) console.log(`  ${a.budget}: ${a.detail}`);
+        for (const a of answers) {
+          console.log(`  ${a.budget}: ${a.detail}`);
+          if (a.range) console.log(`  ${a.budget}: ${cliText(rangeText(a.range), program)}`);
+        }
       } finally {
         store.close();
       }

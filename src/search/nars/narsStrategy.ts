@@ -48,6 +48,8 @@ import { NARS_STATE, type NarsAnswerRecord, type NarsRound } from './state';
 import { parseBudgets } from './window';
 import type { NarsPredictor, PredictorMeta } from './predictor';
 import { StudyUnfinishedError } from '../../study/store';
+import { answerRange } from '../answerRange';
+import { answerSource, checkEvaluations, refinedPredictor, refineAnswer } from './answerRefine';
 
 export { NARS_STATE } from './state';
 
@@ -164,7 +166,13 @@ export function checkNarsSetup({ config, space, evaluator, costs, constraints }:
 }
 
 /** A stored answer as the hook returns it. */
-function budgetAnswer(a: NarsAnswerRecord, cached: boolean, metric: string): BudgetAnswer {
+function budgetAnswer(
+  a: NarsAnswerRecord,
+  cached: boolean,
+  metric: string,
+  range: BudgetAnswer['range'],
+  evaluations: number,
+): BudgetAnswer {
   const s = a.stage2;
   return {
     budget: a.budget,
@@ -178,11 +186,16 @@ function budgetAnswer(a: NarsAnswerRecord, cached: boolean, metric: string): Bud
         ? `the best predicted of the table's ${a.scored} architectures within the budget`
         : `genetic algorithm: ${a.generations} generations, ${a.scored} pairs scored, stopped by ${a.stopped}, ${a.seeds} stage-2 seed(s)`) +
       `; predictor of round ${a.round}` +
+      (a.refined
+        ? `, refit on ${a.refined.evaluations} evaluation(s) within the budget (its round ${a.refined.round})`
+        : '') +
       (s
-        ? `; the best stage-2 candidate within the budget: trial ${s.trial}, ${metric} ${s.measured.toPrecision(4)} (predicted ${s.predicted.toPrecision(4)})`
-        : '; no stage-2 candidate within the budget') +
+        ? `; the best evaluated trial within the budget: trial ${s.trial}, ${metric} ${s.measured.toPrecision(4)} (predicted ${s.predicted.toPrecision(4)})`
+        : '; no evaluated trial within the budget') +
       (a.error ? `; its evaluation failed: ${a.error}` : ''),
     cached,
+    range,
+    evaluations,
   };
 }
 
@@ -199,25 +212,34 @@ async function answerAll(
     throw new Error('nars: the study has no refit predictor yet (stage 2 has not finished a round): resume the search');
   const answers = env.state.get(NARS_STATE.answers) ?? {};
   const out: BudgetAnswer[] = [];
-  let loaded: { P: typeof import('./predictor'); model: NarsPredictor; meta: PredictorMeta } | null = null;
+  const loaded = new Map<string, { P: typeof import('./predictor'); model: NarsPredictor; meta: PredictorMeta }>();
   try {
     for (const budget of budgets) {
-      const key = `${budget.text} @ round ${latest.round}`;
+      // A budget refit on evaluations within it (`evaluate`) is answered by that refit.
+      const refined = refinedPredictor(env, budget);
+      const weights = refined?.refit.weights ?? latest.weights;
+      const key = `${budget.text} @ round ${latest.round}${refined ? `, answer round ${refined.round}` : ''}`;
       let a = answers[key];
       const cached = !!a;
       if (!a) {
-        if (!loaded) {
+        let p = loaded.get(weights);
+        if (!p) {
           const P = await import('./predictor');
-          const { model, meta } = P.loadPredictor(path.join(env.studyDir, latest.weights));
-          loaded = { P, model, meta };
+          const { model, meta } = P.loadPredictor(path.join(env.studyDir, weights));
+          loaded.set(weights, (p = { P, model, meta }));
         }
         a = answerBudget({
           env,
           budget,
           round: latest.round,
-          score: predictorScorer(loaded.P, env, loaded.model, loaded.meta),
+          score: predictorScorer(p.P, env, p.model, p.meta),
           history,
         });
+        if (refined)
+          a.refined = {
+            round: refined.round,
+            evaluations: history.filter((t) => t.source === answerSource(budget)).length,
+          };
         answers[key] = a;
         env.state.set(NARS_STATE.answers, answers);
       }
@@ -228,7 +250,27 @@ async function answerAll(
         a.error = e.error;
         env.state.set(NARS_STATE.answers, answers);
       }
-      const b = budgetAnswer(a, cached, env.objective.metric);
+      // The trials its predictor learnt from: the refit's own, or stage 2's (every trial but the answers').
+      const learnt = history.filter(
+        (t) =>
+          t.state === 'complete' &&
+          Number.isFinite(t.metrics[env.objective.metric]) &&
+          (refined ? refined.learnt.includes(t.number) : !t.source?.startsWith('answer:')),
+      );
+      const range = answerRange({
+        space: env.space,
+        budget,
+        answer: parseArch(env.space, a.arch),
+        costs: a.costs,
+        learnt,
+      });
+      const b = budgetAnswer(
+        a,
+        cached,
+        env.objective.metric,
+        range,
+        history.filter((t) => t.source === answerSource(budget)).length,
+      );
       env.log(
         `nars: stage 3: ${b.budget}: predicted ${env.objective.metric} ${a.predicted.toPrecision(4)}` +
           `${a.metrics && Number.isFinite(a.metrics[env.objective.metric]) ? `, measured ${a.metrics[env.objective.metric]!.toPrecision(4)}` : ''}` +
@@ -237,7 +279,7 @@ async function answerAll(
       out.push(b);
     }
   } finally {
-    loaded?.model.dispose();
+    for (const p of loaded.values()) p.model.dispose();
   }
   return out;
 }
@@ -305,9 +347,10 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
     return null;
   },
   async answerBudgets(ctx: AnswerContext) {
+    const evaluations = ctx.evaluate === undefined ? null : checkEvaluations(ctx.evaluate);
     const env = envOfStore(ctx);
     checkBudgets(env, ctx.budgets);
-    const history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    let history = ctx.store.trials(ctx.study.id).filter(isSettled);
     const rounds = await settleRounds(env, history);
     const unfinished = stage2Done(env, history, rounds);
     if (unfinished)
@@ -316,7 +359,22 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
         study: ctx.study.name,
         store: ctx.store.file,
       });
-    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.evaluate, history);
+    if (evaluations !== null) {
+      // The constrained iterative optimisation run for each budget (answerRefine.ts).
+      const stage2Weights = latestRefit(rounds)!.weights;
+      for (const budget of ctx.budgets)
+        await refineAnswer({
+          env,
+          store: ctx.store,
+          study: ctx.study,
+          evaluator: ctx.evaluator,
+          budget,
+          evaluations,
+          stage2Weights,
+        });
+      history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    }
+    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.train, history);
   },
   reportSections: (ctx) => narsReportSections(ctx),
   doneMessage: 'nars: every pair of the pool has been evaluated',
