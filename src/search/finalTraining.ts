@@ -19,6 +19,7 @@ import { formatCost } from '../cost/constraints';
 import type { CostModel } from '../cost/costModel';
 import { loadDataSource } from '../data/dataSource';
 import type { Evaluator } from '../evaluate/evaluator';
+import type { LatencyTable } from '../latency/latencyTable';
 import { parseArch, parseNamedArch } from '../space/archFormat';
 import { spaceFingerprint } from '../space/fingerprint';
 import type { Arch, Space } from '../space/types';
@@ -28,6 +29,7 @@ import type { StudyRecord } from '../study/types';
 import { recipeOverridesFromArch } from '../train/archRecipe';
 import { loadRecipe, parseRecipe, type Recipe } from '../train/recipe';
 import type { FinalTrainingConfig, SearchConfig } from './config';
+import { studyConfig } from './studyConfig';
 import { timeNetwork } from './finalNetwork';
 import { compareToReference } from './referenceComparison';
 
@@ -135,6 +137,8 @@ export interface FinalTrainingContext {
   space: Space;
   evaluator: Pick<Evaluator, 'decode'>;
   costs: Pick<CostModel, 'costs'>;
+  /** The study's latency table as the set-up read it (absent: read from `lut` when a network is timed). */
+  latencyTable?: LatencyTable | null;
   log: (line: string) => void;
   /** Called as training goes (every batch; the caller throttles): a claim on the work stays alive. */
   heartbeat?: () => void;
@@ -160,7 +164,7 @@ const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
  */
 export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<FinalTrainingState | null> {
   const { store, study, space, log } = ctx;
-  const config = study.config as unknown as SearchConfig;
+  const config = studyConfig(study);
   const f = config.final;
   if (!f || !config.data) return null;
   const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
@@ -264,7 +268,13 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       );
     if (r.resumedFrom > 0) log(`final training: ${p.name} continued from its checkpoint after epoch ${r.resumedFrom}`);
     const costs = ctx.costs.costs(p.arch);
-    const timing = await timeNetwork({ space, arch: p.arch, config, evaluator: ctx.evaluator });
+    const timing = await timeNetwork({
+      space,
+      arch: p.arch,
+      config,
+      latencyTable: ctx.latencyTable,
+      evaluator: ctx.evaluator,
+    });
     const net: FinalTrainedNetwork = {
       role: p.role,
       name: p.name,

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
-import { dnasOptions } from '../../src/search/fbnet/dnasStrategy';
+import { dnasOptions } from '../../src/search/fbnet';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { tsnas } from '../helpers/tsnasCli';
 

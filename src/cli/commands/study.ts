@@ -9,8 +9,9 @@ import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
 import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
-import { setupSearch } from '../../search/setupSearch';
-import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { pluginStudy, setupSearch } from '../../search/setupSearch';
+import { applyResumeOverrides } from '../../search/config';
+import { studyConfig } from '../../search/studyConfig';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
 import { resolveStoreLocation } from '../../study/storeLocation';
@@ -275,12 +276,13 @@ export function registerStudy(program: Command): void {
             `study '${name}' searched with ${s.strategy}, which answers a budget only by searching again: run a new study with --constraint ` +
               `(strategies that answer budgets from a finished study: ${able.join(', ') || 'none'})`,
           );
-        const setup = setupSearch(s.config as unknown as SearchConfig);
+        const setup = setupSearch(studyConfig(s));
         const me = newWorkerId();
         store.acquireLease(s.id, me); // not while the search itself runs
         let answers;
         try {
           answers = await plugin.answerBudgets({
+            ...pluginStudy(setup),
             store,
             study: s,
             space: setup.space,
@@ -340,7 +342,7 @@ export function registerStudy(program: Command): void {
       }
       try {
         const s = store.requireStudy(name);
-        const stored = s.config as unknown as SearchConfig;
+        const stored = studyConfig(s);
         const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, name);
         const setup = setupSearch(config);
         const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });

@@ -228,6 +228,10 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
     costs: { unit: o.costs.unit, source: o.costs.source ?? null },
     seed: o.seed,
     limitTrain,
+    // The rounds file keeps the learning rate's key of the files written before the weight-sharing
+    // options were shared (weightLr), so that a study started then resumes its rounds.
+    lr: undefined,
+    weightLr: s.lr,
     // Neither changes the rounds: a resume may give other threads, or ask for round trials.
     threads: undefined,
     roundTrials: undefined,
@@ -332,7 +336,7 @@ function runRound(i: RoundInput): NseRoundRecord {
       l.candidates.map((c) => o.costs.perLayer[n]![i.full.layers[n]!.candidates.findIndex((x) => x.op === c.op)]!),
     );
     const scaled = costs.map((row) => row.map((c) => c / i.costRef));
-    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), 1e-4), { lr: s.weightLr, momentum: 0.9 });
+    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), 1e-4), { lr: s.lr, momentum: 0.9 });
     wOpt = weights;
     const alpha = new Adam(supernet.alphaParameters(), { lr: s.alphaLr, beta1: 0.9, beta2: 0.999 });
     aOpt = alpha;
@@ -341,7 +345,7 @@ function runRound(i: RoundInput): NseRoundRecord {
     const layers = layout.layers.length;
     const diverged = (what: string) => (res: StepResult, ctx: { epoch: number; batch: number }) =>
       new Error(
-        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.weightLr\`. ` +
+        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.lr\`. ` +
           `The checkpoint in ${dir} holds the last good epoch; rerunning resumes from it`,
       );
     const run = runTrainLoop<NseEpochRecord>({
@@ -352,7 +356,7 @@ function runRound(i: RoundInput): NseRoundRecord {
         name: 'weights',
         loader: i.loaders.weights,
         optimizer: weights,
-        learningRate: (t) => learningRateAt(t, s.weightLr, cosine),
+        learningRate: (t) => learningRateAt(t, s.lr, cosine),
         begin: () => supernet.setTrainable(true, false),
         step: (batch, ctx) => {
           weights.zeroGrad();
