@@ -32,7 +32,7 @@ import { tidy } from '../../engine/memory';
 import { archCost } from '../../cost/netCost';
 import type { Rng } from '../../random/rng';
 import { setNumThreads } from '../../engine/runtime';
-import { BatchLoader, disposeBatch, type Batch } from '../../data/loader';
+import { BatchLoader, type Batch } from '../../data/loader';
 import type { DataSource } from '../../data/imageSet';
 import { stratifiedSplit } from '../../data/split';
 import { crossEntropy } from '../../nn/functional';
@@ -48,9 +48,8 @@ import type { CandidateCosts } from '../../supernet/candidateCosts';
 import { archOfBranchPath, extractBranchChildNetwork } from '../../supernet/branchChildNetwork';
 import { archOfIndices, supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { disposeSnapshot } from '../../supernet/pathAngle';
-import { recalibrateBatchNorm } from '../../supernet/recalibrateBatchNorm';
+import { childOneShotAccuracy } from '../../supernet/oneShotAccuracy';
 import { hasCheckpoint, loadCheckpoint, readCheckpointState } from '../../train/checkpoint';
-import { evaluate } from '../../train/evaluate';
 import { runTrainLoop, type StepResult } from '../../train/trainLoop';
 import { weightDecayGroups } from '../../train/weightDecayGroups';
 import { GatedSupernet } from './gatedSupernet';
@@ -462,14 +461,20 @@ function runRound(i: RoundInput): NseRoundRecord {
     );
     const path = pathOf(trim.selection);
     const arch = archOfBranchPath(layout, path);
-    const oneShotAcc = oneShotAccuracy(
-      supernet,
-      path,
-      i.loaders.weights,
-      i.loaders.evaluation,
-      s.recalibrationBatches,
-      r,
-    );
+    // The one-shot accuracy every weight-sharing method measures, of the chosen branches' child
+    // network; each round recalibrates on batches of its own (epoch 1e6 + round of the weights' loader).
+    const child = extractBranchChildNetwork(supernet, path);
+    let oneShotAcc: number;
+    try {
+      oneShotAcc = childOneShotAccuracy(child, {
+        train: i.loaders.weights,
+        recalEpoch: 1_000_000 + r,
+        recalBatches: s.recalibrationBatches,
+        val: i.loaders.evaluation,
+      });
+    } finally {
+      child.dispose();
+    }
     const c = archCost(o.space, arch, { input: o.input, classes: o.classes });
     const exhausted = unexplored(i.order, i.explored).every((u) => u.length === 0);
     const limit = s.rounds !== null && r + 1 >= s.rounds;
@@ -542,35 +547,5 @@ export function inheritWeights(supernet: GatedSupernet, previousDir: string): { 
     return { inherited: [...take.keys()], fresh: [...own.keys()].filter((n) => !take.has(n)) };
   } finally {
     for (const g of Object.values(ck.groups)) for (const t of g.values()) t.dispose();
-  }
-}
-
-/** Validation accuracy of a branch-set path with the supernet's weights, BatchNorm recalibrated on training batches. */
-function oneShotAccuracy(
-  supernet: GatedSupernet,
-  path: number[][],
-  train: BatchLoader,
-  evaluation: BatchLoader,
-  batches: number,
-  round: number,
-): number {
-  const child = extractBranchChildNetwork(supernet, path);
-  try {
-    const xs: Batch[] = [];
-    try {
-      for (const b of train.epoch(1_000_000 + round)) {
-        xs.push(b);
-        if (xs.length >= batches) break;
-      }
-      recalibrateBatchNorm(
-        child,
-        xs.map((b) => b.x),
-      );
-    } finally {
-      for (const b of xs) disposeBatch(b);
-    }
-    return evaluate(child, evaluation).accuracy;
-  } finally {
-    child.dispose();
   }
 }
