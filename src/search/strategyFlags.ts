@@ -155,8 +155,7 @@ function fieldFlag(
       parse:
         spec.parse ??
         ((text) => {
-          if (!choices.includes(text))
-            throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
+          if (!choices.includes(text)) throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
           return text;
         }),
     };

@@ -138,5 +138,10 @@ export function childOneShotAccuracy(
   } finally {
     for (const b of xs) disposeBatch(b);
   }
-  return accuracyOver(child, (x) => child.forward(x), o.val.epoch(0), (b) => disposeBatch(b as Batch));
+  return accuracyOver(
+    child,
+    (x) => child.forward(x),
+    o.val.epoch(0),
+    (b) => disposeBatch(b as Batch),
+  );
 }

@@ -233,12 +233,10 @@ function strategyHelp(command: Command, program: Command): string {
   const name = helpStrategy(command);
   if (!name) {
     const plugins = strategyPlugins();
-    return (
-      `\nStrategies:\n${helpItems(
-        command,
-        plugins.map((p) => [p.name, p.description]),
-      )}\n\nEach strategy's own options: npx tsnas search STRATEGY --help\n(e.g. npx tsnas search ${plugins[0]?.name ?? 'random'} --help)`
-    );
+    return `\nStrategies:\n${helpItems(
+      command,
+      plugins.map((p) => [p.name, p.description]),
+    )}\n\nEach strategy's own options: npx tsnas search STRATEGY --help\n(e.g. npx tsnas search ${plugins[0]?.name ?? 'random'} --help)`;
   }
   const plugin = getStrategy(name);
   const own = optionFlags(plugin).filter((f) => !f.aliasOf);
@@ -247,7 +245,12 @@ function strategyHelp(command: Command, program: Command): string {
   const taken = own.filter((f) => f.takesCommonFlag);
   return (
     `\nStrategy ${name}: ${plugin.description}\n\nOptions of ${name}:\n` +
-    (mine.length ? helpItems(command, mine.map((f) => [term(f), cliText(f.help, program)])) : '  (none)') +
+    (mine.length
+      ? helpItems(
+          command,
+          mine.map((f) => [term(f), cliText(f.help, program)]),
+        )
+      : '  (none)') +
     (taken.length
       ? `\n\nCommon flags ${name} takes for its own options:\n` +
         helpItems(

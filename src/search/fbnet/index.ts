@@ -56,4 +56,3 @@ export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
   ],
   doneMessage: 'dnas: every proposal has been evaluated',
 };
-

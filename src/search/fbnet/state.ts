@@ -45,4 +45,3 @@ export interface DnasBudgetOutcome {
 
 /** The stored proposals: with a latency budget, what it did. */
 export type DnasStoredProposals = DnasProposals & { budget?: DnasBudgetOutcome };
-

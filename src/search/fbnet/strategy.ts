@@ -33,12 +33,7 @@ import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { latencyCandidateCosts } from '../../supernet/latencyCosts';
 import { supernetSetup } from '../../supernet/supernetSetup';
 import { checkCandidateCosts } from './loss';
-import {
-  dnasSearchSections,
-  type DnasProposalRecord,
-  type DnasProposals,
-  type ReportLayer,
-} from './report';
+import { dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
 import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';

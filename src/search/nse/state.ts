@@ -32,4 +32,3 @@ export const NSE_STATE = {
   /** What ask proposes; its presence means the rounds are done. */
   proposals: stateKey<readonly NseProposal[]>('nse.proposals'),
 } as const;
-
