@@ -172,7 +172,7 @@ test('schedule flags: refused with other strategies, values checked, absent from
   ]);
   assert.notEqual(lr.code, 0);
   assert.match(lr.stderr, /--theta-lr must be a positive number, got '0'/);
-  assert.match(tsnas(['search', '--help']).stdout, /--tau-decay <d> +dnas: per-epoch decay/);
+  assert.match(tsnas(['search', 'dnas', '--help']).stdout, /--tau-decay <d> +per-epoch decay/);
   const defaults = dnasOptions.parse({});
   assert.ok(
     !('tau0' in defaults) && !('tauDecay' in defaults),

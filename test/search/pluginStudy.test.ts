@@ -13,6 +13,8 @@ import { configureSearch, pluginStudy, setupSearch } from '../../src/search/setu
 import { studyConfig } from '../../src/search/studyConfig';
 import type { PluginStudy, StrategyPlugin } from '../../src/search/strategyPlugin';
 import { RandomSearch } from '../../src/search/random';
+import { runStudy } from '../../src/search/runStudy';
+import { StudyStore } from '../../src/study/store';
 import { loadSpace } from '../../src/space/registry';
 import { nseOptions } from '../../src/search/nse';
 import { fakeLatencyTable } from '../helpers/fakeTable';
@@ -92,4 +94,24 @@ test('former option keys: a config and a stored study with weightLr read as lr; 
   // A strategy this tsnas does not know keeps its options as stored.
   const foreign: Record<string, unknown> = { ...stored, strategy: 'gone' };
   assert.equal(studyConfig({ config: foreign }).options, foreign.options);
+});
+
+test('a study stored with a former option key resumes: its strategy and hooks get today’s key', async () => {
+  const store = StudyStore.open(':memory:');
+  try {
+    const given = { strategy: probe.name, space: 'fbnet-s', evaluator: 'synthetic', trials: 2, study: 'old' };
+    await runStudy({ config: { ...given, options: { lr: 0.125 } }, store, log: () => {} });
+    // As a former version wrote it: the option under its former key.
+    const study = store.requireStudy('old');
+    const { lr, ...rest } = study.config.options as Record<string, unknown>;
+    store.updateStudyConfig(study.id, { ...study.config, options: { ...rest, oldLr: lr } });
+    seen.create = undefined;
+    const { summary, setup } = await runStudy({ resume: 'old', overrides: { trials: 3 }, store, log: () => {} });
+    assert.equal(summary.complete, 3, 'it resumed to its new target');
+    assert.deepEqual(setup.options, { width: 3, lr: 0.125 });
+    assert.equal(seen.create!.options.lr, 0.125, 'the strategy got today’s key');
+    assert.equal(seen.create!.config.trials, 3, 'and the configuration as it is now');
+  } finally {
+    store.close();
+  }
 });
