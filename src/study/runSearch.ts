@@ -12,6 +12,9 @@
 // architecture again. A killed and resumed study therefore evaluates exactly the architectures an
 // uninterrupted one would. An architecture whose evaluation was interrupted MAX_INTERRUPTIONS
 // times (a crash it causes, say) is failed instead of being tried again.
+//
+// The trial cycle, the heartbeat and the replay are `TrialLoop`'s (below), which the many-worker
+// form (runWorker.ts) runs too: the two loops differ only in how they get their next trial.
 import { acceptsIndices, formatArch, formatIndices } from '../space/archFormat';
 import { loadDataSource } from '../data/dataSource';
 import { EvaluationError, type EvalJob, type Evaluator } from '../evaluate/evaluator';
@@ -19,11 +22,11 @@ import { formatCost, violations, type Constraint } from '../cost/constraints';
 import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
 import { rngFor } from '../random/seeds';
-import { bestTrial, better, type StudyStore } from './store';
+import { bestTrial, better, type NewTrial, type StudyStore } from './store';
 import { isWait, type AskContext, type Proposal, type Strategy, type StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { throttle } from './throttle';
-import { newWorkerId } from './worker';
+import { newWorkerId, type WorkerId } from './worker';
 
 export const MAX_INTERRUPTIONS = 3;
 /** How often a running trial's heartbeat is written at most. */
@@ -101,7 +104,7 @@ export function makeStudyContext(o: SearchOptions, heartbeat: () => void, worker
 }
 
 export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
-  const { store, study, strategy, evaluator, space } = o;
+  const { store, study, strategy } = o;
   const log = o.log ?? (() => {});
   const metric = study.objective.metric;
   const direction = study.objective.direction;
@@ -115,26 +118,15 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         `${stale.length} trial(s) of an earlier run were still running: marked failed (interrupted) and will be asked again: ${stale.map((t) => t.number).join(', ')}`,
       );
     }
-    let current: TrialRecord | null = null;
-    let files: StudyContext['files'] = undefined;
-    const heartbeat = throttle(() => {
-      if (current) store.heartbeat(current.id);
-      store.beatLease(study.id, me);
-      // What a long phase wrote (a supernet's epoch checkpoint) goes to the store as it goes.
-      files?.push(undefined, { except: OWN_SYNC });
-    }, HEARTBEAT_MS);
-    const ctx = makeStudyContext(o, heartbeat, me.id);
-    files = ctx.files;
+    const loop = new TrialLoop(o, me);
+    const ctx = loop.ctx;
     const all = store.trials(study.id);
     const history = all.filter(isSettled);
-    const interruptions = new Map<string, number>();
-    for (const t of all)
-      if (isInterrupted(t)) interruptions.set(trialKey(t), (interruptions.get(trialKey(t)) ?? 0) + 1);
-    for (const t of history) strategy.tell(t, ctx);
+    loop.replay(all);
     let complete = history.filter((t) => t.state === 'complete').length;
     if (strategy.prepare && complete < o.trials) {
       await strategy.prepare(ctx);
-      files?.push(undefined, { except: OWN_SYNC });
+      loop.pushFiles();
     }
 
     let failed = history.length - complete;
@@ -153,8 +145,7 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         break;
       }
       const index = history.length;
-      const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen };
-      const proposal = await strategy.ask(ask);
+      const proposal = await strategy.ask(loop.askContext(index, history, seen));
       if (!proposal) {
         stopped = 'done';
         break;
@@ -164,25 +155,13 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         throw new Error(
           `the ${strategy.name} strategy asked to wait (${proposal.wait}) with no trial pending: a bug of the strategy`,
         );
-      const archText = formatArch(space, proposal.arch);
-      const costs = o.costs.costs(proposal.arch);
-      const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
-      const identity = { arch: archText, searchedRecipe: proposal.recipe ?? null, space: proposal.space ?? null };
+      const made = loop.newTrial(proposal);
       const t0 = Date.now();
-      const trial = store.createTrial(study.id, { ...identity, recipe, source: proposal.source, costs, worker: me.id });
-      current = trial;
-      const finished = await evaluateTrial(o, ctx, trial, proposal, {
-        recipe,
-        costs,
-        interruptions: interruptions.get(trialKey(identity)) ?? 0,
-        resumeEpochs: resumeEpochs(all, trialKey(identity)),
-        heartbeat,
-      });
-      current = null;
+      const trial = store.createTrial(study.id, made.trial);
+      const finished = await loop.run(trial, proposal, { recipe: made.recipe, costs: made.costs, all });
       history.push(finished);
-      seen.add(trialKey(identity));
-      strategy.tell(finished, ctx);
-      files?.push(undefined, { except: OWN_SYNC });
+      seen.add(trialKey(made.trial));
+      loop.settle(finished);
       if (finished.state === 'complete') {
         complete++;
         if (!best || better(finished.metrics[metric]!, best.metrics[metric]!, direction)) best = finished;
@@ -190,12 +169,125 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
         failed++;
         lastError = finished.error;
       }
-      log(trialLine(space, finished, proposal.arch, metric, best, o.constraints, Date.now() - t0));
-      o.onTrial?.(finished, best);
+      loop.report(finished, proposal.arch, best, t0);
     }
     return { study: study.name, best, complete, failed, interrupted: stale.length, stopped, lastError };
   } finally {
     store.releaseLease(study.id, me);
+  }
+}
+
+/**
+ * What the search loop and its many-worker form (runWorker.ts) share: the strategy's study
+ * context, one heartbeat (for the trial being evaluated, a phase held, the process's lease or
+ * membership, and the files written meanwhile), the replay of settled trials into strategy.tell
+ * (each once, in number order), an ask's context, a proposal made a trial, and the cycle
+ * evaluate -> finish -> tell -> push files -> report. How each form gets its next trial (one
+ * process asking; workers taking queued trials, asking under a lock, waiting) stays its own.
+ */
+export class TrialLoop {
+  readonly ctx: StudyContext;
+  /** Beats at most every HEARTBEAT_MS, however often it is called. */
+  readonly heartbeat: () => void;
+  /** A one-off phase of the study this process holds (its claim beats with the loop). */
+  phase: string | null = null;
+  private current: TrialRecord | null = null;
+  private files: StudyContext['files'];
+  private readonly told = new Set<number>();
+
+  constructor(
+    private readonly o: SearchOptions,
+    private readonly me: WorkerId,
+    onHeartbeat?: () => void,
+  ) {
+    const { store, study } = o;
+    this.heartbeat = throttle(() => {
+      onHeartbeat?.();
+      if (this.current) store.heartbeat(this.current.id);
+      if (this.phase) store.beatPhase(study.id, this.phase, me);
+      store.beatLease(study.id, me);
+      // What a long phase wrote (a supernet's epoch checkpoint) goes to the store as it goes.
+      this.pushFiles();
+    }, HEARTBEAT_MS);
+    this.ctx = makeStudyContext(o, this.heartbeat, me.id);
+    this.files = this.ctx.files;
+  }
+
+  /** What this process wrote in the study directory goes where the study keeps its files (artifacts.ts). */
+  pushFiles(): void {
+    this.files?.push(undefined, { except: OWN_SYNC });
+  }
+
+  /** Tells the strategy every settled trial of `all` it was not told yet (on start: the whole history). */
+  replay(all: readonly TrialRecord[]): void {
+    for (const t of all)
+      if (isSettled(t) && !this.told.has(t.id)) {
+        this.told.add(t.id);
+        this.o.strategy.tell(t, this.ctx);
+      }
+  }
+
+  /** The context of the ask for trial `index` (its rng derived from the study's seed and the index). */
+  askContext(index: number, history: TrialRecord[], seen: Set<string>, pending?: readonly TrialRecord[]): AskContext {
+    const ask: AskContext = { ...this.ctx, index, rng: rngFor(this.o.study.seed, index), history, seen };
+    if (pending) ask.pending = pending;
+    return ask;
+  }
+
+  /** A proposal as the trial to create (this process's), with the recipe and costs it is evaluated with. */
+  newTrial(proposal: Proposal): { trial: NewTrial; recipe: Record<string, unknown> | null; costs: ArchCosts } {
+    const recipe = this.o.evaluator.recipeFor(proposal.arch, proposal.recipe);
+    const costs = this.o.costs.costs(proposal.arch);
+    return {
+      trial: {
+        arch: formatArch(this.o.space, proposal.arch),
+        searchedRecipe: proposal.recipe ?? null,
+        space: proposal.space ?? null,
+        recipe,
+        source: proposal.source,
+        costs,
+        worker: this.me.id,
+      },
+      recipe,
+      costs,
+    };
+  }
+
+  /**
+   * Evaluates a created (running) trial, its heart beating with the loop's, and finishes it
+   * (evaluateTrial). `all`: the study's trials the interruptions of the same identity are counted in.
+   */
+  async run(
+    trial: TrialRecord,
+    proposal: Pick<Proposal, 'arch' | 'stopAfterEpochs'>,
+    w: { recipe: Record<string, unknown> | null; costs: ArchCosts; all: readonly TrialRecord[] },
+  ): Promise<TrialRecord> {
+    const key = trialKey(trial);
+    this.current = trial;
+    const finished = await evaluateTrial(this.o, this.ctx, trial, proposal, {
+      recipe: w.recipe,
+      costs: w.costs,
+      interruptions: w.all.filter((t) => isInterrupted(t) && trialKey(t) === key).length,
+      resumeEpochs: resumeEpochs(w.all, key),
+      heartbeat: this.heartbeat,
+    });
+    this.current = null;
+    return finished;
+  }
+
+  /** Tells the strategy a trial this process finished, and pushes the files its evaluation wrote. */
+  settle(finished: TrialRecord): void {
+    this.told.add(finished.id);
+    if (isSettled(finished)) this.o.strategy.tell(finished, this.ctx);
+    this.pushFiles();
+  }
+
+  /** The finished trial's progress line (timed from t0), and the caller's onTrial. */
+  report(finished: TrialRecord, arch: Proposal['arch'], best: TrialRecord | null, t0: number): void {
+    (this.o.log ?? (() => {}))(
+      trialLine(this.o.space, finished, arch, this.o.study.objective.metric, best, this.o.constraints, Date.now() - t0),
+    );
+    this.o.onTrial?.(finished, best);
   }
 }
 
