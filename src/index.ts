@@ -2,3 +2,34 @@
 export * from './engine';
 export * as nn from './nn';
 export * as optim from './optim';
+// Studies from code (the rest of searching: 'tsnas/search').
+export {
+  createStudy,
+  loadStudy,
+  Study,
+  runStudy,
+  registerStrategy,
+  strategyNames,
+  functionEvaluator,
+  registerEvaluator,
+  evaluatorKinds,
+  FieldError,
+  EvaluationError,
+  type CreateStudyOptions,
+  type LoadStudyOptions,
+  type OptimizeOptions,
+  type TrialHandle,
+  type ParetoFrontOptions,
+  type RunStudyOptions,
+  type StudyRunResult,
+  type Evaluator,
+  type EvaluatorFactory,
+  type EvaluatorFactoryFunction,
+  type EvaluatorSettings,
+  type FunctionEvaluatorOptions,
+  type ObjectiveFunction,
+  type ObjectiveResult,
+  type TrialContext,
+  type TrialRecord,
+  type StudyRecord,
+} from './search/index';

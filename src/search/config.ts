@@ -6,9 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
-import { readDataFile } from '../io/readDataFile';
+import { formatIssues, readDataFile } from '../io/readDataFile';
+import { spaceFileSchema } from '../space/schema';
+import { spaceFromData } from '../space/loadSpace';
+import type { Space } from '../space/types';
 import { FieldError } from '../io/fieldError';
-import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
+import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/registry';
 import { parseConstraint } from '../cost/constraints';
 import type { Objective, StudyInit } from '../study/types';
 import { resolveStoreLocation } from '../study/storeLocation';
@@ -19,7 +22,8 @@ const posInt = z.number().int().positive();
 /** The config file (every field optional; flags may supply or override any). */
 export const searchConfigFileSchema = z.strictObject({
   strategy: z.string().min(1).optional(),
-  space: z.string().min(1).optional(),
+  /** A built-in space's name, a space file, or (from code) the space itself as an object of the space file's fields. */
+  space: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   /** 'train' (needs data), 'synthetic[:SEED]', 'table:FILE'. Default: train when data is given. */
   evaluator: z.string().min(1).optional(),
   data: z.string().min(1).optional(),
@@ -89,7 +93,10 @@ export type SearchConfigInput = z.infer<typeof searchConfigFileSchema>;
 /** The complete configuration a study stores. */
 export interface SearchConfig {
   strategy: string;
+  /** A built-in space's name or a space file's absolute path; for a space given as an object, its name. */
   space: string;
+  /** The space itself, when it was given as an object (a space file's fields, as validated): what the study searches. */
+  spaceData?: Record<string, unknown>;
   evaluator: string;
   data: string | null;
   trials: number;
@@ -153,7 +160,7 @@ function resolveDataSpec(spec: string, base: string): string {
 /** Makes the paths of a config absolute, relative to base. */
 export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigInput {
   const out: SearchConfigInput = { ...c };
-  if (c.space !== undefined && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space)))
+  if (typeof c.space === 'string' && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space)))
     out.space = path.resolve(base, c.space);
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
@@ -197,6 +204,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
       c.space,
       `no space: give \`space\` S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`,
     );
+  const spaceObject = typeof c.space === 'object' ? checkSpaceObject(c.space) : null;
   let evaluator = c.evaluator;
   if (!evaluator) {
     if (!c.data)
@@ -255,7 +263,8 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     );
   return {
     strategy: c.strategy,
-    space: c.space,
+    space: spaceObject ? spaceObject.name : (c.space as string),
+    ...(spaceObject ? { spaceData: spaceObject.data } : {}),
     evaluator: formatEvaluatorSpec(spec),
     data: c.data ?? null,
     trials: c.trials ?? DEFAULT_TRIALS,
@@ -290,6 +299,41 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
         }
       : {}),
   };
+}
+
+/**
+ * A space given as an object (from code): checked against the space file's schema, then resolved
+ * (its structure decoded); errors are FieldErrors naming the field under `space`.
+ */
+export function checkSpaceObject(data: Record<string, unknown>): {
+  name: string;
+  data: Record<string, unknown>;
+  space: Space;
+} {
+  const r = spaceFileSchema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const at = first.path.map(String);
+    const value = at.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      data,
+    );
+    throw new ConfigError(
+      ['space', ...at].join('.'),
+      value,
+      `invalid space object (\`space\`):\n${formatIssues(r.error.issues)
+        .split('\n')
+        .map((l) => l.replace(/^ {2}/, '  space.'))
+        .join('\n')}\nThe fields of a space: docs/spaces.md.`,
+    );
+  }
+  let space: Space;
+  try {
+    space = spaceFromData(data);
+  } catch (err) {
+    throw new ConfigError('space', data, `invalid space object (\`space\`): ${(err as Error).message}`, { cause: err });
+  }
+  return { name: space.name, data, space };
 }
 
 /** What a resume may change: the trial target (only up), the failure cap, threads and the test delay. */

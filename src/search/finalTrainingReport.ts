@@ -1,19 +1,19 @@
 // The report's view of a final training: the recipe, a table of the networks (the result and the
 // references: test accuracy, table and measured latency, MACs, parameters, epochs) and the
 // result stated against each reference. Plain HTML from the stored state.
-import { formatCost } from '../cost/constraints';
+import { formatCount, formatLatencyUs, formatPercent } from '../report/formatNumber';
 import { escapeHtml as esc } from '../report/escape';
 import type { ReportSection } from '../report/types';
 import type { FinalTrainingState } from './finalTraining';
 
 export function finalTrainingSection(s: FinalTrainingState): ReportSection {
-  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(2)}%`);
+  const pct = (v: number | null) => formatPercent(v);
   const rows = s.networks
     .map(
       (n) =>
-        `<tr class="${n.role}"><td>${esc(n.name)}</td><td>${pct(n.testAcc)}</td><td>${esc(formatCost('latency', n.tableLatencyUs))}</td>` +
-        `<td>${esc(formatCost('latency', n.measuredLatencyUs))}</td><td>${esc(formatCost('flops', n.flops))}</td>` +
-        `<td>${esc(formatCost('params', n.params))}</td><td>${n.epochs}</td><td>${pct(n.searchValAcc)}</td><td><code>${esc(n.arch)}</code></td></tr>`,
+        `<tr class="${n.role}"><td>${esc(n.name)}</td><td>${pct(n.testAcc)}</td><td>${formatLatencyUs(n.tableLatencyUs)}</td>` +
+        `<td>${formatLatencyUs(n.measuredLatencyUs)}</td><td>${formatCount(n.flops)}</td>` +
+        `<td>${formatCount(n.params)}</td><td>${n.epochs}</td><td>${pct(n.searchValAcc)}</td><td><code>${esc(n.arch)}</code></td></tr>`,
     )
     .join('');
   const verdicts = s.comparisons

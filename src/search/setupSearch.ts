@@ -3,7 +3,8 @@
 // strategy, space or evaluator, an objective the evaluator does not report, a latency table for
 // another space, or a constraint no architecture can meet are errors up front. The latency table
 // is read here once and handed to the strategy and the hooks (PluginStudy), not read again by them.
-import { createEvaluator, parseEvaluatorSpec } from '../evaluate/index';
+import { createEvaluator, parseEvaluatorSpec } from '../evaluate/registry';
+import { FieldError } from '../io/fieldError';
 import type { Evaluator } from '../evaluate/evaluator';
 import { checkTableFor, predictLatency, readLatencyTable, type LatencyTable } from '../latency/latencyTable';
 import { checkSatisfiable, parseConstraint, type Constraint } from '../cost/constraints';
@@ -13,7 +14,7 @@ import type { PluginStudy } from './strategyPlugin';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
 import { checkFinalTraining } from './finalTraining';
-import { completeConfig, type SearchConfig, type SearchConfigInput } from './config';
+import { checkSpaceObject, completeConfig, type SearchConfig, type SearchConfigInput } from './config';
 import type { Strategy } from '../study/strategy';
 import { MissingLatencyTableError } from '../cost/missingLatencyTable';
 
@@ -59,26 +60,47 @@ export function configureSearch(given: SearchConfigInput): SearchConfig {
   return plugin.configure ? plugin.configure(config, given) : config;
 }
 
-export function setupSearch(config: SearchConfig): SearchSetup {
+/** The space a study searches: the one it was given as an object, else its built-in name or file. */
+export function loadConfigSpace(config: Pick<SearchConfig, 'space' | 'spaceData'>): Space {
+  return config.spaceData ? checkSpaceObject(config.spaceData).space : loadSpace(config.space);
+}
+
+export interface SetupOptions {
+  /**
+   * The evaluator itself, in place of making it from the spec (a user's function, which no store
+   * can hold): its spec must be the study's `evaluator`.
+   */
+  evaluator?: Evaluator;
+}
+
+export function setupSearch(config: SearchConfig, o: SetupOptions = {}): SearchSetup {
   const factory = getStrategy(config.strategy);
   const options = parseStrategyOptions(factory, config.options);
   const constraints = config.constraints.map(parseConstraint);
-  const space = loadSpace(config.space);
-  const evaluator = createEvaluator(parseEvaluatorSpec(config.evaluator), {
-    space,
-    spaceRef: config.space,
-    data: config.data ?? undefined,
-    metrics: config.metrics,
-    delayMs: config.evalDelayMs,
-    train: {
-      epochs: config.train.epochs ?? undefined,
-      limitTrain: config.train.limitTrain ?? undefined,
-      recipeFile: config.train.recipeFile ?? undefined,
-      recipe: config.train.recipe,
-      threads: config.train.threads,
-      reportTest: config.train.reportTest,
-    },
-  });
+  const space = loadConfigSpace(config);
+  if (o.evaluator && o.evaluator.spec !== config.evaluator)
+    throw new FieldError(
+      'evaluator',
+      o.evaluator.spec,
+      `the evaluator given (${o.evaluator.spec}) is not the study's (${config.evaluator}): a study keeps the evaluator it was created with`,
+    );
+  const evaluator =
+    o.evaluator ??
+    createEvaluator(parseEvaluatorSpec(config.evaluator), {
+      space,
+      spaceRef: config.space,
+      data: config.data ?? undefined,
+      metrics: config.metrics,
+      delayMs: config.evalDelayMs,
+      train: {
+        epochs: config.train.epochs ?? undefined,
+        limitTrain: config.train.limitTrain ?? undefined,
+        recipeFile: config.train.recipeFile ?? undefined,
+        recipe: config.train.recipe,
+        threads: config.train.threads,
+        reportTest: config.train.reportTest,
+      },
+    });
   if (!evaluator.metrics.includes(config.objective.metric)) {
     throw new Error(
       `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +

@@ -252,7 +252,9 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       const finished = await loop.run(trial, { arch: arch!, stopAfterEpochs }, { recipe, costs: trial.costs, all });
       loop.settle(finished);
       const best = bestTrial([...history, finished], metric, study.objective.direction);
-      loop.report(finished, arch!, best, t0);
+      const settled = [...history, finished].filter(isSettled);
+      const done = settled.filter((t) => t.state === 'complete').length;
+      loop.report(finished, arch!, best, t0, { complete: done, failed: settled.length - done, target: o.trials });
     }
     const all = store.trials(study.id);
     const settled = all.filter(isSettled);

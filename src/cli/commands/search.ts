@@ -15,8 +15,11 @@ import { BUILTIN_SPACES } from '../../space/registry';
 import { resolveStoreLocation } from '../../study/storeLocation';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { runLocalWorkers } from '../localWorkers';
-import { DEFAULT_STORE } from '../../study/store';
-import type { TrialRecord } from '../../study/types';
+import { DEFAULT_STORE, StudyStore } from '../../study/store';
+import type { TrialCounts } from '../../study/runSearch';
+import { isSettled, type TrialRecord } from '../../study/types';
+import { chanceWarning } from '../chanceWarning';
+import { StudyProgressPrinter } from '../progress';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { cliText } from '../errorText';
 
@@ -277,6 +280,20 @@ export function bestJson(
   return { number: t.number, arch: t.arch, metrics };
 }
 
+/** The chance-level warning of a study that just ran (its every trial read back from the store), or null. */
+function studyChanceWarning(store: string, name: string): string | null {
+  let opened: StudyStore | null = null;
+  try {
+    opened = StudyStore.open(store, { readonly: true });
+    const study = opened.requireStudy(name);
+    return chanceWarning(study, opened.trials(study.id));
+  } catch {
+    return null; // a warning never fails a search that finished
+  } finally {
+    opened?.close();
+  }
+}
+
 export function registerSearch(program: Command): void {
   const command = program
     .command('search')
@@ -401,9 +418,37 @@ export function registerSearch(program: Command): void {
       (o.store !== undefined ? resolveStoreLocation(o.store, process.cwd()) : undefined) ??
       fileCfg.store ??
       DEFAULT_STORE;
+    // The study's progress as trials settle: from the loop in this process, or read from the store
+    // while worker processes run it.
+    const progress = new StudyProgressPrinter(log, o.workers ?? 1);
+    const onTrial = (t: TrialRecord, _best: TrialRecord | null, counts: TrialCounts) => {
+      progress.timed(t);
+      progress.update(counts);
+    };
     // --workers N: the loop runs in N worker processes of this machine (tsnas worker).
-    const runWorkers: WorkersRunner = (store, study, w) => runLocalWorkers(store, study, { ...w, device: o.device });
-    const workers = o.workers ? { workers: o.workers, runWorkers } : {};
+    const runWorkers: WorkersRunner = async (store, study, w) => {
+      const since = Date.now();
+      const timed = new Set<number>();
+      const poll = () => {
+        const settled = store.trials(study.id).filter(isSettled);
+        for (const t of settled)
+          if (!timed.has(t.number) && (t.finishedAt ?? 0) >= since) {
+            timed.add(t.number);
+            progress.timed(t);
+          }
+        const complete = settled.filter((t) => t.state === 'complete').length;
+        progress.update({ complete, failed: settled.length - complete, target: w.trials });
+      };
+      const timer = setInterval(poll, 2000);
+      try {
+        const summary = await runLocalWorkers(store, study, { ...w, device: o.device });
+        poll(); // the last line: where the workers left the study
+        return summary;
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    const workers = o.workers ? { workers: o.workers, runWorkers } : { onTrial };
     const { config, summary, final, finalTraining } = o.resume
       ? await runStudy({
           resume: o.resume,
@@ -437,6 +482,8 @@ export function registerSearch(program: Command): void {
             `${b.costs.latencyUs !== null ? `, latency ${formatCost('latency', b.costs.latencyUs)}` : ''}): ${b.arch}`
           : ''),
     );
+    const chance = studyChanceWarning(storeFile, summary.study);
+    if (chance) log(chance);
     log(
       `report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <study>]`,
     );

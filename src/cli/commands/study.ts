@@ -20,7 +20,9 @@ import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
+import { chanceWarning } from '../chanceWarning';
 import { positiveInt } from '../options';
+import { cliText } from '../errorText';
 import { useDevice, deviceOption, DEVICE_HELP } from '../device';
 import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
 
@@ -171,6 +173,8 @@ export function registerStudy(program: Command): void {
                 : ' (no live process: resume to continue)'
               : ''),
         ];
+        const chance = chanceWarning(s, trials);
+        if (chance) lines.push(cliText(chance, program));
         console.log(lines.join('\n'));
         const top = ranked(s, trials).slice(0, o.top);
         if (top.length) {
@@ -230,6 +234,7 @@ export function registerStudy(program: Command): void {
       if (!fs.existsSync(modulePath))
         throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
       const { renderStudyReport } = require(modulePath) as { renderStudyReport: (d: ReportData) => Promise<string> };
+      for (const w of data.warnings ?? []) process.stderr.write(`warning: ${cliText(w, program)}\n`);
       const html = await renderStudyReport(data);
       writeOutputFile(out, html, 'report');
       console.log(out);
