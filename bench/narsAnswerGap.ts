@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConstraint } from '../src/cost/constraints';
-import { getStrategy } from '../src/search/registry';
+import { answerStudyBudgets } from '../src/search/answerStudyBudgets';
 import { runStudy } from '../src/search/runStudy';
 import { StudyStore } from '../src/study/store';
 import { loadTable } from '../src/evaluate/tabular';
@@ -72,14 +72,13 @@ async function main(): Promise<void> {
   const table = Object.fromEntries(rows);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-answergap-'));
   const store = StudyStore.open(path.join(dir, 'bench.db'));
-  const plugin = getStrategy('nars');
   const cells: Cell[] = [];
   const within = (max: number) => Object.values(table).filter((r) => r.flops! <= max);
   try {
     for (const seed of seeds)
       for (const budget of budgets) {
         const name = `s${seed}-${budget.max}`;
-        const { setup } = await runStudy({
+        await runStudy({
           config: {
             strategy: 'nars',
             space: 'fbnet-s',
@@ -92,19 +91,9 @@ async function main(): Promise<void> {
           store,
         });
         const study = store.requireStudy(name);
-        const ctx = {
-          store,
-          study,
-          space: setup.space,
-          evaluator: setup.evaluator,
-          costs: setup.costs,
-          constraints: setup.constraints,
-          log: () => {},
-          budgets: [budget],
-          train: false,
-        };
+        const ask = { store, study, budgets: [budget] };
         const acc = (arch: string) => rows.get(arch)![metric]!;
-        const [before] = await plugin.answerBudgets!(ctx);
+        const [before] = await answerStudyBudgets(ask);
         const cell: Cell = {
           seed,
           budget: budget.text,
@@ -116,7 +105,7 @@ async function main(): Promise<void> {
           bestEvaluated: {},
         };
         for (const k of ks) {
-          const [after] = await plugin.answerBudgets!({ ...ctx, evaluate: k });
+          const [after] = await answerStudyBudgets({ ...ask, evaluate: k });
           cell.after[k] = Number(acc(after!.arch));
           const mine = store.trials(study.id).filter((t) => t.source === `answer:${budget.text}`);
           cell.bestEvaluated[k] = Math.max(...mine.map((t) => t.metrics[metric]!));

@@ -17,6 +17,7 @@
 //     [--set pool=20000,...]
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
+import { pluginStudy } from '../src/search/setupSearch';
 import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
     const ctx = {
       store,
       study,
+      ...pluginStudy(setup),
       space: setup.space,
       evaluator: setup.evaluator,
       costs: setup.costs,

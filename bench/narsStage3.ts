@@ -14,6 +14,7 @@
 //     [--cases fbnet-s,fbnetv3-s,table] [--budgets N]
 //
 // Output: progress on stderr; a markdown table on stdout, then one JSON line.
+import { pluginStudy } from '../src/search/setupSearch';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       const ctx = {
         store,
         study,
+        ...pluginStudy(setup),
         space: setup.space,
         evaluator: setup.evaluator,
         costs: setup.costs,

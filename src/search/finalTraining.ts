@@ -22,6 +22,7 @@ import { formatCost } from '../cost/constraints';
 import type { CostModel } from '../cost/costModel';
 import { loadDataSource } from '../data/dataSource';
 import type { Evaluator } from '../evaluate/evaluator';
+import type { LatencyTable } from '../latency/latencyTable';
 import { parseArch, parseNamedArch } from '../space/archFormat';
 import { spaceFingerprint } from '../space/fingerprint';
 import type { Arch, Space } from '../space/types';
@@ -31,6 +32,7 @@ import type { StudyRecord } from '../study/types';
 import { recipeOverridesFromArch } from '../train/archRecipe';
 import { loadRecipe, parseRecipe, recipeSetsSeed, type Recipe } from '../train/recipe';
 import type { FinalTrainingConfig, SearchConfig } from './config';
+import { studyConfig } from './studyConfig';
 import { timeNetwork } from './finalNetwork';
 import {
   compareFinalNetworks,
@@ -112,6 +114,8 @@ export interface FinalTrainingContext {
   space: Space;
   evaluator: Pick<Evaluator, 'decode'>;
   costs: Pick<CostModel, 'costs'>;
+  /** The study's latency table as the set-up read it (absent: read from `lut` when a network is timed). */
+  latencyTable?: LatencyTable | null;
   log: (line: string) => void;
   /** Called as training goes (every batch; the caller throttles): a claim on the work stays alive. */
   heartbeat?: () => void;
@@ -173,7 +177,7 @@ export function finalRuns(config: SearchConfig): number {
  */
 export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<FinalTrainingState | null> {
   const { store, study, space, log } = ctx;
-  const config = study.config as unknown as SearchConfig;
+  const config = studyConfig(study);
   const f = config.final;
   if (!f || !config.data) return null;
   const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
@@ -312,7 +316,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
           p75Us: timed.measuredP75Us,
           measuredWith: timed.measuredWith,
         }
-      : await timeNetwork({ space, arch: p.arch, config, evaluator: ctx.evaluator });
+      : await timeNetwork({ space, arch: p.arch, config, latencyTable: ctx.latencyTable, evaluator: ctx.evaluator });
     const net: FinalTrainedNetwork = {
       role: p.role,
       name: p.name,

@@ -19,7 +19,7 @@ import { DEFAULT_STALE_AFTER_MS } from '../study/runWorker';
 import { FINAL_NETWORK, measureFinalNetwork, type FinalNetwork } from './finalNetwork';
 import { FINAL_TRAINING, trainFinalNetworks, type FinalTrainingState } from './finalTraining';
 import { getStrategy } from './registry';
-import type { SearchSetup } from './setupSearch';
+import { pluginStudy, type SearchSetup } from './setupSearch';
 
 /** Who ran a study's finalize, and when (state 'final.runs': one entry per run that did the work). */
 export interface FinalizeRun {
@@ -33,7 +33,7 @@ export const FINALIZE_RUNS = stateKey<FinalizeRun[]>('final.runs');
 export interface FinalizeStudyOptions {
   store: StudyStore;
   study: StudyRecord;
-  setup: Pick<SearchSetup, 'config' | 'space' | 'evaluator' | 'costs' | 'constraints'>;
+  setup: Pick<SearchSetup, 'config' | 'options' | 'latencyTable' | 'space' | 'evaluator' | 'costs' | 'constraints'>;
   log: (line: string) => void;
   /**
    * 'single': this process holds the study alone (a single search): it finalizes without a claim.
@@ -158,6 +158,7 @@ async function runFinalize(o: FinalizeStudyOptions, heartbeat: () => void): Prom
   if (finalize) {
     try {
       final = await finalize({
+        ...pluginStudy(setup),
         store,
         study,
         space: setup.space,
@@ -181,6 +182,7 @@ async function runFinalize(o: FinalizeStudyOptions, heartbeat: () => void): Prom
         space: setup.space,
         evaluator: setup.evaluator,
         costs: setup.costs,
+        latencyTable: setup.latencyTable,
         log,
         heartbeat,
       })

@@ -4,7 +4,19 @@
 // of one's own with registerEvaluator), the strategy plug-ins' registry and the configuration.
 export { runStudy, defaultStudyName, type RunStudyOptions, type StudyRunResult, type WorkersRunner } from './runStudy';
 export { registerStrategy, strategyNames, getStrategy } from './registry';
-export type { StrategyPlugin, FinalizeContext, ReportContext } from './strategyPlugin';
+export type {
+  StrategyPlugin,
+  PluginStudy,
+  FinalizeContext,
+  ReportContext,
+  AnswerContext,
+  BudgetAnswer,
+  FlagSpec,
+  SetupForCheck,
+} from './strategyPlugin';
+export { answerStudyBudgets, budgetAnsweringStrategies, type AnswerBudgetsOptions } from './answerStudyBudgets';
+export type { AnswerRange } from './answerRange';
+export { studyConfig } from './studyConfig';
 export { configureSearch, setupSearch, type SearchSetup, type SetupOptions } from './setupSearch';
 export type { FinalNetwork } from './finalNetwork';
 export type { FinalTrainingState, FinalTrainedNetwork, FinalComparison } from './finalTraining';

@@ -34,6 +34,7 @@ import type { FinalNetwork } from './finalNetwork';
 import type { FinalTrainingState } from './finalTraining';
 import { finalizeStudy } from './finalizeStudy';
 import { getStrategy } from './registry';
+import { studyConfig } from './studyConfig';
 import { configureSearch, loopParts, setupSearch, type SearchSetup } from './setupSearch';
 
 /** What runs a study's loop in worker processes (the CLI gives `runLocalWorkers`: N `tsnas worker` processes). */
@@ -200,7 +201,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         );
       }
       const overrides = typeof o.overrides === 'function' ? o.overrides(study) : (o.overrides ?? {});
-      const stored = study.config as unknown as SearchConfig;
+      const stored = studyConfig(study);
       config = applyResumeOverrides(stored, { ...overrides, strategy: undefined }, studyName);
       setup = setupSearch(config, { evaluator: o.evaluator });
       if (

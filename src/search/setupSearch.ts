@@ -1,14 +1,16 @@
 // From a study's configuration to the objects a search runs with: the strategy, the space, the
 // evaluator, the cost model and the constraints, checked before the first trial: an unknown
 // strategy, space or evaluator, an objective the evaluator does not report, a latency table for
-// another space, or a constraint no architecture can meet are errors up front.
+// another space, or a constraint no architecture can meet are errors up front. The latency table
+// is read here once and handed to the strategy and the hooks (PluginStudy), not read again by them.
 import { createEvaluator, parseEvaluatorSpec } from '../evaluate/registry';
 import { FieldError } from '../io/fieldError';
 import type { Evaluator } from '../evaluate/evaluator';
-import { checkTableFor, predictLatency, readLatencyTable } from '../latency/latencyTable';
+import { checkTableFor, predictLatency, readLatencyTable, type LatencyTable } from '../latency/latencyTable';
 import { checkSatisfiable, parseConstraint, type Constraint } from '../cost/constraints';
 import { makeCostModel, type CostModel } from '../cost/costModel';
 import { getStrategy, parseStrategyOptions } from './registry';
+import type { PluginStudy } from './strategyPlugin';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
 import { checkFinalTraining } from './finalTraining';
@@ -23,6 +25,15 @@ export interface SearchSetup {
   evaluator: Evaluator;
   costs: CostModel;
   constraints: Constraint[];
+  /** The strategy's options, parsed by its plug-in's schema. */
+  options: unknown;
+  /** The study's latency table (`lut`), read and checked once; null without one. */
+  latencyTable: LatencyTable | null;
+}
+
+/** What the plug-in's strategy and hooks get of a set-up: the typed configuration, options and table. */
+export function pluginStudy(s: Pick<SearchSetup, 'config' | 'options' | 'latencyTable'>): PluginStudy {
+  return { config: s.config, options: s.options, latencyTable: s.latencyTable };
 }
 
 /** What the search loops (runSearch, runWorker, a strategy's study context) take of a set-up. */
@@ -101,8 +112,9 @@ export function setupSearch(config: SearchConfig, o: SetupOptions = {}): SearchS
     );
   }
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
+  let latencyTable: LatencyTable | null = null;
   if (config.lut) {
-    const table = readLatencyTable(config.lut);
+    const table = (latencyTable = readLatencyTable(config.lut));
     // The input and classes the search's costs use: the data's for the training evaluator, the
     // space's for the others (as `tsnas cost` without an input).
     const input = evaluator.decode.input ?? (table.input ? [...space.input] : null);
@@ -121,8 +133,9 @@ export function setupSearch(config: SearchConfig, o: SetupOptions = {}): SearchS
     });
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
-  factory.check?.({ config, space, evaluator, costs, constraints });
+  const study = { config, options, latencyTable };
+  factory.check?.({ ...study, space, evaluator, costs, constraints });
   checkFinalTraining(config, space);
   checkSatisfiable(constraints, costs, config.seed);
-  return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
+  return { ...study, strategy: factory.create(options, study), space, evaluator, costs, constraints };
 }

@@ -18,6 +18,10 @@ import { DEFAULT_STORE, StudyStore, bestTrial, type StoreOptions } from '../stud
 import type { Direction, Objective, StudyRecord, TrialRecord, TrialState } from '../study/types';
 import { ConfigError, searchConfigFileSchema, type SearchConfig, type SearchConfigInput } from './config';
 import { runStudy, type StudyRunResult } from './runStudy';
+import { answerStudyBudgets, type AnswerBudgetsOptions } from './answerStudyBudgets';
+import type { BudgetAnswer } from './strategyPlugin';
+import type { Constraint } from '../cost/constraints';
+import { studyConfig } from './studyConfig';
 import { loopParts, setupSearch } from './setupSearch';
 
 /** What a new study is: the fields of a study's configuration, in the terms of code. */
@@ -265,7 +269,7 @@ export class Study {
 
   /** The study's complete configuration. */
   get config(): SearchConfig {
-    return this.record.config as unknown as SearchConfig;
+    return studyConfig(this.record);
   }
 
   /** The metric optimized and its direction. */
@@ -361,6 +365,29 @@ export class Study {
     return finished;
   }
 
+  /**
+   * Answers new resource budgets from the finished study without searching again (FBNetV3's
+   * predictor: `answerStudyBudgets`), one answer per budget; each says how far it extrapolates
+   * what the study evaluated. `evaluate: K` first evaluates K candidates within each budget as
+   * trials of the study and refits on them (resumable). A strategy that cannot answer is a
+   * FieldError on `strategy`.
+   */
+  async answer(
+    budgets: ReadonlyArray<string | Constraint>,
+    o: Omit<AnswerBudgetsOptions, 'store' | 'study' | 'budgets' | 'evaluator'> = {},
+  ): Promise<BudgetAnswer[]> {
+    this.checkOpen();
+    this.endSession(); // the answer holds the study itself
+    return answerStudyBudgets({
+      store: this.store,
+      study: this.record,
+      budgets,
+      ...(this.evaluator ? { evaluator: this.evaluator } : {}),
+      log: this.log,
+      ...o,
+    });
+  }
+
   /** Ends asking and telling (trials asked and not told stay running, and are asked again later) and closes the store if this opened it. */
   close(): void {
     if (this.closed) return;
@@ -382,7 +409,7 @@ export class Study {
     this.checkOpen();
     if (this.session) return this.session;
     const record = this.record;
-    const config = record.config as unknown as SearchConfig;
+    const config = studyConfig(record);
     // Asking and telling never runs the evaluator: a study of a function needs no function for it.
     const fn = functionName(record.evaluator);
     const evaluator =

@@ -7,6 +7,7 @@ import type { ReportData, ReportTrial } from '../report/types';
 import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { getStrategy, strategyNames } from './registry';
+import { studyConfig } from './studyConfig';
 import { REPORT_SECTIONS } from './strategyPlugin';
 import { FINAL_TRAINING, summarizeFinalNetworks } from './finalTraining';
 import { finalTrainingSection } from './finalTrainingReport';
@@ -115,6 +116,7 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
     sections.push(
       ...plugin.reportSections({
         study,
+        config: studyConfig(study),
         trials: data.trials,
         baseline: data.baseline,
         state: (key) => store.getState(study.id, key),

@@ -18,6 +18,7 @@ import { loadSpace } from '../../src/space/registry';
 import { FieldError } from '../../src/io/fieldError';
 import { getStrategy } from '../../src/search/registry';
 import { runStudy } from '../../src/search/runStudy';
+import { pluginStudy } from '../../src/search/setupSearch';
 import type { AnswerContext } from '../../src/search/strategyPlugin';
 import { ANSWER_REFINEMENTS } from '../../src/search/nars/answerRefine';
 import type { Evaluator } from '../../src/evaluate/evaluator';
@@ -65,6 +66,7 @@ async function study(store: StudyStore, name: string): Promise<Omit<AnswerContex
     store,
   });
   return {
+    ...pluginStudy(setup),
     store,
     study: store.requireStudy(name),
     space: setup.space,

@@ -1,5 +1,6 @@
 // The NARS stage-3 table writes its numbers as every other report table does (one formatter,
 // src/report/formatNumber.ts): MACs and params as 38.9M beside the budget's 38.9M, never 38850072.
+import type { SearchConfig } from '../../src/search/config';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { narsReportSections, ANSWERS_TITLE } from '../../src/search/nars/report';
@@ -30,6 +31,7 @@ test('NARS stage 3: costs as counts, the objective in %, a missing value as a da
   } as unknown as StudyRecord;
   const sections = narsReportSections({
     study,
+    config: {} as SearchConfig, // the answers' table reads none of it
     trials: [],
     state: <T>(key: StateKey<T>) =>
       (key.name === NARS_STATE.answers.name ? { 'flops<=40M@2': answer } : undefined) as T | undefined,

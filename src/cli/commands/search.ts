@@ -1,5 +1,7 @@
 // tsnas search <strategy> ...: run a study (create it, or --resume it), a progress line per trial
-// on stderr, and with --json the result as the last line of stdout.
+// on stderr, and with --json the result as the last line of stdout. `tsnas search --help` lists the
+// common flags and the strategies; `tsnas search STRATEGY --help` the common flags and that
+// strategy's own (its plug-in's options), each strategy's flags being unlisted otherwise.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
@@ -88,6 +90,8 @@ interface StrategyFlag {
   attribute: string;
   value: string | null;
   users: OptionFlag[];
+  /** A former name of a flag (still read, never listed). */
+  alias: boolean;
 }
 
 function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
@@ -109,8 +113,12 @@ function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
           `strategies '${known.users[0]!.strategy}' and '${f.strategy}' both define --${f.flag}, one as a switch and one with a value; rename one`,
         );
       }
+      if (known && known.alias !== !!f.aliasOf)
+        throw new Error(
+          `--${f.flag} is a flag of strategy '${known.alias ? f.strategy : known.users[0]!.strategy}' and a former name of another's; rename one`,
+        );
       if (known) known.users.push(f);
-      else byFlag.set(f.flag, { flag: f.flag, attribute, value: f.value, users: [f] });
+      else byFlag.set(f.flag, { flag: f.flag, attribute, value: f.value, users: [f], alias: !!f.aliasOf });
     }
   }
   return [...byFlag.values()];
@@ -212,6 +220,59 @@ function flagsConfig(
   );
 }
 
+/** The strategy a help was asked for (`tsnas search dnas --help`), or null. */
+function helpStrategy(command: Command): string | null {
+  return command.args.find((a) => strategyNames().includes(a)) ?? null;
+}
+
+/** Two columns as commander lays out its options: a term, then its description wrapped beside it. */
+function helpItems(command: Command, items: ReadonlyArray<readonly [string, string]>): string {
+  const help = command.createHelp();
+  const width = help.helpWidth ?? 80;
+  const termWidth = Math.max(...items.map(([t]) => t.length));
+  return items
+    .flatMap(([term, text]) => help.wrap(`${term.padEnd(termWidth + 2)}${text}`, width - 2, termWidth + 2).split('\n'))
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+/**
+ * The end of the search command's help: with a strategy, its own flags (and the common flags it
+ * takes for its options); without one, the strategies and how to see a strategy's flags.
+ */
+function strategyHelp(command: Command, program: Command): string {
+  const name = helpStrategy(command);
+  if (!name) {
+    const plugins = strategyPlugins();
+    return `\nStrategies:\n${helpItems(
+      command,
+      plugins.map((p) => [p.name, p.description]),
+    )}\n\nEach strategy's own options: npx tsnas search STRATEGY --help\n(e.g. npx tsnas search ${plugins[0]?.name ?? 'random'} --help)`;
+  }
+  const plugin = getStrategy(name);
+  const own = optionFlags(plugin).filter((f) => !f.aliasOf);
+  const term = (f: OptionFlag) => `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`;
+  const mine = own.filter((f) => !f.takesCommonFlag);
+  const taken = own.filter((f) => f.takesCommonFlag);
+  return (
+    `\nStrategy ${name}: ${plugin.description}\n\nOptions of ${name}:\n` +
+    (mine.length
+      ? helpItems(
+          command,
+          mine.map((f) => [term(f), cliText(f.help, program)]),
+        )
+      : '  (none)') +
+    (taken.length
+      ? `\n\nCommon flags ${name} takes for its own options:\n` +
+        helpItems(
+          command,
+          taken.map((f) => [`--${f.flag}`, cliText(f.help, program)]),
+        )
+      : '') +
+    `\n\nA config file sets these as \`options:\` (docs/studies.md); they cannot change when a study resumes.`
+  );
+}
+
 export function bestJson(
   t: TrialRecord | null,
   final?: FinalNetwork | null,
@@ -296,7 +357,7 @@ export function registerSearch(program: Command): void {
     )
     .option(
       '--epochs <n>',
-      'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',
+      'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (npx tsnas search STRATEGY --help says)',
       positiveInt('--epochs'),
     )
     .option(
@@ -348,21 +409,16 @@ export function registerSearch(program: Command): void {
     );
   const common = new Set(command.options.map((opt) => opt.attributeName()));
   const flags = strategyFlags(common);
-  // Each strategy's options as flags: "<strategy>: <description> (default ...)", values checked when the strategy is known.
+  // Each strategy's options as flags, values checked when the strategy is known; unlisted in the
+  // common help: `tsnas search STRATEGY --help` lists one strategy's (strategyHelp).
   for (const f of flags)
-    command.option(
-      `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`,
-      f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '),
+    command.addOption(
+      new Option(
+        `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`,
+        f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '),
+      ).hideHelp(),
     );
-  const takers = strategyPlugins().flatMap((p) => optionFlags(p).filter((f) => f.takesCommonFlag));
-  if (takers.length)
-    // Worded when the help is shown: the field-to-flag table must hold every command's flags, and
-    // the commands registered after this one are not there yet.
-    command.addHelpText(
-      'after',
-      () =>
-        `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
-    );
+  command.addHelpText('after', () => strategyHelp(command, program));
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
     const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);

@@ -8,18 +8,18 @@ import type { Command } from 'commander';
 import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
-import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
 import { setupSearch } from '../../search/setupSearch';
-import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { applyResumeOverrides } from '../../search/config';
+import { studyConfig } from '../../search/studyConfig';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
 import { resolveStoreLocation } from '../../study/storeLocation';
 import { parseConstraint, CONSTRAINT_FORMS } from '../../cost/constraints';
-import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
 import { rangeText } from '../../search/answerRange';
+import { answerStudyBudgets } from '../../search/answerStudyBudgets';
 import { chanceWarning } from '../chanceWarning';
 import { positiveInt } from '../options';
 import { cliText } from '../errorText';
@@ -286,35 +286,14 @@ export function registerStudy(program: Command): void {
       }
       try {
         const s = store.requireStudy(name);
-        const able = strategyPlugins()
-          .filter((p) => p.answerBudgets)
-          .map((p) => p.name);
-        const plugin = strategyNames().includes(s.strategy) ? getStrategy(s.strategy) : null;
-        if (!plugin?.answerBudgets)
-          throw new Error(
-            `study '${name}' searched with ${s.strategy}, which answers a budget only by searching again: run a new study with --constraint ` +
-              `(strategies that answer budgets from a finished study: ${able.join(', ') || 'none'})`,
-          );
-        const setup = setupSearch(s.config as unknown as SearchConfig);
-        const me = newWorkerId();
-        store.acquireLease(s.id, me); // not while the search itself runs
-        let answers;
-        try {
-          answers = await plugin.answerBudgets({
-            store,
-            study: s,
-            space: setup.space,
-            evaluator: setup.evaluator,
-            costs: setup.costs,
-            constraints: setup.constraints,
-            budgets,
-            train: !!o.train,
-            ...(o.evaluate !== undefined ? { evaluate: o.evaluate } : {}),
-            log,
-          });
-        } finally {
-          store.releaseLease(s.id, me);
-        }
+        const answers = await answerStudyBudgets({
+          store,
+          study: s,
+          budgets,
+          train: !!o.train,
+          ...(o.evaluate !== undefined ? { evaluate: o.evaluate } : {}),
+          log,
+        });
         const m = s.objective.metric;
         if (o.json) {
           console.log(JSON.stringify({ study: name, metric: m, answers }));
@@ -364,7 +343,7 @@ export function registerStudy(program: Command): void {
       }
       try {
         const s = store.requireStudy(name);
-        const stored = s.config as unknown as SearchConfig;
+        const stored = studyConfig(s);
         const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, name);
         const setup = setupSearch(config);
         const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });

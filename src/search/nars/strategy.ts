@@ -13,7 +13,6 @@
 // study). Everything is seeded by the study's seed, so a killed and resumed study evaluates the
 // pairs an uninterrupted one evaluates.
 import * as path from 'node:path';
-import { z } from 'zod';
 import { parseArch } from '../../space/archFormat';
 import {
   waitFor,
@@ -27,7 +26,14 @@ import { isSettled, trialKey, type TrialRecord } from '../../study/types';
 import type { Evaluator } from '../../evaluate/evaluator';
 import type { Constraint } from '../../cost/constraints';
 import type { SearchConfig } from '../config';
-import type { AnswerContext, BudgetAnswer, FinalizeContext, SetupForCheck, StrategyPlugin } from '../strategyPlugin';
+import type {
+  AnswerContext,
+  BudgetAnswer,
+  FinalizeContext,
+  PluginStudy,
+  SetupForCheck,
+  StrategyPlugin,
+} from '../strategyPlugin';
 import { defaultRounds, narsOptions, roundSizes, type NarsOptions } from './options';
 import { narsReportSections } from './report';
 import { answerBudget, checkBudgets, evaluateAnswer, predictorScorer } from './stage3';
@@ -54,13 +60,13 @@ import { answerSource, checkEvaluations, refinedPredictor, refineAnswer } from '
 export { NARS_STATE } from './state';
 
 /** The stages' view of a running study. */
-function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
+function envOfStudy(ctx: StudyContext, options: NarsOptions, config: SearchConfig): NarsEnv {
   return {
     space: ctx.space,
     seed: ctx.seed,
     objective: ctx.objective,
     options,
-    trials: (ctx.study.config as unknown as SearchConfig).trials,
+    trials: config.trials,
     costs: ctx.costs,
     constraints: ctx.constraints,
     evaluator: ctx.evaluator,
@@ -75,16 +81,15 @@ function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
 }
 
 /** The stages' view of a study read from its store (finalize, answer). */
-function envOfStore(ctx: FinalizeContext): NarsEnv {
-  const { store, study } = ctx;
-  const config = study.config as unknown as SearchConfig;
+function envOfStore(ctx: FinalizeContext<NarsOptions>): NarsEnv {
+  const { store, study, config } = ctx;
   // The predictor's weights as the store holds them, when the study keeps its files there.
   store.files(study.name).pull();
   return {
     space: ctx.space,
     seed: study.seed,
     objective: study.objective,
-    options: narsOptions.parse(config.options ?? {}),
+    options: ctx.options,
     trials: config.trials,
     costs: ctx.costs,
     constraints: ctx.constraints,
@@ -101,16 +106,20 @@ function envOfStore(ctx: FinalizeContext): NarsEnv {
 
 export class NarsSearch implements Strategy {
   readonly name = 'nars';
-  constructor(readonly options: NarsOptions = narsOptions.parse({})) {}
+  constructor(
+    readonly options: NarsOptions,
+    /** The study's configuration (its trial target as it is now), as the set-up has it. */
+    readonly study: Omit<PluginStudy, 'options'>,
+  ) {}
 
   async prepare(ctx: StudyContext): Promise<void> {
-    const env = envOfStudy(ctx, this.options);
+    const env = envOfStudy(ctx, this.options, this.study.config);
     preparePool(env);
     await pretrain(env);
   }
 
   async ask(ctx: AskContext): Promise<Proposal | Wait | null> {
-    const env = envOfStudy(ctx, this.options);
+    const env = envOfStudy(ctx, this.options, this.study.config);
     let rounds: NarsRound[] = await settleRounds(env, ctx.history);
     for (;;) {
       const current = rounds.at(-1);
@@ -142,8 +151,14 @@ export class NarsSearch implements Strategy {
 }
 
 /** Checks a NARS study before any work (and on resume): the mode, window, rounds, pool and budgets. */
-export function checkNarsSetup({ config, space, evaluator, costs, constraints }: SetupForCheck): void {
-  const options = narsOptions.parse(config.options ?? {});
+export function checkNarsSetup({
+  config,
+  options,
+  space,
+  evaluator,
+  costs,
+  constraints,
+}: SetupForCheck<NarsOptions>): void {
   const rounds = options.rounds ?? defaultRounds(options.mode);
   if (options.perRound !== null && roundSizes(config.trials, rounds, options.perRound).length !== rounds)
     throw new Error(
@@ -300,7 +315,7 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
   name: 'nars',
   description:
     'FBNetV3 NARS: a predictor pretrained on free statistics, constrained iterative optimisation in rounds with early stopping, then a genetic search per budget',
-  options: narsOptions as unknown as z.ZodType<NarsOptions>,
+  options: narsOptions as unknown as StrategyPlugin<NarsOptions>['options'],
   flags: {
     fixed: { value: 'arch' },
     pool: { value: 'n' },
@@ -315,9 +330,9 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
     budgets: { value: 'list' },
     batchSize: { name: 'predictor-batch-size' },
   },
-  create: (o) => new NarsSearch(o),
+  create: (o, study) => new NarsSearch(o, study),
   configure(config, given) {
-    const o = config.options as unknown as NarsOptions;
+    const o = narsOptions.parse(config.options);
     // Every round evaluates at least one candidate: rounds asked for beyond the trials would
     // silently be fewer (and the stored configuration would say otherwise). Refused for a new
     // study; a resume only raises the trials.
@@ -346,7 +361,7 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
       await answerAll(env, ctx.evaluator, parseBudgets(env.options.budgets), env.options.trainAnswers, history);
     return null;
   },
-  async answerBudgets(ctx: AnswerContext) {
+  async answerBudgets(ctx: AnswerContext<NarsOptions>) {
     const evaluations = ctx.evaluate === undefined ? null : checkEvaluations(ctx.evaluate);
     const env = envOfStore(ctx);
     checkBudgets(env, ctx.budgets);
