@@ -7,7 +7,8 @@
 //
 //   node dist/bench/fashionPngFolder.js write --out DIR          # the folder, the manifest, the pixel check
 //   node dist/bench/fashionPngFolder.js train --out DIR --data idx|folder|manifest
-//        [--arch fbnet-s-baseline] [--epochs 3] [--limit-train 12000] [--threads 1] [--crop pad]
+//        [--arch fbnet-s-baseline] [--epochs 3] [--limit-train 12000] [--threads 1] [--crop pad] [--seed 0]
+//        [--run DIR (keep the checkpoint)]
 //
 // Why a manifest too: an image folder's classes are its folder names in sorted order ('Ankle boot'
 // is class 0, where the IDX labels put it at 9) and its images are listed class by class, so the
@@ -55,6 +56,7 @@ async function writeFiles(): Promise<void> {
         const pixels = Buffer.from(set.images.subarray(i * per, (i + 1) * per));
         jobs.push(
           sharp(pixels, { raw: { width: set.width, height: set.height, channels: 1 } })
+            .toColourspace('b-w') // a grey PNG (sharp writes sRGB by default)
             .png()
             .toFile(path.join(out, rel)),
         );
@@ -123,7 +125,7 @@ function trainOne(): void {
   const data = loadDataSource(spec, { input: INPUT });
   const { space, arch, name } = resolveArchitecture(arg('arch', 'fbnet-s-baseline'), 'fbnet-s');
   const crop = arg('crop', 'pad') as 'pad' | 'random-resized' | 'none';
-  const recipe = loadRecipe('recipes/fashion-mnist.yaml', { epochs: num('epochs', 3), crop });
+  const recipe = loadRecipe('recipes/fashion-mnist.yaml', { epochs: num('epochs', 3), crop, seed: num('seed', 0) });
   const limitTrain = num('limit-train', 12000);
   const t0 = performance.now();
   const r = trainArchitecture({
@@ -134,6 +136,7 @@ function trainOne(): void {
     data,
     limitTrain: limitTrain > 0 ? limitTrain : undefined,
     test: true,
+    checkpointDir: arg('run', '') || undefined,
     threads: num('threads', 1),
     onEpoch: (e) =>
       console.error(
@@ -148,6 +151,7 @@ function trainOne(): void {
       input: r.input,
       epochs: recipe.epochs,
       crop,
+      seed: recipe.seed,
       limitTrain,
       valAcc: r.valAcc,
       testAcc: r.testAcc,
