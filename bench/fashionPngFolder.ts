@@ -6,7 +6,11 @@
 // side) and prints the test accuracy.
 //
 //   node dist/bench/fashionPngFolder.js write --out DIR          # the folder, the manifest, the pixel check
-//   node dist/bench/fashionPngFolder.js train --out DIR --data idx|folder|manifest
+//   node dist/bench/fashionPngFolder.js colour --out DIR [--per-class 40] [--test-per-class 10]
+//        # a small colour folder: the first images of each class as tinted 44x36 JPEGs
+//   node dist/bench/fashionPngFolder.js order --out DIR [--idx-order-folder DIR2] [--limit-train 12000]
+//        # which training images a run draws from each, against the IDX run's
+//   node dist/bench/fashionPngFolder.js train --out DIR --data idx|folder|manifest|DIR (another folder)
 //        [--arch fbnet-s-baseline] [--epochs 3] [--limit-train 12000] [--threads 1] [--crop pad] [--seed 0]
 //        [--run DIR (keep the checkpoint)]
 //
@@ -21,7 +25,10 @@ import sharp from 'sharp';
 import { arg, num } from './args';
 import { loadDataSource } from '../src/data/dataSource';
 import type { DataSource, ImageSet } from '../src/data/imageSet';
+import { BatchLoader } from '../src/data/loader';
+import { stratifiedSplit } from '../src/data/split';
 import { imageBytes } from '../src/data/imageSet';
+import { Rng } from '../src/random/rng';
 import { resolveArchitecture } from '../src/space/registry';
 import { loadRecipe } from '../src/train/recipe';
 import { trainArchitecture } from '../src/train/trainArchitecture';
@@ -121,7 +128,14 @@ const fmt = (v: number[]) => v.map((x) => x.toFixed(6)).join(',');
 
 function trainOne(): void {
   const which = arg('data', 'idx');
-  const spec = which === 'idx' ? 'fashion-mnist' : which === 'folder' ? folderSpec() : manifestSpec();
+  const spec =
+    which === 'idx'
+      ? 'fashion-mnist'
+      : which === 'folder'
+        ? folderSpec()
+        : which === 'manifest'
+          ? manifestSpec()
+          : `images:${path.resolve(which)}`;
   const data = loadDataSource(spec, { input: INPUT });
   const { space, arch, name } = resolveArchitecture(arg('arch', 'fbnet-s-baseline'), 'fbnet-s');
   const crop = arg('crop', 'pad') as 'pad' | 'random-resized' | 'none';
@@ -163,10 +177,96 @@ function trainOne(): void {
   );
 }
 
+/** A small colour image folder (train/ and test/): each image tinted by a random colour and squashed to 44x36, as JPEG. */
+async function writeColour(): Promise<void> {
+  const idx = loadDataSource('fashion-mnist');
+  const rng = new Rng(24);
+  let n = 0;
+  for (const [split, set, per] of [
+    ['train', idx.train, num('per-class', 40)],
+    ['test', idx.test, num('test-per-class', 10)],
+  ] as const) {
+    const taken = new Array<number>(idx.classNames.length).fill(0);
+    const bytes = imageBytes(set);
+    for (let i = 0; i < set.count && taken.some((t) => t < per); i++) {
+      const label = set.labels[i]!;
+      if (taken[label]! >= per) continue;
+      taken[label]!++;
+      const tint = [0, 1, 2].map(() => 0.4 + 0.6 * rng.next());
+      const rgb = Buffer.alloc(bytes * 3);
+      for (let k = 0; k < bytes; k++)
+        for (let c = 0; c < 3; c++) rgb[3 * k + c] = Math.round(set.images[i * bytes + k]! * tint[c]!);
+      const dir = path.join(out, split, folderName(idx.classNames[label]!));
+      fs.mkdirSync(dir, { recursive: true });
+      await sharp(rgb, { raw: { width: set.width, height: set.height, channels: 3 } })
+        .resize({ width: 44, height: 36, fit: 'fill' })
+        .jpeg({ quality: 90 })
+        .toFile(path.join(dir, `${String(i).padStart(5, '0')}.jpg`));
+      n++;
+    }
+  }
+  console.log(`wrote ${n} colour JPEGs (44x36) under ${out}`);
+}
+
+/**
+ * The training images a run of the recipe draws, compared: the seeded stratified split (with
+ * --limit-train) of the IDX files and of each image data set named after them, as (class name,
+ * pixels) in the order the first epoch's shuffle puts them; how many of the IDX run's training
+ * images each draws, and whether in the same order. A folder named by --idx-order-folder gets
+ * class folders that sort in the IDX label order ('0 T-shirt-top' ... '9 Ankle boot', links to
+ * the folder's own), so its classes are numbered as the IDX labels.
+ */
+function compareOrder(): void {
+  const idx = loadDataSource('fashion-mnist');
+  const limit = num('limit-train', 12000);
+  const recipe = loadRecipe('recipes/fashion-mnist.yaml', { seed: num('seed', 0) });
+  const ordered = arg('idx-order-folder', '');
+  if (ordered && !fs.existsSync(ordered)) {
+    for (const split of ['train', 'test'])
+      idx.classNames.forEach((c, k) => {
+        fs.mkdirSync(path.join(ordered, split), { recursive: true });
+        fs.symlinkSync(path.join(out, split, folderName(c)), path.join(ordered, split, `${k} ${folderName(c)}`));
+      });
+  }
+  const keyOf = (ds: DataSource, i: number) => {
+    const per = imageBytes(ds.train);
+    const c = ds.classNames[ds.train.labels[i]!]!;
+    const name = /^\d+$/.test(c) ? idx.classNames[Number(c)]! : c.replace(/^\d+ /, '');
+    return `${folderName(name)}|${Buffer.from(ds.train.images.subarray(i * per, (i + 1) * per)).toString('base64')}`;
+  };
+  const drawn = (ds: DataSource) => {
+    const split = stratifiedSplit(ds.train, recipe.valFraction, recipe.seed, limit);
+    const loader = new BatchLoader(ds.train, split.train, {
+      batchSize: recipe.batchSize,
+      shuffle: true,
+      seed: recipe.seed,
+      mean: ds.mean,
+      std: ds.std,
+    });
+    // The loader's first-epoch order, without making batches: the same generator as epoch(0).
+    const rng = new Rng((recipe.seed * 0x9e3779b1) >>> 0);
+    const order = rng.shuffle(Int32Array.from(loader.indices));
+    loader.dispose();
+    return Array.from(order, (i) => keyOf(ds, i));
+  };
+  const ref = drawn(idx);
+  const refSet = new Set(ref);
+  for (const spec of [folderSpec(), manifestSpec(), ...(ordered ? [`images:${path.resolve(ordered)}`] : [])]) {
+    const keys = drawn(loadDataSource(spec, { input: INPUT }));
+    const common = keys.filter((k) => refSet.has(k)).length;
+    const same = keys.length === ref.length && keys.every((k, i) => k === ref[i]);
+    console.log(
+      `${spec}: ${keys.length} training images drawn, ${common} of them among the IDX run's ${ref.length}; first epoch in the same order: ${same}`,
+    );
+  }
+}
+
 const command = process.argv[2];
 if (command === 'write') void writeFiles();
+else if (command === 'order') compareOrder();
+else if (command === 'colour') void writeColour();
 else if (command === 'train') trainOne();
 else {
-  console.error('usage: fashionPngFolder.js write|train --out DIR [--data idx|folder|manifest] ...');
+  console.error('usage: fashionPngFolder.js write|colour|order|train --out DIR [--data idx|folder|manifest] ...');
   process.exit(2);
 }

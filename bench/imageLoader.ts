@@ -4,7 +4,7 @@
 // the decoding of an image folder (first load: sharp in the decoding process; second: the cache).
 //
 //   node dist/bench/imageLoader.js [--batch 128] [--images 4096] [--files 400] [--threads 1] [--json]
-//   node dist/bench/imageLoader.js --against-trainer [--arch fbnet-s-baseline] [--rounds 5] [--batches 4]
+//   node dist/bench/imageLoader.js --against-trainer [--arch fbnet-s-baseline] [--rounds 5] [--batches 4] [--sizes 32,96]
 //
 // Wall and CPU time (process.cpuUsage, this process only: the decoding process is not counted in
 // CPU) per configuration, the median of 3 epochs.
@@ -189,7 +189,7 @@ function againstTrainer(size: number): Record<string, number | string> {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--against-trainer')) {
-    const rows = [32, 96].map(againstTrainer);
+    const rows = arg('sizes', '32,96').split(',').map(Number).map(againstTrainer);
     for (const r of rows)
       console.log(
         json
