@@ -73,7 +73,9 @@ async function writeFiles(): Promise<void> {
     }
     fs.writeFileSync(path.join(out, 'idx-order.csv'), lines.join('\n') + '\n');
     fs.writeFileSync(path.join(out, '.complete'), '');
-    console.log(`wrote ${lines.length - 1} PNGs and idx-order.csv in ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+    console.log(
+      `wrote ${lines.length - 1} PNGs and idx-order.csv in ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+    );
   }
   for (const spec of [folderSpec(), manifestSpec()]) {
     const t0 = performance.now();

@@ -119,7 +119,8 @@ async function main(): Promise<void> {
   const table = readLatencyTable(arg('lut'));
   const { space, arch, name } = resolveArchitecture(arg('arch'), arg('space', 'fbnet-s'));
   const predicted = predictLatencyBreakdown(table, space, arch);
-  if (!table.input) throw new Error(`${arg('lut')}: the table records no input shape; build it with one (lut build --input CxHxW)`);
+  if (!table.input)
+    throw new Error(`${arg('lut')}: the table records no input shape; build it with one (lut build --input CxHxW)`);
   const [c, h, w] = table.input;
 
   const server = await serve(web);
@@ -166,9 +167,12 @@ async function main(): Promise<void> {
     const firstModelUs = results[0]!.modelMs! * 1000;
 
     // A string, not a function: TypeScript would compile the dynamic import to a require.
-    const ref = (await page.evaluate(
-      `(${SAME_SESSION})(${JSON.stringify({ shape: [c, h, w], repeats, batch })})`,
-    )) as { single: number[]; batched: number[] | null; isolated: boolean; version: string };
+    const ref = (await page.evaluate(`(${SAME_SESSION})(${JSON.stringify({ shape: [c, h, w], repeats, batch })})`)) as {
+      single: number[];
+      batched: number[] | null;
+      isolated: boolean;
+      version: string;
+    };
     const single = quartiles(ref.single);
     const perImageInBatch = ref.batched ? upperMedian(ref.batched) / batch : null;
     const sumOps = predicted.totalUs - predicted.overheadUs;

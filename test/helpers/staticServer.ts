@@ -33,5 +33,4 @@ export function serveDir(dir: string, asked: string[] = []): Promise<http.Server
 }
 
 /** The server's base URL, http://127.0.0.1:PORT/. */
-export const serverUrl = (server: http.Server): string =>
-  `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+export const serverUrl = (server: http.Server): string => `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
