@@ -8,11 +8,18 @@ export { bestSoFarChart, type ProgressOptions } from './charts/progress';
 export { heatmapChart, type HeatmapCell, type HeatmapOptions } from './charts/heatmap';
 export { lineChart, type LineSeries, type LineOptions } from './charts/lines';
 export { colorScale, sourcesOf } from './charts/colors';
-export { thinPoints } from './charts/thin';
-export { renderVegaLite, THEME, PALETTE } from './vegaSvg';
+export { thinPoints, type Thinned } from './charts/thin';
+export { renderVegaLite, THEME, PALETTE, type RenderedChart } from './vegaSvg';
 export { escapeHtml } from './escape';
 export { metricScale, formatMetric, type MetricScale } from './metricScale';
-export { candidatesTable, failedTrialsDetails, rankTrials, tableColumns } from './candidatesTable';
+export {
+  candidatesTable,
+  failedTrialsDetails,
+  rankTrials,
+  tableColumns,
+  type TableColumns,
+  type CandidatesTableOptions,
+} from './candidatesTable';
 export { formatDate, formatDuration } from './time';
 export { learningCurvesChart, curveMetric, CURVE_METRICS, type LearningCurvesOptions } from './charts/learningCurves';
 export { opFrequencyChart, choiceDims, type OpFrequencyOptions } from './charts/opFrequency';

@@ -19,7 +19,13 @@ export type { AnswerRange } from './answerRange';
 export { studyConfig } from './studyConfig';
 export { configureSearch, setupSearch, type SearchSetup, type SetupOptions } from './setupSearch';
 export type { FinalNetwork } from './finalNetwork';
-export type { FinalTrainingState, FinalTrainedNetwork, FinalComparison } from './finalTraining';
+export type {
+  FinalTrainingState,
+  FinalTrainedNetwork,
+  FinalComparison,
+  FinalTest,
+  FinalNetworkSummary,
+} from './finalTraining';
 export {
   ConfigError,
   loadSearchConfigFile,

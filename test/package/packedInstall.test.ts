@@ -186,3 +186,90 @@ test('the installed command runs: --version, a space from the package, a clear w
   assert.equal(bench.status, 1);
   assert.match(bench.out, /source repository \(bench\/\)/);
 });
+
+/** The last line of a command's output, as JSON (each example ends with one). */
+const lastJson = <T>(out: string): T => JSON.parse(out.trim().split('\n').pop()!) as T;
+
+test("the examples compile against the installed package's types and run from it (docs/library.md)", () => {
+  const examples = path.join(project, 'examples');
+  fs.mkdirSync(examples);
+  const sources = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => f.endsWith('.ts'));
+  assert.deepEqual(
+    sources.sort(),
+    ['customObjective.ts', 'customStrategy.ts', 'frontCsv.ts', 'narsBudgets.ts'],
+    'every example is run below',
+  );
+  for (const f of sources) fs.copyFileSync(path.join(ROOT, 'examples', f), path.join(examples, f));
+  const tsc = run(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'),
+      '--strict',
+      '--skipLibCheck',
+      '--module',
+      'node16',
+      '--moduleResolution',
+      'node16',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--typeRoots',
+      path.join(ROOT, 'node_modules', '@types'),
+      '--outDir',
+      'out',
+      ...sources,
+    ],
+    examples,
+  );
+  assert.equal(tsc.status, 0, `tsc of the examples:\n${tsc.out}`);
+  const example = (name: string, ...args: string[]) => {
+    const r = run(process.execPath, [path.join('out', `${name}.js`), ...args], examples);
+    assert.equal(r.status, 0, `${name}:\n${r.out}`);
+    return r.stdout;
+  };
+
+  // A user's objective on a space defined in code: trials trained by the function, its reports kept.
+  const custom = lastJson<{ trials: number; best: number; front: number[]; reports: number }>(
+    example('customObjective', 'studies.db'),
+  );
+  assert.equal(custom.trials, 10);
+  assert.ok(custom.best > 0.25, `better than chance (4 classes): ${custom.best}`);
+  assert.ok(custom.front.length >= 1);
+  assert.equal(custom.reports, 3, 'the best trial holds the three values its objective reported');
+
+  // The finished study read back: its front as CSV, one row per front trial.
+  const front = lastJson<{ out: string; cost: string; front: number[]; complete: number }>(
+    example('frontCsv', 'studies.db', 'custom-objective', 'front.csv'),
+  );
+  assert.deepEqual(front.front, custom.front, 'the front loadStudy reads is the one the run ended with');
+  const rows = fs.readFileSync(path.join(examples, 'front.csv'), 'utf8').trim().split('\n');
+  assert.equal(rows[0], 'trial,accuracy,flops,params,arch');
+  assert.deepEqual(
+    rows.slice(1).map((r) => Number(r.split(',')[0])),
+    custom.front,
+  );
+
+  // A strategy registered from outside the package, run by name, within the study's constraint.
+  const climb = lastJson<{ trials: number; climbs: number; maxFlops: number }>(example('customStrategy', 'studies.db'));
+  assert.equal(climb.trials, 25);
+  assert.equal(climb.climbs, 20, 'after 5 random warm-up trials, every proposal climbs');
+  assert.ok(climb.maxFlops <= 6e6, `${climb.maxFlops} FLOPs within flops<=6M`);
+
+  // NARS answers two budgets afterwards; each answer is exported to ONNX and agrees with the engine.
+  const nars = lastJson<{
+    answers: Array<{ budget: string; file: string; maxAbsDiff: number; flops: number; params: number }>;
+    live: number;
+  }>(example('narsBudgets', 'studies.db', 'answers'));
+  assert.deepEqual(
+    nars.answers.map((a) => a.budget),
+    ['flops<=3M', 'params<=150K'],
+  );
+  assert.ok(nars.answers[0]!.flops <= 3e6);
+  assert.ok(nars.answers[1]!.params <= 150e3);
+  for (const a of nars.answers) {
+    assert.ok(a.maxAbsDiff <= 1e-4, `${a.file}: ${a.maxAbsDiff}`);
+    assert.ok(fs.statSync(path.join(examples, a.file)).size > 1000);
+  }
+  assert.equal(nars.live, 0);
+});

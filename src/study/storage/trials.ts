@@ -7,7 +7,8 @@ import { INTERRUPTED_ERROR, type Direction, type TrialRecord, type TrialState } 
 import { parseWorker, pidAlive } from '../worker';
 import { StorePart } from './storePart';
 
-interface TrialRow {
+/** A trial as its table stores it (JSON columns as text). */
+export interface TrialRow {
   id: number;
   study_id: number;
   number: number;
