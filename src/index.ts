@@ -2,3 +2,4 @@
 export * from './engine';
 export * as nn from './nn';
 export * as optim from './optim';
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard';

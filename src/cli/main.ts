@@ -11,6 +11,7 @@ import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
 import { registerWorker } from './commands/worker';
+import { registerDashboard } from './commands/dashboard';
 import { packageVersion } from '../packageRoot';
 import { cliErrorText, flagsInHelp } from './errorText';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerSearch(program);
   registerStudy(program);
   registerWorker(program);
+  registerDashboard(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).
   const hint = (c: Command, names: string[]) => {
     c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);
