@@ -28,10 +28,11 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerExport(program);
   registerPredict(program);
+  // Before search: its help texts make the table of fields to flags (fieldFlags.ts) once, from the commands there are.
+  registerDashboard(program);
   registerSearch(program);
   registerStudy(program);
   registerWorker(program);
-  registerDashboard(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).
   const hint = (c: Command, names: string[]) => {
     c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);
