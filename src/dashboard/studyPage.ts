@@ -14,7 +14,7 @@ import { chartFigure, tradeoffAxis } from '../report/renderStudyReport';
 import type { ReportTrial } from '../report/types';
 import { ageHtml, bestHtml, bestOf, countsHtml, stateBadge, studyHref, trialHref } from './studyFacts';
 import { dashboardPage } from './layout';
-import type { StudyView } from './studyView';
+import { drawnOnce, type StudyView } from './studyView';
 
 /** Most trial points a chart draws (the rest thinned evenly; the front and new bests always kept). */
 export const MAX_CHART_POINTS = 1500;
@@ -81,7 +81,11 @@ export function epochSeries(trials: readonly ReportTrial[], metric: string): Lin
   }));
 }
 
-export async function chartsFragment(v: StudyView): Promise<string> {
+export function chartsFragment(v: StudyView): Promise<string> {
+  return drawnOnce(v, 'charts', () => drawCharts(v));
+}
+
+async function drawCharts(v: StudyView): Promise<string> {
   const { study, data } = v;
   const trials = data.trials;
   const metric = study.objective.metric;
@@ -165,7 +169,11 @@ function paretoCount(trials: readonly ReportTrial[], x: string, y: string, direc
 }
 
 /** The method's own sections and the final training's result against the references, when there are any. */
-export async function sectionsFragment(v: StudyView): Promise<string> {
+export function sectionsFragment(v: StudyView): Promise<string> {
+  return drawnOnce(v, 'sections', () => drawSections(v));
+}
+
+async function drawSections(v: StudyView): Promise<string> {
   const sections = v.data.sections ?? [];
   if (!sections.length) return '<p class="note">This study\'s method adds no views of its own (yet).</p>';
   const parts: string[] = [];

@@ -21,6 +21,19 @@ export interface StudyView {
   /** The trial target of the study's configuration, when it has one. */
   target: number | null;
   readAt: number;
+  /** Parts of the page drawn from this version (charts take a while), by name: drawn once per version. */
+  drawn: Map<string, Promise<string>>;
+}
+
+/** A part of the page of this version, drawn on first use and kept with it. */
+export function drawnOnce(v: StudyView, part: string, draw: () => Promise<string>): Promise<string> {
+  let p = v.drawn.get(part);
+  if (!p) {
+    p = draw();
+    v.drawn.set(part, p);
+    p.catch(() => v.drawn.delete(part));
+  }
+  return p;
 }
 
 /** Reads studies on demand and keeps the last read of each while its stamp holds. */
@@ -78,6 +91,7 @@ export class StudyViews {
       interrupted: data.trials.filter(isInterrupted).length,
       target: typeof target === 'number' ? target : null,
       readAt: Date.now(),
+      drawn: new Map(),
     };
     this.views.set(study.name, view);
     return view;
