@@ -8,7 +8,7 @@ import { lineChart, type LineSeries } from '../report/charts/lines';
 import { bestSoFarChart } from '../report/charts/progress';
 import { plottable, tradeoffChart } from '../report/charts/tradeoff';
 import { escapeHtml } from '../report/escape';
-import { nameInText, metricScale } from '../report/metricScale';
+import { metricScale } from '../report/metricScale';
 import { paretoFront } from '../report/pareto';
 import { chartFigure, tradeoffAxis } from '../report/renderStudyReport';
 import type { ReportTrial } from '../report/types';
@@ -16,8 +16,16 @@ import { ageHtml, bestHtml, bestOf, countsHtml, stateBadge, studyHref, trialHref
 import { dashboardPage } from './layout';
 import { drawnOnce, type StudyView } from './studyView';
 
-/** Most trial points a chart draws (the rest thinned evenly; the front and new bests always kept). */
-export const MAX_CHART_POINTS = 1500;
+/**
+ * Most trial points a chart draws (the rest thinned evenly; the front and new bests always kept):
+ * drawing takes time in proportion, and a live page draws again at every change.
+ */
+export const MAX_CHART_POINTS = 800;
+/** The history charts' (two of them, smaller). */
+const MAX_HISTORY_POINTS = 400;
+
+/** Lets requests waiting on the server (a grid page) in between two charts. */
+const yieldToRequests = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Running trials whose epoch curves are drawn (the latest started). */
 const MAX_RUNNING_CURVES = 12;
 
@@ -93,7 +101,7 @@ async function drawCharts(v: StudyView): Promise<string> {
   const sources = sourcesOf(trials.filter((t) => t.state === 'complete'));
   const parts: string[] = [];
   const xMetric = tradeoffAxis(trials, metric);
-  const objName = nameInText(metricScale(metric));
+  const objName = metricScale(metric).name;
   parts.push(`<h2 id="plane">${escapeHtml(objName)} against cost</h2>`);
   if (!xMetric)
     parts.push(
@@ -115,10 +123,12 @@ async function drawCharts(v: StudyView): Promise<string> {
         `<div class="charts">${await chartFigure(spec, `tradeoff-${xMetric}`)}</div><p class="note">${front} trials on the Pareto front.</p>`,
       );
   }
+  await yieldToRequests();
   parts.push('<h2 id="history">History</h2>');
   const history: string[] = [];
-  const byTrial = bestSoFarChart(trials, { metric, direction, by: 'trial', sources, maxPoints: MAX_CHART_POINTS });
+  const byTrial = bestSoFarChart(trials, { metric, direction, by: 'trial', sources, maxPoints: MAX_HISTORY_POINTS });
   if (byTrial) history.push(await chartFigure(byTrial, 'best-by-trial'));
+  await yieldToRequests();
   const origin = extent([study.createdAt, ...trials.map((t) => t.startedAt ?? NaN).filter(Number.isFinite)])[0];
   const byTime = bestSoFarChart(trials, {
     metric,
@@ -133,6 +143,7 @@ async function drawCharts(v: StudyView): Promise<string> {
     history.length ? `<div class="charts">${history.join('\n')}</div>` : '<p class="empty">No complete trial yet.</p>',
   );
 
+  await yieldToRequests();
   parts.push('<h2 id="running">Running trials</h2>');
   const running = trials.filter((t) => t.state === 'running');
   const withEpochs = running.filter((t) => t.epochs.length).slice(-MAX_RUNNING_CURVES);

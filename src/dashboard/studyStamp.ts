@@ -7,6 +7,8 @@ import type { StudyStore } from '../study/store';
 export interface StudyStamp {
   /** Equal texts: nothing a page shows changed. */
   key: string;
+  /** The part of `key` that is the strategy's stored state (its sections, a final training). */
+  stateKey: string;
   trials: number;
   running: number;
   complete: number;
@@ -69,7 +71,7 @@ export function studyStamp(store: StudyStore, studyId: number): StudyStamp {
     num(s.u),
     workers,
   ].join(':');
-  return { key, ...stamp };
+  return { key, stateKey: `${num(s.k)}:${num(s.u)}`, ...stamp };
 }
 
 /** Live processes on a study: the workers sharing it, or the one search holding it. */

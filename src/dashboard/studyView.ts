@@ -8,6 +8,9 @@ import type { StudyStore } from '../study/store';
 import { isInterrupted, type StudyRecord } from '../study/types';
 import { studyStamp, type StudyStamp } from './studyStamp';
 
+/** How stale the strategy's sections may get while trials stream in (ms). */
+export const EXTRAS_MS = 10_000;
+
 export interface StudyView {
   study: StudyRecord;
   stamp: StudyStamp;
@@ -21,6 +24,8 @@ export interface StudyView {
   /** The trial target of the study's configuration, when it has one. */
   target: number | null;
   readAt: number;
+  /** When the strategy's sections and marks were built. */
+  extrasAt: number;
   /** Parts of the page drawn from this version (charts take a while), by name: drawn once per version. */
   drawn: Map<string, Promise<string>>;
 }
@@ -75,25 +80,57 @@ export class StudyViews {
     return { stamp, version, trials: list.trials };
   }
 
-  /** The study as of now (read again only when its stamp changed). */
+  /** The study as of now: read again when its stamp changed, only what changed (studyView's header says how). */
   view(study: StudyRecord): StudyView {
     const { stamp, version } = this.stamp(study);
     const last = this.views.get(study.name);
     if (last && last.version === version) return last;
-    const data = buildReportData(this.store, study);
+    const now = Date.now();
+    const trials = last ? this.updatedTrials(study, last, stamp) : this.store.trials(study.id).map(reportTrial);
+    // The strategy's sections and the final training's marks: built again when its state changed,
+    // or when no trial runs, else at most every EXTRAS_MS while trials stream in (plug-ins may build
+    // them from the trials: a full read).
+    const fresh =
+      !last || stamp.running === 0 || last.stamp.stateKey !== stamp.stateKey || now - last.extrasAt >= EXTRAS_MS;
+    const extras = fresh ? buildReportData(this.store, study) : last.data;
+    const data: ReportData = { ...extras, trials };
     const target = (study.config as { trials?: unknown }).trials;
     const view: StudyView = {
       study,
       stamp,
       version,
       data,
-      byNumber: new Map(data.trials.map((t) => [t.number, t])),
-      interrupted: data.trials.filter(isInterrupted).length,
+      byNumber: new Map(trials.map((t) => [t.number, t])),
+      interrupted: trials.filter(isInterrupted).length,
       target: typeof target === 'number' ? target : null,
-      readAt: Date.now(),
+      readAt: now,
+      extrasAt: fresh ? now : last.extrasAt,
       drawn: new Map(),
     };
     this.views.set(study.name, view);
     return view;
+  }
+
+  /**
+   * The trials after a change, reading only those that can have changed: the ones running at the
+   * last read and the ones numbered after it (a finished trial never changes, none is removed).
+   */
+  private updatedTrials(study: StudyRecord, last: StudyView, stamp: StudyStamp): ReportTrial[] {
+    const trials = [...last.data.trials];
+    const known = trials.length;
+    const read = (n: number) => {
+      const t = this.store.trialByNumber(study.id, n);
+      return t ? reportTrial(t) : undefined;
+    };
+    for (let i = 0; i < known; i++)
+      if (trials[i]!.state === 'running') trials[i] = read(trials[i]!.number) ?? trials[i]!;
+    for (let n = known; n < stamp.trials; n++) {
+      const t = read(n);
+      if (t) trials.push(t);
+    }
+    // Numbers with gaps, or anything unexpected: read it all.
+    if (trials.length !== stamp.trials || trials.some((t, i) => t.number !== i))
+      return this.store.trials(study.id).map(reportTrial);
+    return trials;
   }
 }
