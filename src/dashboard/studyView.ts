@@ -26,6 +26,8 @@ export interface StudyView {
   readAt: number;
   /** When the strategy's sections and marks were built. */
   extrasAt: number;
+  /** Whether trials changed since (they are rebuilt EXTRAS_MS after the last build). */
+  extrasBehind: boolean;
   /** Parts of the page drawn from this version (charts take a while), by name: drawn once per version. */
   drawn: Map<string, Promise<string>>;
 }
@@ -58,7 +60,11 @@ export class StudyViews {
   stamp(study: StudyRecord): { stamp: StudyStamp; version: number } {
     const stamp = studyStamp(this.store, study.id);
     let seen = this.seen.get(study.name);
-    if (!seen || seen.key !== stamp.key) {
+    const view = this.views.get(study.name);
+    // Sections left behind by a change (not rebuilt then) are due: a new version rebuilds them.
+    const due =
+      !!view && view.extrasBehind && Date.now() - view.extrasAt >= EXTRAS_MS && view.version === seen?.version;
+    if (!seen || seen.key !== stamp.key || due) {
       seen = { key: stamp.key, version: (seen?.version ?? 0) + 1 };
       this.seen.set(study.name, seen);
     }
@@ -88,10 +94,9 @@ export class StudyViews {
     const now = Date.now();
     const trials = last ? this.updatedTrials(study, last, stamp) : this.store.trials(study.id).map(reportTrial);
     // The strategy's sections and the final training's marks: built again when its state changed,
-    // or when no trial runs, else at most every EXTRAS_MS while trials stream in (plug-ins may build
-    // them from the trials: a full read).
-    const fresh =
-      !last || stamp.running === 0 || last.stamp.stateKey !== stamp.stateKey || now - last.extrasAt >= EXTRAS_MS;
+    // else at most every EXTRAS_MS while trials stream in (plug-ins may build them from the trials:
+    // a full read); left behind, they are due EXTRAS_MS later even when nothing else changes (stamp()).
+    const fresh = !last || last.stamp.stateKey !== stamp.stateKey || now - last.extrasAt >= EXTRAS_MS;
     const extras = fresh ? buildReportData(this.store, study) : last.data;
     const data: ReportData = { ...extras, trials };
     const target = (study.config as { trials?: unknown }).trials;
@@ -105,6 +110,7 @@ export class StudyViews {
       target: typeof target === 'number' ? target : null,
       readAt: now,
       extrasAt: fresh ? now : last.extrasAt,
+      extrasBehind: !fresh,
       drawn: new Map(),
     };
     this.views.set(study.name, view);
