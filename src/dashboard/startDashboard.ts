@@ -83,7 +83,20 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   app.addHook('onRequest', async (req, reply) => {
     reply.headers(SECURITY_HEADERS);
-    if (token === null) return;
+    if (token === null) {
+      // Without a token only this machine's names reach it: a page elsewhere that points its own name
+      // at 127.0.0.1 (DNS rebinding) is refused.
+      const name = (req.headers.host ?? '').replace(/:\d+$/, '');
+      if (isLoopback(name)) return;
+      return html(
+        reply,
+        dashboardPage(
+          { title: 'Refused', store: '' },
+          `<h1>Refused</h1><p class="err404">This dashboard answers requests to a loopback address only, not to ${escapeHtml(name || 'no host')}.</p>`,
+        ),
+        403,
+      );
+    }
     const query = req.query as Record<string, string | undefined>;
     const cookieName = `${TOKEN_COOKIE}_${boundPort}`;
     const given = requestToken({
@@ -146,7 +159,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
 
   app.get('/', (_req, reply) => html(reply, studiesPage(where, store.studies(), views)));
   app.get(STUDIES_FRAGMENT, (_req, reply) => html(reply, studiesTable(store.studies(), views)));
-  app.get(STUDIES_EVENTS, (req, reply) => {
+  app.get(STUDIES_EVENTS, (_req, reply) => {
     reply.hijack();
     let last = '';
     let version = 0;
@@ -161,7 +174,6 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
       },
     };
     events.open('studies', watched, reply.raw, null);
-    void req;
   });
 
   app.get('/study/:name', async (req: NameParams, reply) => {

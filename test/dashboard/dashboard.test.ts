@@ -309,7 +309,7 @@ test(
   },
 );
 
-test("paths outside a study's files are refused", async () => {
+test("paths outside a study's files are refused, and so are requests for another host's name and methods but GET", async () => {
   fs.writeFileSync(path.join(dir, 'secret.txt'), 'secret');
   const studyDir = path.join(dir, 'studies', 'one');
   fs.mkdirSync(studyDir, { recursive: true });
@@ -329,6 +329,9 @@ test("paths outside a study's files are refused", async () => {
   }
   assert.equal((await rawGet(dash.port, '/study/one/files/%2e%2e/%2e%2e/store.db')).status, 400);
   assert.equal((await rawGet(dash.port, '/study/one/files/link.txt')).status, 400);
+  // On loopback without a token, a request for another name (DNS rebinding) is refused.
+  assert.equal((await rawGet(dash.port, '/', { host: 'evil.example:80' })).status, 403);
+  assert.equal((await rawGet(dash.port, '/', { host: `localhost:${dash.port}` })).status, 200);
   // Only GET: nothing changes the store.
   for (const method of ['POST', 'PUT', 'DELETE']) {
     const status = await new Promise<number>((resolve, reject) => {
