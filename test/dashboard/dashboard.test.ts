@@ -14,6 +14,9 @@ import { startDashboard, type Dashboard } from '../../src/dashboard';
 import { StudyStore } from '../../src/study/store';
 import { FieldError } from '../../src/io/fieldError';
 import { tsnasInProcess } from '../helpers/tsnasCli';
+import { lineChart } from '../../src/report/charts/lines';
+import { REPORT_SECTIONS } from '../../src/search/strategyPlugin';
+import { FINAL_TRAINING } from '../../src/search/finalTraining';
 import { CHROMIUM, launchChromium, makeStore } from './fixtures';
 
 const skip = !fs.existsSync(CHROMIUM) && `no ${CHROMIUM}`;
@@ -143,6 +146,111 @@ test(
     assert.deepEqual(await page.$$eval('#trial-grid tbody tr', (t) => t.map((r) => r.getAttribute('data-trial'))), [
       '12',
     ]);
+    assert.deepEqual(problems, []);
+    await page.close();
+  },
+);
+
+test(
+  "the method's own sections and the final training against the references appear live, from the report's hooks",
+  { skip, timeout: 60_000 },
+  async () => {
+    const { page, problems } = await openPage(`${dash.url}study/two`);
+    await page.waitForSelector('#trial-grid tbody tr');
+    assert.equal(await page.$('#final-networks'), null);
+    const w = StudyStore.open(store);
+    try {
+      const s = w.requireStudy('two');
+      const best = w.trials(s.id, ['complete']).sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy!)[0]!;
+      // What a strategy stores while it searches (FBNet's distributions), and a final training's result.
+      w.setState(s.id, REPORT_SECTIONS, [
+        {
+          title: 'Stored by the strategy <i>',
+          html: '<p id="stored-section">expected latency by epoch</p>',
+          charts: [
+            lineChart(
+              [
+                {
+                  name: 'E[latency]',
+                  points: [
+                    { x: 1, y: 900 },
+                    { x: 2, y: 800 },
+                  ],
+                },
+              ],
+              { title: 'Expected latency', xTitle: 'epoch', yTitle: 'µs' },
+            ),
+          ],
+        },
+      ]);
+      const net = {
+        checkpoint: 'final/x',
+        epochs: 3,
+        trainImages: 100,
+        emaDecay: null,
+        trainAcc: 0.9,
+        measuredLatencyUs: null,
+        measuredP25Us: null,
+        measuredP75Us: null,
+        measuredWith: null,
+        seconds: 1,
+        params: 1e5,
+      };
+      w.setState(s.id, FINAL_TRAINING, {
+        recipe: '3 epochs of SGD',
+        networks: [
+          {
+            ...net,
+            role: 'result',
+            name: `searched #${best.number}`,
+            trial: best.number,
+            arch: best.arch,
+            source: best.source,
+            testAcc: 0.93,
+            searchValAcc: best.metrics.accuracy!,
+            flops: best.costs.flops,
+            tableLatencyUs: best.costs.latencyUs,
+          },
+          {
+            ...net,
+            role: 'reference',
+            name: 'the baseline',
+            trial: null,
+            arch: best.arch,
+            source: null,
+            testAcc: 0.9,
+            searchValAcc: null,
+            flops: best.costs.flops,
+            tableLatencyUs: best.costs.latencyUs! * 1.5,
+          },
+        ],
+        comparisons: [
+          {
+            reference: 'the baseline',
+            text: 'beats the baseline: 1.5x faster, +3.0 points',
+            beats: true,
+            speedup: 1.5,
+            accuracyPoints: 3,
+            measuredText: 'not measured',
+          },
+        ],
+      });
+    } finally {
+      w.close();
+    }
+    await page.waitForSelector('#final-networks tbody tr', { timeout: 20_000 });
+    assert.deepEqual(await page.$$eval('#final-networks tbody tr', (trs) => trs.map((t) => t.className)), [
+      'result',
+      'reference',
+    ]);
+    assert.match((await page.textContent('#sections'))!, /beats the baseline: 1\.5x faster/);
+    assert.equal(await page.textContent('#stored-section'), 'expected latency by epoch');
+    assert.ok((await page.textContent('#sections'))!.includes('Stored by the strategy <i>'), 'a section title is text');
+    assert.ok(await page.$('#sections figure.chart svg'), "the stored section's chart is drawn");
+    await page.waitForSelector('figure[data-chart="tradeoff-latencyUs"] svg title:has-text("(final)")', {
+      state: 'attached',
+      timeout: 20_000,
+    });
     assert.deepEqual(problems, []);
     await page.close();
   },
