@@ -13,7 +13,8 @@ import type { Browser, Page } from 'playwright-core';
 import { startDashboard, type Dashboard } from '../../src/dashboard';
 import { StudyStore } from '../../src/study/store';
 import { FieldError } from '../../src/io/fieldError';
-import { tsnasInProcess } from '../helpers/tsnasCli';
+import { TSNAS_BIN, tsnasInProcess } from '../helpers/tsnasCli';
+import { spawn } from 'node:child_process';
 import { lineChart } from '../../src/report/charts/lines';
 import { REPORT_SECTIONS } from '../../src/search/strategyPlugin';
 import { FINAL_TRAINING } from '../../src/search/finalTraining';
@@ -349,6 +350,33 @@ test(
     assert.equal((await rawGet(dash.port, '/study/nosuch/trial/1')).status, 404);
     assert.equal((await rawGet(dash.port, '/study/one/trial/999')).status, 404);
     await page.close();
+  },
+);
+
+test(
+  'tsnas dashboard: prints where it is and that it asks no token on loopback, serves, and stops on Ctrl-C',
+  { timeout: 60_000 },
+  async () => {
+    const child = spawn(process.execPath, [TSNAS_BIN, 'dashboard', '--store', store, '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        const m = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m && out.includes('Ctrl-C')) resolve(m[1]!);
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    assert.match(out, /tsnas dashboard of .*store\.db \(read-only\)/);
+    assert.match(out, /127\.0\.0\.1 is a loopback address: only this machine reaches it; no token is asked/);
+    assert.match(await (await fetch(url)).text(), /data-study="one"/);
+    const code = await new Promise<number | null>((resolve) => {
+      child.on('exit', resolve);
+      child.kill('SIGINT');
+    });
+    assert.equal(code, 0);
   },
 );
 
