@@ -15,6 +15,7 @@ import type { ReportTrial } from '../report/types';
 import { ageHtml, bestHtml, bestOf, countsHtml, stateBadge, studyHref, trialHref } from './studyFacts';
 import { dashboardPage } from './layout';
 import { drawnOnce, type StudyView } from './studyView';
+import { choiceImportance, importanceHtml } from './choiceImportance';
 
 /**
  * Most trial points a chart draws (the rest thinned evenly; the front and new bests always kept):
@@ -167,6 +168,9 @@ async function drawCharts(v: StudyView): Promise<string> {
       parts.push(`<div class="charts">${await chartFigure(spec, 'running-epochs')}</div>`);
     } else parts.push('<p class="note">No running trial has finished an epoch yet.</p>');
   }
+  await yieldToRequests();
+  parts.push('<h2 id="choices">Which choices matter</h2>');
+  parts.push(importanceHtml(choiceImportance(study.space, trials, metric, direction), metric, trials));
   return parts.join('\n');
 }
 
@@ -217,7 +221,7 @@ export async function studyPage(store: string, v: StudyView): Promise<string> {
     },
     `<h1><span class="kind">Study</span> ${escapeHtml(name)}</h1>
 <p class="lede">${escapeHtml(v.study.strategy)} search over <code>${escapeHtml(v.study.space)}</code>. <a href="/compare?study=${encodeURIComponent(name)}">Compare with other studies</a></p>
-<nav class="toc"><a href="#plane">Accuracy–cost plane</a><a href="#history">History</a><a href="#running">Running</a><a href="#trials">Trials</a><a href="#sections">Method</a></nav>
+<nav class="toc"><a href="#plane">Accuracy–cost plane</a><a href="#history">History</a><a href="#running">Running</a><a href="#choices">Choices</a><a href="#trials">Trials</a><a href="#sections">Method</a></nav>
 <section id="summary" data-live-src="${escapeHtml(fragmentHref(name, 'summary'))}">${summaryFragment(v)}</section>
 <section id="charts" data-live-src="${escapeHtml(fragmentHref(name, 'charts'))}">${charts}</section>
 <h2 id="trials">Trials</h2>

@@ -113,6 +113,15 @@ test(
     assert.equal(await page.textContent('#trial-count'), '12');
     assert.ok(await page.$('figure[data-chart="tradeoff-latencyUs"] svg'), 'the accuracy-latency plane is drawn');
     assert.ok(await page.$('figure[data-chart="best-by-trial"] svg'), 'the history is drawn');
+    const shares = await page.$$eval('#importance tbody tr td.bar', (tds) =>
+      tds.map((t) => Number(t.textContent!.replace('%', ''))),
+    );
+    assert.equal(shares.length, 9, 'one row per choice of fbnet-s');
+    assert.deepEqual(
+      shares,
+      [...shares].sort((a, b) => b - a),
+      'most important first',
+    );
     await page.evaluate('window.marker = 1'); // gone if the page reloads
 
     // A trial starts beside the page (as a worker would write it), records an epoch, then finishes.
