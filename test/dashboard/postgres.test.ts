@@ -2,7 +2,10 @@
 // process writes to it: the list, the grid, and an event pushed when a trial is written.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { startDashboard } from '../../src/dashboard';
 import { runStudy } from '../../src/search/runStudy';
 import { StudyStore } from '../../src/study/store';
@@ -37,6 +40,9 @@ test(
   { timeout: 120_000 },
   async () => {
     const { url } = await testDatabase();
+    // A PostgreSQL store's study files are cached under $TSNAS_STUDIES_DIR (else runs/studies here).
+    const studies = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-dashboard-pg-'));
+    process.env.TSNAS_STUDIES_DIR = studies;
     await runStudy({
       config: { strategy: 'random', space: 'fbnet-s', evaluator: 'synthetic', trials: 5, study: 'one' },
       store: url,
@@ -71,9 +77,29 @@ test(
         after.rows.map((r) => [r.number, r.state]),
         [[5, 'complete']],
       );
+      // A file the study keeps in the store (PostgreSQL's default): listed on its trial's page, served as stored.
+      const t0 = w.trialByNumber(s.id, 0)!;
+      w.files('one').put('checkpoints/t0/weights.bin', Buffer.from([1, 2, 3, 250]), t0.id);
+      const trialPage = await (await fetch(`${dash.url}study/one/trial/0`)).text();
+      assert.match(trialPage, /href="\/study\/one\/files\/checkpoints\/t0\/weights\.bin"/);
+      const file = await fetch(`${dash.url}study/one/files/checkpoints/t0/weights.bin`);
+      assert.equal(file.status, 200);
+      assert.deepEqual([...new Uint8Array(await file.arrayBuffer())], [1, 2, 3, 250]);
+      // Sent as written (fetch would resolve the dots before sending).
+      const refused = await new Promise<number>((resolve, reject) =>
+        http
+          .get({ host: '127.0.0.1', port: dash.port, path: '/study/one/files/checkpoints/%2e%2e/%2e%2e/x' }, (res) => {
+            res.resume();
+            resolve(res.statusCode!);
+          })
+          .on('error', reject),
+      );
+      assert.equal(refused, 400);
     } finally {
       w.close();
       await dash.close();
+      delete process.env.TSNAS_STUDIES_DIR;
+      fs.rmSync(studies, { recursive: true, force: true });
     }
   },
 );
