@@ -10,11 +10,11 @@ export function registerDashboard(program: Command): void {
     .description(
       'a live, read-only web dashboard over a store: its studies, each study updated as trials finish, trials, comparisons',
     )
-    .option('--store <file>', `study store: a file or a postgres:// URL (default ${DEFAULT_STORE})`, DEFAULT_STORE)
+    .option('--store <file>', 'study store: a file or a postgres:// URL', DEFAULT_STORE)
     .option('--port <n>', 'the port to listen on (0: any free port)', nonNegativeInt('--port'), 8080)
     .option(
       '--host <address>',
-      'the address to listen on; any but a loopback address asks every request for a token (default 127.0.0.1)',
+      'the address to listen on; any but a loopback address asks every request for the token printed at start',
       '127.0.0.1',
     )
     .action(async (o: { store: string; port: number; host: string }) => {
