@@ -12,7 +12,7 @@ import { metricScale } from '../report/metricScale';
 import { paretoFront } from '../report/pareto';
 import { chartFigure, tradeoffAxis } from '../report/renderStudyReport';
 import type { ReportTrial } from '../report/types';
-import { ageHtml, bestHtml, bestOf, countsHtml, stateBadge, studyHref, trialHref } from './studyFacts';
+import { ageHtml, bestHtml, bestOf, countsHtml, stateBadge, trialHref } from './studyFacts';
 import { dashboardPage } from './layout';
 import { drawnOnce, type StudyView } from './studyView';
 import { choiceImportance, importanceHtml } from './choiceImportance';
@@ -230,5 +230,3 @@ export async function studyPage(store: string, v: StudyView): Promise<string> {
 <section id="sections" data-live-src="${escapeHtml(fragmentHref(name, 'sections'))}">${sections}</section>`,
   );
 }
-
-export { studyHref };

@@ -17,13 +17,8 @@ export interface StudyView {
   /** Counts up by one at every change the server saw. */
   version: number;
   data: ReportData;
-  /** Trials by number. */
-  byNumber: Map<number, ReportTrial>;
   /** Failed because their process ended (not the trial's own fault). */
   interrupted: number;
-  /** The trial target of the study's configuration, when it has one. */
-  target: number | null;
-  readAt: number;
   /** When the strategy's sections and marks were built. */
   extrasAt: number;
   /** Whether trials changed since (they are rebuilt EXTRAS_MS after the last build). */
@@ -99,16 +94,12 @@ export class StudyViews {
     const fresh = !last || last.stamp.stateKey !== stamp.stateKey || now - last.extrasAt >= EXTRAS_MS;
     const extras = fresh ? buildReportData(this.store, study) : last.data;
     const data: ReportData = { ...extras, trials };
-    const target = (study.config as { trials?: unknown }).trials;
     const view: StudyView = {
       study,
       stamp,
       version,
       data,
-      byNumber: new Map(trials.map((t) => [t.number, t])),
       interrupted: trials.filter(isInterrupted).length,
-      target: typeof target === 'number' ? target : null,
-      readAt: now,
       extrasAt: fresh ? now : last.extrasAt,
       extrasBehind: !fresh,
       drawn: new Map(),

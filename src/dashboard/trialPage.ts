@@ -9,7 +9,7 @@ import { formatDate, formatDuration } from '../report/time';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { dashboardPage } from './layout';
 import { eventsHref, fragmentHref } from './studyPage';
-import { studyHref, trialHref } from './studyFacts';
+import { studyHref } from './studyFacts';
 import type { StudyFileEntry } from './studyFiles';
 import { trialLayers, type TrialLayers } from './trialLayers';
 
@@ -132,5 +132,3 @@ export async function trialPage(
 <section id="trial" data-live-src="${escapeHtml(fragmentHref(study.name, `trial/${t.number}`))}">${await trialFragment(study, t, files)}</section>`,
   );
 }
-
-export { trialHref };

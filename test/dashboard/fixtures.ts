@@ -37,7 +37,7 @@ export async function makeStore(
   return { store, lut };
 }
 
-/** Chromium, or null where it is not installed. */
+/** Debian's Chromium, headless (tests skip where it is not installed). */
 export async function launchChromium() {
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
