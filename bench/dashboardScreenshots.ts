@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   const out = path.resolve(arg('out', path.join('docs', 'img')));
   fs.mkdirSync(out, { recursive: true });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-dashboard-shots-'));
-  const { store } = await makeStore(dir, { one: 60, two: 120 });
+  fs.mkdirSync(path.join(dir, 'runs'));
+  const { store } = await makeStore(path.join(dir, 'runs'), { one: 60, two: 120 });
   const w = StudyStore.open(store);
   const s = w.requireStudy('two');
   const t = w.createTrial(s.id, {
@@ -28,7 +29,9 @@ async function main(): Promise<void> {
   ]);
   const best = w.trials(s.id, ['complete']).sort((a, b) => b.metrics.accuracy! - a.metrics.accuracy!)[0]!;
   w.close();
-  const dash = await startDashboard({ store, port: 0 });
+  // From the store's parent directory, so that the pages name it as a user would (runs/store.db).
+  process.chdir(dir);
+  const dash = await startDashboard({ store: path.relative(dir, store), port: 0 });
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1200, height: 820 } });
