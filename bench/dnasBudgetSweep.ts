@@ -10,7 +10,7 @@
 //     --lut runs/quickstart/fbnet-s-1x28x28-t1.lut.json [--budgets 1000,1500,2000,2500,3000,3500,4000] [--samples 6] [--seed 0]
 import * as path from 'node:path';
 import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
-import { DNAS_STATE } from '../src/search/fbnet/dnasStrategy';
+import { DNAS_STATE } from '../src/search/fbnet';
 import { latencyCandidateCosts } from '../src/supernet/latencyCosts';
 import { argmaxArchitecture } from '../src/supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget } from '../src/supernet/budgetSampling';

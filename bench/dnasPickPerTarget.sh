@@ -19,7 +19,7 @@ for lut in $TABLES; do
   budget=$(awk -v b="$base" -v f="${BUDGET:-0.5}" 'BEGIN { printf "%d", b * f }')
   npx --no-install tsnas search dnas --space fbnet-s --data fashion-mnist --lut "$lut" --seed "${SEED:-0}" \
     --epochs "$epochs" --warmup 1 --tau-decay "$tau_decay" --theta-lr 0.1 --beta 0.6 \
-    --search-limit-train "${SEARCH_LIMIT_TRAIN:-4000}" --target-latency "$budget" --samples 0 --train-epochs 1 \
+    --supernet-limit-train "${SEARCH_LIMIT_TRAIN:-4000}" --target-latency "$budget" --samples 0 --train-epochs 1 \
     --limit-train 1000 --threads "${THREADS:-2}" --study "pick-$name" --store "$out/picks.db" --json \
     >"$out/$name.json" 2>"$out/$name.err"
   node -e '

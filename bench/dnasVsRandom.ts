@@ -53,7 +53,8 @@ import {
   DNAS_STATE,
   SUPERNET_DIR,
   type DnasStoredProposals as DnasProposals,
-} from '../src/search/fbnet/dnasStrategy';
+  type DnasStrategyOptions,
+} from '../src/search/fbnet';
 import { loadSpace } from '../src/space/registry';
 import { studyInit, type SearchConfig, type SearchConfigInput } from '../src/search/config';
 import { runStudy } from '../src/search/runStudy';
@@ -230,7 +231,7 @@ async function dnasStudy(baseName: string, options: Record<string, unknown>, tra
     }
   }
   const setup = setupSearch(config);
-  checkDnasConfig(config, setup.space);
+  checkDnasConfig(config, setup.options as DnasStrategyOptions, setup.space);
   if (!study) {
     // A finished search with the same settings (the budget aside) is deterministic: copy it.
     const twin = store

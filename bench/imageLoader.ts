@@ -4,9 +4,15 @@
 // the decoding of an image folder (first load: sharp in the decoding process; second: the cache).
 //
 //   node dist/bench/imageLoader.js [--batch 128] [--images 4096] [--files 400] [--threads 1] [--json]
+//   node dist/bench/imageLoader.js --against-trainer [--arch fbnet-s-baseline] [--rounds 5] [--batches 4] [--sizes 32,96]
 //
 // Wall and CPU time (process.cpuUsage, this process only: the decoding process is not counted in
 // CPU) per configuration, the median of 3 epochs.
+//
+// --against-trainer: the loader against the trainer in the same process, alternating: each round
+// makes `batches` batches of 3xSxS images (random-resized crop, flip, normalisation: an image
+// folder's defaults), then runs the trainer's step (classificationStep + SGD, the recipe of
+// recipes/fashion-mnist.yaml) of the architecture on them; images/s of each, medians over rounds.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -19,6 +25,12 @@ import { imagesDecoded, loadImageDataSet } from '../src/data/imageDataSet';
 import { setNumThreads } from '../src/engine/runtime';
 import { Rng } from '../src/random/rng';
 import { upperMedian } from '../src/stats';
+import { buildNetwork } from '../src/builder/buildNetwork';
+import { tidy } from '../src/engine/memory';
+import { resolveArchitecture } from '../src/space/registry';
+import { classificationStep } from '../src/train/classificationStep';
+import { makeOptimizer } from '../src/train/makeOptimizer';
+import { loadRecipe } from '../src/train/recipe';
 
 const batch = num('batch', 128);
 const count = num('images', 4096);
@@ -113,7 +125,79 @@ async function decodeBench(): Promise<Record<string, number>> {
   }
 }
 
+/** Loader and trainer images/s at SxS colour, alternating in this process (see the header). */
+function againstTrainer(size: number): Record<string, number | string> {
+  const archName = arg('arch', 'fbnet-s-baseline');
+  const rounds = num('rounds', 5);
+  const perRound = num('batches', 4);
+  const { space, arch } = resolveArchitecture(archName, 'fbnet-s');
+  const recipe = loadRecipe('recipes/fashion-mnist.yaml', {});
+  const set = randomSet(size, batch * perRound);
+  const network = buildNetwork(space, arch, { input: [3, size, size], classes: 10 });
+  const model = network.to({ memoryFormat: 'channels_last' }).train();
+  const optimizer = makeOptimizer(model, recipe);
+  const step = classificationStep(model, recipe);
+  const loader = new BatchLoader(set, allIndices(set), {
+    batchSize: batch,
+    shuffle: true,
+    seed: 0,
+    dropLast: true,
+    mean: [0.5, 0.5, 0.5],
+    std: [0.25, 0.25, 0.25],
+    flip: true,
+    memoryFormat: 'channels_last',
+    randomResizedCrop: { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] },
+  });
+  const loaderRate: number[] = [];
+  const trainerRate: number[] = [];
+  try {
+    for (let r = 0; r <= rounds; r++) {
+      const t0 = performance.now();
+      const batches = [...loader.epoch(r)];
+      const t1 = performance.now();
+      for (const b of batches) {
+        tidy(() => step(b));
+        optimizer.step();
+        disposeBatch(b);
+      }
+      const t2 = performance.now();
+      if (r === 0) continue; // warm-up
+      const n = batches.length * batch;
+      loaderRate.push(n / ((t1 - t0) / 1000));
+      trainerRate.push(n / ((t2 - t1) / 1000));
+      if (!json)
+        console.error(
+          `  ${size}x${size} round ${r}: loader ${loaderRate.at(-1)!.toFixed(0)} img/s, trainer ${trainerRate.at(-1)!.toFixed(0)} img/s`,
+        );
+    }
+  } finally {
+    loader.dispose();
+    network.dispose();
+  }
+  const ratios = loaderRate.map((l, i) => l / trainerRate[i]!);
+  return {
+    size,
+    arch: archName,
+    batch,
+    rounds,
+    loaderImgPerSec: upperMedian(loaderRate),
+    trainerImgPerSec: upperMedian(trainerRate),
+    ratio: upperMedian(ratios),
+    ratios: ratios.map((x) => x.toFixed(1)).join(', '),
+  };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--against-trainer')) {
+    const rows = arg('sizes', '32,96').split(',').map(Number).map(againstTrainer);
+    for (const r of rows)
+      console.log(
+        json
+          ? JSON.stringify(r)
+          : `${r.size}x${r.size} colour, ${r.arch}, batch ${r.batch}: loader ${Number(r.loaderImgPerSec).toFixed(0)} img/s, trainer ${Number(r.trainerImgPerSec).toFixed(0)} img/s, loader/trainer ${Number(r.ratio).toFixed(1)}x (median of ${r.rounds} rounds: ${r.ratios})`,
+      );
+    return;
+  }
   const rows: Array<Record<string, unknown>> = [];
   for (const size of [32, 96]) {
     const set = randomSet(size, size === 32 ? count : Math.max(batch * 2, Math.round(count / 4)));

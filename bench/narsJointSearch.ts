@@ -17,6 +17,7 @@
 //     [--set pool=20000,...]
 //
 // Output: progress on stderr; markdown tables on stdout, then one JSON line.
+import { pluginStudy } from '../src/search/setupSearch';
 import { makeDirs } from '../src/io/outputPath';
 import * as path from 'node:path';
 import { parseConstraint, violations } from '../src/cost/constraints';
@@ -76,13 +77,14 @@ async function main(): Promise<void> {
     const ctx = {
       store,
       study,
+      ...pluginStudy(setup),
       space: setup.space,
       evaluator: setup.evaluator,
       costs: setup.costs,
       constraints: setup.constraints,
       log,
     };
-    const answers = await plugin.answerBudgets!({ ...ctx, budgets, evaluate: true });
+    const answers = await plugin.answerBudgets!({ ...ctx, budgets, train: true });
 
     // The same data, epochs and recipe, measuring test accuracy too (checkpoints are reused).
     const tester = createTrainingEvaluator({

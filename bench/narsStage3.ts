@@ -14,6 +14,7 @@
 //     [--cases fbnet-s,fbnetv3-s,table] [--budgets N]
 //
 // Output: progress on stderr; a markdown table on stdout, then one JSON line.
+import { pluginStudy } from '../src/search/setupSearch';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -70,6 +71,7 @@ async function main(): Promise<void> {
       const ctx = {
         store,
         study,
+        ...pluginStudy(setup),
         space: setup.space,
         evaluator: setup.evaluator,
         costs: setup.costs,
@@ -79,7 +81,7 @@ async function main(): Promise<void> {
       for (const b of budgets) rows.push({ case: c, budget: b.text, cpuSeconds: [], generations: 0, scored: 0 });
       for (let r = 0; r < repeats; r++) {
         store.setState(study.id, NARS_STATE.answers, {}); // answer afresh
-        const answers = await plugin.answerBudgets!({ ...ctx, budgets, evaluate: false });
+        const answers = await plugin.answerBudgets!({ ...ctx, budgets, train: false });
         answers.forEach((a, k) => {
           const row = rows.find((x) => x.case === c && x.budget === budgets[k]!.text)!;
           row.cpuSeconds.push(a.cpuSeconds);

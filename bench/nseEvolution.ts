@@ -29,7 +29,7 @@ import { formatBranches } from '../src/blocks/opName';
 import { archCost } from '../src/cost/netCost';
 import { Rng } from '../src/random/rng';
 import { runStudy } from '../src/search/runStudy';
-import { NSE_STATE } from '../src/search/nse/nseStrategy';
+import { NSE_STATE } from '../src/search/nse';
 import { StudyStore } from '../src/study/store';
 import type { SearchConfigInput } from '../src/search/config';
 import type { Arch, Space } from '../src/space/types';

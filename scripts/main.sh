@@ -17,7 +17,8 @@
 #   npx tsnas search --resume <study> --store runs/quickstart/tsnas.db
 # Environment knobs: BUDGET (x the baseline's table latency), TARGET_LATENCY (us; instead of BUDGET),
 # SEED, SEARCH_EPOCHS, SEARCH_LIMIT_TRAIN, BETA, THETA_LR, SAMPLES, TRAIN_EPOCHS, LIMIT_TRAIN,
-# FINAL_EPOCHS, FINAL_LIMIT_TRAIN (a reduced final training), THREADS (2; 1 on a loaded machine), OUT (the
+# FINAL_EPOCHS, FINAL_LIMIT_TRAIN (a reduced final training), FINAL_SEEDS (train each network that many
+# times: the statement on the means, with the spread and Welch's t-test), THREADS (2; 1 on a loaded machine), OUT (the
 # output directory), LUT (a latency table to use, measured here when missing), SKIP_SETUP=1
 # (no set-up step: a checkout that shares another's build).
 set -euo pipefail
@@ -48,7 +49,8 @@ npx --no-install tsnas search dnas --space fbnet-s --data fashion-mnist --lut "$
   --epochs "$epochs" --warmup "${WARMUP:-1}" --tau-decay "$tau_decay" --theta-lr "${THETA_LR:-0.1}" --beta "${BETA:-0.6}" \
   --search-limit-train "${SEARCH_LIMIT_TRAIN:-4000}" --target-latency "$target" \
   --samples "${SAMPLES:-2}" --train-epochs "${TRAIN_EPOCHS:-3}" --limit-train "${LIMIT_TRAIN:-6000}" \
-  --final-epochs "${FINAL_EPOCHS:-2}" ${FINAL_LIMIT_TRAIN:+--final-limit-train "$FINAL_LIMIT_TRAIN"} --reference fbnet-s-baseline \
+  --final-epochs "${FINAL_EPOCHS:-2}" ${FINAL_LIMIT_TRAIN:+--final-limit-train "$FINAL_LIMIT_TRAIN"} \
+  ${FINAL_SEEDS:+--final-seeds "$FINAL_SEEDS"} --reference fbnet-s-baseline \
   --threads "${THREADS:-2}" --study "$study" --store "$out/tsnas.db" --json >"$out/$study.json"
 npx --no-install tsnas study report "$study" --store "$out/tsnas.db" -o "$out/$study.html"
 echo "report: $out/$study.html"

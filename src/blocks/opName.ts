@@ -63,12 +63,12 @@ export type SingleOpConfig = IrConfig | SkipConfig | ConvConfig | MbPoolConfig |
 export type OpConfig = SingleOpConfig | MultiConfig;
 export type OpType = OpConfig['type'];
 /** The op types named by a single '_'-separated name (every type but 'multi'). */
-type SingleOpType = SingleOpConfig['type'];
+export type SingleOpType = SingleOpConfig['type'];
 /** Joins the branches of a multi-branch layer's name. */
 export const BRANCH_SEPARATOR = '+';
 const BRANCH_TYPES: ReadonlyArray<OpType> = ['ir', 'skip', 'conv'];
 
-interface OpGrammar {
+export interface OpGrammar {
   form: string;
   example: string;
   /** Parses the tokens after the type name; returns a message on failure. */

@@ -24,6 +24,7 @@ const NESTED: Record<string, string> = {
   'final.limitTrain': 'final-limit-train',
   'final.references': 'reference',
   'final.teacher': 'teacher',
+  'final.seeds': 'final-seeds',
 };
 
 /** Field path -> flag without dashes, for every command of `program`. */
@@ -39,10 +40,11 @@ export function fieldFlagTable(program: Command): Map<string, string> {
   visit(program);
   for (const [field, flag] of Object.entries(NESTED)) table.set(field, flag);
   // A strategy option's flag; an option key that strategies flag differently (nars's batchSize is
-  // --predictor-batch-size, dnas's --search-batch-size) stays a field: no one flag is right for it.
+  // --predictor-batch-size, the weight-sharing methods' --supernet-batch-size) stays a field: no one flag is right for it.
   const options = new Map<string, Set<string>>();
   for (const plugin of strategyPlugins())
-    for (const f of optionFlags(plugin)) options.set(f.option, (options.get(f.option) ?? new Set()).add(f.flag));
+    for (const f of optionFlags(plugin).filter((f) => !f.aliasOf))
+      options.set(f.option, (options.get(f.option) ?? new Set()).add(f.flag));
   for (const [option, flags] of options) if (flags.size === 1) table.set(`options.${option}`, [...flags][0]!);
   return table;
 }

@@ -1,5 +1,9 @@
 // Progress for long commands: a redrawn line with rate and ETA on a terminal, plain
-// occasional lines otherwise (logs, CI), nothing with --json so stdout stays parseable.
+// occasional lines otherwise (logs, CI), nothing with --json so stdout stays parseable; and a
+// search's progress (trials complete of the target, failures, elapsed, time left) as trials settle.
+import { estimateProgress, type StudyProgress } from '../search/progressEstimate';
+import type { TrialCounts } from '../study/runSearch';
+
 export class Progress {
   private readonly start = Date.now();
   private lastPlain = 0;
@@ -35,4 +39,55 @@ export function formatSeconds(s: number): string {
   return m < 60
     ? `${m}m${String(Math.round(s % 60)).padStart(2, '0')}s`
     : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A study's progress for the terminal: 'progress: 3 of 20 complete, 1 failed, 1m02s elapsed, about 5m10s left'. */
+export function studyProgressLine(p: StudyProgress): string {
+  const left =
+    p.etaMs === null ? 'time left unknown yet' : p.etaMs === 0 ? 'done' : `about ${formatSeconds(p.etaMs / 1000)} left`;
+  return `progress: ${p.complete} of ${p.target} complete, ${p.failed} failed, ${formatSeconds(p.elapsedMs / 1000)} elapsed, ${left}`;
+}
+
+/**
+ * Prints a search's progress as trials settle: the first, the last, and otherwise at most one
+ * line every `everyMs` (a line per trial for trials longer than that).
+ */
+export class StudyProgressPrinter {
+  private readonly start = Date.now();
+  private readonly durations: number[] = [];
+  private lastLine = -Infinity;
+  private lastSettled = -1;
+
+  constructor(
+    private readonly log: (line: string) => void,
+    private readonly workers = 1,
+    private readonly everyMs = 5000,
+  ) {}
+
+  /** Wall time of a trial settled in this run, for the estimate. */
+  timed(t: { startedAt: number | null; finishedAt: number | null }): void {
+    if (t.startedAt !== null && t.finishedAt !== null) this.durations.push(t.finishedAt - t.startedAt);
+  }
+
+  /** The study's counts now; prints when they changed and a line is due. */
+  update(counts: TrialCounts): void {
+    const settled = counts.complete + counts.failed;
+    if (settled === 0 || settled === this.lastSettled) return;
+    const now = Date.now();
+    const first = this.lastSettled < 0;
+    const done = counts.complete >= counts.target;
+    if (!first && !done && now - this.lastLine < this.everyMs) return;
+    this.lastSettled = settled;
+    this.lastLine = now;
+    this.log(
+      studyProgressLine(
+        estimateProgress({
+          ...counts,
+          durationsMs: this.durations,
+          workers: this.workers,
+          elapsedMs: now - this.start,
+        }),
+      ),
+    );
+  }
 }

@@ -27,6 +27,15 @@ export interface DataLoadOptions {
   cacheDir?: string;
 }
 
+/**
+ * The number of classes of a data set by its name alone, without loading it: the fixed sets'
+ * (fashion-mnist, mnist, cifar10 and synthetic have 10); null for image files (their folders say).
+ */
+export function dataSetClasses(spec: string): number | null {
+  const kind = spec.split(':')[0];
+  return kind === 'fashion-mnist' || kind === 'mnist' || kind === 'cifar10' || kind === 'synthetic' ? 10 : null;
+}
+
 const cache = new Map<string, DataSource>();
 /** The input each image data set was last decoded to, for loads that do not say (a study's data). */
 const lastInput = new Map<string, readonly [number, number, number]>();

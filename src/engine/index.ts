@@ -1,5 +1,6 @@
 export { Tensor, type MemoryFormat } from './tensor';
-export { type DType, DTYPES } from './dtype';
+export { type DType, DTYPES, type TypedArray } from './dtype';
+export type { Handle, DTypeName } from './binding';
 export { tidy, keep, dispose, memory, Tracked } from './memory';
 export * from './creation';
 export { noGrad, enableGrad, isGradEnabled } from './autograd';

@@ -2,13 +2,17 @@
 // looking it up in a table (tabular benchmarks), or by a synthetic function (for testing
 // strategies without training). The search loop records what it returns in the trial.
 import type { CostOverride } from '../cost/costModel';
-import type { Arch, DecodeOptions } from '../space/types';
+import type { Arch, DecodeOptions, Space } from '../space/types';
 
 export interface EvalJob {
   arch: Arch;
   /** Canonical compact string of arch. */
   archText: string;
   trialNumber: number;
+  /** The study's space (the search loops give it; an evaluator made for one space may ignore it). */
+  space?: Space;
+  /** The study's seed (the search loops give it): an evaluator's randomness derives from it and the trial number. */
+  seed?: number;
   /** The trial's recipe (from recipeFor), or null. */
   recipe: Record<string, unknown> | null;
   /** Train only this many epochs of the recipe's schedule (the strategy's early stopping); absent: all. */
@@ -56,7 +60,8 @@ export class EvaluationError extends Error {
   }
 }
 
-export type EvaluatorKind = 'train' | 'synthetic' | 'table';
+/** The built-in kinds, or a kind registered with registerEvaluator ('function' for a user's objective). */
+export type EvaluatorKind = 'train' | 'synthetic' | 'table' | 'function' | (string & {});
 
 export interface Evaluator {
   readonly kind: EvaluatorKind;

@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import { loadDataSource } from '../data/dataSource';
 import type { DataSource } from '../data/imageSet';
 import { recipeOverridesFromArch } from '../train/archRecipe';
-import { loadRecipe, type Recipe, type RecipeInput } from '../train/recipe';
+import { loadRecipe, recipeSetsSeed, type Recipe, type RecipeInput } from '../train/recipe';
+import { stableText, trialSplitSeed, trialTrainingSeed } from '../random/studySeeds';
 import { checkTrainingSplit } from '../train/checkSplit';
 import { chanceValidationNote } from '../train/chanceNote';
 import type { Arch, Space } from '../space/types';
@@ -38,6 +39,12 @@ export interface TrainingEvaluatorOptions {
   threads?: number;
   /** Also measure test accuracy (reported as testAcc; never the objective). */
   reportTest?: boolean;
+  /**
+   * The study's seed: each trial trains with a seed derived from it and the trial's identity, on
+   * a validation split of it that every trial shares (src/random/studySeeds.ts), unless the
+   * recipe sets its seed itself. Absent (studies made before): the recipe's seed, as recorded.
+   */
+  studySeed?: number;
 }
 
 export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator & { data: DataSource } {
@@ -46,9 +53,17 @@ export function createTrainingEvaluator(o: TrainingEvaluatorOptions): Evaluator 
   let noted = false;
   let dataNoted = false;
   const input: [number, number, number] = [data.train.channels, data.train.height, data.train.width];
+  // A seed the recipe sets itself pins every trial's; otherwise the study's seed derives them.
+  const seedFrom = o.studySeed !== undefined && !recipeSetsSeed(o.recipeFile, o.recipe ?? {}) ? o.studySeed : undefined;
   const recipeOf = (arch: Arch, proposed?: Record<string, unknown> | null): Recipe =>
     loadRecipe(o.recipeFile, {
       ...(o.recipe ?? {}),
+      ...(seedFrom !== undefined
+        ? {
+            seed: trialTrainingSeed(seedFrom, stableText({ arch, recipe: proposed ?? null })),
+            splitSeed: trialSplitSeed(seedFrom),
+          }
+        : {}),
       ...recipeOverridesFromArch(arch),
       ...((proposed ?? {}) as Partial<RecipeInput>),
       epochs: o.epochs,

@@ -29,9 +29,9 @@ export interface ExportContext {
 
 export type ModuleExporter<M extends Module> = (m: M, x: Value, path: string, ctx: ExportContext) => Value;
 
-type AnyExporter = ModuleExporter<Module>;
+export type AnyExporter = ModuleExporter<Module>;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-type ModuleClass<M extends Module> = abstract new (...args: any[]) => M;
+export type ModuleClass<M extends Module> = abstract new (...args: any[]) => M;
 
 /** Exporters by exact class (a subclass, e.g. a supernet, changes forward() and needs its own). */
 const EXPORTERS = new Map<ModuleClass<Module>, AnyExporter>();

@@ -30,7 +30,7 @@ export interface GraphOptions {
   foldBatchNorm: boolean;
 }
 
-interface Initializer {
+export interface Initializer {
   name: string;
   dims: number[];
   data: Float32Array | number[];

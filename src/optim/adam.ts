@@ -9,7 +9,7 @@ export interface AdamGroup extends ParamGroup {
   decoupled: boolean;
 }
 
-type AdamOptions = Partial<Omit<AdamGroup, 'params' | 'decoupled'>>;
+export type AdamOptions = Partial<Omit<AdamGroup, 'params' | 'decoupled'>>;
 
 /** Adam with bias correction (PyTorch's rule); weight decay is added to the gradient. */
 export class Adam extends Optimizer<AdamGroup> {

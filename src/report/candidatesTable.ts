@@ -1,7 +1,7 @@
 // The tables of a report: the top candidates by the objective, the Pareto-front candidates,
 // and the failed trials with their error text. Every value from the study is escaped.
 import { escapeHtml } from './escape';
-import { formatMetric, metricScale, type MetricScale } from './metricScale';
+import { formatMetric, isAccuracyMetric, metricScale, type MetricScale } from './metricScale';
 import type { Direction } from './pareto';
 import { formatDate, formatDuration } from './time';
 import type { ReportTrial } from './types';
@@ -16,8 +16,12 @@ export interface TableColumns {
   costs: MetricScale[];
 }
 
-/** The columns for a set of trials: the objective, up to `maxScores - 1` other scores, the known costs. */
-export function tableColumns(trials: readonly ReportTrial[], objective: string, maxScores = 4): TableColumns {
+/**
+ * The columns for a set of trials: the objective, then every other metric the trials hold
+ * (accuracies first, e.g. `testAcc`, then the rest in order of first appearance; at most
+ * `maxScores` in all), then the known costs.
+ */
+export function tableColumns(trials: readonly ReportTrial[], objective: string, maxScores = Infinity): TableColumns {
   const seen = new Map<string, number[]>();
   for (const t of trials) {
     for (const [k, v] of Object.entries(t.metrics)) {
@@ -28,7 +32,8 @@ export function tableColumns(trials: readonly ReportTrial[], objective: string, 
   const values = (k: string) => seen.get(k) ?? [];
   const others = [...seen.keys()]
     .filter((k) => k !== objective && !(COST_METRICS as readonly string[]).includes(k))
-    .filter((k) => values(k).some(Number.isFinite));
+    .filter((k) => values(k).some(Number.isFinite))
+    .sort((a, b) => Number(isAccuracyMetric(b)) - Number(isAccuracyMetric(a)));
   const scores = [objective, ...others].slice(0, maxScores).map((k) => metricScale(k, values(k)));
   const costs = COST_METRICS.filter((k) => k !== objective && values(k).some(Number.isFinite)).map((k) =>
     metricScale(k, values(k)),

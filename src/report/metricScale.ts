@@ -31,6 +31,8 @@ const NAMES: Record<string, string> = {
   valLoss: 'Validation loss',
   testLoss: 'Test loss',
   trainLoss: 'Train loss',
+  trainSeconds: 'Train time',
+  imgPerSec: 'Images per second',
 };
 
 /** 'expectedLatencyUs' -> 'Expected latency us'. */
@@ -73,9 +75,12 @@ export function metricScale(metric: string, values: readonly number[] = []): Met
     return finite.length && maxAbs > 1 ? make('%', 1, 2) : make('%', 100, 2);
   }
   if (metric === 'flops' || metric === 'macs') return maxAbs >= 1e10 ? make('G', 1e-9) : make('M', 1e-6);
-  if (metric === 'params') return maxAbs > 0 && maxAbs < 1e5 ? make('K', 1e-3) : make('M', 1e-6);
+  if (metric === 'params') return maxAbs > 0 && maxAbs < 1e6 ? make('K', 1e-3) : make('M', 1e-6);
   if (/Us$/.test(metric)) return maxAbs >= 1e4 ? make('ms', 1e-3) : make('µs', 1, maxAbs >= 100 ? 0 : 1);
   if (/Ms$/.test(metric)) return make('ms', 1);
+  if (/Seconds$/.test(metric)) return make('s', 1);
+  // Counts such as epochs: whole numbers, not '3.00'.
+  if (finite.length && finite.every((v) => Number.isInteger(v))) return make('', 1, 0);
   return make('', 1);
 }
 

@@ -19,6 +19,8 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .state.failed { background: #fbeaea; border-color: #efc0c0; }
 .state.pruned { background: #fdf4e3; border-color: #ecd9ac; }
 .state.running { background: #e9f0fb; border-color: #bcd0ef; }
+.warnings { margin: 0 0 12px; }
+p.warning { margin: 0 0 6px; padding: 8px 12px; border: 1px solid #e7b95a; border-left: 4px solid #d08a00; background: #fff6e0; border-radius: 4px; color: #5c3d00; font-weight: 600; }
 .best { border: 1px solid var(--line); border-left: 4px solid var(--accent); background: var(--bg-soft); padding: 10px 14px; border-radius: 4px; margin: 8px 0 6px; }
 .best .headline { font-size: 16px; }
 .best .headline strong { font-size: 18px; }

@@ -3,6 +3,9 @@
 // best-so-far charts, the top and Pareto-front candidates, the failed trials, then any
 // sections the strategy adds (FBNet: distributions over epochs, expected latency).
 import { extent } from './charts/axes';
+import { curveMetric, learningCurvesChart } from './charts/learningCurves';
+import { opFrequencyChart } from './charts/opFrequency';
+import { parallelCoordinatesChart } from './charts/parallelCoordinates';
 import { bestSoFarChart } from './charts/progress';
 import { plottable, tradeoffChart } from './charts/tradeoff';
 import { sourcesOf } from './charts/colors';
@@ -125,9 +128,10 @@ function header(
       ` — trial #${top.number} (${escapeHtml(top.source ?? 'unknown source')})${costs.length ? ` · ${escapeHtml(costs.join(' · '))}` : ''}` +
       `${front.has(top.number) ? ' <span class="badge">front</span>' : ''}</div><code>${escapeHtml(top.arch)}</code></div>`;
   }
+  const warnings = (data.warnings ?? []).map((w) => `<p class="warning" role="alert">${escapeHtml(w)}</p>`).join('');
   const nav = links.map(([href, text]) => `<a href="${escapeHtml(href)}">${escapeHtml(text)}</a>`).join('');
   return `<header>
-<h1><span class="kind">Study</span> ${escapeHtml(study.name)}</h1>
+${warnings ? `<div class="warnings" id="warnings">${warnings}</div>\n` : ''}<h1><span class="kind">Study</span> ${escapeHtml(study.name)}</h1>
 <p class="lede">${escapeHtml(study.strategy)} search over <code>${escapeHtml(study.space)}</code>, evaluated by <code>${escapeHtml(study.evaluator)}</code></p>
 <dl class="facts">${facts.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>
 ${best}
@@ -216,6 +220,24 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
   else progress.push('<p class="note">No finish times recorded: no chart against wall time.</p>');
   parts.push(`<div class="charts">${progress.join('\n')}</div>`, '</section>');
 
+  // Learning curves and the choices of the trials
+  const curves = curveMetric(trials);
+  const details: string[] = [];
+  if (curves) {
+    for (const m of [curves, ...(curves.endsWith('Acc') ? ['valLoss'] : [])]) {
+      const spec = learningCurvesChart(trials, { metric: m, objective: { metric, direction }, sources });
+      if (spec) details.push(await chartFigure(spec, `curves-${m}`));
+    }
+  }
+  const ops = opFrequencyChart(trials);
+  if (ops) details.push(await chartFigure(ops, 'op-frequency'));
+  const parallel = parallelCoordinatesChart(trials, { metric, direction });
+  if (parallel) details.push(await chartFigure(parallel, 'parallel-coordinates'));
+  if (details.length)
+    parts.push(
+      `<section id="trials"><h2>Trials in detail</h2><div class="charts">${details.join('\n')}</div></section>`,
+    );
+
   // Candidates
   parts.push(`<section id="candidates"><h2>Top candidates</h2>`);
   const columns = tableColumns(complete, metric);
@@ -244,6 +266,14 @@ async function resultSections(data: ReportData, c: ResultContext): Promise<strin
   parts.push('</section>');
 
   return parts;
+}
+
+/** Whether the report has learning curves or choices to draw (the 'Trials in detail' section). */
+function hasDetails(trials: readonly ReportTrial[], metric: string): boolean {
+  return (
+    curveMetric(trials) !== null ||
+    trials.some((t) => t.state === 'complete' && t.choices && Number.isFinite(t.metrics[metric]))
+  );
 }
 
 /** Renders the complete HTML of a study report. */
@@ -282,6 +312,7 @@ export async function renderStudyReport(data: ReportData, options: ReportOptions
     : [
         ['#tradeoff', 'Trade-off'],
         ['#progress', 'Progress'],
+        ...(hasDetails(trials, metric) ? [['#trials', 'Trials in detail'] as [string, string]] : []),
         ['#candidates', 'Top candidates'],
       ];
   sections.forEach((sec, i) => links.push([`#section-${i + 1}`, sec.title]));

@@ -13,6 +13,12 @@ export interface ReportTrial {
   startedAt: number | null;
   finishedAt: number | null;
   /* ms since epoch */ error: string | null;
+  /**
+   * The architecture's choices, dimension by dimension in the space's order (e.g. `layer3` ->
+   * `ir_k5_e6`), when the study's space could read it: the op-frequency and parallel-coordinates
+   * charts are drawn from them.
+   */
+  choices?: Record<string, string>;
 }
 export interface ReportSection {
   title: string;
@@ -46,6 +52,11 @@ export interface ReportData {
   trials: ReportTrial[];
   sections?: ReportSection[];
   baseline?: ReportTrial[];
+  /**
+   * What a reader must know before reading on (e.g. that every trial sits at chance level): shown
+   * as the report's first lines.
+   */
+  warnings?: string[];
   /** Networks drawn as labelled marks on the main trade-off chart, and what their y value is. */
   marks?: { note: string[]; networks: ReportMark[] };
 }

@@ -114,6 +114,16 @@ function dropItemRoles(svg: string): string {
   return svg.replace(/<(path|rect|line|circle) role="graphics-symbol" aria-roledescription="[^"]*"/g, '<$1');
 }
 
+/**
+ * Drops the invisible frames Vega writes around every group it facets by (a line per trial is a
+ * group each): a background without fill or stroke and a hidden foreground, 150 bytes a line.
+ */
+function dropEmptyFrames(svg: string): string {
+  return svg
+    .replace(/<path class="background" aria-hidden="true" d="M0,0h[\d.]+v[\d.]+h-[\d.]+Z"\/>/g, '')
+    .replace(/<path class="foreground" aria-hidden="true" d="" display="none"\/>/g, '');
+}
+
 export interface RenderedChart {
   svg: string;
   warnings: string[];
@@ -132,7 +142,7 @@ export async function renderVegaLite(spec: object): Promise<RenderedChart> {
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', logger });
   try {
     const svg = await view.toSVG();
-    return { svg: dropItemRoles(labelsToTitles(roundCoordinates(svg))), warnings };
+    return { svg: dropEmptyFrames(dropItemRoles(labelsToTitles(roundCoordinates(svg)))), warnings };
   } finally {
     view.finalize();
   }

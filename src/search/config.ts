@@ -6,9 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { BUILTIN_SPACES } from '../space/registry';
-import { readDataFile } from '../io/readDataFile';
+import { formatIssues, readDataFile } from '../io/readDataFile';
+import { spaceFileSchema } from '../space/schema';
+import { spaceFromData } from '../space/loadSpace';
+import type { Space } from '../space/types';
 import { FieldError } from '../io/fieldError';
-import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/index';
+import { formatEvaluatorSpec, parseEvaluatorSpec } from '../evaluate/registry';
 import { parseConstraint } from '../cost/constraints';
 import type { Objective, StudyInit } from '../study/types';
 import { resolveStoreLocation } from '../study/storeLocation';
@@ -19,7 +22,8 @@ const posInt = z.number().int().positive();
 /** The config file (every field optional; flags may supply or override any). */
 export const searchConfigFileSchema = z.strictObject({
   strategy: z.string().min(1).optional(),
-  space: z.string().min(1).optional(),
+  /** A built-in space's name, a space file, or (from code) the space itself as an object of the space file's fields. */
+  space: z.union([z.string().min(1), z.record(z.string(), z.unknown())]).optional(),
   /** 'train' (needs data), 'synthetic[:SEED]', 'table:FILE'. Default: train when data is given. */
   evaluator: z.string().min(1).optional(),
   data: z.string().min(1).optional(),
@@ -77,6 +81,8 @@ export const searchConfigFileSchema = z.strictObject({
       teacher: z.string().min(1).optional(),
       /** Architectures to train beside the result with the same recipe: the space's named ones or architecture strings. */
       references: z.array(z.string().min(1)).optional(),
+      /** Train the result and every reference this many times, each with its own seed (default 1). */
+      seeds: posInt.optional(),
     })
     .optional(),
   /** The strategy's own options (e.g. evolution: population, sampleSize). */
@@ -89,7 +95,10 @@ export type SearchConfigInput = z.infer<typeof searchConfigFileSchema>;
 /** The complete configuration a study stores. */
 export interface SearchConfig {
   strategy: string;
+  /** A built-in space's name or a space file's absolute path; for a space given as an object, its name. */
   space: string;
+  /** The space itself, when it was given as an object (a space file's fields, as validated): what the study searches. */
+  spaceData?: Record<string, unknown>;
   evaluator: string;
   data: string | null;
   trials: number;
@@ -113,6 +122,12 @@ export interface SearchConfig {
   files?: string;
   /** Final training; absent when not asked for. */
   final?: FinalTrainingConfig | null;
+  /**
+   * 'study': every training seed (each trial's, each final run's) derives from `seed`
+   * (src/random/studySeeds.ts). Absent in studies made before: they train with their recipe's
+   * seed, as they recorded.
+   */
+  trainingSeeds?: 'study';
 }
 
 /** The final training a study asks for (the complete form of the file's `final`). */
@@ -123,6 +138,8 @@ export interface FinalTrainingConfig {
   emaDecay: number | null;
   teacher: string | null;
   references: string[];
+  /** How many times each network trains (its own seed each time); absent in studies made before (1). */
+  seeds?: number;
 }
 
 export const DEFAULT_TRIALS = 20;
@@ -153,7 +170,7 @@ function resolveDataSpec(spec: string, base: string): string {
 /** Makes the paths of a config absolute, relative to base. */
 export function resolvePaths(c: SearchConfigInput, base: string): SearchConfigInput {
   const out: SearchConfigInput = { ...c };
-  if (c.space !== undefined && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space)))
+  if (typeof c.space === 'string' && !isBuiltinSpace(c.space) && fs.existsSync(path.resolve(base, c.space)))
     out.space = path.resolve(base, c.space);
   if (c.evaluator !== undefined) out.evaluator = formatEvaluatorSpec(parseEvaluatorSpec(c.evaluator, base));
   if (c.data !== undefined) out.data = resolveDataSpec(c.data, base);
@@ -197,6 +214,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
       c.space,
       `no space: give \`space\` S (built-in: ${BUILTIN_SPACES.join(', ')}; or a space file) or \`space:\` in the config file`,
     );
+  const spaceObject = typeof c.space === 'object' ? checkSpaceObject(c.space) : null;
   let evaluator = c.evaluator;
   if (!evaluator) {
     if (!c.data)
@@ -255,7 +273,8 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     );
   return {
     strategy: c.strategy,
-    space: c.space,
+    space: spaceObject ? spaceObject.name : (c.space as string),
+    ...(spaceObject ? { spaceData: spaceObject.data } : {}),
     evaluator: formatEvaluatorSpec(spec),
     data: c.data ?? null,
     trials: c.trials ?? DEFAULT_TRIALS,
@@ -276,6 +295,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
     options: c.options ?? {},
     evalDelayMs: c.evalDelayMs ?? 0,
     ...(c.files !== undefined ? { files: c.files } : {}),
+    trainingSeeds: 'study',
     // Absent unless asked for: the stored configuration of a study without it is as before.
     ...(final
       ? {
@@ -286,20 +306,67 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
             emaDecay: final.emaDecay ?? null,
             teacher: final.teacher ?? null,
             references: final.references ?? [],
+            seeds: final.seeds ?? 1,
           },
         }
       : {}),
   };
 }
 
-/** What a resume may change: the trial target (only up), the failure cap, threads and the test delay. */
+/**
+ * A space given as an object (from code): checked against the space file's schema, then resolved
+ * (its structure decoded); errors are FieldErrors naming the field under `space`.
+ */
+export function checkSpaceObject(data: Record<string, unknown>): {
+  name: string;
+  data: Record<string, unknown>;
+  space: Space;
+} {
+  const r = spaceFileSchema.safeParse(data);
+  if (!r.success) {
+    const first = r.error.issues[0]!;
+    const at = first.path.map(String);
+    const value = at.reduce<unknown>(
+      (v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined),
+      data,
+    );
+    throw new ConfigError(
+      ['space', ...at].join('.'),
+      value,
+      `invalid space object (\`space\`):\n${formatIssues(r.error.issues)
+        .split('\n')
+        .map((l) => l.replace(/^ {2}/, '  space.'))
+        .join('\n')}\nThe fields of a space: docs/spaces.md.`,
+    );
+  }
+  let space: Space;
+  try {
+    space = spaceFromData(data);
+  } catch (err) {
+    throw new ConfigError('space', data, `invalid space object (\`space\`): ${(err as Error).message}`, { cause: err });
+  }
+  return { name: space.name, data, space };
+}
+
+/**
+ * What a resume may change: the trial target (only up), the failure cap, threads, the test delay,
+ * and the final training's runs per network (`final.seeds`, only up: the runs done are kept).
+ */
 export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigInput, studyName: string): SearchConfig {
   const allowed = new Set(['trials', 'maxFailed', 'evalDelayMs', 'train', 'store', 'study']);
   for (const [k, v] of Object.entries(flags)) {
     if (v === undefined || allowed.has(k)) continue;
     if (k === 'options' && Object.values(v as object).every((x) => x === undefined)) continue;
     if (k === 'constraints' && Array.isArray(v) && v.length === 0) continue;
-    if (k === 'final' && Object.values(v as object).every((x) => x === undefined)) continue;
+    if (k === 'final') {
+      const changed = Object.entries(v as object).filter(([f, x]) => x !== undefined && f !== 'seeds');
+      if (!changed.length) continue;
+      throw new ConfigError(
+        `final.${changed[0]![0]}`,
+        changed[0]![1],
+        `\`resume\` ${studyName}: \`final.${changed[0]![0]}\` cannot change when a study resumes (only \`final.seeds\` may rise); start a new study to train differently`,
+      );
+    }
     throw new ConfigError(
       k,
       v,
@@ -314,6 +381,22 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
       `\`resume\` ${studyName} \`trials\` ${flags.trials}: the study's target is ${stored.trials} complete trials, and a resume ` +
         `only raises it (\`trials\` ${stored.trials} or more; without \`trials\` it continues to ${stored.trials}); to end it sooner, stop the search: finished trials are kept`,
     );
+  }
+  const seeds = flags.final?.seeds;
+  if (seeds !== undefined) {
+    const before = stored.final?.seeds ?? 1;
+    if (!stored.final)
+      throw new ConfigError(
+        'final.seeds',
+        seeds,
+        `\`resume\` ${studyName} \`final.seeds\` ${seeds}: the study has no final training (\`final.epochs\`), so there is nothing to train again; start a new study with it`,
+      );
+    if (seeds < before)
+      throw new ConfigError(
+        'final.seeds',
+        seeds,
+        `\`resume\` ${studyName} \`final.seeds\` ${seeds}: the study trains each final network ${before} times, and a resume only raises it (its runs are kept)`,
+      );
   }
   const t = flags.train ?? {};
   for (const [k, v] of Object.entries(t)) {
@@ -330,6 +413,7 @@ export function applyResumeOverrides(stored: SearchConfig, flags: SearchConfigIn
     maxFailed: flags.maxFailed ?? stored.maxFailed,
     evalDelayMs: flags.evalDelayMs ?? stored.evalDelayMs,
     train: { ...stored.train, threads: t.threads ?? stored.train.threads },
+    ...(stored.final && seeds !== undefined ? { final: { ...stored.final, seeds } } : {}),
   };
 }
 

@@ -41,6 +41,10 @@ export const FINAL_NETWORK = stateKey<FinalNetwork>('final');
 export interface MeasureFinalOptions {
   store: StudyStore;
   study: StudyRecord;
+  /** The study's configuration (its threads time the network when there is no table). */
+  config: SearchConfig;
+  /** The study's latency table, as the set-up read it (its runtime and threads time the network); null without one. */
+  latencyTable: LatencyTable | null;
   space: Space;
   /** The study's evaluator (its decode options give the input and classes the network runs at). */
   evaluator: Pick<Evaluator, 'decode'>;
@@ -61,7 +65,8 @@ export async function measureFinalNetwork(o: MeasureFinalOptions): Promise<Final
   const timing = await timeNetwork({
     space,
     arch,
-    config: study.config as unknown as SearchConfig,
+    config: o.config,
+    latencyTable: o.latencyTable,
     evaluator: o.evaluator,
     warmup: o.warmup,
     repeats: o.repeats,
@@ -110,6 +115,8 @@ export interface TimeNetworkOptions {
   arch: Arch;
   /** The study's configuration: its latency table's threads (else its training threads) time the network. */
   config: Pick<SearchConfig, 'lut' | 'train'>;
+  /** The table of `config.lut` when the caller has read it already (absent: read here). */
+  latencyTable?: LatencyTable | null;
   evaluator: Pick<Evaluator, 'decode'>;
   warmup?: number;
   repeats?: number;
@@ -121,7 +128,8 @@ export interface TimeNetworkOptions {
  * and 50 without a table). Loads the runtime.
  */
 export async function timeNetwork(o: TimeNetworkOptions): Promise<NetworkTiming> {
-  const table: LatencyTable | null = o.config.lut ? readLatencyTable(o.config.lut) : null;
+  const table: LatencyTable | null =
+    o.latencyTable !== undefined ? o.latencyTable : o.config.lut ? readLatencyTable(o.config.lut) : null;
   const threads = table?.target.threads ?? o.config.train?.threads ?? 1;
   const warmup = o.warmup ?? Math.max(5, table?.protocol.warmup ?? 10);
   const repeats = o.repeats ?? Math.min(200, Math.max(30, table?.protocol.repeats ?? 50));

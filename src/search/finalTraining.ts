@@ -4,14 +4,17 @@
 // fbnet-s-baseline, or architecture strings) are each trained with the same final recipe: the
 // study's recipe (with the result's searched recipe fields), for the final epochs, on the whole
 // training set (no validation split: selection is over), with an EMA of the weights and, when a
-// teacher is given, distillation from it. Then each gets its test accuracy, FLOPs, table latency
-// and measured latency (timed as the final network is), and the result is stated against each
-// reference (referenceComparison.ts). Stored in the study's state under FINAL_TRAINING.
+// teacher is given, distillation from it. With `final.seeds` K each network trains K times, run k
+// with a seed of (the study's seed, k, the network's name: src/random/studySeeds.ts). Then each
+// run gets its test accuracy, FLOPs, table latency and measured latency (timed as the final
+// network is, once per network), and the result is stated against each reference on the mean
+// test accuracies, with their spread and whether the difference is larger than the noise
+// (finalComparison.ts). Stored in the study's state under FINAL_TRAINING, each run with its seed.
 //
-// Resumable like any training: each network trains in its own checkpoint directory under the
+// Resumable like any training: each run trains in its own checkpoint directory under the
 // study directory (an artifact of the study), written at every epoch end; a killed run resumed
-// (a study resumed) continues the network it was training from its last epoch, and a
-// network already done is read back from the state. The engine loads only when a network trains.
+// (a study resumed) continues the run it was training from its last epoch, and a
+// run already done is read back from the state. The engine loads only when a network trains.
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -19,6 +22,7 @@ import { formatCost } from '../cost/constraints';
 import type { CostModel } from '../cost/costModel';
 import { loadDataSource } from '../data/dataSource';
 import type { Evaluator } from '../evaluate/evaluator';
+import type { LatencyTable } from '../latency/latencyTable';
 import { parseArch, parseNamedArch } from '../space/archFormat';
 import { spaceFingerprint } from '../space/fingerprint';
 import type { Arch, Space } from '../space/types';
@@ -26,56 +30,31 @@ import { stateKey } from '../study/stateKey';
 import { bestTrial, type StudyStore } from '../study/store';
 import type { StudyRecord } from '../study/types';
 import { recipeOverridesFromArch } from '../train/archRecipe';
-import { loadRecipe, parseRecipe, type Recipe } from '../train/recipe';
+import { loadRecipe, parseRecipe, recipeSetsSeed, type Recipe } from '../train/recipe';
 import type { FinalTrainingConfig, SearchConfig } from './config';
+import { studyConfig } from './studyConfig';
 import { timeNetwork } from './finalNetwork';
-import { compareToReference } from './referenceComparison';
+import {
+  compareFinalNetworks,
+  spreadText,
+  summarizeFinalNetworks,
+  type FinalComparison,
+  type FinalNetworkSummary,
+  type FinalTrainedNetwork,
+} from './finalComparison';
+import { finalSplitSeed, finalTrainingSeed, pinnedReplicaSeed } from '../random/studySeeds';
 
-/** One network of the final training. */
-export interface FinalTrainedNetwork {
-  role: 'result' | 'reference';
-  /** 'searched #3' for the result, the reference as the study names it. */
-  name: string;
-  /** The search's trial (the result), or null (a reference). */
-  trial: number | null;
-  arch: string;
-  source: string | null;
-  /** The checkpoint directory, relative to the study directory. */
-  checkpoint: string;
-  epochs: number;
-  trainImages: number;
-  emaDecay: number | null;
-  testAcc: number | null;
-  /** The trial's validation accuracy in the search (the result only). */
-  searchValAcc: number | null;
-  trainAcc: number | null;
-  flops: number | null;
-  params: number | null;
-  tableLatencyUs: number | null;
-  measuredLatencyUs: number | null;
-  measuredP25Us: number | null;
-  measuredP75Us: number | null;
-  measuredWith: string | null;
-  /** Wall seconds of its training (this run's; a resumed one's epochs before are not counted). */
-  seconds: number;
-}
-
-export interface FinalComparison {
-  reference: string;
-  /** On the table latency when both have one, else the measured latency. */
-  text: string;
-  beats: boolean;
-  speedup: number | null;
-  accuracyPoints: number | null;
-  /** The same on the measured latency. */
-  measuredText: string;
-}
+export type { FinalComparison, FinalNetworkSummary, FinalTest, FinalTrainedNetwork } from './finalComparison';
+export { compareFinalNetworks, spreadText, summarizeFinalNetworks } from './finalComparison';
 
 /** State 'final.training'. */
 export interface FinalTrainingState {
   /** The final recipe, in words. */
   recipe: string;
+  /** Every run of every network (K runs each with `final.seeds` K). */
   networks: FinalTrainedNetwork[];
+  /** Each network over its runs (absent in states made before). */
+  summaries?: FinalNetworkSummary[];
   comparisons: FinalComparison[];
 }
 
@@ -135,6 +114,8 @@ export interface FinalTrainingContext {
   space: Space;
   evaluator: Pick<Evaluator, 'decode'>;
   costs: Pick<CostModel, 'costs'>;
+  /** The study's latency table as the set-up read it (absent: read from `lut` when a network is timed). */
+  latencyTable?: LatencyTable | null;
   log: (line: string) => void;
   /** Called as training goes (every batch; the caller throttles): a claim on the work stays alive. */
   heartbeat?: () => void;
@@ -149,18 +130,54 @@ interface Planned {
   source: string | null;
   recipe: Recipe;
   searchValAcc: number | null;
+  /** Which of the network's runs (0-based). */
+  replica: number;
 }
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 40);
 
 /**
- * Trains (or continues, or reads back) the study's final networks; null when the study asks for
- * none or has no complete trial. Throws when a network fails to train (the checkpoints stay:
- * resuming the study continues).
+ * The seeds of final run `replica` of the network `name` (src/random/studySeeds.ts): of the study's
+ * seed, or of a seed the final recipe or the study's recipe sets itself (pinned). A study made
+ * before training seeds came from its seed is pinned to its recipe's seed (`recipeSeed`): its
+ * first run keeps its recipe as it recorded (null), and runs a resume adds derive from that seed.
+ */
+export function finalRunSeeds(
+  config: SearchConfig,
+  name: string,
+  replica: number,
+  recipeSeed: number,
+): { seed: number; splitSeed: number } | null {
+  if (config.trainingSeeds !== 'study')
+    return replica === 0 ? null : { seed: pinnedReplicaSeed(recipeSeed, replica), splitSeed: recipeSeed };
+  const pinned = pinnedFinalSeed(config);
+  return pinned !== null
+    ? { seed: pinnedReplicaSeed(pinned, replica), splitSeed: pinned }
+    : { seed: finalTrainingSeed(config.seed, replica, name), splitSeed: finalSplitSeed(config.seed) };
+}
+
+/** The seed the final recipe (`final.recipe`) or the study's recipe sets itself, or null. */
+function pinnedFinalSeed(config: SearchConfig): number | null {
+  const f = config.final;
+  if (f?.recipe.seed !== undefined) return f.recipe.seed as number;
+  return recipeSetsSeed(config.train.recipeFile, config.train.recipe)
+    ? loadRecipe(config.train.recipeFile ?? undefined, config.train.recipe).seed
+    : null;
+}
+
+/** How many times a study's final training trains each network (`final.seeds`; 1 for studies made before it). */
+export function finalRuns(config: SearchConfig): number {
+  return config.final?.seeds ?? 1;
+}
+
+/**
+ * Trains (or continues, or reads back) the study's final networks, each `final.seeds` times with
+ * its own seeds; null when the study asks for none or has no complete trial. Throws when a
+ * network fails to train (the checkpoints stay: resuming the study continues).
  */
 export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<FinalTrainingState | null> {
   const { store, study, space, log } = ctx;
-  const config = study.config as unknown as SearchConfig;
+  const config = studyConfig(study);
   const f = config.final;
   if (!f || !config.data) return null;
   const best = bestTrial(store.trials(study.id), study.objective.metric, study.objective.direction);
@@ -173,7 +190,13 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   const studyRecipe = (arch: Arch) =>
     loadRecipe(config.train.recipeFile ?? undefined, { ...config.train.recipe, ...recipeOverridesFromArch(arch) });
   const bestArch = parseArch(space, best.arch);
-  const planned: Planned[] = [
+  const runs = finalRuns(config);
+  // Each network's recipe with the seeds of its run k; a study made before keeps its recipe's seed.
+  const withSeeds = (recipe: Recipe, name: string, replica: number): Recipe => {
+    const seeds = finalRunSeeds(config, name, replica, recipe.seed);
+    return seeds ? parseRecipe({ ...recipe, ...seeds }) : recipe;
+  };
+  const networksToTrain: Array<Omit<Planned, 'replica'>> = [
     {
       role: 'result',
       name: `searched #${best.number}`,
@@ -185,7 +208,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       recipe: finalRecipe(best.recipe ? parseRecipe(best.recipe) : studyRecipe(bestArch), f, trainImages),
       searchValAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
     },
-    ...f.references.map((text, i): Planned => {
+    ...f.references.map((text, i): Omit<Planned, 'replica'> => {
       const arch = resolveReference(space, text);
       return {
         role: 'reference',
@@ -199,18 +222,33 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       };
     }),
   ];
+  // Run by run: after the first round every network has one run, so an interrupted final training
+  // already states the result against each reference.
+  const planned: Planned[] = [];
+  for (let k = 0; k < runs; k++)
+    for (const p of networksToTrain) planned.push({ ...p, replica: k, recipe: withSeeds(p.recipe, p.name, k) });
   const r0 = planned[0]!.recipe;
+  const pinned = config.trainingSeeds === 'study' ? pinnedFinalSeed(config) : r0.seed;
+  const seedText =
+    pinned === null
+      ? `seeds derived from the study's seed ${config.seed}`
+      : runs === 1
+        ? `seed ${pinned}`
+        : `seeds from the recipe's seed ${pinned}`;
   const recipeText =
     `${f.epochs} epoch${f.epochs === 1 ? '' : 's'} on ${f.limitTrain ? `${trainImages} training images (a reduced run)` : `all ${trainImages} training images`}, ` +
     `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema === null ? 'none' : +r0.ema.toPrecision(4)}` +
-    `${f.teacher ? `, distilled from ${f.teacher}` : ''}; test accuracy on the ${data.test.count} test images`;
+    `${f.teacher ? `, distilled from ${f.teacher}` : ''}; ${runs === 1 ? 'each network trained once' : `each network trained ${runs} times`} (${seedText}); ` +
+    `test accuracy on the ${data.test.count} test images`;
   const studyDir = store.studyDir(study.name);
   // Where the study keeps its files (the store: studyDir is then this machine's cache of them).
   const files = store.files(study.name);
   const known = store.getState(study.id, FINAL_TRAINING);
   const networks: FinalTrainedNetwork[] = [];
   const fingerprint = spaceFingerprint(space);
-  log(`final training: ${planned.map((p) => p.name).join(', ')}; ${recipeText}`);
+  log(
+    `final training: ${networksToTrain.map((p) => p.name).join(', ')}${runs > 1 ? `, ${runs} runs each` : ''}; ${recipeText}`,
+  );
   for (const p of planned) {
     const key = crypto
       .createHash('sha1')
@@ -226,12 +264,17 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       )
       .digest('hex')
       .slice(0, 12);
-    const checkpoint = path.join(FINAL_DIR, `${p.role}-${slug(p.name)}-${key}`);
+    // The first run's directory is named as before runs were repeated (a study made before resumes into it).
+    const checkpoint = path.join(
+      FINAL_DIR,
+      `${p.role}-${slug(p.name)}${p.replica ? `-run${p.replica + 1}` : ''}-${key}`,
+    );
     const done = known?.networks.find((n) => n.checkpoint === checkpoint && n.testAcc !== null);
     if (done) {
       networks.push(done);
       continue;
     }
+    const label = runs > 1 ? `${p.name} (run ${p.replica + 1} of ${runs}, seed ${p.recipe.seed})` : p.name;
     const dir = path.join(studyDir, checkpoint);
     if (!store.artifacts(study.id, { kind: 'final-checkpoint' }).some((a) => store.artifactPath(a) === dir))
       store.addArtifact(study.id, null, 'final-checkpoint', dir);
@@ -252,7 +295,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       onEpoch: (m) => {
         files.push(dir);
         log(
-          `final training: ${p.name} epoch ${m.epoch}/${p.recipe.epochs}: loss ${m.loss.toFixed(4)}, training accuracy ${(m.trainAcc * 100).toFixed(2)}%, ` +
+          `final training: ${label} epoch ${m.epoch}/${p.recipe.epochs}: loss ${m.loss.toFixed(4)}, training accuracy ${(m.trainAcc * 100).toFixed(2)}%, ` +
             `${m.seconds.toFixed(0)} s (${m.imgPerSec.toFixed(0)} img/s)`,
         );
       },
@@ -260,11 +303,20 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     files.push(dir);
     if (r.status === 'failed')
       throw new Error(
-        `final training of ${p.name} failed: ${r.error}; its checkpoint is in ${dir} (resume the study to continue)`,
+        `final training of ${label} failed: ${r.error}; its checkpoint is in ${dir} (resume the study to continue)`,
       );
-    if (r.resumedFrom > 0) log(`final training: ${p.name} continued from its checkpoint after epoch ${r.resumedFrom}`);
+    if (r.resumedFrom > 0) log(`final training: ${label} continued from its checkpoint after epoch ${r.resumedFrom}`);
     const costs = ctx.costs.costs(p.arch);
-    const timing = await timeNetwork({ space, arch: p.arch, config, evaluator: ctx.evaluator });
+    // The same network times alike whatever its seed: another run's measurement is reused.
+    const timed = networks.find((n) => n.role === p.role && n.name === p.name && n.measuredWith !== null);
+    const timing = timed
+      ? {
+          medianUs: timed.measuredLatencyUs,
+          p25Us: timed.measuredP25Us,
+          p75Us: timed.measuredP75Us,
+          measuredWith: timed.measuredWith,
+        }
+      : await timeNetwork({ space, arch: p.arch, config, latencyTable: ctx.latencyTable, evaluator: ctx.evaluator });
     const net: FinalTrainedNetwork = {
       role: p.role,
       name: p.name,
@@ -272,6 +324,8 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       arch: p.archText,
       source: p.source,
       checkpoint,
+      replica: p.replica,
+      seed: p.recipe.seed,
       epochs: r.epochs.length,
       trainImages,
       emaDecay: p.recipe.ema,
@@ -289,60 +343,38 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     };
     networks.push(net);
     log(`final training: ${networkLine(net)}`);
-    // Kept after each network: a run killed later reads this one back.
+    // Kept after each run: a run killed later reads this one back.
     store.setState(study.id, FINAL_TRAINING, { recipe: recipeText, networks: [...networks], comparisons: [] });
   }
-  const state: FinalTrainingState = { recipe: recipeText, networks, comparisons: compareFinalNetworks(networks) };
+  const state: FinalTrainingState = {
+    recipe: recipeText,
+    networks,
+    summaries: summarizeFinalNetworks(networks),
+    comparisons: compareFinalNetworks(networks),
+  };
   store.setState(study.id, FINAL_TRAINING, state);
   return state;
 }
 
-/** The result against every reference: on table latency when both have it, else measured; and on measured latency. */
-export function compareFinalNetworks(networks: readonly FinalTrainedNetwork[]): FinalComparison[] {
-  const result = networks.find((n) => n.role === 'result');
-  if (!result) return [];
-  return networks
-    .filter((n) => n.role === 'reference')
-    .map((ref) => {
-      const table = result.tableLatencyUs !== null && ref.tableLatencyUs !== null;
-      const main = compareToReference(
-        {
-          name: result.name,
-          testAcc: result.testAcc,
-          latencyUs: table ? result.tableLatencyUs : result.measuredLatencyUs,
-        },
-        { name: ref.name, testAcc: ref.testAcc, latencyUs: table ? ref.tableLatencyUs : ref.measuredLatencyUs },
-        { latencyKind: table ? 'table latency' : 'measured latency' },
-      );
-      const measured = compareToReference(
-        { name: result.name, testAcc: result.testAcc, latencyUs: result.measuredLatencyUs },
-        { name: ref.name, testAcc: ref.testAcc, latencyUs: ref.measuredLatencyUs },
-        { latencyKind: 'measured latency' },
-      );
-      return {
-        reference: ref.name,
-        text: main.text,
-        beats: main.beats,
-        speedup: main.speedup,
-        accuracyPoints: main.accuracyPoints,
-        measuredText: measured.text,
-      };
-    });
-}
-
-/** One network in a line: test accuracy, latencies, MACs, architecture. */
+/** One run of a network in a line: test accuracy, latencies, MACs, architecture (and its run and seed when recorded). */
 export function networkLine(n: FinalTrainedNetwork): string {
+  const run = n.seed !== undefined ? ` (run ${(n.replica ?? 0) + 1}, seed ${n.seed})` : '';
   return (
-    `${n.name}: test accuracy ${n.testAcc === null ? '?' : `${(n.testAcc * 100).toFixed(2)}%`} after ${n.epochs} epoch${n.epochs === 1 ? '' : 's'}, ` +
+    `${n.name}${run}: test accuracy ${n.testAcc === null ? '?' : `${(n.testAcc * 100).toFixed(2)}%`} after ${n.epochs} epoch${n.epochs === 1 ? '' : 's'}, ` +
     `table latency ${formatCost('latency', n.tableLatencyUs)}, measured latency ${formatCost('latency', n.measuredLatencyUs)}, ` +
     `${formatCost('flops', n.flops)} MACs: ${n.arch}`
   );
 }
 
-/** The lines a search ends with: each network, then the result against each reference. */
+/**
+ * The lines a search ends with: each run, each network over its runs (when trained more than
+ * once), then the result against each reference (on the means, with the spread and the test).
+ */
 export function finalTrainingLines(s: FinalTrainingState): string[] {
+  const summaries = s.summaries ?? summarizeFinalNetworks(s.networks);
   return [
     ...s.networks.map((n) => `final: ${networkLine(n)}`),
+    ...summaries.filter((n) => n.seeds.length > 1).map((n) => `final: ${n.name}: mean test accuracy ${spreadText(n)}`),
     ...s.comparisons.map((c) => `final: ${c.text}`),
     ...s.comparisons.map((c) => `final: (measured) ${c.measuredText}`),
   ];

@@ -7,7 +7,8 @@
 // A claimer that dies (kill -9: its pid is gone; another host: no heartbeat for 5 minutes) loses the
 // claim to the next worker, `tsnas study finalize` or a resumed search, which continue its work
 // from what it stored (the final network is read back, the final training continues from its
-// checkpoints). A new best trial (a resume with more trials) is a new phase.
+// checkpoints). A new best trial (a resume with more trials) is a new phase, and so are more
+// final runs per network (a resume that raised `final.seeds`).
 import { stateKey } from '../study/stateKey';
 import { bestTrial, trialWorkerAlive, type StudyStore } from '../study/store';
 import { throttle } from '../study/throttle';
@@ -18,7 +19,7 @@ import { DEFAULT_STALE_AFTER_MS } from '../study/runWorker';
 import { FINAL_NETWORK, measureFinalNetwork, type FinalNetwork } from './finalNetwork';
 import { FINAL_TRAINING, trainFinalNetworks, type FinalTrainingState } from './finalTraining';
 import { getStrategy } from './registry';
-import type { SearchSetup } from './setupSearch';
+import { pluginStudy, type SearchSetup } from './setupSearch';
 
 /** Who ran a study's finalize, and when (state 'final.runs': one entry per run that did the work). */
 export interface FinalizeRun {
@@ -32,7 +33,7 @@ export const FINALIZE_RUNS = stateKey<FinalizeRun[]>('final.runs');
 export interface FinalizeStudyOptions {
   store: StudyStore;
   study: StudyRecord;
-  setup: Pick<SearchSetup, 'config' | 'space' | 'evaluator' | 'costs' | 'constraints'>;
+  setup: Pick<SearchSetup, 'config' | 'options' | 'latencyTable' | 'space' | 'evaluator' | 'costs' | 'constraints'>;
   log: (line: string) => void;
   /**
    * 'single': this process holds the study alone (a single search): it finalizes without a claim.
@@ -83,7 +84,9 @@ export async function finalizeStudy(o: FinalizeStudyOptions): Promise<StudyFinal
   const me = o.me ?? newWorkerId();
   const staleMs = o.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const pollMs = o.pollMs ?? 500;
-  const phase = `finalize:${best.number}`;
+  // More final runs (a resume that raised `final.seeds`) are another phase, as a new best trial is.
+  const runs = config.final?.seeds ?? 1;
+  const phase = `finalize:${best.number}${runs > 1 ? `:runs${runs}` : ''}`;
   for (let said = false; ;) {
     // The last worker finalizes: while another live worker's trial runs, the best may still change.
     const now = Date.now();
@@ -155,6 +158,7 @@ async function runFinalize(o: FinalizeStudyOptions, heartbeat: () => void): Prom
   if (finalize) {
     try {
       final = await finalize({
+        ...pluginStudy(setup),
         store,
         study,
         space: setup.space,
@@ -178,6 +182,7 @@ async function runFinalize(o: FinalizeStudyOptions, heartbeat: () => void): Prom
         space: setup.space,
         evaluator: setup.evaluator,
         costs: setup.costs,
+        latencyTable: setup.latencyTable,
         log,
         heartbeat,
       })

@@ -4,7 +4,7 @@
 // `evolve` runs whole generations until a stopping rule and never evaluates a key twice;
 // `makeChild`, the step that makes one child (select parents, mutate or cross, keep it only if it
 // is feasible and unseen, bounded retries), serves ask/tell strategies that make children one at
-// a time (regularized evolution, src/search/evolution.ts).
+// a time (regularized evolution, src/search/evolution/).
 //
 // One generation: `mutants` children by mutation and `crossovers` by crossover, their parents drawn
 // from the top `parents` of everything evaluated so far (elitist: keeping the top K of parents and

@@ -28,22 +28,24 @@ const signed = (v: number, digits: number) => `${v >= 0 ? '+' : '-'}${Math.abs(v
 
 /**
  * Compares `net` with `ref`. Latencies within `equalWithin` (a fraction, default 0.05) of each
- * other count as equal; `latencyKind` names the latency in the text (e.g. 'table latency').
+ * other count as equal; `latencyKind` names the latency in the text (e.g. 'table latency'),
+ * `accuracyKind` the accuracy (default 'test accuracy'; 'mean test accuracy' over repeated runs).
  */
 export function compareToReference(
   net: ComparedNetwork,
   ref: ComparedNetwork,
-  o: { latencyKind?: string; equalWithin?: number } = {},
+  o: { latencyKind?: string; accuracyKind?: string; equalWithin?: number } = {},
 ): ReferenceComparison {
   const kind = o.latencyKind ?? 'latency';
+  const accuracyKind = o.accuracyKind ?? 'test accuracy';
   const equalWithin = o.equalWithin ?? 0.05;
   const points = net.testAcc !== null && ref.testAcc !== null ? (net.testAcc - ref.testAcc) * 100 : null;
   const speedup =
     net.latencyUs !== null && ref.latencyUs !== null && net.latencyUs > 0 ? ref.latencyUs / net.latencyUs : null;
   const accText =
     points === null
-      ? 'test accuracy unknown'
-      : `${signed(points, 2)} points of test accuracy (${pct(net.testAcc!)} against ${pct(ref.testAcc!)})`;
+      ? `${accuracyKind} unknown`
+      : `${signed(points, 2)} points of ${accuracyKind} (${pct(net.testAcc!)} against ${pct(ref.testAcc!)})`;
   if (speedup === null) {
     return {
       text: `${net.name} against ${ref.name}: ${accText}; ${kind} unknown`,

@@ -3,12 +3,12 @@
 // config checks, the finalize step and the report sections all come from the plug-in.
 import { formatIssues } from '../io/readDataFile';
 import { FieldError } from '../io/fieldError';
-import { evolutionStrategy } from './evolution';
-import { dnasStrategy } from './fbnet/dnasStrategy';
-import { narsStrategy } from './nars/narsStrategy';
-import { absStrategy, sposStrategy } from './spos/oneShotStrategy';
-import { nseStrategy } from './nse/nseStrategy';
-import { randomStrategy } from './random';
+import { evolutionStrategy } from './evolution/index';
+import { dnasStrategy } from './fbnet/index';
+import { narsStrategy } from './nars/strategy';
+import { absStrategy, sposStrategy } from './spos/index';
+import { nseStrategy } from './nse/index';
+import { randomStrategy } from './random/index';
 import type { StrategyPlugin } from './strategyPlugin';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- plug-ins of any option type live in one map
@@ -42,8 +42,26 @@ export function getStrategy(name: string): StrategyPlugin<unknown> {
   return f as StrategyPlugin<unknown>;
 }
 
-/** Validates a strategy's options; errors name the field ('options.population: ...'). */
-export function parseStrategyOptions<O>(f: StrategyPlugin<O>, raw: unknown, origin = 'options'): O {
+/**
+ * A strategy's options with the keys of former versions renamed to today's (the plug-in's
+ * `renamedOptions`), so that a config file or a stored study that wrote an old key reads as before.
+ * A key given under both names keeps today's.
+ */
+export function currentOptionKeys<O>(f: StrategyPlugin<O>, raw: unknown): unknown {
+  const renamed = f.renamedOptions;
+  if (!renamed || !raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw as Record<string, unknown>)) {
+    const now = Object.hasOwn(renamed, k) ? renamed[k]! : k;
+    if (now !== k && Object.hasOwn(raw, now)) continue;
+    out[now] = v;
+  }
+  return out;
+}
+
+/** Validates a strategy's options (former keys renamed first); errors name the field ('options.population: ...'). */
+export function parseStrategyOptions<O>(f: StrategyPlugin<O>, given: unknown, origin = 'options'): O {
+  const raw = currentOptionKeys(f, given);
   const r = f.options.safeParse(raw ?? {});
   if (!r.success) {
     const lines = formatIssues(r.error.issues)

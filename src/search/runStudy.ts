@@ -18,7 +18,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isPostgresUrl, StoreError } from '../study/storeLocation';
 import { FieldError } from '../io/fieldError';
-import { runSearch, type SearchSummary } from '../study/runSearch';
+import { runSearch, type SearchSummary, type TrialCounts } from '../study/runSearch';
 import {
   DEFAULT_STORE,
   STUDY_NAME_PATTERN,
@@ -28,11 +28,13 @@ import {
   type StoreOptions,
 } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
+import type { Evaluator } from '../evaluate/evaluator';
 import { applyResumeOverrides, studyInit, type SearchConfig, type SearchConfigInput } from './config';
 import type { FinalNetwork } from './finalNetwork';
 import type { FinalTrainingState } from './finalTraining';
 import { finalizeStudy } from './finalizeStudy';
 import { getStrategy } from './registry';
+import { studyConfig } from './studyConfig';
 import { configureSearch, loopParts, setupSearch, type SearchSetup } from './setupSearch';
 
 /** What runs a study's loop in worker processes (the CLI gives `runLocalWorkers`: N `tsnas worker` processes). */
@@ -75,13 +77,23 @@ export interface RunStudyOptions {
   store?: string | StudyStore;
   /** Options of a store opened here (its studies root, durability). */
   storeOptions?: StoreOptions;
+  /**
+   * The evaluator itself, in place of the one the spec names (a user's function: functionEvaluator).
+   * A new study records its spec as its `evaluator`; a resumed one must have been created with it.
+   */
+  evaluator?: Evaluator;
+  /**
+   * Complete trials this run ends with, when not the study's target (`trials`, which is stored and
+   * which strategies plan with): the library's `optimize` runs N more. In-process runs only.
+   */
+  trials?: number;
   /** Run the loop in this many worker processes through `runWorkers` (default: in this process). */
   workers?: number;
   runWorkers?: WorkersRunner;
   /** Progress lines (default: none). */
   log?: (line: string) => void;
-  /** Each settled trial of an in-process loop, with the best so far. */
-  onTrial?: (t: TrialRecord, best: TrialRecord | null) => void;
+  /** Each settled trial of an in-process loop, with the best so far and the study's counts after it. */
+  onTrial?: (t: TrialRecord, best: TrialRecord | null, counts: TrialCounts) => void;
 }
 
 export interface StudyRunResult {
@@ -153,8 +165,8 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         },
       );
   } else {
-    config = configureSearch(given);
-    setup = setupSearch(config); // every check before the store is touched
+    config = configureSearch(o.evaluator && !given.evaluator ? { ...given, evaluator: o.evaluator.spec } : given);
+    setup = setupSearch(config, { evaluator: o.evaluator }); // every check before the store is touched
     studyName = given.study ?? defaultStudyName(config);
     if (!STUDY_NAME_PATTERN.test(studyName))
       throw new FieldError(
@@ -189,10 +201,14 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         );
       }
       const overrides = typeof o.overrides === 'function' ? o.overrides(study) : (o.overrides ?? {});
-      const stored = study.config as unknown as SearchConfig;
+      const stored = studyConfig(study);
       config = applyResumeOverrides(stored, { ...overrides, strategy: undefined }, studyName);
-      setup = setupSearch(config);
-      if (config.trials !== stored.trials || config.maxFailed !== stored.maxFailed) {
+      setup = setupSearch(config, { evaluator: o.evaluator });
+      if (
+        config.trials !== stored.trials ||
+        config.maxFailed !== stored.maxFailed ||
+        config.final?.seeds !== stored.final?.seeds
+      ) {
         store.updateStudyConfig(study.id, config as unknown as Record<string, unknown>);
         // Strategies read the study's target from its record: the one just stored.
         study = { ...study, config: config as unknown as Record<string, unknown> };
@@ -236,7 +252,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         store,
         study,
         ...loopParts(setup),
-        trials: config.trials,
+        trials: o.trials ?? config.trials,
         maxFailed: config.maxFailed ?? undefined,
         log,
         ...(o.onTrial ? { onTrial: o.onTrial } : {}),

@@ -1,17 +1,20 @@
 // From a study's configuration to the objects a search runs with: the strategy, the space, the
 // evaluator, the cost model and the constraints, checked before the first trial: an unknown
 // strategy, space or evaluator, an objective the evaluator does not report, a latency table for
-// another space, or a constraint no architecture can meet are errors up front.
-import { createEvaluator, parseEvaluatorSpec } from '../evaluate/index';
+// another space, or a constraint no architecture can meet are errors up front. The latency table
+// is read here once and handed to the strategy and the hooks (PluginStudy), not read again by them.
+import { createEvaluator, parseEvaluatorSpec } from '../evaluate/registry';
+import { FieldError } from '../io/fieldError';
 import type { Evaluator } from '../evaluate/evaluator';
-import { checkTableFor, predictLatency, readLatencyTable } from '../latency/latencyTable';
+import { checkTableFor, predictLatency, readLatencyTable, type LatencyTable } from '../latency/latencyTable';
 import { checkSatisfiable, parseConstraint, type Constraint } from '../cost/constraints';
 import { makeCostModel, type CostModel } from '../cost/costModel';
 import { getStrategy, parseStrategyOptions } from './registry';
+import type { PluginStudy } from './strategyPlugin';
 import { loadSpace } from '../space/registry';
 import type { Space } from '../space/types';
 import { checkFinalTraining } from './finalTraining';
-import { completeConfig, type SearchConfig, type SearchConfigInput } from './config';
+import { checkSpaceObject, completeConfig, type SearchConfig, type SearchConfigInput } from './config';
 import type { Strategy } from '../study/strategy';
 import { MissingLatencyTableError } from '../cost/missingLatencyTable';
 
@@ -22,6 +25,15 @@ export interface SearchSetup {
   evaluator: Evaluator;
   costs: CostModel;
   constraints: Constraint[];
+  /** The strategy's options, parsed by its plug-in's schema. */
+  options: unknown;
+  /** The study's latency table (`lut`), read and checked once; null without one. */
+  latencyTable: LatencyTable | null;
+}
+
+/** What the plug-in's strategy and hooks get of a set-up: the typed configuration, options and table. */
+export function pluginStudy(s: Pick<SearchSetup, 'config' | 'options' | 'latencyTable'>): PluginStudy {
+  return { config: s.config, options: s.options, latencyTable: s.latencyTable };
 }
 
 /** What the search loops (runSearch, runWorker, a strategy's study context) take of a set-up. */
@@ -48,26 +60,49 @@ export function configureSearch(given: SearchConfigInput): SearchConfig {
   return plugin.configure ? plugin.configure(config, given) : config;
 }
 
-export function setupSearch(config: SearchConfig): SearchSetup {
+/** The space a study searches: the one it was given as an object, else its built-in name or file. */
+export function loadConfigSpace(config: Pick<SearchConfig, 'space' | 'spaceData'>): Space {
+  return config.spaceData ? checkSpaceObject(config.spaceData).space : loadSpace(config.space);
+}
+
+export interface SetupOptions {
+  /**
+   * The evaluator itself, in place of making it from the spec (a user's function, which no store
+   * can hold): its spec must be the study's `evaluator`.
+   */
+  evaluator?: Evaluator;
+}
+
+export function setupSearch(config: SearchConfig, o: SetupOptions = {}): SearchSetup {
   const factory = getStrategy(config.strategy);
   const options = parseStrategyOptions(factory, config.options);
   const constraints = config.constraints.map(parseConstraint);
-  const space = loadSpace(config.space);
-  const evaluator = createEvaluator(parseEvaluatorSpec(config.evaluator), {
-    space,
-    spaceRef: config.space,
-    data: config.data ?? undefined,
-    metrics: config.metrics,
-    delayMs: config.evalDelayMs,
-    train: {
-      epochs: config.train.epochs ?? undefined,
-      limitTrain: config.train.limitTrain ?? undefined,
-      recipeFile: config.train.recipeFile ?? undefined,
-      recipe: config.train.recipe,
-      threads: config.train.threads,
-      reportTest: config.train.reportTest,
-    },
-  });
+  const space = loadConfigSpace(config);
+  if (o.evaluator && o.evaluator.spec !== config.evaluator)
+    throw new FieldError(
+      'evaluator',
+      o.evaluator.spec,
+      `the evaluator given (${o.evaluator.spec}) is not the study's (${config.evaluator}): a study keeps the evaluator it was created with`,
+    );
+  const evaluator =
+    o.evaluator ??
+    createEvaluator(parseEvaluatorSpec(config.evaluator), {
+      space,
+      spaceRef: config.space,
+      data: config.data ?? undefined,
+      metrics: config.metrics,
+      delayMs: config.evalDelayMs,
+      train: {
+        epochs: config.train.epochs ?? undefined,
+        limitTrain: config.train.limitTrain ?? undefined,
+        recipeFile: config.train.recipeFile ?? undefined,
+        recipe: config.train.recipe,
+        threads: config.train.threads,
+        reportTest: config.train.reportTest,
+        // Studies made before training seeds came from the study's seed train with their recipe's.
+        ...(config.trainingSeeds === 'study' ? { studySeed: config.seed } : {}),
+      },
+    });
   if (!evaluator.metrics.includes(config.objective.metric)) {
     throw new Error(
       `the objective '${config.objective.metric}' is not a metric of the evaluator (${evaluator.description}; metrics: ${evaluator.metrics.join(', ')})` +
@@ -77,8 +112,9 @@ export function setupSearch(config: SearchConfig): SearchSetup {
     );
   }
   let latency: ((a: Parameters<typeof predictLatency>[2]) => number) | undefined;
+  let latencyTable: LatencyTable | null = null;
   if (config.lut) {
-    const table = readLatencyTable(config.lut);
+    const table = (latencyTable = readLatencyTable(config.lut));
     // The input and classes the search's costs use: the data's for the training evaluator, the
     // space's for the others (as `tsnas cost` without an input).
     const input = evaluator.decode.input ?? (table.input ? [...space.input] : null);
@@ -97,8 +133,9 @@ export function setupSearch(config: SearchConfig): SearchSetup {
     });
   }
   const costs = makeCostModel(space, { decode: evaluator.decode, latency, override: evaluator.costOverride });
-  factory.check?.({ config, space, evaluator, costs, constraints });
+  const study = { config, options, latencyTable };
+  factory.check?.({ ...study, space, evaluator, costs, constraints });
   checkFinalTraining(config, space);
   checkSatisfiable(constraints, costs, config.seed);
-  return { config, strategy: factory.create(options), space, evaluator, costs, constraints };
+  return { ...study, strategy: factory.create(options, study), space, evaluator, costs, constraints };
 }

@@ -2,7 +2,9 @@
 // option of a boolean, number, enum or string type, named after the key in kebab case unless the
 // plug-in says otherwise, with the schema's description and default as its help and a parser
 // built from the schema's bounds (errors name the flag). Options of other types (lists, records)
-// are set in a config file. No commander here: the CLI turns these into its options.
+// are set in a config file. A flag's former names (FlagSpec.aliases) come as flags of their own that
+// set the same option, marked `aliasOf` (the help leaves them out). No commander here: the CLI turns
+// these into its options.
 import { z } from 'zod';
 import type { FlagSpec, StrategyPlugin } from './strategyPlugin';
 
@@ -20,6 +22,8 @@ export interface OptionFlag {
   parse(text: string): unknown;
   /** The option is set by the CLI's common flag of the same name. */
   takesCommonFlag: boolean;
+  /** For a former name of a flag: the flag's name now (the help lists only that). */
+  aliasOf?: string;
 }
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
@@ -109,40 +113,54 @@ export function optionFlags(plugin: StrategyPlugin<unknown>): OptionFlag[] {
   const out: OptionFlag[] = [];
   for (const [option, field] of Object.entries(shape)) {
     const spec = specs[option] ?? {};
-    const flag = spec.name ?? kebab(option);
-    const { inner, description, defaultValue } = unwrap(field);
-    if (!description)
-      throw new Error(
-        `strategy '${plugin.name}': option '${option}' has no description (.describe('...')): its --${flag} help would be empty`,
-      );
-    const base = {
-      strategy: plugin.name,
-      option,
-      flag,
-      help: withDefault(description, defaultValue),
-      takesCommonFlag: !!spec.takesCommonFlag,
-    };
-    if (inner instanceof z.ZodBoolean) {
-      out.push({ ...base, value: null, parse: spec.parse ?? (() => true) });
-    } else if (inner instanceof z.ZodNumber) {
-      const b = boundsOf(inner);
-      out.push({ ...base, value: spec.value ?? (b.integer ? 'n' : 'x'), parse: spec.parse ?? numberParser(flag, b) });
-    } else if (inner instanceof z.ZodEnum) {
-      const choices = inner.options.map(String);
-      out.push({
-        ...base,
-        value: spec.value ?? choices.join('|'),
-        parse:
-          spec.parse ??
-          ((text) => {
-            if (!choices.includes(text))
-              throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
-            return text;
-          }),
-      });
-    } else if (inner instanceof z.ZodString) {
-      out.push({ ...base, value: spec.value ?? 'text', parse: spec.parse ?? ((text) => text) });
+    const name = spec.name ?? kebab(option);
+    for (const flag of [name, ...(spec.aliases ?? [])]) {
+      const f = fieldFlag(plugin, option, field, flag, spec);
+      if (f) out.push(flag === name ? f : { ...f, aliasOf: name });
     }
   }
   return out;
+}
+
+/** One flag of an option (null for an option of a type flags do not carry). */
+function fieldFlag(
+  plugin: StrategyPlugin<unknown>,
+  option: string,
+  field: z.ZodType,
+  flag: string,
+  spec: FlagSpec,
+): OptionFlag | null {
+  const { inner, description, defaultValue } = unwrap(field);
+  if (!description)
+    throw new Error(
+      `strategy '${plugin.name}': option '${option}' has no description (.describe('...')): its --${flag} help would be empty`,
+    );
+  const base = {
+    strategy: plugin.name,
+    option,
+    flag,
+    help: withDefault(description, defaultValue),
+    takesCommonFlag: !!spec.takesCommonFlag,
+  };
+  if (inner instanceof z.ZodBoolean) {
+    return { ...base, value: null, parse: spec.parse ?? (() => true) };
+  } else if (inner instanceof z.ZodNumber) {
+    const b = boundsOf(inner);
+    return { ...base, value: spec.value ?? (b.integer ? 'n' : 'x'), parse: spec.parse ?? numberParser(flag, b) };
+  } else if (inner instanceof z.ZodEnum) {
+    const choices = inner.options.map(String);
+    return {
+      ...base,
+      value: spec.value ?? choices.join('|'),
+      parse:
+        spec.parse ??
+        ((text) => {
+          if (!choices.includes(text)) throw new Error(`--${flag} must be one of ${choices.join(', ')}, got '${text}'`);
+          return text;
+        }),
+    };
+  } else if (inner instanceof z.ZodString) {
+    return { ...base, value: spec.value ?? 'text', parse: spec.parse ?? ((text) => text) };
+  }
+  return null;
 }

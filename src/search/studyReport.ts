@@ -7,13 +7,48 @@ import type { ReportData, ReportTrial } from '../report/types';
 import type { StudyStore } from '../study/store';
 import type { StudyRecord, TrialRecord } from '../study/types';
 import { getStrategy, strategyNames } from './registry';
+import { studyConfig } from './studyConfig';
 import { REPORT_SECTIONS } from './strategyPlugin';
-import { FINAL_TRAINING } from './finalTraining';
+import { FINAL_TRAINING, summarizeFinalNetworks } from './finalTraining';
 import { finalTrainingSection } from './finalTrainingReport';
 import { FINAL_NETWORK, type FinalNetwork } from './finalNetwork';
 import { escapeHtml } from '../report/escape';
+import { formatLatencyUs } from '../report/formatNumber';
+import { dataSetClasses } from '../data/dataSource';
+import { loadSpace } from '../space/registry';
+import type { Space } from '../space/types';
+import { studyChanceNote } from '../train/chanceNote';
 
-export function reportTrial(t: TrialRecord): ReportTrial {
+/**
+ * An architecture's choices by dimension: the canonical string's tokens ('/' between groups, '-'
+ * inside them) are the searched dimensions in order (archFormat.ts), so they pair with the space's
+ * `searchDims`; undefined when they do not (a string of another space).
+ */
+export function archChoices(space: Space, arch: string): Record<string, string> | undefined {
+  const dims = space.searchDims;
+  if (!dims.length) return undefined;
+  const tokens = arch.split('/').flatMap((g) => g.split('-'));
+  if (tokens.length !== dims.length) return undefined;
+  return Object.fromEntries(dims.map((d, i) => [d.key, tokens[i]!]));
+}
+
+/** The space a trial was drawn from, or null when it cannot be loaded here (a moved space file). */
+function spaceLoader(studySpace: string): (t: TrialRecord) => Space | null {
+  const loaded = new Map<string, Space | null>();
+  return (t) => {
+    const name = t.space ?? studySpace;
+    if (!loaded.has(name)) {
+      try {
+        loaded.set(name, loadSpace(name));
+      } catch {
+        loaded.set(name, null); // the report still shows everything but the choices
+      }
+    }
+    return loaded.get(name)!;
+  };
+}
+
+export function reportTrial(t: TrialRecord, space?: Space | null): ReportTrial {
   const metrics: Record<string, number> = {};
   for (const [k, v] of Object.entries(t.metrics)) if (typeof v === 'number' && Number.isFinite(v)) metrics[k] = v;
   if (t.costs.flops !== null) metrics.flops = t.costs.flops;
@@ -31,6 +66,7 @@ export function reportTrial(t: TrialRecord): ReportTrial {
     startedAt: t.startedAt,
     finishedAt: t.finishedAt,
     error: t.error,
+    ...(space ? { choices: archChoices(space, t.arch) } : {}),
   };
 }
 
@@ -50,6 +86,7 @@ export function describeEvaluator(s: StudyRecord): string {
 }
 
 export function buildReportData(store: StudyStore, study: StudyRecord, o: { baseline?: StudyRecord } = {}): ReportData {
+  const spaceOf = spaceLoader(study.space);
   const data: ReportData = {
     study: {
       name: study.name,
@@ -62,17 +99,24 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
       seed: study.seed,
       config: study.config,
     },
-    trials: store.trials(study.id).map(reportTrial),
+    trials: store.trials(study.id).map((t) => reportTrial(t, spaceOf(t))),
   };
+  // A study whose every trial sits at chance level says so first.
+  const chance =
+    study.evaluator === 'train' && study.data
+      ? studyChanceNote(data.trials, study.objective.metric, dataSetClasses(study.data))
+      : null;
+  if (chance) data.warnings = [chance];
   const stored = store.getState(study.id, REPORT_SECTIONS);
   const sections = Array.isArray(stored) ? [...stored] : [];
-  if (o.baseline) data.baseline = store.trials(o.baseline.id).map(reportTrial);
+  if (o.baseline) data.baseline = store.trials(o.baseline.id).map((t) => reportTrial(t));
   // A study of a strategy this tsnas does not know still reports its trials and stored views.
   const plugin = strategyNames().includes(study.strategy) ? getStrategy(study.strategy) : null;
   if (plugin?.reportSections) {
     sections.push(
       ...plugin.reportSections({
         study,
+        config: studyConfig(study),
         trials: data.trials,
         baseline: data.baseline,
         state: (key) => store.getState(study.id, key),
@@ -92,15 +136,16 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
         `squares, triangles: the result and the references after the final training (their ${study.objective.metric} is test accuracy)`,
         ...trained.comparisons.map((c) => c.text),
       ],
-      networks: trained.networks
-        .filter((n) => n.testAcc !== null)
+      // One mark per network: its mean test accuracy over its runs.
+      networks: (trained.summaries ?? summarizeFinalNetworks(trained.networks))
+        .filter((n) => n.meanTestAcc !== null)
         .map((n) => ({
-          label: `${n.name} (final)`,
+          label: `${n.name} (final${n.testAccs.length > 1 ? `, mean of ${n.testAccs.length} runs` : ''})`,
           kind: n.role,
           arch: n.arch,
           metrics: Object.fromEntries(
             [
-              [study.objective.metric, n.testAcc],
+              [study.objective.metric, n.meanTestAcc],
               ['latencyUs', n.tableLatencyUs],
               ['flops', n.flops],
               ['params', n.params],
@@ -113,7 +158,7 @@ export function buildReportData(store: StudyStore, study: StudyRecord, o: { base
   return data;
 }
 
-const us = (v: number | null) => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} ms` : `${v.toFixed(0)} us`);
+const us = formatLatencyUs;
 
 /** The chosen network: what the table predicted and what its runtime measured. */
 export function finalNetworkSection(f: FinalNetwork): { title: string; html: string } {

@@ -16,13 +16,13 @@ export const rangeSchema = z.strictObject({
 });
 
 /** A fixed positive integer, a set of them, or a range. */
-const intSpec = z.union([posInt, z.array(posInt).min(1), rangeSchema]);
+export const intSpec = z.union([posInt, z.array(posInt).min(1), rangeSchema]);
 export type IntSpec = z.infer<typeof intSpec>;
 const boolSpec = z.union([z.boolean(), z.array(z.boolean()).min(1)]);
 const actName = z.enum(['relu', 'relu6', 'hswish', 'swish']);
 const actSpec = z.union([actName, z.array(actName).min(1)]);
 /** A recipe field: a fixed value, a set, or a range. */
-const valueSpec = z.union([scalar, z.array(scalar).min(1), rangeSchema]);
+export const valueSpec = z.union([scalar, z.array(scalar).min(1), rangeSchema]);
 export type ValueSpec = z.infer<typeof valueSpec>;
 
 /** CxHxW as "3x224x224" or [3, 224, 224]. */
@@ -79,7 +79,7 @@ export const layerwiseStageSchema = z.strictObject({
   /** This stage's candidates (default: the space's `candidates`); one entry = a fixed layer. */
   ops: z.array(z.string()).min(1).optional(),
 });
-const layerwiseSchema = z.strictObject({
+export const layerwiseSchema = z.strictObject({
   style: z.literal('layerwise'),
   ...common,
   candidates: z.array(z.string()).min(1).optional(),
@@ -104,7 +104,7 @@ export const stagewiseStageSchema = z.strictObject({
   /** Defaults to the space's `act`. */
   act: actSpec.optional(),
 });
-const stagewiseSchema = z.strictObject({
+export const stagewiseSchema = z.strictObject({
   style: z.literal('stagewise'),
   ...common,
   /** Searched input resolution (H = W); the input's H and W then come from the architecture. */

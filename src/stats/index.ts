@@ -3,3 +3,4 @@
 export * from './quantiles';
 export * from './correlation';
 export * from './fit';
+export * from './welch';

@@ -27,22 +27,15 @@
 // What makes taking work atomic is the store's transactions, not timing: a trial number is taken
 // once, a queued entry is taken once, a phase (and the ask lock) is claimed once. The waits only
 // pace the polling.
-import { formatArch, parseArch } from '../space/archFormat';
-import { rngFor } from '../random/seeds';
+//
+// The trial cycle (ask context, proposal to trial, evaluate, finish, tell, push files, report),
+// the heartbeat and the replay of settled trials are the single search's (TrialLoop, runSearch.ts);
+// the membership, the phases, the queue and the waits are this form's own.
+import { parseArch } from '../space/archFormat';
 import { bestTrial, trialWorkerAlive } from './store';
-import { isWait, type AskContext, type StudyContext } from './strategy';
-import {
-  evaluateTrial,
-  HEARTBEAT_MS,
-  makeStudyContext,
-  OWN_SYNC,
-  resumeEpochs,
-  trialLine,
-  type SearchOptions,
-  type SearchSummary,
-} from './runSearch';
-import { isInterrupted, isSettled, trialKey, type TrialRecord } from './types';
-import { throttle } from './throttle';
+import { isWait } from './strategy';
+import { HEARTBEAT_MS, OWN_SYNC, TrialLoop, type SearchOptions, type SearchSummary } from './runSearch';
+import { isSettled, trialKey, type TrialRecord } from './types';
 import { newWorkerId, type WorkerId } from './worker';
 
 export interface WorkerOptions extends SearchOptions {
@@ -65,7 +58,7 @@ const ASK_LOCK = 'ask';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
-  const { store, study, strategy, evaluator, space } = o;
+  const { store, study, strategy, space } = o;
   const log = o.log ?? (() => {});
   const metric = study.objective.metric;
   const maxFailed = o.maxFailed ?? Math.max(10, o.trials);
@@ -73,37 +66,18 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
   const pollMs = o.pollMs ?? 500;
   const me = o.me ?? newWorkerId();
   store.joinStudy(study.id, me);
-  let current: TrialRecord | null = null;
-  let phase: string | null = null;
-  let files: StudyContext['files'];
-  /** What this worker wrote in the study directory goes where the study keeps its files (artifacts.ts). */
-  const pushFiles = () => files?.push(undefined, { except: OWN_SYNC });
-  const heartbeat = throttle(() => {
-    o.onHeartbeat?.();
-    if (current) store.heartbeat(current.id);
-    if (phase) store.beatPhase(study.id, phase, me);
-    store.beatLease(study.id, me);
-    // A long phase's checkpoints (a supernet's epochs) as it goes.
-    pushFiles();
-  }, HEARTBEAT_MS);
-  // Evaluators that wait rather than compute (a remote job, a sleep) beat through this timer;
-  // computing ones call heartbeat themselves, as in a single search.
-  const timer = setInterval(heartbeat, HEARTBEAT_MS);
-  timer.unref();
+  let timer: ReturnType<typeof setInterval> | undefined;
   let interrupted = 0;
   try {
-    const ctx = makeStudyContext(o, heartbeat, me.id);
-    files = ctx.files;
-    const told = new Set<number>();
-    const catchUp = (all: readonly TrialRecord[]) => {
-      for (const t of all)
-        if (isSettled(t) && !told.has(t.id)) {
-          told.add(t.id);
-          strategy.tell(t, ctx);
-        }
-    };
+    const loop = new TrialLoop(o, me, o.onHeartbeat);
+    const { ctx, heartbeat } = loop;
+    // Evaluators that wait rather than compute (a remote job, a sleep) beat through this timer;
+    // computing ones call heartbeat themselves, as in a single search.
+    timer = setInterval(heartbeat, HEARTBEAT_MS);
+    timer.unref();
+    const files = ctx.files;
     const completeNow = () => store.trials(study.id, ['complete']).length;
-    catchUp(store.trials(study.id));
+    loop.replay(store.trials(study.id));
     if (strategy.prepare && completeNow() < o.trials) {
       for (;;) {
         const claim = store.claimPhase(study.id, 'prepare', me, staleMs);
@@ -115,11 +89,11 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         // What an earlier holder of the phase, or the worker that ran it, left in the store.
         files?.pull(undefined, OWN_SYNC);
         if (claim === 'mine') {
-          phase = 'prepare';
+          loop.phase = 'prepare';
           await strategy.prepare(ctx);
-          pushFiles();
+          loop.pushFiles();
           store.finishPhase(study.id, 'prepare', me);
-          phase = null;
+          loop.phase = null;
         } else {
           // Another worker ran it: prepare again reads its checkpoints and skips what is done.
           await strategy.prepare(ctx);
@@ -150,7 +124,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       const all = store.trials(study.id);
       const queued = store.queuedTrials(study.id);
       if (queued.length) return 'again';
-      catchUp(all);
+      loop.replay(all);
       const history = all.filter(isSettled);
       const complete = history.filter((t) => t.state === 'complete').length;
       const running = all.filter((t) => t.state === 'running');
@@ -159,8 +133,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       // What the last asker wrote (a NARS refit's weights), as the store holds it.
       files?.pull(undefined, OWN_SYNC);
       const seen = new Set([...history, ...running].map(trialKey));
-      const ask: AskContext = { ...ctx, index, rng: rngFor(study.seed, index), history, seen, pending: running };
-      const proposal = await strategy.ask(ask);
+      const proposal = await strategy.ask(loop.askContext(index, history, seen, running));
       if (proposal === null) {
         // Done, but a trial running elsewhere may still be lost and queued again: stay for it.
         return running.length
@@ -176,19 +149,11 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
           );
         return { wait: `the ${strategy.name} strategy waits for ${running.length} running trial(s): ${proposal.wait}` };
       }
-      const recipe = evaluator.recipeFor(proposal.arch, proposal.recipe);
-      const trial = store.createTrialIfNext(study.id, index, {
-        arch: formatArch(space, proposal.arch),
-        searchedRecipe: proposal.recipe ?? null,
-        space: proposal.space ?? null,
-        recipe,
-        source: proposal.source,
-        costs: o.costs.costs(proposal.arch),
-        worker: me.id,
-      });
+      const made = loop.newTrial(proposal);
+      const trial = store.createTrialIfNext(study.id, index, made.trial);
       // Another worker created a trial since the study was read (one that took a queued trial).
       if (!trial) return 'again';
-      return { trial, arch: proposal.arch, stopAfterEpochs: proposal.stopAfterEpochs ?? null, recipe };
+      return { trial, arch: proposal.arch, stopAfterEpochs: proposal.stopAfterEpochs ?? null, recipe: made.recipe };
     };
 
     let stopped: SearchSummary['stopped'] = 'target';
@@ -214,7 +179,7 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         }
         all = store.trials(study.id);
       }
-      catchUp(all);
+      loop.replay(all);
       const history = all.filter(isSettled);
       const complete = history.filter((t) => t.state === 'complete').length;
       const failed = history.length - complete;
@@ -225,15 +190,13 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         break;
       }
 
-      const interruptions = (key: string) => all.filter((t) => isInterrupted(t) && trialKey(t) === key).length;
-
       let trial: TrialRecord | null = null;
       let arch: ReturnType<typeof parseArch> | null = null;
       let stopAfterEpochs: number | null = null;
       let recipe: Record<string, unknown> | null = null;
       const taken = store.takeQueuedTrial(study.id, (q) => {
         arch = parseArch(space, q.arch);
-        recipe = evaluator.recipeFor(arch, q.searchedRecipe ?? undefined);
+        recipe = o.evaluator.recipeFor(arch, q.searchedRecipe ?? undefined);
         stopAfterEpochs = q.stopAfterEpochs;
         return {
           arch: q.arch,
@@ -264,14 +227,14 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
           continue;
         }
         lockBackoff = 0;
-        phase = ASK_LOCK;
+        loop.phase = ASK_LOCK;
         let asked: Awaited<ReturnType<typeof askOnce>>;
         try {
           asked = await askOnce();
-          pushFiles();
+          loop.pushFiles();
         } finally {
           store.releasePhase(study.id, ASK_LOCK, me);
-          phase = null;
+          loop.phase = null;
         }
         if (asked === 'again') continue;
         if ('wait' in asked) {
@@ -285,28 +248,13 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
         ({ trial, arch, stopAfterEpochs, recipe } = asked);
       }
       waiting = null;
-      current = trial;
       const t0 = Date.now();
-      const finished = await evaluateTrial(
-        o,
-        ctx,
-        trial,
-        { arch: arch!, stopAfterEpochs },
-        {
-          recipe,
-          costs: trial.costs,
-          interruptions: interruptions(trialKey(trial)),
-          resumeEpochs: resumeEpochs(all, trialKey(trial)),
-          heartbeat,
-        },
-      );
-      current = null;
-      told.add(finished.id);
-      if (isSettled(finished)) strategy.tell(finished, ctx);
-      pushFiles();
+      const finished = await loop.run(trial, { arch: arch!, stopAfterEpochs }, { recipe, costs: trial.costs, all });
+      loop.settle(finished);
       const best = bestTrial([...history, finished], metric, study.objective.direction);
-      log(trialLine(space, finished, arch!, metric, best, o.constraints, Date.now() - t0));
-      o.onTrial?.(finished, best);
+      const settled = [...history, finished].filter(isSettled);
+      const done = settled.filter((t) => t.state === 'complete').length;
+      loop.report(finished, arch!, best, t0, { complete: done, failed: settled.length - done, target: o.trials });
     }
     const all = store.trials(study.id);
     const settled = all.filter(isSettled);

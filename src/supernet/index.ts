@@ -22,3 +22,4 @@ export * from './oneShotTraining';
 export * from './oneShotAccuracy';
 export * from './branchChildNetwork';
 export * from './supernetSetup';
+export * from './weightSharingOptions';

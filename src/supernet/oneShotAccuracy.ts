@@ -2,11 +2,14 @@
 // after BatchNorm recalibration on a few training batches (recalibrateBatchNorm.ts: the shared
 // running statistics describe the mixture of paths trained, not this one; the authors used 200
 // batches). The recalibration batches and the validation set are read once and held as tensors,
-// so every path is measured on the same images; `dispose` frees them.
+// so every path is measured on the same images; `dispose` frees them. A path that is a network of
+// its own (a multi-branch path's child network, branchChildNetwork.ts: NSE's rounds) is measured
+// the same way by `childOneShotAccuracy`, its batches read from the loaders as it goes.
 import { noGrad } from '../engine/autograd';
 import { keep, tidy } from '../engine/memory';
 import type { Tensor } from '../engine/tensor';
-import type { BatchLoader } from '../data/loader';
+import { disposeBatch, type Batch, type BatchLoader } from '../data/loader';
+import type { Module } from '../nn/module';
 import { recalibrateBatchNorm } from './recalibrateBatchNorm';
 import type { SupernetNetwork } from './supernetNetwork';
 
@@ -61,23 +64,11 @@ export class OneShotAccuracy {
    */
   accuracy(indices: readonly number[], o: { recalibrate?: boolean } = {}): number {
     const net = this.supernet;
-    if (o.recalibrate ?? true) recalibrateBatchNorm(net, this.recal, (x) => net.forwardPath(x, indices));
-    const wasTraining = net.training;
-    net.eval();
-    let hits = 0;
-    let n = 0;
-    try {
-      noGrad(() => {
-        for (const b of this.val) {
-          hits += tidy(() => net.forwardPath(b.x, indices).argmax(1).eq(b.y).sum().item());
-          n += b.size;
-        }
-      });
-    } finally {
-      net.train(wasTraining);
-    }
+    const forward = (x: Tensor) => net.forwardPath(x, indices);
+    if (o.recalibrate ?? true) recalibrateBatchNorm(net, this.recal, forward);
+    const acc = accuracyOver(net, forward, this.val);
     this.measured++;
-    return hits / n;
+    return acc;
   }
 
   dispose(): void {
@@ -89,4 +80,68 @@ export class OneShotAccuracy {
     this.recal.length = 0;
     this.val.length = 0;
   }
+}
+
+interface LabelledBatch {
+  x: Tensor;
+  y: Tensor;
+  size: number;
+}
+
+/** The share of the batches' images `forward` classifies right, in eval mode without gradients (`net`'s mode restored). */
+function accuracyOver(
+  net: Module,
+  forward: (x: Tensor) => Tensor,
+  batches: Iterable<LabelledBatch>,
+  release?: (b: LabelledBatch) => void,
+): number {
+  const wasTraining = net.training;
+  net.eval();
+  let hits = 0;
+  let n = 0;
+  try {
+    noGrad(() => {
+      for (const b of batches) {
+        try {
+          hits += tidy(() => forward(b.x).argmax(1).eq(b.y).sum().item());
+          n += b.size;
+        } finally {
+          release?.(b);
+        }
+      }
+    });
+  } finally {
+    net.train(wasTraining);
+  }
+  return n ? hits / n : NaN;
+}
+
+/**
+ * One-shot accuracy of a path extracted as a network of its own (its weights the supernet's):
+ * BatchNorm recalibrated on the first `recalBatches` batches of `train`'s epoch `recalEpoch`, then
+ * the validation accuracy over `val`'s epoch 0. The batches are read as it goes and freed.
+ */
+export function childOneShotAccuracy(
+  child: Module,
+  o: { train: BatchLoader; recalEpoch: number; recalBatches: number; val: BatchLoader },
+): number {
+  const xs: Batch[] = [];
+  try {
+    for (const b of o.train.epoch(o.recalEpoch)) {
+      xs.push(b);
+      if (xs.length >= o.recalBatches) break;
+    }
+    recalibrateBatchNorm(
+      child,
+      xs.map((b) => b.x),
+    );
+  } finally {
+    for (const b of xs) disposeBatch(b);
+  }
+  return accuracyOver(
+    child,
+    (x) => child.forward(x),
+    o.val.epoch(0),
+    (b) => disposeBatch(b as Batch),
+  );
 }

@@ -1,9 +1,10 @@
 // What a supernet search's `prepare` starts with, whatever its method (DNAS, SPOS/ABS, NSE): the
 // supernet's input shape and classes from the study's training images (not the space's default
 // input), the per-candidate costs its penalty or bins use (MACs, or a latency table's
-// microseconds at that input) and the layout over the space at that input. No engine here.
+// microseconds at that input) and the layout over the space at that input. The latency table is the
+// one the study's set-up read (searches read it once). No engine here.
 import type { DataSource } from '../data/imageSet';
-import { readLatencyTable, type LatencyTable } from '../latency/latencyTable';
+import type { LatencyTable } from '../latency/latencyTable';
 import type { Space } from '../space/types';
 import { flopsCandidateCosts, type CandidateCosts } from './candidateCosts';
 import { latencyCandidateCosts } from './latencyCosts';
@@ -16,7 +17,7 @@ export interface SupernetSetup {
   classes: number;
   layout: SupernetLayout;
   costs: CandidateCosts;
-  /** The latency table read from `lut`, or null. */
+  /** The study's latency table, or null. */
   table: LatencyTable | null;
 }
 
@@ -25,8 +26,8 @@ export interface SupernetSetupOptions {
   data: DataSource;
   /** The resource the costs measure: MACs, or the latency table's per-op time. */
   cost: 'flops' | 'latency';
-  /** A latency table file to read (needed for cost 'latency'). */
-  lut?: string | null;
+  /** The study's latency table (needed for cost 'latency'). */
+  table?: LatencyTable | null;
   /** The MACs' costs (default in MMAC; a method whose costs must stay above a floor picks its unit). */
   flopsCosts?: (space: Space, input: [number, number, number], classes: number) => CandidateCosts;
 }
@@ -35,7 +36,7 @@ export function supernetSetup(o: SupernetSetupOptions): SupernetSetup {
   const set = o.data.train;
   const input: [number, number, number] = [set.channels, set.height, set.width];
   const classes = set.classes;
-  const table = o.lut ? readLatencyTable(o.lut) : null;
+  const table = o.table ?? null;
   if (o.cost === 'latency' && !table)
     throw new MissingLatencyTableError('a latency cost', { space: o.space.name, input: input.join('x') });
   const flops = o.flopsCosts ?? ((s, i, c) => flopsCandidateCosts(s, i, c, { unit: 'MMAC' }));

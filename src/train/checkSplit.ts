@@ -4,7 +4,7 @@
 // select on validation accuracy, so for them a validation split is required.
 import type { DataSource } from '../data/imageSet';
 import { stratifiedSplit } from '../data/split';
-import type { Recipe } from './recipe';
+import { splitSeedOf, type Recipe } from './recipe';
 
 export interface SplitCheck {
   /** Validation accuracy is what the caller selects on (a search): valFraction 0 is refused too. */
@@ -29,7 +29,7 @@ export function checkTrainingSplit(
       `the recipe's valFraction is 0: no validation split, so no validation accuracy to select architectures on; set valFraction > 0 (e.g. 0.1) in the recipe`,
     );
   }
-  const split = stratifiedSplit(set, vf, recipe.seed, limitTrain);
+  const split = stratifiedSplit(set, vf, splitSeedOf(recipe), limitTrain);
   // Of a class's n images in the subset, round(n * valFraction) go to validation, the rest to training:
   // the smallest n that leaves both sides at least one, times the classes (for balanced classes).
   let perClass = 1;

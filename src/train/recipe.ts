@@ -54,6 +54,12 @@ export const RecipeSchema = z.strictObject({
   resolution: z.number().int().positive().nullable().default(null),
   valFraction: z.number().min(0).lt(1).default(0.1),
   seed: z.number().int().min(0).max(MAX_SEED, `must be ${SEED_RANGE}`).default(0),
+  /**
+   * The seed of the validation split and the training subset, when not `seed` (a study's trials
+   * share one split while each trains with its own seed: src/random/studySeeds.ts). Optional, so
+   * that recipes written before it keep their identity.
+   */
+  splitSeed: z.number().int().min(0).max(MAX_SEED, `must be ${SEED_RANGE}`).optional(),
   /** Knowledge distillation from a teacher checkpoint: loss = weight * KD + (1 - weight) * CE. */
   distill: z
     .strictObject({
@@ -80,6 +86,22 @@ const RECIPE_FILE: DataFileKind = {
 /** Validates a recipe object; `file` names where it came from in errors. */
 export function parseRecipe(input: unknown, file?: string): Recipe {
   return checkData(input ?? {}, RecipeSchema, file ?? '', file ? RECIPE_FILE : { ...RECIPE_FILE, what: 'recipe' });
+}
+
+/** The seed of the validation split and the training subset: `splitSeed`, else `seed`. */
+export function splitSeedOf(r: Recipe): number {
+  return r.splitSeed ?? r.seed;
+}
+
+/**
+ * Whether a recipe sets its seed itself: a `seed` in the file or in the fields over it. Such a
+ * seed pins a study's training seeds instead of the study's seed (docs/studies.md, "Seeds").
+ */
+export function recipeSetsSeed(file: string | undefined | null, fields: Record<string, unknown> = {}): boolean {
+  if (fields.seed !== undefined) return true;
+  if (!file) return false;
+  const base: unknown = parseDataText(readDataText(file, RECIPE_FILE), file, RECIPE_FILE);
+  return !!base && typeof base === 'object' && !Array.isArray(base) && (base as { seed?: unknown }).seed !== undefined;
 }
 
 /** Reads a recipe file (YAML or JSON), applies overrides (e.g. from flags) on top. */

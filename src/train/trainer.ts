@@ -17,7 +17,7 @@ import { learningRateAt } from '../optim/schedule';
 import { classificationStep } from './classificationStep';
 import { evaluate } from './evaluate';
 import { makeOptimizer, scheduleOf } from './makeOptimizer';
-import { DEFAULT_CROP_RATIO, DEFAULT_CROP_SCALE, type Recipe } from './recipe';
+import { DEFAULT_CROP_RATIO, DEFAULT_CROP_SCALE, splitSeedOf, type Recipe } from './recipe';
 import { runTrainLoop } from './trainLoop';
 import { CheckpointMismatchError, checkRunIdentity } from './checkpoint';
 
@@ -107,7 +107,7 @@ export function train(job: TrainJob): TrainResult {
   if (job.threads) setNumThreads(job.threads);
   const memoryFormat = job.memoryFormat ?? 'channels_last';
   const model = job.model.to({ memoryFormat }).train();
-  const split = stratifiedSplit(job.data.train, r.valFraction, r.seed, job.limitTrain);
+  const split = stratifiedSplit(job.data.train, r.valFraction, splitSeedOf(r), job.limitTrain);
   const common = { mean: job.data.mean, std: job.data.std, resize: r.resolution ?? undefined, memoryFormat };
   const trainLoader = new BatchLoader(job.data.train, split.train, {
     ...common,

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
-import { dnasOptions } from '../../src/search/fbnet/dnasStrategy';
+import { dnasOptions } from '../../src/search/fbnet';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { tsnas } from '../helpers/tsnasCli';
 
@@ -53,6 +53,11 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
     '3',
     '--tau-decay',
     '0.5',
+    // A former name of --supernet-lr (DNAS's before the weight-sharing options were shared).
+    '--weight-lr',
+    '0.04',
+    '--supernet-val-fraction',
+    '0.25',
     '--store',
     db,
     '--study',
@@ -86,6 +91,9 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   assert.equal(config.options.tau0, 3);
   assert.equal(config.options.tauDecay, 0.5);
   assert.equal(config.options.batchSize, 64);
+  assert.equal(config.options.lr, 0.04, '--weight-lr sets the shared lr');
+  assert.ok(!('weightLr' in config.options), 'stored under its key today');
+  assert.equal(config.options.valFraction, 0.25);
   assert.deepEqual(
     records.map((x) => x.tau),
     [3, 3 * Math.exp(-0.5)],
@@ -98,6 +106,8 @@ test('--theta-lr, --tau0, --tau-decay reach the study config and the supernet se
   assert.equal(run.config.tau0, 3);
   assert.equal(run.config.tauDecay, 0.5);
   assert.equal(run.config.batchSize, 64);
+  assert.equal(run.config.weightLr, 0.04, "the supernet's learning rate");
+  assert.equal(run.config.thetaFraction, 0.25, 'the validation share trains theta');
 
   // The report's temperature chart states the schedule that was used.
   const html = path.join(dir, 's.html');
@@ -162,7 +172,7 @@ test('schedule flags: refused with other strategies, values checked, absent from
   ]);
   assert.notEqual(lr.code, 0);
   assert.match(lr.stderr, /--theta-lr must be a positive number, got '0'/);
-  assert.match(tsnas(['search', '--help']).stdout, /--tau-decay <d> +dnas: per-epoch decay/);
+  assert.match(tsnas(['search', 'dnas', '--help']).stdout, /--tau-decay <d> +per-epoch decay/);
   const defaults = dnasOptions.parse({});
   assert.ok(
     !('tau0' in defaults) && !('tauDecay' in defaults),

@@ -15,7 +15,7 @@ import Database from 'better-sqlite3';
 import type { DnasEpochRecord } from '../../src/search/fbnet/dnas';
 import type { LatencyTable } from '../../src/latency';
 import { costRange } from '../../src/supernet/candidateCosts';
-import type { DnasStoredProposals as DnasProposals } from '../../src/search/fbnet/dnasStrategy';
+import type { DnasStoredProposals as DnasProposals } from '../../src/search/fbnet';
 import { latencyCandidateCosts } from '../../src/supernet/latencyCosts';
 import type { FinalNetwork } from '../../src/search/finalNetwork';
 import { CURVES_TITLE, DISTRIBUTIONS_TITLE, RESULT_TITLE } from '../../src/search/fbnet/report';

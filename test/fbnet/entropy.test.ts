@@ -2,7 +2,7 @@
 // collapsing short search reads): 1 for uniform layers, 0 for one-hot ones, fixed layers ignored.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizedEntropy } from '../../src/search/fbnet/dnasStrategy';
+import { normalizedEntropy } from '../../src/search/fbnet';
 
 test('normalized entropy: uniform 1, one-hot 0, the mean over searchable layers', () => {
   assert.equal(normalizedEntropy([[1], [1 / 3, 1 / 3, 1 / 3], [0.25, 0.25, 0.25, 0.25]]), 1);

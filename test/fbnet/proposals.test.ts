@@ -14,7 +14,7 @@ import {
   flopsCandidateCosts,
   type CandidateCosts,
 } from '../../src/supernet/candidateCosts';
-import { proposeArchitectures, type ProposeInput } from '../../src/search/fbnet/dnasStrategy';
+import { proposeArchitectures, type ProposeInput } from '../../src/search/fbnet';
 import { parseArch } from '../../src/space/archFormat';
 import { archOfIndices, indicesOfArch, supernetLayout } from '../../src/supernet/layout';
 import { latencyCandidateCosts } from '../../src/supernet/latencyCosts';

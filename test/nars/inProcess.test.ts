@@ -2,6 +2,7 @@
 // that the live-tensor count covers every path that loads, trains and scores a predictor: stage
 // 1's pretraining, each round's refit and planning, stage 3's genetic search. None may leave a
 // tensor alive.
+import { pluginStudy } from '../../src/search/setupSearch';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -34,6 +35,7 @@ test(
       const ctx = {
         store,
         study,
+        ...pluginStudy(setup),
         space: setup.space,
         evaluator: setup.evaluator,
         costs: setup.costs,
@@ -45,7 +47,7 @@ test(
       const answers = await plugin.answerBudgets!({
         ...ctx,
         budgets: [parseConstraint('flops<=4M'), parseConstraint('params<=60K')],
-        evaluate: true,
+        train: true,
       });
       assert.deepEqual(
         answers.map((a) => [a.budget, a.cached]),

@@ -2,6 +2,7 @@
 // gradient), weights inherited across a round boundary, a run interrupted mid-round and resumed
 // equal to an uninterrupted one, and the CLI end to end with --json. Tiny: a 2-layer space with a
 // pool of 4 ops, synthetic data, one or two epochs per round.
+import { studyConfig } from '../../src/search/studyConfig';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -371,6 +372,7 @@ test('CLI: tsnas search nse --score mixed --json trains the final network; round
       assert.ok(store.artifacts(study.id, { kind: 'nse-rounds' }).length === 1);
       const sections = nseStrategy.reportSections!({
         study,
+        config: studyConfig(study),
         trials: store.trials(study.id).map((t) => ({ ...t, finishedAt: t.finishedAt, startedAt: t.startedAt })),
         state: (key) => store.getState(study.id, key),
       });

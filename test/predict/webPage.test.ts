@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -15,34 +14,7 @@ import { tempDir } from '../data/fixtures';
 import { tsnasInProcess } from '../helpers/tsnasCli';
 import { noLeaks } from '../helpers/leakCheck';
 import { SMALL_ARCH, trainTinyRun, writeTestPngs } from './fixtures';
-
-const TYPES: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.mjs': 'text/javascript',
-  '.wasm': 'application/wasm',
-};
-
-/** A static file server of dir on 127.0.0.1 (a free port); records every path asked for. */
-function serveDir(dir: string, asked: string[]): Promise<http.Server> {
-  const server = http.createServer((req, res) => {
-    const url = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    asked.push(url);
-    const rel = url === '/' ? 'index.html' : url.slice(1);
-    const file = path.join(dir, rel);
-    if (rel.includes('..') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end();
-      return;
-    }
-    res.setHeader('Content-Type', TYPES[path.extname(file)] ?? 'application/octet-stream');
-    fs.createReadStream(file).pipe(res);
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
+import { serveDir } from '../helpers/staticServer';
 
 interface PageResult {
   image: string;

@@ -74,12 +74,15 @@ test(
           'tradeoff-params',
           'best-by-trial',
           'best-by-time',
+          'curves-valAcc',
+          'op-frequency',
+          'parallel-coordinates',
           'section-1-1',
           'section-1-2',
           'section-1-3',
         ],
       );
-      assert.equal(await page.locator('svg').count(), 8);
+      assert.equal(await page.locator('svg').count(), 11);
       for (const c of charts) {
         assert.equal(c.svgs, 1, c.name!);
         assert.ok(c.width > 300 && c.height > 200, `${c.name}: ${c.width}x${c.height}`);
@@ -90,6 +93,44 @@ test(
       assert.ok(byName['tradeoff-latencyUs']!.lines >= 1, 'the Pareto staircase');
       assert.ok(byName['best-by-trial']!.lines >= 2, 'best-so-far and the baseline best');
       assert.equal(byName['section-1-1']!.items, 9 * 20, 'heatmap: 9 layers x 20 epochs');
+      // Learning curves: a line per trial with stored epochs (143 complete, 2 pruned; at most 60 drawn).
+      assert.equal(byName['curves-valAcc']!.lines, 60, 'a curve per drawn trial');
+      // Op frequency: a cell per (layer, op) some complete trial chose, their counts summing to 9 per trial.
+      const cells = await page.$$eval('figure[data-chart="op-frequency"] svg path > title', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      assert.ok(cells.length > 9 * 5 && cells.length <= 9 * 9, `${cells.length} cells`);
+      const total = cells.reduce((n, c) => n + Number(/trials (\d+)/.exec(c)![1]), 0);
+      assert.equal(total, 143 * 9, 'every complete trial counted once per layer');
+      // Parallel coordinates: a line per complete trial through its 9 choices, its architecture on hover.
+      assert.equal(byName['parallel-coordinates']!.lines, 143);
+      const hover = await page.$$eval('figure[data-chart="parallel-coordinates"] g.mark-line path > title', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      assert.ok(
+        hover.length === 143 &&
+          hover.every((h) => /^#\d+ · Accuracy [\d.]+% · ir_|^#\d+ · Accuracy [\d.]+% · skip/.test(h)),
+        hover[0],
+      );
+      // The architecture on hover in the trade-off chart too; whole numbers on the trial axis.
+      const points = await page.$$eval('figure[data-chart="tradeoff-latencyUs"] svg path > title', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      assert.ok(
+        points.filter((p) => p.includes('/ir_') || p.includes('/skip')).length >= 143,
+        'arch in the hover text',
+      );
+      const ticks = await page.$$eval('figure[data-chart="best-by-trial"] g.role-axis-label text', (ts) =>
+        ts.map((t) => t.textContent ?? ''),
+      );
+      assert.ok(
+        ticks.some((t) => t === '100'),
+        ticks.join(' '),
+      );
+      assert.ok(
+        !ticks.some((t) => /^\d+\.\d+$/.test(t) && Number(t) > 1 && !Number.isInteger(Number(t))),
+        ticks.join(' '),
+      );
 
       for (const title of [
         'Accuracy vs latency: Pareto front',
@@ -99,9 +140,12 @@ test(
       ]) {
         assert.ok(await page.locator('svg text', { hasText: title }).first().isVisible(), `${title} visible`);
       }
-      for (const axis of ['Latency (µs)', 'Accuracy (%)', 'MACs (M)', 'Params (M)']) {
+      for (const axis of ['Latency (µs)', 'Accuracy (%)', 'MACs (M)', 'Params (K)']) {
         assert.ok(await page.locator('svg text', { hasText: axis }).first().isVisible(), `axis ${axis}`);
       }
+      // Every metric the study holds is a column: the test accuracy too.
+      const heads = await page.$$eval('#top-candidates thead th', (ts) => ts.map((t) => t.textContent ?? ''));
+      assert.deepEqual(heads.slice(2, 4), ['Accuracy (%)', 'Test accuracy (%)']);
       const top = page.locator('#top-candidates tbody tr');
       assert.equal(await top.count(), 15);
       assert.ok(await top.first().isVisible());

@@ -153,6 +153,7 @@ export function makeTrials(
       startedAt,
       finishedAt,
       error: null,
+      choices: Object.fromEntries(choices.map((c, li) => [`layer${li + 1}`, OPS[c]!])),
     };
     if (running) {
       trials.push({ ...base, state: 'running', finishedAt: null, metrics: { flops: m.flops, params: m.params } });

@@ -25,14 +25,18 @@ test('the fixture report: complete, self-contained, with every part', async () =
   const html = await renderStudyReport(data);
   assertSelfContained(html);
   assert.match(html, /^<!doctype html>/);
-  // 3 trade-off charts (latency, MACs, params), 2 progress charts, 3 in the extra section.
-  assert.equal(svgCount(html), 8);
+  // 3 trade-off charts (latency, MACs, params), 2 progress charts, the learning curves, the
+  // choices per layer and their parallel coordinates, 3 in the extra section.
+  assert.equal(svgCount(html), 11);
   for (const name of [
     'tradeoff-latencyUs',
     'tradeoff-flops',
     'tradeoff-params',
     'best-by-trial',
     'best-by-time',
+    'curves-valAcc',
+    'op-frequency',
+    'parallel-coordinates',
     'section-1-1',
     'section-1-2',
     'section-1-3',
@@ -110,7 +114,11 @@ test('one trial: every chart still drawn, nothing degenerate', async () => {
   const data = makeReportData({ trials: 1, failed: 0, pruned: 0, running: 0, baseline: 0, sections: false });
   const html = await renderStudyReport(data);
   assertSelfContained(html);
-  assert.equal(svgCount(html), 1 + 2, 'the latency trade-off (MACs and params do not vary: not drawn) + 2 progress');
+  assert.equal(
+    svgCount(html),
+    1 + 2 + 3,
+    'the latency trade-off (MACs and params do not vary: not drawn) + 2 progress + curves, choices, parallel coordinates',
+  );
   assert.doesNotMatch(ownText(html), /NaN|Infinity|undefined|\d\.\d{6}</);
   assert.match(html, /1 of 1 trials on the front/);
 });
@@ -131,7 +139,7 @@ test('missing metrics and NaN values: left out of charts, shown as a dash in tab
   const html = await renderStudyReport(data, { topN: 60 });
   assertSelfContained(html);
   assert.doesNotMatch(ownText(html), /NaN|Infinity|undefined/);
-  assert.equal(svgCount(html), 5);
+  assert.equal(svgCount(html), 5 + 3);
   assert.match(html, />–</, 'a missing value is a dash');
 
   // No cost metric at all: no trade-off, progress still there.
@@ -142,7 +150,7 @@ test('missing metrics and NaN values: left out of charts, shown as a dash in tab
   }
   const noCost = await renderStudyReport(data);
   assert.match(noCost, /No complete trial records latency, MACs or params/);
-  assert.equal(svgCount(noCost), 2);
+  assert.equal(svgCount(noCost), 2 + 3);
   // No finish times: no wall-time chart, and it says so.
   for (const t of data.trials) {
     t.finishedAt = null;
@@ -150,7 +158,7 @@ test('missing metrics and NaN values: left out of charts, shown as a dash in tab
   }
   const noTimes = await renderStudyReport(data);
   assert.match(noTimes, /No finish times recorded/);
-  assert.equal(svgCount(noTimes), 1);
+  assert.equal(svgCount(noTimes), 1 + 3);
   // The objective missing everywhere.
   for (const t of data.trials) delete t.metrics.accuracy;
   const noObjective = await renderStudyReport(data);
@@ -196,7 +204,7 @@ test('a section whose chart cannot be drawn shows the error and the rest of the 
   const html = await renderStudyReport(data);
   assert.match(html, /class="chart-error" data-chart-error="section-1-1"/);
   assert.match(html, /<h2>Fine<\/h2>/);
-  assert.equal(svgCount(html), 5);
+  assert.equal(svgCount(html), 5 + 3);
 });
 
 test('the baseline is drawn and named; trials from unknown sources get a color', async () => {

@@ -123,17 +123,19 @@ test("the CLI's table: every field it names is a flag of the program; every stra
   visit(program);
   for (const [field, flag] of table) assert.ok(flags.has(flag), `${field} -> --${flag}, a flag of tsnas`);
   for (const plugin of strategyPlugins())
-    for (const f of optionFlags(plugin)) {
+    for (const f of optionFlags(plugin).filter((x) => !x.aliasOf)) {
       const mapped = table.get(`options.${f.option}`);
       if (mapped !== undefined) assert.equal(mapped, f.flag, `${plugin.name}'s ${f.option}`);
     }
   for (const [field, flag] of [
     ['train.limitTrain', 'limit-train'],
     ['final.epochs', 'final-epochs'],
+    ['final.seeds', 'final-seeds'],
     ['maxFailed', 'max-failed'],
     ['store', 'store'],
     ['options.subsetSize', 'subset-size'],
     ['options.targetPaths', 'target-paths'],
+    ['options.lr', 'supernet-lr'],
   ])
     assert.equal(table.get(field), flag);
 });

@@ -25,22 +25,36 @@ const toy: StrategyPlugin<ToyOptions> = {
   name: 'toy',
   description: 'a toy',
   options: toyOptions,
-  flags: { limitTrain: { name: 'supernet-limit-train' }, rate: { value: 'r' } },
+  flags: { limitTrain: { name: 'supernet-limit-train', aliases: ['search-limit-train'] }, rate: { value: 'r' } },
   create: () => ({ name: 'toy', ask: () => null, tell: () => {} }),
 };
 
 test('flags derive from the options schema: names, placeholders, help with defaults, parsers with the flag in their errors', () => {
   const flags = optionFlags(toy as StrategyPlugin<unknown>);
-  const by = Object.fromEntries(flags.map((f) => [f.option, f]));
+  const by = Object.fromEntries(flags.filter((f) => !f.aliasOf).map((f) => [f.option, f]));
   assert.deepEqual(
     flags.map((f) => f.flag),
-    ['population', 'mutation-prob', 'warmup-epochs', 'rate', 'shrink', 'mode', 'supernet-limit-train'],
-    'one flag per scalar option, kebab case unless renamed; the list option has none',
+    [
+      'population',
+      'mutation-prob',
+      'warmup-epochs',
+      'rate',
+      'shrink',
+      'mode',
+      'supernet-limit-train',
+      'search-limit-train',
+    ],
+    'one flag per scalar option, kebab case unless renamed, then its former names; the list option has none',
   );
   assert.deepEqual(
     flags.map((f) => f.value),
-    ['n', 'x', 'n', 'r', null, 'uniform|budget', 'n'],
+    ['n', 'x', 'n', 'r', null, 'uniform|budget', 'n', 'n'],
   );
+  const alias = flags.find((f) => f.flag === 'search-limit-train')!;
+  assert.equal(alias.option, 'limitTrain', 'a former name sets the same option');
+  assert.equal(alias.aliasOf, 'supernet-limit-train');
+  assert.equal(by.limitTrain!.aliasOf, undefined, 'the flag itself is no alias');
+  assert.throws(() => alias.parse('0'), /--search-limit-train must be a positive integer, got '0'/);
   assert.equal(by.population!.help, 'parents and children per generation (default 50)');
   assert.equal(by.warmupEpochs!.help, 'epochs before sampling starts', 'a null default is not shown');
   assert.equal(by.population!.parse('7'), 7);
@@ -65,16 +79,12 @@ test('an option without a description, options that are not an object, and a sec
   );
 });
 
-test("the CLI: every strategy's flags in the help, values checked, and refused with another strategy", () => {
-  const help = tsnas(['search', '--help']);
+test("the CLI: a strategy's flags in its help, values checked, and refused with another strategy", () => {
+  const help = tsnas(['search', 'evolution', '--help']);
   assert.equal(help.code, 0);
   const text = help.stdout.replace(/\s+/g, ' '); // the help wraps at the terminal's width
-  assert.match(text, /--population <n> evolution: population size P/);
-  assert.match(
-    text,
-    /--max-tries <n> random: draws per proposal [^;]*; evolution: draws per proposal/,
-    'a flag two strategies share lists both',
-  );
+  assert.match(text, /--population <n> population size P/);
+  assert.match(text, /--max-tries <n> draws per proposal before giving up on the constraints/);
   const wrong = tsnas([
     'search',
     'random',

@@ -404,3 +404,72 @@ test('a store in a read-only directory: study list and show read it; a search is
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a search prints its progress as trials settle, and a study at chance level says so: search, study show, study report', () => {
+  const dir = tmp();
+  try {
+    const db = path.join(dir, 'tsnas.db');
+    // As a new user's first try: one epoch on 100 images, every network still guesses one class.
+    const r = tsnas([
+      'search',
+      'random',
+      '--space',
+      'fbnet-s',
+      '--data',
+      'synthetic:2',
+      '--epochs',
+      '1',
+      '--limit-train',
+      '100',
+      '--trials',
+      '3',
+      '--store',
+      db,
+      '--study',
+      'chance',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = r.stderr.split('\n');
+    const progress = lines.filter((l) => l.startsWith('progress: '));
+    assert.match(progress[0]!, /^progress: 1 of 3 complete, 0 failed, \d+s elapsed, about \d+s left$/);
+    assert.match(progress.at(-1)!, /^progress: 3 of 3 complete, 0 failed, \d+s elapsed, done$/);
+    assert.ok(
+      lines.indexOf(progress[0]!) === lines.findIndex((l) => l.startsWith('trial   0 ')) + 1,
+      'the first progress line right after the first trial',
+    );
+    const store = StudyStore.open(db, { readonly: true });
+    const accuracies = store.trials(store.requireStudy('chance').id).map((t) => t.metrics.accuracy);
+    store.close();
+    assert.deepEqual(accuracies, [0.1, 0.1, 0.1], 'the runs sit at chance (10 classes)');
+    const warning = lines.find((l) => l.startsWith('warning: '));
+    assert.ok(warning, r.stderr);
+    for (const part of [
+      'All 3 complete trials sit at chance level: accuracy 10.00%',
+      'guessing among 10 classes gives 10.00%',
+      '--train-epochs or --limit-train',
+    ])
+      assert.ok(warning.includes(part), `${warning} lacks '${part}'`);
+
+    const show = tsnas(['study', 'show', 'chance', '--store', db]);
+    assert.equal(show.code, 0, show.stderr);
+    assert.match(show.stdout, /\nwarning: All 3 complete trials sit at chance level/);
+
+    if (fs.existsSync(path.join(PACKAGE_ROOT, 'dist', 'src', 'report', 'index.js'))) {
+      const out = path.join(dir, 'chance.html');
+      const rep = tsnas(['study', 'report', 'chance', '--store', db, '-o', out]);
+      assert.equal(rep.code, 0, rep.stderr);
+      assert.match(rep.stderr, /^warning: All 3 complete trials sit at chance level/);
+      const html = fs.readFileSync(out, 'utf8');
+      const header = /<header>\s*<div class="warnings" id="warnings"><p class="warning" role="alert">([^<]*)<\/p>/.exec(
+        html,
+      );
+      assert.ok(header, 'the warning is the first thing in the report');
+      assert.match(header[1]!, /All 3 complete trials sit at chance level: accuracy 10\.00%/);
+      // The epochs are drawn, and the learning curves, choices per layer and parallel coordinates are there.
+      for (const name of ['curves-valAcc', 'curves-valLoss', 'op-frequency', 'parallel-coordinates'])
+        assert.match(html, new RegExp(`data-chart="${name}"`), name);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -31,6 +31,7 @@ async function setup(
   location: (dir: string) => Promise<string>,
   finalEpochs: number,
   finalLimitTrain: number,
+  finalSeeds = 1,
 ): Promise<{ dir: string; db: string; studies: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-worker-final-'));
   const spaceFile = path.join(dir, 'tiny.yaml');
@@ -43,7 +44,7 @@ async function setup(
     data: 'synthetic:0',
     trials: 4,
     train: { epochs: 1, limitTrain: 200, threads: 1 },
-    final: { epochs: finalEpochs, limitTrain: finalLimitTrain, references: ['tiny-base'] },
+    final: { epochs: finalEpochs, limitTrain: finalLimitTrain, references: ['tiny-base'], seeds: finalSeeds },
   });
   const store = StudyStore.open(db, { studiesRoot: studies });
   try {
@@ -69,8 +70,8 @@ function read<T>(db: string, studies: string, f: (store: StudyStore, id: number)
 }
 
 for (const b of backends) {
-  test(`${b.name}: two workers on one study: the last one finalizes it, once (one run recorded, each final network trained once)`, async () => {
-    const { dir, db, studies } = await setup(b.location, 1, 300);
+  test(`${b.name}: two workers on one study: the last one finalizes it, once (one run recorded, each final network trained its 2 times)`, async () => {
+    const { dir, db, studies } = await setup(b.location, 1, 300, 2);
     try {
       const workers = [startWorker(db, studies), startWorker(db, studies)];
       const codes = await Promise.all(workers.map((w) => w.exit));
@@ -81,14 +82,21 @@ for (const b of backends) {
       const trained = logs.map((l) => (l.match(/^final training: .* epoch 1\/1/gm) ?? []).length);
       assert.deepEqual(
         [...trained].sort(),
-        [0, 2],
-        `one worker trained the result and the reference, the other nothing:\n${logs.join('\n')}`,
+        [0, 4],
+        `one worker trained the result and the reference twice each, the other nothing:\n${logs.join('\n')}`,
       );
       const state = read(db, studies, (s, id) => s.getState(id, FINAL_TRAINING));
       assert.deepEqual(
-        state?.networks.map((n) => n.role),
-        ['result', 'reference'],
+        state?.networks.map((n) => [n.role, n.replica]),
+        [
+          ['result', 0],
+          ['reference', 0],
+          ['result', 1],
+          ['reference', 1],
+        ],
       );
+      assert.equal(new Set(state!.networks.map((n) => n.seed)).size, 4, 'each run its own seed');
+      assert.equal(state!.comparisons[0]!.test?.name, "Welch's t-test");
       for (const n of state!.networks) assert.ok(Number.isFinite(n.testAcc), `${n.name} tested`);
       // Finalizing again by hand finds it done and changes nothing.
       const again = await tsnasAsync(['study', 'finalize', 'w', '--store', db, '--json'], {

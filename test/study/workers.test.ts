@@ -216,6 +216,8 @@ test('tsnas search --workers 2: the study runs in worker processes and ends with
   ]);
   assert.equal(run.code, 0, run.stderr);
   assert.match(run.stderr, /2 worker process\(es\), 1 thread\(s\) each/);
+  // The study's progress, read from the store while the workers run it, ends with where they left it.
+  assert.match(run.stderr, /\nprogress: 6 of 6 complete, 0 failed, \d+s elapsed, done\n/);
   const out = JSON.parse(run.last) as { trials: number; best: { number: number } };
   assert.equal(out.trials, 6);
   const s = StudyStore.open(store, { readonly: true });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadRecipe, parseRecipe, RecipeSchema } from '../../src/train/recipe';
+import { loadRecipe, parseRecipe, recipeSetsSeed, RecipeSchema, splitSeedOf } from '../../src/train/recipe';
 import { scheduleOf } from '../../src/train/makeOptimizer';
 import { tempDir, throwsWith } from '../data/fixtures';
 
@@ -39,9 +39,12 @@ test('defaults: an empty recipe is a complete one', () => {
   });
   assert.deepEqual(parseRecipe(undefined), r, 'undefined means all defaults');
   assert.deepEqual(parseRecipe(null), r, 'null means all defaults');
-  // Every field has a default but the crop fields, absent when not given: absent means the data
-  // set's crop, and recipes written before them keep their identity (no key added).
-  const optional = ['crop', 'cropScale', 'cropRatio'];
+  assert.equal(splitSeedOf(r), 0, 'the split follows the seed');
+  assert.equal(splitSeedOf(parseRecipe({ seed: 4, splitSeed: 9 })), 9, 'unless the split has its own seed');
+  // Every field has a default but the crop fields and the split seed, absent when not given: absent
+  // means the data set's crop (the recipe's seed), and recipes written before them keep their
+  // identity (no key added).
+  const optional = ['crop', 'cropScale', 'cropRatio', 'splitSeed'];
   assert.deepEqual(
     Object.keys(RecipeSchema.shape)
       .filter((k) => !optional.includes(k))
@@ -158,4 +161,17 @@ test('loadRecipe errors: unreadable file, bad YAML, not a mapping, invalid field
   const invalid = path.join(dir, 'invalid.yaml');
   fs.writeFileSync(invalid, 'optimizer: foo\nlr: 0.1\n');
   throwsWith(() => loadRecipe(invalid), [invalid, 'optimizer']);
+});
+
+test('a recipe sets its seed itself: in the file or in the fields over it', () => {
+  const dir = tempDir('recipe-seed');
+  const withSeed = path.join(dir, 'with.yaml');
+  const without = path.join(dir, 'without.yaml');
+  fs.writeFileSync(withSeed, 'lr: 0.1\nseed: 0\n');
+  fs.writeFileSync(without, 'lr: 0.1\n# seed: 0\n');
+  assert.equal(recipeSetsSeed(withSeed), true, 'even the default, written');
+  assert.equal(recipeSetsSeed(without), false);
+  assert.equal(recipeSetsSeed(without, { seed: 3 }), true);
+  assert.equal(recipeSetsSeed(undefined, { lr: 0.2 }), false);
+  assert.equal(recipeSetsSeed(null), false);
 });

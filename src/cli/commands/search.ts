@@ -1,5 +1,7 @@
 // tsnas search <strategy> ...: run a study (create it, or --resume it), a progress line per trial
-// on stderr, and with --json the result as the last line of stdout.
+// on stderr, and with --json the result as the last line of stdout. `tsnas search --help` lists the
+// common flags and the strategies; `tsnas search STRATEGY --help` the common flags and that
+// strategy's own (its plug-in's options), each strategy's flags being unlisted otherwise.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
@@ -13,8 +15,11 @@ import { BUILTIN_SPACES } from '../../space/registry';
 import { resolveStoreLocation } from '../../study/storeLocation';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { runLocalWorkers } from '../localWorkers';
-import { DEFAULT_STORE } from '../../study/store';
-import type { TrialRecord } from '../../study/types';
+import { DEFAULT_STORE, StudyStore } from '../../study/store';
+import type { TrialCounts } from '../../study/runSearch';
+import { isSettled, type TrialRecord } from '../../study/types';
+import { chanceWarning } from '../chanceWarning';
+import { StudyProgressPrinter } from '../progress';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { cliText } from '../errorText';
 
@@ -70,6 +75,7 @@ interface CommonFlags {
   evalDelayMs?: number;
   finalEpochs?: number;
   finalLimitTrain?: number;
+  finalSeeds?: number;
   reference?: string[];
   teacher?: string;
   workers?: number;
@@ -84,6 +90,8 @@ interface StrategyFlag {
   attribute: string;
   value: string | null;
   users: OptionFlag[];
+  /** A former name of a flag (still read, never listed). */
+  alias: boolean;
 }
 
 function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
@@ -105,8 +113,12 @@ function strategyFlags(commonAttributes: ReadonlySet<string>): StrategyFlag[] {
           `strategies '${known.users[0]!.strategy}' and '${f.strategy}' both define --${f.flag}, one as a switch and one with a value; rename one`,
         );
       }
+      if (known && known.alias !== !!f.aliasOf)
+        throw new Error(
+          `--${f.flag} is a flag of strategy '${known.alias ? f.strategy : known.users[0]!.strategy}' and a former name of another's; rename one`,
+        );
       if (known) known.users.push(f);
-      else byFlag.set(f.flag, { flag: f.flag, attribute, value: f.value, users: [f] });
+      else byFlag.set(f.flag, { flag: f.flag, attribute, value: f.value, users: [f], alias: !!f.aliasOf });
     }
   }
   return [...byFlag.values()];
@@ -192,12 +204,72 @@ function flagsConfig(
       final:
         o.finalEpochs !== undefined ||
         o.finalLimitTrain !== undefined ||
+        o.finalSeeds !== undefined ||
         o.reference !== undefined ||
         o.teacher !== undefined
-          ? { epochs: o.finalEpochs, limitTrain: o.finalLimitTrain, references: o.reference, teacher: o.teacher }
+          ? {
+              epochs: o.finalEpochs,
+              limitTrain: o.finalLimitTrain,
+              seeds: o.finalSeeds,
+              references: o.reference,
+              teacher: o.teacher,
+            }
           : undefined,
     },
     process.cwd(),
+  );
+}
+
+/** The strategy a help was asked for (`tsnas search dnas --help`), or null. */
+function helpStrategy(command: Command): string | null {
+  return command.args.find((a) => strategyNames().includes(a)) ?? null;
+}
+
+/** Two columns as commander lays out its options: a term, then its description wrapped beside it. */
+function helpItems(command: Command, items: ReadonlyArray<readonly [string, string]>): string {
+  const help = command.createHelp();
+  const width = help.helpWidth ?? 80;
+  const termWidth = Math.max(...items.map(([t]) => t.length));
+  return items
+    .flatMap(([term, text]) => help.wrap(`${term.padEnd(termWidth + 2)}${text}`, width - 2, termWidth + 2).split('\n'))
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+/**
+ * The end of the search command's help: with a strategy, its own flags (and the common flags it
+ * takes for its options); without one, the strategies and how to see a strategy's flags.
+ */
+function strategyHelp(command: Command, program: Command): string {
+  const name = helpStrategy(command);
+  if (!name) {
+    const plugins = strategyPlugins();
+    return `\nStrategies:\n${helpItems(
+      command,
+      plugins.map((p) => [p.name, p.description]),
+    )}\n\nEach strategy's own options: npx tsnas search STRATEGY --help\n(e.g. npx tsnas search ${plugins[0]?.name ?? 'random'} --help)`;
+  }
+  const plugin = getStrategy(name);
+  const own = optionFlags(plugin).filter((f) => !f.aliasOf);
+  const term = (f: OptionFlag) => `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`;
+  const mine = own.filter((f) => !f.takesCommonFlag);
+  const taken = own.filter((f) => f.takesCommonFlag);
+  return (
+    `\nStrategy ${name}: ${plugin.description}\n\nOptions of ${name}:\n` +
+    (mine.length
+      ? helpItems(
+          command,
+          mine.map((f) => [term(f), cliText(f.help, program)]),
+        )
+      : '  (none)') +
+    (taken.length
+      ? `\n\nCommon flags ${name} takes for its own options:\n` +
+        helpItems(
+          command,
+          taken.map((f) => [`--${f.flag}`, cliText(f.help, program)]),
+        )
+      : '') +
+    `\n\nA config file sets these as \`options:\` (docs/studies.md); they cannot change when a study resumes.`
   );
 }
 
@@ -214,6 +286,20 @@ export function bestJson(
   if (final && final.trial === t.number && final.measuredLatencyUs !== null)
     metrics.measuredLatencyUs = final.measuredLatencyUs;
   return { number: t.number, arch: t.arch, metrics };
+}
+
+/** The chance-level warning of a study that just ran (its every trial read back from the store), or null. */
+function studyChanceWarning(store: string, name: string): string | null {
+  let opened: StudyStore | null = null;
+  try {
+    opened = StudyStore.open(store, { readonly: true });
+    const study = opened.requireStudy(name);
+    return chanceWarning(study, opened.trials(study.id));
+  } catch {
+    return null; // a warning never fails a search that finished
+  } finally {
+    opened?.close();
+  }
 }
 
 export function registerSearch(program: Command): void {
@@ -264,10 +350,14 @@ export function registerSearch(program: Command): void {
       '--files <store|dir|beside>',
       "where the study keeps its files (checkpoints, supernets, predictor weights): 'store' (in the store itself, so that workers sharing only the database reach them; the default for postgres://), a folder every worker mounts at the same path, or 'beside' (beside an SQLite store; its default)",
     )
-    .option('--seed <n>', 'seed of the search (default 0)', seedOption('--seed'))
+    .option(
+      '--seed <n>',
+      "the study's seed (default 0): the search's, and every trial's and final training's seed derives from it (a recipe's own seed pins the training seeds)",
+      seedOption('--seed'),
+    )
     .option(
       '--epochs <n>',
-      'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (see its flags below)',
+      'training evaluator: epochs per candidate (overrides the recipe), unless the strategy takes --epochs for its own (npx tsnas search STRATEGY --help says)',
       positiveInt('--epochs'),
     )
     .option(
@@ -298,6 +388,11 @@ export function registerSearch(program: Command): void {
       'final training: train on a stratified subset of this many images (a reduced run) instead of the whole training set',
       positiveInt('--final-limit-train'),
     )
+    .option(
+      '--final-seeds <k>',
+      "final training: train the result and every reference this many times, each with its own seed (derived from --seed); the statement uses the means, gives the spread and says whether the difference is larger than the noise (Welch's t-test; default 1)",
+      positiveInt('--final-seeds'),
+    )
     .option('--teacher <dir>', 'final training: distil from this teacher (a `tsnas train` run directory)')
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option(
@@ -314,18 +409,16 @@ export function registerSearch(program: Command): void {
     );
   const common = new Set(command.options.map((opt) => opt.attributeName()));
   const flags = strategyFlags(common);
-  // Each strategy's options as flags: "<strategy>: <description> (default ...)", values checked when the strategy is known.
+  // Each strategy's options as flags, values checked when the strategy is known; unlisted in the
+  // common help: `tsnas search STRATEGY --help` lists one strategy's (strategyHelp).
   for (const f of flags)
-    command.option(
-      `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`,
-      f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '),
+    command.addOption(
+      new Option(
+        `--${f.flag}${f.value === null ? '' : ` <${f.value}>`}`,
+        f.users.map((u) => `${u.strategy}: ${u.help}`).join('; '),
+      ).hideHelp(),
     );
-  const takers = strategyPlugins().flatMap((p) => optionFlags(p).filter((f) => f.takesCommonFlag));
-  if (takers.length)
-    command.addHelpText(
-      'after',
-      `\nCommon flags a strategy takes for its own options:\n${takers.map((t) => `  --${t.flag}  ${t.strategy}: ${cliText(t.help, program)}`).join('\n')}`,
-    );
+  command.addHelpText('after', () => strategyHelp(command, program));
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
     const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
@@ -342,9 +435,37 @@ export function registerSearch(program: Command): void {
       (o.store !== undefined ? resolveStoreLocation(o.store, process.cwd()) : undefined) ??
       fileCfg.store ??
       DEFAULT_STORE;
+    // The study's progress as trials settle: from the loop in this process, or read from the store
+    // while worker processes run it.
+    const progress = new StudyProgressPrinter(log, o.workers ?? 1);
+    const onTrial = (t: TrialRecord, _best: TrialRecord | null, counts: TrialCounts) => {
+      progress.timed(t);
+      progress.update(counts);
+    };
     // --workers N: the loop runs in N worker processes of this machine (tsnas worker).
-    const runWorkers: WorkersRunner = (store, study, w) => runLocalWorkers(store, study, { ...w, device: o.device });
-    const workers = o.workers ? { workers: o.workers, runWorkers } : {};
+    const runWorkers: WorkersRunner = async (store, study, w) => {
+      const since = Date.now();
+      const timed = new Set<number>();
+      const poll = () => {
+        const settled = store.trials(study.id).filter(isSettled);
+        for (const t of settled)
+          if (!timed.has(t.number) && (t.finishedAt ?? 0) >= since) {
+            timed.add(t.number);
+            progress.timed(t);
+          }
+        const complete = settled.filter((t) => t.state === 'complete').length;
+        progress.update({ complete, failed: settled.length - complete, target: w.trials });
+      };
+      const timer = setInterval(poll, 2000);
+      try {
+        const summary = await runLocalWorkers(store, study, { ...w, device: o.device });
+        poll(); // the last line: where the workers left the study
+        return summary;
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    const workers = o.workers ? { workers: o.workers, runWorkers } : { onTrial };
     const { config, summary, final, finalTraining } = o.resume
       ? await runStudy({
           resume: o.resume,
@@ -378,6 +499,8 @@ export function registerSearch(program: Command): void {
             `${b.costs.latencyUs !== null ? `, latency ${formatCost('latency', b.costs.latencyUs)}` : ''}): ${b.arch}`
           : ''),
     );
+    const chance = studyChanceWarning(storeFile, summary.study);
+    if (chance) log(chance);
     log(
       `report: npx tsnas study report ${summary.study}${storeFile === DEFAULT_STORE ? '' : ` --store ${storeFile}`} [--baseline <study>]`,
     );

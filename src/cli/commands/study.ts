@@ -8,22 +8,33 @@ import type { Command } from 'commander';
 import type { ReportData } from '../../report/types';
 import { formatCost } from '../../cost/constraints';
 import { buildReportData, describeEvaluator } from '../../search/studyReport';
-import { getStrategy, strategyNames, strategyPlugins } from '../../search/registry';
 import { setupSearch } from '../../search/setupSearch';
-import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { applyResumeOverrides } from '../../search/config';
+import { studyConfig } from '../../search/studyConfig';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
 import { resolveStoreLocation } from '../../study/storeLocation';
 import { parseConstraint, CONSTRAINT_FORMS } from '../../cost/constraints';
-import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, StudyStore, bestTrial, explainStoreError } from '../../study/store';
 import { isInterrupted, type StudyRecord, type TrialRecord } from '../../study/types';
 import { bestJson } from './search';
+import { rangeText } from '../../search/answerRange';
+import { answerStudyBudgets } from '../../search/answerStudyBudgets';
+import { chanceWarning } from '../chanceWarning';
 import { positiveInt } from '../options';
+import { cliText } from '../errorText';
 import { useDevice, deviceOption, DEVICE_HELP } from '../device';
 import { checkOutputPath, writeOutputFile } from '../../io/writeOutputFile';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+interface AnswerFlags {
+  budget: string[];
+  store: string;
+  train?: boolean;
+  evaluate?: number;
+  json?: boolean;
+}
 
 const fmt = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(4) : v.toPrecision(5);
@@ -170,6 +181,8 @@ export function registerStudy(program: Command): void {
                 : ' (no live process: resume to continue)'
               : ''),
         ];
+        const chance = chanceWarning(s, trials);
+        if (chance) lines.push(cliText(chance, program));
         console.log(lines.join('\n'));
         const top = ranked(s, trials).slice(0, o.top);
         if (top.length) {
@@ -229,6 +242,7 @@ export function registerStudy(program: Command): void {
       if (!fs.existsSync(modulePath))
         throw new Error(`this tsnas has no report renderer (${modulePath} is missing); rebuild it: npm run build`);
       const { renderStudyReport } = require(modulePath) as { renderStudyReport: (d: ReportData) => Promise<string> };
+      for (const w of data.warnings ?? []) process.stderr.write(`warning: ${cliText(w, program)}\n`);
       const html = await renderStudyReport(data);
       writeOutputFile(out, html, 'report');
       console.log(out);
@@ -251,11 +265,17 @@ export function registerStudy(program: Command): void {
       "also evaluate each answer with the study's evaluator (training: the recipe's full epochs, resumable; tables and synthetic: a look-up)",
     )
     .option(
-      '--json',
-      'print JSON on the last line: {"study", "answers": [{"budget", "arch", "predicted", "metrics", "costs", "cpuSeconds", ...}]}',
+      '--evaluate <k>',
+      "before answering, evaluate K candidates within each budget with the study's evaluator (trials of the study, " +
+        'resumable: a rerun evaluates only what is missing) and refit the predictor on them: the cure for an answer that extrapolates',
+      Number,
     )
-    .action(async (name: string, o: { budget: string[]; store: string; train?: boolean; json?: boolean }) => {
-      const log = (line: string) => process.stderr.write(`${line}\n`);
+    .option(
+      '--json',
+      'print JSON on the last line: {"study", "answers": [{"budget", "arch", "predicted", "metrics", "costs", "cpuSeconds", "range": {"extrapolated", "side", "distance", "lowest", ...}, "evaluations", ...}]}',
+    )
+    .action(async (name: string, o: AnswerFlags) => {
+      const log = (line: string) => process.stderr.write(`${cliText(line, program)}\n`);
       const budgets = o.budget.map(parseConstraint);
       // Answering writes (a lease, cached answers) but never makes a store: a missing one is named.
       let store: StudyStore;
@@ -266,34 +286,14 @@ export function registerStudy(program: Command): void {
       }
       try {
         const s = store.requireStudy(name);
-        const able = strategyPlugins()
-          .filter((p) => p.answerBudgets)
-          .map((p) => p.name);
-        const plugin = strategyNames().includes(s.strategy) ? getStrategy(s.strategy) : null;
-        if (!plugin?.answerBudgets)
-          throw new Error(
-            `study '${name}' searched with ${s.strategy}, which answers a budget only by searching again: run a new study with --constraint ` +
-              `(strategies that answer budgets from a finished study: ${able.join(', ') || 'none'})`,
-          );
-        const setup = setupSearch(s.config as unknown as SearchConfig);
-        const me = newWorkerId();
-        store.acquireLease(s.id, me); // not while the search itself runs
-        let answers;
-        try {
-          answers = await plugin.answerBudgets({
-            store,
-            study: s,
-            space: setup.space,
-            evaluator: setup.evaluator,
-            costs: setup.costs,
-            constraints: setup.constraints,
-            budgets,
-            evaluate: !!o.train,
-            log,
-          });
-        } finally {
-          store.releaseLease(s.id, me);
-        }
+        const answers = await answerStudyBudgets({
+          store,
+          study: s,
+          budgets,
+          train: !!o.train,
+          ...(o.evaluate !== undefined ? { evaluate: o.evaluate } : {}),
+          log,
+        });
         const m = s.objective.metric;
         if (o.json) {
           console.log(JSON.stringify({ study: name, metric: m, answers }));
@@ -312,7 +312,10 @@ export function registerStudy(program: Command): void {
             a.arch,
           ]);
         console.log(table(rows));
-        for (const a of answers) console.log(`  ${a.budget}: ${a.detail}`);
+        for (const a of answers) {
+          console.log(`  ${a.budget}: ${a.detail}`);
+          if (a.range) console.log(`  ${a.budget}: ${cliText(rangeText(a.range), program)}`);
+        }
       } finally {
         store.close();
       }
@@ -340,7 +343,7 @@ export function registerStudy(program: Command): void {
       }
       try {
         const s = store.requireStudy(name);
-        const stored = s.config as unknown as SearchConfig;
+        const stored = studyConfig(s);
         const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, name);
         const setup = setupSearch(config);
         const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });

@@ -158,10 +158,17 @@ export function registerTrain(program: Command): void {
             `${checkpoint} holds a network for ${info.input.join('x')} inputs and ${info.classes} classes; ${data.spec} has ${t.channels} channels and ${t.classes} classes`,
           );
         }
-        const recipe = state.run.recipe as { valFraction: number; seed: number; resolution: number | null };
+        const recipe = state.run.recipe as {
+          valFraction: number;
+          seed: number;
+          splitSeed?: number;
+          resolution: number | null;
+        };
         const set = o.split === 'test' ? data.test : data.train;
         const indices =
-          o.split === 'test' ? allIndices(data.test) : stratifiedSplit(data.train, recipe.valFraction, recipe.seed).val;
+          o.split === 'test'
+            ? allIndices(data.test)
+            : stratifiedSplit(data.train, recipe.valFraction, recipe.splitSeed ?? recipe.seed).val;
         const loader = new BatchLoader(set, indices, {
           batchSize: 256,
           shuffle: false,

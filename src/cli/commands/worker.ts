@@ -4,7 +4,8 @@
 // to end runs the study's finalize and final training, once (finalizeStudy).
 import * as fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { applyResumeOverrides, type SearchConfig } from '../../search/config';
+import { applyResumeOverrides } from '../../search/config';
+import { studyConfig } from '../../search/studyConfig';
 import { finalTrainingLines } from '../../search/finalTraining';
 import { finalizeStudy } from '../../search/finalizeStudy';
 import { loopParts, setupSearch } from '../../search/setupSearch';
@@ -75,7 +76,7 @@ export function registerWorker(program: Command): void {
         const store = StudyStore.open(location, { mustExist: true });
         try {
           const study = store.requireStudy(studyName);
-          const stored = study.config as unknown as SearchConfig;
+          const stored = studyConfig(study);
           const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, studyName);
           const setup = setupSearch(config);
           const me = newWorkerId();

@@ -37,3 +37,6 @@ export function extent(values: Iterable<number | null | undefined>): [number, nu
   }
   return min <= max ? [min, max] : [NaN, NaN];
 }
+
+/** An axis of whole numbers (trial numbers, epochs): integer ticks, no '2.5'. */
+export const INTEGER_AXIS = { tickMinStep: 1, format: 'd' } as const;

@@ -33,6 +33,10 @@ export interface HeatmapOptions {
   /** Pixels per cell side (default 20, or less for wide maps). */
   cellSize?: number;
   showLabels?: boolean;
+  /** d3 format of the values in the colour legend, e.g. 'd' for counts. */
+  valueFormat?: string;
+  /** Angle of the column labels (e.g. -45 for long names). Default 0. */
+  columnLabelAngle?: number;
   /** Decimals of the value on hover. Default 3. */
   decimals?: number;
 }
@@ -58,14 +62,15 @@ export function heatmapChart(cells: readonly HeatmapCell[], opts: HeatmapOptions
       value: c.value,
       facet: c.facet ?? '',
       label: c.label ?? '',
-      desc: `${c.facet ? `${c.facet} · ` : ''}${opts.rowTitle ?? 'row'} ${c.row} · ${opts.columnTitle ?? 'column'} ${c.column} · ${opts.valueTitle ?? 'value'} ${c.value.toFixed(decimals)}${c.label ? ` · ${c.label}` : ''}`,
+      desc: `${c.facet ? `${c.facet} · ` : ''}${opts.rowTitle ?? 'row'} ${c.row} · ${opts.columnTitle ?? 'column'} ${c.column} · ${opts.valueTitle ?? 'value'} ${c.value.toFixed(decimals)}${c.label && c.label !== c.value.toFixed(decimals) ? ` · ${c.label}` : ''}`,
     }));
   const x = {
     field: 'column',
     type: 'ordinal',
     sort: columns,
     title: opts.columnTitle ?? null,
-    axis: { labelAngle: 0, labelOverlap: 'parity' },
+    // Angled labels have room for every column; level ones drop every other when they collide.
+    axis: { labelAngle: opts.columnLabelAngle ?? 0, labelOverlap: opts.columnLabelAngle ? false : 'parity' },
   };
   const y = { field: 'row', type: 'ordinal', sort: rows, title: opts.rowTitle ?? null };
   const layer: object[] = [
@@ -79,6 +84,7 @@ export function heatmapChart(cells: readonly HeatmapCell[], opts: HeatmapOptions
           field: 'value',
           type: 'quantitative',
           title: opts.valueTitle ?? 'value',
+          ...(opts.valueFormat ? { legend: { format: opts.valueFormat } } : {}),
           scale: { scheme: opts.scheme ?? 'blues', domain: opts.domain ?? [0, 1] },
         },
       },

@@ -6,8 +6,9 @@ import { formatMetric, metricScale, nameInText } from '../metricScale';
 import type { Direction } from '../pareto';
 import { elapsedUnit } from '../time';
 import type { ReportTrial } from '../types';
-import { axisScale, extent } from './axes';
+import { INTEGER_AXIS, axisScale, extent } from './axes';
 import { BASELINE_COLOR, FRONT_COLOR, UNKNOWN_SOURCE, colorScale, sourcesOf } from './colors';
+import { ARCH_ON_HOVER_UP_TO, hoverArch } from './hoverArch';
 import { thinPoints } from './thin';
 
 export interface ProgressOptions {
@@ -53,18 +54,20 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
   const xTitle = opts.by === 'trial' ? 'Trial number' : `Wall time since start (${unit.unit})`;
 
   const values = thinPoints(curve, opts.maxPoints ?? 600, (p) => p.improved);
+  const archOf = new Map(trials.map((t) => [t.number, t.arch]));
+  const withArch = values.points.length <= ARCH_ON_HOVER_UP_TO;
   const dots = values.points.map((p) => ({
     x: xOf(p),
     y: p.value * ms.factor,
     source: p.source ?? UNKNOWN_SOURCE,
-    desc: `#${p.number} · ${p.source ?? UNKNOWN_SOURCE} · ${ms.name} ${formatMetric(ms, p.value, true)}`,
+    desc: `#${p.number} · ${p.source ?? UNKNOWN_SOURCE} · ${ms.name} ${formatMetric(ms, p.value, true)}${withArch ? ` · ${hoverArch(archOf.get(p.number) ?? '')}` : ''}`,
   }));
   const line = curve
     .filter((p) => p.improved)
     .map((p) => ({
       x: xOf(p),
       y: p.best * ms.factor,
-      desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)}`,
+      desc: `#${p.number}: new best, ${ms.name} ${formatMetric(ms, p.best, true)} · ${hoverArch(archOf.get(p.number) ?? '')}`,
     }));
   const lastX = xOf(curve[curve.length - 1]!);
   const stairs = [...line.map(({ x, y }) => ({ x, y }))];
@@ -87,6 +90,7 @@ export function bestSoFarChart(trials: readonly ReportTrial[], opts: ProgressOpt
     field: 'x',
     type: 'quantitative',
     title: xTitle,
+    ...(opts.by === 'trial' ? { axis: INTEGER_AXIS } : {}),
     scale: axisScale(
       [...dots, ...baseStairs].map((d) => d.x),
       { zero: opts.by === 'time' },

@@ -6,6 +6,7 @@ import { paretoFront, type Direction } from '../pareto';
 import type { ReportMark, ReportTrial } from '../types';
 import { axisScale, extent } from './axes';
 import { BASELINE_COLOR, FRONT_COLOR, UNKNOWN_SOURCE, colorScale, sourcesOf } from './colors';
+import { ARCH_ON_HOVER_UP_TO, hoverArch } from './hoverArch';
 import { thinPoints } from './thin';
 
 export interface TradeoffOptions {
@@ -67,7 +68,7 @@ function describe(t: ReportTrial, xs: MetricScale, ys: MetricScale, withArch: bo
     `${ys.name} ${formatMetric(ys, t.metrics[ys.metric], true)}`,
     `${xs.name} ${formatMetric(xs, t.metrics[xs.metric], true)}`,
   ];
-  if (withArch) parts.push(t.arch.length > 300 ? `${t.arch.slice(0, 300)}…` : t.arch);
+  if (withArch) parts.push(hoverArch(t.arch));
   return parts.join(' · ');
 }
 
@@ -122,7 +123,10 @@ export function tradeoffChart(trials: readonly ReportTrial[], opts: TradeoffOpti
     front: isFront,
     desc,
   });
-  const points = shown.points.map((t) => row(t, front.has(t), describe(t, xs, ys, false)));
+  // The architecture on hover: on every point of a chart of up to ARCH_ON_HOVER_UP_TO points; on the
+  // front's (drawn again, ringed) always.
+  const withArch = shown.points.length <= ARCH_ON_HOVER_UP_TO;
+  const points = shown.points.map((t) => row(t, front.has(t), describe(t, xs, ys, withArch)));
   const frontRows = [...front].map((t) => row(t, true, describe(t, xs, ys, true, ' (Pareto front)')));
   const baseLabel = opts.baselineLabel ?? 'baseline';
   const baseRows = shownBase.points.map((t) => row(t, false, ''));

@@ -17,6 +17,7 @@ import type { FinalNetwork } from '../finalNetwork';
 import { heatmapChart, type HeatmapCell } from '../../report/charts/heatmap';
 import { lineChart, type LineSeries } from '../../report/charts/lines';
 import { tradeoffChart } from '../../report/charts/tradeoff';
+import { formatCount, formatLatencyUs, formatPercent, formatPlain } from '../../report/formatNumber';
 import { escapeHtml } from '../../report/escape';
 import type { ReportSection, ReportTrial } from '../../report/types';
 import type { CostUnit } from '../../supernet/candidateCosts';
@@ -56,7 +57,7 @@ export interface SearchSectionInput {
 
 const unitTitle = (u: CostUnit) => (u === 'us' ? 'µs' : u);
 const costName = (u: CostUnit) => (u === 'us' ? 'latency' : 'MACs');
-const fmt = (v: number, digits = 4) => (Number.isFinite(v) ? String(+v.toPrecision(digits)) : '?');
+const fmt = (v: number, digits = 4) => formatPlain(v, digits);
 
 /** Epochs are whole numbers: integer ticks on a line chart's x axis. */
 function epochAxis(spec: object): object {
@@ -232,16 +233,10 @@ export interface DnasProposals {
   costUnit: CostUnit;
 }
 
-const pct = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v * 100).toFixed(2)}%`;
-const us = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v)
-    ? '-'
-    : v >= 1000
-      ? `${(v / 1000).toPrecision(4)} ms`
-      : `${v.toPrecision(4)} µs`;
-const mac = (v: number | null | undefined) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '-' : `${(v / 1e6).toPrecision(4)} M`;
+// Numbers as every report table writes them (src/report/formatNumber.ts).
+const pct = formatPercent;
+const us = formatLatencyUs;
+const mac = formatCount;
 
 /** The result view, built when the report is written (trials, the baseline, the final choice). */
 export function dnasResultSection(o: {
@@ -298,7 +293,7 @@ export function dnasResultSection(o: {
       `<p><strong>Final network</strong> (the best trained proposal by validation accuracy): trial #${f.trial} (${escapeHtml(f.source ?? '')}), ` +
         `validation accuracy ${pct(f.valAcc)}, test accuracy ${pct(f.testAcc)}, table latency ${us(f.tableLatencyUs)}, ` +
         `measured latency ${us(f.measuredLatencyUs)}${f.measuredP25Us !== null && f.measuredP75Us !== null ? ` (quartiles ${us(f.measuredP25Us)} - ${us(f.measuredP75Us)})` : ''}, ` +
-        `MACs ${mac(f.flops)}, params ${f.params === null ? '-' : `${(f.params / 1e6).toPrecision(3)} M`}.</p><p><code>${escapeHtml(f.arch)}</code></p>` +
+        `MACs ${mac(f.flops)}, params ${formatCount(f.params)}.</p><p><code>${escapeHtml(f.arch)}</code></p>` +
         (f.measuredWith ? `<p class="note">Measured: ${escapeHtml(f.measuredWith)}.</p>` : ''),
     );
   } else if (best) {

@@ -14,4 +14,4 @@ export * from './state';
 export * from './stages';
 export * from './stage3';
 export * from './report';
-export * from './narsStrategy';
+export * from './strategy';

@@ -13,6 +13,7 @@
 import { lineChart } from '../../report/charts/lines';
 import { tradeoffChart } from '../../report/charts/tradeoff';
 import { escapeHtml } from '../../report/escape';
+import { MISSING, formatCount, formatPercent, formatPlain, formatValue } from '../../report/formatNumber';
 import type { ReportSection, ReportTrial } from '../../report/types';
 import { kendallTau, spearman } from '../../stats/correlation';
 import type { ReportContext } from '../strategyPlugin';
@@ -24,9 +25,9 @@ export const EARLY_STOP_TITLE = 'NARS early stopping: rank correlation against e
 export const ROUNDS_PLANE_TITLE = 'NARS stage 2: the pairs of each round on the accuracy-cost plane';
 export const ANSWERS_TITLE = 'NARS stage 3: the answer to each budget';
 
-const fmt = (v: number | null | undefined, digits = 4) =>
-  v === null || v === undefined || !Number.isFinite(v) ? '-' : String(+v.toPrecision(digits));
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '-');
+// Numbers as every report table writes them (src/report/formatNumber.ts).
+const fmt = (v: number | null | undefined, digits = 4) => formatPlain(v, digits);
+const pct = (v: number) => formatPercent(v);
 
 /** The cost axis of the planes: FLOPs unless the study constrains another cost. */
 function costAxis(ctx: ReportContext): { metric: string; name: string } {
@@ -252,9 +253,9 @@ function answersSection(ctx: ReportContext): ReportSection | null {
       const m = a.metrics?.[metric];
       const gain = a.stage2 && Number.isFinite(m) ? m! - a.stage2.measured : NaN;
       return (
-        `<tr><td>${escapeHtml(a.budget)}</td><td class="num">${fmt(a.predicted)}</td><td class="num">${fmt(m)}</td>` +
-        `<td class="num">${a.stage2 ? `${fmt(a.stage2.measured)} (#${a.stage2.trial})` : '-'}</td><td class="num">${fmt(gain, 3)}</td>` +
-        `<td class="num">${fmt(a.costs.flops)}</td><td class="num">${fmt(a.costs.params)}</td><td class="num">${fmt(a.cpuSeconds, 3)}</td>` +
+        `<tr><td>${escapeHtml(a.budget)}</td><td class="num">${formatValue(metric, a.predicted)}</td><td class="num">${formatValue(metric, m)}</td>` +
+        `<td class="num">${a.stage2 ? `${formatValue(metric, a.stage2.measured)} (#${a.stage2.trial})` : MISSING}</td><td class="num">${formatValue(metric, gain)}</td>` +
+        `<td class="num">${formatCount(a.costs.flops)}</td><td class="num">${formatCount(a.costs.params)}</td><td class="num">${fmt(a.cpuSeconds, 3)}</td>` +
         `<td class="num">${a.generations}</td><td class="arch"><code>${escapeHtml(a.arch)}</code></td></tr>`
       );
     })
@@ -265,7 +266,7 @@ function answersSection(ctx: ReportContext): ReportSection | null {
       `<p>Stage 3 answers each budget with a genetic search scored by the predictor of round ${latest} only (CPU seconds per budget below); ` +
       `the gain is the answer's measured ${escapeHtml(metric)} minus the best stage-2 candidate's within the same budget (stage-2 candidates after early stopping measured fewer epochs).</p>` +
       `<div class="table-wrap"><table><thead><tr><th>budget</th><th class="num">predicted</th><th class="num">measured</th><th class="num">best stage 2</th>` +
-      `<th class="num">gain</th><th class="num">FLOPs</th><th class="num">params</th><th class="num">CPU s</th><th class="num">generations</th><th>answer</th>` +
+      `<th class="num">gain</th><th class="num">MACs</th><th class="num">params</th><th class="num">CPU s</th><th class="num">generations</th><th>answer</th>` +
       `</tr></thead><tbody>${table}</tbody></table></div>`,
     charts: chart ? [chart] : [],
   };

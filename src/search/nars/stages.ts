@@ -34,6 +34,7 @@ import {
   type NarsCandidate,
   type NarsPoolRecord,
   type NarsPretrainRecord,
+  type NarsRefitRecord,
   type NarsRound,
   type NarsSettings,
 } from './state';
@@ -340,62 +341,72 @@ export async function settleRounds(env: NarsEnv, history: readonly TrialRecord[]
     if (!round.candidates.every((c) => settled.has(c.arch))) break;
     const early = round.round === 1 ? decideEarlyStop(env, round, history) : env.state.get(NARS_STATE.earlyStop);
     const data = refitData(env, history, early);
-    const pre = env.state.get(NARS_STATE.pretrain);
-    if (!pre)
-      throw new Error('nars: stage 2 needs the pretrained predictor, and the study has none: resume the search');
-    const P = await import('./predictor');
-    const t0 = cpuNow();
-    const { model, meta } = P.loadPredictor(path.join(env.studyDir, pre.weights));
-    try {
-      const file = weightsFile(env, `round-${round.round}.safetensors`);
-      let refit: NarsRound['refit'];
-      if (!data.archs.length) {
-        P.savePredictor(file.abs, model, meta);
-        refit = {
-          samples: 0,
-          target: data.target,
-          train: { spearman: NaN, kendall: NaN, mae: NaN },
-          losses: [],
-          cpuSeconds: cpuSeconds(t0),
-          weights: file.rel,
-        };
-      } else {
-        const f = pairFeatures(env.space, data.archs);
-        const o = env.options;
-        const r = P.refitPredictor(model, meta, {
-          xa: f.xa,
-          xr: f.xr,
-          y: data.y,
-          seed: seedFor(env.seed, `nars-refit-${round.round}`),
-          headEpochs: o.headEpochs,
-          headLr: o.headLr,
-          fineEpochs: o.fineEpochs,
-          fineLr: o.fineLr,
-          batchSize: o.batchSize,
-          threads: o.predictorThreads,
-        });
-        P.savePredictor(file.abs, model, r.meta);
-        refit = {
-          samples: data.archs.length,
-          target: data.target,
-          train: r.train,
-          losses: r.losses,
-          cpuSeconds: cpuSeconds(t0),
-          weights: file.rel,
-        };
-      }
-      round.refit = refit;
-      env.state.set(NARS_STATE.rounds, rounds);
-      env.heartbeat();
-      env.log(
-        `nars: refit after round ${round.round} on ${refit.samples} complete trial(s) (target: ${refit.target}): ` +
-          `on its training data Kendall tau ${correlationText(refit.train.kendall, refit.samples)}, mean absolute error ${refit.samples ? refit.train.mae.toPrecision(3) : 'n/a (no complete trial)'} (${refit.cpuSeconds.toFixed(1)} CPU s)`,
-      );
-    } finally {
-      model.dispose();
-    }
+    const refit = await refitFromPretrained(env, data, `nars-refit-${round.round}`, `round-${round.round}.safetensors`);
+    round.refit = refit;
+    env.state.set(NARS_STATE.rounds, rounds);
+    env.heartbeat();
+    env.log(
+      `nars: refit after round ${round.round} on ${refit.samples} complete trial(s) (target: ${refit.target}): ` +
+        `on its training data Kendall tau ${correlationText(refit.train.kendall, refit.samples)}, mean absolute error ${refit.samples ? refit.train.mae.toPrecision(3) : 'n/a (no complete trial)'} (${refit.cpuSeconds.toFixed(1)} CPU s)`,
+    );
   }
   return rounds;
+}
+
+/**
+ * The predictor refit from the pretrained weights on `data` (refitData's), saved as `name` in the
+ * study's nars folder: a round's refit, or an answer's (answerRefine.ts). `purpose` seeds it.
+ */
+export async function refitFromPretrained(
+  env: NarsEnv,
+  data: { archs: Arch[]; y: number[]; target: string },
+  purpose: string,
+  name: string,
+): Promise<NarsRefitRecord> {
+  const pre = env.state.get(NARS_STATE.pretrain);
+  if (!pre) throw new Error('nars: stage 2 needs the pretrained predictor, and the study has none: resume the search');
+  const P = await import('./predictor');
+  const t0 = cpuNow();
+  const { model, meta } = P.loadPredictor(path.join(env.studyDir, pre.weights));
+  try {
+    const file = weightsFile(env, name);
+    if (!data.archs.length) {
+      P.savePredictor(file.abs, model, meta);
+      return {
+        samples: 0,
+        target: data.target,
+        train: { spearman: NaN, kendall: NaN, mae: NaN },
+        losses: [],
+        cpuSeconds: cpuSeconds(t0),
+        weights: file.rel,
+      };
+    }
+    const f = pairFeatures(env.space, data.archs);
+    const o = env.options;
+    const r = P.refitPredictor(model, meta, {
+      xa: f.xa,
+      xr: f.xr,
+      y: data.y,
+      seed: seedFor(env.seed, purpose),
+      headEpochs: o.headEpochs,
+      headLr: o.headLr,
+      fineEpochs: o.fineEpochs,
+      fineLr: o.fineLr,
+      batchSize: o.batchSize,
+      threads: o.predictorThreads,
+    });
+    P.savePredictor(file.abs, model, r.meta);
+    return {
+      samples: data.archs.length,
+      target: data.target,
+      train: r.train,
+      losses: r.losses,
+      cpuSeconds: cpuSeconds(t0),
+      weights: file.rel,
+    };
+  } finally {
+    model.dispose();
+  }
 }
 
 /** The weights of the latest refit (or null before the first). */

@@ -8,6 +8,7 @@
 //                   its early-stopping epoch, and its refit (weights file, fit) once done
 //   nars.earlyStop  the early-stopping decision after round 1 (the correlation against epochs)
 //   nars.answers    stage 3: one record per budget and refit, with its evaluation when asked
+//   nars.answerRefinements  `evaluate` K for a budget: its rounds and refits (answerRefine.ts)
 import { stateKey } from '../../study/stateKey';
 import type { ArchCosts } from '../../cost/costModel';
 import type { EarlyStopDecision } from './earlyStop';
@@ -97,6 +98,8 @@ export interface NarsAnswerRecord {
   bestByGeneration: number[];
   /** The best stage-2 candidate within the budget: its measured objective and predicted score. */
   stage2: { arch: string; measured: number; predicted: number; trial: number } | null;
+  /** The budget's own refit (`evaluate`: answerRefine.ts): its round and the evaluations within the budget. */
+  refined?: { round: number; evaluations: number };
   /** The answer's evaluation with the study's evaluator, when asked. */
   metrics: Record<string, number> | null;
   error: string | null;

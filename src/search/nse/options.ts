@@ -1,7 +1,10 @@
 // NSE's settings: a zod object whose keys are the options and whose .describe() texts are the
 // CLI's help (each option a flag: strategyFlags.ts). Cross-field rules are
-// refinements, so bad settings are refused before any work.
+// refinements, so bad settings are refused before any work. The supernet's batch size, learning
+// rate, images, threads and validation share are the weight-sharing options every such method has
+// (src/supernet/weightSharingOptions.ts).
 import { z } from 'zod';
+import { weightSharingOptions } from '../../supernet/weightSharingOptions';
 
 const posInt = z.number().int().positive();
 
@@ -39,21 +42,8 @@ export const nseOptions = z
       .lt(1)
       .default(0.5)
       .describe("a branch is in the chosen architecture when its gate's probability sigmoid(alpha) is at least this"),
-    batchSize: posInt.default(64).describe('batch size of the supernet training'),
-    weightLr: z
-      .number()
-      .positive()
-      .default(0.05)
-      .describe("learning rate of the supernet's weights (SGD, momentum 0.9, cosine per round)"),
+    ...weightSharingOptions.shape,
     alphaLr: z.number().positive().default(0.05).describe('Adam learning rate of the gate logits alpha'),
-    valFraction: z
-      .number()
-      .gt(0)
-      .lt(1)
-      .default(0.2)
-      .describe(
-        'share of the training images held out as the validation split alpha is learned on (and rounds are scored on)',
-      ),
     score: z
       .enum(['probability', 'angle', 'mixed'])
       .default('probability')
@@ -74,14 +64,6 @@ export const nseOptions = z
       .describe(
         "also retrain every round's chosen architecture from scratch (a trial per round: does evolving the space help)",
       ),
-    limitTrain: posInt
-      .nullable()
-      .default(null)
-      .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
-    threads: posInt
-      .nullable()
-      .default(null)
-      .describe('engine threads of the supernet search (default: `train.threads`)'),
   })
   .refine((o) => o.keep < o.subsetSize, {
     message: 'keep must be less than subsetSize (a round must leave room for unexplored ops)',

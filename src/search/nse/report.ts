@@ -11,6 +11,7 @@
 //    against the threshold.
 import { heatmapChart, type HeatmapCell } from '../../report/charts/heatmap';
 import { lineChart, type LineSeries } from '../../report/charts/lines';
+import { formatCount, formatPercent, formatPlain } from '../../report/formatNumber';
 import { escapeHtml } from '../../report/escape';
 import type { ReportSection, ReportTrial } from '../../report/types';
 import type { NseRoundRecord } from './rounds';
@@ -37,9 +38,10 @@ export interface NseReportInput {
   plannedRounds?: number;
 }
 
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(1)}%` : '?');
-const p3 = (v: number) => (Number.isFinite(v) ? v.toFixed(3) : '?');
-const mac = (v: number) => (v >= 1e6 ? `${(v / 1e6).toFixed(2)}M` : `${(v / 1e3).toFixed(1)}k`);
+// Numbers as every report table writes them (src/report/formatNumber.ts).
+const pct = (v: number) => formatPercent(v);
+const p3 = (v: number) => formatPlain(v, 3);
+const mac = formatCount;
 const code = (s: string) => `<code>${escapeHtml(s)}</code>`;
 const list = (ops: readonly string[]) => (ops.length ? ops.map(code).join(' ') : '—');
 

@@ -32,7 +32,7 @@ import { tidy } from '../../engine/memory';
 import { archCost } from '../../cost/netCost';
 import type { Rng } from '../../random/rng';
 import { setNumThreads } from '../../engine/runtime';
-import { BatchLoader, disposeBatch, type Batch } from '../../data/loader';
+import { BatchLoader, type Batch } from '../../data/loader';
 import type { DataSource } from '../../data/imageSet';
 import { stratifiedSplit } from '../../data/split';
 import { crossEntropy } from '../../nn/functional';
@@ -48,9 +48,8 @@ import type { CandidateCosts } from '../../supernet/candidateCosts';
 import { archOfBranchPath, extractBranchChildNetwork } from '../../supernet/branchChildNetwork';
 import { archOfIndices, supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { disposeSnapshot } from '../../supernet/pathAngle';
-import { recalibrateBatchNorm } from '../../supernet/recalibrateBatchNorm';
+import { childOneShotAccuracy } from '../../supernet/oneShotAccuracy';
 import { hasCheckpoint, loadCheckpoint, readCheckpointState } from '../../train/checkpoint';
-import { evaluate } from '../../train/evaluate';
 import { runTrainLoop, type StepResult } from '../../train/trainLoop';
 import { weightDecayGroups } from '../../train/weightDecayGroups';
 import { GatedSupernet } from './gatedSupernet';
@@ -228,6 +227,10 @@ export function runNseRounds(o: NseRunOptions): NseRunResult {
     costs: { unit: o.costs.unit, source: o.costs.source ?? null },
     seed: o.seed,
     limitTrain,
+    // The rounds file keeps the learning rate's key of the files written before the weight-sharing
+    // options were shared (weightLr), so that a study started then resumes its rounds.
+    lr: undefined,
+    weightLr: s.lr,
     // Neither changes the rounds: a resume may give other threads, or ask for round trials.
     threads: undefined,
     roundTrials: undefined,
@@ -332,7 +335,7 @@ function runRound(i: RoundInput): NseRoundRecord {
       l.candidates.map((c) => o.costs.perLayer[n]![i.full.layers[n]!.candidates.findIndex((x) => x.op === c.op)]!),
     );
     const scaled = costs.map((row) => row.map((c) => c / i.costRef));
-    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), 1e-4), { lr: s.weightLr, momentum: 0.9 });
+    const weights = new SGD(weightDecayGroups(supernet.weightParameters(), 1e-4), { lr: s.lr, momentum: 0.9 });
     wOpt = weights;
     const alpha = new Adam(supernet.alphaParameters(), { lr: s.alphaLr, beta1: 0.9, beta2: 0.999 });
     aOpt = alpha;
@@ -341,7 +344,7 @@ function runRound(i: RoundInput): NseRoundRecord {
     const layers = layout.layers.length;
     const diverged = (what: string) => (res: StepResult, ctx: { epoch: number; batch: number }) =>
       new Error(
-        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.weightLr\`. ` +
+        `nse round ${r}: the ${what} loss is ${res.loss} at epoch ${ctx.epoch + 1}, batch ${ctx.batch + 1}: the supernet diverged; lower \`options.lr\`. ` +
           `The checkpoint in ${dir} holds the last good epoch; rerunning resumes from it`,
       );
     const run = runTrainLoop<NseEpochRecord>({
@@ -352,7 +355,7 @@ function runRound(i: RoundInput): NseRoundRecord {
         name: 'weights',
         loader: i.loaders.weights,
         optimizer: weights,
-        learningRate: (t) => learningRateAt(t, s.weightLr, cosine),
+        learningRate: (t) => learningRateAt(t, s.lr, cosine),
         begin: () => supernet.setTrainable(true, false),
         step: (batch, ctx) => {
           weights.zeroGrad();
@@ -458,14 +461,20 @@ function runRound(i: RoundInput): NseRoundRecord {
     );
     const path = pathOf(trim.selection);
     const arch = archOfBranchPath(layout, path);
-    const oneShotAcc = oneShotAccuracy(
-      supernet,
-      path,
-      i.loaders.weights,
-      i.loaders.evaluation,
-      s.recalibrationBatches,
-      r,
-    );
+    // The one-shot accuracy every weight-sharing method measures, of the chosen branches' child
+    // network; each round recalibrates on batches of its own (epoch 1e6 + round of the weights' loader).
+    const child = extractBranchChildNetwork(supernet, path);
+    let oneShotAcc: number;
+    try {
+      oneShotAcc = childOneShotAccuracy(child, {
+        train: i.loaders.weights,
+        recalEpoch: 1_000_000 + r,
+        recalBatches: s.recalibrationBatches,
+        val: i.loaders.evaluation,
+      });
+    } finally {
+      child.dispose();
+    }
     const c = archCost(o.space, arch, { input: o.input, classes: o.classes });
     const exhausted = unexplored(i.order, i.explored).every((u) => u.length === 0);
     const limit = s.rounds !== null && r + 1 >= s.rounds;
@@ -538,35 +547,5 @@ export function inheritWeights(supernet: GatedSupernet, previousDir: string): { 
     return { inherited: [...take.keys()], fresh: [...own.keys()].filter((n) => !take.has(n)) };
   } finally {
     for (const g of Object.values(ck.groups)) for (const t of g.values()) t.dispose();
-  }
-}
-
-/** Validation accuracy of a branch-set path with the supernet's weights, BatchNorm recalibrated on training batches. */
-function oneShotAccuracy(
-  supernet: GatedSupernet,
-  path: number[][],
-  train: BatchLoader,
-  evaluation: BatchLoader,
-  batches: number,
-  round: number,
-): number {
-  const child = extractBranchChildNetwork(supernet, path);
-  try {
-    const xs: Batch[] = [];
-    try {
-      for (const b of train.epoch(1_000_000 + round)) {
-        xs.push(b);
-        if (xs.length >= batches) break;
-      }
-      recalibrateBatchNorm(
-        child,
-        xs.map((b) => b.x),
-      );
-    } finally {
-      for (const b of xs) disposeBatch(b);
-    }
-    return evaluate(child, evaluation).accuracy;
-  } finally {
-    child.dispose();
   }
 }

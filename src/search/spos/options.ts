@@ -1,8 +1,11 @@
 // The settings of a one-shot search (SPOS, and ABS = SPOS with angle-based shrinking first): a zod
 // object whose keys are the options, with defaults and descriptions (the CLI's flags and help come
 // from it). The evolution's defaults are the SPOS authors' (SPOS_SEARCH, src/search/genetic.ts);
-// the supernet's are sized for a CPU and said so in docs/nse.md.
+// the supernet's are sized for a CPU and said so in docs/nse.md. The supernet's batch size, learning
+// rate, images, threads and validation share are the weight-sharing options every such method has
+// (src/supernet/weightSharingOptions.ts).
 import { z } from 'zod';
+import { weightSharingOptions } from '../../supernet/weightSharingOptions';
 import { SPOS_SEARCH } from '../genetic';
 
 const posInt = z.number().int().positive();
@@ -15,8 +18,7 @@ function oneShotOptions(shrinkDefault: boolean) {
         .describe(
           "the supernet's training epochs before the search (the retrained network's come from `train.epochs` or the recipe)",
         ),
-      batchSize: posInt.default(64).describe("the supernet's batch size"),
-      lr: z.number().positive().default(0.05).describe("the supernet's base learning rate (SGD, momentum 0.9, cosine)"),
+      ...weightSharingOptions.shape,
       weightDecay: z
         .number()
         .min(0)
@@ -30,12 +32,6 @@ function oneShotOptions(shrinkDefault: boolean) {
         .describe(
           'constrained path sampling while training: pick one of N equal FLOPs bins uniformly, then a path in it (0: uniform paths)',
         ),
-      valFraction: z
-        .number()
-        .gt(0)
-        .lt(1)
-        .default(0.2)
-        .describe('share of the training images held out to measure the paths (the one-shot fitness)'),
       recalBatches: z
         .number()
         .int()
@@ -98,11 +94,6 @@ function oneShotOptions(shrinkDefault: boolean) {
       anglePaths: posInt
         .default(1000)
         .describe('ABS: sampled paths (containing the op, within the constraints) whose mean angle scores an op'),
-      limitTrain: posInt
-        .nullable()
-        .default(null)
-        .describe('training images of the supernet and its validation split (default: `train.limitTrain`, else all)'),
-      threads: posInt.nullable().default(null).describe('engine threads of the supernet (default: `train.threads`)'),
     })
     .refine((o) => o.parents <= o.population, {
       message:

@@ -11,6 +11,7 @@
 //    validation accuracy beside their one-shot fitness.
 import { lineChart } from '../../report/charts/lines';
 import { tradeoffChart } from '../../report/charts/tradeoff';
+import { formatPercent, formatPlain } from '../../report/formatNumber';
 import { escapeHtml } from '../../report/escape';
 import type { ReportSection, ReportTrial } from '../../report/types';
 import type { OneShotSearchOptions } from './options';
@@ -22,8 +23,9 @@ export const FITNESS_TITLE = 'One-shot fitness of the evaluated paths';
 export const EVOLUTION_TITLE = 'Evolution: best per generation';
 export const ONE_SHOT_VS_STANDALONE_TITLE = 'One-shot vs stand-alone accuracy';
 
-const pct = (v: number) => (Number.isFinite(v) ? `${(v * 100).toFixed(2)}%` : '?');
-const num = (v: number, d = 4) => (Number.isFinite(v) ? String(+v.toPrecision(d)) : '?');
+// Numbers as every report table writes them (src/report/formatNumber.ts).
+const pct = (v: number) => formatPercent(v);
+const num = (v: number, d = 4) => formatPlain(v, d);
 
 export interface SectionsInput {
   phases: readonly TrainingPhase[];

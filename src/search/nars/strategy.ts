@@ -13,7 +13,6 @@
 // study). Everything is seeded by the study's seed, so a killed and resumed study evaluates the
 // pairs an uninterrupted one evaluates.
 import * as path from 'node:path';
-import { z } from 'zod';
 import { parseArch } from '../../space/archFormat';
 import {
   waitFor,
@@ -27,7 +26,14 @@ import { isSettled, trialKey, type TrialRecord } from '../../study/types';
 import type { Evaluator } from '../../evaluate/evaluator';
 import type { Constraint } from '../../cost/constraints';
 import type { SearchConfig } from '../config';
-import type { AnswerContext, BudgetAnswer, FinalizeContext, SetupForCheck, StrategyPlugin } from '../strategyPlugin';
+import type {
+  AnswerContext,
+  BudgetAnswer,
+  FinalizeContext,
+  PluginStudy,
+  SetupForCheck,
+  StrategyPlugin,
+} from '../strategyPlugin';
 import { defaultRounds, narsOptions, roundSizes, type NarsOptions } from './options';
 import { narsReportSections } from './report';
 import { answerBudget, checkBudgets, evaluateAnswer, predictorScorer } from './stage3';
@@ -48,17 +54,19 @@ import { NARS_STATE, type NarsAnswerRecord, type NarsRound } from './state';
 import { parseBudgets } from './window';
 import type { NarsPredictor, PredictorMeta } from './predictor';
 import { StudyUnfinishedError } from '../../study/store';
+import { answerRange } from '../answerRange';
+import { answerSource, checkEvaluations, refinedPredictor, refineAnswer } from './answerRefine';
 
 export { NARS_STATE } from './state';
 
 /** The stages' view of a running study. */
-function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
+function envOfStudy(ctx: StudyContext, options: NarsOptions, config: SearchConfig): NarsEnv {
   return {
     space: ctx.space,
     seed: ctx.seed,
     objective: ctx.objective,
     options,
-    trials: (ctx.study.config as unknown as SearchConfig).trials,
+    trials: config.trials,
     costs: ctx.costs,
     constraints: ctx.constraints,
     evaluator: ctx.evaluator,
@@ -73,16 +81,15 @@ function envOfStudy(ctx: StudyContext, options: NarsOptions): NarsEnv {
 }
 
 /** The stages' view of a study read from its store (finalize, answer). */
-function envOfStore(ctx: FinalizeContext): NarsEnv {
-  const { store, study } = ctx;
-  const config = study.config as unknown as SearchConfig;
+function envOfStore(ctx: FinalizeContext<NarsOptions>): NarsEnv {
+  const { store, study, config } = ctx;
   // The predictor's weights as the store holds them, when the study keeps its files there.
   store.files(study.name).pull();
   return {
     space: ctx.space,
     seed: study.seed,
     objective: study.objective,
-    options: narsOptions.parse(config.options ?? {}),
+    options: ctx.options,
     trials: config.trials,
     costs: ctx.costs,
     constraints: ctx.constraints,
@@ -99,16 +106,20 @@ function envOfStore(ctx: FinalizeContext): NarsEnv {
 
 export class NarsSearch implements Strategy {
   readonly name = 'nars';
-  constructor(readonly options: NarsOptions = narsOptions.parse({})) {}
+  constructor(
+    readonly options: NarsOptions,
+    /** The study's configuration (its trial target as it is now), as the set-up has it. */
+    readonly study: Omit<PluginStudy, 'options'>,
+  ) {}
 
   async prepare(ctx: StudyContext): Promise<void> {
-    const env = envOfStudy(ctx, this.options);
+    const env = envOfStudy(ctx, this.options, this.study.config);
     preparePool(env);
     await pretrain(env);
   }
 
   async ask(ctx: AskContext): Promise<Proposal | Wait | null> {
-    const env = envOfStudy(ctx, this.options);
+    const env = envOfStudy(ctx, this.options, this.study.config);
     let rounds: NarsRound[] = await settleRounds(env, ctx.history);
     for (;;) {
       const current = rounds.at(-1);
@@ -140,8 +151,14 @@ export class NarsSearch implements Strategy {
 }
 
 /** Checks a NARS study before any work (and on resume): the mode, window, rounds, pool and budgets. */
-export function checkNarsSetup({ config, space, evaluator, costs, constraints }: SetupForCheck): void {
-  const options = narsOptions.parse(config.options ?? {});
+export function checkNarsSetup({
+  config,
+  options,
+  space,
+  evaluator,
+  costs,
+  constraints,
+}: SetupForCheck<NarsOptions>): void {
   const rounds = options.rounds ?? defaultRounds(options.mode);
   if (options.perRound !== null && roundSizes(config.trials, rounds, options.perRound).length !== rounds)
     throw new Error(
@@ -164,7 +181,13 @@ export function checkNarsSetup({ config, space, evaluator, costs, constraints }:
 }
 
 /** A stored answer as the hook returns it. */
-function budgetAnswer(a: NarsAnswerRecord, cached: boolean, metric: string): BudgetAnswer {
+function budgetAnswer(
+  a: NarsAnswerRecord,
+  cached: boolean,
+  metric: string,
+  range: BudgetAnswer['range'],
+  evaluations: number,
+): BudgetAnswer {
   const s = a.stage2;
   return {
     budget: a.budget,
@@ -178,11 +201,16 @@ function budgetAnswer(a: NarsAnswerRecord, cached: boolean, metric: string): Bud
         ? `the best predicted of the table's ${a.scored} architectures within the budget`
         : `genetic algorithm: ${a.generations} generations, ${a.scored} pairs scored, stopped by ${a.stopped}, ${a.seeds} stage-2 seed(s)`) +
       `; predictor of round ${a.round}` +
+      (a.refined
+        ? `, refit on ${a.refined.evaluations} evaluation(s) within the budget (its round ${a.refined.round})`
+        : '') +
       (s
-        ? `; the best stage-2 candidate within the budget: trial ${s.trial}, ${metric} ${s.measured.toPrecision(4)} (predicted ${s.predicted.toPrecision(4)})`
-        : '; no stage-2 candidate within the budget') +
+        ? `; the best evaluated trial within the budget: trial ${s.trial}, ${metric} ${s.measured.toPrecision(4)} (predicted ${s.predicted.toPrecision(4)})`
+        : '; no evaluated trial within the budget') +
       (a.error ? `; its evaluation failed: ${a.error}` : ''),
     cached,
+    range,
+    evaluations,
   };
 }
 
@@ -199,25 +227,34 @@ async function answerAll(
     throw new Error('nars: the study has no refit predictor yet (stage 2 has not finished a round): resume the search');
   const answers = env.state.get(NARS_STATE.answers) ?? {};
   const out: BudgetAnswer[] = [];
-  let loaded: { P: typeof import('./predictor'); model: NarsPredictor; meta: PredictorMeta } | null = null;
+  const loaded = new Map<string, { P: typeof import('./predictor'); model: NarsPredictor; meta: PredictorMeta }>();
   try {
     for (const budget of budgets) {
-      const key = `${budget.text} @ round ${latest.round}`;
+      // A budget refit on evaluations within it (`evaluate`) is answered by that refit.
+      const refined = refinedPredictor(env, budget);
+      const weights = refined?.refit.weights ?? latest.weights;
+      const key = `${budget.text} @ round ${latest.round}${refined ? `, answer round ${refined.round}` : ''}`;
       let a = answers[key];
       const cached = !!a;
       if (!a) {
-        if (!loaded) {
+        let p = loaded.get(weights);
+        if (!p) {
           const P = await import('./predictor');
-          const { model, meta } = P.loadPredictor(path.join(env.studyDir, latest.weights));
-          loaded = { P, model, meta };
+          const { model, meta } = P.loadPredictor(path.join(env.studyDir, weights));
+          loaded.set(weights, (p = { P, model, meta }));
         }
         a = answerBudget({
           env,
           budget,
           round: latest.round,
-          score: predictorScorer(loaded.P, env, loaded.model, loaded.meta),
+          score: predictorScorer(p.P, env, p.model, p.meta),
           history,
         });
+        if (refined)
+          a.refined = {
+            round: refined.round,
+            evaluations: history.filter((t) => t.source === answerSource(budget)).length,
+          };
         answers[key] = a;
         env.state.set(NARS_STATE.answers, answers);
       }
@@ -228,7 +265,27 @@ async function answerAll(
         a.error = e.error;
         env.state.set(NARS_STATE.answers, answers);
       }
-      const b = budgetAnswer(a, cached, env.objective.metric);
+      // The trials its predictor learnt from: the refit's own, or stage 2's (every trial but the answers').
+      const learnt = history.filter(
+        (t) =>
+          t.state === 'complete' &&
+          Number.isFinite(t.metrics[env.objective.metric]) &&
+          (refined ? refined.learnt.includes(t.number) : !t.source?.startsWith('answer:')),
+      );
+      const range = answerRange({
+        space: env.space,
+        budget,
+        answer: parseArch(env.space, a.arch),
+        costs: a.costs,
+        learnt,
+      });
+      const b = budgetAnswer(
+        a,
+        cached,
+        env.objective.metric,
+        range,
+        history.filter((t) => t.source === answerSource(budget)).length,
+      );
       env.log(
         `nars: stage 3: ${b.budget}: predicted ${env.objective.metric} ${a.predicted.toPrecision(4)}` +
           `${a.metrics && Number.isFinite(a.metrics[env.objective.metric]) ? `, measured ${a.metrics[env.objective.metric]!.toPrecision(4)}` : ''}` +
@@ -237,7 +294,7 @@ async function answerAll(
       out.push(b);
     }
   } finally {
-    loaded?.model.dispose();
+    for (const p of loaded.values()) p.model.dispose();
   }
   return out;
 }
@@ -258,7 +315,7 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
   name: 'nars',
   description:
     'FBNetV3 NARS: a predictor pretrained on free statistics, constrained iterative optimisation in rounds with early stopping, then a genetic search per budget',
-  options: narsOptions as unknown as z.ZodType<NarsOptions>,
+  options: narsOptions as unknown as StrategyPlugin<NarsOptions>['options'],
   flags: {
     fixed: { value: 'arch' },
     pool: { value: 'n' },
@@ -273,9 +330,9 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
     budgets: { value: 'list' },
     batchSize: { name: 'predictor-batch-size' },
   },
-  create: (o) => new NarsSearch(o),
+  create: (o, study) => new NarsSearch(o, study),
   configure(config, given) {
-    const o = config.options as unknown as NarsOptions;
+    const o = narsOptions.parse(config.options);
     // Every round evaluates at least one candidate: rounds asked for beyond the trials would
     // silently be fewer (and the stored configuration would say otherwise). Refused for a new
     // study; a resume only raises the trials.
@@ -304,10 +361,11 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
       await answerAll(env, ctx.evaluator, parseBudgets(env.options.budgets), env.options.trainAnswers, history);
     return null;
   },
-  async answerBudgets(ctx: AnswerContext) {
+  async answerBudgets(ctx: AnswerContext<NarsOptions>) {
+    const evaluations = ctx.evaluate === undefined ? null : checkEvaluations(ctx.evaluate);
     const env = envOfStore(ctx);
     checkBudgets(env, ctx.budgets);
-    const history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    let history = ctx.store.trials(ctx.study.id).filter(isSettled);
     const rounds = await settleRounds(env, history);
     const unfinished = stage2Done(env, history, rounds);
     if (unfinished)
@@ -316,7 +374,22 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
         study: ctx.study.name,
         store: ctx.store.file,
       });
-    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.evaluate, history);
+    if (evaluations !== null) {
+      // The constrained iterative optimisation run for each budget (answerRefine.ts).
+      const stage2Weights = latestRefit(rounds)!.weights;
+      for (const budget of ctx.budgets)
+        await refineAnswer({
+          env,
+          store: ctx.store,
+          study: ctx.study,
+          evaluator: ctx.evaluator,
+          budget,
+          evaluations,
+          stage2Weights,
+        });
+      history = ctx.store.trials(ctx.study.id).filter(isSettled);
+    }
+    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.train, history);
   },
   reportSections: (ctx) => narsReportSections(ctx),
   doneMessage: 'nars: every pair of the pool has been evaluated',

@@ -4,27 +4,26 @@
 // them, and the study's training evaluator retrains each from scratch with the recipe (the
 // chosen network, as the other methods'); `finalize` times the best end to end
 // (measureFinalNetwork). The engine loads only in prepare (a dynamic import).
-import type { z } from 'zod';
 import { parseArch } from '../../space/archFormat';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
 import { supernetLayout } from '../../supernet/layout';
 import { pathCount, allOps } from '../../supernet/activeOps';
-import { measureFinalNetwork } from '../finalNetwork';
 import type { SearchConfig } from '../config';
-import type { SetupForCheck, StrategyPlugin } from '../strategyPlugin';
-import { absOptions, sposOptions, type OneShotSearchOptions } from './options';
-import { oneShotVsStandaloneSection } from './report';
+import type { PluginStudy, SetupForCheck } from '../strategyPlugin';
+import type { OneShotSearchOptions } from './options';
 import { ONE_SHOT_STATE } from './state';
 
 export class OneShotSearch implements Strategy {
   constructor(
     readonly name: 'spos' | 'abs',
     readonly options: OneShotSearchOptions,
+    /** The study's configuration and latency table, as the set-up has them. */
+    readonly study: Omit<PluginStudy, 'options'>,
   ) {}
 
   async prepare(ctx: StudyContext): Promise<void> {
     if (ctx.state.get(ONE_SHOT_STATE.proposals)) return; // searched already
-    const config = ctx.study.config as unknown as SearchConfig;
+    const { config } = this.study;
     checkOneShotConfig(config, this.options, ctx.space);
     const { runOneShotSearch } = await import('./runOneShotSearch');
     await runOneShotSearch(ctx, this.options, {
@@ -63,50 +62,3 @@ export function checkOneShotConfig(
         'give a smaller `options.targetPaths`, or search with spos',
     );
 }
-
-function plugin(
-  name: 'spos' | 'abs',
-  options: typeof sposOptions,
-  description: string,
-): StrategyPlugin<OneShotSearchOptions> {
-  return {
-    name,
-    description,
-    options: options as unknown as z.ZodType<OneShotSearchOptions>,
-    flags: {
-      epochs: { takesCommonFlag: true },
-      batchSize: { name: 'search-batch-size' },
-      lr: { name: 'supernet-lr' },
-      weightDecay: { name: 'supernet-weight-decay' },
-      limitTrain: { name: 'search-limit-train' },
-      threads: { name: 'search-threads' },
-      mutationRate: { value: 'p' },
-    },
-    create: (o) => new OneShotSearch(name, o),
-    configure(config, given) {
-      let c = config;
-      // The retrained networks' test accuracy is measured unless told otherwise (never selected on).
-      if (c.data && given.train?.reportTest === undefined) c = { ...c, train: { ...c.train, reportTest: true } };
-      if (given.trials === undefined) c = { ...c, trials: Number(c.options.retrain) };
-      return c;
-    },
-    check: ({ config, space }) => checkOneShotConfig(config, options.parse(config.options ?? {}), space),
-    finalize: (ctx) => measureFinalNetwork(ctx),
-    reportSections: (ctx) => {
-      const s = oneShotVsStandaloneSection(ctx.state(ONE_SHOT_STATE.proposals), ctx.trials);
-      return s ? [s] : [];
-    },
-    doneMessage: `${name}: every path chosen by the evolution has been retrained`,
-  };
-}
-
-export const sposStrategy = plugin(
-  'spos',
-  sposOptions,
-  'SPOS: a single-path one-shot supernet trained on uniform paths, evolutionary search on its one-shot accuracy, the best path retrained',
-);
-export const absStrategy = plugin(
-  'abs',
-  absOptions,
-  'ABS: SPOS after shrinking the space by the angle metric (the lowest-scoring ops dropped round by round)',
-);

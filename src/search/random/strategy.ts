@@ -3,23 +3,11 @@
 // n-th proposal uses an Rng seeded by (study seed, n) alone, so the strategy has no state: a
 // resumed study proposes what an uninterrupted one would. An evaluator of a finite set (a table):
 // its unevaluated entries within the constraints, uniformly, until none is left.
-import { z } from 'zod';
-import { sampleUniform } from '../arch/sample';
-import type { AskContext, Proposal, Strategy } from '../study/strategy';
-import type { StrategyPlugin } from './strategyPlugin';
-import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
-import { drawEntry, finiteCandidates } from './finiteCandidates';
-
-export const randomOptions = z.strictObject({
-  /** Draws per proposal before giving up on the constraints. */
-  maxTries: z
-    .number()
-    .int()
-    .positive()
-    .default(DEFAULT_MAX_TRIES)
-    .describe('draws per proposal before giving up on the constraints'),
-});
-export type RandomOptions = z.infer<typeof randomOptions>;
+import { sampleUniform } from '../../arch/sample';
+import type { AskContext, Proposal, Strategy } from '../../study/strategy';
+import { sampleWithin } from '../../cost/constraints';
+import { drawEntry, finiteCandidates } from '../finiteCandidates';
+import { randomOptions, type RandomOptions } from './options';
 
 export class RandomSearch implements Strategy {
   readonly name = 'random';
@@ -43,10 +31,3 @@ export class RandomSearch implements Strategy {
 
   tell(): void {}
 }
-
-export const randomStrategy: StrategyPlugin<RandomOptions> = {
-  name: 'random',
-  description: 'random search: architectures drawn uniformly within the constraints',
-  options: randomOptions,
-  create: (o) => new RandomSearch(o),
-};

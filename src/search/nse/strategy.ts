@@ -7,64 +7,32 @@
 // file and the round); the training evaluator retrains each from scratch; finalize times the
 // study's best network (finalNetwork.ts). The engine loads only when the supernet trains.
 import * as path from 'node:path';
-import type { z } from 'zod';
 import { violations } from '../../cost/constraints';
 import { parseArch } from '../../space/archFormat';
-import { loadSpace } from '../../space/registry';
 import type { Space } from '../../space/types';
-import { stateKey } from '../../study/stateKey';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
 import { trialKey } from '../../study/types';
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { supernetSetup } from '../../supernet/supernetSetup';
 import type { SearchConfig } from '../config';
-import { measureFinalNetwork } from '../finalNetwork';
-import { REPORT_SECTIONS, type SetupForCheck, type StrategyPlugin } from '../strategyPlugin';
-import { nseOptions, type NseOptions } from './options';
+import { REPORT_SECTIONS, type PluginStudy } from '../strategyPlugin';
+import type { NseOptions } from './options';
 import { plannedRounds } from './pool';
 import { nseSections, type NseReportLayer } from './report';
+import { NSE_STATE, type NseProposal, type NseSearchInfo } from './state';
 import type { NseRoundRecord, NseRunResult } from './rounds';
 import { FieldError } from '../../io/fieldError';
 import { MissingLatencyTableError } from '../../cost/missingLatencyTable';
-
-/** One architecture NSE trains from scratch. */
-export interface NseProposal {
-  arch: string;
-  /** 'nse-final', or 'nse-round-<r>' (`roundTrials`). */
-  source: string;
-  /** The space it was chosen from: the rounds file and the round ('nse/rounds.json#round-3'). */
-  space: string;
-  round: number;
-}
-
-export interface NseSearchInfo {
-  layers: NseReportLayer[];
-  settings: string;
-  plannedRounds: number;
-  threshold: number;
-}
-
-export const NSE_STATE = {
-  /** Every finished round (subset, scores, chosen architecture, dropped, added, epochs). */
-  rounds: stateKey<readonly NseRoundRecord[]>('nse.rounds'),
-  /** Where the run is: the round in progress and its epochs done. */
-  progress: stateKey<{ round: number; epochsDone: number; epochs: number; roundsDone: number; plannedRounds: number }>(
-    'nse.progress',
-  ),
-  search: stateKey<NseSearchInfo>('nse.search'),
-  /** What ask proposes; its presence means the rounds are done. */
-  proposals: stateKey<readonly NseProposal[]>('nse.proposals'),
-} as const;
 
 /** The rounds' work directory inside the study directory. */
 export const NSE_DIR = 'nse';
 
 /** Checks a study configuration for NSE before anything runs; throws with what to change. */
 export function checkNseConfig(
-  config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space' | 'options'>,
+  config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space'>,
+  o: NseOptions,
   space?: Space,
 ): void {
-  const o = nseOptions.parse(config.options ?? {});
   if (config.evaluator !== 'train' || !config.data)
     throw new FieldError(
       'data',
@@ -88,7 +56,8 @@ function layerDetail(layout: SupernetLayout): NseReportLayer[] {
   }));
 }
 
-function roundsOf(space: Space, o: NseOptions): number {
+/** The rounds NSE plans over a space with these options. */
+export function roundsOf(space: Space, o: NseOptions): number {
   return plannedRounds(
     supernetLayout(space).layers.map((l) => l.candidates.length),
     o.subsetSize,
@@ -99,20 +68,24 @@ function roundsOf(space: Space, o: NseOptions): number {
 
 export class NseSearch implements Strategy {
   readonly name = 'nse';
-  constructor(readonly options: NseOptions = nseOptions.parse({})) {}
+  constructor(
+    readonly options: NseOptions,
+    /** The study's configuration and latency table, as the set-up has them. */
+    readonly study: Omit<PluginStudy, 'options'>,
+  ) {}
 
   async prepare(ctx: StudyContext): Promise<void> {
     if (ctx.state.get(NSE_STATE.proposals)) return; // the rounds are done
     const o = this.options;
-    const config = ctx.study.config as unknown as SearchConfig;
-    checkNseConfig(config, ctx.space);
+    const { config } = this.study;
+    checkNseConfig(config, o, ctx.space);
     const data = ctx.data();
     // The table is read only for a latency penalty (a `lut` beside `options.cost` flops is not needed).
     const { input, classes, costs, layout } = supernetSetup({
       space: ctx.space,
       data,
       cost: o.cost,
-      lut: o.cost === 'latency' ? config.lut : null,
+      table: o.cost === 'latency' ? this.study.latencyTable : null,
     });
     const dir = path.join(ctx.studyDir, NSE_DIR);
     if (!ctx.artifacts.list('nse-rounds').length) {
@@ -125,7 +98,7 @@ export class NseSearch implements Strategy {
       `${planned} round${planned === 1 ? '' : 's'} of ${o.epochs} epoch${o.epochs === 1 ? '' : 's'}; ${o.subsetSize} ops per layer per round, ${o.keep} kept; ` +
       `gates learned by REINFORCE (Adam, lr ${o.alphaLr}) with penalty ${o.penalty} x E[${o.cost === 'latency' ? 'table latency' : 'MACs'}] / mean path; ` +
       `ops kept by ${o.score === 'mixed' ? 'the mean rank of probability and angle' : o.score}${o.score === 'probability' ? '' : ` (angle: ${o.anglePaths} paths per op)`}; ` +
-      `threshold ${o.threshold}; weights SGD lr ${o.weightLr}, batch ${o.batchSize}; ${limitTrain ? `${limitTrain} training images` : 'all training images'} ` +
+      `threshold ${o.threshold}; weights SGD lr ${o.lr}, batch ${o.batchSize}; ${limitTrain ? `${limitTrain} training images` : 'all training images'} ` +
       `(${Math.round((1 - o.valFraction) * 100)}% weights / ${Math.round(o.valFraction * 100)}% alpha), seed ${ctx.seed}`;
     const info: NseSearchInfo = {
       layers: layerDetail(layout),
@@ -227,53 +200,3 @@ export class NseSearch implements Strategy {
 
   tell(): void {}
 }
-
-export const nseStrategy: StrategyPlugin<NseOptions> = {
-  name: 'nse',
-  description:
-    'NSE: search-space evolution over an op pool, rounds of a one-shot supernet with learnable Bernoulli gates (multi-branch layers), the final network retrained',
-  options: nseOptions as unknown as z.ZodType<NseOptions>,
-  flags: {
-    subsetSize: { value: 'n' },
-    keep: { value: 'n' },
-    rounds: { value: 'n' },
-    epochs: { takesCommonFlag: true },
-    cost: { value: 'kind' },
-    penalty: { value: 'x' },
-    threshold: { value: 'p' },
-    score: { value: 'kind' },
-    anglePaths: { value: 'n' },
-    batchSize: { name: 'search-batch-size' },
-    weightLr: { value: 'lr' },
-    alphaLr: { value: 'lr' },
-    valFraction: { value: 'f' },
-    limitTrain: { name: 'search-limit-train' },
-    threads: { name: 'search-threads' },
-  },
-  create: (o) => new NseSearch(o),
-  configure(config, given) {
-    let c = config;
-    if (c.data && given.train?.reportTest === undefined) c = { ...c, train: { ...c.train, reportTest: true } };
-    if (given.trials === undefined) {
-      const o = nseOptions.parse(c.options ?? {});
-      c = { ...c, trials: o.roundTrials ? roundsOf(loadSpace(c.space), o) : 1 };
-    }
-    return c;
-  },
-  check: ({ config, space }: SetupForCheck) => checkNseConfig(config, space),
-  finalize: (ctx) => measureFinalNetwork(ctx),
-  reportSections: (ctx) => {
-    const info = ctx.state(NSE_STATE.search);
-    const rounds = ctx.state(NSE_STATE.rounds);
-    if (!info || !rounds) return [];
-    return nseSections({
-      rounds,
-      layers: info.layers,
-      settings: info.settings,
-      threshold: info.threshold,
-      trials: ctx.trials,
-      plannedRounds: info.plannedRounds,
-    });
-  },
-  doneMessage: 'nse: the final network (and every round trial) has been evaluated',
-};

@@ -11,48 +11,16 @@
 //
 // State: the population is rebuilt by replaying the complete trials in order through tell; each
 // proposal's randomness comes from an Rng seeded by (study seed, index). Nothing is checkpointed.
-import { z } from 'zod';
-import { parseArch } from '../space/archFormat';
-import { mutate, sampleUniform } from '../arch/sample';
-import type { Arch } from '../space/types';
-import type { AskContext, Proposal, Strategy, StudyContext } from '../study/strategy';
-import type { StrategyPlugin } from './strategyPlugin';
-import type { TrialRecord } from '../study/types';
-import { DEFAULT_MAX_TRIES, sampleWithin } from '../cost/constraints';
-import { makeChild, tournament } from './genetic';
-import { archGenome, withinConstraints } from './archGenome';
-import { drawEntry, finiteCandidates, nearestEntry } from './finiteCandidates';
-
-export const evolutionOptions = z
-  .strictObject({
-    /** P: population size (the number of most recent complete trials kept). */
-    population: z.number().int().min(2).default(20).describe('population size P: the most recent complete trials kept'),
-    /** S: members sampled per proposal; the best of them is the parent. */
-    sampleSize: z
-      .number()
-      .int()
-      .min(1)
-      .default(5)
-      .describe('sample size S: members drawn per proposal, the best of them is the parent'),
-    /** Probability that each searched choice mutates (default 1 / number of searched choices). */
-    mutationProb: z
-      .number()
-      .gt(0)
-      .max(1)
-      .optional()
-      .describe('probability that each searched choice mutates (default 1 / number of searched choices)'),
-    maxTries: z
-      .number()
-      .int()
-      .positive()
-      .default(DEFAULT_MAX_TRIES)
-      .describe('draws per proposal before giving up on the constraints'),
-  })
-  .refine((o) => o.sampleSize <= o.population, {
-    message: 'sampleSize must not exceed population',
-    path: ['sampleSize'],
-  });
-export type EvolutionOptions = z.infer<typeof evolutionOptions>;
+import { parseArch } from '../../space/archFormat';
+import { mutate, sampleUniform } from '../../arch/sample';
+import type { Arch } from '../../space/types';
+import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
+import type { TrialRecord } from '../../study/types';
+import { sampleWithin } from '../../cost/constraints';
+import { makeChild, tournament } from '../genetic';
+import { archGenome, withinConstraints } from '../archGenome';
+import { drawEntry, finiteCandidates, nearestEntry } from '../finiteCandidates';
+import { evolutionOptions, type EvolutionOptions } from './options';
 
 interface Member {
   number: number;
@@ -133,11 +101,3 @@ export class RegularizedEvolution implements Strategy {
     return { arch: nearestEntry(ctx.space, child, open, ctx.rng), source: 'mutation' };
   }
 }
-
-export const evolutionStrategy: StrategyPlugin<EvolutionOptions> = {
-  name: 'evolution',
-  description:
-    'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
-  options: evolutionOptions as unknown as z.ZodType<EvolutionOptions>,
-  create: (o) => new RegularizedEvolution(o),
-};

@@ -16,158 +16,39 @@
 // registering this strategy costs `tsnas` nothing at start-up.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { z } from 'zod';
 import { formatArch, parseArch } from '../../space/archFormat';
 import { predictLatency, type LatencyTable } from '../../latency/latencyTable';
 import type { Space } from '../../space/types';
 import type { SearchConfig } from '../config';
 import { deriveSeed, hashString } from '../../random/seeds';
-import { stateKey } from '../../study/stateKey';
 import type { AskContext, Proposal, Strategy, StudyContext } from '../../study/strategy';
-import { FINAL_NETWORK, measureFinalNetwork } from '../finalNetwork';
-import { REPORT_SECTIONS, type SetupForCheck, type StrategyPlugin } from '../strategyPlugin';
+import { REPORT_SECTIONS, type PluginStudy, type SetupForCheck } from '../strategyPlugin';
 import { formatCost, violations, type Constraint } from '../../cost/constraints';
 import type { CostModel } from '../../cost/costModel';
 import { architectureCost, costRange, flopsCandidateCosts, type CandidateCosts } from '../../supernet/candidateCosts';
 import type { DnasEpochRecord, DnasResult } from './dnas';
+import type { DnasStrategyOptions } from './options';
+import { DNAS_STATE, type DnasBudgetOutcome, type DnasSearchInfo, type DnasStoredProposals } from './state';
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { latencyCandidateCosts } from '../../supernet/latencyCosts';
 import { supernetSetup } from '../../supernet/supernetSetup';
 import { checkCandidateCosts } from './loss';
-import {
-  dnasResultSection,
-  dnasSearchSections,
-  type DnasProposalRecord,
-  type DnasProposals,
-  type ReportLayer,
-} from './report';
+import { dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
 import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
 import { FBNET_TEMPERATURE, temperatureAt } from './temperature';
 import { FieldError } from '../../io/fieldError';
 import { MissingLatencyTableError } from '../../cost/missingLatencyTable';
 
-export const DNAS_STATE = {
-  /** The finished epochs' records (also in the checkpoint). */
-  records: stateKey<readonly DnasEpochRecord[]>('dnas.records'),
-  /** The search's epoch counter. */
-  progress: stateKey<{ epochsDone: number; epochs: number; resumedFrom?: number }>('dnas.progress'),
-  /** The supernet's layers, the cost unit and source. */
-  search: stateKey<SearchInfo>('dnas.search'),
-  /** What ask proposes, what was dropped, and what a latency budget did. */
-  proposals: stateKey<DnasStoredProposals>('dnas.proposals'),
-} as const;
-
-const posInt = z.number().int().positive();
-
-export const dnasOptions = z
-  .strictObject({
-    /** What the loss's LAT is: the study's latency table (`lut`, microseconds) or FLOPs (MACs). */
-    cost: z
-      .enum(['latency', 'flops'])
-      .default('latency')
-      .describe("the loss's cost term: latency (the `lut` table, microseconds) or flops (MACs, no table needed)"),
-    /** Loss CE * alpha * (log LAT)^beta. */
-    alpha: z.number().positive().default(0.2).describe('alpha of the loss CE * alpha * (ln LAT)^beta'),
-    beta: z.number().positive().default(0.6).describe('beta of the loss (larger = more latency pressure)'),
-    /** Search epochs of the supernet (warm-up included). */
-    epochs: posInt
-      .default(10)
-      .describe("the supernet's SEARCH epochs (the candidates' epochs come from `train.epochs` or the recipe)"),
-    /** Warm-up epochs training only the weights (null: round(epochs / 9)). */
-    warmup: z
-      .number()
-      .int()
-      .min(0)
-      .nullable()
-      .default(null)
-      .describe('search epochs that train only the weights (default round(epochs / 9))'),
-    /** K: architectures sampled from the learned distribution (distinct), besides the argmax. */
-    samples: z
-      .number()
-      .int()
-      .min(0)
-      .default(6)
-      .describe(
-        'architectures sampled from the learned distribution and trained, besides the argmax; with `trials` unset, the study trains samples + 1',
-      ),
-    /** Straight-through hard sampling (one candidate per layer runs) instead of the soft sum. */
-    hard: z
-      .boolean()
-      .default(false)
-      .describe(
-        'straight-through supernet (one candidate per layer runs; faster, see docs/fbnet.md) instead of the soft sum',
-      ),
-    /**
-     * A hard latency budget in microseconds (table latency): the argmax if it is within it, else the
-     * most probable architecture within it, and K samples conditioned on it.
-     */
-    targetLatency: z
-      .number()
-      .positive()
-      .nullable()
-      .default(null)
-      .describe(
-        "hard budget on the proposals' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, " +
-          'else the most probable architecture within it, and samples drawn conditioned on it',
-      ),
-    batchSize: posInt.default(64).describe('batch size of the supernet search'),
-    weightLr: z
-      .number()
-      .positive()
-      .default(0.05)
-      .describe("base learning rate of the supernet's weights (SGD, cosine)"),
-    thetaLr: z
-      .number()
-      .positive()
-      .default(0.01)
-      .describe(
-        "Adam learning rate of the architecture logits theta (the paper's, for ~12k steps: raise it for short searches)",
-      ),
-    /**
-     * Gumbel-softmax temperature of the first epoch (absent: 5.0, the paper's) and its per-epoch decay
-     * rate (absent: 0.045, the paper's over 90 epochs). No schema default, so the stored options of
-     * studies that do not set them stay as they were (resume and benchmark keys compare them).
-     */
-    tau0: z
-      .number()
-      .positive()
-      .optional()
-      .describe('Gumbel-softmax temperature of the first search epoch (default 5.0)'),
-    tauDecay: z
-      .number()
-      .min(0)
-      .optional()
-      .describe(
-        "per-epoch decay of the Gumbel-softmax temperature, tau = tau0 * exp(-d * epoch) (default 0.045, the paper's over 90 epochs; " +
-          "for an N-epoch search 4/N ends at the paper's final temperature)",
-      ),
-    /** Training images of the supernet search (null: the study's train.limitTrain, else all). */
-    limitTrain: posInt
-      .nullable()
-      .default(null)
-      .describe('training images of the supernet search (default: `train.limitTrain`, else all)'),
-    /** Engine threads of the supernet search (null: the study's train.threads). */
-    threads: posInt
-      .nullable()
-      .default(null)
-      .describe('engine threads of the supernet search (default: `train.threads`)'),
-  })
-  .refine((o) => o.warmup === null || o.warmup < o.epochs, {
-    message: 'warmup must be less than epochs (at least one epoch must train the architecture logits)',
-    path: ['warmup'],
-  });
-export type DnasStrategyOptions = z.infer<typeof dnasOptions>;
-
 /** Where the supernet's checkpoint lives in a study directory. */
 export const SUPERNET_DIR = 'supernet';
 
 /** Checks a study configuration for a DNAS search before anything runs; throws with what to change. */
 export function checkDnasConfig(
-  config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space' | 'options'>,
+  config: Pick<SearchConfig, 'evaluator' | 'data' | 'lut' | 'space'>,
+  o: DnasStrategyOptions,
   space?: Space,
 ): void {
-  const o = dnasOptions.parse(config.options ?? {});
   if (config.evaluator !== 'train' || !config.data) {
     throw new FieldError(
       'data',
@@ -206,35 +87,28 @@ function layerDetail(layout: SupernetLayout): ReportLayer[] {
   }));
 }
 
-interface SearchInfo {
-  layers: ReportLayer[];
-  costUnit: CandidateCosts['unit'];
-  costSource: string;
-  costRange: { min: number; max: number };
-  epochs: number;
-  warmupEpochs: number;
-  settings: string;
-  checkpoint: string;
-}
-
 const fmtCost = (v: number, unit: string) =>
   unit === 'us' ? formatCost('latency', v) : `${+v.toPrecision(4)} ${unit}`;
 
 export class DnasSearch implements Strategy {
   readonly name = 'dnas';
-  constructor(readonly options: DnasStrategyOptions = dnasOptions.parse({})) {}
+  constructor(
+    readonly options: DnasStrategyOptions,
+    /** The study's configuration and latency table, as the set-up has them. */
+    readonly study: Omit<PluginStudy, 'options'>,
+  ) {}
 
   async prepare(ctx: StudyContext): Promise<void> {
     if (ctx.state.get(DNAS_STATE.proposals)) return; // searched and sampled already
     const o = this.options;
-    const config = ctx.study.config as unknown as SearchConfig;
-    checkDnasConfig(config, ctx.space);
+    const { config } = this.study;
+    checkDnasConfig(config, o, ctx.space);
     const data = ctx.data();
     const { input, classes, table, costs, layout } = supernetSetup({
       space: ctx.space,
       data,
       cost: o.cost,
-      lut: config.lut,
+      table: this.study.latencyTable,
       flopsCosts: flopsCostsFor,
     });
     checkCandidateCosts(costs, layout);
@@ -250,10 +124,10 @@ export class DnasSearch implements Strategy {
     const settings =
       `${o.hard ? 'hard (straight-through)' : 'soft'} supernet, ${layout.layers.filter((l) => l.searchable).length} searchable layers; ` +
       `loss CE · ${o.alpha} · (ln LAT)^${o.beta}, LAT in ${unit} (${costs.source}; ${fmtCost(range.min, unit)} - ${fmtCost(range.max, unit)}); ` +
-      `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.weightLr}, theta lr ${o.thetaLr}, tau ${tau0} · exp(-${tauDecay} · epoch), ` +
-      `${limitTrain ? `${limitTrain} training images` : 'all training images'} (80% weights / 20% theta), seed ${ctx.seed}` +
+      `${o.epochs} epochs (${warmupEpochs} warm-up), batch ${o.batchSize}, weight lr ${o.lr}, theta lr ${o.thetaLr}, tau ${tau0} · exp(-${tauDecay} · epoch), ` +
+      `${limitTrain ? `${limitTrain} training images` : 'all training images'} (${Math.round((1 - o.valFraction) * 100)}% weights / ${Math.round(o.valFraction * 100)}% theta), seed ${ctx.seed}` +
       `${o.targetLatency !== null ? `; target latency ${formatCost('latency', o.targetLatency)}` : ''}`;
-    const info: SearchInfo = {
+    const info: DnasSearchInfo = {
       layers: layerDetail(layout),
       costUnit: unit,
       costSource: costs.source ?? unit,
@@ -315,7 +189,8 @@ export class DnasSearch implements Strategy {
       seed: ctx.seed,
       threads,
       limitTrain,
-      weightLr: o.weightLr,
+      weightLr: o.lr,
+      thetaFraction: o.valFraction,
       thetaLr: o.thetaLr,
       tau0,
       tauDecay,
@@ -403,24 +278,6 @@ export class DnasSearch implements Strategy {
 
   tell(): void {}
 }
-
-/** What a latency budget did to the proposals (state 'dnas.proposals', field `budget`). */
-export interface DnasBudgetOutcome {
-  targetUs: number;
-  /** The per-layer argmax's table latency. */
-  argmaxLatencyUs: number;
-  /** The first proposal: the argmax (within the budget), the most probable architecture within it, or none (nothing fits). */
-  first: 'dnas-argmax' | 'dnas-argmax-budget' | null;
-  /** The cheapest architecture's table latency. */
-  cheapestUs: number;
-  /** The cost grid of the constrained argmax (µs); null when the argmax was within the budget. */
-  gridUs: number | null;
-  /** The conditional sampling: found of wanted, draws (of at most maxDraws), acceptance rate. */
-  samples: { wanted: number; found: number; draws: number; maxDraws: number; accepted: number; acceptanceRate: number };
-}
-
-/** The stored proposals: with a latency budget, what it did. */
-export type DnasStoredProposals = DnasProposals & { budget?: DnasBudgetOutcome };
 
 export interface ProposeInput {
   space: Space;
@@ -577,53 +434,9 @@ function epochLine(r: DnasEpochRecord, epochs: number, unit: CandidateCosts['uni
 }
 
 /** Checks a DNAS study's configuration and space up front (the plug-in's check hook, and prepare). */
-export function checkDnasSetup({ config, space }: SetupForCheck): void {
-  checkDnasConfig(config, space);
+export function checkDnasSetup({ config, options, space }: SetupForCheck<DnasStrategyOptions>): void {
+  checkDnasConfig(config, options, space);
 }
-
-export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
-  name: 'dnas',
-  description:
-    'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
-  options: dnasOptions as unknown as z.ZodType<DnasStrategyOptions>,
-  flags: {
-    cost: { value: 'kind' },
-    alpha: { value: 'a' },
-    beta: { value: 'b' },
-    epochs: { takesCommonFlag: true },
-    samples: { value: 'k' },
-    targetLatency: { value: 'us', parse: parseMicroseconds },
-    batchSize: { name: 'search-batch-size' },
-    weightLr: { value: 'lr' },
-    thetaLr: { value: 'lr' },
-    tau0: { value: 't' },
-    tauDecay: { value: 'd' },
-    limitTrain: { name: 'search-limit-train' },
-    threads: { name: 'search-threads' },
-  },
-  create: (o) => new DnasSearch(o),
-  configure(config, given) {
-    let c = config;
-    // DNAS ends with trained networks: measure their test accuracy unless told otherwise (never selected on).
-    if (c.data && given.train?.reportTest === undefined) c = { ...c, train: { ...c.train, reportTest: true } };
-    // It trains its K samples + the argmax: that is its number of trials unless told otherwise.
-    if (given.trials === undefined) c = { ...c, trials: Number(c.options.samples) + 1 };
-    return c;
-  },
-  check: checkDnasSetup,
-  finalize: (ctx) => measureFinalNetwork(ctx),
-  reportSections: (ctx) => [
-    dnasResultSection({
-      trials: ctx.trials,
-      baseline: ctx.baseline,
-      objective: ctx.study.objective.metric,
-      direction: ctx.study.objective.direction,
-      proposals: ctx.state(DNAS_STATE.proposals),
-      final: ctx.state(FINAL_NETWORK),
-    }),
-  ],
-  doneMessage: 'dnas: every proposal has been evaluated',
-};
 
 /** '1500', '1500us', '1.5ms', '0.0015s' -> microseconds. */
 export function parseMicroseconds(v: string): number {
