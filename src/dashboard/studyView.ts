@@ -5,7 +5,9 @@
 import type { ReportData, ReportTrial } from '../report/types';
 import { buildReportData, reportTrial } from '../search/studyReport';
 import type { StudyStore } from '../study/store';
-import { isInterrupted, type StudyRecord } from '../study/types';
+import { loadSpace } from '../space/registry';
+import type { Space } from '../space/types';
+import { isInterrupted, type StudyRecord, type TrialRecord } from '../study/types';
 import { studyStamp, type StudyStamp } from './studyStamp';
 
 /** How stale the strategy's sections may get while trials stream in (ms). */
@@ -46,6 +48,22 @@ export class StudyViews {
 
   constructor(private readonly store: StudyStore) {}
 
+  /** Spaces by name or file, null where one cannot be read here (the trial then shows no choices). */
+  private readonly spaces = new Map<string, Space | null>();
+
+  /** A trial as the report shows it, with its choices when its space can be read (as buildReportData does). */
+  private reportTrial(study: StudyRecord, t: TrialRecord): ReportTrial {
+    const name = t.space ?? study.space;
+    if (!this.spaces.has(name)) {
+      try {
+        this.spaces.set(name, loadSpace(name));
+      } catch {
+        this.spaces.set(name, null);
+      }
+    }
+    return reportTrial(t, this.spaces.get(name));
+  }
+
   /** The study's record, or undefined when the store has none of that name. */
   study(name: string): StudyRecord | undefined {
     return this.store.getStudy(name);
@@ -75,7 +93,7 @@ export class StudyViews {
     if (view?.version === version) return { stamp, version, trials: view.data.trials };
     let list = this.lists.get(study.name);
     if (list?.version !== version) {
-      list = { version, trials: this.store.trials(study.id).map(reportTrial) };
+      list = { version, trials: this.store.trials(study.id).map((t) => this.reportTrial(study, t)) };
       this.lists.set(study.name, list);
     }
     return { stamp, version, trials: list.trials };
@@ -87,7 +105,9 @@ export class StudyViews {
     const last = this.views.get(study.name);
     if (last && last.version === version) return last;
     const now = Date.now();
-    const trials = last ? this.updatedTrials(study, last, stamp) : this.store.trials(study.id).map(reportTrial);
+    const trials = last
+      ? this.updatedTrials(study, last, stamp)
+      : this.store.trials(study.id).map((t) => this.reportTrial(study, t));
     // The strategy's sections and the final training's marks: built again when its state changed,
     // else at most every EXTRAS_MS while trials stream in (plug-ins may build them from the trials:
     // a full read); left behind, they are due EXTRAS_MS later even when nothing else changes (stamp()).
@@ -117,7 +137,7 @@ export class StudyViews {
     const known = trials.length;
     const read = (n: number) => {
       const t = this.store.trialByNumber(study.id, n);
-      return t ? reportTrial(t) : undefined;
+      return t ? this.reportTrial(study, t) : undefined;
     };
     for (let i = 0; i < known; i++)
       if (trials[i]!.state === 'running') trials[i] = read(trials[i]!.number) ?? trials[i]!;
@@ -127,7 +147,7 @@ export class StudyViews {
     }
     // Numbers with gaps, or anything unexpected: read it all.
     if (trials.length !== stamp.trials || trials.some((t, i) => t.number !== i))
-      return this.store.trials(study.id).map(reportTrial);
+      return this.store.trials(study.id).map((t) => this.reportTrial(study, t));
     return trials;
   }
 }
