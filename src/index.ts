@@ -33,3 +33,5 @@ export {
   type TrialRecord,
   type StudyRecord,
 } from './search/index';
+// The live dashboard over a store (docs/dashboard.md).
+export { startDashboard, type Dashboard, type DashboardOptions } from './dashboard';

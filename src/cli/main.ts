@@ -11,6 +11,7 @@ import { registerTrain } from './commands/train';
 import { registerSearch } from './commands/search';
 import { registerStudy } from './commands/study';
 import { registerWorker } from './commands/worker';
+import { registerDashboard } from './commands/dashboard';
 import { packageVersion } from '../packageRoot';
 import { cliErrorText, flagsInHelp } from './errorText';
 
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerExport(program);
   registerPredict(program);
+  // Before search: its help texts make the table of fields to flags (fieldFlags.ts) once, from the commands there are.
+  registerDashboard(program);
   registerSearch(program);
   registerStudy(program);
   registerWorker(program);

@@ -650,6 +650,7 @@ const CASES: BadInput[] = [
     ['study', 'show', 'one'],
     ['study', 'report', 'one', '-o', 'r.html'],
     ['study', 'answer', 'one', '--budget', 'flops<=3M'],
+    ['dashboard'],
   ].map((cmd): BadInput => ({
     what: `${cmd.slice(0, 2).join(' ')}: a store that does not exist (it is not made)`,
     args: [...cmd, '--store', 'missing/x.db'],
