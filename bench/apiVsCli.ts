@@ -27,7 +27,7 @@ async function inProcess(dir: string): Promise<{ seconds: number; archs: string[
   const f = syntheticFunction(space, 1);
   const t0 = process.hrtime.bigint();
   const study = await createStudy({
-    store: path.join(dir, 'api.db'),
+    store: path.join(dir, 'api', 'api.db'),
     name: 'bench',
     space: 'fbnet-s',
     strategy: 'evolution',
@@ -42,7 +42,7 @@ async function inProcess(dir: string): Promise<{ seconds: number; archs: string[
 }
 
 function throughCli(dir: string): { seconds: number; archs: string[] } {
-  const store = path.join(dir, 'cli.db');
+  const store = path.join(dir, 'cli', 'cli.db');
   const t0 = process.hrtime.bigint();
   const r = spawnSync(
     process.execPath,
@@ -79,6 +79,8 @@ async function main(): Promise<void> {
   let same = true;
   for (let i = 0; i < repeats; i++) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-apivscli-'));
+    // A store per side, each in its own directory (a study's files sit beside its store).
+    for (const side of ['api', 'cli']) fs.mkdirSync(path.join(dir, side));
     try {
       const a = await inProcess(dir);
       const c = throughCli(dir);
