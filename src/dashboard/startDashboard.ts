@@ -2,7 +2,7 @@
 // study (updated live over server-sent events), a trial, a comparison; fragments and the trial
 // grid's JSON for the page's script; the study's files. Safe by default: on a loopback address
 // unless told otherwise, and bound to any other it asks every request for a token; it only reads.
-import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FieldError } from '../io/fieldError';
 import { escapeHtml } from '../report/escape';
 import { StudyStore } from '../study/store';
@@ -77,6 +77,8 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   const token = o.token ?? (isLoopback(host) ? null : newToken());
   const views = new StudyViews(store);
   const events = new StudyEvents(o.pollMs ?? 1000);
+  // Loaded when a dashboard starts, not when the package is imported.
+  const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false, forceCloseConnections: true, routerOptions: { maxParamLength: 2000 } });
   const where = store.file;
   let boundPort = port;
