@@ -22,7 +22,8 @@ import { formatCost, violations, type Constraint } from '../cost/constraints';
 import type { ArchCosts, CostModel } from '../cost/costModel';
 import type { Space } from '../space/types';
 import { rngFor } from '../random/seeds';
-import { bestTrial, better, type NewTrial, type StudyStore } from './store';
+import { bestTrial, better } from './store';
+import type { NewTrial, StudyStorage } from './studyStorage';
 import { isWait, type AskContext, type Proposal, type Strategy, type StudyContext } from './strategy';
 import { isInterrupted, isSettled, trialKey, type StudyRecord, type TrialRecord } from './types';
 import { throttle } from './throttle';
@@ -33,7 +34,7 @@ export const MAX_INTERRUPTIONS = 3;
 export const HEARTBEAT_MS = 2000;
 
 export interface SearchOptions {
-  store: StudyStore;
+  store: StudyStorage;
   study: StudyRecord;
   strategy: Strategy;
   evaluator: Evaluator;
@@ -327,7 +328,7 @@ export class SearchSession {
  * EvaluationError measured before it).
  */
 export function finishTrial(
-  store: StudyStore,
+  store: StudyStorage,
   trial: TrialRecord,
   metric: string,
   outcome: EvalResult | Error,
