@@ -122,3 +122,20 @@ test('the weight-sharing options: one flag each in every method that has them; a
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--search-batch-size must be a positive integer, got '0'/, 'a former name checks its value');
 });
+
+test("a flag error points to the help that lists the flags: the strategy's own when one is given", async () => {
+  const given = await tsnasInProcess(['search', 'dnas', '--space', 'fbnet-s', '--thetalr', '0.1']);
+  assert.equal(given.code, 1);
+  assert.match(given.stderr, /unknown option '--thetalr'/);
+  assert.match(given.stderr, /\(npx tsnas search dnas --help lists the options\)/);
+  // The strategy after the flags is still the one given.
+  const after = await tsnasInProcess(['search', '--space', 'fbnet-s', 'nars', '--trails', '3']);
+  assert.match(after.stderr, /\(npx tsnas search nars --help lists the options\)/);
+  // Without a strategy (a config file names it), the common help.
+  const none = await tsnasInProcess(['search', '--trails', '3']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /\(npx tsnas search --help lists the options\)/);
+  // Another command's hint is its own.
+  const train = await tsnasInProcess(['train', 'fbnet-s', 'fbnet-s-baseline', '--epochs', '0']);
+  assert.match(train.stderr, /\(npx tsnas train --help lists the options\)/);
+});

@@ -22,6 +22,7 @@ import { chanceWarning } from '../chanceWarning';
 import { StudyProgressPrinter } from '../progress';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { cliText } from '../errorText';
+import { helpDependsOn } from '../flagErrorHint';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -419,6 +420,11 @@ export function registerSearch(program: Command): void {
       ).hideHelp(),
     );
   command.addHelpText('after', () => strategyHelp(command, program));
+  // A flag error of `tsnas search dnas ...` points to dnas's own help, which lists its flags.
+  helpDependsOn(command, (c) => {
+    const name = helpStrategy(c);
+    return name ? [name] : [];
+  });
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
     const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
