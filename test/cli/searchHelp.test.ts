@@ -139,3 +139,15 @@ test("a flag error points to the help that lists the flags: the strategy's own w
   const train = await tsnasInProcess(['train', 'fbnet-s', 'fbnet-s-baseline', '--epochs', '0']);
   assert.match(train.stderr, /\(npx tsnas train --help lists the options\)/);
 });
+
+test('--data in the helps of search, search STRATEGY, train and eval lists every data set form, image folders and manifests too', async () => {
+  for (const args of [['search'], ['search', 'random'], ['train'], ['eval']]) {
+    const r = await tsnasInProcess([...args, '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    const from = text.indexOf('--data <set>');
+    const data = text.slice(from, text.indexOf(' --', from + 1)); // its item, up to the next flag
+    for (const form of ['fashion-mnist[:DIR]', 'cifar10:DIR', 'synthetic[:SEED]', 'images:DIR', 'manifest:FILE.csv'])
+      assert.ok(data.includes(form), `${args.join(' ')} --help: --data lists ${form}`);
+  }
+});
