@@ -5,7 +5,7 @@ import { formatIssues } from '../io/readDataFile';
 import { FieldError } from '../io/fieldError';
 import { evolutionStrategy } from './evolution/index';
 import { dnasStrategy } from './fbnet/index';
-import { narsStrategy } from './nars/strategy';
+import { narsStrategy } from './nars/index';
 import { absStrategy, sposStrategy } from './spos/index';
 import { nseStrategy } from './nse/index';
 import { randomStrategy } from './random/index';
