@@ -14,6 +14,7 @@ import { registerWorker } from './commands/worker';
 import { registerDashboard } from './commands/dashboard';
 import { packageVersion } from '../packageRoot';
 import { cliErrorText, flagsInHelp } from './errorText';
+import { flagErrorHints } from './flagErrorHint';
 
 export function buildProgram(): Command {
   const program = new Command('tsnas')
@@ -34,11 +35,7 @@ export function buildProgram(): Command {
   registerStudy(program);
   registerWorker(program);
   // A flag error is one line, then where the options are listed (not the whole help after it).
-  const hint = (c: Command, names: string[]) => {
-    c.showHelpAfterError(`(${['npx tsnas', ...names].join(' ')} --help lists the options)`);
-    for (const sub of c.commands) hint(sub, [...names, sub.name()]);
-  };
-  hint(program, []);
+  flagErrorHints(program);
   flagsInHelp(program);
   return program;
 }

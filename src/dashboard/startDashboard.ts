@@ -39,6 +39,8 @@ export interface Dashboard {
   port: number;
   /** The token every request must carry, or null when none is asked (a loopback address). */
   token: string | null;
+  /** Whether the token is the caller's (`token` given): then the banner never shows it. */
+  tokenGiven: boolean;
   /** Where the store is, as it names itself. */
   store: string;
   close(): Promise<void>;
@@ -298,6 +300,7 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     host,
     port: boundPort,
     token,
+    tokenGiven: o.token !== undefined,
     store: where,
     close: async () => {
       events.closeAll();
@@ -329,12 +332,20 @@ function listenError(err: unknown, host: string, port: number): unknown {
   return err;
 }
 
-/** For people: how the dashboard is reached and whether it asks for a token. */
-export function dashboardBanner(d: Dashboard): string[] {
+/**
+ * For people: how the dashboard is reached and whether it asks for a token. A token it made is
+ * shown (the link to open); a token the caller gave never is (it may sit in a log the caller shares).
+ */
+export function dashboardBanner(d: Pick<Dashboard, 'store' | 'url' | 'host' | 'token' | 'tokenGiven'>): string[] {
   const lines = [`tsnas dashboard of ${d.store} (read-only) at ${d.url}`];
-  if (d.token !== null)
+  if (d.token !== null && d.tokenGiven)
     lines.push(
-      `${isLoopback(d.host) ? 'a token was given' : `${d.host} is not a loopback address`}: every request needs the token (compared in constant time)`,
+      `${isLoopback(d.host) ? 'a token was given' : `${d.host} is not a loopback address`}: every request needs the token you gave (compared in constant time)`,
+      `open: ${d.url}?token=… with the token you gave (or send it as an Authorization: Bearer header)`,
+    );
+  else if (d.token !== null)
+    lines.push(
+      `${d.host} is not a loopback address: every request needs the token (compared in constant time)`,
       `open: ${d.url}?token=${d.token}`,
     );
   else lines.push(`${d.host} is a loopback address: only this machine reaches it; no token is asked`);

@@ -160,8 +160,16 @@ function noiseStatement(
   };
 }
 
-/** The result against every reference, on the mean test accuracies: on table latency when both have it, else measured; and on measured latency. */
-export function compareFinalNetworks(networks: readonly FinalTrainedNetwork[]): FinalComparison[] {
+/**
+ * The result against every reference, on the mean test accuracies: on table latency when both have
+ * it, else measured; and on measured latency. It beats a reference when faster and not less
+ * accurate, or as fast and more accurate, a difference within the noise counting as none; with
+ * `classes` (the data set's), two networks both at chance accuracy get no verdict.
+ */
+export function compareFinalNetworks(
+  networks: readonly FinalTrainedNetwork[],
+  o: { classes?: number | null } = {},
+): FinalComparison[] {
   const summaries = summarizeFinalNetworks(networks);
   const result = summaries.find((n) => n.role === 'result');
   if (!result) return [];
@@ -171,6 +179,8 @@ export function compareFinalNetworks(networks: readonly FinalTrainedNetwork[]): 
       const repeated = result.testAccs.length > 1 || ref.testAccs.length > 1;
       const accuracyKind = repeated ? 'mean test accuracy' : 'test accuracy';
       const table = result.tableLatencyUs !== null && ref.tableLatencyUs !== null;
+      const noise = noiseStatement(result, ref);
+      const judged = { accuracyKind, beyondNoise: noise.beyondNoise, classes: o.classes ?? null };
       const main = compareToReference(
         {
           name: result.name,
@@ -178,14 +188,13 @@ export function compareFinalNetworks(networks: readonly FinalTrainedNetwork[]): 
           latencyUs: table ? result.tableLatencyUs : result.measuredLatencyUs,
         },
         { name: ref.name, testAcc: ref.meanTestAcc, latencyUs: table ? ref.tableLatencyUs : ref.measuredLatencyUs },
-        { latencyKind: table ? 'table latency' : 'measured latency', accuracyKind },
+        { ...judged, latencyKind: table ? 'table latency' : 'measured latency' },
       );
       const measured = compareToReference(
         { name: result.name, testAcc: result.meanTestAcc, latencyUs: result.measuredLatencyUs },
         { name: ref.name, testAcc: ref.meanTestAcc, latencyUs: ref.measuredLatencyUs },
-        { latencyKind: 'measured latency', accuracyKind },
+        { ...judged, latencyKind: 'measured latency' },
       );
-      const noise = noiseStatement(result, ref);
       return {
         reference: ref.name,
         text: `${main.text}; ${noise.noiseText}`,

@@ -350,7 +350,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     recipe: recipeText,
     networks,
     summaries: summarizeFinalNetworks(networks),
-    comparisons: compareFinalNetworks(networks),
+    comparisons: compareFinalNetworks(networks, { classes: data.test.classes }),
   };
   store.setState(study.id, FINAL_TRAINING, state);
   return state;

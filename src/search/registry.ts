@@ -5,7 +5,7 @@ import { formatIssues } from '../io/readDataFile';
 import { FieldError } from '../io/fieldError';
 import { evolutionStrategy } from './evolution/index';
 import { dnasStrategy } from './fbnet/index';
-import { narsStrategy } from './nars/strategy';
+import { narsStrategy } from './nars/index';
 import { absStrategy, sposStrategy } from './spos/index';
 import { nseStrategy } from './nse/index';
 import { randomStrategy } from './random/index';
@@ -36,9 +36,11 @@ export function strategyPlugins(): Array<StrategyPlugin<unknown>> {
   return [...strategies.values()];
 }
 
+/** The plug-in of a strategy name; an unknown name is a FieldError on `strategy` listing the known ones. */
 export function getStrategy(name: string): StrategyPlugin<unknown> {
   const f = strategies.get(name);
-  if (!f) throw new Error(`unknown strategy '${name}' (strategies: ${strategyNames().join(', ')})`);
+  if (!f)
+    throw new FieldError('strategy', name, `unknown strategy '${name}' (strategies: ${strategyNames().join(', ')})`);
   return f as StrategyPlugin<unknown>;
 }
 

@@ -225,7 +225,7 @@ const CASES: BadInput[] = [
     what: 'search: an unknown option',
     args: [...search, '--trails', '3'],
     code: 1,
-    says: ["unknown option '--trails'", '--trials', '(npx tsnas search --help lists the options)'],
+    says: ["unknown option '--trails'", '--trials', '(npx tsnas search random --help lists the options)'],
     not: ['Usage:'],
     maxLines: 3,
   },

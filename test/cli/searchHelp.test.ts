@@ -122,3 +122,32 @@ test('the weight-sharing options: one flag each in every method that has them; a
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /--search-batch-size must be a positive integer, got '0'/, 'a former name checks its value');
 });
+
+test("a flag error points to the help that lists the flags: the strategy's own when one is given", async () => {
+  const given = await tsnasInProcess(['search', 'dnas', '--space', 'fbnet-s', '--thetalr', '0.1']);
+  assert.equal(given.code, 1);
+  assert.match(given.stderr, /unknown option '--thetalr'/);
+  assert.match(given.stderr, /\(npx tsnas search dnas --help lists the options\)/);
+  // The strategy after the flags is still the one given.
+  const after = await tsnasInProcess(['search', '--space', 'fbnet-s', 'nars', '--trails', '3']);
+  assert.match(after.stderr, /\(npx tsnas search nars --help lists the options\)/);
+  // Without a strategy (a config file names it), the common help.
+  const none = await tsnasInProcess(['search', '--trails', '3']);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /\(npx tsnas search --help lists the options\)/);
+  // Another command's hint is its own.
+  const train = await tsnasInProcess(['train', 'fbnet-s', 'fbnet-s-baseline', '--epochs', '0']);
+  assert.match(train.stderr, /\(npx tsnas train --help lists the options\)/);
+});
+
+test('--data in the helps of search, search STRATEGY, train and eval lists every data set form, image folders and manifests too', async () => {
+  for (const args of [['search'], ['search', 'random'], ['train'], ['eval']]) {
+    const r = await tsnasInProcess([...args, '--help']);
+    assert.equal(r.code, 0, r.stderr);
+    const text = r.stdout.replace(/\s+/g, ' ');
+    const from = text.indexOf('--data <set>');
+    const data = text.slice(from, text.indexOf(' --', from + 1)); // its item, up to the next flag
+    for (const form of ['fashion-mnist[:DIR]', 'cifar10:DIR', 'synthetic[:SEED]', 'images:DIR', 'manifest:FILE.csv'])
+      assert.ok(data.includes(form), `${args.join(' ')} --help: --data lists ${form}`);
+  }
+});

@@ -389,6 +389,62 @@ test(
   },
 );
 
+/** Starts `tsnas dashboard ARGS` and waits for its banner: its output and address. */
+async function startDashboardCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ child: ReturnType<typeof spawn>; out: string; port: number }> {
+  const child = spawn(process.execPath, [TSNAS_BIN, 'dashboard', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const m = /at http:\/\/[^:]+:(\d+)\//.exec(out);
+      if (m && out.includes('Ctrl-C')) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+  });
+  return { child, out, port };
+}
+
+const stopCli = (child: ReturnType<typeof spawn>) =>
+  new Promise<number | null>((resolve) => {
+    child.on('exit', resolve);
+    child.kill('SIGINT');
+  });
+
+test(
+  'tsnas dashboard --token T: every request needs T, and T is never printed (on loopback too; also from TSNAS_DASHBOARD_TOKEN)',
+  { timeout: 60_000 },
+  async () => {
+    const token = 'my-own-token-0123456789';
+    for (const given of ['flag', 'env'] as const) {
+      const { child, out, port } = await startDashboardCli(
+        ['--store', store, '--port', '0', ...(given === 'flag' ? ['--token', token] : [])],
+        given === 'env' ? { ...process.env, TSNAS_DASHBOARD_TOKEN: token } : process.env,
+      );
+      try {
+        assert.ok(!out.includes(token), `${given}: the token is not printed:\n${out}`);
+        assert.match(out, /every request needs the token you gave/);
+        assert.match(out, /open: http:\/\/127\.0\.0\.1:\d+\/\?token=… with the token you gave/);
+        assert.equal((await rawGet(port, '/')).status, 401, `${given}: without the token`);
+        assert.equal((await rawGet(port, `/?token=${'x'.repeat(token.length)}`)).status, 401, 'a wrong token');
+        const ok = await rawGet(port, '/', { authorization: `Bearer ${token}` });
+        assert.equal(ok.status, 200, `${given}: with the token`);
+        assert.match(ok.body, /data-study="one"/);
+        assert.equal((await rawGet(port, `/?token=${token}`)).status, 200, `${given}: the link`);
+      } finally {
+        assert.equal(await stopCli(child), 0);
+      }
+    }
+    // Too short: refused at start-up, naming the flag, without echoing the value.
+    const short = await tsnasInProcess(['dashboard', '--store', store, '--port', '0', '--token', 'tiny-secret']);
+    assert.equal(short.code, 1);
+    assert.match(short.stderr, /a --token must have at least 16 characters/);
+    assert.ok(!short.stderr.includes('tiny-secret'), short.stderr);
+  },
+);
+
 test('a store that does not exist: a clear error at start-up, naming it, and nothing made', async () => {
   const missing = path.join(dir, 'nothere', 'x.db');
   await assert.rejects(startDashboard({ store: missing, port: 0 }), (e: Error) => {

@@ -244,31 +244,39 @@ test(
   }),
 );
 
+/** One run of a network for the statements; the result is faster (2.42 ms against 4.97 ms) unless `latencyUs` says. */
+const net = (
+  name: string,
+  role: 'result' | 'reference',
+  testAcc: number,
+  replica: number,
+  latencyUs: number = role === 'result' ? 2420 : 4970,
+): FinalTrainedNetwork => ({
+  role,
+  name,
+  trial: role === 'result' ? 3 : null,
+  arch: 'a',
+  source: null,
+  checkpoint: `${name}-${replica}`,
+  replica,
+  seed: 100 + replica,
+  epochs: 1,
+  trainImages: 10,
+  emaDecay: null,
+  testAcc,
+  searchValAcc: null,
+  trainAcc: null,
+  flops: 1,
+  params: 1,
+  tableLatencyUs: latencyUs,
+  measuredLatencyUs: null,
+  measuredP25Us: null,
+  measuredP75Us: null,
+  measuredWith: null,
+  seconds: 1,
+});
+
 test('the statement of repeated runs: means, spread, and whether the difference is larger than the noise', () => {
-  const net = (name: string, role: 'result' | 'reference', testAcc: number, replica: number): FinalTrainedNetwork => ({
-    role,
-    name,
-    trial: role === 'result' ? 3 : null,
-    arch: 'a',
-    source: null,
-    checkpoint: `${name}-${replica}`,
-    replica,
-    seed: 100 + replica,
-    epochs: 1,
-    trainImages: 10,
-    emaDecay: null,
-    testAcc,
-    searchValAcc: null,
-    trainAcc: null,
-    flops: 1,
-    params: 1,
-    tableLatencyUs: role === 'result' ? 2420 : 4970,
-    measuredLatencyUs: null,
-    measuredP25Us: null,
-    measuredP75Us: null,
-    measuredWith: null,
-    seconds: 1,
-  });
   // SciPy: ttest_ind([0.8873, 0.8851, 0.8902], [0.8945, 0.8931, 0.8962], equal_var=False).pvalue = 0.0220
   const apart = compareFinalNetworks([
     ...[0.8873, 0.8851, 0.8902].map((a, k) => net('searched #3', 'result', a, k)),
@@ -302,4 +310,53 @@ test('the statement of repeated runs: means, spread, and whether the difference 
   )[0]!;
   assert.equal(old.test, null);
   assert.match(old.text, /\+1\.00 points of test accuracy .*one seed each: a single seed cannot tell/);
+});
+
+test('the verdict: faster within the noise beats; as fast and as accurate, or slower, does not; at chance there is none', () => {
+  const runs = (name: string, role: 'result' | 'reference', accs: number[], latencyUs: number) =>
+    accs.map((a, k) => net(name, role, a, k, latencyUs));
+  // Faster, a lower mean within the noise: it beats the reference.
+  const faster = compareFinalNetworks([
+    ...runs('searched #3', 'result', [0.878, 0.888], 2420),
+    ...runs('base', 'reference', [0.885, 0.887, 0.879], 4970),
+  ])[0]!;
+  assert.equal(faster.beyondNoise, false);
+  assert.ok(faster.accuracyPoints! < 0);
+  assert.equal(faster.beats, true);
+  assert.match(faster.text, /: it beats base; over 2 and 3 seeds/);
+  // 2% slower (equal latency) at a higher mean within the noise: a tie, not a win.
+  const tie = compareFinalNetworks([
+    ...runs('searched #3', 'result', [0.886, 0.884, 0.889], 5070),
+    ...runs('base', 'reference', [0.885, 0.887, 0.879], 4970),
+  ])[0]!;
+  assert.equal(tie.beyondNoise, false);
+  assert.equal(tie.beats, false);
+  assert.match(
+    tie.text,
+    /at equal table latency .*: it does not beat base, which is as fast and as accurate within the noise;/,
+  );
+  // Both at chance on a 10-class set (a tiny colour image folder): the statement says so, no verdict.
+  const chance = compareFinalNetworks(
+    [...runs('searched #3', 'result', [0.1, 0.1, 0.1], 5070), ...runs('base', 'reference', [0.1, 0.1, 0.1], 4970)],
+    { classes: 10 },
+  )[0]!;
+  assert.equal(chance.beats, false);
+  assert.match(
+    chance.text,
+    /both sit at chance accuracy \(guessing among 10 classes gives 10\.00%\), so neither beats the other/,
+  );
+  assert.doesNotMatch(chance.text, /it beats|it does not beat|it misses/);
+  assert.match(chance.measuredText, /both sit at chance accuracy/);
+  // Faster, both at chance: still no verdict; above chance on 10 classes, the verdict as before.
+  const fastChance = compareFinalNetworks(
+    [...runs('searched #3', 'result', [0.11], 2420), ...runs('base', 'reference', [0.1], 4970)],
+    { classes: 10 },
+  )[0]!;
+  assert.equal(fastChance.beats, false);
+  assert.match(fastChance.text, /2\.05x as fast as base .*both sit at chance accuracy/);
+  const learned = compareFinalNetworks(
+    [...runs('searched #3', 'result', [0.6], 2420), ...runs('base', 'reference', [0.1], 4970)],
+    { classes: 10 },
+  )[0]!;
+  assert.equal(learned.beats, true);
 });

@@ -204,6 +204,41 @@ test('the comparison: faster and as accurate beats; equal latency; slower; a mis
   assert.equal(unknown.beats, false);
 });
 
+test('the comparison: slower at equal accuracy never beats; two networks at chance get no verdict', () => {
+  const ref = { name: 'base', testAcc: 0.1, latencyUs: 6000 };
+  // 2% slower (latencies count as equal) at the same accuracy: as good, not better.
+  const tie = compareToReference({ name: 'net', testAcc: 0.1, latencyUs: 6120 }, ref);
+  assert.equal(tie.beats, false);
+  assert.match(tie.text, /at equal latency .*: it does not beat base, which is as fast and as accurate$/);
+  // The same at chance on 10 classes (seen: a random search on a tiny colour image folder).
+  const chance = compareToReference({ name: 'net', testAcc: 0.1, latencyUs: 6120 }, ref, { classes: 10 });
+  assert.equal(chance.beats, false);
+  assert.match(
+    chance.text,
+    /: both sit at chance accuracy \(guessing among 10 classes gives 10\.00%\), so neither beats/,
+  );
+  assert.doesNotMatch(chance.text, /it beats|does not beat/);
+  const slower = compareToReference({ name: 'net', testAcc: 0.1, latencyUs: 9000 }, ref, { classes: 10 });
+  assert.equal(slower.beats, false);
+  assert.match(slower.text, /1\.50x as slow as base .*both sit at chance accuracy/);
+  // Faster at equal accuracy beats; equal latency and more accurate beats; the noise decides "more".
+  const base = { name: 'base', testAcc: 0.86, latencyUs: 6000 };
+  assert.equal(compareToReference({ name: 'net', testAcc: 0.86, latencyUs: 3000 }, base).beats, true);
+  assert.equal(compareToReference({ name: 'net', testAcc: 0.87, latencyUs: 6100 }, base).beats, true);
+  assert.equal(
+    compareToReference({ name: 'net', testAcc: 0.87, latencyUs: 6100 }, base, { beyondNoise: false }).beats,
+    false,
+  );
+  assert.equal(
+    compareToReference({ name: 'net', testAcc: 0.85, latencyUs: 3000 }, base, { beyondNoise: false }).beats,
+    true,
+  );
+  assert.equal(
+    compareToReference({ name: 'net', testAcc: 0.85, latencyUs: 3000 }, base, { beyondNoise: true }).beats,
+    false,
+  );
+});
+
 test('the EMA decay of a final run forgets its first weights', () => {
   assert.equal(emaDecayFor(1000), 0.99);
   assert.equal(emaDecayFor(5), 0.9);

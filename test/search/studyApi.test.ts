@@ -14,6 +14,8 @@ import {
   functionEvaluator,
   FieldError,
   StudyExistsError,
+  runStudy,
+  loadSearchConfigFile,
   type TrialContext,
 } from '../../src/search/index';
 import * as root from '../../src/index';
@@ -335,10 +337,24 @@ test('bad input through createStudy is a FieldError naming the field, and create
       }),
       (err: unknown) => err instanceof FieldError && err.field === 'objective.direction' && err.value === 'up',
     );
+    // An unknown strategy, through createStudy, runStudy and a config file: a FieldError on
+    // `strategy` with the value and the strategies there are.
+    const unknownStrategy = (err: unknown) =>
+      err instanceof FieldError &&
+      err.field === 'strategy' &&
+      err.value === 'annealing' &&
+      /unknown strategy 'annealing' \(strategies: random, evolution, .*nars/.test(err.message);
     await assert.rejects(
       createStudy({ store: t.store, name: 'x', space: 'fbnet-s', strategy: 'annealing', evaluator: 'synthetic:1' }),
-      /unknown strategy 'annealing' \(strategies: random, evolution/,
+      unknownStrategy,
     );
+    await assert.rejects(
+      runStudy({ store: t.store, config: { strategy: 'annealing', space: 'fbnet-s', evaluator: 'synthetic:1' } }),
+      unknownStrategy,
+    );
+    const configFile = path.join(t.dir, 'annealing.yaml');
+    fs.writeFileSync(configFile, 'strategy: annealing\nspace: fbnet-s\nevaluator: synthetic:1\ntrials: 2\n');
+    await assert.rejects(runStudy({ store: t.store, config: loadSearchConfigFile(configFile) }), unknownStrategy);
     assert.equal(fs.existsSync(t.store), false, 'nothing was created');
     // The same names from the package root.
     assert.equal(root.createStudy, createStudy);

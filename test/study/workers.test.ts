@@ -17,6 +17,7 @@ import { testDatabase } from '../helpers/postgres';
 import { PACKAGE_ROOT, tsnasAsync } from '../helpers/tsnasCli';
 import { startWorker as startWorker_, type WorkerProcess } from '../helpers/workerProcess';
 import { studyInit } from '../../src/search/config';
+import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -229,5 +230,40 @@ test('tsnas search --workers 2: the study runs in worker processes and ends with
     for (const t of all) assert.notEqual(parseWorker(t.worker!)?.pid, process.pid);
   } finally {
     s.close();
+  }
+});
+
+test('tsnas search --workers 2 with a final training: the final lines come once, as the last lines, not also from the worker that trained', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-workers-final-'));
+  try {
+    const space = path.join(dir, 'tiny.yaml');
+    fs.writeFileSync(space, `${TINY_SPACE_YAML}architectures:\n  tiny-base: ir_k3_e3/ir_k3_e3-ir_k3_e3\n`);
+    const run = await tsnasAsync(
+      [
+        ...['search', 'random', '--space', space, '--data', 'synthetic:0', '--trials', '2'],
+        ...['--train-epochs', '1', '--limit-train', '100', '--final-epochs', '1', '--final-limit-train', '100'],
+        ...['--reference', 'tiny-base', '--study', 'fin', '--store', path.join(dir, 'tsnas.db'), '--workers', '2'],
+      ],
+      { cwd: dir },
+    );
+    assert.equal(run.code, 0, run.stderr);
+    const lines = run.stderr.trimEnd().split('\n');
+    // A worker trained the final networks (its progress lines come through prefixed)...
+    assert.ok(
+      lines.some((l) => /^\[worker [12]\] final training: searched #\d+ \(run 1, seed \d+\): test accuracy/.test(l)),
+      run.stderr,
+    );
+    // ...and the final lines, each once: the result's, the reference's, the two statements.
+    const finals = lines.filter((l) => /^(\[worker \d\] )?final: /.test(l));
+    assert.equal(finals.length, 4, run.stderr);
+    assert.equal(new Set(finals).size, 4, run.stderr);
+    assert.ok(
+      finals.every((l) => l.startsWith('final: ')),
+      `only the search prints them:\n${finals.join('\n')}`,
+    );
+    assert.deepEqual(lines.slice(-4), finals, 'they are the last lines');
+    assert.match(finals[2]!, /^final: searched #\d+ .* tiny-base/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -4,6 +4,7 @@
 // strategy's own (its plug-in's options), each strategy's flags being unlisted otherwise.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { CONSTRAINT_FORMS, formatCost } from '../../cost/constraints';
+import { DATA_SET_FORMS } from '../../data/dataSource';
 import { EVALUATOR_FORMS } from '../../evaluate/index';
 import { loadSearchConfigFile, mergeConfig, resolvePaths, type SearchConfigInput } from '../../search/config';
 import type { FinalNetwork } from '../../search/finalNetwork';
@@ -22,6 +23,7 @@ import { chanceWarning } from '../chanceWarning';
 import { StudyProgressPrinter } from '../progress';
 import { nonNegativeInt, positiveInt, seedOption } from '../options';
 import { cliText } from '../errorText';
+import { helpDependsOn } from '../flagErrorHint';
 
 const collect = (v: string, prev: string[] = []) => [...prev, v];
 
@@ -313,7 +315,7 @@ export function registerSearch(program: Command): void {
     .option('--space <space>', `a built-in space (${BUILTIN_SPACES.join(', ')}) or a space file`)
     .option(
       '--data <set>',
-      'train each candidate on this data set: fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED]',
+      `train each candidate on this data set: ${DATA_SET_FORMS.join(', ')}; image files decode to the space's input (docs/data.md)`,
     )
     .option('--evaluator <spec>', `how candidates are scored without --data: ${EVALUATOR_FORMS.join(', ')}`)
     .option(
@@ -419,6 +421,11 @@ export function registerSearch(program: Command): void {
       ).hideHelp(),
     );
   command.addHelpText('after', () => strategyHelp(command, program));
+  // A flag error of `tsnas search dnas ...` points to dnas's own help, which lists its flags.
+  helpDependsOn(command, (c) => {
+    const name = helpStrategy(c);
+    return name ? [name] : [];
+  });
 
   command.action(async (strategyArg: string | undefined, o: SearchFlags) => {
     const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { loadDataSource } from '../../data/dataSource';
+import { DATA_SET_FORMS, loadDataSource } from '../../data/dataSource';
 import { loadSpace, resolveArchitecture } from '../../space/registry';
 import { recipeOverridesFromArch } from '../../train/archRecipe';
 import { loadRecipe, OPTIMIZERS } from '../../train/recipe';
@@ -25,7 +25,7 @@ export function registerTrain(program: Command): void {
     .argument('[arch]', 'a registered name, a compact architecture string, or per-layer choice indices')
     .requiredOption(
       '--data <set>',
-      "fashion-mnist[:DIR], mnist[:DIR], cifar10:DIR, synthetic[:SEED], images:DIR or manifest:FILE (.csv, .jsonl); image files decode to the space's input (docs/data.md)",
+      `${DATA_SET_FORMS.join(', ')}; image files decode to the space's input (docs/data.md)`,
     )
     .option('--recipe <file>', 'recipe file (YAML or JSON); flags below override it')
     .option('--epochs <n>', 'epochs', positiveInt('--epochs'))
@@ -133,7 +133,7 @@ export function registerTrain(program: Command): void {
     .command('eval')
     .description('evaluate a checkpoint written by tsnas train on a data set (the test split unless --split val)')
     .argument('<checkpoint>', 'a run directory or its checkpoint.safetensors')
-    .requiredOption('--data <set>', 'the data set')
+    .requiredOption('--data <set>', `the data set: ${DATA_SET_FORMS.join(', ')} (docs/data.md)`)
     .option(
       '--split <which>',
       'test or val (the validation split the run held out)',

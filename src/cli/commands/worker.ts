@@ -106,7 +106,10 @@ export function registerWorker(program: Command): void {
           log(
             `study '${study.name}': ${summary.complete} complete, ${summary.failed} failed trial(s) (stopped: ${summary.stopped})`,
           );
-          if (finalized.outcome === 'ran' && finalized.finalTraining)
+          // The final networks' lines end the output of whoever reads it: this worker's own, or, for a
+          // local worker of `search --workers N`, that command's (it prints them as its last lines).
+          const localWorker = o.parentPid !== undefined;
+          if (finalized.outcome === 'ran' && finalized.finalTraining && !localWorker)
             for (const line of finalTrainingLines(finalized.finalTraining)) log(line);
           else if (finalized.outcome === 'busy' || finalized.outcome === 'running')
             log(

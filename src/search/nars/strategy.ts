@@ -3,9 +3,9 @@
 // statistics); `ask` runs stage 2, round by round: it refits the predictor after each settled
 // round (after round 1 it first picks the early-stopping epoch), plans the next round (round 1
 // diverse, later rounds the best predicted of the unevaluated pool) and proposes its candidates
-// one by one, with the epochs they train. The plug-in's finalize hook makes the last round's
-// refit and answers the budgets given in `options.budgets` (stage 3); `tsnas study answer` answers
-// more budgets later through the answerBudgets hook.
+// one by one, with the epochs they train. The plug-in (index.ts) finalizes with `finalizeNars`,
+// the last round's refit and the answers to the budgets given in `options.budgets` (stage 3);
+// `tsnas study answer` answers more budgets later through `answerNarsBudgets`.
 //
 // Resuming: every stage writes its record to the study's state when done (state.ts), and every
 // weight file is an artifact of the study; a resumed study redoes only what has no record (an
@@ -26,16 +26,8 @@ import { isSettled, trialKey, type TrialRecord } from '../../study/types';
 import type { Evaluator } from '../../evaluate/evaluator';
 import type { Constraint } from '../../cost/constraints';
 import type { SearchConfig } from '../config';
-import type {
-  AnswerContext,
-  BudgetAnswer,
-  FinalizeContext,
-  PluginStudy,
-  SetupForCheck,
-  StrategyPlugin,
-} from '../strategyPlugin';
-import { defaultRounds, narsOptions, roundSizes, type NarsOptions } from './options';
-import { narsReportSections } from './report';
+import type { AnswerContext, BudgetAnswer, FinalizeContext, PluginStudy, SetupForCheck } from '../strategyPlugin';
+import { defaultRounds, roundSizes, type NarsOptions } from './options';
 import { answerBudget, checkBudgets, evaluateAnswer, predictorScorer } from './stage3';
 import {
   checkPool,
@@ -311,86 +303,44 @@ function stage2Done(env: NarsEnv, history: readonly TrialRecord[], rounds: reado
   return `stage 2 has ${complete} of its ${env.trials} complete trials`;
 }
 
-export const narsStrategy: StrategyPlugin<NarsOptions> = {
-  name: 'nars',
-  description:
-    'FBNetV3 NARS: a predictor pretrained on free statistics, constrained iterative optimisation in rounds with early stopping, then a genetic search per budget',
-  options: narsOptions as unknown as StrategyPlugin<NarsOptions>['options'],
-  flags: {
-    fixed: { value: 'arch' },
-    pool: { value: 'n' },
-    window: { value: 'bounds' },
-    rounds: { value: 't' },
-    perRound: { value: 'm' },
-    earlyStopThreshold: { value: 'r' },
-    earlyStopCorrelation: { value: 'kendall|spearman' },
-    pretrainLr: { value: 'lr' },
-    headLr: { value: 'lr' },
-    fineLr: { value: 'lr' },
-    budgets: { value: 'list' },
-    batchSize: { name: 'predictor-batch-size' },
-  },
-  create: (o, study) => new NarsSearch(o, study),
-  configure(config, given) {
-    const o = narsOptions.parse(config.options);
-    // Every round evaluates at least one candidate: rounds asked for beyond the trials would
-    // silently be fewer (and the stored configuration would say otherwise). Refused for a new
-    // study; a resume only raises the trials.
-    if (o.rounds !== null && o.perRound === null && o.rounds > config.trials)
-      throw new Error(
-        `nars: rounds ${o.rounds} cannot fit trials ${config.trials}: every round evaluates at least one candidate, ` +
-          `so ${config.trials} trial(s) make at most ${config.trials} round(s); set rounds to ${config.trials} or fewer, or trials to ${o.rounds} or more`,
-      );
-    // The default T, where the trials are fewer, is as many rounds as trials (stored as such).
-    const rounds =
-      o.rounds ??
-      (o.perRound !== null && given.trials !== undefined
-        ? Math.ceil(config.trials / o.perRound)
-        : o.perRound !== null
-          ? defaultRounds(o.mode)
-          : Math.min(defaultRounds(o.mode), config.trials));
-    const trials = given.trials === undefined && o.perRound !== null ? o.perRound * rounds : config.trials;
-    return { ...config, trials, options: { ...config.options, rounds } };
-  },
-  check: checkNarsSetup,
-  async finalize(ctx) {
-    const env = envOfStore(ctx);
-    const history = ctx.store.trials(ctx.study.id).filter(isSettled);
-    const rounds = await settleRounds(env, history);
-    if (env.options.budgets !== null && !stage2Done(env, history, rounds))
-      await answerAll(env, ctx.evaluator, parseBudgets(env.options.budgets), env.options.trainAnswers, history);
-    return null;
-  },
-  async answerBudgets(ctx: AnswerContext<NarsOptions>) {
-    const evaluations = ctx.evaluate === undefined ? null : checkEvaluations(ctx.evaluate);
-    const env = envOfStore(ctx);
-    checkBudgets(env, ctx.budgets);
-    let history = ctx.store.trials(ctx.study.id).filter(isSettled);
-    const rounds = await settleRounds(env, history);
-    const unfinished = stage2Done(env, history, rounds);
-    if (unfinished)
-      throw new StudyUnfinishedError(`study '${ctx.study.name}' cannot answer budgets yet: ${unfinished}`, {
-        hint: 'resume it to finish it',
-        study: ctx.study.name,
-        store: ctx.store.file,
+/** The finalize hook: the last round's refit, then the budgets of `options.budgets` answered (stage 3). */
+export async function finalizeNars(ctx: FinalizeContext<NarsOptions>): Promise<null> {
+  const env = envOfStore(ctx);
+  const history = ctx.store.trials(ctx.study.id).filter(isSettled);
+  const rounds = await settleRounds(env, history);
+  if (env.options.budgets !== null && !stage2Done(env, history, rounds))
+    await answerAll(env, ctx.evaluator, parseBudgets(env.options.budgets), env.options.trainAnswers, history);
+  return null;
+}
+
+/** The answerBudgets hook: new budgets answered from a finished study (refit on evaluations within each first, when asked). */
+export async function answerNarsBudgets(ctx: AnswerContext<NarsOptions>): Promise<BudgetAnswer[]> {
+  const evaluations = ctx.evaluate === undefined ? null : checkEvaluations(ctx.evaluate);
+  const env = envOfStore(ctx);
+  checkBudgets(env, ctx.budgets);
+  let history = ctx.store.trials(ctx.study.id).filter(isSettled);
+  const rounds = await settleRounds(env, history);
+  const unfinished = stage2Done(env, history, rounds);
+  if (unfinished)
+    throw new StudyUnfinishedError(`study '${ctx.study.name}' cannot answer budgets yet: ${unfinished}`, {
+      hint: 'resume it to finish it',
+      study: ctx.study.name,
+      store: ctx.store.file,
+    });
+  if (evaluations !== null) {
+    // The constrained iterative optimisation run for each budget (answerRefine.ts).
+    const stage2Weights = latestRefit(rounds)!.weights;
+    for (const budget of ctx.budgets)
+      await refineAnswer({
+        env,
+        store: ctx.store,
+        study: ctx.study,
+        evaluator: ctx.evaluator,
+        budget,
+        evaluations,
+        stage2Weights,
       });
-    if (evaluations !== null) {
-      // The constrained iterative optimisation run for each budget (answerRefine.ts).
-      const stage2Weights = latestRefit(rounds)!.weights;
-      for (const budget of ctx.budgets)
-        await refineAnswer({
-          env,
-          store: ctx.store,
-          study: ctx.study,
-          evaluator: ctx.evaluator,
-          budget,
-          evaluations,
-          stage2Weights,
-        });
-      history = ctx.store.trials(ctx.study.id).filter(isSettled);
-    }
-    return answerAll(env, ctx.evaluator, ctx.budgets, ctx.train, history);
-  },
-  reportSections: (ctx) => narsReportSections(ctx),
-  doneMessage: 'nars: every pair of the pool has been evaluated',
-};
+    history = ctx.store.trials(ctx.study.id).filter(isSettled);
+  }
+  return answerAll(env, ctx.evaluator, ctx.budgets, ctx.train, history);
+}
