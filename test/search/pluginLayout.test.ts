@@ -1,6 +1,6 @@
 // Every method folder is laid out alike (docs/architecture.md): its plug-in object in index.ts, its
-// strategy class in strategy.ts; and reading the NARS plug-in loads no engine code (its predictor
-// loads it, dynamically, when a search runs).
+// strategy class in strategy.ts; and reading the registry or any plug-in loads no engine code (the
+// engine loads, dynamically, when a search trains or times a network).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -41,13 +41,14 @@ test('each method folder: the plug-in object in index.ts (the one registered), n
   assert.equal(found.size, registered.size, 'every registered plug-in lives in a method folder');
 });
 
-test('the nars plug-in, read from its folder, loads no engine code', () => {
+test('the registry and every method folder load no engine code (the engine loads when a search trains or times)', () => {
   const out = execFileSync(process.execPath, [
     '-e',
     `
-    const { narsStrategy } = require(${JSON.stringify(path.join(root, 'src/search/nars'))});
-    if (narsStrategy.name !== 'nars' || typeof narsStrategy.finalize !== 'function') throw new Error('no nars plug-in');
-    const loaded = Object.keys(require.cache).filter((f) => /engine|[\\\\/]nn[\\\\/]|predictor|\\.node$/.test(f));
+    const { strategyNames } = require(${JSON.stringify(path.join(root, 'src/search/registry'))});
+    for (const f of ${JSON.stringify(FOLDERS)}) require(${JSON.stringify(path.join(root, 'src/search'))} + '/' + f);
+    if (!strategyNames().includes('nars')) throw new Error('no nars plug-in');
+    const loaded = Object.keys(require.cache).filter((f) => /[\\/]engine[\\/]|[\\/]nn[\\/]|predictor|\\.node$/.test(f));
     console.log(JSON.stringify(loaded));
   `,
   ]).toString();

@@ -32,7 +32,7 @@ import { DNAS_STATE, type DnasBudgetOutcome, type DnasSearchInfo, type DnasStore
 import { supernetLayout, type SupernetLayout } from '../../supernet/layout';
 import { latencyCandidateCosts } from '../../supernet/latencyCosts';
 import { supernetSetup } from '../../supernet/supernetSetup';
-import { checkCandidateCosts } from './loss';
+import { checkCandidateCosts } from './lossCosts';
 import { dnasSearchSections, type DnasProposalRecord, type DnasProposals, type ReportLayer } from './report';
 import { argmaxArchitecture, sampleArchitectures, type SampledArchitecture } from '../../supernet/pathSampling';
 import { budgetArgmaxArchitecture, sampleWithinBudget, type BudgetSamples } from '../../supernet/budgetSampling';
