@@ -437,6 +437,7 @@ function chartSpec(s: Summary): object {
     field: 'kind',
     type: 'nominal',
     title: null,
+    legend: { labelLimit: 320 },
     scale: {
       domain: [
         'random architecture (first run)',
@@ -459,8 +460,8 @@ function chartSpec(s: Summary): object {
       { data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x } },
       {
         data: { values: rules },
-        mark: { type: 'text', align: 'left', dx: 3, dy: -170, color: '#555', fontSize: 11 },
-        encoding: { x, text: { field: 'label' } },
+        mark: { type: 'text', align: 'left', dx: 3, color: '#555', fontSize: 11 },
+        encoding: { x, y: { value: 8 }, text: { field: 'label' } },
       },
       {
         data: { values: frontLine },
