@@ -1,5 +1,4 @@
 // Regularized evolution as a plug-in ('evolution'; strategy.ts): no state kept beyond the trials, no hooks.
-import type { z } from 'zod';
 import type { StrategyPlugin } from '../strategyPlugin';
 import { evolutionOptions, type EvolutionOptions } from './options';
 import { RegularizedEvolution } from './strategy';
@@ -11,6 +10,6 @@ export const evolutionStrategy: StrategyPlugin<EvolutionOptions> = {
   name: 'evolution',
   description:
     'regularized (aging) evolution, Real et al. 2019: population P=20, sample size S=5, mutation from the space',
-  options: evolutionOptions as unknown as z.ZodType<EvolutionOptions>,
+  options: evolutionOptions,
   create: (o) => new RegularizedEvolution(o),
 };

@@ -19,7 +19,7 @@ export const dnasStrategy: StrategyPlugin<DnasStrategyOptions> = {
   name: 'dnas',
   description:
     'FBNet DNAS: a latency-aware stochastic supernet (Gumbel-softmax), then K samples + the argmax trained from scratch',
-  options: dnasOptions as unknown as StrategyPlugin<DnasStrategyOptions>['options'],
+  options: dnasOptions,
   flags: {
     cost: { value: 'kind' },
     alpha: { value: 'a' },

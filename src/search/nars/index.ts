@@ -25,7 +25,7 @@ export const narsStrategy: StrategyPlugin<NarsOptions> = {
   name: 'nars',
   description:
     'FBNetV3 NARS: a predictor pretrained on free statistics, constrained iterative optimisation in rounds with early stopping, then a genetic search per budget',
-  options: narsOptions as unknown as StrategyPlugin<NarsOptions>['options'],
+  options: narsOptions,
   flags: {
     fixed: { value: 'arch' },
     pool: { value: 'n' },

@@ -21,7 +21,7 @@ export const nseStrategy: StrategyPlugin<NseOptions> = {
   name: 'nse',
   description:
     'NSE: search-space evolution over an op pool, rounds of a one-shot supernet with learnable Bernoulli gates (multi-branch layers), the final network retrained',
-  options: nseOptions as unknown as StrategyPlugin<NseOptions>['options'],
+  options: nseOptions,
   flags: {
     subsetSize: { value: 'n' },
     keep: { value: 'n' },

@@ -24,7 +24,7 @@ function plugin(
   return {
     name,
     description,
-    options: options as unknown as StrategyPlugin<OneShotSearchOptions>['options'],
+    options: options,
     flags: {
       epochs: { takesCommonFlag: true },
       ...WEIGHT_SHARING_FLAGS,
