@@ -5,36 +5,77 @@ import { execFileSync } from 'node:child_process';
 import { tidy } from '../src/engine/memory';
 import type { Tensor } from '../src/engine/tensor';
 import { crossEntropy } from '../src/nn/functional';
-import type { SGD } from '../src/optim/sgd';
+
 import { arg } from './args';
 
+/** What a timed step calls of its optimizer (an SGD, or one that steps several networks in turn). */
+export interface StepOptimizer {
+  zeroGrad(): void;
+  step(): void;
+  dispose(): void;
+}
+
+/** Where a step's time goes: milliseconds of each phase (the loss's scalar read closes the step). */
+export interface StepPhases {
+  zeroGrad: number;
+  forward: number;
+  /** The loss and its backward pass. */
+  backward: number;
+  optimizer: number;
+  /** The rest: reading the loss, and freeing the step's tensors at the scope's end. */
+  other: number;
+}
+
 /**
- * `warmup + steps` training steps; the milliseconds of the timed ones. `afterStep(output)` runs
- * inside each timed step's memory scope (to read what the step ran, or the live tensors).
+ * `warmup + steps` training steps; the milliseconds of the timed ones, and of their phases.
+ * `afterStep(output)` runs inside each timed step's memory scope (to read what the step ran, or
+ * the live tensors).
  */
 export function timeSteps<F extends { logits: Tensor }>(o: {
   forward: () => F;
   labels: Tensor;
-  optimizer: SGD;
+  optimizer: StepOptimizer;
   steps: number;
   warmup: number;
   afterStep?: (f: F) => void;
-}): number[] {
-  const times: number[] = [];
+}): number[] & { phases: StepPhases[] } {
+  const times = Object.assign([] as number[], { phases: [] as StepPhases[] });
   for (let s = 0; s < o.warmup + o.steps; s++) {
     const t0 = performance.now();
+    const mark = { zeroGrad: 0, forward: 0, backward: 0, optimizer: 0 };
     tidy(() => {
+      let t = performance.now();
+      const lap = (k: keyof typeof mark) => {
+        const now = performance.now();
+        mark[k] = now - t;
+        t = now;
+      };
       o.optimizer.zeroGrad();
+      lap('zeroGrad');
       const f = o.forward();
+      lap('forward');
       const loss = crossEntropy(f.logits, o.labels);
       loss.backward();
+      lap('backward');
       o.optimizer.step();
+      lap('optimizer');
       loss.item();
       if (s >= o.warmup) o.afterStep?.(f);
     });
-    if (s >= o.warmup) times.push(performance.now() - t0);
+    const total = performance.now() - t0;
+    if (s >= o.warmup) {
+      times.push(total);
+      const known = mark.zeroGrad + mark.forward + mark.backward + mark.optimizer;
+      times.phases.push({ ...mark, other: total - known });
+    }
   }
   return times;
+}
+
+/** The median of each phase over steps. */
+export function medianPhases(phases: readonly StepPhases[], median: (xs: number[]) => number): StepPhases {
+  const keys = ['zeroGrad', 'forward', 'backward', 'optimizer', 'other'] as const;
+  return Object.fromEntries(keys.map((k) => [k, median(phases.map((p) => p[k]))])) as unknown as StepPhases;
 }
 
 /**
