@@ -5,14 +5,16 @@
 // two more seeds. It answers: is there a network that beats the baseline's mean at 0.5x, 0.6x, 0.7x
 // its latency, and by how much?
 //
-//   node dist/bench/spaceFront.js [--store runs/space-front/tsnas.db] [--lut FILE] [--seed 0] [--threads 1]
+//   node dist/bench/spaceFront.js [--store runs/space-front/tsnas.db] [--lut FILE] [--seed 0] [--threads 1] [--workers 1]
 //     [--bins 12] [--per-bin 5] [--above 6] [--above-to 1.3] [--extra-seeds 2]
 //     [--out bench/results/space-front.json] [--svg docs/img/space-front.svg] [--report]
 //
 // One command, resumable: it is a tsnas study (the strategy 'space-front' below, registered from
 // here; the trials evaluated by a function that trains with the final recipe) in an SQLite store,
 // so rerunning the same command continues where it stopped (finished trainings are kept, the one
-// interrupted continues from its last finished epoch). `--report` only writes the summary and the
+// interrupted continues from its last finished epoch). `--workers N` trains in N processes at
+// once, each one worker of the study (`--threads` each; on 2 cores, 2 workers of 1 thread train
+// more per hour than 1 of 2). `--report` only writes the summary and the
 // chart from what is trained. The latency table is the main job's (`--lut`; measured here as
 // scripts/main.sh measures it when the file is missing).
 //
@@ -26,7 +28,8 @@
 // seeds (src/random/studySeeds.ts: run k of a network of name N trains with finalTrainingSeed(study
 // seed, k, N)), so the baseline's runs are those a main job of the same seed trains with
 // FINAL_SEEDS=3, and the random networks get their own (their architecture string as the name).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import * as readline from 'node:readline';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
@@ -56,14 +59,15 @@ import { archFromIndices, formatArch, parseArch } from '../src/space/archFormat'
 import { loadSpace } from '../src/space/registry';
 import { spreadOf, mean } from '../src/stats/welch';
 import { stateKey } from '../src/study/stateKey';
-import type { AskContext, Proposal, Strategy } from '../src/study/strategy';
-import type { TrialRecord } from '../src/study/types';
+import { waitFor, type AskContext, type Proposal, type Strategy, type Wait } from '../src/study/strategy';
+import { trialKey, type TrialRecord } from '../src/study/types';
 import { loadRecipe, parseRecipe, type Recipe } from '../src/train/recipe';
 
 const BASELINE = 'fbnet-s-baseline';
 /** The main job's final training (scripts/main.sh: --final-epochs 2, no --final-limit-train, no recipe). */
 const FINAL = { epochs: 2, limitTrain: null, recipe: {}, emaDecay: null, teacher: null, references: [] };
-const FRACTIONS = [0.5, 0.6, 0.7];
+/** The budgets answered (the issue's 0.5x-0.7x, and 0.8x, 0.9x: where the main job can go when those fail). */
+const FRACTIONS = [0.5, 0.6, 0.7, 0.8, 0.9];
 
 const frontOptions = z.object({
   bins: z.number().int().min(1).default(12),
@@ -123,20 +127,23 @@ class SpaceFront implements Strategy {
     return plan;
   }
 
-  ask(ctx: AskContext): Proposal | null {
+  ask(ctx: AskContext): Proposal | Wait | null {
     const space = ctx.space;
     const plan = this.plan(ctx);
     const baselineArch = formatArch(space, parseArch(space, space.architectures[BASELINE]!));
-    const settled = new Set(ctx.history.map((t) => `${t.arch}|${String(t.searchedRecipe?.seed)}`));
+    // A training is asked once: settled, or running in another worker (both in `seen`).
     const wanted = (arch: string, name: string, k: number, source: string): Proposal | null => {
       const seed = runSeed(ctx.seed, name, k);
-      return settled.has(`${arch}|${seed}`) ? null : { arch: parseArch(space, arch), source, recipe: { seed } };
+      return ctx.seen.has(trialKey({ arch, searchedRecipe: { seed } }))
+        ? null
+        : { arch: parseArch(space, arch), source, recipe: { seed } };
     };
     const first = [
       wanted(baselineArch, BASELINE, 0, 'baseline'),
       ...plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)),
     ].find((p) => p !== null);
     if (first) return first;
+    if (ctx.pending?.length) return waitFor('the front is taken once every first run is trained');
     // Every first run is settled: the front on them, and the baseline, again at more seeds.
     const runs = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
     const front = frontOf(runs.networks);
@@ -223,6 +230,8 @@ async function main(): Promise<void> {
   const seed = num('seed', 0);
   const threads = num('threads', 1);
   const reportOnly = process.argv.includes('--report');
+  const workers = num('workers', 1);
+  const workerMode = process.argv.includes('--worker');
   const searchedFile = arg('searched', 'bench/tables/main-job-searched.json');
   const options: FrontOptions = frontOptions.parse({
     bins: num('bins', 12),
@@ -304,8 +313,20 @@ async function main(): Promise<void> {
     trials: planned * (1 + options.extraSeeds),
     log,
   });
+  if (workerMode) {
+    // One of the workers the command below started: it takes trainings beside the others.
+    const parent = process.ppid;
+    setInterval(() => process.ppid !== parent && process.exit(1), 2000).unref();
+    try {
+      await study.optimize(evaluator, { worker: true, threads, log });
+    } finally {
+      study.close();
+    }
+    return;
+  }
   try {
-    if (!reportOnly) await study.optimize(evaluator, { log });
+    if (!reportOnly && workers > 1) await runWorkerProcesses(workers, log);
+    else if (!reportOnly) await study.optimize(evaluator, { log });
     const trials = study.trials();
     const runs = networkRuns(trials, space.architectures[BASELINE]!, seed, options.extraSeeds + 1, space);
     const plan = study.store.getState(study.record.id, PLAN) ?? null;
@@ -343,6 +364,26 @@ async function main(): Promise<void> {
   } finally {
     study.close();
   }
+}
+
+/**
+ * `--workers N`: this command's flags again in N processes, each one worker of the study (the
+ * trainings shared out through the store); the threads are each worker's. Returns when all end.
+ */
+async function runWorkerProcesses(n: number, log: (line: string) => void): Promise<void> {
+  const args = process.argv.slice(1).filter((a, i, all) => a !== '--workers' && all[i - 1] !== '--workers');
+  log(`space-front: ${n} worker processes`);
+  const codes = await Promise.all(
+    Array.from({ length: n }, (_, i) => {
+      const child = spawn(process.execPath, [...args, '--worker'], { stdio: ['ignore', 'inherit', 'pipe'] });
+      readline
+        .createInterface({ input: child.stderr! })
+        .on('line', (line) => console.error(`[worker ${i + 1}] ${line}`));
+      return new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    }),
+  );
+  if (codes.some((c) => c !== 0))
+    throw new Error(`space-front: worker exit codes ${codes.join(', ')}; their lines are above`);
 }
 
 /** A latency of an architecture on the table (for the searched networks the study never trained). */

@@ -153,6 +153,12 @@ export interface BudgetAnswer {
   /** Beats the baseline's mean (points > 0), and whether by more than the noise (p < 0.05). */
   beats: boolean | null;
   beyondNoise: boolean | null;
+  /**
+   * The best's margin over its later runs alone (runs 1.. : the seeds that did not put it on the
+   * front), in points against the baseline's mean. Its first run chose it among many, so that run
+   * is the luckier draw; these are not. Null without later runs.
+   */
+  heldOutPoints: number | null;
   /** The best within the budget by a single first run, whatever its run count (what a partial bench can say). */
   bestFirstRun: { arch: string; latencyUs: number; acc: number; points: number } | null;
 }
@@ -186,6 +192,7 @@ export function budgetAnswers(
       test,
       beats: points === null ? null : points > 0,
       beyondNoise: test === null || points === null ? null : points > 0 && test.p < 0.05,
+      heldOutPoints: best && best.accs.length > 1 ? (mean(best.accs.slice(1)) - base) * 100 : null,
       bestFirstRun: first
         ? { arch: first.arch, latencyUs: first.latencyUs, acc: first.accs[0]!, points: (first.accs[0]! - base) * 100 }
         : null,
@@ -215,5 +222,9 @@ export function answerText(a: BudgetAnswer, baselineName = 'fbnet-s-baseline'): 
       ? `larger than the noise at p = ${a.test.p.toPrecision(2)} (Welch's t-test)`
       : `within the noise at p = ${a.test.p.toPrecision(2)} (Welch's t-test)`
     : 'no test (fewer than 2 runs)';
-  return `${at}: the best of ${a.within} (${a.best.arch}, ${(a.best.latencyUs / 1000).toFixed(2)} ms, ${(s.mean * 100).toFixed(2)}% over ${s.n} seeds) ${verdict}; ${noise}`;
+  const heldOut =
+    a.heldOutPoints === null
+      ? ''
+      : `; over the ${s.n - 1} seed${s.n === 2 ? '' : 's'} that did not select it, ${a.heldOutPoints >= 0 ? '+' : ''}${a.heldOutPoints.toFixed(2)} points`;
+  return `${at}: the best of ${a.within} (${a.best.arch}, ${(a.best.latencyUs / 1000).toFixed(2)} ms, ${(s.mean * 100).toFixed(2)}% over ${s.n} seeds) ${verdict}; ${noise}${heldOut}`;
 }

@@ -16,13 +16,22 @@ import type { ArchCosts } from '../cost/costModel';
 import { SearchSession, type AskedTrial } from '../study/runSearch';
 import { DEFAULT_STORE, StudyStore, bestTrial, type StoreOptions } from '../study/store';
 import type { Direction, Objective, StudyRecord, TrialRecord, TrialState } from '../study/types';
-import { ConfigError, searchConfigFileSchema, type SearchConfig, type SearchConfigInput } from './config';
+import {
+  applyResumeOverrides,
+  ConfigError,
+  searchConfigFileSchema,
+  type SearchConfig,
+  type SearchConfigInput,
+} from './config';
 import { runStudy, type StudyRunResult } from './runStudy';
 import { answerStudyBudgets, type AnswerBudgetsOptions } from './answerStudyBudgets';
 import type { BudgetAnswer } from './strategyPlugin';
 import type { Constraint } from '../cost/constraints';
 import { studyConfig } from './studyConfig';
 import { loopParts, setupSearch } from './setupSearch';
+import { finalizeStudy } from './finalizeStudy';
+import { runWorker } from '../study/runWorker';
+import { newWorkerId } from '../study/worker';
 
 /** What a new study is: the fields of a study's configuration, in the terms of code. */
 export interface CreateStudyOptions extends Omit<
@@ -75,6 +84,19 @@ export interface OptimizeOptions {
   log?: (line: string) => void;
   /** Each settled trial, with the best so far. */
   onTrial?: (t: TrialRecord, best: TrialRecord | null) => void;
+  /**
+   * Run as one of many workers of the study (Optuna's model: the same script in several processes,
+   * on one machine or many sharing a PostgreSQL store): this process takes trials beside the
+   * others until the study has its `trials`, and the last worker to end runs the study's finalize
+   * and final training, once. Every process on the study must run as a worker then (a run
+   * without `worker` holds the study alone). A worker's running trial that stops beating (its
+   * process killed) is asked again by another. Default false.
+   */
+  worker?: boolean;
+  /** A worker's intra-op threads (default: the study's). */
+  threads?: number;
+  /** A worker: seconds without a heartbeat after which another worker's running trial counts as lost (default 60). */
+  staleAfterSeconds?: number;
 }
 
 /** A trial handed out by `ask`: evaluate it, then `tell` its metrics (or the error it failed with). */
@@ -320,6 +342,15 @@ export class Study {
     const evaluator = asEvaluator(objective, functionName(record.evaluator) ?? 'objective', this.objective.metric);
     if (o.trials !== undefined && !(Number.isInteger(o.trials) && o.trials > 0))
       throw new FieldError('trials', o.trials, `\`trials\` must be a positive integer, got ${String(o.trials)}`);
+    if (o.worker) {
+      if (o.trials !== undefined)
+        throw new FieldError(
+          'trials',
+          o.trials,
+          'a worker runs until the study has its `trials`; `trials` more is an option of a run that holds the study alone (worker: false)',
+        );
+      return this.optimizeAsWorker(evaluator ?? this.evaluator, o);
+    }
     const complete = this.trials({ state: 'complete' }).length;
     return runStudy({
       resume: this.name,
@@ -329,6 +360,58 @@ export class Study {
       log: o.log ?? this.log,
       ...(o.onTrial ? { onTrial: o.onTrial } : {}),
     });
+  }
+
+  /** One worker of many (OptimizeOptions.worker): the loop of `tsnas worker`, with this study's evaluator. */
+  private async optimizeAsWorker(evaluator: Evaluator | undefined, o: OptimizeOptions): Promise<StudyRunResult> {
+    const record = this.record;
+    const stored = studyConfig(record);
+    if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads > 0))
+      throw new FieldError('threads', o.threads, `\`threads\` must be a positive integer, got ${String(o.threads)}`);
+    if (o.staleAfterSeconds !== undefined && !(o.staleAfterSeconds > 0))
+      throw new FieldError(
+        'staleAfterSeconds',
+        o.staleAfterSeconds,
+        `\`staleAfterSeconds\` must be a number of seconds above 0, got ${String(o.staleAfterSeconds)}`,
+      );
+    const config = o.threads ? applyResumeOverrides(stored, { train: { threads: o.threads } }, this.name) : stored;
+    const setup = setupSearch(config, evaluator ? { evaluator } : {});
+    const log = o.log ?? this.log;
+    const me = newWorkerId();
+    const staleAfterMs = o.staleAfterSeconds !== undefined ? o.staleAfterSeconds * 1000 : undefined;
+    const summary = await runWorker({
+      store: this.store,
+      study: record,
+      ...loopParts(setup),
+      trials: config.trials,
+      maxFailed: config.maxFailed ?? undefined,
+      me,
+      log,
+      ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+      ...(o.onTrial ? { onTrial: o.onTrial } : {}),
+    });
+    const finalized = await finalizeStudy({
+      store: this.store,
+      study: record,
+      setup,
+      log,
+      mode: 'shared',
+      wait: false,
+      me,
+      ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+    });
+    return {
+      study: this.name,
+      store: this.store.file,
+      config,
+      created: false,
+      setup,
+      summary,
+      best: summary.best,
+      final: finalized.final,
+      finalTraining: finalized.finalTraining,
+      stopped: summary.stopped,
+    };
   }
 
   /**

@@ -138,6 +138,10 @@ test('the answer at 0.5x, 0.6x, 0.7x: the best mean within each budget against t
   assert.equal(a6!.beyondNoise, t.p < 0.05);
   assert.equal(a6!.bestFirstRun!.arch, 'once');
   assert.match(answerText(a6!), /beats the baseline's mean by 0\.50 points/);
+  // Without the run that selected it: (0.906 + 0.904) / 2 - 0.9 = +0.50 points.
+  assert.ok(Math.abs(a6!.heldOutPoints! - 0.5) < 1e-9);
+  assert.match(answerText(a6!), /over the 2 seeds that did not select it, \+0\.50 points/);
+  assert.ok(Math.abs(a5!.heldOutPoints! - (0.885 - 0.9) * 100) < 1e-9);
 
   assert.equal(a7!.best!.arch, 'mid', '"slow" is over 0.7x the baseline');
 
@@ -148,6 +152,7 @@ test('the answer at 0.5x, 0.6x, 0.7x: the best mean within each budget against t
     [0.6],
   );
   assert.equal(p5!.best, null);
+  assert.equal(p5!.heldOutPoints, null);
   assert.equal(p5!.bestFirstRun!.arch, 'once');
   assert.match(answerText(p5!), /none yet at every seed; the best single run is \+5\.00 points/);
 });

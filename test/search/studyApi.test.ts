@@ -449,3 +449,58 @@ test("a trial's early stop: shouldStop and the signal once the strategy's stopAf
   // Without early stopping it never says stop (this objective then runs into its own guard).
   await assert.rejects(ev.evaluate(job()), /the function 'objective' threw: never stopped/);
 });
+
+test('optimize as workers: two handles on one study share its trials out, each evaluated once, the study ends at its target', async () => {
+  const t = tmp();
+  try {
+    const evaluated: string[] = [];
+    const objective = async (trial: TrialContext) => {
+      evaluated.push(trial.archText);
+      // Yield to the other worker, as a training in another process would run beside this one.
+      await new Promise((r) => setTimeout(r, 5));
+      return { accuracy: score(trial.archText) };
+    };
+    const made = await createStudy({
+      store: t.store,
+      name: 'shared',
+      space: spaceObject(),
+      strategy: 'random',
+      evaluator: functionEvaluator(objective, { name: 'scorer' }),
+      trials: 10,
+      seed: 3,
+    });
+    await assert.rejects(
+      made.optimize(objective, { worker: true, trials: 2 }),
+      (e: unknown) => e instanceof FieldError && e.field === 'trials',
+    );
+    await assert.rejects(
+      made.optimize(objective, { worker: true, threads: 0 }),
+      (e: unknown) => e instanceof FieldError && e.field === 'threads',
+    );
+    made.close();
+    const a = await loadStudy({ store: t.store, name: 'shared', evaluator: objective });
+    const b = await loadStudy({ store: t.store, name: 'shared', evaluator: objective });
+    try {
+      const [ra] = await Promise.all([
+        a.optimize(undefined, { worker: true, staleAfterSeconds: 30 }),
+        b.optimize(undefined, { worker: true, staleAfterSeconds: 30 }),
+      ]);
+      const trials = a.trials();
+      assert.equal(trials.filter((x) => x.state === 'complete').length, 10);
+      assert.equal(trials.length, 10, 'no trial asked twice or lost');
+      assert.equal(evaluated.length, 10);
+      assert.equal(new Set(trials.map((x) => x.arch)).size, 10, 'each architecture once');
+      assert.equal(new Set(trials.map((x) => x.worker)).size, 2, 'both workers took trials');
+      assert.deepEqual(
+        trials.map((x) => x.metrics.accuracy),
+        trials.map((x) => score(x.arch)),
+      );
+      assert.equal(ra.best!.number, a.bestTrial!.number);
+    } finally {
+      a.close();
+      b.close();
+    }
+  } finally {
+    t.done();
+  }
+});
