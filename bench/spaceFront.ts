@@ -13,8 +13,8 @@
 // here; the trials evaluated by a function that trains with the final recipe) in an SQLite store,
 // so rerunning the same command continues where it stopped (finished trainings are kept, the one
 // interrupted continues from its last finished epoch). `--workers N` trains in N processes at
-// once, each one worker of the study (`--threads` each; on 2 cores, 2 workers of 1 thread train
-// more per hour than 1 of 2). `--report` only writes the summary and the
+// once, each one worker of the study (`--threads` each; on 2 cores, 2 workers of 1 thread ran
+// 1.19x the trials per minute of 1 worker of 2 threads: BENCHMARKS.md, issue 16). `--report` only writes the summary and the
 // chart from what is trained. The latency table is the main job's (`--lut`; measured here as
 // scripts/main.sh measures it when the file is missing).
 //

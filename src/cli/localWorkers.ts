@@ -21,6 +21,8 @@ export interface LocalWorkersOptions {
   /** The study's target of complete trials. */
   trials: number;
   maxFailed: number;
+  /** No trial starts after this time (Date.now() milliseconds), in any worker. */
+  deadline?: number;
   log: (line: string) => void;
 }
 
@@ -47,6 +49,7 @@ export async function runLocalWorkers(
         String(process.pid),
       ];
       if (o.device) args.push('--device', o.device);
+      if (o.deadline !== undefined) args.push('--deadline', String(o.deadline));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       readline.createInterface({ input: child.stderr! }).on('line', (line) => o.log(`[worker ${i + 1}] ${line}`));
       return new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
@@ -69,7 +72,14 @@ export async function runLocalWorkers(
     complete,
     failed,
     interrupted: all.length - settled.length - all.filter((t) => t.state === 'running').length,
-    stopped: failed >= o.maxFailed ? 'failures' : complete >= o.trials ? 'target' : 'done',
+    stopped:
+      failed >= o.maxFailed
+        ? 'failures'
+        : complete >= o.trials
+          ? 'target'
+          : o.deadline !== undefined && Date.now() >= o.deadline
+            ? 'timeout'
+            : 'done',
     lastError: [...settled].reverse().find((t) => t.error)?.error ?? null,
   };
 }

@@ -49,6 +49,8 @@ export type WorkersRunner = (
     threads: number;
     trials: number;
     maxFailed: number;
+    /** No trial starts after this time (Date.now() milliseconds): the run's `timeout`. */
+    deadline?: number;
     log: (line: string) => void;
   },
 ) => Promise<SearchSummary>;
@@ -87,6 +89,12 @@ export interface RunStudyOptions {
    * which strategies plan with): the library's `optimize` runs N more. In-process runs only.
    */
   trials?: number;
+  /**
+   * Seconds from this call after which no trial starts (Optuna's optimize timeout): running trials
+   * finish, the run stops with 'timeout', and the study is finalized with what it has. A
+   * strategy's prepare (a supernet's training) is not cut; its length is the strategy's options'.
+   */
+  timeout?: number;
   /** Run the loop in this many worker processes through `runWorkers` (default: in this process). */
   workers?: number;
   runWorkers?: WorkersRunner;
@@ -113,6 +121,14 @@ export interface StudyRunResult {
   final: FinalNetwork | null;
   finalTraining: FinalTrainingState | null;
   stopped: SearchSummary['stopped'];
+}
+
+/** A run's `timeout` (seconds from now) as a deadline in Date.now() milliseconds; checked. */
+export function deadlineOf(timeout: number | undefined, field = 'timeout'): number | undefined {
+  if (timeout === undefined) return undefined;
+  if (!(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0))
+    throw new FieldError(field, timeout, `\`${field}\` must be a number of seconds above 0, got ${String(timeout)}`);
+  return Date.now() + timeout * 1000;
 }
 
 /** A new study's default name: <strategy>-<space>-<time>. */
@@ -147,6 +163,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   const log = o.log ?? (() => {});
   if ((o.config === undefined) === (o.resume === undefined))
     throw new Error('runStudy: give either `config` (a new study) or `resume` (the name of a study to continue)');
+  const deadline = deadlineOf(o.timeout);
   const given = o.config ?? {};
   const openStore = o.store instanceof StudyStore ? o.store : null;
   const storeFile = openStore ? openStore.file : ((o.store as string | undefined) ?? given.store ?? DEFAULT_STORE);
@@ -245,6 +262,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         threads: config.train.threads,
         trials: config.trials,
         maxFailed: config.maxFailed ?? Math.max(10, config.trials),
+        ...(deadline !== undefined ? { deadline } : {}),
         log,
       });
     } else {
@@ -254,6 +272,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
         ...loopParts(setup),
         trials: o.trials ?? config.trials,
         maxFailed: config.maxFailed ?? undefined,
+        ...(deadline !== undefined ? { deadline } : {}),
         log,
         ...(o.onTrial ? { onTrial: o.onTrial } : {}),
       });

@@ -23,7 +23,7 @@ import {
   type SearchConfig,
   type SearchConfigInput,
 } from './config';
-import { runStudy, type StudyRunResult } from './runStudy';
+import { deadlineOf, runStudy, type StudyRunResult } from './runStudy';
 import { answerStudyBudgets, type AnswerBudgetsOptions } from './answerStudyBudgets';
 import type { BudgetAnswer } from './strategyPlugin';
 import type { Constraint } from '../cost/constraints';
@@ -93,6 +93,12 @@ export interface OptimizeOptions {
    * process killed) is asked again by another. Default false.
    */
   worker?: boolean;
+  /**
+   * Seconds after which no trial starts (Optuna's timeout): the running one finishes and the run
+   * stops with 'timeout', then the study is finalized with what it has. A strategy's prepare (a
+   * supernet's training) is not cut. Default: none.
+   */
+  timeout?: number;
   /** A worker's intra-op threads (default: the study's). */
   threads?: number;
   /** A worker: seconds without a heartbeat after which another worker's running trial counts as lost (default 60). */
@@ -357,6 +363,7 @@ export class Study {
       store: this.store,
       ...((evaluator ?? this.evaluator) ? { evaluator: evaluator ?? this.evaluator } : {}),
       ...(o.trials !== undefined ? { trials: complete + o.trials } : {}),
+      ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
       log: o.log ?? this.log,
       ...(o.onTrial ? { onTrial: o.onTrial } : {}),
     });
@@ -374,6 +381,7 @@ export class Study {
         o.staleAfterSeconds,
         `\`staleAfterSeconds\` must be a number of seconds above 0, got ${String(o.staleAfterSeconds)}`,
       );
+    const deadline = deadlineOf(o.timeout);
     const config = o.threads ? applyResumeOverrides(stored, { train: { threads: o.threads } }, this.name) : stored;
     const setup = setupSearch(config, evaluator ? { evaluator } : {});
     const log = o.log ?? this.log;
@@ -387,6 +395,7 @@ export class Study {
       maxFailed: config.maxFailed ?? undefined,
       me,
       log,
+      ...(deadline !== undefined ? { deadline } : {}),
       ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
       ...(o.onTrial ? { onTrial: o.onTrial } : {}),
     });

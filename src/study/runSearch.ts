@@ -45,6 +45,12 @@ export interface SearchOptions {
   trials: number;
   /** Stop once this many trials have failed (default max(10, trials)); interrupted ones don't count. */
   maxFailed?: number;
+  /**
+   * No trial starts after this time (Date.now() milliseconds; a run's timeout): the running one
+   * finishes, and the loop stops with 'timeout'. A strategy's prepare (a supernet's training) is
+   * not cut: its length is its own options'.
+   */
+  deadline?: number;
   /** Progress lines (stderr). */
   log?: (line: string) => void;
   /** Each settled trial, the best so far, and the study's counts after it (for progress and time-left lines). */
@@ -65,10 +71,16 @@ export interface SearchSummary {
   failed: number;
   /** Running trials of an earlier process found and failed at the start. */
   interrupted: number;
-  /** 'target': the study has its trials; 'done': the strategy had nothing more; 'failures': maxFailed reached. */
-  stopped: 'target' | 'done' | 'failures';
+  /**
+   * 'target': the study has its trials; 'done': the strategy had nothing more; 'failures': maxFailed
+   * reached; 'timeout': the run's deadline passed.
+   */
+  stopped: 'target' | 'done' | 'failures' | 'timeout';
   lastError: string | null;
 }
+
+/** Whether a run's deadline (Date.now() milliseconds) has passed; never without one. */
+export const pastDeadline = (deadline: number | undefined): boolean => deadline !== undefined && Date.now() >= deadline;
 
 /** A short form of an architecture for progress lines. */
 export function shortArch(space: Space, archText: string, arch?: Parameters<typeof formatIndices>[1]): string {
@@ -120,6 +132,10 @@ export async function runSearch(o: SearchOptions): Promise<SearchSummary> {
     while (session.complete < o.trials) {
       if (session.failed >= maxFailed) {
         stopped = 'failures';
+        break;
+      }
+      if (pastDeadline(o.deadline)) {
+        stopped = 'timeout';
         break;
       }
       const asked = await session.ask();

@@ -34,7 +34,7 @@
 import { parseArch } from '../space/archFormat';
 import { bestTrial, trialWorkerAlive } from './store';
 import { isWait } from './strategy';
-import { HEARTBEAT_MS, OWN_SYNC, TrialLoop, type SearchOptions, type SearchSummary } from './runSearch';
+import { HEARTBEAT_MS, OWN_SYNC, pastDeadline, TrialLoop, type SearchOptions, type SearchSummary } from './runSearch';
 import { isSettled, trialKey, type TrialRecord } from './types';
 import { newWorkerId, type WorkerId } from './worker';
 
@@ -187,6 +187,10 @@ export async function runWorker(o: WorkerOptions): Promise<SearchSummary> {
       if (complete >= o.trials) break;
       if (failed >= maxFailed) {
         stopped = 'failures';
+        break;
+      }
+      if (pastDeadline(o.deadline)) {
+        stopped = 'timeout';
         break;
       }
 

@@ -504,3 +504,49 @@ test('optimize as workers: two handles on one study share its trials out, each e
     t.done();
   }
 });
+
+test('optimize with a timeout: no trial starts after it, the run says so, nothing is left running; alone and as workers', async () => {
+  const t = tmp();
+  try {
+    // Each trial takes 40 ms: 200 of them would take 8 s, far past the 0.3 s timeout.
+    const objective = async (trial: TrialContext) => {
+      await new Promise((r) => setTimeout(r, 40));
+      return { accuracy: score(trial.archText) };
+    };
+    const study = await createStudy({
+      store: t.store,
+      name: 'timed',
+      space: spaceObject(),
+      strategy: 'random',
+      evaluator: functionEvaluator(objective, { name: 'scorer' }),
+      trials: 200,
+      seed: 5,
+    });
+    try {
+      await assert.rejects(
+        study.optimize(undefined, { timeout: -1 }),
+        (e: unknown) => e instanceof FieldError && e.field === 'timeout',
+      );
+      assert.equal(study.trials().length, 0, 'a refused timeout starts nothing');
+      const r = await study.optimize(undefined, { timeout: 0.3 });
+      assert.equal(r.stopped, 'timeout');
+      const first = study.trials();
+      assert.ok(first.length >= 1 && first.length < 200, `${first.length} trials`);
+      assert.ok(
+        first.every((x) => x.state === 'complete'),
+        'the running trial finished; none left running',
+      );
+      assert.equal(r.summary.complete, first.length);
+      // As workers: the same, the timeout counted from each worker's start.
+      const r2 = await study.optimize(undefined, { worker: true, timeout: 0.3 });
+      assert.equal(r2.stopped, 'timeout');
+      const second = study.trials();
+      assert.ok(second.length > first.length && second.length < 200, `${second.length} trials`);
+      assert.ok(second.every((x) => x.state === 'complete'));
+    } finally {
+      study.close();
+    }
+  } finally {
+    t.done();
+  }
+});

@@ -267,3 +267,40 @@ test('tsnas search --workers 2 with a final training: the final lines come once,
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tsnas search --timeout: alone and with --workers 2, no trial starts after it; the run says so and the study resumes', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsnas-timeout-cli-'));
+  const store = path.join(dir, 'tsnas.db');
+  // 100 ms a trial: 400 trials would take 40 s, far past the 1 s timeout.
+  const search = (study: string, more: string[]) =>
+    tsnasAsync([
+      ...['search', 'random', '--space', 'fbnet-s', '--evaluator', 'synthetic:2', '--eval-delay-ms', '100'],
+      ...['--trials', '400', '--study', study, '--store', store, '--timeout', '1', ...more],
+    ]);
+  try {
+    for (const [study, more] of [
+      ['alone', []],
+      ['shared', ['--workers', '2']],
+    ] as const) {
+      const run = await search(study, [...more]);
+      assert.equal(run.code, 0, run.stderr);
+      assert.match(run.stderr, /stopped: the run's --timeout of 1 s passed; the study has \d+ of its 400 trials/);
+      const s = StudyStore.open(store, { readonly: true });
+      try {
+        const all = s.trials(s.requireStudy(study).id);
+        assert.ok(all.length >= 1 && all.length < 400, `${study}: ${all.length} trials`);
+        assert.ok(
+          all.every((t) => t.state === 'complete'),
+          `${study}: the running trials finished`,
+        );
+      } finally {
+        s.close();
+      }
+    }
+    const bad = await tsnasAsync(['search', 'random', '--space', 'fbnet-s', '--timeout', '0', '--store', store]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /--timeout/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -21,7 +21,7 @@ import type { TrialCounts } from '../../study/runSearch';
 import { isSettled, type TrialRecord } from '../../study/types';
 import { chanceWarning } from '../chanceWarning';
 import { StudyProgressPrinter } from '../progress';
-import { nonNegativeInt, positiveInt, seedOption } from '../options';
+import { nonNegativeInt, positiveInt, positiveNumber, seedOption } from '../options';
 import { cliText } from '../errorText';
 import { helpDependsOn } from '../flagErrorHint';
 
@@ -81,6 +81,7 @@ interface CommonFlags {
   reference?: string[];
   teacher?: string;
   workers?: number;
+  timeout?: number;
   device?: string;
 }
 type SearchFlags = CommonFlags & Record<string, unknown>;
@@ -402,6 +403,11 @@ export function registerSearch(program: Command): void {
       'run the study in this many local worker processes (the --threads split between them); more can join from other machines: npx tsnas worker STUDY --store URL',
       positiveInt('--workers'),
     )
+    .option(
+      '--timeout <s>',
+      "start no trial after this many seconds of this run (the running ones finish; the study is finalized with what it has; a supernet's training is not cut)",
+      positiveNumber('--timeout'),
+    )
     .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--json', 'print the result as JSON on the last line: {"study", "best": {"arch", "metrics"}, "trials"}')
     .addOption(
@@ -472,7 +478,10 @@ export function registerSearch(program: Command): void {
         clearInterval(timer);
       }
     };
-    const workers = o.workers ? { workers: o.workers, runWorkers } : { onTrial };
+    const workers = {
+      ...(o.workers ? { workers: o.workers, runWorkers } : { onTrial }),
+      ...(o.timeout !== undefined ? { timeout: o.timeout } : {}),
+    };
     const { config, summary, final, finalTraining } = o.resume
       ? await runStudy({
           resume: o.resume,
@@ -495,6 +504,10 @@ export function registerSearch(program: Command): void {
       process.exitCode = 1;
       log(
         `stopped: ${summary.failed} trial(s) failed (the cap is ${config.maxFailed ?? Math.max(10, config.trials)}; raise it with --max-failed); last error: ${summary.lastError}`,
+      );
+    } else if (summary.stopped === 'timeout') {
+      log(
+        `stopped: the run's --timeout of ${o.timeout} s passed; the study has ${summary.complete} of its ${config.trials} trials (more with npx tsnas search --resume ${summary.study})`,
       );
     } else if (summary.stopped === 'done') {
       log(plugin.doneMessage ?? `the ${config.strategy} strategy has nothing more to propose`);

@@ -14,7 +14,7 @@ import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
 import { newWorkerId } from '../../study/worker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
-import { positiveInt } from '../options';
+import { positiveInt, positiveNumber } from '../options';
 import { followParent } from '../followParent';
 import { cliText } from '../errorText';
 
@@ -36,7 +36,17 @@ export function registerWorker(program: Command): void {
       `seconds without a heartbeat after which another worker's running trial counts as lost (default ${DEFAULT_STALE_AFTER_MS / 1000})`,
       positiveInt('--stale-after'),
     )
+    .option(
+      '--timeout <s>',
+      'take no trial after this many seconds (the running one finishes)',
+      positiveNumber('--timeout'),
+    )
     .option('--json', 'print the result as JSON on the last line')
+    .addOption(
+      new Option('--deadline <ms>', 'take no trial after this time (ms since 1970: the deadline of search --timeout)')
+        .argParser(positiveInt('--deadline'))
+        .hideHelp(),
+    )
     .addOption(
       new Option(
         '--parent-pid <pid>',
@@ -54,9 +64,12 @@ export function registerWorker(program: Command): void {
           device?: string;
           staleAfter?: number;
           json?: boolean;
+          timeout?: number;
+          deadline?: number;
           parentPid?: number;
         },
       ) => {
+        const started = Date.now();
         const log = (s: string) => process.stderr.write(`${cliText(s, program)}\n`);
         // A local worker of `search --workers N` stops with the command that started it: at once,
         // mid-trial too; the next run on the study (search --resume) asks that trial again.
@@ -89,6 +102,14 @@ export function registerWorker(program: Command): void {
             maxFailed: config.maxFailed ?? undefined,
             ...(staleAfterMs ? { staleAfterMs } : {}),
             me,
+            ...(o.deadline !== undefined || o.timeout !== undefined
+              ? {
+                  deadline: Math.min(
+                    o.deadline ?? Infinity,
+                    o.timeout !== undefined ? started + o.timeout * 1000 : Infinity,
+                  ),
+                }
+              : {}),
             ...(parent ? { onHeartbeat: parent.check } : {}),
             log,
           });
