@@ -273,6 +273,8 @@ async function main(): Promise<void> {
           `${trial.archText.replace(/[^A-Za-z0-9_-]+/g, '.')}-s${runSeedOf}`,
         ),
         threads,
+        // Every batch: a worker's epoch outlasts the 60 s after which the others take its trial as lost.
+        onProgress: () => trial.heartbeat(),
         onEpoch: (m) => {
           trial.report(m.epoch, { loss: m.loss, trainAcc: m.trainAcc });
           trial.log(

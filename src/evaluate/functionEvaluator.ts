@@ -49,6 +49,12 @@ export interface TrialContext {
   shouldStop(): boolean;
   /** A line of progress (the study's log). */
   log(line: string): void;
+  /**
+   * Says the trial is alive (throttled; `report` says it too). Call it often (every batch) in long
+   * stretches without a report, which keep the event loop busy: with many workers on a study,
+   * another worker takes a trial silent for `staleAfterSeconds` (60 by default) as lost, and asks it again.
+   */
+  heartbeat(): void;
 }
 
 /** What an objective returns: its metrics by name, or one number when it reports one metric. */
@@ -127,6 +133,7 @@ export function functionEvaluator(fn: ObjectiveFunction, o: FunctionEvaluatorOpt
         },
         shouldStop: () => stopAt !== null && epochs.length >= stopAt,
         log: (line) => job.log(line),
+        heartbeat: () => job.heartbeat(),
       };
       let out: unknown;
       try {

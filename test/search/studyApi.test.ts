@@ -550,3 +550,37 @@ test('optimize with a timeout: no trial starts after it, the run says so, nothin
     t.done();
   }
 });
+
+test("trial.heartbeat(): an objective's long synchronous stretch says the trial is alive, in the store", async () => {
+  const t = tmp();
+  try {
+    let before: number | null = null;
+    let after: number | null = null;
+    const study = await createStudy({
+      store: t.store,
+      name: 'beats',
+      space: spaceObject(),
+      strategy: 'random',
+      evaluator: functionEvaluator(() => 0, { name: 'scorer' }),
+      trials: 1,
+      seed: 1,
+    });
+    try {
+      const beatOf = (n: number) => study.trials().find((x) => x.number === n)!.heartbeatAt;
+      await study.optimize((trial: TrialContext) => {
+        before = beatOf(trial.number);
+        // Busy past the heartbeat's throttle (2 s): only the objective's own call can beat here.
+        const until = Date.now() + 2100;
+        while (Date.now() < until);
+        trial.heartbeat();
+        after = beatOf(trial.number);
+        return score(trial.archText);
+      });
+      assert.ok(before !== null && after !== null && after > before, `heartbeat ${before} -> ${after}`);
+    } finally {
+      study.close();
+    }
+  } finally {
+    t.done();
+  }
+});
