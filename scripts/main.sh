@@ -59,4 +59,17 @@ node -e '
 const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n").at(-1));
 for (const c of r.finalTraining?.comparisons ?? []) console.log(c.text);
 ' "$out/$study.json"
+# What the space holds at this budget: the front of random architectures trained with this final
+# recipe (bench/spaceFront.ts; BENCHMARKS.md, "The space's front"), when it answered this budget.
+if [ -z "${TARGET_LATENCY:-}" ]; then node -e '
+const fs = require("fs");
+const [file, fraction] = [process.argv[1], Number(process.argv[2])];
+if (!fs.existsSync(file)) process.exit(0);
+const front = JSON.parse(fs.readFileSync(file, "utf8"));
+const a = (front.answers ?? []).find((x) => Math.abs(x.fraction - fraction) < 1e-9);
+if (a)
+  console.log(
+    `the space front (${file}, ${front.trained.networks} random networks, on a table where the baseline takes ${(front.plan.baselineUs / 1000).toFixed(2)} ms): ${a.text}`,
+  );
+' bench/results/space-front.json "${BUDGET:-0.5}"; fi
 echo "main job: $(( $(date +%s) - started )) s in all (budget ${target} us = ${BUDGET:-0.5} x the baseline's ${baseline_us} us, seed ${seed})"
