@@ -192,6 +192,20 @@ test(
       fewer.stderr,
       /--final-seeds 1: the study trains each final network 2 times, and a resume only raises it/,
     );
+    // tsnas study finalize raises it too, without a search: the runs made are kept, the study records 3.
+    const fin = await tsnasInProcess(['study', 'finalize', 's6', '--store', db, '--final-seeds', '3', '--json']);
+    assert.equal(fin.code, 0, fin.stderr);
+    const f3 = JSON.parse(fin.last).finalTraining as FinalTrainingState;
+    assert.equal(f3.networks.length, 6);
+    assert.deepEqual(
+      f3.networks.filter((n) => (n.replica ?? 0) < 2),
+      m.networks,
+      'the runs made are read back',
+    );
+    for (const n of f3.networks.filter((x) => x.replica === 2)) assert.equal(n.seed, finalTrainingSeed(6, 2, n.name));
+    const again = await tsnasInProcess(['search', '--resume', 's6', '--store', db, '--final-seeds', '2']);
+    assert.equal(again.code, 1, 'the study now trains 3 runs a network');
+    assert.match(again.stderr, /the study trains each final network 3 times/);
   }),
 );
 

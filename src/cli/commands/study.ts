@@ -329,46 +329,68 @@ export function registerStudy(program: Command): void {
     .argument('<study>', 'study name (tsnas study list)')
     .option('--store <file|url>', `study store (default ${DEFAULT_STORE})`)
     .option('--threads <n>', "intra-op threads (default: the study's)", positiveInt('--threads'))
+    .option(
+      '--final-seeds <k>',
+      "train the result and every reference K times (raise the study's final runs; the runs made are kept)",
+      positiveInt('--final-seeds'),
+    )
     .option('--device <d>', DEVICE_HELP, deviceOption)
     .option('--json', 'print JSON on the last line: {"study", "outcome", "final", "finalTraining"}')
-    .action(async (name: string, o: { store?: string; threads?: number; device?: string; json?: boolean }) => {
-      const log = (line: string) => process.stderr.write(`${line}\n`);
-      await useDevice(o.device);
-      const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
-      let store: StudyStore;
-      try {
-        store = StudyStore.open(location, { mustExist: true });
-      } catch (err) {
-        throw explainStoreError(location, err);
-      }
-      try {
-        const s = store.requireStudy(name);
-        const stored = studyConfig(s);
-        const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, name);
-        const setup = setupSearch(config);
-        const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });
-        if (r.outcome === 'running')
-          throw new Error(
-            `study '${name}' still has trials running in live workers: the last of them finalizes it (or run this again once they end)`,
+    .action(
+      async (
+        name: string,
+        o: { store?: string; threads?: number; finalSeeds?: number; device?: string; json?: boolean },
+      ) => {
+        const log = (line: string) => process.stderr.write(`${line}\n`);
+        await useDevice(o.device);
+        const location = o.store === undefined ? DEFAULT_STORE : resolveStoreLocation(o.store, process.cwd());
+        let store: StudyStore;
+        try {
+          store = StudyStore.open(location, { mustExist: true });
+        } catch (err) {
+          throw explainStoreError(location, err);
+        }
+        try {
+          let s = store.requireStudy(name);
+          const stored = studyConfig(s);
+          const config = applyResumeOverrides(
+            stored,
+            {
+              ...(o.threads ? { train: { threads: o.threads } } : {}),
+              ...(o.finalSeeds ? { final: { seeds: o.finalSeeds } } : {}),
+            },
+            name,
           );
-        if (r.outcome === 'busy')
-          throw new Error(
-            `another worker is finalizing study '${name}' now; run this again if it is stopped before it finishes`,
-          );
-        if (r.outcome === 'nothing')
-          log(
-            `study '${name}': nothing to finalize (no complete trial, or no final network or final training to make)`,
-          );
-        if (r.outcome === 'done') log(`study '${name}': already finalized`);
-        if (r.finalTraining) for (const line of finalTrainingLines(r.finalTraining)) log(line);
-        if (o.json)
-          console.log(
-            JSON.stringify({ study: name, outcome: r.outcome, final: r.final, finalTraining: r.finalTraining }),
-          );
-      } catch (err) {
-        throw explainStoreError(store.file, err);
-      } finally {
-        store.close();
-      }
-    });
+          const setup = setupSearch(config);
+          // More final runs are the study's from now on (as search --resume --final-seeds K stores them).
+          if (config.final?.seeds !== stored.final?.seeds) {
+            store.updateStudyConfig(s.id, config as unknown as Record<string, unknown>);
+            s = store.requireStudy(name);
+          }
+          const r = await finalizeStudy({ store, study: s, setup, log, mode: 'shared', wait: false });
+          if (r.outcome === 'running')
+            throw new Error(
+              `study '${name}' still has trials running in live workers: the last of them finalizes it (or run this again once they end)`,
+            );
+          if (r.outcome === 'busy')
+            throw new Error(
+              `another worker is finalizing study '${name}' now; run this again if it is stopped before it finishes`,
+            );
+          if (r.outcome === 'nothing')
+            log(
+              `study '${name}': nothing to finalize (no complete trial, or no final network or final training to make)`,
+            );
+          if (r.outcome === 'done') log(`study '${name}': already finalized`);
+          if (r.finalTraining) for (const line of finalTrainingLines(r.finalTraining)) log(line);
+          if (o.json)
+            console.log(
+              JSON.stringify({ study: name, outcome: r.outcome, final: r.final, finalTraining: r.finalTraining }),
+            );
+        } catch (err) {
+          throw explainStoreError(store.file, err);
+        } finally {
+          store.close();
+        }
+      },
+    );
 }
