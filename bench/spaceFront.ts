@@ -23,8 +23,12 @@
 // network of the space (all skip) and the baseline's table latency, and one in each of `--above`
 // bins from the baseline's latency to `--above-to` x it, drawn round by round (each round one per
 // bin, the bins nearest 0.6x the baseline's latency first: a run stopped early is spread over the
-// range and densest where the question is); then the networks of the front (on their first runs)
-// and the baseline at `--extra-seeds` more seeds. Training seeds are the main job's final-training
+// range and densest where the question is). Once about a round is trained (as many networks as
+// bins, less one), the baseline and the
+// best network of each budget (0.5x-0.9x, by first run) get their `--extra-seeds` more seeds before
+// further first runs (a later best gets them when it becomes one), so that a bench stopped early
+// still answers every budget over seeds; at the end the networks of the front (on their first
+// runs) get them too. Training seeds are the main job's final-training
 // seeds (src/random/studySeeds.ts: run k of a network of name N trains with finalTrainingSeed(study
 // seed, k, N)), so the baseline's runs are those a main job of the same seed trains with
 // FINAL_SEEDS=3, and the random networks get their own (their architecture string as the name).
@@ -138,14 +142,26 @@ class SpaceFront implements Strategy {
         ? null
         : { arch: parseArch(space, arch), source, recipe: { seed } };
     };
-    const first = [
-      wanted(baselineArch, BASELINE, 0, 'baseline'),
-      ...plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)),
-    ].find((p) => p !== null);
+    const runs = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
+    const baselineFirst = wanted(baselineArch, BASELINE, 0, 'baseline');
+    if (baselineFirst) return baselineFirst;
+    // After about a round (a network per bin): the baseline's and each budget's best network's more seeds
+    // come before more first runs, so that a run stopped early still answers every budget over
+    // seeds (the best so far); a network that becomes a budget's best later gets them then.
+    if (runs.baseline && runs.networks.length >= plan.bins.length - 1) {
+      const bests = budgetBests(runs.networks, runs.baseline.latencyUs);
+      for (let k = 1; k <= this.o.extraSeeds; k++) {
+        const next = [
+          wanted(baselineArch, BASELINE, k, 'baseline'),
+          ...bests.map((n) => wanted(n.arch, n.arch, k, 'budget best')),
+        ].find((p) => p !== null);
+        if (next) return next;
+      }
+    }
+    const first = plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)).find((p) => p !== null);
     if (first) return first;
     if (ctx.pending?.length) return waitFor('the front is taken once every first run is trained');
     // Every first run is settled: the front on them, and the baseline, again at more seeds.
-    const runs = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
     const front = frontOf(runs.networks);
     for (let k = 1; k <= this.o.extraSeeds; k++) {
       const next = [
@@ -158,6 +174,16 @@ class SpaceFront implements Strategy {
   }
 
   tell(): void {}
+}
+
+/** Each budget's (FRACTIONS x the baseline's latency) best network by its first run, each once. */
+function budgetBests(networks: readonly NetworkRuns[], baselineUs: number): NetworkRuns[] {
+  const bests = FRACTIONS.map((f) =>
+    networks
+      .filter((n) => n.latencyUs <= f * baselineUs && n.accs.length > 0)
+      .reduce<NetworkRuns | null>((b, n) => (!b || n.accs[0]! > b.accs[0]! ? n : b), null),
+  );
+  return [...new Set(bests.filter((n): n is NetworkRuns => n !== null))];
 }
 
 const spaceFrontStrategy: StrategyPlugin<FrontOptions> = {
