@@ -7,7 +7,7 @@
 //
 //   node dist/bench/spaceFront.js [--store runs/space-front/tsnas.db] [--lut FILE] [--seed 0] [--threads 1] [--workers 1]
 //     [--bins 12] [--per-bin 5] [--above 6] [--above-to 1.3] [--extra-seeds 2]
-//     [--out bench/results/space-front.json] [--svg docs/img/space-front.svg] [--report]
+//     [--retrain 0.5x] [--out bench/results/space-front.json] [--svg docs/img/space-front.svg] [--report]
 //
 // One command, resumable: it is a tsnas study (the strategy 'space-front' below, registered from
 // here; the trials evaluated by a function that trains with the final recipe) in an SQLite store,
@@ -28,7 +28,10 @@
 // best network of each budget (0.5x-0.9x, by first run) get their `--extra-seeds` more seeds before
 // further first runs (a later best gets them when it becomes one), so that a bench stopped early
 // still answers every budget over seeds; at the end the networks of the front (on their first
-// runs) get them too. Training seeds are the main job's final-training
+// runs) get them too. The main job's searched networks of `--retrain` (labels of
+// bench/tables/main-job-searched.json, default 0.5x: its results at 0.5x for search seeds 0-2)
+// are trained at every seed as well, right after those: set apart from the random ones, they say
+// whether the main job's result equals the baseline over seeds. Training seeds are the main job's final-training
 // seeds (src/random/studySeeds.ts: run k of a network of name N trains with finalTrainingSeed(study
 // seed, k, N)), so the baseline's runs are those a main job of the same seed trains with
 // FINAL_SEEDS=3, and the random networks get their own (their architecture string as the name).
@@ -61,7 +64,7 @@ import { finalRecipe } from '../src/search/finalTraining';
 import type { StrategyPlugin } from '../src/search/strategyPlugin';
 import { archFromIndices, formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
-import { spreadOf, mean } from '../src/stats/welch';
+import { spreadOf, mean, welchTTest } from '../src/stats/welch';
 import { stateKey } from '../src/study/stateKey';
 import { waitFor, type AskContext, type Proposal, type Strategy, type Wait } from '../src/study/strategy';
 import { trialKey, type TrialRecord } from '../src/study/types';
@@ -96,7 +99,14 @@ const runSeed = (studySeed: number, name: string, k: number) => finalTrainingSee
 /** Proposes the plan's trainings in order, each (architecture, seed) once; null when all are settled. */
 class SpaceFront implements Strategy {
   readonly name = 'space-front';
-  constructor(private readonly o: FrontOptions) {}
+  /**
+   * `retrain`: the main job's searched networks (canonical architecture strings) to train at every
+   * seed too, set apart from the random ones (not in the front, not in the answers).
+   */
+  constructor(
+    private readonly o: FrontOptions,
+    private readonly retrain: readonly string[] = [],
+  ) {}
 
   private plan(ctx: AskContext): StoredPlan {
     const stored = ctx.state.get(PLAN);
@@ -142,7 +152,8 @@ class SpaceFront implements Strategy {
         ? null
         : { arch: parseArch(space, arch), source, recipe: { seed } };
     };
-    const runs = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
+    const all = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
+    const runs = { ...all, networks: all.networks.filter((n) => !this.retrain.includes(n.arch)) };
     const baselineFirst = wanted(baselineArch, BASELINE, 0, 'baseline');
     if (baselineFirst) return baselineFirst;
     // After about a round (a network per bin): the baseline's and each budget's best network's more seeds
@@ -158,6 +169,12 @@ class SpaceFront implements Strategy {
         if (next) return next;
       }
     }
+    // The main job's searched networks at every seed: is its result the baseline's equal over seeds?
+    if (runs.baseline)
+      for (let k = 0; k <= this.o.extraSeeds; k++) {
+        const next = this.retrain.map((a) => wanted(a, a, k, 'main job result')).find((p) => p !== null);
+        if (next) return next;
+      }
     const first = plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)).find((p) => p !== null);
     if (first) return first;
     if (ctx.pending?.length) return waitFor('the front is taken once every first run is trained');
@@ -186,12 +203,15 @@ function budgetBests(networks: readonly NetworkRuns[], baselineUs: number): Netw
   return [...new Set(bests.filter((n): n is NetworkRuns => n !== null))];
 }
 
+/** The searched networks the strategy trains at every seed (set by main from `--retrain`). */
+let retrainSearched: string[] = [];
+
 const spaceFrontStrategy: StrategyPlugin<FrontOptions> = {
   name: 'space-front',
   description:
     "random architectures stratified over table latency, then the front's and the baseline's runs at more seeds",
   options: frontOptions,
-  create: (o) => new SpaceFront(o),
+  create: (o) => new SpaceFront(o, retrainSearched),
 };
 
 /** The complete trials as networks (runs in seed order: run 0, 1, 2), the baseline apart. */
@@ -275,8 +295,16 @@ async function main(): Promise<void> {
       { stdio: 'inherit' },
     );
   }
-  registerStrategy(spaceFrontStrategy);
   const space = loadSpace('fbnet-s');
+  const searched: Searched[] = fs.existsSync(searchedFile)
+    ? (JSON.parse(fs.readFileSync(searchedFile, 'utf8')) as { networks: Searched[] }).networks
+    : [];
+  const retrainLabels = arg('retrain', '0.5x');
+  const canonical = (a: string) => formatArch(space, parseArch(space, a));
+  retrainSearched = searched
+    .filter((n) => retrainLabels.split(',').some((l) => l && n.label.startsWith(`${l} `)))
+    .map((n) => canonical(n.arch));
+  registerStrategy(spaceFrontStrategy);
   const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
   let data: ReturnType<typeof loadDataSource> | null = null;
   const evaluator = functionEvaluator(
@@ -358,17 +386,18 @@ async function main(): Promise<void> {
     const trials = study.trials();
     const runs = networkRuns(trials, space.architectures[BASELINE]!, seed, options.extraSeeds + 1, space);
     const plan = study.store.getState(study.record.id, PLAN) ?? null;
-    const searched: Searched[] = fs.existsSync(searchedFile)
-      ? (JSON.parse(fs.readFileSync(searchedFile, 'utf8')) as { networks: Searched[] }).networks
-      : [];
     const costOf = (arch: string) =>
       trials.find((t) => t.arch === formatArch(space, parseArch(space, arch)))?.costs.latencyUs ??
       latencyOfArch(study.config.lut!, arch);
     const summary = summarize(
-      runs,
+      { ...runs, networks: runs.networks.filter((n) => !retrainSearched.includes(n.arch)) },
       plan,
       options,
-      searched.map((s) => ({ ...s, latencyUs: costOf(s.arch) })),
+      searched.map((s) => ({
+        ...s,
+        latencyUs: costOf(s.arch),
+        accs: runs.networks.find((n) => n.arch === canonical(s.arch))?.accs ?? [],
+      })),
       {
         seed,
         lut,
@@ -424,7 +453,7 @@ function summarize(
   runs: ReturnType<typeof networkRuns>,
   plan: StoredPlan | null,
   o: FrontOptions,
-  searched: Array<Searched & { latencyUs: number }>,
+  searched: Array<Searched & { latencyUs: number; accs: number[] }>,
   meta: Record<string, unknown>,
 ) {
   const baseline = runs.baseline;
@@ -451,8 +480,26 @@ function summarize(
     ).map((n) => n.arch),
     answers,
     networks: runs.networks.map((n) => ({ ...n, mean: mean(n.accs) })),
-    searched,
+    searched: searched.map((n) => ({
+      ...n,
+      vsBaseline: baseline && n.accs.length ? retrainedText(n, baseline) : null,
+    })),
   };
+}
+
+/** A searched network retrained at the baseline's seeds, against the baseline's mean, in a sentence. */
+function retrainedText(n: Searched & { latencyUs: number; accs: number[] }, baseline: NetworkRuns): string {
+  const s = spreadOf(n.accs);
+  const points = (s.mean - mean(baseline.accs)) * 100;
+  const test = welchTTest(n.accs, baseline.accs);
+  const noise = test
+    ? `${test.p < 0.05 ? 'larger than' : 'within'} the noise at p = ${test.p.toPrecision(2)} (Welch's t-test)`
+    : 'no test (fewer than 2 runs)';
+  return (
+    `the main job's result ${n.label} (${(n.latencyUs / 1000).toFixed(2)} ms, ${(s.mean * 100).toFixed(2)}% over ${s.n} seed${s.n === 1 ? '' : 's'}` +
+    `${s.n > 1 ? `, ${(s.min * 100).toFixed(2)}-${(s.max * 100).toFixed(2)}` : ''}) ${points >= 0 ? 'beats' : 'misses'} the baseline's mean ` +
+    `(${(mean(baseline.accs) * 100).toFixed(2)}% over ${baseline.accs.length}) by ${Math.abs(points).toFixed(2)} points; ${noise}`
+  );
 }
 
 type Summary = ReturnType<typeof summarize>;
@@ -490,12 +537,24 @@ function chartSpec(s: Summary): object {
         },
       ]
     : [];
-  const searched = s.searched.map((n) => ({
-    latency: ms(n.latencyUs),
-    acc: pct(n.testAcc),
-    kind: 'main job result (one run)',
-    arch: `${n.label}: ${n.arch}`,
-  }));
+  // The main job's results: their issue-14 run, or their mean and range when retrained here.
+  const searched = s.searched.map((n) =>
+    n.accs.length > 1
+      ? {
+          latency: ms(n.latencyUs),
+          acc: pct(mean(n.accs)),
+          lo: pct(Math.min(...n.accs)),
+          hi: pct(Math.max(...n.accs)),
+          kind: `main job result (mean over seeds, range)`,
+          arch: `${n.label}: ${n.arch}`,
+        }
+      : {
+          latency: ms(n.latencyUs),
+          acc: pct(n.testAcc),
+          kind: 'main job result (one run)',
+          arch: `${n.label}: ${n.arch}`,
+        },
+  );
   const rules = s.baseline ? FRACTIONS.map((f) => ({ latency: ms(f * s.baseline!.latencyUs), label: `${f}x` })) : [];
   const frontLine = points.filter((p) => front.has(p.arch)).sort((a, b) => a.latency - b.latency);
   const all = [...points, ...base, ...searched];
@@ -513,7 +572,7 @@ function chartSpec(s: Summary): object {
         'front (first run)',
         ...new Set(repeated.map((r) => r.kind)),
         ...(base.length ? [base[0]!.kind] : []),
-        ...(searched.length ? ['main job result (one run)'] : []),
+        ...new Set(searched.map((r) => r.kind)),
       ],
     },
   };
@@ -521,7 +580,7 @@ function chartSpec(s: Summary): object {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: "fbnet-s on Fashion-MNIST: the space's front under the main job's final recipe",
-      subtitle: `${s.networks.length} random architectures (first run each), the front's and the baseline's runs over seeds; dashed: 0.5x, 0.6x, 0.7x the baseline's latency`,
+      subtitle: `${s.networks.length} random architectures (first run each), the repeated ones' means and ranges over seeds; dashed: ${FRACTIONS.map((f) => `${f}x`).join(', ')} the baseline's latency`,
     },
     width: 640,
     height: 380,
@@ -551,6 +610,11 @@ function chartSpec(s: Summary): object {
         data: { values: [...repeated, ...base] },
         mark: { type: 'tick', thickness: 2, size: 14 },
         encoding: { x, y, color },
+      },
+      {
+        data: { values: searched.filter((p) => 'lo' in p) },
+        mark: { type: 'rule', strokeWidth: 2 },
+        encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: searched },
