@@ -558,7 +558,11 @@ function chartSpec(s: Summary): object {
   const rules = s.baseline ? FRACTIONS.map((f) => ({ latency: ms(f * s.baseline!.latencyUs), label: `${f}x` })) : [];
   const frontLine = points.filter((p) => front.has(p.arch)).sort((a, b) => a.latency - b.latency);
   const all = [...points, ...base, ...searched];
-  const yMin = Math.floor(Math.min(...all.map((p) => ('lo' in p ? (p.lo as number) : p.acc))) - 0.5);
+  // The axis starts 5 points below the baseline: the fastest networks, far below, are clipped
+  // rather than squeezing the range the budgets are about into a sliver.
+  const lowest = Math.floor(Math.min(...all.map((p) => ('lo' in p ? (p.lo as number) : p.acc))) - 0.5);
+  const yMin = s.baseline ? Math.max(lowest, Math.floor(pct(s.baseline.spread.mean)) - 5) : lowest;
+  const clipped = all.filter((p) => p.acc < yMin).length;
   const y = { field: 'acc', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false, domainMin: yMin } };
   const x = { field: 'latency', type: 'quantitative', title: 'table latency (ms, 1 thread, batch 1)' };
   const color = {
@@ -580,45 +584,49 @@ function chartSpec(s: Summary): object {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: "fbnet-s on Fashion-MNIST: the space's front under the main job's final recipe",
-      subtitle: `${s.networks.length} random architectures (first run each), the repeated ones' means and ranges over seeds; dashed: ${FRACTIONS.map((f) => `${f}x`).join(', ')} the baseline's latency`,
+      subtitle: `${s.networks.length} random architectures (first run each${clipped ? `; ${clipped} below ${yMin}% off the chart` : ''}), the repeated ones' means and ranges over seeds; dashed: ${FRACTIONS.map((f) => `${f}x`).join(', ')} the baseline's latency`,
     },
     width: 640,
     height: 380,
     layer: [
-      { data: { values: rules }, mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { x } },
       {
         data: { values: rules },
-        mark: { type: 'text', align: 'left', dx: 3, color: '#555', fontSize: 11 },
+        mark: { clip: true, type: 'rule', strokeDash: [4, 4], color: '#888' },
+        encoding: { x },
+      },
+      {
+        data: { values: rules },
+        mark: { clip: true, type: 'text', align: 'left', dx: 3, color: '#555', fontSize: 11 },
         encoding: { x, y: { value: 8 }, text: { field: 'label' } },
       },
       {
         data: { values: frontLine },
-        mark: { type: 'line', interpolate: 'step-after', color: '#222', strokeWidth: 1, opacity: 0.6 },
+        mark: { clip: true, type: 'line', interpolate: 'step-after', color: '#222', strokeWidth: 1, opacity: 0.6 },
         encoding: { x, y },
       },
       {
         data: { values: points },
-        mark: { type: 'point', filled: true, size: 36, opacity: 0.8 },
+        mark: { clip: true, type: 'point', filled: true, size: 36, opacity: 0.8 },
         encoding: { x, y, color, tooltip: [{ field: 'arch' }, { field: 'acc' }, { field: 'latency' }] },
       },
       {
         data: { values: [...repeated, ...base] },
-        mark: { type: 'rule', strokeWidth: 2 },
+        mark: { clip: true, type: 'rule', strokeWidth: 2 },
         encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: [...repeated, ...base] },
-        mark: { type: 'tick', thickness: 2, size: 14 },
+        mark: { clip: true, type: 'tick', thickness: 2, size: 14 },
         encoding: { x, y, color },
       },
       {
         data: { values: searched.filter((p) => 'lo' in p) },
-        mark: { type: 'rule', strokeWidth: 2 },
+        mark: { clip: true, type: 'rule', strokeWidth: 2 },
         encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color },
       },
       {
         data: { values: searched },
-        mark: { type: 'point', shape: 'diamond', filled: true, size: 80 },
+        mark: { clip: true, type: 'point', shape: 'diamond', filled: true, size: 80 },
         encoding: { x, y, color, tooltip: [{ field: 'arch' }, { field: 'acc' }] },
       },
     ],
