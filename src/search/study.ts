@@ -16,22 +16,14 @@ import type { ArchCosts } from '../cost/costModel';
 import { SearchSession, type AskedTrial } from '../study/runSearch';
 import { DEFAULT_STORE, StudyStore, bestTrial, type StoreOptions } from '../study/store';
 import type { Direction, Objective, StudyRecord, TrialRecord, TrialState } from '../study/types';
-import {
-  applyResumeOverrides,
-  ConfigError,
-  searchConfigFileSchema,
-  type SearchConfig,
-  type SearchConfigInput,
-} from './config';
+import { ConfigError, searchConfigFileSchema, type SearchConfig, type SearchConfigInput } from './config';
 import { deadlineOf, runStudy, type StudyRunResult } from './runStudy';
 import { answerStudyBudgets, type AnswerBudgetsOptions } from './answerStudyBudgets';
 import type { BudgetAnswer } from './strategyPlugin';
 import type { Constraint } from '../cost/constraints';
 import { studyConfig } from './studyConfig';
 import { loopParts, setupSearch } from './setupSearch';
-import { finalizeStudy } from './finalizeStudy';
-import { runWorker } from '../study/runWorker';
-import { newWorkerId } from '../study/worker';
+import { runStudyWorker } from './runStudyWorker';
 
 /** What a new study is: the fields of a study's configuration, in the terms of code. */
 export interface CreateStudyOptions extends Omit<
@@ -371,8 +363,6 @@ export class Study {
 
   /** One worker of many (OptimizeOptions.worker): the loop of `tsnas worker`, with this study's evaluator. */
   private async optimizeAsWorker(evaluator: Evaluator | undefined, o: OptimizeOptions): Promise<StudyRunResult> {
-    const record = this.record;
-    const stored = studyConfig(record);
     if (o.threads !== undefined && !(Number.isInteger(o.threads) && o.threads > 0))
       throw new FieldError('threads', o.threads, `\`threads\` must be a positive integer, got ${String(o.threads)}`);
     if (o.staleAfterSeconds !== undefined && !(o.staleAfterSeconds > 0))
@@ -382,32 +372,15 @@ export class Study {
         `\`staleAfterSeconds\` must be a number of seconds above 0, got ${String(o.staleAfterSeconds)}`,
       );
     const deadline = deadlineOf(o.timeout);
-    const config = o.threads ? applyResumeOverrides(stored, { train: { threads: o.threads } }, this.name) : stored;
-    const setup = setupSearch(config, evaluator ? { evaluator } : {});
-    const log = o.log ?? this.log;
-    const me = newWorkerId();
-    const staleAfterMs = o.staleAfterSeconds !== undefined ? o.staleAfterSeconds * 1000 : undefined;
-    const summary = await runWorker({
+    const { config, setup, summary, finalized } = await runStudyWorker({
       store: this.store,
-      study: record,
-      ...loopParts(setup),
-      trials: config.trials,
-      maxFailed: config.maxFailed ?? undefined,
-      me,
-      log,
+      study: this.record,
+      log: o.log ?? this.log,
+      ...(o.threads !== undefined ? { threads: o.threads } : {}),
+      ...(evaluator ? { evaluator } : {}),
       ...(deadline !== undefined ? { deadline } : {}),
-      ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
+      ...(o.staleAfterSeconds !== undefined ? { staleAfterMs: o.staleAfterSeconds * 1000 } : {}),
       ...(o.onTrial ? { onTrial: o.onTrial } : {}),
-    });
-    const finalized = await finalizeStudy({
-      store: this.store,
-      study: record,
-      setup,
-      log,
-      mode: 'shared',
-      wait: false,
-      me,
-      ...(staleAfterMs !== undefined ? { staleAfterMs } : {}),
     });
     return {
       study: this.name,

@@ -4,14 +4,10 @@
 // to end runs the study's finalize and final training, once (finalizeStudy).
 import * as fs from 'node:fs';
 import { Option, type Command } from 'commander';
-import { applyResumeOverrides } from '../../search/config';
-import { studyConfig } from '../../search/studyConfig';
 import { finalTrainingLines } from '../../search/finalTraining';
-import { finalizeStudy } from '../../search/finalizeStudy';
-import { loopParts, setupSearch } from '../../search/setupSearch';
+import { runStudyWorker } from '../../search/runStudyWorker';
 import { isPostgresUrl, resolveStoreLocation } from '../../study/storeLocation';
-import { DEFAULT_STALE_AFTER_MS, runWorker } from '../../study/runWorker';
-import { newWorkerId } from '../../study/worker';
+import { DEFAULT_STALE_AFTER_MS } from '../../study/runWorker';
 import { DEFAULT_STORE, explainStoreError, StudyStore } from '../../study/store';
 import { DEVICE_HELP, deviceOption, useDevice } from '../device';
 import { positiveInt, positiveNumber } from '../options';
@@ -89,19 +85,12 @@ export function registerWorker(program: Command): void {
         const store = StudyStore.open(location, { mustExist: true });
         try {
           const study = store.requireStudy(studyName);
-          const stored = studyConfig(study);
-          const config = applyResumeOverrides(stored, o.threads ? { train: { threads: o.threads } } : {}, studyName);
-          const setup = setupSearch(config);
-          const me = newWorkerId();
-          const staleAfterMs = o.staleAfter ? o.staleAfter * 1000 : undefined;
-          const summary = await runWorker({
+          const { summary, finalized } = await runStudyWorker({
             store,
             study,
-            ...loopParts(setup),
-            trials: config.trials,
-            maxFailed: config.maxFailed ?? undefined,
-            ...(staleAfterMs ? { staleAfterMs } : {}),
-            me,
+            log,
+            ...(o.threads ? { threads: o.threads } : {}),
+            ...(o.staleAfter ? { staleAfterMs: o.staleAfter * 1000 } : {}),
             ...(o.deadline !== undefined || o.timeout !== undefined
               ? {
                   deadline: Math.min(
@@ -111,18 +100,6 @@ export function registerWorker(program: Command): void {
                 }
               : {}),
             ...(parent ? { onHeartbeat: parent.check } : {}),
-            log,
-          });
-          // The last worker to end finalizes the study (once, whichever it is); the others leave it to it.
-          const finalized = await finalizeStudy({
-            store,
-            study,
-            setup,
-            log,
-            mode: 'shared',
-            wait: false,
-            me,
-            ...(staleAfterMs ? { staleAfterMs } : {}),
           });
           log(
             `study '${study.name}': ${summary.complete} complete, ${summary.failed} failed trial(s) (stopped: ${summary.stopped})`,
