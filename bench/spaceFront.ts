@@ -152,6 +152,17 @@ class SpaceFront implements Strategy {
         ? null
         : { arch: parseArch(space, arch), source, recipe: { seed } };
     };
+    /** The first training not asked yet of runs `from`..extraSeeds of these networks (with the baseline's), seed by seed. */
+    const moreSeeds = (nets: readonly NetworkRuns[], source: string, from = 1, baseline = true): Proposal | null => {
+      for (let k = from; k <= this.o.extraSeeds; k++) {
+        const next = [
+          baseline ? wanted(baselineArch, BASELINE, k, 'baseline') : null,
+          ...nets.map((n) => wanted(n.arch, n.arch, k, source)),
+        ].find((p) => p !== null);
+        if (next) return next;
+      }
+      return null;
+    };
     const all = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
     const runs = { ...all, networks: all.networks.filter((n) => !this.retrain.includes(n.arch)) };
     const baselineFirst = wanted(baselineArch, BASELINE, 0, 'baseline');
@@ -160,34 +171,20 @@ class SpaceFront implements Strategy {
     // come before more first runs, so that a run stopped early still answers every budget over
     // seeds (the best so far); a network that becomes a budget's best later gets them then.
     if (runs.baseline && runs.networks.length >= plan.bins.length - 1) {
-      const bests = budgetBests(runs.networks, runs.baseline.latencyUs);
-      for (let k = 1; k <= this.o.extraSeeds; k++) {
-        const next = [
-          wanted(baselineArch, BASELINE, k, 'baseline'),
-          ...bests.map((n) => wanted(n.arch, n.arch, k, 'budget best')),
-        ].find((p) => p !== null);
-        if (next) return next;
-      }
+      const next = moreSeeds(budgetBests(runs.networks, runs.baseline.latencyUs), 'budget best');
+      if (next) return next;
     }
     // The main job's searched networks at every seed: is its result the baseline's equal over seeds?
-    if (runs.baseline)
-      for (let k = 0; k <= this.o.extraSeeds; k++) {
-        const next = this.retrain.map((a) => wanted(a, a, k, 'main job result')).find((p) => p !== null);
-        if (next) return next;
-      }
+    if (runs.baseline) {
+      const searched = this.retrain.map((arch) => ({ arch, latencyUs: 0, accs: [] }));
+      const next = moreSeeds(searched, 'main job result', 0, false);
+      if (next) return next;
+    }
     const first = plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)).find((p) => p !== null);
     if (first) return first;
     if (ctx.pending?.length) return waitFor('the front is taken once every first run is trained');
     // Every first run is settled: the front on them, and the baseline, again at more seeds.
-    const front = frontOf(runs.networks);
-    for (let k = 1; k <= this.o.extraSeeds; k++) {
-      const next = [
-        wanted(baselineArch, BASELINE, k, 'baseline'),
-        ...front.map((n) => wanted(n.arch, n.arch, k, 'front')),
-      ].find((p) => p !== null);
-      if (next) return next;
-    }
-    return null;
+    return moreSeeds(frontOf(runs.networks), 'front');
   }
 
   tell(): void {}
