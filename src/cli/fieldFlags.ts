@@ -24,6 +24,7 @@ const NESTED: Record<string, string> = {
   'final.limitTrain': 'final-limit-train',
   'final.references': 'reference',
   'final.teacher': 'teacher',
+  'final.distillFrom': 'distill-from',
   'final.seeds': 'final-seeds',
 };
 

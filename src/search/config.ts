@@ -79,6 +79,11 @@ export const searchConfigFileSchema = z.strictObject({
       emaDecay: z.number().gt(0).lt(1).optional(),
       /** Distil from this teacher checkpoint (a `tsnas train` run directory). */
       teacher: z.string().min(1).optional(),
+      /**
+       * Distil the result from one of `references`, trained first in each round: run k of the
+       * result learns from run k of it (finalTraining.ts). The references themselves are not distilled.
+       */
+      distillFrom: z.string().min(1).optional(),
       /** Architectures to train beside the result with the same recipe: the space's named ones or architecture strings. */
       references: z.array(z.string().min(1)).optional(),
       /** Train the result and every reference this many times, each with its own seed (default 1). */
@@ -137,6 +142,8 @@ export interface FinalTrainingConfig {
   recipe: Record<string, unknown>;
   emaDecay: number | null;
   teacher: string | null;
+  /** A reference the result distils from, run k from run k; absent in studies made before (none). */
+  distillFrom?: string;
   references: string[];
   /** How many times each network trains (its own seed each time); absent in studies made before (1). */
   seeds?: number;
@@ -305,6 +312,7 @@ export function completeConfig(c: SearchConfigInput): SearchConfig {
             recipe: final.recipe ?? {},
             emaDecay: final.emaDecay ?? null,
             teacher: final.teacher ?? null,
+            ...(final.distillFrom !== undefined ? { distillFrom: final.distillFrom } : {}),
             references: final.references ?? [],
             seeds: final.seeds ?? 1,
           },

@@ -28,6 +28,8 @@ export interface FinalTrainedNetwork {
   testAcc: number | null;
   /** The trial's validation accuracy in the search (the result only). */
   searchValAcc: number | null;
+  /** The run it distilled from (`final.distillFrom`); absent: trained on the labels alone. */
+  distilledFrom?: { name: string; replica: number };
   trainAcc: number | null;
   flops: number | null;
   params: number | null;
@@ -195,9 +197,14 @@ export function compareFinalNetworks(
         { name: ref.name, testAcc: ref.meanTestAcc, latencyUs: ref.measuredLatencyUs },
         { ...judged, latencyKind: 'measured latency' },
       );
+      // A result taught by this reference: said, since the two did not learn from the same targets.
+      const taught = networks.some((n) => n.role === 'result' && n.distilledFrom?.name === ref.name);
+      const distilled = taught
+        ? `; ${result.name} distilled from ${ref.name}'s runs, ${ref.name} trained on the labels`
+        : '';
       return {
         reference: ref.name,
-        text: `${main.text}; ${noise.noiseText}`,
+        text: `${main.text}; ${noise.noiseText}${distilled}`,
         beats: main.beats,
         speedup: main.speedup,
         accuracyPoints: main.accuracyPoints,

@@ -19,6 +19,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatCost } from '../cost/constraints';
+import { FieldError } from '../io/fieldError';
 import type { CostModel } from '../cost/costModel';
 import { loadDataSource } from '../data/dataSource';
 import type { Evaluator } from '../evaluate/evaluator';
@@ -73,6 +74,20 @@ export function checkFinalTraining(config: SearchConfig, space: Space): void {
   const f = config.final;
   if (!f) return;
   for (const r of f.references) resolveReference(space, r);
+  if (f.distillFrom !== undefined) {
+    if (!f.references.includes(f.distillFrom))
+      throw new FieldError(
+        'final.distillFrom',
+        f.distillFrom,
+        `\`final.distillFrom\` '${f.distillFrom}' is not one of the study's references (\`final.references\`: ${f.references.length ? f.references.join(', ') : 'none'}); the result distils from a reference trained beside it`,
+      );
+    if (f.teacher)
+      throw new FieldError(
+        'final.distillFrom',
+        f.distillFrom,
+        '`final.distillFrom` and `final.teacher` both name a teacher: give a teacher checkpoint or a reference to distil from, not both',
+      );
+  }
   if (
     f.teacher &&
     !(
@@ -130,6 +145,8 @@ interface Planned {
   source: string | null;
   recipe: Recipe;
   searchValAcc: number | null;
+  /** The reference it distils from (`final.distillFrom`), run k from run k; null: none. */
+  teacherName: string | null;
   /** Which of the network's runs (0-based). */
   replica: number;
 }
@@ -207,6 +224,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       // The trial's own recipe carries what a joint search chose with it.
       recipe: finalRecipe(best.recipe ? parseRecipe(best.recipe) : studyRecipe(bestArch), f, trainImages),
       searchValAcc: Number.isFinite(best.metrics.accuracy) ? best.metrics.accuracy! : null,
+      teacherName: f.distillFrom ?? null,
     },
     ...f.references.map((text, i): Omit<Planned, 'replica'> => {
       const arch = resolveReference(space, text);
@@ -219,9 +237,16 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
         source: 'reference',
         recipe: finalRecipe(studyRecipe(arch), f, trainImages),
         searchValAcc: null,
+        teacherName: null,
       };
     }),
   ];
+  // A reference the result distils from trains first in each round: run k teaches the result's run k.
+  if (f.distillFrom !== undefined) {
+    const i = networksToTrain.findIndex((p) => p.role === 'reference' && p.name === f.distillFrom);
+    if (i < 0) throw new Error(`\`final.distillFrom\` ${f.distillFrom}: not among the study's references`);
+    networksToTrain.unshift(...networksToTrain.splice(i, 1));
+  }
   // Run by run: after the first round every network has one run, so an interrupted final training
   // already states the result against each reference.
   const planned: Planned[] = [];
@@ -238,7 +263,8 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   const recipeText =
     `${f.epochs} epoch${f.epochs === 1 ? '' : 's'} on ${f.limitTrain ? `${trainImages} training images (a reduced run)` : `all ${trainImages} training images`}, ` +
     `${r0.optimizer} lr ${r0.lr} ${r0.schedule}, batch ${r0.batchSize}, EMA ${r0.ema === null ? 'none' : +r0.ema.toPrecision(4)}` +
-    `${f.teacher ? `, distilled from ${f.teacher}` : ''}; ${runs === 1 ? 'each network trained once' : `each network trained ${runs} times`} (${seedText}); ` +
+    `${f.teacher ? `, distilled from ${f.teacher}` : ''}` +
+    `${f.distillFrom !== undefined ? `, the result distilled from ${f.distillFrom}${runs > 1 ? ' (run k from its run k)' : ''}` : ''}; ${runs === 1 ? 'each network trained once' : `each network trained ${runs} times`} (${seedText}); ` +
     `test accuracy on the ${data.test.count} test images`;
   const studyDir = store.studyDir(study.name);
   // Where the study keeps its files (the store: studyDir is then this machine's cache of them).
@@ -249,7 +275,15 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
   log(
     `final training: ${networksToTrain.map((p) => p.name).join(', ')}${runs > 1 ? `, ${runs} runs each` : ''}; ${recipeText}`,
   );
-  for (const p of planned) {
+  const teacherOf = (p: Planned) =>
+    p.teacherName === null
+      ? null
+      : planned.find((q) => q.role === 'reference' && q.name === p.teacherName && q.replica === p.replica)!;
+  // The checkpoint directory of a run, relative to the study directory: named by what it trains (a
+  // distilled run by its teacher's checkpoint, so the key holds wherever the study directory is).
+  const checkpointOf = (p: Planned): string => {
+    const teacher = teacherOf(p);
+    const recipe = teacher ? { ...p.recipe, distill: { teacher: checkpointOf(teacher) } } : p.recipe;
     const key = crypto
       .createHash('sha1')
       .update(
@@ -259,16 +293,16 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
           fingerprint,
           data: config.data,
           limitTrain: f.limitTrain,
-          recipe: p.recipe,
+          recipe,
         }),
       )
       .digest('hex')
       .slice(0, 12);
     // The first run's directory is named as before runs were repeated (a study made before resumes into it).
-    const checkpoint = path.join(
-      FINAL_DIR,
-      `${p.role}-${slug(p.name)}${p.replica ? `-run${p.replica + 1}` : ''}-${key}`,
-    );
+    return path.join(FINAL_DIR, `${p.role}-${slug(p.name)}${p.replica ? `-run${p.replica + 1}` : ''}-${key}`);
+  };
+  for (const p of planned) {
+    const checkpoint = checkpointOf(p);
     const done = known?.networks.find((n) => n.checkpoint === checkpoint && n.testAcc !== null);
     if (done) {
       networks.push(done);
@@ -279,13 +313,21 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
     if (!store.artifacts(study.id, { kind: 'final-checkpoint' }).some((a) => store.artifactPath(a) === dir))
       store.addArtifact(study.id, null, 'final-checkpoint', dir);
     files.pull(dir);
+    const teacher = teacherOf(p);
+    let recipe = p.recipe;
+    if (teacher) {
+      // Trained earlier in this round (or read back, its checkpoint then fetched from the study's files).
+      const teacherDir = path.join(studyDir, checkpointOf(teacher));
+      files.pull(teacherDir);
+      recipe = parseRecipe({ ...p.recipe, distill: { teacher: teacherDir } });
+    }
     const { trainArchitecture } = await import('../train/trainArchitecture');
     const t0 = performance.now();
     const r = trainArchitecture({
       space,
       spaceRef: config.space,
       arch: p.arch,
-      recipe: p.recipe,
+      recipe,
       data,
       limitTrain: f.limitTrain ?? undefined,
       test: true,
@@ -331,6 +373,7 @@ export async function trainFinalNetworks(ctx: FinalTrainingContext): Promise<Fin
       emaDecay: p.recipe.ema,
       testAcc: r.testAcc,
       searchValAcc: p.searchValAcc,
+      ...(teacher ? { distilledFrom: { name: teacher.name, replica: teacher.replica } } : {}),
       trainAcc: r.epochs.at(-1)?.trainAcc ?? null,
       flops: costs.flops,
       params: costs.params,

@@ -80,6 +80,7 @@ interface CommonFlags {
   finalSeeds?: number;
   reference?: string[];
   teacher?: string;
+  distillFrom?: string;
   workers?: number;
   timeout?: number;
   device?: string;
@@ -209,13 +210,15 @@ function flagsConfig(
         o.finalLimitTrain !== undefined ||
         o.finalSeeds !== undefined ||
         o.reference !== undefined ||
-        o.teacher !== undefined
+        o.teacher !== undefined ||
+        o.distillFrom !== undefined
           ? {
               epochs: o.finalEpochs,
               limitTrain: o.finalLimitTrain,
               seeds: o.finalSeeds,
               references: o.reference,
               teacher: o.teacher,
+              distillFrom: o.distillFrom,
             }
           : undefined,
     },
@@ -397,6 +400,10 @@ export function registerSearch(program: Command): void {
       positiveInt('--final-seeds'),
     )
     .option('--teacher <dir>', 'final training: distil from this teacher (a `tsnas train` run directory)')
+    .option(
+      '--distill-from <reference>',
+      "final training: the result learns from one of the --reference networks' predictions (knowledge distillation), run k from its run k, which trains first; the references train on the labels alone",
+    )
     .option('--resume <study>', 'continue a study of the store after a crash or with more --trials')
     .option(
       '--workers <n>',
