@@ -57,10 +57,16 @@ function main(): void {
     return { network: l, arch: formatArch(space, parseArch(space, s.arch)) };
   });
   const data = loadDataSource('fashion-mnist', { input: space.input });
-  const done: Run[] = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as { runs: Run[] }).runs : [];
+  // Every variant's runs in one file, with the commands that made them.
+  const kept = fs.existsSync(out)
+    ? (JSON.parse(fs.readFileSync(out, 'utf8')) as { commands?: string[]; command?: string; runs: Run[] })
+    : { runs: [] };
+  const done: Run[] = kept.runs;
+  const command = `node dist/bench/finalDistill.js ${process.argv.slice(2).join(' ')}`.trim();
+  const commands = [...new Set([...(kept.commands ?? (kept.command ? [kept.command] : [])), command])];
   const save = () => {
     fs.mkdirSync(path.dirname(out), { recursive: true });
-    fs.writeFileSync(out, `${JSON.stringify({ command: process.argv.slice(2).join(' '), runs: done }, null, 1)}\n`);
+    fs.writeFileSync(out, `${JSON.stringify({ commands, runs: done }, null, 1)}\n`);
   };
   const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '.');
   const baseRecipe = finalRecipe(
