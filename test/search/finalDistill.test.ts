@@ -17,6 +17,7 @@ import { StudyStore } from '../../src/study/store';
 import { noLeaks } from '../helpers/leakCheck';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { tsnasInProcess } from '../helpers/tsnasCli';
+import { tinyFinalSearch } from '../helpers/tinyFinalSearch';
 
 const REFERENCE = 'ir_k3_e3/ir_k3_e3-ir_k3_e3';
 const SPACE_YAML = `${TINY_SPACE_YAML}architectures:\n  tiny-base: ${REFERENCE}\n`;
@@ -33,36 +34,8 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const search = (study: string, extra: string[]) => [
-  'search',
-  'random',
-  '--space',
-  spaceFile,
-  '--data',
-  'synthetic:0',
-  '--trials',
-  '2',
-  '--epochs',
-  '1',
-  '--limit-train',
-  '200',
-  '--threads',
-  '1',
-  '--final-epochs',
-  '1',
-  '--final-limit-train',
-  '300',
-  '--reference',
-  'tiny-base',
-  '--seed',
-  '3',
-  '--study',
-  study,
-  '--store',
-  db,
-  '--json',
-  ...extra,
-];
+const search = (study: string, extra: string[]) =>
+  tinyFinalSearch({ spaceFile, db, study, extra: ['--seed', '3', ...extra] });
 
 /** Where the store keeps a study's files. */
 function studyDir(study: string): string {

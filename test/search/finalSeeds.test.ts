@@ -27,6 +27,7 @@ import { runStudy } from '../../src/search/runStudy';
 import { noLeaks } from '../helpers/leakCheck';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { tsnasInProcess } from '../helpers/tsnasCli';
+import { tinyFinalSearch } from '../helpers/tinyFinalSearch';
 
 const REFERENCE = 'ir_k3_e3/ir_k3_e3-ir_k3_e3';
 const SPACE_YAML = `${TINY_SPACE_YAML}architectures:\n  tiny-base: ${REFERENCE}\n`;
@@ -43,37 +44,8 @@ before(() => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const search = (study: string, seed: number, finalSeeds: number) => [
-  'search',
-  'random',
-  '--space',
-  spaceFile,
-  '--data',
-  'synthetic:0',
-  '--trials',
-  '2',
-  '--epochs',
-  '1',
-  '--limit-train',
-  '200',
-  '--threads',
-  '1',
-  '--final-epochs',
-  '1',
-  '--final-limit-train',
-  '300',
-  '--final-seeds',
-  String(finalSeeds),
-  '--reference',
-  'tiny-base',
-  '--seed',
-  String(seed),
-  '--study',
-  study,
-  '--store',
-  db,
-  '--json',
-];
+const search = (study: string, seed: number, finalSeeds: number) =>
+  tinyFinalSearch({ spaceFile, db, study, extra: ['--final-seeds', String(finalSeeds), '--seed', String(seed)] });
 
 /** Each trial's recorded training seed, by trial number. */
 function trialSeeds(study: string): Array<{ arch: string; seed: number; splitSeed: number | undefined }> {

@@ -20,6 +20,7 @@ import { fakeLatencyTable } from '../helpers/fakeTable';
 import { noLeaks } from '../helpers/leakCheck';
 import { TINY_SPACE_YAML } from '../helpers/tinySpace';
 import { tsnasInProcess } from '../helpers/tsnasCli';
+import { tinyFinalSearch } from '../helpers/tinyFinalSearch';
 
 const REFERENCE = 'ir_k3_e3/ir_k3_e3-ir_k3_e3';
 const SPACE_YAML = `${TINY_SPACE_YAML}architectures:\n  tiny-base: ${REFERENCE}\n`;
@@ -39,36 +40,8 @@ before(async () => {
 });
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-const search = (study: string, extra: string[] = []) => [
-  'search',
-  'random',
-  '--space',
-  spaceFile,
-  '--data',
-  'synthetic:0',
-  '--trials',
-  '2',
-  '--epochs',
-  '1',
-  '--limit-train',
-  '200',
-  '--threads',
-  '1',
-  '--lut',
-  lut,
-  '--final-epochs',
-  '2',
-  '--final-limit-train',
-  '300',
-  '--reference',
-  'tiny-base',
-  '--study',
-  study,
-  '--store',
-  db,
-  '--json',
-  ...extra,
-];
+const search = (study: string, extra: string[] = []) =>
+  tinyFinalSearch({ spaceFile, db, study, finalEpochs: 2, lut, extra });
 
 function removeState(study: string): void {
   const conn = new Database(db);
