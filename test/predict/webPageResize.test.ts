@@ -5,7 +5,8 @@
 // brightness classes, so that its answer depends on what the preprocessing must get right: the
 // grey of a colour (luminance in linear light, not the mean of red, green and blue) and the centre
 // cut (the coloured bands at the sides are left out, not squashed in). The canvas and libvips
-// resample with other kernels, so the inputs differ by a few grey levels; the classes must not.
+// resample with other kernels, so the inputs differ by a few grey levels; the class must not, and
+// every class's probability must stay within 0.05.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -166,17 +167,17 @@ test(
         assert.equal(r.error, undefined, `${r.image}: ${r.error}`);
         assert.equal(r.image, path.basename(images[i]!));
         const want = expected[i]!.top;
-        assert.deepEqual(
-          r.top!.slice(0, 3).map((t) => t.className),
-          want.map((t) => t.className),
-          `${r.image}: the page's classes, in order, are tsnas predict's`,
-        );
-        r.top!.slice(0, 3).forEach((t, k) =>
+        assert.equal(r.top![0]!.className, want[0]!.className, `${r.image}: the page's class is tsnas predict's`);
+        // Every class's probability as tsnas predict's, by name: two runners-up at nearly the same
+        // small probability may swap places, since the inputs differ by a few grey levels.
+        const inPage = new Map(r.top!.map((t) => [t.className, t.probability]));
+        for (const w of want) {
+          const p = inPage.get(w.className);
           assert.ok(
-            Math.abs(t.probability - want[k]!.probability) <= 0.05,
-            `${r.image} ${t.className}: ${t.probability} in the page, ${want[k]!.probability} by tsnas predict`,
-          ),
-        );
+            p !== undefined && Math.abs(p - w.probability) <= 0.05,
+            `${r.image} ${w.className}: ${p} in the page, ${w.probability} by tsnas predict`,
+          );
+        }
       });
     } finally {
       await browser.close();
