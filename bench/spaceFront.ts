@@ -182,7 +182,9 @@ class SpaceFront implements Strategy {
     }
     const first = plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)).find((p) => p !== null);
     if (first) return first;
-    if (ctx.pending?.length) return waitFor('the front is taken once every first run is trained');
+    // Only a first run still training holds the front back (not another worker's more seeds).
+    if (ctx.pending?.some((t) => t.source?.startsWith('bin ')))
+      return waitFor('the front is taken once every first run is trained');
     // Every first run is settled: the front on them, and the baseline, again at more seeds.
     return moreSeeds(frontOf(runs.networks), 'front');
   }
