@@ -505,8 +505,9 @@ type Summary = ReturnType<typeof summarize>;
 
 /** The chart: every network's first run, the front, the repeated ones' means and ranges, the baseline, the budgets. */
 function chartSpec(s: Summary): object {
-  const ms = (us: number) => us / 1000;
-  const pct = (a: number) => a * 100;
+  // Rounded as the tooltips show them (0.8988 * 100 is 89.88000000000001).
+  const ms = (us: number) => Math.round(us) / 1000;
+  const pct = (a: number) => Math.round(a * 1e4) / 100;
   const front = new Set(s.front);
   const points = s.networks.map((n) => ({
     latency: ms(n.latencyUs),
