@@ -13,14 +13,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { arg, num } from './args';
+import { mainJobFinalRecipe } from './mainJobFinalRecipe';
 import { loadDataSource } from '../src/data/dataSource';
-import { finalRecipe } from '../src/search/finalTraining';
-import { finalSplitSeed, finalTrainingSeed } from '../src/random/studySeeds';
+import { finalTrainingSeed } from '../src/random/studySeeds';
 import { formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
 import { mean, spreadOf, welchTTest } from '../src/stats/welch';
 import { trainArchitecture } from '../src/train/trainArchitecture';
-import { loadRecipe, parseRecipe } from '../src/train/recipe';
 
 const BASELINE = 'fbnet-s-baseline';
 
@@ -69,21 +68,14 @@ function main(): void {
     fs.writeFileSync(out, `${JSON.stringify({ commands, runs: done }, null, 1)}\n`);
   };
   const slug = (s: string) => s.replace(/[^A-Za-z0-9_-]+/g, '.');
-  const baseRecipe = finalRecipe(
-    loadRecipe(undefined, {}),
-    { epochs, limitTrain: null, recipe: {}, emaDecay: null, teacher: null, references: [] },
-    data.train.count,
-  );
   const trainOne = (network: string, arch: string, k: number, teacher: string | null): string => {
     // The seed of the name: the baseline's own, a searched network's of its architecture string (as the front's).
     const seed = finalTrainingSeed(0, k, network === BASELINE ? BASELINE : arch);
     const v = network === BASELINE ? `${epochs} epochs` : variant;
     const runDir = path.join(dir, slug(`${v}-${network}-s${seed}`));
     if (done.some((r) => r.variant === v && r.network === network && r.run === k)) return runDir;
-    const recipe = parseRecipe({
-      ...baseRecipe,
-      seed,
-      splitSeed: finalSplitSeed(0),
+    const recipe = mainJobFinalRecipe(0, seed, data.train.count, {
+      epochs,
       ...(teacher ? { distill: { teacher, weight, temperature } } : {}),
     });
     const t0 = performance.now();

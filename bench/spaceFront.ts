@@ -41,6 +41,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { arg, num } from './args';
+import { mainJobFinalRecipe } from './mainJobFinalRecipe';
 import {
   answerText,
   binOrder,
@@ -56,11 +57,10 @@ import { predictLatency, readLatencyTable } from '../src/latency/latencyTable';
 import { functionEvaluator } from '../src/evaluate/functionEvaluator';
 import { Rng } from '../src/random/rng';
 import { deriveSeed, hashString } from '../src/random/seeds';
-import { finalSplitSeed, finalTrainingSeed } from '../src/random/studySeeds';
+import { finalTrainingSeed } from '../src/random/studySeeds';
 import { renderVegaLite } from '../src/report/vegaSvg';
 import { registerStrategy } from '../src/search/registry';
 import { createStudy } from '../src/search/study';
-import { finalRecipe } from '../src/search/finalTraining';
 import type { StrategyPlugin } from '../src/search/strategyPlugin';
 import { archFromIndices, formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
@@ -68,11 +68,9 @@ import { spreadOf, mean, welchTTest } from '../src/stats/welch';
 import { stateKey } from '../src/study/stateKey';
 import { waitFor, type AskContext, type Proposal, type Strategy, type Wait } from '../src/study/strategy';
 import { trialKey, type TrialRecord } from '../src/study/types';
-import { loadRecipe, parseRecipe, type Recipe } from '../src/train/recipe';
 
 const BASELINE = 'fbnet-s-baseline';
 /** The main job's final training (scripts/main.sh: --final-epochs 2, no --final-limit-train, no recipe). */
-const FINAL = { epochs: 2, limitTrain: null, recipe: {}, emaDecay: null, teacher: null, references: [] };
 /** The budgets answered (the 0.5x-0.7x, and 0.8x, 0.9x: where the main job can go when those fail). */
 const FRACTIONS = [0.5, 0.6, 0.7, 0.8, 0.9];
 
@@ -253,13 +251,6 @@ function networkRuns(
 }
 
 /** The final recipe of run k: the main job's, with that run's seeds. */
-function recipeOf(studySeed: number, seed: number, trainImages: number): Recipe {
-  return parseRecipe({
-    ...finalRecipe(loadRecipe(undefined, {}), FINAL, trainImages),
-    seed,
-    splitSeed: finalSplitSeed(studySeed),
-  });
-}
 
 interface Searched {
   label: string;
@@ -310,7 +301,7 @@ async function main(): Promise<void> {
     async (trial) => {
       data ??= loadDataSource('fashion-mnist', { input: space.input });
       const runSeedOf = trial.recipe?.seed as number;
-      const recipe = recipeOf(seed, runSeedOf, data.train.count);
+      const recipe = mainJobFinalRecipe(seed, runSeedOf, data.train.count);
       const { trainArchitecture } = await import('../src/train/trainArchitecture');
       const t0 = performance.now();
       const r = trainArchitecture({
