@@ -104,6 +104,8 @@ class SpaceFront implements Strategy {
   constructor(
     private readonly o: FrontOptions,
     private readonly retrain: readonly string[] = [],
+    /** `--also`: other benches' networks (e.g. each method's result) to train at every seed, set apart too. */
+    private readonly also: readonly string[] = [],
   ) {}
 
   private plan(ctx: AskContext): StoredPlan {
@@ -162,7 +164,8 @@ class SpaceFront implements Strategy {
       return null;
     };
     const all = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
-    const runs = { ...all, networks: all.networks.filter((n) => !this.retrain.includes(n.arch)) };
+    const apart = new Set([...this.retrain, ...this.also]);
+    const runs = { ...all, networks: all.networks.filter((n) => !apart.has(n.arch)) };
     const baselineFirst = wanted(baselineArch, BASELINE, 0, 'baseline');
     if (baselineFirst) return baselineFirst;
     // After about a round (a network per bin): the baseline's and each budget's best network's more seeds
@@ -175,7 +178,14 @@ class SpaceFront implements Strategy {
     // The main job's searched networks at every seed: is its result the baseline's equal over seeds?
     if (runs.baseline) {
       const searched = this.retrain.map((arch) => ({ arch, latencyUs: 0, accs: [] }));
-      const next = moreSeeds(searched, 'main job result', 0, false);
+      const next =
+        moreSeeds(searched, 'main job result', 0, false) ??
+        moreSeeds(
+          this.also.map((arch) => ({ arch, latencyUs: 0, accs: [] })),
+          'also',
+          0,
+          false,
+        );
       if (next) return next;
     }
     const first = plan.items.map((p) => wanted(p.arch, p.arch, 0, `bin ${p.bin}`)).find((p) => p !== null);
@@ -202,13 +212,20 @@ function budgetBests(networks: readonly NetworkRuns[], baselineUs: number): Netw
 
 /** The searched networks the strategy trains at every seed (set by main from `--retrain`). */
 let retrainSearched: string[] = [];
+/** The networks of `--also` files, trained at every seed (set by main). */
+let alsoTrained: Array<{ label: string; arch: string }> = [];
 
 const spaceFrontStrategy: StrategyPlugin<FrontOptions> = {
   name: 'space-front',
   description:
     "random architectures stratified over table latency, then the front's and the baseline's runs at more seeds",
   options: frontOptions,
-  create: (o) => new SpaceFront(o, retrainSearched),
+  create: (o) =>
+    new SpaceFront(
+      o,
+      retrainSearched,
+      alsoTrained.map((n) => n.arch),
+    ),
 };
 
 /** The complete trials as networks (runs in seed order: run 0, 1, 2), the baseline apart. */
@@ -294,6 +311,15 @@ async function main(): Promise<void> {
   retrainSearched = searched
     .filter((n) => retrainLabels.split(',').some((l) => l && n.label.startsWith(`${l} `)))
     .map((n) => canonical(n.arch));
+  // `--also FILE[,FILE]`: networks of other benches (the same { networks: [{ label, arch }] } form),
+  // trained at every seed and summarized apart (`also` in the JSON), neither in the front nor charted.
+  alsoTrained = arg('also', '')
+    .split(',')
+    .filter(Boolean)
+    .flatMap(
+      (f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { networks: Array<{ label: string; arch: string }> }).networks,
+    )
+    .map((n) => ({ label: n.label, arch: canonical(n.arch) }));
   registerStrategy(spaceFrontStrategy);
   const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
   let data: ReturnType<typeof loadDataSource> | null = null;
@@ -379,14 +405,20 @@ async function main(): Promise<void> {
     const costOf = (arch: string) =>
       trials.find((t) => t.arch === formatArch(space, parseArch(space, arch)))?.costs.latencyUs ??
       latencyOfArch(study.config.lut!, arch);
+    const apart = new Set([...retrainSearched, ...alsoTrained.map((n) => n.arch)]);
     const summary = summarize(
-      { ...runs, networks: runs.networks.filter((n) => !retrainSearched.includes(n.arch)) },
+      { ...runs, networks: runs.networks.filter((n) => !apart.has(n.arch)) },
       plan,
       options,
       searched.map((s) => ({
         ...s,
         latencyUs: costOf(s.arch),
         accs: runs.networks.find((n) => n.arch === canonical(s.arch))?.accs ?? [],
+      })),
+      alsoTrained.map((n) => ({
+        ...n,
+        latencyUs: costOf(n.arch),
+        accs: runs.networks.find((r) => r.arch === n.arch)?.accs ?? [],
       })),
       {
         seed,
@@ -444,6 +476,7 @@ function summarize(
   plan: StoredPlan | null,
   o: FrontOptions,
   searched: Array<Searched & { latencyUs: number; accs: number[] }>,
+  also: Array<{ label: string; arch: string; latencyUs: number; accs: number[] }>,
   meta: Record<string, unknown>,
 ) {
   const baseline = runs.baseline;
@@ -474,6 +507,7 @@ function summarize(
       ...n,
       vsBaseline: baseline && n.accs.length ? retrainedText(n, baseline) : null,
     })),
+    ...(also.length ? { also } : {}),
   };
 }
 
