@@ -164,7 +164,7 @@ class SpaceFront implements Strategy {
       return null;
     };
     const all = networkRuns(ctx.history, space.architectures[BASELINE]!, ctx.seed, this.o.extraSeeds + 1, space);
-    const apart = new Set([...this.retrain, ...this.also]);
+    const apart = new Set([...this.retrain, ...this.also, ...alsoInStore(ctx.history)]);
     const runs = { ...all, networks: all.networks.filter((n) => !apart.has(n.arch)) };
     const baselineFirst = wanted(baselineArch, BASELINE, 0, 'baseline');
     if (baselineFirst) return baselineFirst;
@@ -214,6 +214,11 @@ function budgetBests(networks: readonly NetworkRuns[], baselineUs: number): Netw
 let retrainSearched: string[] = [];
 /** The networks of `--also` files, trained at every seed (set by main). */
 let alsoTrained: Array<{ label: string; arch: string }> = [];
+
+/** The architectures trained for `--also` in an earlier run: apart from the front with or without the flag. */
+function alsoInStore(trials: readonly TrialRecord[]): string[] {
+  return trials.filter((t) => t.source === 'also').map((t) => t.arch);
+}
 
 const spaceFrontStrategy: StrategyPlugin<FrontOptions> = {
   name: 'space-front',
@@ -405,7 +410,7 @@ async function main(): Promise<void> {
     const costOf = (arch: string) =>
       trials.find((t) => t.arch === formatArch(space, parseArch(space, arch)))?.costs.latencyUs ??
       latencyOfArch(study.config.lut!, arch);
-    const apart = new Set([...retrainSearched, ...alsoTrained.map((n) => n.arch)]);
+    const apart = new Set([...retrainSearched, ...alsoTrained.map((n) => n.arch), ...alsoInStore(trials)]);
     const summary = summarize(
       { ...runs, networks: runs.networks.filter((n) => !apart.has(n.arch)) },
       plan,
