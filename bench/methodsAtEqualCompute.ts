@@ -11,12 +11,13 @@
 //   node dist/bench/methodsAtEqualCompute.js [--lut runs/space-front/fbnet-s-1x28x28-t1.lut.json]
 //     [--store runs/methods/tsnas.db] [--minutes 10] [--fraction 0.5] [--seeds 0,1]
 //     [--methods random,evolution,dnas,nars,spos,nse] [--workers 2] [--threads 1]
-//     [--searched bench/tables/methods-searched.json]
+//     [--searched bench/tables/methods-searched.json] [--results bench/results/methods-equal-compute]
 //   node dist/bench/spaceFront.js --also bench/tables/methods-searched.json --workers 2 ...   (the final trainings)
-//   node dist/bench/methodsAtEqualCompute.js --report [--front-store runs/space-front/tsnas.db]
+//   node dist/bench/methodsAtEqualCompute.js --report [--front bench/results/space-front.json]
 //     [--out bench/results/methods-equal-compute.json] [--svg docs/img/methods-equal-compute.svg]
 //
-// Resumable: a finished search run leaves its result in <store dir>/<study>.result.json and is not
+// Resumable: a finished search run leaves its result in `--results`/<study>.result.json (default
+// bench/results/methods-equal-compute/, committed with a copy of the searches' store) and is not
 // run again; a search killed midway is resumed from its store with the budget it has left (its
 // recorded search seconds subtracted). `--workers N` runs N searches at once, each its own process
 // (`--threads` each): on 2 cores, 2 searches of 1 thread each, so every method gets one core for
@@ -24,8 +25,10 @@
 //
 // Each method's settings are sized to the budget (a user would size them so): the sample-based
 // methods (random, evolution, NARS) train candidates until the timeout; the weight-sharing ones
-// (DNAS, SPOS, NSE) spend about half of it on their supernet (their `prepare`, which the timeout
-// does not cut) and the rest on training their proposals. METHODS below says each one's.
+// (DNAS, SPOS, NSE) spend most of it on their supernet (their `prepare`, which the timeout does
+// not cut: 5.5-7 of the 10 minutes here) and the rest on training their proposals. METHODS below
+// says each one's. The run's best-so-far times (`bests`) are this process's: a resumed run
+// records only those after the resume.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -36,6 +39,7 @@ import { renderVegaLite } from '../src/report/vegaSvg';
 import { createStudy } from '../src/search/study';
 import { formatArch, parseArch } from '../src/space/archFormat';
 import { loadSpace } from '../src/space/registry';
+import { median } from '../src/stats/quantiles';
 import { mean, spreadOf, welchTTest } from '../src/stats/welch';
 import type { TrialRecord } from '../src/study/types';
 
@@ -143,7 +147,9 @@ const lut = arg('lut', 'runs/space-front/fbnet-s-1x28x28-t1.lut.json');
 const minutes = num('minutes', 10);
 const fraction = num('fraction', 0.5);
 const threads = num('threads', 1);
-const resultFile = (study: string) => path.join(path.dirname(storeFile), `${study}.result.json`);
+/** Each finished search's result, committed, so that `--report` runs on a fresh clone. */
+const resultsDir = arg('results', 'bench/results/methods-equal-compute');
+const resultFile = (study: string) => path.join(resultsDir, `${study}.result.json`);
 const studyName = (method: string, seed: number) =>
   `${method}${METHODS[method]?.revision ? `-r${METHODS[method]!.revision}` : ''}-${fraction}x-${minutes}min-s${seed}`;
 const log = (line: string) => console.error(`${new Date().toISOString().slice(11, 19)} ${line}`);
@@ -211,6 +217,7 @@ async function searchRun(method: string, seed: number): Promise<void> {
       candidates: complete.length,
       stopped: String(r.stopped),
     };
+    fs.mkdirSync(resultsDir, { recursive: true });
     fs.writeFileSync(resultFile(name), `${JSON.stringify(result, null, 1)}\n`);
     log(`${name}: ${complete.length} candidates in ${result.searchSeconds.toFixed(0)} s; result ${best.arch}`);
   } finally {
@@ -245,7 +252,7 @@ async function searchAll(methods: string[], seeds: number[], workers: number): P
 
 /** The results as the space-front bench's `--also` file: each to be trained at its seeds. */
 function writeSearched(file: string): RunResult[] {
-  const dir = path.dirname(storeFile);
+  const dir = resultsDir;
   const results = fs.existsSync(dir)
     ? fs
         .readdirSync(dir)
@@ -314,7 +321,9 @@ async function report(results: RunResult[]): Promise<void> {
       mean: accs.length ? mean(accs) : null,
       vsBaseline: accs.length ? (mean(accs) - mean(base)) * 100 : null,
       vsFrontBest: accs.length && frontBest ? (mean(accs) - frontBest.mean) * 100 : null,
-      medianFirstCandidateSeconds: median(rows.filter((r) => r.method === m).map((r) => r.firstCandidateSeconds)),
+      medianFirstCandidateSeconds: median(
+        rows.filter((r) => r.method === m && r.firstCandidateSeconds !== null).map((r) => r.firstCandidateSeconds!),
+      ),
       meanValAcc: mean(rows.filter((r) => r.method === m).map((r) => r.valAcc)),
       vsRandom: vsRandom && pooled('random').length ? (mean(accs) - mean(pooled('random'))) * 100 : null,
       pRandom: vsRandom?.p ?? null,
@@ -344,11 +353,6 @@ async function report(results: RunResult[]): Promise<void> {
       `${m.method}: ${m.runs} run(s), mean ${m.mean === null ? '?' : (m.mean * 100).toFixed(2)}%, ${m.vsBaseline?.toFixed(2) ?? '?'} points vs the baseline, ${m.vsFrontBest?.toFixed(2) ?? '?'} vs the front's best within the budget`,
     );
   console.log(`methods: ${out}, ${svgOut}`);
-}
-
-function median(xs: Array<number | null>): number | null {
-  const v = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-  return v.length ? (v[Math.floor((v.length - 1) / 2)]! + v[Math.ceil((v.length - 1) / 2)]!) / 2 : null;
 }
 
 /** The front's networks from 0.5x to 1.3x the budget, the baseline's mean, and each run's result (mean and range). */
