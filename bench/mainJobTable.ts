@@ -1,9 +1,13 @@
 // The table of bench/mainJob.sh: one row per main job (budget, seed), its searched network against
-// fbnet-s-baseline trained with the same final recipe in the same study, then the medians over the
-// seeds at each budget.
-// Run: node dist/bench/mainJobTable.js RUNS.tsv   (lines: budget, seed, seconds, the run's JSON output)
+// fbnet-s-baseline trained with the same final recipe in the same study, then per budget the
+// medians over the seeds and the means: the results' mean test accuracy against the baseline's
+// mean over the same study seeds (each run's final seeds derive from its study seed), with Welch's
+// t-test (each network's mean over its final runs is one value per study).
+// Run: node dist/bench/mainJobTable.js RUNS.tsv [--json FILE]   (lines: budget, seed, seconds, the run's JSON output)
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { median } from '../src/stats/quantiles';
+import { spreadOf, welchTTest } from '../src/stats/welch';
 import type { FinalTrainingState } from '../src/search/finalTraining';
 
 interface Row {
@@ -16,6 +20,20 @@ interface Row {
 const pct = (v: number | null) => (v == null ? '?' : `${(v * 100).toFixed(2)}%`);
 const ms = (v: number | null) => (v == null ? '?' : `${(v / 1000).toFixed(2)} ms`);
 const minutes = (s: number) => `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
+
+/** 'main' (main.sh chose the budget): the budget it says it chose, from the run's stderr. */
+function budgetOf(budget: string, json: string): string {
+  if (budget !== 'main') return budget;
+  const err = path.join(path.dirname(json), 'main.err');
+  const said = fs.existsSync(err) ? /the budget is ([\d.]+)x/.exec(fs.readFileSync(err, 'utf8')) : null;
+  return said ? said[1]! : budget;
+}
+
+/** A network's mean test accuracy over its final runs in one study. */
+function meanAcc(final: FinalTrainingState, role: 'result' | 'reference'): number {
+  const accs = final.networks.filter((n) => n.role === role).flatMap((n) => (n.testAcc == null ? [] : [n.testAcc]));
+  return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : NaN;
+}
 
 function readRows(file: string): Row[] {
   return fs
@@ -32,11 +50,17 @@ function readRows(file: string): Row[] {
         console.error(`${json}: no final training in the run's output: left out`);
         return [];
       }
-      return [{ budget: budget!, seed: seed!, seconds: Number(seconds), final: summary.finalTraining }];
+      return [
+        { budget: budgetOf(budget!, json!), seed: seed!, seconds: Number(seconds), final: summary.finalTraining },
+      ];
     });
 }
 
-const rows = readRows(process.argv[2] ?? 'runs/mainjob-bench/runs.tsv');
+// `--json FILE` also writes the runs and the per-budget summaries (what main.sh cites).
+const args = process.argv.slice(2);
+const jsonAt = args.indexOf('--json');
+const jsonOut = jsonAt >= 0 ? args.splice(jsonAt, 2)[1] : undefined;
+const rows = readRows(args[0] ?? 'runs/mainjob-bench/runs.tsv');
 console.log(
   '| budget | seed | searched network | table / measured latency | test acc | ' +
     'fbnet-s-baseline: table / measured | test acc | points | speed-up (table / measured) | time |',
@@ -56,12 +80,93 @@ for (const { budget, seed, seconds, final } of rows) {
       `${minutes(seconds)} |`,
   );
 }
-console.log('\n| budget | runs | median points | median speed-up (table) | beats the baseline |');
-console.log('|---|---|---|---|---|');
-for (const budget of [...new Set(rows.map((r) => r.budget))]) {
-  const at = rows.filter((r) => r.budget === budget).map((r) => r.final.comparisons[0]!);
+interface BudgetSummary {
+  budget: string;
+  runs: number;
+  seeds: string[];
+  /** Each run's own time, seconds. */
+  seconds: number[];
+  medianPoints: number;
+  medianSpeedup: number;
+  beats: number;
+  /** Per study: the result's and the baseline's mean test accuracy over its final runs. */
+  searched: number[];
+  baseline: number[];
+  differencePoints: number;
+  welch: { t: number; dof: number; p: number } | null;
+  /** One sentence: the means over the seeds and the test. */
+  text: string;
+}
+
+const spreadCell = (v: number[]) => {
+  const s = spreadOf(v);
+  return `${pct(s.mean)} ± ${(s.std * 100).toFixed(2)} (${pct(s.min)}-${pct(s.max)})`;
+};
+
+function summarize(budget: string): BudgetSummary {
+  const runs = rows.filter((r) => r.budget === budget);
+  const at = runs.map((r) => r.final.comparisons[0]!);
+  const searched = runs.map((r) => meanAcc(r.final, 'result'));
+  const baseline = runs.map((r) => meanAcc(r.final, 'reference'));
+  const test = welchTTest(searched, baseline);
+  const differencePoints = (spreadOf(searched).mean - spreadOf(baseline).mean) * 100;
+  const seeds = runs.map((r) => r.seed);
+  const beats = at.filter((c) => c.beats).length;
+  const speedup = median(at.map((c) => c.speedup ?? NaN));
+  const text =
+    `over ${runs.length} runs of the main job at ${budget}x (seeds ${seeds.join(', ')}), the searched networks ` +
+    `(median ${speedup.toFixed(2)}x as fast) average ${pct(spreadOf(searched).mean)} against fbnet-s-baseline's ` +
+    `${pct(spreadOf(baseline).mean)} over the same seeds: ${differencePoints >= 0 ? '+' : ''}${differencePoints.toFixed(2)} points, ` +
+    (test
+      ? `${test.p < 0.05 ? 'larger than' : 'within'} the noise at p = ${test.p.toFixed(3)} (Welch's t-test)`
+      : 'one run: no test') +
+    `; ${beats} of ${runs.length} runs beat the baseline`;
+  return {
+    budget,
+    runs: runs.length,
+    seeds,
+    seconds: runs.map((r) => r.seconds),
+    medianPoints: median(at.map((c) => c.accuracyPoints ?? NaN)),
+    medianSpeedup: speedup,
+    beats,
+    searched,
+    baseline,
+    differencePoints,
+    welch: test ? { t: test.t, dof: test.dof, p: test.p } : null,
+    text,
+  };
+}
+
+const summaries = [...new Set(rows.map((r) => r.budget))].map(summarize);
+console.log(
+  '\n| budget | runs | median points | median speed-up (table) | beats the baseline | ' +
+    'searched: mean ± sd (range) | fbnet-s-baseline, same seeds | difference | Welch |',
+);
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const b of summaries)
   console.log(
-    `| ${budget}x | ${at.length} | ${median(at.map((c) => c.accuracyPoints ?? NaN)).toFixed(2)} | ` +
-      `${median(at.map((c) => c.speedup ?? NaN)).toFixed(2)}x | ${at.filter((c) => c.beats).length} of ${at.length} |`,
+    `| ${b.budget}x | ${b.runs} | ${b.medianPoints.toFixed(2)} | ${b.medianSpeedup.toFixed(2)}x | ` +
+      `${b.beats} of ${b.runs} | ${spreadCell(b.searched)} | ${spreadCell(b.baseline)} | ` +
+      `${b.differencePoints.toFixed(2)} points | ` +
+      `${b.welch ? `t = ${b.welch.t.toFixed(2)}, p = ${b.welch.p.toFixed(3)}` : 'one run'} |`,
   );
+for (const b of summaries) console.log(b.text);
+if (jsonOut) {
+  const runsOut = rows.map(({ budget, seed, seconds, final }) => ({
+    budget,
+    seed,
+    seconds,
+    networks: final.networks.map(({ role, name, arch, seed: s, testAcc, tableLatencyUs, measuredLatencyUs }) => ({
+      role,
+      name,
+      arch,
+      seed: s,
+      testAcc,
+      tableLatencyUs,
+      measuredLatencyUs,
+    })),
+    statement: final.comparisons[0]?.text ?? null,
+  }));
+  fs.writeFileSync(jsonOut, JSON.stringify({ runs: runsOut, budgets: summaries }, null, 2) + '\n');
+  console.error(`wrote ${jsonOut}`);
 }

@@ -42,6 +42,7 @@ import { loadSpace } from '../src/space/registry';
 import { median } from '../src/stats/quantiles';
 import { mean, spreadOf, welchTTest } from '../src/stats/welch';
 import type { TrialRecord } from '../src/study/types';
+import { kindColor } from './chartColor';
 
 const BASELINE = 'fbnet-s-baseline';
 /** The main job's candidate training (scripts/main.sh: --train-epochs 3 --limit-train 6000). */
@@ -398,17 +399,10 @@ function chartSpec(
     title: 'test accuracy (%)',
     scale: { zero: false, domainMin: yMin, domainMax: Math.ceil(baseline + 0.5) },
   };
-  // One colour scale for every layer (the renderer draws one legend well, not two).
-  const color = {
-    field: 'kind',
-    type: 'nominal',
-    title: null,
-    legend: { labelLimit: 320 },
-    scale: {
-      domain: [...methods, 'random network (mean of its runs)', 'random network on the front (mean)'],
-      range: [...methods.map((_, i) => palette[i % palette.length]!), '#c8c8c8', '#777777'],
-    },
-  };
+  const color = kindColor(
+    [...methods, 'random network (mean of its runs)', 'random network on the front (mean)'],
+    [...methods.map((_, i) => palette[i % palette.length]!), '#c8c8c8', '#777777'],
+  );
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {

@@ -68,6 +68,7 @@ import { spreadOf, mean, welchTTest } from '../src/stats/welch';
 import { stateKey } from '../src/study/stateKey';
 import { waitFor, type AskContext, type Proposal, type Strategy, type Wait } from '../src/study/strategy';
 import { trialKey, type TrialRecord } from '../src/study/types';
+import { kindColor } from './chartColor';
 
 const BASELINE = 'fbnet-s-baseline';
 /** The main job's final training (scripts/main.sh: --final-epochs 2, no --final-limit-train, no recipe). */
@@ -595,21 +596,13 @@ function chartSpec(s: Summary): object {
   const clipped = all.filter((p) => p.acc < yMin).length;
   const y = { field: 'acc', type: 'quantitative', title: 'test accuracy (%)', scale: { zero: false, domainMin: yMin } };
   const x = { field: 'latency', type: 'quantitative', title: 'table latency (ms, 1 thread, batch 1)' };
-  const color = {
-    field: 'kind',
-    type: 'nominal',
-    title: null,
-    legend: { labelLimit: 320 },
-    scale: {
-      domain: [
-        'random architecture (first run)',
-        'front (first run)',
-        ...new Set(repeated.map((r) => r.kind)),
-        ...(base.length ? [base[0]!.kind] : []),
-        ...new Set(searched.map((r) => r.kind)),
-      ],
-    },
-  };
+  const color = kindColor([
+    'random architecture (first run)',
+    'front (first run)',
+    ...new Set(repeated.map((r) => r.kind)),
+    ...(base.length ? [base[0]!.kind] : []),
+    ...new Set(searched.map((r) => r.kind)),
+  ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {

@@ -176,14 +176,14 @@ export async function createStudy(o: CreateStudyOptions): Promise<Study> {
   };
   checkInput(config);
   // The study is created by the one run of a study, with nothing to run: every check and the
-  // clean-up of a failed creation are runStudy's.
+  // clean-up of a failed creation are runStudy's. Its lines are not logged: optimize() logs the
+  // study's line (and any warning of its set-up) when it runs, and would repeat them.
   const r = await runStudy({
     config,
     store: location,
     ...(storeOptions ? { storeOptions } : {}),
     ...(evaluatorObject ? { evaluator: evaluatorObject } : {}),
     trials: 0,
-    ...(log ? { log } : {}),
   });
   return openStudy(location, storeOptions, r.study, own, log);
 }

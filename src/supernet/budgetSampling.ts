@@ -5,7 +5,8 @@
 // it: `budgetArgmaxArchitecture` is the most probable architecture within the budget (exact, by
 // dynamic programming over layers), `sampleWithinBudget` draws from the distribution restricted
 // to the budget (rejection sampling, completed by exact draws from the restricted distribution
-// when the budget is improbable). No engine here.
+// when the budget is improbable). Both take an optional floor: costs within [floor, budget] (a
+// band), for a budget the search should use, not only honour. No engine here.
 import { Rng } from '../random/rng';
 import type { Space } from '../space/types';
 import { architectureCost, type CandidateCosts } from './candidateCosts';
@@ -79,6 +80,8 @@ export function budgetStep(budget: number, unit: CandidateCosts['unit']): number
 interface BudgetGrid {
   /** Whether the cheapest allowed architecture is within the budget. */
   fits: boolean;
+  /** Cells an architecture must use at least (0 without a floor): floor above the cheapest, rounded up. */
+  minUsed: number;
   cheapest: number;
   step: number;
   /** Grid cells between the cheapest architecture and the budget. */
@@ -93,6 +96,7 @@ function budgetGrid(
   costs: CandidateCosts,
   budget: number,
   stepOption?: number,
+  floor?: number,
 ): BudgetGrid {
   const mins = layerMinimums(costs, distributions);
   const cheapest = mins.reduce((s, m) => s + m, costs.fixed);
@@ -104,7 +108,16 @@ function budgetGrid(
   const width = costs.perLayer.map((row, l) =>
     row.map((c, i) => (distributions[l]![i]! > 0 ? Math.ceil((c - mins[l]!) / step) : -1)),
   );
-  return { fits, cheapest, step, cells, width };
+  // Widths are rounded up, so a path's cells can overstate its cost by up to a step a layer: the
+  // floor holds to within that (layers x step, e.g. 22 µs on fbnet-s), the budget exactly.
+  const minUsed = floor !== undefined && floor > cheapest ? Math.ceil((floor - cheapest) / step - 1e-9) : 0;
+  return { fits, minUsed, cheapest, step, cells, width };
+}
+
+/** The check of a floor given with a budget. */
+function checkFloor(what: string, floor: number | undefined, budget: number): void {
+  if (floor !== undefined && !(Number.isFinite(floor) && floor <= budget))
+    throw new Error(`${what}: the floor must be a finite number at most the budget (${budget}), got ${floor}`);
 }
 
 /**
@@ -117,13 +130,15 @@ export function conditionedDrawer(
   distributions: readonly (readonly number[])[],
   costs: CandidateCosts,
   budget: number,
+  floor?: number,
 ): { draw: (rng: Rng) => number[]; probability: number } | null {
-  const grid = budgetGrid(distributions, costs, budget);
+  const grid = budgetGrid(distributions, costs, budget, undefined, floor);
   if (!grid.fits) return null;
-  const { cells, width } = grid;
+  const { cells, width, minUsed } = grid;
   const L = distributions.length;
   const mass: Float64Array[] = new Array<Float64Array>(L + 1);
-  mass[L] = new Float64Array(cells + 1).fill(1);
+  // c cells left after the last layer: the path used cells - c, which must reach the floor.
+  mass[L] = new Float64Array(cells + 1).map((_, c) => (cells - c >= minUsed ? 1 : 0));
   for (let l = L - 1; l >= 0; l--) {
     const row = new Float64Array(cells + 1);
     const next = mass[l + 1]!;
@@ -158,7 +173,8 @@ export function conditionedDrawer(
     }
     return out;
   };
-  return { draw, probability: mass[0]![cells]! };
+  const probability = mass[0]![cells]!;
+  return probability > 0 ? { draw, probability } : null;
 }
 
 export interface BudgetArgmax {
@@ -173,7 +189,8 @@ export interface BudgetArgmax {
 }
 
 /**
- * The most probable architecture (max sum_l log p_l[i_l]) with fixed + sum_l cost[l][i_l] <= budget,
+ * The most probable architecture (max sum_l log p_l[i_l]) with fixed + sum_l cost[l][i_l] <= budget
+ * (and at least `floor`, to within layers x step, when given; null when nothing reaches it),
  * exact with respect to the rounded costs: per layer, each candidate's cost above the layer's
  * cheapest allowed candidate is rounded UP to the grid `step`, so the result is never over the
  * budget, and an architecture at least (layers x step) under the budget is never missed.
@@ -185,19 +202,21 @@ export function budgetArgmaxIndices(
   distributions: readonly (readonly number[])[],
   costs: CandidateCosts,
   budget: number,
-  o: { step?: number } = {},
+  o: { step?: number; floor?: number } = {},
 ): BudgetArgmax {
   checkBudget('budgetArgmaxIndices', budget);
-  const grid = budgetGrid(distributions, costs, budget, o.step);
+  checkFloor('budgetArgmaxIndices', o.floor, budget);
+  const grid = budgetGrid(distributions, costs, budget, o.step, o.floor);
   const { cheapest, step } = grid;
   if (!grid.fits) return { indices: null, cost: null, cheapest, step };
-  const { cells, width } = grid;
+  const { cells, width, minUsed } = grid;
   const L = distributions.length;
   const logp = distributions.map((p) => p.map((v) => Math.log(v)));
-  // best[l][c]: the highest log-probability of layers l..L-1 within c cells. Every layer has a
-  // candidate of width 0 (its cheapest), so it is always finite.
+  // best[l][c]: the highest log-probability of layers l..L-1 within c cells, using enough of them
+  // to reach the floor (-Infinity when they cannot). Without a floor every layer has a candidate of
+  // width 0 (its cheapest), so it is always finite.
   const best: Float64Array[] = new Array<Float64Array>(L + 1);
-  best[L] = new Float64Array(cells + 1);
+  best[L] = new Float64Array(cells + 1).map((_, c) => (cells - c >= minUsed ? 0 : -Infinity));
   const pick = (l: number, c: number): { i: number; v: number } => {
     let i = -1;
     let v = -Infinity;
@@ -219,6 +238,8 @@ export function budgetArgmaxIndices(
     best[l] = row;
     for (let c = 0; c <= cells; c++) row[c] = pick(l, c).v;
   }
+  // Nothing the distribution allows reaches the floor within the budget.
+  if (best[0]![cells] === -Infinity) return { indices: null, cost: null, cheapest, step };
   const indices: number[] = [];
   let c = cells;
   for (let l = 0; l < L; l++) {
@@ -238,7 +259,7 @@ export function budgetArgmaxArchitecture(
   distributions: readonly (readonly number[])[],
   costs: CandidateCosts,
   budget: number,
-  o: { step?: number } = {},
+  o: { step?: number; floor?: number } = {},
 ): { arch: (SampledArchitecture & { cost: number }) | null; cheapest: number; step: number } {
   const layout = supernetLayout(space);
   checkDistributions(layout, distributions);
@@ -277,7 +298,8 @@ export interface BudgetSamples {
 const costText = (v: number, unit: CandidateCosts['unit']) => `${+v.toPrecision(4)} ${unit === 'us' ? 'µs' : unit}`;
 
 /**
- * k distinct architectures from the per-layer distributions conditioned on cost <= budget:
+ * k distinct architectures from the per-layer distributions conditioned on cost <= budget (and
+ * cost >= `floor` when given; the exact draws hold it to within layers x step):
  * rejection sampling (draw as sampleArchitectures does, keep those within the budget), at most
  * `maxDraws` draws (default 2000 k), seeded. `exclude` (candidate indices) are never returned
  * (an architecture already proposed). When even the cheapest architecture is over the budget,
@@ -290,10 +312,12 @@ export function sampleWithinBudget(
   budget: number,
   k: number,
   seed: number,
-  o: { maxDraws?: number; exclude?: ReadonlyArray<readonly number[]> } = {},
+  o: { maxDraws?: number; exclude?: ReadonlyArray<readonly number[]>; floor?: number } = {},
 ): BudgetSamples {
   if (!Number.isInteger(k) || k < 0) throw new Error(`sampleWithinBudget: k must be a non-negative integer, got ${k}`);
   checkBudget('sampleWithinBudget', budget);
+  checkFloor('sampleWithinBudget', o.floor, budget);
+  const floor = o.floor ?? -Infinity;
   const layout = supernetLayout(space);
   checkDistributions(layout, distributions);
   checkCostsFit(layout, costs);
@@ -305,6 +329,7 @@ export function sampleWithinBudget(
   let accepted = 0;
   let exactDraws = 0;
   let budgetProbability: number | null = null;
+  let nothingInBand = false;
   // Keeps a draw within the budget unless it is a repeat (or excluded).
   const take = (idx: number[], cost: number) => {
     const key = idx.join('-');
@@ -318,12 +343,14 @@ export function sampleWithinBudget(
       const idx = drawIndices(distributions, rng);
       draws++;
       const cost = architectureCost(costs, idx);
-      if (!(cost <= budget)) continue;
+      if (!(cost <= budget && cost >= floor)) continue;
       accepted++;
       take(idx, cost);
     }
     // A budget the distribution rarely meets: draw the rest exactly from it restricted to the budget.
-    const exact = samples.length < k ? conditionedDrawer(distributions, costs, budget) : null;
+    const exact = samples.length < k ? conditionedDrawer(distributions, costs, budget, o.floor) : null;
+    // Null here: nothing the distribution allows lies in the band (the budget alone always fits).
+    nothingInBand = samples.length === 0 && k > 0 && !exact;
     if (exact) {
       budgetProbability = exact.probability;
       const rng2 = new Rng(seed + 1);
@@ -340,13 +367,18 @@ export function sampleWithinBudget(
     (exactDraws
       ? `; ${exactDraws} more drawn exactly from the distribution restricted to the budget (its probability ${budgetProbability!.toPrecision(3)})`
       : '');
-  const b = costText(budget, costs.unit);
+  const b =
+    o.floor === undefined
+      ? `the budget of ${costText(budget, costs.unit)}`
+      : `the band of ${costText(o.floor, costs.unit)} to ${costText(budget, costs.unit)}`;
   const summary =
     cheapest > budget
-      ? `no architecture is within the budget of ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
-      : samples.length < k
-        ? `only ${samples.length} of ${k} distinct samples within the budget of ${b} after ${draws} draws (the most allowed), ${rate}`
-        : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within the budget of ${b} in ${draws} draws, ${rate}`;
+      ? `no architecture is within ${b}: the cheapest costs ${costText(cheapest, costs.unit)}; no samples`
+      : nothingInBand
+        ? `no architecture the distribution allows is within ${b}; no samples`
+        : samples.length < k
+          ? `only ${samples.length} of ${k} distinct samples within ${b} after ${draws} draws (the most allowed), ${rate}`
+          : `${samples.length} distinct sample${samples.length === 1 ? '' : 's'} within ${b} in ${draws} draws, ${rate}`;
   return {
     samples,
     wanted: k,

@@ -14,7 +14,8 @@ import {
   flopsCandidateCosts,
   type CandidateCosts,
 } from '../../src/supernet/candidateCosts';
-import { proposeArchitectures, type ProposeInput } from '../../src/search/fbnet';
+import { checkDnasConfig, dnasOptions, proposeArchitectures, type ProposeInput } from '../../src/search/fbnet';
+import { FieldError } from '../../src/io/fieldError';
 import { parseArch } from '../../src/space/archFormat';
 import { archOfIndices, indicesOfArch, supernetLayout } from '../../src/supernet/layout';
 import { latencyCandidateCosts } from '../../src/supernet/latencyCosts';
@@ -204,4 +205,71 @@ test("the constraints still filter the proposals under a budget; a FLOPs search 
     assert.ok(q.tableLatencyUs! <= budget + 1e-6);
     assert.equal(q.searchCost, architectureCost(kmac, entryOf(q.arch).indices));
   }
+});
+
+test('a floor: the argmax under it is dropped, the most probable architecture of the band and samples of it are proposed; an unreachable floor is dropped and said', () => {
+  // A distribution that favours each layer's cheapest candidate: its argmax is the cheapest
+  // architecture, far under a band over the slower half.
+  const dists = latency.perLayer.map((row) => {
+    const m = row.indexOf(Math.min(...row));
+    return row.map((_, i) => (row.length === 1 ? 1 : i === m ? 0.5 : 0.5 / (row.length - 1)));
+  });
+  const logProbOf = (indices: number[]) => indices.reduce((s, i, l) => s + Math.log(dists[l]![i]!), 0);
+  const argmax = argmaxArchitecture(space, dists);
+  const argmaxUs = architectureCost(latency, argmax.indices);
+  const sorted = all.map((a) => a.us).sort((x, y) => x - y);
+  const floorUs = sorted[13]!;
+  const targetUs = sorted.at(-1)! + 1;
+  assert.ok(argmaxUs < floorUs - 10, `the argmax (${argmaxUs}) is under the band`);
+  const inBand = all.filter((a) => a.us >= floorUs && a.us <= targetUs);
+  assert.ok(inBand.length >= 10, `enough architectures in the band (${inBand.length})`);
+  const p = proposeArchitectures(input({ distributions: dists, budget: { targetUs, floorUs, costs: latency } }));
+  assert.equal(p.proposals[0]!.source, 'dnas-argmax-budget');
+  const first = entryOf(p.proposals[0]!.arch);
+  // The floor holds to within a step a layer (4 layers, 1 µs grid); nothing in the band is more probable.
+  assert.ok(first.us >= floorUs - 4 && first.us <= targetUs);
+  const firstLp = logProbOf(first.indices);
+  assert.ok(
+    inBand.every((a) => logProbOf(a.indices) <= firstLp + 1e-12),
+    'the most probable of the band',
+  );
+  for (const q of p.proposals) assert.ok(q.tableLatencyUs! >= floorUs - 4 && q.tableLatencyUs! <= targetUs + 1e-6);
+  assert.equal(p.proposals.length, 4);
+  assert.equal(p.dropped.length, 1);
+  assert.match(p.dropped[0]!.reason, /^latency [0-9.]+(us|ms) < floor [0-9.]+(us|ms)$/);
+  assert.match(
+    p.summary,
+    /^the argmax is under the band of .* to .*: proposing the most probable architecture within it/,
+  );
+  assert.match(p.summary, /conditioned on the band \(seed 5\)/);
+  assert.equal(p.budget!.floorUs, floorUs);
+  // Without the floor the argmax itself is proposed: the floor is what moved the proposals.
+  assert.equal(
+    proposeArchitectures(input({ budget: { targetUs, costs: latency } })).proposals[0]!.source,
+    'dnas-argmax',
+  );
+  // A floor above every architecture: dropped, said so, and the budget alone applies.
+  const q = proposeArchitectures(
+    input({ distributions: dists, budget: { targetUs, floorUs: targetUs, costs: latency } }),
+  );
+  assert.match(
+    q.summary,
+    /^no architecture reaches the floor of .* within the target latency: the floor is dropped; the argmax is within the target latency/,
+  );
+  assert.equal(q.proposals[0]!.source, 'dnas-argmax');
+  assert.equal(q.budget!.floorUs, undefined);
+});
+
+test('options.targetLatencyFloor: a share in (0, 1], and only with options.targetLatency (a FieldError naming it)', () => {
+  const config = { evaluator: 'train', data: 'synthetic:0', space: 'tiny', lut: null };
+  assert.throws(() => dnasOptions.parse({ cost: 'flops', targetLatencyFloor: 1.5 }), /targetLatencyFloor/);
+  assert.throws(() => dnasOptions.parse({ cost: 'flops', targetLatencyFloor: 0 }), /targetLatencyFloor/);
+  assert.throws(
+    () => checkDnasConfig(config, dnasOptions.parse({ cost: 'flops', targetLatencyFloor: 0.9 })),
+    (e: unknown) =>
+      e instanceof FieldError &&
+      e.field === 'options.targetLatencyFloor' &&
+      /give `options.targetLatency`/.test(e.message),
+  );
+  assert.equal(dnasOptions.parse({ cost: 'flops' }).targetLatencyFloor, undefined, 'absent by default');
 });

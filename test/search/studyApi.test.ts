@@ -505,6 +505,37 @@ test('optimize as workers: two handles on one study share its trials out, each e
   }
 });
 
+test("createStudy then optimize logs the study's line once (creation runs nothing and logs nothing)", async () => {
+  const t = tmp();
+  try {
+    const lines: string[] = [];
+    const study = await createStudy({
+      store: t.store,
+      name: 'logged',
+      space: spaceObject(),
+      strategy: 'random',
+      evaluator: functionEvaluator(async (trial: TrialContext) => ({ accuracy: score(trial.archText) }), {
+        name: 'scorer',
+      }),
+      trials: 3,
+      seed: 2,
+      log: (line: string) => lines.push(line),
+    });
+    try {
+      assert.equal(lines.length, 0, `creating the study logs nothing: ${lines.join(' | ')}`);
+      await study.optimize();
+      const studyLines = lines.filter((l) => l.startsWith("study 'logged'"));
+      assert.equal(studyLines.length, 1, lines.join('\n'));
+      assert.match(studyLines[0]!, /random on .*3 trials.*seed 2/);
+      assert.equal(lines.filter((l) => l.startsWith('trial ')).length, 3, 'one line per trial');
+    } finally {
+      study.close();
+    }
+  } finally {
+    t.done();
+  }
+});
+
 test('optimize with a timeout: no trial starts after it, the run says so, nothing is left running; alone and as workers', async () => {
   const t = tmp();
   try {

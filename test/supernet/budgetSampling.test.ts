@@ -298,3 +298,77 @@ test('budget functions refuse costs that do not fit the space, and a non-finite 
   );
   assert.throws(() => budgetArgmaxArchitecture(space, dists, costs, NaN), /the budget must be a finite number/);
 });
+
+test('a floor: the band argmax = brute force on 300 random instances, null when nothing reaches the floor within the budget', () => {
+  const rng = new Rng(77);
+  let nulls = 0;
+  let raised = 0;
+  for (let t = 0; t < 300; t++) {
+    const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, true));
+    const costs: CandidateCosts = {
+      unit: 'us',
+      fixed: 50 + rng.int(50),
+      perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))),
+    };
+    const lo = cheapestCost(costs, dists);
+    const budget = lo + rng.int(250);
+    const floor = budget - 10 - rng.int(120);
+    const r = budgetArgmaxIndices(dists, costs, budget, { step: 1, floor });
+    // Brute force over the band [floor, budget].
+    let best: { indices: number[]; logProb: number } | null = null;
+    for (const idx of allIndices(dists.map((p) => p.length))) {
+      const c = architectureCost(costs, idx);
+      if (idx.some((i, l) => dists[l]![i] === 0) || c > budget || c < floor) continue;
+      const lp = logProb(dists, idx);
+      if (!best || lp > best.logProb) best = { indices: idx, logProb: lp };
+    }
+    if (!best) {
+      assert.equal(r.indices, null, `instance ${t}: nothing in [${floor}, ${budget}]`);
+      nulls++;
+      continue;
+    }
+    assert.deepEqual(r.indices, best.indices, `instance ${t}: band [${floor}, ${budget}]`);
+    assert.ok(r.cost! >= floor && r.cost! <= budget);
+    if (bruteForce(dists, costs, budget)!.indices.join() !== best.indices.join()) raised++;
+  }
+  assert.ok(nulls > 5 && raised > 50, `both cases covered (${nulls} empty bands, ${raised} where the floor binds)`);
+  assert.throws(() => budgetArgmaxIndices([[1]], { unit: 'us', fixed: 0, perLayer: [[1]] }, 5, { floor: 6 }), /floor/);
+});
+
+test('a floor: the exact sampler draws from the distribution restricted to the band; samples lie in it; an empty band says so', () => {
+  const space = tinySpace();
+  const dists = [[0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.6, 0.2, 0.2], [1]];
+  const costs: CandidateCosts = { unit: 'us', fixed: 10, perLayer: [[30, 20, 10], [35, 15, 5], [30, 20, 10], [0]] };
+  const [floor, budget] = [60, 75];
+  const band = [...allIndices([3, 3, 3, 1])].filter((idx) => {
+    const c = architectureCost(costs, idx);
+    return c >= floor && c <= budget;
+  });
+  const pBand = band.reduce((s, idx) => s + Math.exp(logProb(dists, idx)), 0);
+  const drawer = conditionedDrawer(dists, costs, budget, floor)!;
+  assert.ok(Math.abs(drawer.probability - pBand) < 1e-12, `P(band) ${drawer.probability} vs ${pBand}`);
+  const rng = new Rng(5);
+  const n = 40_000;
+  const counts = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const idx = drawer.draw(rng);
+    const c = architectureCost(costs, idx);
+    assert.ok(c >= floor && c <= budget, `drew ${idx} (${c}) outside the band`);
+    counts.set(idx.join(), (counts.get(idx.join()) ?? 0) + 1);
+  }
+  for (const idx of band) {
+    const p = Math.exp(logProb(dists, idx)) / pBand;
+    const se = Math.sqrt((p * (1 - p)) / n);
+    assert.ok(Math.abs((counts.get(idx.join()) ?? 0) / n - p) < 5 * se, `${idx}`);
+  }
+  // Samples: every distinct one of the band, by rejection and then exactly, all in it.
+  const s = sampleWithinBudget(space, dists, costs, budget, band.length, 2, { floor, maxDraws: 5 });
+  assert.equal(s.samples.length, band.length);
+  assert.ok(s.samples.every((x) => x.cost >= floor && x.cost <= budget));
+  assert.match(s.summary, /within the band of 60 µs to 75 µs/);
+  // The most expensive architecture costs 10 + 30 + 35 + 30 = 105: a floor above it leaves nothing.
+  assert.equal(conditionedDrawer(dists, costs, 120, 106), null);
+  const none = sampleWithinBudget(space, dists, costs, 120, 2, 2, { floor: 106 });
+  assert.equal(none.samples.length, 0);
+  assert.match(none.summary, /no architecture the distribution allows is within the band of 106 µs to 120 µs/);
+});

@@ -57,6 +57,20 @@ export const dnasOptions = z
         "hard budget on the proposals' table latency, microseconds or with a unit (1500, 1.5ms): the argmax if within it, " +
           'else the most probable architecture within it, and samples drawn conditioned on it',
       ),
+    /**
+     * With targetLatency: the proposals' lowest table latency as a share of it (0.9: 90-100% of the
+     * budget). No schema default: stored options of studies that do not set it stay as they were.
+     */
+    targetLatencyFloor: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe(
+        'with `targetLatency`: propose only architectures of at least this share of it (0.9: 90-100% of the budget), ' +
+          'the most probable such one and samples conditioned on the band; a short search leaves the distribution ' +
+          "near uniform, whose draws under a loose budget lie far below it, where the space's networks are less accurate",
+      ),
     ...weightSharingOptions.shape,
     thetaLr: z
       .number()

@@ -31,6 +31,8 @@ export interface DnasSearchInfo {
 /** What a latency budget did to the proposals (state 'dnas.proposals', field `budget`). */
 export interface DnasBudgetOutcome {
   targetUs: number;
+  /** The floor the proposals kept (`options.targetLatencyFloor` x targetUs); absent: none asked, or none reachable. */
+  floorUs?: number;
   /** The per-layer argmax's table latency. */
   argmaxLatencyUs: number;
   /** The first proposal: the argmax (within the budget), the most probable architecture within it, or none (nothing fits). */

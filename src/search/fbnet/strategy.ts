@@ -69,6 +69,12 @@ export function checkDnasConfig(
       { space: config.space, input: 'CxHxW' },
     );
   }
+  if (o.targetLatencyFloor !== undefined && o.targetLatency === null)
+    throw new FieldError(
+      'options.targetLatencyFloor',
+      o.targetLatencyFloor,
+      `\`options.targetLatencyFloor\` ${o.targetLatencyFloor} is a share of the target latency: give \`options.targetLatency\` too`,
+    );
   if (space) supernetLayout(space); // refuses stage-wise spaces and candidates that do not fit their layer
 }
 
@@ -239,6 +245,7 @@ export class DnasSearch implements Strategy {
         ? null
         : {
             targetUs: o.targetLatency,
+            ...(o.targetLatencyFloor !== undefined ? { floorUs: o.targetLatencyFloor * o.targetLatency } : {}),
             costs: unit === 'us' ? costs : latencyCandidateCosts(table!, ctx.space, { input, classes }),
           };
     const proposals = proposeArchitectures({
@@ -293,8 +300,11 @@ export interface ProposeInput {
   /** The study's cost model (FLOPs and params of each proposal) and constraints. */
   costModel: Pick<CostModel, 'costs'>;
   constraints: readonly Constraint[];
-  /** A latency budget (µs of table latency) with per-candidate costs in µs that predict the table's latency. */
-  budget: { targetUs: number; costs: CandidateCosts } | null;
+  /**
+   * A latency budget (µs of table latency) with per-candidate costs in µs that predict the table's
+   * latency, and optionally a floor: the proposals lie in [floorUs, targetUs].
+   */
+  budget: { targetUs: number; floorUs?: number; costs: CandidateCosts } | null;
 }
 
 /**
@@ -305,7 +315,8 @@ export interface ProposeInput {
  * dropped with its latency), and K distinct samples of the distribution conditioned on the
  * budget (rejection sampling, completed by exact draws from the restricted distribution); then the constraints filter as without a budget. The learned
  * distribution does not depend on the budget, so conditioning it is the most probable way to
- * honour the budget.
+ * honour the budget. With a floor, "within the budget" is within [floor, target] (a band), and
+ * when nothing the distribution allows reaches the floor, the floor is dropped and the summary says so.
  */
 export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
   const { space, distributions: dists, seed } = i;
@@ -355,40 +366,64 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
   const { targetUs, costs: latency } = i.budget;
   const us = (v: number) => formatCost('latency', v);
   const argmaxUs = architectureCost(latency, argmax.indices);
+  // A floor nothing the distribution allows reaches (within the target) is dropped, and said so.
+  let floorUs = i.budget.floorUs;
+  let floorText = '';
+  if (floorUs !== undefined && !budgetArgmaxArchitecture(space, dists, latency, targetUs, { floor: floorUs }).arch) {
+    floorText = `no architecture reaches the floor of ${us(floorUs)} within the target latency: the floor is dropped; `;
+    floorUs = undefined;
+  }
+  const target =
+    floorUs === undefined ? `the target latency of ${us(targetUs)}` : `the band of ${us(floorUs)} to ${us(targetUs)}`;
   let first: { s: SampledArchitecture; source: 'dnas-argmax' | 'dnas-argmax-budget' } | null = null;
   let firstText: string;
   let gridUs: number | null = null;
-  if (argmaxUs <= targetUs) {
+  if (argmaxUs <= targetUs && (floorUs === undefined || argmaxUs >= floorUs)) {
     first = { s: argmax, source: 'dnas-argmax' };
-    firstText = `the argmax is within the target latency of ${us(targetUs)} (${us(argmaxUs)})`;
+    firstText = `the argmax is within ${target} (${us(argmaxUs)})`;
   } else {
-    dropped.push({ ...describe(argmax, 'dnas-argmax'), reason: `latency ${us(argmaxUs)} > target ${us(targetUs)}` });
-    const c = budgetArgmaxArchitecture(space, dists, latency, targetUs);
+    dropped.push({
+      ...describe(argmax, 'dnas-argmax'),
+      reason:
+        argmaxUs > targetUs
+          ? `latency ${us(argmaxUs)} > target ${us(targetUs)}`
+          : `latency ${us(argmaxUs)} < floor ${us(floorUs!)}`,
+    });
+    const c = budgetArgmaxArchitecture(
+      space,
+      dists,
+      latency,
+      targetUs,
+      floorUs === undefined ? {} : { floor: floorUs },
+    );
     gridUs = c.step;
     if (c.arch) {
       first = { s: c.arch, source: 'dnas-argmax-budget' };
       firstText =
-        `the argmax is over the target latency of ${us(targetUs)} (${us(argmaxUs)}): proposing the most probable architecture within it instead ` +
+        `the argmax is ${argmaxUs > targetUs ? 'over' : 'under'} ${target} (${us(argmaxUs)}): proposing the most probable architecture within it instead ` +
         `(${us(c.arch.cost)}, log-probability ${c.arch.logProb.toFixed(2)} against the argmax's ${argmax.logProb.toFixed(2)})`;
     } else {
       firstText = `no architecture fits the target latency of ${us(targetUs)}: the cheapest achievable is ${us(c.cheapest)} (table latency), the argmax ${us(argmaxUs)}`;
     }
   }
+  firstText = floorText + firstText;
   const cs: BudgetSamples = sampleWithinBudget(space, dists, latency, targetUs, i.samples, seed, {
     exclude: first ? [first.s.indices] : [],
+    ...(floorUs !== undefined ? { floor: floorUs } : {}),
   });
   filter([...(first ? [describe(first.s, first.source)] : []), ...cs.samples.map((s) => describe(s, 'dnas-sample'))]);
   const rate = `acceptance rate ${(cs.acceptanceRate * 100).toPrecision(3)}%`;
   const n = cs.samples.length;
   const samplesText = !first
     ? 'no samples'
-    : `drew ${n} sample${n === 1 ? '' : 's'} from the learned distribution conditioned on the target latency (seed ${seed}): ${cs.draws} draws, ${rate}` +
+    : `drew ${n} sample${n === 1 ? '' : 's'} from the learned distribution conditioned on ${floorUs === undefined ? 'the target latency' : 'the band'} (seed ${seed}): ${cs.draws} draws, ${rate}` +
       (n < i.samples
         ? ` (only ${n} of the ${i.samples} asked: no more distinct ones within the budget in the ${cs.maxDraws} draws allowed)`
         : '');
   const summary = `${firstText}; ${samplesText}; ` + (dropped.length ? droppedText() : `${kept.length} to train`);
   const budget: DnasBudgetOutcome = {
     targetUs,
+    ...(floorUs !== undefined ? { floorUs } : {}),
     argmaxLatencyUs: argmaxUs,
     first: first?.source ?? null,
     cheapestUs: cs.cheapest,
