@@ -18,7 +18,8 @@
 #      (FINAL_EPOCHS epochs on all 60,000 training images, EMA), then tested on the 10,000 test
 #      images and timed; the result stated against the baseline;
 #   6. the study's HTML report (the final networks marked on its Pareto chart).
-# About 15 minutes on 2 idle cores. Everything lands in runs/quickstart/; a killed run continues with
+# 12-16 minutes on 2 idle cores (BENCHMARKS.md, "The main job over search seeds"). Everything lands
+# in runs/quickstart/; a killed run continues with
 #   npx tsnas search --resume <study> --store runs/quickstart/tsnas.db
 # Environment knobs: BUDGET (x the baseline's table latency), TARGET_LATENCY (us; instead of BUDGET),
 # SEED, SEARCH_EPOCHS, SEARCH_LIMIT_TRAIN, BETA, THETA_LR, SAMPLES, FLOOR (0.9: the proposals' lowest

@@ -30,15 +30,20 @@ function* allIndices(sizes: readonly number[]): Generator<number[]> {
 
 const logProb = (dists: number[][], idx: number[]) => idx.reduce((s, i, l) => s + Math.log(dists[l]![i]!), 0);
 
-/** The most probable architecture with cost <= budget by enumeration (the first in lexicographic order on ties), or null. */
+/**
+ * The most probable architecture with floor <= cost <= budget by enumeration (the first in
+ * lexicographic order on ties), or null.
+ */
 function bruteForce(
   dists: number[][],
   costs: CandidateCosts,
   budget: number,
+  floor = -Infinity,
 ): { indices: number[]; logProb: number } | null {
   let best: { indices: number[]; logProb: number } | null = null;
   for (const idx of allIndices(dists.map((p) => p.length))) {
-    if (idx.some((i, l) => dists[l]![i] === 0) || architectureCost(costs, idx) > budget) continue;
+    const c = architectureCost(costs, idx);
+    if (idx.some((i, l) => dists[l]![i] === 0) || c > budget || c < floor) continue;
     const lp = logProb(dists, idx);
     if (!best || lp > best.logProb) best = { indices: idx, logProb: lp };
   }
@@ -53,18 +58,23 @@ function randomDistribution(rng: Rng, n: number, zeros: boolean): number[] {
   return w.map((v) => v / s);
 }
 
+/** A random instance: 4 layers x 4 candidates (some of probability 0), integer costs, and its cheapest cost. */
+function randomInstance(rng: Rng): { dists: number[][]; costs: CandidateCosts; lo: number } {
+  const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, true));
+  const costs: CandidateCosts = {
+    unit: 'us',
+    fixed: 50 + rng.int(50),
+    perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))),
+  };
+  return { dists, costs, lo: cheapestCost(costs, dists) };
+}
+
 test('budget argmax = brute force on 300 random instances (4 layers x 4 candidates, integer costs, zero-probability candidates)', () => {
   const rng = new Rng(2024);
   let nulls = 0;
   let constrained = 0;
   for (let t = 0; t < 300; t++) {
-    const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, true));
-    const costs: CandidateCosts = {
-      unit: 'us',
-      fixed: 50 + rng.int(50),
-      perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))),
-    };
-    const lo = cheapestCost(costs, dists);
+    const { dists, costs, lo } = randomInstance(rng);
     const budget = lo - 20 + rng.int(250); // sometimes below the cheapest architecture
     const r = budgetArgmaxIndices(dists, costs, budget, { step: 1 });
     const b = bruteForce(dists, costs, budget);
@@ -304,24 +314,11 @@ test('a floor: the band argmax = brute force on 300 random instances, null when 
   let nulls = 0;
   let raised = 0;
   for (let t = 0; t < 300; t++) {
-    const dists = Array.from({ length: 4 }, () => randomDistribution(rng, 4, true));
-    const costs: CandidateCosts = {
-      unit: 'us',
-      fixed: 50 + rng.int(50),
-      perLayer: dists.map((p) => p.map(() => 1 + rng.int(100))),
-    };
-    const lo = cheapestCost(costs, dists);
+    const { dists, costs, lo } = randomInstance(rng);
     const budget = lo + rng.int(250);
     const floor = budget - 10 - rng.int(120);
     const r = budgetArgmaxIndices(dists, costs, budget, { step: 1, floor });
-    // Brute force over the band [floor, budget].
-    let best: { indices: number[]; logProb: number } | null = null;
-    for (const idx of allIndices(dists.map((p) => p.length))) {
-      const c = architectureCost(costs, idx);
-      if (idx.some((i, l) => dists[l]![i] === 0) || c > budget || c < floor) continue;
-      const lp = logProb(dists, idx);
-      if (!best || lp > best.logProb) best = { indices: idx, logProb: lp };
-    }
+    const best = bruteForce(dists, costs, budget, floor);
     if (!best) {
       assert.equal(r.indices, null, `instance ${t}: nothing in [${floor}, ${budget}]`);
       nulls++;
