@@ -242,6 +242,7 @@ test('a floor: the argmax under it is dropped, the most probable architecture of
     /^the argmax is under the band of .* to .*: proposing the most probable architecture within it/,
   );
   assert.match(p.summary, /conditioned on the band \(seed 5\)/);
+  assert.match(p.summary, /; dropped 1 outside the band \(dnas-argmax latency .* < floor .*\); 4 to train$/);
   assert.equal(p.budget!.floorUs, floorUs);
   // Without the floor the argmax itself is proposed: the floor is what moved the proposals.
   assert.equal(

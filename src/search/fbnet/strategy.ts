@@ -341,8 +341,8 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
       else kept.push(p);
     }
   };
-  const droppedText = () =>
-    `dropped ${dropped.length} over the budget (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`;
+  const droppedText = (where = 'over the budget') =>
+    `dropped ${dropped.length} ${where} (${dropped.map((d) => `${d.source} ${d.reason}`).join('; ')}); ${kept.length} to train`;
   const argmax = argmaxArchitecture(space, dists);
   const costUnit = i.costs.unit;
 
@@ -420,7 +420,11 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
       (n < i.samples
         ? ` (only ${n} of the ${i.samples} asked: no more distinct ones within the budget in the ${cs.maxDraws} draws allowed)`
         : '');
-  const summary = `${firstText}; ${samplesText}; ` + (dropped.length ? droppedText() : `${kept.length} to train`);
+  const summary =
+    `${firstText}; ${samplesText}; ` +
+    (dropped.length
+      ? droppedText(floorUs === undefined ? 'over the budget' : 'outside the band')
+      : `${kept.length} to train`);
   const budget: DnasBudgetOutcome = {
     targetUs,
     ...(floorUs !== undefined ? { floorUs } : {}),
