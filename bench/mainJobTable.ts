@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { median } from '../src/stats/quantiles';
 import { spreadOf, welchTTest } from '../src/stats/welch';
-import type { FinalTrainingState } from '../src/search/finalTraining';
+import { summarizeFinalNetworks, type FinalTrainingState } from '../src/search/finalTraining';
 
 interface Row {
   budget: string;
@@ -29,10 +29,9 @@ function budgetOf(budget: string, json: string): string {
   return said ? said[1]! : budget;
 }
 
-/** A network's mean test accuracy over its final runs in one study. */
+/** The result's (or the first reference's) mean test accuracy over its final runs in one study. */
 function meanAcc(final: FinalTrainingState, role: 'result' | 'reference'): number {
-  const accs = final.networks.filter((n) => n.role === role).flatMap((n) => (n.testAcc == null ? [] : [n.testAcc]));
-  return accs.length ? accs.reduce((a, b) => a + b, 0) / accs.length : NaN;
+  return summarizeFinalNetworks(final.networks).find((n) => n.role === role)?.meanTestAcc ?? NaN;
 }
 
 function readRows(file: string): Row[] {

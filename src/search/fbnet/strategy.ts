@@ -369,9 +369,13 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
   // A floor nothing the distribution allows reaches (within the target) is dropped, and said so.
   let floorUs = i.budget.floorUs;
   let floorText = '';
-  if (floorUs !== undefined && !budgetArgmaxArchitecture(space, dists, latency, targetUs, { floor: floorUs }).arch) {
+  // The band's most probable architecture: reused below when the argmax lies outside the band.
+  let bandArgmax =
+    floorUs === undefined ? null : budgetArgmaxArchitecture(space, dists, latency, targetUs, { floor: floorUs });
+  if (floorUs !== undefined && !bandArgmax?.arch) {
     floorText = `no architecture reaches the floor of ${us(floorUs)} within the target latency: the floor is dropped; `;
     floorUs = undefined;
+    bandArgmax = null;
   }
   const target =
     floorUs === undefined ? `the target latency of ${us(targetUs)}` : `the band of ${us(floorUs)} to ${us(targetUs)}`;
@@ -389,13 +393,7 @@ export function proposeArchitectures(i: ProposeInput): DnasStoredProposals {
           ? `latency ${us(argmaxUs)} > target ${us(targetUs)}`
           : `latency ${us(argmaxUs)} < floor ${us(floorUs!)}`,
     });
-    const c = budgetArgmaxArchitecture(
-      space,
-      dists,
-      latency,
-      targetUs,
-      floorUs === undefined ? {} : { floor: floorUs },
-    );
+    const c = bandArgmax ?? budgetArgmaxArchitecture(space, dists, latency, targetUs);
     gridUs = c.step;
     if (c.arch) {
       first = { s: c.arch, source: 'dnas-argmax-budget' };
